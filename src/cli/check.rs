@@ -1,0 +1,130 @@
+//! `baton check`: analyze once, print, exit with a status.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+
+use super::{absolute, error, render, Format, EXIT_FINDINGS, EXIT_OK};
+use crate::config::Config;
+use crate::rules::Severity;
+use crate::workspace::{relative_path, Workspace};
+
+/// Arguments of `baton check`.
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files or folders to analyze (default: the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Configuration file (default: the nearest baton.toml at or above the first PATH).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Neither read nor write the analysis cache.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// `--fail-on` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Errors fail the run.
+    Error,
+    /// Warnings and errors fail the run.
+    Warning,
+    /// Nothing fails the run.
+    Never,
+}
+
+impl FailOn {
+    fn fails(self, severity: Severity) -> bool {
+        match self {
+            FailOn::Error => severity >= Severity::Error,
+            FailOn::Warning => severity >= Severity::Warning,
+            FailOn::Never => false,
+        }
+    }
+}
+
+/// What `baton check` resolved its arguments to.
+struct Target {
+    root: PathBuf,
+    config: Config,
+    /// Requested paths relative to the root; an empty string is the whole root.
+    requested: Vec<String>,
+}
+
+pub fn run(args: CheckArgs) -> u8 {
+    let target = match resolve(&args) {
+        Ok(t) => t,
+        Err(message) => return error(message),
+    };
+    let workspace = Workspace::load(&target.root, target.config);
+    let include = |path: &str| {
+        target.requested.iter().any(|r| {
+            r.is_empty() || path == r || path.strip_prefix(r.as_str()).is_some_and(|rest| rest.starts_with('/'))
+        })
+    };
+    let findings = workspace.check(include);
+    for (path, problem) in &workspace.unreadable {
+        if include(path) {
+            eprintln!("baton: warning: cannot read {path}: {problem}");
+        }
+    }
+    let output = match args.format {
+        Format::Human => render::human::render(&workspace, &findings, render::human::use_color()),
+        Format::Json => render::json::render(&workspace, &findings),
+        Format::Sarif => render::sarif::render(&workspace, &findings),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(output.as_bytes()).and_then(|_| stdout.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return error(format!("cannot write output: {e}"));
+        }
+    }
+    if findings.iter().any(|f| args.fail_on.fails(f.finding.severity)) {
+        EXIT_FINDINGS
+    } else {
+        EXIT_OK
+    }
+}
+
+fn resolve(args: &CheckArgs) -> Result<Target, String> {
+    let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
+    let mut absolute_paths = Vec::new();
+    for path in &paths {
+        let abs = absolute(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        absolute_paths.push(abs);
+    }
+    let first = &absolute_paths[0];
+    let first_dir =
+        if first.is_dir() { first.clone() } else { first.parent().map_or_else(|| first.clone(), Path::to_path_buf) };
+    let config_path = match &args.config {
+        Some(path) => Some(absolute(path).map_err(|e| format!("{}: {e}", path.display()))?),
+        None => Config::discover(first),
+    };
+    let config = match &config_path {
+        Some(path) => Config::load(path).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    // The root is the configuration's folder when the paths are inside it, else the first path.
+    let root = match config_path.as_deref().and_then(Path::parent) {
+        Some(dir) if first.starts_with(dir) => dir.to_path_buf(),
+        _ => first_dir,
+    };
+    let mut requested = Vec::new();
+    for (abs, given) in absolute_paths.iter().zip(&paths) {
+        if abs == &root {
+            requested.push(String::new());
+        } else {
+            let relative = relative_path(&root, abs)
+                .ok_or_else(|| format!("{} is outside the workspace root {}", given.display(), root.display()))?;
+            requested.push(relative);
+        }
+    }
+    Ok(Target { root, config, requested })
+}

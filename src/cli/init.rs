@@ -1,0 +1,57 @@
+//! `baton init`: write a commented `baton.toml` in the current folder.
+
+use std::path::Path;
+
+use clap::Args;
+
+use super::{error, EXIT_OK};
+use crate::config::CONFIG_FILE_NAME;
+
+/// Arguments of `baton init`.
+#[derive(Args, Debug)]
+pub struct InitArgs {
+    /// Overwrite an existing baton.toml.
+    #[arg(long)]
+    force: bool,
+}
+
+/// The commented template; every value is the default.
+pub const TEMPLATE: &str = include_str!("init_template.toml");
+
+pub fn run(args: InitArgs) -> u8 {
+    let path = Path::new(CONFIG_FILE_NAME);
+    if path.exists() && !args.force {
+        return error(format!("{CONFIG_FILE_NAME} already exists here (use --force to overwrite it)"));
+    }
+    match write_atomically(path, TEMPLATE) {
+        Ok(()) => {
+            println!("Wrote {CONFIG_FILE_NAME}. Run `baton check` to analyze this folder.");
+            EXIT_OK
+        }
+        Err(e) => error(format!("cannot write {CONFIG_FILE_NAME}: {e}")),
+    }
+}
+
+/// Writes `text` to a temporary file beside `path`, then renames it over `path`.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    std::io::Write::write_all(&mut temp, text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn template_is_a_valid_configuration_with_default_values() {
+        let config = crate::config::Config::parse(super::TEMPLATE, None).unwrap();
+        let defaults = crate::config::Config::default();
+        assert_eq!(config.rls.clients, defaults.rls.clients);
+        assert_eq!(config.rls.wrappers, defaults.rls.wrappers);
+        assert_eq!(config.sql.migrations, defaults.sql.migrations);
+        assert_eq!(config.workflow.stages, defaults.workflow.stages);
+        assert_eq!(config.workflow.requires, defaults.workflow.requires);
+    }
+}

@@ -1,0 +1,81 @@
+//! The `baton` command line: argument parsing and dispatch. Each subcommand lives in its own
+//! module and returns an exit status; errors are printed to stderr, never as a panic.
+
+mod check;
+mod init;
+pub mod render;
+mod rules_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit status: no finding at or above `--fail-on`.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: findings at or above `--fail-on`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit status: usage, configuration or I/O error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Baton keeps multi-agent software delivery honest: it finds skipped stages, missing gates,
+/// broken handoffs and RLS bypasses in specs, handoff files, code and migrations.
+#[derive(Parser, Debug)]
+#[command(name = "baton", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Analyze files or folders once and print the findings.
+    Check(check::CheckArgs),
+    /// List every rule, or explain one.
+    Rules(rules_cmd::RulesArgs),
+    /// Write a commented baton.toml in the current folder.
+    Init(init::InitArgs),
+    /// Run the language server on stdio.
+    Lsp {
+        /// Accepted for compatibility with clients that pass it; stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
+}
+
+/// Output formats of `baton check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Code frames for people.
+    Human,
+    /// One JSON object (contract §2).
+    Json,
+    /// SARIF 2.1.0.
+    Sarif,
+}
+
+/// Parses arguments and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let status = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rules(args) => rules_cmd::run(args),
+        Command::Init(args) => init::run(args),
+        Command::Lsp { .. } => {
+            eprintln!("baton: the language server is not part of this build yet; use `baton check`");
+            EXIT_ERROR
+        }
+    };
+    ExitCode::from(status)
+}
+
+/// Prints an error the way every subcommand does.
+pub(crate) fn error(message: impl std::fmt::Display) -> u8 {
+    eprintln!("baton: error: {message}");
+    EXIT_ERROR
+}
+
+/// Absolute form of a path without resolving symlinks beyond what `canonicalize` does.
+pub(crate) fn absolute(path: &std::path::Path) -> std::io::Result<PathBuf> {
+    std::fs::canonicalize(path)
+}

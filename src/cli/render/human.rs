@@ -1,0 +1,101 @@
+//! `--format human`: code frames like rustc and ruff, a summary line, colour only on a terminal.
+
+use std::fmt::Write;
+use std::io::IsTerminal;
+
+use annotate_snippets::{Level, Renderer, Snippet};
+
+use crate::rules::Severity;
+use crate::workspace::{FileFinding, Workspace};
+
+/// At most this many source lines are shown in one frame.
+const MAX_FRAME_LINES: u32 = 6;
+
+/// Colour when stdout is a terminal and `NO_COLOR` is unset.
+pub fn use_color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn level(severity: Severity) -> Level {
+    match severity {
+        Severity::Error => Level::Error,
+        Severity::Warning => Level::Warning,
+        Severity::Info => Level::Info,
+        Severity::Hint => Level::Help,
+    }
+}
+
+/// Renders every finding as a code frame, then a summary line.
+pub fn render(workspace: &Workspace, findings: &[FileFinding], color: bool) -> String {
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let mut out = String::new();
+    for f in findings {
+        let finding = &f.finding;
+        let level = level(finding.severity);
+        let fix_titles: Vec<String> = finding.fixes.iter().map(|fix| format!("fix available: {}", fix.title)).collect();
+        let footers = fix_titles.iter().map(|t| Level::Help.title(t));
+        let message = level.title(&finding.message).id(finding.rule);
+        let origin = format!("--> {}", f.path);
+        let rendered = match workspace.document(&f.path) {
+            Some(doc) => {
+                let first = doc.line_index.line_of(finding.range.start);
+                let last = doc.line_index.line_of(finding.range.end.saturating_sub(1).max(finding.range.start));
+                let last_shown = last.min(first + MAX_FRAME_LINES - 1);
+                let start = doc.line_index.line_start(first).unwrap_or(0) as usize;
+                let end = doc.line_index.line_range(&doc.text, last_shown).map_or(doc.text.len(), |r| r.end);
+                let source = &doc.text[start..end];
+                let span_start = finding.range.start.saturating_sub(start).min(source.len());
+                let span_end = finding.range.end.saturating_sub(start).clamp(span_start, source.len());
+                let snippet = Snippet::source(source)
+                    .line_start(first as usize + 1)
+                    .origin(&f.path)
+                    .fold(false)
+                    .annotation(level.span(span_start..span_end));
+                renderer.render(message.snippet(snippet).footers(footers)).to_string()
+            }
+            None => renderer.render(message.footer(Level::Note.title(&origin)).footers(footers)).to_string(),
+        };
+        out.push_str(&rendered);
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary(workspace.files_scanned(), findings));
+    out.push('\n');
+    out
+}
+
+/// "Found 3 problems (2 errors, 1 warning) in 12 files; 2 have a quick fix." or "No problems …".
+pub fn summary(files: usize, findings: &[FileFinding]) -> String {
+    let files_text = plural(files, "file");
+    if findings.is_empty() {
+        return format!("No problems found in {files_text}.");
+    }
+    let mut parts = Vec::new();
+    for severity in [Severity::Error, Severity::Warning, Severity::Info, Severity::Hint] {
+        let count = findings.iter().filter(|f| f.finding.severity == severity).count();
+        if count > 0 {
+            let name = match severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info => "info",
+                Severity::Hint => "hint",
+            };
+            parts.push(if severity == Severity::Info { format!("{count} info") } else { plural(count, name) });
+        }
+    }
+    let mut line = String::new();
+    let _ = write!(line, "Found {} ({}) in {files_text}", plural(findings.len(), "problem"), parts.join(", "));
+    let fixable = findings.iter().filter(|f| !f.finding.fixes.is_empty()).count();
+    if fixable > 0 {
+        let _ = write!(line, "; {fixable} with a quick fix");
+    }
+    line.push('.');
+    line
+}
+
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}

@@ -1,0 +1,384 @@
+//! `baton.toml`: the workspace configuration (contract §6 and §7).
+//!
+//! Every key has a default that serves the seed scenarios, so a missing file is fine. Unknown
+//! keys, wrong types and unknown rule ids are errors that name their line and column: a typo in a
+//! security tool's configuration must never be ignored silently.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::line_index::{ColumnEncoding, LineIndex};
+use crate::rules::{self, Severity};
+
+/// The file name Baton looks for.
+pub const CONFIG_FILE_NAME: &str = "baton.toml";
+
+/// The whole configuration.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `[rls]`: raw database clients and the wrappers that set the RLS context.
+    pub rls: RlsConfig,
+    /// `[auth]`: calls and higher-order handlers that authenticate.
+    pub auth: AuthConfig,
+    /// `[sql]`: exposed schemas and migration folders.
+    pub sql: SqlConfig,
+    /// `[handoff]`: handoff checks.
+    pub handoff: HandoffConfig,
+    /// `[rules]`: severity overrides by rule id.
+    pub rules: BTreeMap<String, Spanned<RuleLevel>>,
+    /// `[workflow]`: ordered stages and what each requires.
+    pub workflow: WorkflowConfig,
+    /// `[gates.<name>]`: quality gate commands.
+    pub gates: BTreeMap<String, GateConfig>,
+    /// `[agents]`: how an agent is dispatched.
+    pub agents: AgentsConfig,
+}
+
+/// `[rls]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RlsConfig {
+    /// Identifiers of raw (unscoped) database clients.
+    pub clients: Vec<String>,
+    /// Functions that run a callback inside an RLS context.
+    pub wrappers: Vec<String>,
+    /// Module the quick fix imports a wrapper from.
+    pub wrapper_import: String,
+    /// The wrapper the quick fix inserts.
+    pub fix_wrapper: String,
+    /// Check even where the workspace neither defines nor imports a wrapper.
+    pub enforce: bool,
+}
+
+impl Default for RlsConfig {
+    fn default() -> Self {
+        RlsConfig {
+            clients: vec!["prisma".into(), "db".into()],
+            wrappers: vec!["withUserContext".into(), "withSystemContext".into()],
+            wrapper_import: "@/lib/db/context".into(),
+            fix_wrapper: "withSystemContext".into(),
+            enforce: false,
+        }
+    }
+}
+
+/// `[auth]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Calls that authenticate a request.
+    pub guards: Vec<String>,
+    /// Higher-order handlers that authenticate, e.g. `withWorkspace`.
+    pub wrappers: Vec<String>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            guards: ["auth", "getServerSession", "currentUser", "requireAuth"].map(String::from).to_vec(),
+            wrappers: Vec::new(),
+        }
+    }
+}
+
+/// `[sql]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SqlConfig {
+    /// Schemas reachable through the API (PostgREST); RLS matters there.
+    pub exposed_schemas: Vec<String>,
+    /// Migration folders, relative to the workspace root. `prisma/migrations` holds one folder per
+    /// migration with a `migration.sql` inside.
+    pub migrations: Vec<String>,
+}
+
+impl Default for SqlConfig {
+    fn default() -> Self {
+        SqlConfig {
+            exposed_schemas: vec!["public".into()],
+            migrations: ["supabase/migrations", "prisma/migrations", "migrations", "db/migrations"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// `[handoff]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HandoffConfig {
+    /// Percent; a completed handoff under it is flagged.
+    pub min_coverage: f64,
+}
+
+/// A severity override in `[rules]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// Report as an error.
+    Error,
+    /// Report as a warning.
+    Warning,
+    /// Report as information.
+    Info,
+    /// Report as a hint.
+    Hint,
+    /// Do not run the rule.
+    Off,
+}
+
+impl RuleLevel {
+    /// The severity this level reports with, or `None` for `off`.
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleLevel::Error => Some(Severity::Error),
+            RuleLevel::Warning => Some(Severity::Warning),
+            RuleLevel::Info => Some(Severity::Info),
+            RuleLevel::Hint => Some(Severity::Hint),
+            RuleLevel::Off => None,
+        }
+    }
+}
+
+/// `[workflow]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct WorkflowConfig {
+    /// Ordered stages.
+    pub stages: Vec<String>,
+    /// What must hold to enter a stage: `gate:<name>` or `approval:<role>`.
+    pub requires: BTreeMap<String, Vec<String>>,
+    /// Status texts found in real files, mapped to stages.
+    pub labels: BTreeMap<String, String>,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        let requires = [
+            ("implement", vec!["approval:architecture"]),
+            ("qa", vec!["approval:architecture", "gate:lint", "gate:type-check", "gate:test"]),
+            ("release", vec!["approval:qa"]),
+        ]
+        .into_iter()
+        .map(|(stage, reqs)| (stage.to_string(), reqs.into_iter().map(String::from).collect()))
+        .collect();
+        WorkflowConfig {
+            stages: ["plan", "architecture-review", "implement", "qa", "release"].map(String::from).to_vec(),
+            requires,
+            labels: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[gates.<name>]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateConfig {
+    /// Shell command, run in the workspace root.
+    pub command: String,
+    /// Timeout in seconds.
+    #[serde(default = "default_gate_timeout")]
+    pub timeout_s: u64,
+}
+
+fn default_gate_timeout() -> u64 {
+    600
+}
+
+/// `[agents]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgentsConfig {
+    /// Program and arguments; `{brief}` is replaced by the brief's path.
+    pub command: Vec<String>,
+}
+
+/// A configuration that could not be read or is invalid.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file, when the configuration came from one.
+    pub path: Option<PathBuf>,
+    /// What is wrong, without location.
+    pub message: String,
+    /// Byte range of the offending text, when known.
+    pub span: Option<Range<usize>>,
+    /// 1-based line and column of the span's start, when known.
+    pub line_col: Option<(u32, u32)>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path.as_deref().map_or_else(|| CONFIG_FILE_NAME.into(), |p| p.display().to_string());
+        match self.line_col {
+            Some((line, col)) => write!(f, "{path}:{line}:{col}: {}", self.message),
+            None => write!(f, "{path}: {}", self.message),
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Parses configuration text. `path` is only used in error messages.
+    pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
+        let error_at = |message: String, span: Option<Range<usize>>| {
+            let line_col = span.as_ref().map(|span| {
+                let pos = LineIndex::new(text).position(text, span.start, ColumnEncoding::Utf8);
+                (pos.line + 1, pos.character + 1)
+            });
+            ConfigError { path: path.map(Path::to_path_buf), message, span, line_col }
+        };
+        let config: Config = toml::from_str(text).map_err(|e| error_at(e.message().to_string(), e.span()))?;
+        config.validate().map_err(|(message, span)| error_at(message, span))?;
+        Ok(config)
+    }
+
+    /// Reads and parses a configuration file.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let bytes = std::fs::read(path).map_err(|e| ConfigError {
+            path: Some(path.to_path_buf()),
+            message: format!("cannot read: {e}"),
+            span: None,
+            line_col: None,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| ConfigError {
+            path: Some(path.to_path_buf()),
+            message: "is not valid UTF-8".into(),
+            span: Some(e.utf8_error().valid_up_to()..e.utf8_error().valid_up_to() + 1),
+            line_col: None,
+        })?;
+        Config::parse(&text, Some(path))
+    }
+
+    /// Finds the nearest `baton.toml` at or above `start` (a file or a folder).
+    pub fn discover(start: &Path) -> Option<PathBuf> {
+        let start = if start.is_file() { start.parent()? } else { start };
+        start.ancestors().map(|dir| dir.join(CONFIG_FILE_NAME)).find(|candidate| candidate.is_file())
+    }
+
+    /// The severity `rule` reports with here, or `None` when it is switched off.
+    pub fn severity_of(&self, rule: &rules::Rule) -> Option<Severity> {
+        match self.rules.get(rule.id) {
+            Some(level) => level.get_ref().severity(),
+            None => Some(rule.default_severity),
+        }
+    }
+
+    /// Checks what serde cannot: rule ids exist, workflow stages are consistent.
+    fn validate(&self) -> Result<(), (String, Option<Range<usize>>)> {
+        for (id, level) in &self.rules {
+            if rules::find(id).is_none() {
+                let hint = rules::closest_id(id).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
+                return Err((format!("unknown rule `{id}` in [rules]{hint}"), Some(level.span())));
+            }
+        }
+        for stage in self.workflow.requires.keys() {
+            if !self.workflow.stages.contains(stage) {
+                return Err((
+                    format!("[workflow.requires] names stage `{stage}`, which is not in [workflow] stages"),
+                    None,
+                ));
+            }
+        }
+        for (label, stage) in &self.workflow.labels {
+            if !self.workflow.stages.contains(stage) {
+                return Err((format!("[workflow.labels] maps `{label}` to unknown stage `{stage}`"), None));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_gives_defaults() {
+        let config = Config::parse("", None).unwrap();
+        assert_eq!(config.rls.clients, ["prisma", "db"]);
+        assert_eq!(config.sql.exposed_schemas, ["public"]);
+        assert!(!config.rls.enforce);
+    }
+
+    #[test]
+    fn contract_example_parses() {
+        let text = r#"
+[rls]
+clients = ["prisma"]
+wrappers = ["withUserContext"]
+wrapper_import = "@/lib/db/context"
+enforce = true
+[auth]
+guards = ["auth"]
+wrappers = ["withWorkspace"]
+[sql]
+exposed_schemas = ["public", "api"]
+migrations = ["supabase/migrations"]
+[handoff]
+min_coverage = 80
+[rules]
+"sql/rls-disabled-in-public" = "warning"
+"rls/prisma-outside-context" = "off"
+[workflow]
+stages = ["plan", "qa"]
+[workflow.requires]
+qa = ["gate:lint"]
+[workflow.labels]
+"Ready for QA" = "qa"
+[gates.lint]
+command = "npm run lint"
+timeout_s = 60
+[agents]
+command = ["claude", "-p", "{brief}"]
+"#;
+        let config = Config::parse(text, None).unwrap();
+        assert!(config.rls.enforce);
+        assert_eq!(config.handoff.min_coverage, 80.0);
+        assert_eq!(config.gates["lint"].timeout_s, 60);
+        let rule = rules::find("rls/prisma-outside-context").unwrap();
+        assert_eq!(config.severity_of(rule), None);
+        let rule = rules::find("sql/rls-disabled-in-public").unwrap();
+        assert_eq!(config.severity_of(rule), Some(Severity::Warning));
+    }
+
+    #[test]
+    fn unknown_key_names_its_line() {
+        let err =
+            Config::parse("[rls]\nclients = [\"prisma\"]\nwraper = []\n", Some(Path::new("baton.toml"))).unwrap_err();
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(3), "{err}");
+        assert!(err.message.contains("wraper"), "{err}");
+        assert!(err.to_string().starts_with("baton.toml:3:"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_names_its_line() {
+        let err = Config::parse("[sql]\n\nexposed_schemas = \"public\"\n", None).unwrap_err();
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(3), "{err}");
+    }
+
+    #[test]
+    fn unknown_rule_id_is_an_error_with_a_suggestion() {
+        let err = Config::parse("[rules]\n\"sql/rls-disabled-in-publik\" = \"off\"\n", None).unwrap_err();
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(2), "{err}");
+        assert!(err.message.contains("did you mean `sql/rls-disabled-in-public`"), "{err}");
+    }
+
+    #[test]
+    fn bad_severity_is_an_error() {
+        let err = Config::parse("[rules]\n\"sql/rls-disabled-in-public\" = \"loud\"\n", None).unwrap_err();
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(2), "{err}");
+    }
+
+    #[test]
+    fn syntax_error_is_reported() {
+        let err = Config::parse("[rls\n", None).unwrap_err();
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(1), "{err}");
+    }
+}

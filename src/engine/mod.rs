@@ -1,0 +1,149 @@
+//! The pure analysis engine: documents + configuration + workspace facts in, findings out.
+//!
+//! No file-system or process IO happens here. Cross-file knowledge (which RLS wrappers the
+//! workspace defines, the replayed migrations) is computed once by [`WorkspaceFacts::collect`]
+//! and passed in; rules never read other files themselves.
+
+pub mod ecma;
+pub mod facts;
+pub mod finding;
+pub mod suppression;
+
+use std::cell::OnceCell;
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Node, QueryCursor};
+
+pub use facts::WorkspaceFacts;
+pub use finding::{apply_edits, Finding, Fix, TextEdit};
+
+use crate::config::Config;
+use crate::rules::{self, query_set::QuerySet, Matcher, Rule};
+use crate::sql::MigrationModel;
+use crate::syntax::Document;
+
+/// What a query predicate sees: the document, the match and the facts around it.
+pub struct QueryMatchContext<'a, 'tree> {
+    /// The document being analyzed.
+    pub doc: &'a Document,
+    /// The configuration.
+    pub config: &'a Config,
+    /// Workspace-level facts.
+    pub facts: &'a WorkspaceFacts,
+    /// The rule whose pattern matched.
+    pub rule: &'static Rule,
+    /// The `@match` node.
+    pub node: Node<'tree>,
+    /// Every capture of the match, by name.
+    captures: Vec<(&'a str, Node<'tree>)>,
+    /// Per-file facts, computed on first use and shared by every match of the file.
+    file: &'a OnceCell<ecma::FileFacts>,
+}
+
+impl<'a, 'tree> QueryMatchContext<'a, 'tree> {
+    /// The first node captured as `@name`.
+    pub fn capture(&self, name: &str) -> Option<Node<'tree>> {
+        self.captures.iter().find(|(n, _)| *n == name).map(|(_, node)| *node)
+    }
+
+    /// The source text of `node`.
+    pub fn text(&self, node: Node<'_>) -> &'a str {
+        self.doc.slice(node.byte_range())
+    }
+
+    /// Imports and other per-file facts.
+    pub fn file_facts(&self) -> &'a ecma::FileFacts {
+        self.file.get_or_init(|| ecma::FileFacts::collect(self.doc))
+    }
+
+    /// A finding of this rule at `range`.
+    pub fn finding(&self, range: std::ops::Range<usize>, message: impl Into<String>) -> Finding {
+        Finding::new(self.rule.id, range, message)
+    }
+}
+
+/// What a SQL rule sees: the model replayed from one ordered sequence of migrations.
+pub struct SqlRuleContext<'a> {
+    /// The replayed model.
+    pub model: &'a MigrationModel,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The documents of the sequence, in replay order.
+    pub documents: &'a [&'a Document],
+}
+
+impl SqlRuleContext<'_> {
+    /// The document at `path`, when it is part of this sequence.
+    pub fn document(&self, path: &str) -> Option<&Document> {
+        self.documents.iter().copied().find(|d| d.path == path)
+    }
+}
+
+/// Analyzes one document: runs every applicable rule, applies severity overrides and
+/// suppressions, and returns the findings sorted by position then rule id.
+pub fn analyze_document(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    if doc.kind.is_ecmascript() {
+        run_queries(doc, config, facts, &mut findings);
+    }
+    if let Some(sql) = facts.sql_findings.get(&doc.path) {
+        findings.extend(sql.iter().cloned());
+    }
+    finish(doc, config, &mut findings);
+    findings
+}
+
+/// Applies configuration severities, drops switched-off rules, applies suppressions, sorts and
+/// removes duplicates.
+fn finish(doc: &Document, config: &Config, findings: &mut Vec<Finding>) {
+    findings.retain_mut(|finding| match rules::find(finding.rule).map(|r| config.severity_of(r)) {
+        Some(Some(severity)) => {
+            finding.severity = severity;
+            true
+        }
+        Some(None) => false,
+        None => true,
+    });
+    let enabled = |id: &str| rules::find(id).is_none_or(|r| config.severity_of(r).is_some());
+    suppression::apply(doc, findings, enabled);
+    if let Some(rule) = rules::find(suppression::UNUSED_SUPPRESSION) {
+        match config.severity_of(rule) {
+            Some(severity) => findings.iter_mut().filter(|f| f.rule == rule.id).for_each(|f| f.severity = severity),
+            None => findings.retain(|f| f.rule != rule.id),
+        }
+    }
+    findings.sort_by(|a, b| (a.range.start, a.rule, a.range.end).cmp(&(b.range.start, b.rule, b.range.end)));
+    findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
+}
+
+/// Runs the grammar's combined query once and dispatches each match to its rule.
+fn run_queries(doc: &Document, config: &Config, facts: &WorkspaceFacts, findings: &mut Vec<Finding>) {
+    let (Some(tree), Some(set)) = (doc.tree(), QuerySet::builtin(doc.kind)) else { return };
+    let Some(match_capture) = set.match_capture else { return };
+    let names = set.query.capture_names();
+    let file = OnceCell::new();
+    let mut cursor = QueryCursor::new();
+    let mut matches = cursor.matches(&set.query, tree.root_node(), doc.text.as_bytes());
+    while let Some(m) = matches.next() {
+        let rule = set.rule_of_pattern(m.pattern_index);
+        if config.severity_of(rule).is_none() {
+            continue;
+        }
+        let Some(node) = m.captures.iter().find(|c| c.index == match_capture).map(|c| c.node) else { continue };
+        let Matcher::Query { predicate, .. } = rule.matcher else { continue };
+        let ctx = QueryMatchContext {
+            doc,
+            config,
+            facts,
+            rule,
+            node,
+            captures: m.captures.iter().map(|c| (names[c.index as usize], c.node)).collect(),
+            file: &file,
+        };
+        let finding = match predicate {
+            Some(predicate) => predicate(&ctx),
+            None => Some(ctx.finding(node.byte_range(), rule.summary)),
+        };
+        findings.extend(finding);
+    }
+}

@@ -1,0 +1,265 @@
+//! `baton-ignore` comments (contract §4).
+//!
+//! - `// baton-ignore RULE[, RULE …]: reason` (TS/JS), `-- baton-ignore …` (SQL),
+//!   `<!-- baton-ignore … -->` (Markdown): on a line of its own it covers the next line; after
+//!   code it covers its own line.
+//! - `baton-ignore-file RULE` in the first 10 lines covers the whole file.
+//! - A rule id that suppresses nothing is reported as `meta/unused-suppression`.
+
+use std::ops::Range;
+
+use super::{Finding, Fix};
+use crate::syntax::{Document, FileKind};
+
+/// The rule id of unused-suppression notices.
+pub const UNUSED_SUPPRESSION: &str = "meta/unused-suppression";
+
+/// One `baton-ignore` comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// The line it covers (0-based), or `None` for a file-level suppression.
+    pub target_line: Option<u32>,
+    /// Byte range of the whole comment.
+    pub comment: Range<usize>,
+    /// Byte range to delete to remove the comment (its whole line when it stands alone).
+    pub removal: Range<usize>,
+    /// The rule ids it names, each with its byte range.
+    pub rules: Vec<(String, Range<usize>)>,
+}
+
+/// The comment opener and closer for a file kind, or `None` where comments do not exist.
+fn comment_syntax(kind: FileKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        FileKind::TypeScript | FileKind::Tsx | FileKind::JavaScript => Some(("//", "")),
+        FileKind::Sql => Some(("--", "")),
+        FileKind::Markdown => Some(("<!--", "-->")),
+        FileKind::Json | FileKind::Signal => None,
+    }
+}
+
+/// The comment text that suppresses `rules` in a file of `kind` (for quick fixes).
+pub fn comment_text(kind: FileKind, file_level: bool, rule: &str) -> Option<String> {
+    let (open, close) = comment_syntax(kind)?;
+    let marker = if file_level { "baton-ignore-file" } else { "baton-ignore" };
+    let close = if close.is_empty() { String::new() } else { format!(" {close}") };
+    Some(format!("{open} {marker} {rule}: reason{close}"))
+}
+
+/// Finds every suppression comment in `doc`. The scan is textual: a marker inside a string
+/// literal counts too, which errs on the side of the user's intent.
+pub fn parse(doc: &Document) -> Vec<Suppression> {
+    let Some((open, close)) = comment_syntax(doc.kind) else { return Vec::new() };
+    let text = &*doc.text;
+    let mut found = Vec::new();
+    for line in 0..doc.line_index.line_count() as u32 {
+        let Some(range) = doc.line_index.line_range(text, line) else { break };
+        let line_text = &text[range.clone()];
+        let Some(open_at) = line_text.find(open) else { continue };
+        let after_open = &line_text[open_at + open.len()..];
+        let trimmed = after_open.trim_start();
+        let (file_level, rest) = if let Some(rest) = trimmed.strip_prefix("baton-ignore-file") {
+            (true, rest)
+        } else if let Some(rest) = trimmed.strip_prefix("baton-ignore") {
+            (false, rest)
+        } else {
+            continue;
+        };
+        if !rest.is_empty() && !rest.starts_with(char::is_whitespace) {
+            continue;
+        }
+        if file_level && line >= 10 {
+            continue;
+        }
+        let rest_start = range.start + open_at + open.len() + (after_open.len() - rest.len());
+        let body_end = [rest.find(':'), (!close.is_empty()).then(|| rest.find(close)).flatten()]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(rest.len());
+        let mut rules = Vec::new();
+        let mut offset = 0;
+        for part in rest[..body_end].split(',') {
+            let id = part.trim();
+            if !id.is_empty() {
+                let start = rest_start + offset + part.find(id).unwrap_or(0);
+                rules.push((id.to_string(), start..start + id.len()));
+            }
+            offset += part.len() + 1;
+        }
+        let comment_end = if close.is_empty() {
+            range.end
+        } else {
+            rest.find(close).map_or(range.end, |i| rest_start + i + close.len())
+        };
+        let comment = range.start + open_at..comment_end;
+        let alone = line_text[..open_at].trim().is_empty();
+        let removal = if alone {
+            let next = doc.line_index.line_start(line + 1).map_or(text.len(), |s| s as usize);
+            range.start..next
+        } else {
+            let code_end = line_text[..open_at].trim_end().len();
+            range.start + code_end..comment_end
+        };
+        let target_line = match (file_level, alone) {
+            (true, _) => None,
+            (false, true) => Some(line + 1),
+            (false, false) => Some(line),
+        };
+        found.push(Suppression { target_line, comment, removal, rules });
+    }
+    found
+}
+
+/// Removes suppressed findings and appends `meta/unused-suppression` notices for rule ids that
+/// suppressed nothing. `enabled` says whether a rule runs at all here: a suppression of a rule
+/// that is switched off is not "unused".
+pub fn apply(doc: &Document, findings: &mut Vec<Finding>, enabled: impl Fn(&str) -> bool) {
+    let suppressions = parse(doc);
+    if suppressions.is_empty() {
+        return;
+    }
+    let mut used: Vec<Vec<bool>> = suppressions.iter().map(|s| vec![false; s.rules.len()]).collect();
+    findings.retain(|finding| {
+        let line = doc.line_index.line_of(finding.range.start);
+        let mut keep = true;
+        for (s, suppression) in suppressions.iter().enumerate() {
+            if suppression.target_line.is_some_and(|t| t != line) {
+                continue;
+            }
+            for (r, (id, _)) in suppression.rules.iter().enumerate() {
+                if id == finding.rule {
+                    used[s][r] = true;
+                    keep = false;
+                }
+            }
+        }
+        keep
+    });
+    for (suppression, used) in suppressions.iter().zip(used) {
+        for (r, (id, range)) in suppression.rules.iter().enumerate() {
+            if used[r] || (crate::rules::find(id).is_some() && !enabled(id)) || id == UNUSED_SUPPRESSION {
+                continue;
+            }
+            let message = if crate::rules::find(id).is_some() {
+                format!("`baton-ignore {id}` suppresses nothing here")
+            } else {
+                let hint = crate::rules::closest_id(id).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
+                format!("`{id}` is not a Baton rule{hint}")
+            };
+            let fix = removal_fix(doc, suppression, r);
+            findings.push(Finding::new(UNUSED_SUPPRESSION, range.clone(), message).with_fix(fix));
+        }
+    }
+}
+
+/// The fix that drops rule `index` from a suppression, or the whole comment when it is the last.
+fn removal_fix(doc: &Document, suppression: &Suppression, index: usize) -> Fix {
+    let (id, range) = &suppression.rules[index];
+    let edit = if suppression.rules.len() == 1 {
+        suppression.removal.clone()
+    } else if index + 1 < suppression.rules.len() {
+        range.start..suppression.rules[index + 1].1.start
+    } else {
+        suppression.rules[index - 1].1.end..range.end
+    };
+    Fix::in_file(format!("Remove unused suppression of {id}"), &doc.path, [(edit, String::new())])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::finding::apply_edits;
+
+    fn doc(kind: FileKind, text: &str) -> Document {
+        Document::parse("f", kind, text)
+    }
+
+    fn finding(doc: &Document, line: u32, rule: &'static str) -> Finding {
+        let start = doc.line_index.line_start(line).unwrap() as usize;
+        Finding::new(rule, start..start + 1, "x")
+    }
+
+    const R: &str = "sql/rls-disabled-in-public";
+
+    #[test]
+    fn own_line_comment_covers_the_next_line_only() {
+        let d = doc(
+            FileKind::Sql,
+            "-- baton-ignore sql/rls-disabled-in-public: internal table\ncreate table a();\ncreate table b();\n",
+        );
+        let mut findings = vec![finding(&d, 1, R), finding(&d, 2, R)];
+        apply(&d, &mut findings, |_| true);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(d.line_index.line_of(findings[0].range.start), 2);
+    }
+
+    #[test]
+    fn trailing_comment_covers_its_own_line() {
+        let d =
+            doc(FileKind::TypeScript, "a();\nprisma.x.findMany(); // baton-ignore rls/prisma-outside-context: seed\n");
+        let mut findings =
+            vec![finding(&d, 1, "rls/prisma-outside-context"), finding(&d, 0, "rls/prisma-outside-context")];
+        apply(&d, &mut findings, |_| true);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(d.line_index.line_of(findings[0].range.start), 0);
+    }
+
+    #[test]
+    fn other_rules_are_not_suppressed_and_unused_ids_are_reported() {
+        let d =
+            doc(FileKind::TypeScript, "// baton-ignore rls/prisma-outside-context, sql/rls-disabled-in-public\nx();\n");
+        let mut findings = vec![finding(&d, 1, "rls/prisma-outside-context")];
+        apply(&d, &mut findings, |_| true);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, UNUSED_SUPPRESSION);
+        assert_eq!(d.slice(findings[0].range.clone()), R);
+        let fixed = apply_edits(&d.text, "f", &findings[0].fixes[0].edits);
+        assert_eq!(fixed, "// baton-ignore rls/prisma-outside-context\nx();\n");
+    }
+
+    #[test]
+    fn file_level_suppression_in_first_ten_lines_only() {
+        let d = doc(FileKind::Sql, "-- baton-ignore-file sql/rls-disabled-in-public\ncreate table a();\n");
+        let mut findings = vec![finding(&d, 1, R)];
+        apply(&d, &mut findings, |_| true);
+        assert!(findings.is_empty());
+        let late = format!("{}-- baton-ignore-file {R}\ncreate table a();\n", "\n".repeat(10));
+        let d = doc(FileKind::Sql, &late);
+        let mut findings = vec![finding(&d, 11, R)];
+        apply(&d, &mut findings, |_| true);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].rule, R);
+    }
+
+    #[test]
+    fn markdown_comment_syntax() {
+        let d = doc(FileKind::Markdown, "<!-- baton-ignore sql/rls-disabled-in-public: example -->\ntext\n");
+        let s = parse(&d);
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].rules.len(), 1);
+        assert_eq!(s[0].rules[0].0, R);
+        assert_eq!(d.slice(s[0].comment.clone()), "<!-- baton-ignore sql/rls-disabled-in-public: example -->");
+    }
+
+    #[test]
+    fn unknown_rule_gets_a_suggestion_and_disabled_rules_are_not_unused() {
+        let d = doc(FileKind::Sql, "select 1; -- baton-ignore sql/rls-disabled-in-publik\nselect 2; -- baton-ignore sql/rls-disabled-in-public\n");
+        let mut findings = Vec::new();
+        apply(&d, &mut findings, |id| id != R);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(findings[0].message.contains("did you mean `sql/rls-disabled-in-public`"));
+        let fixed = apply_edits(&d.text, "f", &findings[0].fixes[0].edits);
+        assert_eq!(fixed, "select 1;\nselect 2; -- baton-ignore sql/rls-disabled-in-public\n");
+    }
+
+    #[test]
+    fn near_miss_markers_are_not_suppressions() {
+        let d = doc(FileKind::TypeScript, "// baton-ignored rls/x\n// baton-ignorance\nconst s = 'baton-ignore';\n");
+        assert!(parse(&d).is_empty());
+    }
+
+    #[test]
+    fn json_has_no_comments() {
+        assert!(parse(&doc(FileKind::Json, "{\"a\": \"// baton-ignore x\"}")).is_empty());
+    }
+}

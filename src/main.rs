@@ -1,0 +1,5 @@
+//! The `baton` binary.
+
+fn main() -> std::process::ExitCode {
+    baton::cli::main()
+}

@@ -1,0 +1,179 @@
+//! The rule registry: every rule's id, severity, languages, summary, documentation and matcher.
+//!
+//! A rule id `family/name` maps to:
+//! - its documentation, `docs/rules/<family>/<name>.md` (ruff's headings; its examples are tests);
+//! - for TypeScript/JavaScript rules, a tree-sitter query `queries/typescript/<family>/<name>.scm`
+//!   (all compiled into one query per grammar, see [`query_set`]) and, where the query cannot say
+//!   it alone, a predicate in `src/rules/<family>/<name>.rs`;
+//! - for SQL rules, a check over the migration model in `src/rules/sql/<name>.rs`;
+//! - fixtures in `tests/fixtures/<family>/<name>/`.
+
+pub mod meta;
+pub mod query_set;
+pub mod rls;
+pub mod sql;
+
+use serde::Serialize;
+
+use crate::engine::{Finding, QueryMatchContext, SqlRuleContext};
+use crate::syntax::FileKind;
+
+/// How serious a finding is. Ordered from least to most severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A suggestion.
+    Hint,
+    /// Worth knowing.
+    Info,
+    /// Probably wrong.
+    Warning,
+    /// Wrong; fails `baton check` by default.
+    Error,
+}
+
+impl Severity {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// A predicate that turns one query match into a finding, or rejects it.
+pub type QueryPredicate = fn(&QueryMatchContext<'_, '_>) -> Option<Finding>;
+
+/// A check over the replayed migrations.
+pub type SqlCheck = fn(&SqlRuleContext<'_>, &mut Vec<(String, Finding)>);
+
+/// How a rule finds problems.
+pub enum Matcher {
+    /// A tree-sitter query over TypeScript/JavaScript. Each pattern captures `@match` (the
+    /// finding's range); `predicate`, when present, decides and words the finding.
+    Query {
+        /// The query source (`queries/typescript/…`), compiled for TS, TSX and JS.
+        source: &'static str,
+        /// The Rust predicate; without one every match is a finding with the rule's summary.
+        predicate: Option<QueryPredicate>,
+    },
+    /// A check over the workspace's migration model.
+    Sql(SqlCheck),
+    /// Reported by Baton itself (configuration, suppressions, file notices).
+    Builtin,
+}
+
+/// A rule.
+pub struct Rule {
+    /// Stable id, `family/name`.
+    pub id: &'static str,
+    /// Severity unless `[rules]` overrides it.
+    pub default_severity: Severity,
+    /// File kinds it applies to; empty means any.
+    pub kinds: &'static [FileKind],
+    /// One line: what it finds.
+    pub summary: &'static str,
+    /// Markdown documentation: What it does, Why is this bad?, Example, Use instead, Fix, Options.
+    pub doc: &'static str,
+    /// How it finds problems.
+    pub matcher: Matcher,
+}
+
+impl Rule {
+    /// The family, the part of the id before `/`.
+    pub fn family(&self) -> &'static str {
+        self.id.split('/').next().unwrap_or(self.id)
+    }
+
+    /// A link to the rule's documentation in the repository.
+    pub fn doc_url(&self) -> String {
+        format!("{DOCS_BASE_URL}/{}.md", self.id)
+    }
+}
+
+/// Where rule documentation is published (the repository's `docs/rules/`).
+pub const DOCS_BASE_URL: &str = "https://github.com/baton-dev/baton/blob/main/docs/rules";
+
+/// The TypeScript/JavaScript family of file kinds.
+pub const ECMASCRIPT: &[FileKind] = &[FileKind::TypeScript, FileKind::Tsx, FileKind::JavaScript];
+
+/// Every rule, in id order.
+pub fn all() -> &'static [Rule] {
+    static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
+    RULES.get_or_init(|| {
+        let mut rules = vec![rls::prisma_outside_context::rule(), sql::rls_disabled_in_public::rule()];
+        rules.extend(meta::rules());
+        rules.sort_by_key(|r| r.id);
+        rules
+    })
+}
+
+/// The rule with this id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    all().iter().find(|r| r.id == id)
+}
+
+/// The known rule id closest to `id`, when it is a plausible typo.
+pub fn closest_id(id: &str) -> Option<&'static str> {
+    all()
+        .iter()
+        .map(|r| (edit_distance(id, r.id), r.id))
+        .filter(|(d, _)| *d <= 3.max(id.len() / 5))
+        .min()
+        .map(|(_, id)| id)
+}
+
+/// Levenshtein distance over chars.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_well_formed() {
+        let mut seen = std::collections::HashSet::new();
+        for rule in all() {
+            assert!(seen.insert(rule.id), "duplicate {}", rule.id);
+            let (family, name) = rule.id.split_once('/').expect("family/name");
+            assert!(!family.is_empty() && !name.is_empty());
+            assert!(
+                rule.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '/'),
+                "{}",
+                rule.id
+            );
+            assert!(!rule.summary.is_empty() && !rule.summary.ends_with('.'), "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn every_doc_has_the_standard_headings() {
+        for rule in all() {
+            for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead"] {
+                assert!(rule.doc.contains(heading), "{} lacks {heading}", rule.id);
+            }
+        }
+    }
+
+    #[test]
+    fn typos_get_suggestions_and_nonsense_does_not() {
+        assert_eq!(closest_id("rls/prisma-outside-contxt"), Some("rls/prisma-outside-context"));
+        assert_eq!(closest_id("completely/unrelated-thing-here"), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! `rls/` — row level security bypasses in application code.
+
+pub mod prisma_outside_context;

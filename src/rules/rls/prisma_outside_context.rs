@@ -1,0 +1,188 @@
+//! `rls/prisma-outside-context`: Prisma data access on a raw client outside an RLS context.
+
+use tree_sitter::Node;
+
+use crate::config::RlsConfig;
+use crate::engine::ecma::{self, FileFacts};
+use crate::engine::{Finding, Fix, QueryMatchContext};
+use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: "rls/prisma-outside-context",
+        default_severity: Severity::Error,
+        kinds: ECMASCRIPT,
+        summary: "Prisma model or raw-query call on a raw client outside a tenant/user context wrapper",
+        doc: include_str!("../../../docs/rules/rls/prisma-outside-context.md"),
+        matcher: Matcher::Query {
+            source: include_str!("../../../queries/typescript/rls/prisma-outside-context.scm"),
+            predicate: Some(check),
+        },
+    }
+}
+
+/// Where a call on the raw client sits relative to the context wrappers.
+enum Placement<'t> {
+    /// Not inside any wrapper.
+    Outside,
+    /// Inside the callback of `wrapper`, which hands out its own scoped client.
+    InsideCallback { wrapper: String, callback: Node<'t> },
+    /// Safe: inside a wrapper's own definition, a callback that takes no client, or a function
+    /// whose parameter shadows the client's name.
+    Safe,
+}
+
+fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
+    let rls = &ctx.config.rls;
+    if !rls.enforce && ctx.facts.rls_wrappers_in_use.is_empty() {
+        return None;
+    }
+    let client = ctx.capture("client")?;
+    let client_name = ctx.text(client);
+    let file = ctx.file_facts();
+    if !is_raw_client(client_name, file, rls) {
+        return None;
+    }
+    let call = ctx.node;
+    let operation_node = ctx.capture("operation")?;
+    let operation = ctx.text(operation_node);
+    // Report on `client.model.operation`, not the (often multi-line) arguments.
+    let range = call.start_byte()..operation_node.end_byte();
+    let shown = match ctx.capture("model") {
+        Some(model) => format!("{client_name}.{}.{operation}()", ctx.text(model)),
+        None => format!("{client_name}.{operation}"),
+    };
+    match placement(ctx, call, client_name, file, rls) {
+        Placement::Safe => None,
+        Placement::Outside => {
+            let wrappers = rls.wrappers.iter().map(|w| format!("`{w}(…)`")).collect::<Vec<_>>().join(" or ");
+            let message = format!(
+                "`{shown}` runs on the raw client `{client_name}` outside an RLS context, so row level security sees no tenant or user; run it inside {wrappers}"
+            );
+            Some(ctx.finding(range, message).with_fix(wrap_fix(ctx, call, client, file, rls)))
+        }
+        Placement::InsideCallback { wrapper, callback } => {
+            let scoped = ecma::parameter_names(ctx.doc, callback).first().copied().filter(|p| is_identifier(p));
+            let advice = match scoped {
+                Some(p) => format!("use the callback's scoped client `{p}`"),
+                None => "use the callback's scoped client".to_string(),
+            };
+            let message = format!(
+                "`{shown}` uses the raw client `{client_name}` inside the `{wrapper}` callback, which bypasses the context the wrapper sets; {advice}"
+            );
+            let mut finding = ctx.finding(range, message);
+            if let Some(p) = scoped {
+                let fix = Fix::in_file(
+                    format!("Use the scoped client `{p}`"),
+                    &ctx.doc.path,
+                    [(client.byte_range(), p.to_string())],
+                );
+                finding = finding.with_fix(fix);
+            }
+            Some(finding)
+        }
+    }
+}
+
+/// A configured client name, or a local alias of one (`import { db as prisma }`).
+fn is_raw_client(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
+    rls.clients.iter().any(|c| c == name || c == file.original_name(name))
+}
+
+fn is_wrapper(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
+    rls.wrappers.iter().any(|w| w == name || w == file.original_name(name))
+}
+
+fn placement<'t>(
+    ctx: &QueryMatchContext<'_, 't>,
+    call: Node<'t>,
+    client_name: &str,
+    file: &FileFacts,
+    rls: &RlsConfig,
+) -> Placement<'t> {
+    let mut node = call;
+    while let Some(parent) = node.parent() {
+        node = parent;
+        if !ecma::is_function(node) {
+            continue;
+        }
+        if ecma::parameter_names(ctx.doc, node).contains(&client_name) {
+            return Placement::Safe;
+        }
+        if ecma::declared_name(ctx.doc, node).is_some_and(|name| is_wrapper(name, file, rls)) {
+            return Placement::Safe;
+        }
+        let Some(outer) = ecma::call_receiving_callback(node) else { continue };
+        let Some(callee) = ecma::callee_name(ctx.doc, outer) else { continue };
+        if is_wrapper(callee, file, rls) {
+            if ecma::parameter_count(node) == 0 {
+                return Placement::Safe;
+            }
+            return Placement::InsideCallback { wrapper: callee.to_string(), callback: node };
+        }
+    }
+    Placement::Outside
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '$')
+}
+
+/// Wraps the call in the configured wrapper, the client replaced by the callback's parameter,
+/// and imports the wrapper when the file does not have it yet.
+fn wrap_fix(
+    ctx: &QueryMatchContext<'_, '_>,
+    call: Node<'_>,
+    client: Node<'_>,
+    file: &FileFacts,
+    rls: &RlsConfig,
+) -> Fix {
+    let text = &ctx.doc.text;
+    let call_text = &text[call.byte_range()];
+    let param = ["tx", "scopedTx", "scopedClient"]
+        .into_iter()
+        .find(|p| !contains_identifier(call_text, p))
+        .unwrap_or("scopedClient");
+    let scoped_call = format!(
+        "{}{param}{}",
+        &text[call.start_byte()..client.start_byte()],
+        &text[client.end_byte()..call.end_byte()]
+    );
+    let wrapper = &rls.fix_wrapper;
+    let mut edits = vec![(call.byte_range(), format!("{wrapper}(async ({param}) => {scoped_call})"))];
+    let available = file.import_of(wrapper).is_some() || file.top_level_declarations.iter().any(|d| d == wrapper);
+    if !available && !rls.wrapper_import.is_empty() {
+        edits.push(import_edit(ctx, file, wrapper, &rls.wrapper_import));
+    }
+    Fix::in_file(format!("Wrap in {wrapper}()"), &ctx.doc.path, edits)
+}
+
+/// Adds `wrapper` to an existing named import from `module`, or inserts a new import.
+fn import_edit(
+    ctx: &QueryMatchContext<'_, '_>,
+    file: &FileFacts,
+    wrapper: &str,
+    module: &str,
+) -> (std::ops::Range<usize>, String) {
+    let existing = file.imports.iter().find(|i| i.source == module).and_then(|i| i.named_clause.clone());
+    if let Some(clause) = existing {
+        let clause_text = ctx.doc.slice(clause.clone());
+        let before_brace = clause_text.trim_end_matches('}').trim_end();
+        let at = clause.start + before_brace.len();
+        let separator = if before_brace.ends_with(',') { " " } else { ", " };
+        return (at..at, format!("{separator}{wrapper}"));
+    }
+    let at = file.import_insertion_point;
+    (at..at, format!("import {{ {wrapper} }} from \"{module}\";\n"))
+}
+
+fn contains_identifier(text: &str, ident: &str) -> bool {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(ident).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(is_ident)
+            && !text[i + ident.len()..].chars().next().is_some_and(is_ident)
+    })
+}

@@ -1,0 +1,172 @@
+//! Turns (path, text) into a parsed [`Document`].
+//!
+//! TypeScript, TSX, JavaScript/JSX, Markdown and JSON are parsed with tree-sitter; SQL with
+//! `squawk-syntax` (see ARCHITECTURE.md for why). Parsing never fails: a half-typed file gives a
+//! tree with error nodes, and every later stage works on whatever the tree holds.
+
+mod file_kind;
+
+use std::sync::Arc;
+
+pub use file_kind::{FileKind, Grammar};
+
+use crate::line_index::LineIndex;
+
+/// One parsed file. Immutable; an edit produces a new document.
+pub struct Document {
+    /// Path relative to the workspace root, with `/` separators.
+    pub path: String,
+    /// What kind of file this is, from its path.
+    pub kind: FileKind,
+    /// The full text.
+    pub text: Arc<str>,
+    /// Offset ⇄ line/column conversions for `text`.
+    pub line_index: LineIndex,
+    /// The syntax tree.
+    pub syntax: Syntax,
+}
+
+/// A syntax tree from one of the two parsers.
+pub enum Syntax {
+    /// A tree-sitter tree (TypeScript, TSX, JavaScript, Markdown, JSON, signals).
+    Tree(tree_sitter::Tree),
+    /// A squawk tree (SQL).
+    Sql(squawk_syntax::Parse<squawk_syntax::SourceFile>),
+}
+
+/// A parse error: where, and what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Byte range in the document.
+    pub range: std::ops::Range<usize>,
+    /// Human-readable description.
+    pub message: String,
+}
+
+impl Document {
+    /// Parses `text` as `kind`. Never fails.
+    pub fn parse(path: impl Into<String>, kind: FileKind, text: impl Into<Arc<str>>) -> Document {
+        let text: Arc<str> = text.into();
+        let syntax = match kind.grammar() {
+            Some(grammar) => Syntax::Tree(parse_tree(grammar, &text)),
+            None => Syntax::Sql(squawk_syntax::SourceFile::parse(&text)),
+        };
+        Document { path: path.into(), kind, line_index: LineIndex::new(&text), text, syntax }
+    }
+
+    /// The tree-sitter tree, for kinds parsed with tree-sitter.
+    pub fn tree(&self) -> Option<&tree_sitter::Tree> {
+        match &self.syntax {
+            Syntax::Tree(tree) => Some(tree),
+            Syntax::Sql(_) => None,
+        }
+    }
+
+    /// The SQL tree, for SQL files.
+    pub fn sql(&self) -> Option<&squawk_syntax::Parse<squawk_syntax::SourceFile>> {
+        match &self.syntax {
+            Syntax::Sql(parse) => Some(parse),
+            Syntax::Tree(_) => None,
+        }
+    }
+
+    /// The text of a byte range (empty when the range is not on character boundaries).
+    pub fn slice(&self, range: std::ops::Range<usize>) -> &str {
+        self.text.get(range).unwrap_or("")
+    }
+
+    /// Syntax errors, in document order.
+    pub fn syntax_errors(&self) -> Vec<SyntaxError> {
+        match &self.syntax {
+            Syntax::Sql(parse) => parse
+                .errors()
+                .into_iter()
+                .map(|e| SyntaxError {
+                    range: usize::from(e.range().start())..usize::from(e.range().end()),
+                    message: e.message().to_string(),
+                })
+                .collect(),
+            Syntax::Tree(tree) => tree_sitter_errors(tree),
+        }
+    }
+}
+
+/// Parses with tree-sitter. A parser that cannot be built (an ABI mismatch, which the test suite
+/// rules out) or that gives up yields an empty tree of the same language rather than a panic.
+fn parse_tree(grammar: Grammar, text: &str) -> tree_sitter::Tree {
+    let mut parser = tree_sitter::Parser::new();
+    parser.set_language(&grammar.language()).expect("grammar ABI is checked by the test suite");
+    match parser.parse(text, None) {
+        Some(tree) => tree,
+        None => parser.parse("", None).expect("parsing an empty text cannot fail"),
+    }
+}
+
+/// Collects ERROR and MISSING nodes without recursion (trees can be 10,000 levels deep).
+fn tree_sitter_errors(tree: &tree_sitter::Tree) -> Vec<SyntaxError> {
+    let mut errors = Vec::new();
+    if !tree.root_node().has_error() {
+        return errors;
+    }
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        let descend = if node.is_error() {
+            errors.push(SyntaxError { range: node.byte_range(), message: "syntax error".into() });
+            false
+        } else if node.is_missing() {
+            errors.push(SyntaxError { range: node.byte_range(), message: format!("missing `{}`", node.kind()) });
+            false
+        } else {
+            node.has_error()
+        };
+        if descend && cursor.goto_first_child() {
+            continue;
+        }
+        loop {
+            if cursor.goto_next_sibling() {
+                break;
+            }
+            if !cursor.goto_parent() {
+                return errors;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grammar_loads_and_parses() {
+        for kind in [FileKind::TypeScript, FileKind::Tsx, FileKind::JavaScript, FileKind::Markdown, FileKind::Json] {
+            let doc = Document::parse("x", kind, "x");
+            assert!(doc.tree().is_some(), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn half_typed_typescript_still_gives_a_tree_and_errors() {
+        let doc = Document::parse("a.ts", FileKind::TypeScript, "const x = prisma.user.findMany(\nfunction f() {}");
+        let tree = doc.tree().unwrap();
+        assert!(tree.root_node().child_count() > 0);
+        assert!(!doc.syntax_errors().is_empty());
+    }
+
+    #[test]
+    fn sql_errors_are_reported_with_ranges() {
+        let doc = Document::parse("m.sql", FileKind::Sql, "create table (;\nselect 1;");
+        let errors = doc.syntax_errors();
+        assert!(!errors.is_empty());
+        assert!(errors.iter().all(|e| e.range.end <= doc.text.len()));
+    }
+
+    #[test]
+    fn valid_files_have_no_errors() {
+        let doc = Document::parse("a.tsx", FileKind::Tsx, "export const A = () => <div>{1}</div>;\n");
+        assert_eq!(doc.syntax_errors(), []);
+        let doc = Document::parse("m.sql", FileKind::Sql, "create table t (id int primary key);\n");
+        assert_eq!(doc.syntax_errors(), []);
+    }
+}

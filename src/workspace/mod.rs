@@ -1,0 +1,269 @@
+//! The workspace: discovery and loading of files (the IO side of analysis).
+//!
+//! Files are found with the `ignore` crate (honouring `.gitignore` even outside a git checkout,
+//! never entering `node_modules/`, `target/` or `.git/`, never following symlinks), read and
+//! parsed in parallel. Files over [`MAX_FILE_SIZE`] are not parsed (`meta/file-too-large`),
+//! binary files are skipped, invalid UTF-8 is decoded lossily (`meta/invalid-utf8`).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::config::Config;
+use crate::engine::{self, Finding, WorkspaceFacts};
+use crate::syntax::{Document, FileKind};
+
+/// Files larger than this are not parsed.
+pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Folders never scanned, whatever `.gitignore` says.
+const ALWAYS_SKIPPED: &[&str] = &["node_modules", "target", ".git"];
+
+/// A file Baton reads, found under the root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourcePath {
+    /// Absolute (or root-joined) path on disk.
+    pub absolute: PathBuf,
+    /// Path relative to the root, `/`-separated.
+    pub relative: String,
+    /// Its kind.
+    pub kind: FileKind,
+}
+
+/// A finding together with the workspace-relative path of its file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileFinding {
+    /// Workspace-relative path.
+    pub path: String,
+    /// The finding.
+    pub finding: Finding,
+}
+
+/// Every document of a workspace, loaded, plus the notices loading produced.
+pub struct Workspace {
+    /// The root every path is relative to.
+    pub root: PathBuf,
+    /// The configuration in force.
+    pub config: Config,
+    /// Parsed documents, sorted by path.
+    pub documents: Vec<Arc<Document>>,
+    /// Files that could not be parsed or were decoded lossily, as findings.
+    pub notices: Vec<FileFinding>,
+    /// Files that could not be read at all: path and error.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// Why a file did not become a plain document.
+enum Loaded {
+    Document(Document, Option<Finding>),
+    Notice(Finding),
+    Skipped,
+    Unreadable(String),
+}
+
+/// Lists the files under `root` that Baton reads.
+pub fn discover(root: &Path) -> Vec<SourcePath> {
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .parents(true)
+        .follow_links(false)
+        .filter_entry(|entry| {
+            let name = entry.file_name().to_string_lossy();
+            !(entry.file_type().is_some_and(|t| t.is_dir()) && ALWAYS_SKIPPED.contains(&name.as_ref()))
+        })
+        .build();
+    let mut found: Vec<SourcePath> = walker
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .filter_map(|entry| {
+            let relative = relative_path(root, entry.path())?;
+            let kind = FileKind::from_path(&relative)?;
+            Some(SourcePath { absolute: entry.path().to_path_buf(), relative, kind })
+        })
+        .collect();
+    found.sort_by(|a, b| a.relative.cmp(&b.relative));
+    found
+}
+
+/// `path` relative to `root` with `/` separators, or `None` when it is not under `root`.
+pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// Reads and parses one file.
+fn load(source: &SourcePath) -> Loaded {
+    let metadata = match std::fs::metadata(&source.absolute) {
+        Ok(m) => m,
+        Err(e) => return Loaded::Unreadable(e.to_string()),
+    };
+    if metadata.len() > MAX_FILE_SIZE {
+        let message = format!(
+            "{} is {:.1} MiB, over the {} MiB limit: not analyzed",
+            source.relative,
+            metadata.len() as f64 / (1024.0 * 1024.0),
+            MAX_FILE_SIZE / (1024 * 1024)
+        );
+        return Loaded::Notice(Finding::new("meta/file-too-large", 0..0, message));
+    }
+    let bytes = match std::fs::read(&source.absolute) {
+        Ok(b) => b,
+        Err(e) => return Loaded::Unreadable(e.to_string()),
+    };
+    let (text, notice) = decode(bytes, &source.relative);
+    if text.as_bytes()[..text.len().min(8192)].contains(&0) {
+        return Loaded::Skipped;
+    }
+    Loaded::Document(Document::parse(source.relative.clone(), source.kind, text), notice)
+}
+
+/// Decodes bytes as UTF-8, lossily, with a `meta/invalid-utf8` notice at the first bad byte.
+pub fn decode(bytes: Vec<u8>, path: &str) -> (String, Option<Finding>) {
+    match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            let message = format!("{path} is not valid UTF-8 (first invalid byte at offset {at}); analyzed with the invalid bytes replaced");
+            let end = (at + '\u{FFFD}'.len_utf8()).min(text.len());
+            (text, Some(Finding::new("meta/invalid-utf8", at..end, message)))
+        }
+    }
+}
+
+impl Workspace {
+    /// Discovers, reads and parses every file under `root`, in parallel.
+    pub fn load(root: &Path, config: Config) -> Workspace {
+        let sources = discover(root);
+        let loaded: Vec<(&SourcePath, Loaded)> = sources.par_iter().map(|s| (s, load(s))).collect();
+        let mut workspace = Workspace {
+            root: root.to_path_buf(),
+            config,
+            documents: Vec::new(),
+            notices: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        for (source, result) in loaded {
+            let path = source.relative.clone();
+            match result {
+                Loaded::Document(doc, notice) => {
+                    workspace.documents.push(Arc::new(doc));
+                    workspace.notices.extend(notice.map(|finding| FileFinding { path, finding }));
+                }
+                Loaded::Notice(finding) => workspace.notices.push(FileFinding { path, finding }),
+                Loaded::Skipped => {}
+                Loaded::Unreadable(error) => workspace.unreadable.push((path, error)),
+            }
+        }
+        workspace
+    }
+
+    /// A workspace of documents already in memory (tests, editors' unsaved buffers).
+    pub fn from_documents(root: &Path, config: Config, documents: impl IntoIterator<Item = Document>) -> Workspace {
+        let mut documents: Vec<Arc<Document>> = documents.into_iter().map(Arc::new).collect();
+        documents.sort_by(|a, b| a.path.cmp(&b.path));
+        Workspace { root: root.to_path_buf(), config, documents, notices: Vec::new(), unreadable: Vec::new() }
+    }
+
+    /// The document at a workspace-relative path.
+    pub fn document(&self, path: &str) -> Option<&Arc<Document>> {
+        self.documents.binary_search_by(|d| d.path.as_str().cmp(path)).ok().map(|i| &self.documents[i])
+    }
+
+    /// Number of files read (parsed or noted).
+    pub fn files_scanned(&self) -> usize {
+        self.documents.len() + self.notices.iter().filter(|n| n.finding.rule == "meta/file-too-large").count()
+    }
+
+    /// Analyzes every document whose path `include` accepts, with facts from the whole workspace.
+    /// Findings are sorted by path, then position, then rule id (contract §2).
+    pub fn check(&self, include: impl Fn(&str) -> bool + Sync) -> Vec<FileFinding> {
+        let docs: Vec<&Document> = self.documents.iter().map(|d| d.as_ref()).collect();
+        let facts = WorkspaceFacts::collect(&docs, &self.config);
+        let mut findings: Vec<FileFinding> = docs
+            .par_iter()
+            .filter(|d| include(&d.path))
+            .flat_map_iter(|doc| {
+                engine::analyze_document(doc, &self.config, &facts)
+                    .into_iter()
+                    .map(|finding| FileFinding { path: doc.path.clone(), finding })
+            })
+            .collect();
+        for notice in self.notices.iter().filter(|n| include(&n.path)) {
+            let rule = crate::rules::find(notice.finding.rule);
+            if let Some(severity) = rule.and_then(|r| self.config.severity_of(r)) {
+                let mut notice = notice.clone();
+                notice.finding.severity = severity;
+                findings.push(notice);
+            }
+        }
+        findings.sort_by(|a, b| {
+            (a.path.as_str(), a.finding.range.start, a.finding.rule).cmp(&(
+                b.path.as_str(),
+                b.finding.range.start,
+                b.finding.rule,
+            ))
+        });
+        findings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_reports_the_first_invalid_byte() {
+        let (text, notice) = decode(b"select 1; -- caf\xe9\n".to_vec(), "m.sql");
+        assert!(text.contains('\u{FFFD}'));
+        let notice = notice.unwrap();
+        assert_eq!(notice.rule, "meta/invalid-utf8");
+        assert_eq!(notice.range.start, 16);
+        assert!(decode(b"ok".to_vec(), "a").1.is_none());
+    }
+
+    #[test]
+    fn discovery_honours_gitignore_and_skips_node_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for (path, text) in [
+            ("app/page.tsx", "export default 1;"),
+            ("node_modules/pkg/index.js", "x"),
+            ("dist/bundle.js", "x"),
+            (".gitignore", "dist/\n"),
+            ("README.md", "# hi"),
+            ("docs/plan.md", "# plan"),
+            (".claude/handoff/a.signal", "{}"),
+        ] {
+            let p = root.join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let found: Vec<String> = discover(root).into_iter().map(|s| s.relative).collect();
+        assert_eq!(found, [".claude/handoff/a.signal", "app/page.tsx", "docs/plan.md"]);
+    }
+
+    #[test]
+    fn large_binary_and_invalid_files_become_notices_not_crashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join("migrations")).unwrap();
+        std::fs::write(root.join("migrations/1_big.sql"), vec![b'-'; MAX_FILE_SIZE as usize + 1]).unwrap();
+        std::fs::write(root.join("migrations/2_bin.sql"), b"\0\x01\x02").unwrap();
+        std::fs::write(root.join("migrations/3_latin1.sql"), b"-- caf\xe9\ncreate table t (id int);\n").unwrap();
+        let ws = Workspace::load(root, Config::default());
+        let notices: Vec<(&str, &str)> = ws.notices.iter().map(|n| (n.path.as_str(), n.finding.rule)).collect();
+        assert_eq!(
+            notices,
+            [("migrations/1_big.sql", "meta/file-too-large"), ("migrations/3_latin1.sql", "meta/invalid-utf8")]
+        );
+        assert_eq!(ws.documents.len(), 1);
+        assert_eq!(ws.files_scanned(), 2);
+    }
+}

@@ -1,0 +1,276 @@
+//! End-to-end tests of the built `baton` binary: exit codes, JSON fields, SARIF validity, the
+//! human format, configuration errors, `rules` and `init`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn baton(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_baton")).args(args).current_dir(cwd).env("NO_COLOR", "1").output().unwrap()
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn check_json(args: &[&str]) -> (Value, Output) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let output = baton(&all, &repo());
+    let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
+    (value, output)
+}
+
+/// (rule, path, 1-based line) of every diagnostic.
+fn findings(report: &Value) -> Vec<(String, String, u64)> {
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["rule"].as_str().unwrap().to_string(),
+                d["path"].as_str().unwrap().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap() + 1,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn wor_321_json_reports_the_case_study_findings() {
+    let (report, output) = check_json(&["examples/wor-321"]);
+    assert_eq!(output.status.code(), Some(1), "errors fail the run by default");
+    assert_eq!(report["version"], 1);
+    let root = report["root"].as_str().unwrap();
+    assert!(Path::new(root).is_absolute() && root.ends_with("examples/wor-321"), "{root}");
+    assert!(report["files_scanned"].as_u64().unwrap() >= 15);
+    let found = findings(&report);
+    let has = |rule: &str, path: &str, line: u64| found.iter().any(|f| f.0 == rule && f.1 == path && f.2 == line);
+    // Finding (1) of the retroactive review: direct Prisma calls in the verification script.
+    assert!(has("rls/prisma-outside-context", "scripts/verify-all-migrations.ts", 45), "{found:?}");
+    assert!(has("rls/prisma-outside-context", "scripts/verify-all-migrations.ts", 55), "{found:?}");
+    assert!(has("rls/prisma-outside-context", "scripts/verify-all-migrations.ts", 76), "{found:?}");
+    assert!(has("sql/rls-disabled-in-public", "supabase/migrations/20240201000000_validation_reports.sql", 4), "{found:?}");
+    // Near misses stay silent.
+    for quiet in [
+        "scripts/seed-dev.ts",
+        "app/api/migrations/status/route.ts",
+        "lib/db/context.ts",
+        "lib/services/migration-service.ts",
+        "supabase/migrations/20240101000000_init.sql",
+        "supabase/migrations/20240115000000_audit_log_rls.sql",
+    ] {
+        assert!(!found.iter().any(|f| f.1 == quiet), "unexpected finding in {quiet}: {found:?}");
+    }
+    // Sorted by path, then position, then rule.
+    let keys: Vec<_> = found.iter().map(|f| (f.1.clone(), f.2)).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted);
+    // Every diagnostic has the contract's fields.
+    for d in report["diagnostics"].as_array().unwrap() {
+        for field in ["rule", "severity", "path", "range", "message", "fixes"] {
+            assert!(d.get(field).is_some(), "missing {field} in {d}");
+        }
+        assert!(["error", "warning", "info", "hint"].contains(&d["severity"].as_str().unwrap()));
+        assert!(!d["path"].as_str().unwrap().contains('\\'));
+        for fix in d["fixes"].as_array().unwrap() {
+            assert!(fix["title"].is_string());
+            for edit in fix["edits"].as_array().unwrap() {
+                assert!(edit["path"].is_string() && edit["new_text"].is_string() && edit["range"]["start"]["line"].is_u64());
+            }
+        }
+    }
+}
+
+#[test]
+fn json_snapshot_of_wor_321() {
+    let (report, _) = check_json(&["examples/wor-321"]);
+    let mut report = report;
+    report["root"] = Value::String("[root]".into());
+    insta::assert_json_snapshot!("wor-321", report);
+}
+
+#[test]
+fn ranges_count_utf16_code_units() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    std::fs::write(dir.path().join("migrations/1.sql"), "-- 😀 emoji\n/* ü */ create table public.t (id int);\n").unwrap();
+    let output = baton(&["check", "--format", "json", "."], dir.path());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let start = &report["diagnostics"][0]["range"]["start"];
+    assert_eq!((start["line"].as_u64(), start["character"].as_u64()), (Some(1), Some(8)));
+}
+
+/// The SARIF 2.1.0 schema, fetched by scripts/test.sh (from the npm package @microsoft/jest-sarif).
+fn sarif_schema() -> Value {
+    let path = std::env::var_os("BATON_SARIF_SCHEMA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/test-deps/sarif-schema-2.1.0.json"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("SARIF schema {} missing ({e}): run scripts/test.sh, which fetches it", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+#[test]
+fn sarif_output_validates_against_the_schema() {
+    let output = baton(&["check", "--format", "sarif", "examples/wor-321"], &repo());
+    assert_eq!(output.status.code(), Some(1));
+    let log: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let schema = sarif_schema();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(&log).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "baton");
+    assert_eq!(run["columnKind"], "utf16CodeUnits");
+    let rule_ids: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(rule_ids.len(), baton::rules::all().len());
+    let (json, _) = check_json(&["examples/wor-321"]);
+    let results = run["results"].as_array().unwrap();
+    assert_eq!(results.len(), json["diagnostics"].as_array().unwrap().len());
+    // 1-based: the JSON's 0-based line 44 is SARIF's line 45.
+    let first_json = &json["diagnostics"][0];
+    let first = &results[0];
+    assert_eq!(first["ruleId"], first_json["rule"]);
+    let region = &first["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"].as_u64().unwrap(), first_json["range"]["start"]["line"].as_u64().unwrap() + 1);
+    assert_eq!(region["startColumn"].as_u64().unwrap(), first_json["range"]["start"]["character"].as_u64().unwrap() + 1);
+    // A rule index points at the right rule.
+    let index = first["ruleIndex"].as_u64().unwrap() as usize;
+    assert_eq!(rule_ids[index], first["ruleId"].as_str().unwrap());
+}
+
+#[test]
+fn human_output_has_code_frames_and_a_summary_without_color_when_piped() {
+    let output = baton(&["check", "examples/wor-321"], &repo());
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("error[rls/prisma-outside-context]"), "{text}");
+    assert!(text.contains("--> scripts/verify-all-migrations.ts:45:"), "{text}");
+    let frame_line = text.lines().find(|l| l.starts_with("45 |")).unwrap_or_else(|| panic!("{text}"));
+    assert!(frame_line.ends_with("const latestRun = await prisma.migrationRun.findFirst({"), "{frame_line}");
+    assert!(text.contains("^^^^"), "{text}");
+    assert!(text.contains("help: fix available: Wrap in withSystemContext()"), "{text}");
+    assert!(!text.contains('\u{1b}'), "no ANSI escapes when piped");
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("Found ") && last.contains(" errors") && last.ends_with('.'), "{last}");
+}
+
+#[test]
+fn fail_on_controls_the_exit_status() {
+    let (_, output) = check_json(&["examples/wor-321", "--fail-on", "never"]);
+    assert_eq!(output.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("baton.toml"), "[rules]\n\"sql/rls-disabled-in-public\" = \"warning\"\n").unwrap();
+    std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    std::fs::write(dir.path().join("migrations/1.sql"), "create table t (id int);\n").unwrap();
+    assert_eq!(baton(&["check", "."], dir.path()).status.code(), Some(0), "a warning does not fail by default");
+    assert_eq!(baton(&["check", ".", "--fail-on", "warning"], dir.path()).status.code(), Some(1));
+}
+
+#[test]
+fn a_path_inside_the_workspace_limits_the_report_but_keeps_cross_file_facts() {
+    // Only the init migration is requested, but the later migration's ENABLE still counts.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("supabase/migrations")).unwrap();
+    std::fs::write(dir.path().join("baton.toml"), "").unwrap();
+    std::fs::write(dir.path().join("supabase/migrations/1.sql"), "create table a (id int);\ncreate table b (id int);\n").unwrap();
+    std::fs::write(dir.path().join("supabase/migrations/2.sql"), "alter table a enable row level security;\n").unwrap();
+    let output = baton(&["check", "--format", "json", "supabase/migrations/1.sql"], dir.path());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let found = findings(&report);
+    assert_eq!(found, [("sql/rls-disabled-in-public".to_string(), "supabase/migrations/1.sql".to_string(), 2)]);
+}
+
+#[test]
+fn clean_folder_without_config_exits_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("index.ts"), "export const x = 1;\n").unwrap();
+    let output = baton(&["check"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output).trim(), "No problems found in 1 file.");
+}
+
+#[test]
+fn broken_config_exits_two_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("baton.toml"), "[rls]\nclients = [\"prisma\"]\nwraper = []\n").unwrap();
+    let output = baton(&["check", "."], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("baton.toml:3:1"), "{err}");
+    assert!(err.contains("wraper"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    let output = baton(&["check", "does/not/exist"], &repo());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("does/not/exist"));
+    let output = baton(&["check", "--format", "xml"], &repo());
+    assert_eq!(output.status.code(), Some(2));
+    let output = baton(&["check", "--config", "nope.toml", "examples/wor-321"], &repo());
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn explicit_config_applies() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("custom.toml"), "[rules]\n\"rls/prisma-outside-context\" = \"off\"\n").unwrap();
+    let config = dir.path().join("custom.toml");
+    let (report, output) = check_json(&["examples/wor-321", "--config", config.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(findings(&report).iter().all(|f| f.0 != "rls/prisma-outside-context"));
+    assert!(findings(&report).iter().any(|f| f.0 == "sql/rls-disabled-in-public"));
+}
+
+#[test]
+fn rules_lists_and_explains() {
+    let output = baton(&["rules"], &repo());
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for rule in baton::rules::all() {
+        assert!(text.contains(rule.id), "{} missing from `baton rules`", rule.id);
+    }
+    let output = baton(&["rules", "explain", "rls/prisma-outside-context"], &repo());
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    for heading in ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix"] {
+        assert!(text.contains(heading), "{heading}");
+    }
+    let output = baton(&["rules", "explain", "rls/prisma-outside-contxt"], &repo());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("did you mean `rls/prisma-outside-context`"));
+    let output = baton(&["rules", "--format", "json"], &repo());
+    let list: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(list.as_array().unwrap().len(), baton::rules::all().len());
+}
+
+#[test]
+fn init_writes_a_valid_config_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = baton(&["init"], dir.path());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = std::fs::read_to_string(dir.path().join("baton.toml")).unwrap();
+    assert!(baton::config::Config::parse(&text, None).is_ok());
+    std::fs::write(dir.path().join("baton.toml"), "# mine\n").unwrap();
+    let output = baton(&["init"], dir.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(dir.path().join("baton.toml")).unwrap(), "# mine\n", "never overwritten");
+    assert_eq!(baton(&["init", "--force"], dir.path()).status.code(), Some(0));
+    // The fresh config checks the folder without errors.
+    assert_eq!(baton(&["check"], dir.path()).status.code(), Some(0));
+}

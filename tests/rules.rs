@@ -1,0 +1,207 @@
+//! Rule fixtures and documentation examples.
+//!
+//! `tests/fixtures/<family>/<rule>/<scenario>/` is a small workspace. In it, every file whose
+//! name contains `bad` must get at least one finding of the rule, every file whose name contains
+//! `good` none; the exact findings of the scenario are snapshot-tested. Every quick fix is applied
+//! and the workspace re-checked: the finding must be gone and nothing new may appear.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use baton::config::Config;
+use baton::engine::apply_edits;
+use baton::rules;
+use baton::syntax::{Document, FileKind};
+use baton::workspace::{FileFinding, Workspace};
+
+fn fixtures_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// Every scenario directory: (rule id, scenario name, path).
+fn scenarios() -> Vec<(String, String, PathBuf)> {
+    let mut found = Vec::new();
+    for family in read_dirs(&fixtures_root()) {
+        for rule in read_dirs(&family) {
+            let id = format!("{}/{}", name(&family), name(&rule));
+            for scenario in read_dirs(&rule) {
+                found.push((id.clone(), name(&scenario), scenario));
+            }
+        }
+    }
+    found
+}
+
+fn read_dirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+fn load(dir: &Path) -> Workspace {
+    let config = match Config::discover(dir).filter(|p| p.starts_with(dir)) {
+        Some(path) => Config::load(&path).unwrap(),
+        None => Config::default(),
+    };
+    Workspace::load(dir, config)
+}
+
+/// One line per finding: `path:line:col rule: message [fix titles]`.
+fn describe(workspace: &Workspace, findings: &[FileFinding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let doc = workspace.document(&f.path).unwrap();
+        let pos = doc.line_index.position(&doc.text, f.finding.range.start, baton::line_index::ColumnEncoding::Utf16);
+        let fixes: Vec<&str> = f.finding.fixes.iter().map(|x| x.title.as_str()).collect();
+        out.push_str(&format!(
+            "{}:{}:{} {} [{}]: {}\n    fixes: {:?}\n",
+            f.path,
+            pos.line + 1,
+            pos.character + 1,
+            f.finding.rule,
+            f.finding.severity.as_str(),
+            f.finding.message,
+            fixes
+        ));
+    }
+    out
+}
+
+#[test]
+fn fixtures_match_expectations_and_snapshots() {
+    let scenarios = scenarios();
+    assert!(!scenarios.is_empty());
+    for (rule_id, scenario, dir) in scenarios {
+        assert!(rules::find(&rule_id).is_some(), "fixture folder names unknown rule {rule_id}");
+        let workspace = load(&dir);
+        let findings = workspace.check(|_| true);
+        let mut per_file: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in findings.iter().filter(|f| f.finding.rule == rule_id) {
+            *per_file.entry(f.path.as_str()).or_default() += 1;
+        }
+        for doc in &workspace.documents {
+            let file_name = doc.path.rsplit('/').next().unwrap();
+            let count = per_file.get(doc.path.as_str()).copied().unwrap_or(0);
+            if file_name.contains("bad") {
+                assert!(count > 0, "{rule_id}/{scenario}: expected a finding in {}", doc.path);
+            }
+            if file_name.contains("good") {
+                assert_eq!(count, 0, "{rule_id}/{scenario}: unexpected finding in {}:\n{}", doc.path, describe(&workspace, &findings));
+            }
+        }
+        let snapshot_name = format!("{}__{}", rule_id.replace('/', "__"), scenario);
+        insta::assert_snapshot!(snapshot_name, describe(&workspace, &findings));
+    }
+}
+
+#[test]
+fn every_quick_fix_removes_its_finding_and_adds_nothing() {
+    for (rule_id, scenario, dir) in scenarios() {
+        let workspace = load(&dir);
+        let findings = workspace.check(|_| true);
+        for target in findings.iter().filter(|f| !f.finding.fixes.is_empty()) {
+            for fix in &target.finding.fixes {
+                let documents = workspace.documents.iter().map(|doc| {
+                    let text = apply_edits(&doc.text, &doc.path, &fix.edits);
+                    Document::parse(doc.path.clone(), doc.kind, text)
+                });
+                let fixed = Workspace::from_documents(&workspace.root, workspace.config.clone(), documents);
+                let after = fixed.check(|_| true);
+                let count = |list: &[FileFinding], path: &str, rule: &str| {
+                    list.iter().filter(|f| f.path == path && f.finding.rule == rule).count()
+                };
+                let context = format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
+                assert_eq!(
+                    count(&after, &target.path, target.finding.rule),
+                    count(&findings, &target.path, target.finding.rule) - 1,
+                    "{context} did not remove exactly its finding:\n{}",
+                    describe(&fixed, &after)
+                );
+                for f in &after {
+                    assert!(
+                        count(&findings, &f.path, f.finding.rule) >= count(&after, &f.path, f.finding.rule),
+                        "{context} introduced {} in {}:\n{}",
+                        f.finding.rule,
+                        f.path,
+                        describe(&fixed, &after)
+                    );
+                }
+                for doc in &fixed.documents {
+                    let before = workspace.document(&doc.path).unwrap();
+                    assert!(
+                        doc.syntax_errors().len() <= before.syntax_errors().len(),
+                        "{context} broke the syntax of {}",
+                        doc.path
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The fenced code blocks under a heading of a rule's documentation.
+fn doc_blocks<'d>(doc: &'d str, heading: &str) -> Vec<(&'d str, String)> {
+    let Some(start) = doc.find(&format!("## {heading}\n")) else { return Vec::new() };
+    let section = &doc[start + heading.len() + 4..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let mut blocks = Vec::new();
+    let mut lines = section.lines();
+    while let Some(line) = lines.next() {
+        if let Some(lang) = line.strip_prefix("```") {
+            let body: Vec<&str> = lines.by_ref().take_while(|l| !l.starts_with("```")).collect();
+            blocks.push((lang.trim(), body.join("\n") + "\n"));
+        }
+    }
+    blocks
+}
+
+/// Analyzes one documentation example as a one-file workspace.
+fn check_example(lang: &str, code: &str) -> Option<Vec<&'static str>> {
+    let (path, kind) = match lang {
+        "ts" | "typescript" => ("src/example.ts", FileKind::TypeScript),
+        "tsx" => ("src/example.tsx", FileKind::Tsx),
+        "js" => ("src/example.js", FileKind::JavaScript),
+        "sql" => ("supabase/migrations/0001_example.sql", FileKind::Sql),
+        _ => return None,
+    };
+    let doc = Document::parse(path, kind, code);
+    let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), [doc]);
+    Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())
+}
+
+#[test]
+fn documentation_examples_are_tests() {
+    let mut checked = 0;
+    for rule in rules::all() {
+        for (lang, code) in doc_blocks(rule.doc, "Example") {
+            if let Some(found) = check_example(lang, &code) {
+                assert!(found.contains(&rule.id), "{}: the Example does not trigger the rule (got {found:?}):\n{code}", rule.id);
+                checked += 1;
+            }
+        }
+        for (lang, code) in doc_blocks(rule.doc, "Use instead") {
+            if let Some(found) = check_example(lang, &code) {
+                assert!(found.is_empty(), "{}: the 'Use instead' example has findings {found:?}:\n{code}", rule.id);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 4, "only {checked} documentation examples were checked");
+}
+
+#[test]
+fn config_examples_in_docs_are_checked_too() {
+    let rule = rules::find("meta/config").unwrap();
+    let bad = doc_blocks(rule.doc, "Example");
+    let good = doc_blocks(rule.doc, "Use instead");
+    assert!(Config::parse(&bad[0].1, None).is_err());
+    assert!(Config::parse(&good[0].1, None).is_ok());
+}
