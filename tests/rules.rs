@@ -94,7 +94,13 @@ fn fixtures_match_expectations_and_snapshots() {
                 assert!(count > 0, "{rule_id}/{scenario}: expected a finding in {}", doc.path);
             }
             if file_name.contains("good") {
-                assert_eq!(count, 0, "{rule_id}/{scenario}: unexpected finding in {}:\n{}", doc.path, describe(&workspace, &findings));
+                assert_eq!(
+                    count,
+                    0,
+                    "{rule_id}/{scenario}: unexpected finding in {}:\n{}",
+                    doc.path,
+                    describe(&workspace, &findings)
+                );
             }
         }
         let snapshot_name = format!("{}__{}", rule_id.replace('/', "__"), scenario);
@@ -118,7 +124,8 @@ fn every_quick_fix_removes_its_finding_and_adds_nothing() {
                 let count = |list: &[FileFinding], path: &str, rule: &str| {
                     list.iter().filter(|f| f.path == path && f.finding.rule == rule).count()
                 };
-                let context = format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
+                let context =
+                    format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
                 assert_eq!(
                     count(&after, &target.path, target.finding.rule),
                     count(&findings, &target.path, target.finding.rule) - 1,
@@ -183,7 +190,11 @@ fn documentation_examples_are_tests() {
     for rule in rules::all() {
         for (lang, code) in doc_blocks(rule.doc, "Example") {
             if let Some(found) = check_example(lang, &code) {
-                assert!(found.contains(&rule.id), "{}: the Example does not trigger the rule (got {found:?}):\n{code}", rule.id);
+                assert!(
+                    found.contains(&rule.id),
+                    "{}: the Example does not trigger the rule (got {found:?}):\n{code}",
+                    rule.id
+                );
                 checked += 1;
             }
         }
