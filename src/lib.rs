@@ -7,12 +7,13 @@
 //! - [`engine`]: pure analysis of documents with workspace facts; no IO.
 //! - [`workspace`]: discovery and loading (IO), parallel checking.
 //! - [`config`]: the `baton.toml` configuration.
-//! - [`cli`]: the `baton` command, a thin adapter over the above.
+//! - [`cli`] and [`lsp`]: the `baton` command and the language server, thin adapters over the above.
 
 pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod line_index;
+pub mod lsp;
 pub mod rules;
 pub mod sql;
 pub mod syntax;

@@ -61,10 +61,10 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => rules_cmd::run(args),
         Command::Init(args) => init::run(args),
-        Command::Lsp { .. } => {
-            eprintln!("baton: the language server is not part of this build yet; use `baton check`");
-            EXIT_ERROR
-        }
+        Command::Lsp { .. } => match crate::lsp::run_stdio() {
+            Ok(()) => EXIT_OK,
+            Err(e) => error(format!("language server: {e}")),
+        },
     };
     ExitCode::from(status)
 }

@@ -46,9 +46,22 @@ pub struct SyntaxError {
 impl Document {
     /// Parses `text` as `kind`. Never fails.
     pub fn parse(path: impl Into<String>, kind: FileKind, text: impl Into<Arc<str>>) -> Document {
+        Document::reparse(path, kind, text, None)
+    }
+
+    /// Parses `text` reusing `old_tree`, a tree of the previous text already adjusted with
+    /// [`tree_sitter::Tree::edit`] for every change since. The result equals a fresh parse: only
+    /// unchanged parts are reused, and a text with syntax errors (where tree-sitter's error
+    /// recovery may depend on what was reused) is parsed afresh. SQL is always parsed afresh.
+    pub fn reparse(
+        path: impl Into<String>,
+        kind: FileKind,
+        text: impl Into<Arc<str>>,
+        old_tree: Option<&tree_sitter::Tree>,
+    ) -> Document {
         let text: Arc<str> = text.into();
         let syntax = match kind.grammar() {
-            Some(grammar) => Syntax::Tree(parse_tree(grammar, &text)),
+            Some(grammar) => Syntax::Tree(parse_tree(grammar, &text, old_tree)),
             None => Syntax::Sql(squawk_syntax::SourceFile::parse(&text)),
         };
         Document { path: path.into(), kind, line_index: LineIndex::new(&text), text, syntax }
@@ -93,10 +106,16 @@ impl Document {
 
 /// Parses with tree-sitter. A parser that cannot be built (an ABI mismatch, which the test suite
 /// rules out) or that gives up yields an empty tree of the same language rather than a panic.
-fn parse_tree(grammar: Grammar, text: &str) -> tree_sitter::Tree {
+fn parse_tree(grammar: Grammar, text: &str, old_tree: Option<&tree_sitter::Tree>) -> tree_sitter::Tree {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&grammar.language()).expect("grammar ABI is checked by the test suite");
-    match parser.parse(text, None) {
+    let tree = match old_tree.and_then(|old| parser.parse(text, Some(old))) {
+        // Error recovery can depend on the reused subtrees; a tree with errors is parsed afresh
+        // so an edited document always gets exactly the tree (and findings) of a fresh parse.
+        Some(tree) if !tree.root_node().has_error() => Some(tree),
+        _ => parser.parse(text, None),
+    };
+    match tree {
         Some(tree) => tree,
         None => parser.parse("", None).expect("parsing an empty text cannot fail"),
     }

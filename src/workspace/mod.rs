@@ -140,7 +140,12 @@ pub fn decode(bytes: Vec<u8>, path: &str) -> (String, Option<Finding>) {
 impl Workspace {
     /// Discovers, reads and parses every file under `root`, in parallel.
     pub fn load(root: &Path, config: Config) -> Workspace {
-        let sources = discover(root);
+        Workspace::load_sources(root, config, &discover(root))
+    }
+
+    /// Reads and parses the given files, in parallel (the editor scans in chunks to report
+    /// progress).
+    pub fn load_sources(root: &Path, config: Config, sources: &[SourcePath]) -> Workspace {
         let loaded: Vec<(&SourcePath, Loaded)> = sources.par_iter().map(|s| (s, load(s))).collect();
         let mut workspace = Workspace {
             root: root.to_path_buf(),

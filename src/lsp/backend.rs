@@ -1,0 +1,756 @@
+//! The `LanguageServer` implementation: lifecycle, scans with progress, debounced analysis and
+//! publishing, code actions and hover. Document state changes are applied in order by
+//! [`super::ordered`] before these handlers run; handlers only schedule and answer.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer};
+
+use super::buffer::Encoding;
+use super::convert::{self, DiagnosticData};
+use super::log::{log, Level};
+use super::state::{self, ClientCaps, State};
+use crate::config::CONFIG_FILE_NAME;
+use crate::engine::suppression;
+use crate::rules;
+use crate::syntax::Document;
+use crate::workspace::{self, Workspace};
+
+/// Debounce before analysing after an edit.
+const EDIT_DEBOUNCE: Duration = Duration::from_millis(50);
+/// Files loaded per progress report during a scan.
+const SCAN_CHUNK: usize = 256;
+/// The code action kind of "fix everything Baton can".
+pub const FIX_ALL_KIND: &str = "source.fixAll.baton";
+/// A command that panics, registered only with `BATON_TEST_HOOKS=1` (for tests of recovery).
+pub const PANIC_COMMAND: &str = "baton.debug.panic";
+
+/// Per root: the newest job's generation, and the paths waiting to be re-analysed (`None`: all).
+type Jobs = HashMap<usize, (u64, Option<HashSet<String>>)>;
+
+/// State shared by the backend and the ordering middleware.
+pub struct Shared {
+    state: Mutex<State>,
+    /// The client handle, set when the service is built.
+    pub client: OnceLock<Client>,
+    /// Job generations, for debouncing and never publishing a stale result.
+    generation: AtomicU64,
+    /// Per root: the newest job, and the paths waiting to be re-analysed (`None`: all).
+    jobs: Mutex<Jobs>,
+    /// Serialises publishing so a check of "is this the newest result" and the send are atomic.
+    publish: tokio::sync::Mutex<()>,
+    /// Whether test hooks (a command that panics) are enabled.
+    pub test_hooks: bool,
+}
+
+impl Shared {
+    /// Empty state.
+    pub fn new() -> Shared {
+        Shared {
+            state: Mutex::new(State::default()),
+            client: OnceLock::new(),
+            generation: AtomicU64::new(1),
+            jobs: Mutex::new(HashMap::new()),
+            publish: tokio::sync::Mutex::new(()),
+            test_hooks: false,
+        }
+    }
+
+    /// Locks the state. A panic elsewhere cannot poison it for good: the data stays usable.
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Reports a caught panic: always logged, shown to the user once per session.
+    pub async fn report_panic(&self, context: &str, message: &str) {
+        log(Level::Error, format!("panic in {context}: {message}"));
+        let Some(client) = self.client.get() else { return };
+        client.log_message(MessageType::ERROR, format!("Baton: internal error in {context}: {message}")).await;
+        let first = {
+            let mut state = self.state();
+            !std::mem::replace(&mut state.panic_shown, true)
+        };
+        if first {
+            let text = format!(
+                "Baton hit an internal error in {context} and recovered; details are in the log. Please report it."
+            );
+            client.show_message(MessageType::ERROR, text).await;
+        }
+    }
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Shared::new()
+    }
+}
+
+/// The language server.
+pub struct Backend {
+    client: Client,
+    shared: Arc<Shared>,
+}
+
+/// A document ready to analyse outside the lock.
+struct Target {
+    path: String,
+    uri: Uri,
+    doc: Arc<Document>,
+    version: Option<i32>,
+    open: bool,
+    previously_published: bool,
+}
+
+impl Backend {
+    /// A backend over shared state.
+    pub fn new(client: Client, shared: Arc<Shared>) -> Backend {
+        let _ = shared.client.set(client.clone());
+        Backend { client, shared }
+    }
+
+    /// Schedules re-analysis of `paths` (`None`: everything) in `root` after `delay`.
+    pub fn schedule(&self, root: usize, paths: Option<HashSet<String>>, delay: Duration) {
+        let generation = self.shared.generation.fetch_add(1, Ordering::SeqCst);
+        {
+            let mut jobs = self.shared.jobs();
+            let job = jobs.entry(root).or_insert((0, Some(HashSet::new())));
+            job.0 = generation;
+            job.1 = match (job.1.take(), paths) {
+                (Some(mut pending), Some(new)) => {
+                    pending.extend(new);
+                    Some(pending)
+                }
+                _ => None,
+            };
+        }
+        let shared = self.shared.clone();
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            run_job(shared, client, root, generation).await;
+        });
+    }
+
+    fn capabilities(&self, pull: bool, encoding: Encoding) -> ServerCapabilities {
+        let mut commands = Vec::new();
+        if self.shared.test_hooks {
+            commands.push(PANIC_COMMAND.to_string());
+        }
+        ServerCapabilities {
+            position_encoding: Some(match encoding {
+                Encoding::Utf8 => PositionEncodingKind::UTF8,
+                Encoding::Utf16 => PositionEncodingKind::UTF16,
+            }),
+            text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
+                open_close: Some(true),
+                change: Some(TextDocumentSyncKind::INCREMENTAL),
+                save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                ..TextDocumentSyncOptions::default()
+            })),
+            code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
+                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::new(FIX_ALL_KIND)]),
+                ..CodeActionOptions::default()
+            })),
+            hover_provider: Some(HoverProviderCapability::Simple(true)),
+            diagnostic_provider: pull.then(|| {
+                DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                    identifier: Some("baton".into()),
+                    inter_file_dependencies: true,
+                    workspace_diagnostics: false,
+                    ..DiagnosticOptions::default()
+                })
+            }),
+            execute_command_provider: (!commands.is_empty())
+                .then(|| ExecuteCommandOptions { commands, ..ExecuteCommandOptions::default() }),
+            workspace: Some(WorkspaceServerCapabilities {
+                workspace_folders: Some(WorkspaceFoldersServerCapabilities {
+                    supported: Some(true),
+                    change_notifications: Some(OneOf::Left(true)),
+                }),
+                file_operations: None,
+            }),
+            ..ServerCapabilities::default()
+        }
+    }
+
+    /// Loads every scanned root that has not been scanned yet, reporting progress.
+    async fn scan_roots(&self) {
+        let pending: Vec<(usize, PathBuf, Arc<crate::config::Config>)> = {
+            let state = self.shared.state();
+            state
+                .roots
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.scanned && r.entries.values().all(|e| e.disk.is_none()))
+                .map(|(i, r)| (i, r.path.clone(), r.config.clone()))
+                .collect()
+        };
+        let progress_supported = self.shared.state().caps.work_done_progress;
+        for (index, path, config) in pending {
+            let token = NumberOrString::String(format!("baton-scan-{index}"));
+            let progress = if progress_supported && self.client.create_work_done_progress(token.clone()).await.is_ok() {
+                Some(
+                    self.client
+                        .progress(token, "Baton")
+                        .with_message("scanning workspace")
+                        .with_percentage(0)
+                        .begin()
+                        .await,
+                )
+            } else {
+                None
+            };
+            let sources = {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || workspace::discover(&path)).await.unwrap_or_default()
+            };
+            let total = sources.len();
+            let mut done = 0;
+            for chunk in sources.chunks(SCAN_CHUNK) {
+                let chunk = chunk.to_vec();
+                let (root_path, config) = (path.clone(), (*config).clone());
+                let loaded =
+                    tokio::task::spawn_blocking(move || Workspace::load_sources(&root_path, config, &chunk)).await;
+                match loaded {
+                    Ok(ws) => {
+                        let mut state = self.shared.state();
+                        if let Some(root) = state.roots.get_mut(index) {
+                            root.install_scan(ws);
+                        }
+                    }
+                    Err(e) => self.shared.report_panic("workspace scan", &e.to_string()).await,
+                }
+                done += SCAN_CHUNK.min(total - done);
+                if let Some(progress) = &progress {
+                    let percentage = (done * 100).checked_div(total).unwrap_or(100) as u32;
+                    progress.report_with_message(format!("{done}/{total} files"), percentage).await;
+                }
+            }
+            if let Some(progress) = progress {
+                progress.finish_with_message(format!("{total} files")).await;
+            }
+            log(Level::Info, format!("scanned {} ({total} files)", path.display()));
+            self.publish_config_error(index).await;
+            self.schedule(index, None, Duration::ZERO);
+        }
+    }
+
+    /// Publishes (or clears) the `meta/config` diagnostic of a root's `baton.toml`.
+    async fn publish_config_error(&self, root: usize) {
+        let (uri, diagnostics) = {
+            let state = self.shared.state();
+            let Some(r) = state.roots.get(root) else { return };
+            let path = r.path.join(CONFIG_FILE_NAME);
+            let Some(uri) = Uri::from_file_path(&path) else { return };
+            let diagnostics = match &r.config_error {
+                None => Vec::new(),
+                Some(error) => {
+                    let text = std::fs::read_to_string(&path).unwrap_or_default();
+                    let doc = Document::parse(CONFIG_FILE_NAME, crate::syntax::FileKind::Markdown, text);
+                    let span = error.span.clone().unwrap_or(0..0);
+                    let range = convert::range(&doc, &(span.start..span.end.max(span.start)), state.encoding);
+                    vec![Diagnostic {
+                        range,
+                        severity: Some(DiagnosticSeverity::ERROR),
+                        code: Some(NumberOrString::String("meta/config".into())),
+                        source: Some("baton".into()),
+                        message: format!("{} (defaults are in force until this is fixed)", error.message),
+                        ..Diagnostic::default()
+                    }]
+                }
+            };
+            (uri, diagnostics)
+        };
+        self.client.publish_diagnostics(uri, diagnostics, None).await;
+    }
+
+    /// Findings and diagnostics of one open document, computed now.
+    fn document_now(&self, uri: &Uri) -> Option<(Arc<Document>, Vec<crate::engine::Finding>, Encoding)> {
+        let mut state = self.shared.state();
+        let path = state::uri_path(uri)?;
+        let (root, relative) = state.locate(&path)?;
+        let encoding = state.encoding;
+        let r = state.roots.get_mut(root)?;
+        r.refresh_facts();
+        let doc = r.entries.get(&relative)?.current()?.clone();
+        let (config, facts) = (r.config.clone(), r.facts.clone());
+        drop(state);
+        let findings = state::analyze(&doc, &config, &facts).ok()?;
+        Some((doc, findings, encoding))
+    }
+}
+
+/// Runs one analysis job, unless a newer job for the same root superseded it.
+async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u64) {
+    let paths = {
+        let mut jobs = shared.jobs();
+        match jobs.get_mut(&root) {
+            Some(job) if job.0 == generation => job.1.replace(HashSet::new()),
+            _ => return,
+        }
+    };
+    let (targets, config, facts, encoding, pull) = {
+        let mut state = shared.state();
+        let encoding = state.encoding;
+        let pull = state.caps.pull_diagnostics;
+        let Some(r) = state.roots.get_mut(root) else { return };
+        let changed = r.refresh_facts();
+        let scope: Option<HashSet<String>> = match (paths, changed) {
+            (Some(mut p), Some(c)) => {
+                p.extend(c);
+                Some(p)
+            }
+            _ => None,
+        };
+        let mut targets = Vec::new();
+        for (path, entry) in &r.entries {
+            let open = entry.buffer.is_some();
+            let previously_published = r.published.contains(path);
+            let wanted = match &scope {
+                Some(scope) => scope.contains(path),
+                None => open || previously_published || entry.current().is_some(),
+            };
+            if !wanted {
+                continue;
+            }
+            let (Some(doc), Some(uri)) = (entry.current(), Uri::from_file_path(r.path.join(path))) else { continue };
+            targets.push(Target {
+                path: path.clone(),
+                uri,
+                doc: doc.clone(),
+                version: entry.buffer.as_ref().map(|b| b.version),
+                open,
+                previously_published,
+            });
+        }
+        (targets, r.config.clone(), r.facts.clone(), encoding, pull)
+    };
+    let computed = tokio::task::spawn_blocking(move || {
+        let by_path: HashMap<String, (Uri, Arc<Document>)> =
+            targets.iter().map(|t| (t.path.clone(), (t.uri.clone(), t.doc.clone()))).collect();
+        let resolve = |path: &str| by_path.get(path).cloned();
+        targets
+            .into_iter()
+            .map(|t| {
+                let result = state::analyze(&t.doc, &config, &facts);
+                let result = result.map(|findings| {
+                    findings.iter().map(|f| convert::diagnostic(&t.doc, f, encoding, &resolve)).collect::<Vec<_>>()
+                });
+                (t, result)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await;
+    let computed = match computed {
+        Ok(c) => c,
+        Err(e) => {
+            shared.report_panic("analysis", &e.to_string()).await;
+            return;
+        }
+    };
+    let _guard = shared.publish.lock().await;
+    let superseded = shared.jobs().get(&root).is_some_and(|job| job.0 != generation);
+    if superseded {
+        // A newer job runs after this one: hand it the paths this one covered.
+        let paths: HashSet<String> = computed.iter().map(|(t, _)| t.path.clone()).collect();
+        if let Some(job) = shared.jobs().get_mut(&root) {
+            if let Some(pending) = job.1.as_mut() {
+                pending.extend(paths);
+            }
+        }
+        return;
+    }
+    for (target, result) in computed {
+        let diagnostics = match result {
+            Ok(d) => d,
+            Err(message) => {
+                shared.report_panic(&format!("analysis of {}", target.path), &message).await;
+                Vec::new()
+            }
+        };
+        // In pull mode the client asks for open documents itself.
+        let pushed = if pull && target.open { Vec::new() } else { diagnostics };
+        if pushed.is_empty() && !target.previously_published && !target.open {
+            continue;
+        }
+        {
+            let mut state = shared.state();
+            if let Some(r) = state.roots.get_mut(root) {
+                if pushed.is_empty() {
+                    r.published.remove(&target.path);
+                } else {
+                    r.published.insert(target.path.clone());
+                }
+            }
+        }
+        client.publish_diagnostics(target.uri, pushed, target.version).await;
+    }
+    if pull {
+        let refresh = shared.state().caps.diagnostic_refresh;
+        if refresh {
+            let _ = client.workspace_diagnostic_refresh().await;
+        }
+    }
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let caps = &params.capabilities;
+        let encoding = match caps.general.as_ref().and_then(|g| g.position_encodings.as_ref()) {
+            Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => Encoding::Utf8,
+            _ => Encoding::Utf16,
+        };
+        let client_caps = ClientCaps {
+            pull_diagnostics: caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some()),
+            diagnostic_refresh: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false),
+            watched_files_dynamic: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false),
+            work_done_progress: caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
+        };
+        let trusted = params
+            .initialization_options
+            .as_ref()
+            .and_then(|o| o.get("trusted"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false);
+        #[allow(deprecated)]
+        let folders: Vec<PathBuf> = match (&params.workspace_folders, &params.root_uri) {
+            (Some(folders), _) if !folders.is_empty() => {
+                folders.iter().filter_map(|f| state::uri_path(&f.uri)).collect()
+            }
+            (_, Some(uri)) => state::uri_path(uri).into_iter().collect(),
+            _ => Vec::new(),
+        };
+        {
+            let mut state = self.shared.state();
+            state.encoding = encoding;
+            state.caps = client_caps;
+            state.trusted = trusted;
+            for folder in folders {
+                state.add_root(folder, true);
+            }
+        }
+        log(Level::Info, format!("initialize: encoding {encoding:?}, caps {client_caps:?}, trusted {trusted}"));
+        Ok(InitializeResult {
+            capabilities: self.capabilities(client_caps.pull_diagnostics, encoding),
+            server_info: Some(ServerInfo { name: "baton".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        if self.shared.state().caps.watched_files_dynamic {
+            let watchers = ["**/baton.toml", "**/*.{ts,tsx,js,jsx,mjs,cjs,sql,md,json,signal}"]
+                .into_iter()
+                .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.into()), kind: None })
+                .collect();
+            let options = DidChangeWatchedFilesRegistrationOptions { watchers };
+            let registration = Registration {
+                id: "baton-watched-files".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(e) = self.client.register_capability(vec![registration]).await {
+                log(Level::Warn, format!("could not register file watchers: {e}"));
+            }
+        }
+        self.scan_roots().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let location = {
+            let mut state = self.shared.state();
+            let path = state::uri_path(&params.text_document.uri);
+            path.and_then(|p| state.locate(&p))
+        };
+        if let Some((root, path)) = location {
+            self.schedule(root, Some(HashSet::from([path])), Duration::ZERO);
+        }
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let location = {
+            let mut state = self.shared.state();
+            let path = state::uri_path(&params.text_document.uri);
+            path.and_then(|p| state.locate(&p))
+        };
+        if let Some((root, path)) = location {
+            self.schedule(root, Some(HashSet::from([path])), EDIT_DEBOUNCE);
+        }
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let Some(path) = state::uri_path(&params.text_document.uri) else { return };
+        if path.file_name().is_some_and(|n| n == CONFIG_FILE_NAME) {
+            self.config_changed(&path).await;
+        }
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let location = {
+            let mut state = self.shared.state();
+            let path = state::uri_path(&params.text_document.uri);
+            path.and_then(|p| state.locate(&p))
+        };
+        if let Some((root, path)) = location {
+            self.schedule(root, Some(HashSet::from([path])), Duration::ZERO);
+        }
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut configs = Vec::new();
+        let mut touched: HashMap<usize, HashSet<String>> = HashMap::new();
+        for change in params.changes {
+            let Some(path) = state::uri_path(&change.uri) else { continue };
+            if path.file_name().is_some_and(|n| n == CONFIG_FILE_NAME) {
+                configs.push(path);
+                continue;
+            }
+            let location = self.shared.state().disk_changed(&path);
+            if let Some((root, relative)) = location {
+                touched.entry(root).or_default().insert(relative);
+            }
+        }
+        for path in configs {
+            self.config_changed(&path).await;
+        }
+        for (root, paths) in touched {
+            self.schedule(root, Some(paths), Duration::ZERO);
+        }
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        {
+            let mut state = self.shared.state();
+            for removed in &params.event.removed {
+                if let Some(path) = state::uri_path(&removed.uri) {
+                    // Keep indexes stable: an emptied root simply holds nothing.
+                    if let Some(root) = state.roots.iter_mut().find(|r| r.path == path) {
+                        root.entries.clear();
+                        root.scanned = false;
+                        root.revision += 1;
+                    }
+                }
+            }
+            for added in &params.event.added {
+                if let Some(path) = state::uri_path(&added.uri) {
+                    state.add_root(path, true);
+                }
+            }
+        }
+        self.scan_roots().await;
+    }
+
+    async fn diagnostic(&self, params: DocumentDiagnosticParams) -> Result<DocumentDiagnosticReportResult> {
+        let items = match self.document_now(&params.text_document.uri) {
+            Some((doc, findings, encoding)) => {
+                let uri = params.text_document.uri.clone();
+                let resolve = |path: &str| (path == doc.path).then(|| (uri.clone(), doc.clone()));
+                findings.iter().map(|f| convert::diagnostic(&doc, f, encoding, &resolve)).collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+            RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport { result_id: None, items },
+            },
+        )))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri.clone();
+        let only = params.context.only.clone();
+        let wants = |kind: &CodeActionKind| {
+            only.as_ref().is_none_or(|kinds| kinds.iter().any(|k| kind.as_str().starts_with(k.as_str())))
+        };
+        let mut actions: Vec<CodeActionOrCommand> = Vec::new();
+        let doc = self.document_now(&uri);
+        if wants(&CodeActionKind::QUICKFIX) {
+            for diagnostic in &params.context.diagnostics {
+                if diagnostic.source.as_deref() != Some("baton") {
+                    continue;
+                }
+                let Some(data) = diagnostic.data.clone().and_then(|d| serde_json::from_value::<DiagnosticData>(d).ok())
+                else {
+                    continue;
+                };
+                for (i, fix) in data.fixes.iter().enumerate() {
+                    actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+                        title: fix.title.clone(),
+                        kind: Some(CodeActionKind::QUICKFIX),
+                        diagnostics: Some(vec![diagnostic.clone()]),
+                        edit: Some(WorkspaceEdit {
+                            changes: Some(fix.edits.iter().cloned().collect()),
+                            ..WorkspaceEdit::default()
+                        }),
+                        is_preferred: Some(i == 0),
+                        ..CodeAction::default()
+                    }));
+                }
+                if let Some((doc, _, encoding)) = &doc {
+                    actions.extend(suppress_actions(&uri, doc, diagnostic, &data.rule, *encoding));
+                }
+            }
+        }
+        let fix_all = CodeActionKind::new(FIX_ALL_KIND);
+        if only.as_ref().is_some_and(|kinds| kinds.iter().any(|k| fix_all.as_str().starts_with(k.as_str()))) {
+            if let Some((doc, findings, encoding)) = &doc {
+                if let Some(action) = fix_all_action(&uri, doc, findings, *encoding) {
+                    actions.push(CodeActionOrCommand::CodeAction(action));
+                }
+            }
+        }
+        Ok(Some(actions))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let uri = params.text_document_position_params.text_document.uri;
+        let Some((doc, findings, encoding)) = self.document_now(&uri) else { return Ok(None) };
+        let offset = convert::offset(&doc, params.text_document_position_params.position, encoding);
+        let Some(finding) = findings.iter().find(|f| f.range.start <= offset && offset <= f.range.end) else {
+            return Ok(None);
+        };
+        let doc_text = rules::find(finding.rule).map_or("", |r| r.doc);
+        let value = format!("**{}** — {}\n\n---\n\n{}", finding.rule, finding.message, doc_text);
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
+            range: Some(convert::range(&doc, &finding.range, encoding)),
+        }))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        if self.shared.test_hooks && params.command == PANIC_COMMAND {
+            panic!("deliberate panic from {PANIC_COMMAND}");
+        }
+        Err(Error::invalid_params(format!("unknown command `{}`", params.command)))
+    }
+}
+
+impl Backend {
+    /// `baton.toml` changed: reload, show or clear its error, re-analyse everything in the root.
+    async fn config_changed(&self, path: &std::path::Path) {
+        let root = {
+            let mut state = self.shared.state();
+            let dir = path.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+            let index = state.roots.iter().position(|r| r.path == dir);
+            if let Some(i) = index {
+                let root = &mut state.roots[i];
+                root.reload_config();
+                root.facts_revision = 0;
+                for entry in root.entries.values_mut() {
+                    entry.facts = None;
+                }
+            }
+            index
+        };
+        if let Some(root) = root {
+            self.publish_config_error(root).await;
+            self.schedule(root, None, Duration::ZERO);
+        }
+    }
+}
+
+/// "Suppress on this line" and "Suppress in this file" for one diagnostic.
+fn suppress_actions(
+    uri: &Uri,
+    doc: &Document,
+    diagnostic: &Diagnostic,
+    rule: &str,
+    encoding: Encoding,
+) -> Vec<CodeActionOrCommand> {
+    let mut actions = Vec::new();
+    let line = diagnostic.range.start.line;
+    let Some(line_range) = doc.line_index.line_range(&doc.text, line) else { return actions };
+    let indent: String = doc.text[line_range.clone()].chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+    let edit = |offset: usize, new_text: String| {
+        let range = convert::range(doc, &(offset..offset), encoding);
+        WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), vec![TextEdit { range, new_text }])])),
+            ..WorkspaceEdit::default()
+        }
+    };
+    if let Some(comment) = suppression::comment_text(doc.kind, false, rule) {
+        actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("Suppress {rule} on this line"),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![diagnostic.clone()]),
+            edit: Some(edit(line_range.start, format!("{indent}{comment}\n"))),
+            ..CodeAction::default()
+        }));
+    }
+    if let Some(comment) = suppression::comment_text(doc.kind, true, rule) {
+        // After a shebang or a leading directive line the comment still lands in the first lines.
+        let at = if doc.text.starts_with("#!") { doc.line_index.line_start(1).unwrap_or(0) as usize } else { 0 };
+        actions.push(CodeActionOrCommand::CodeAction(CodeAction {
+            title: format!("Suppress {rule} in this file"),
+            kind: Some(CodeActionKind::QUICKFIX),
+            diagnostics: Some(vec![diagnostic.clone()]),
+            edit: Some(edit(at, format!("{comment}\n"))),
+            ..CodeAction::default()
+        }));
+    }
+    actions
+}
+
+/// One action applying the first fix of every finding whose edits stay in this file and do not
+/// overlap an earlier one.
+fn fix_all_action(
+    uri: &Uri,
+    doc: &Document,
+    findings: &[crate::engine::Finding],
+    encoding: Encoding,
+) -> Option<CodeAction> {
+    let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut edits = Vec::new();
+    for finding in findings {
+        let Some(fix) = finding.fixes.first() else { continue };
+        if fix.edits.iter().any(|e| e.path != doc.path) {
+            continue;
+        }
+        let overlaps = fix.edits.iter().any(|e| {
+            taken.iter().any(|t| e.range.start < t.end.max(t.start + 1) && t.start < e.range.end.max(e.range.start + 1))
+        });
+        if overlaps {
+            continue;
+        }
+        for edit in &fix.edits {
+            taken.push(edit.range.clone());
+            edits.push(TextEdit { range: convert::range(doc, &edit.range, encoding), new_text: edit.new_text.clone() });
+        }
+    }
+    if edits.is_empty() {
+        return None;
+    }
+    Some(CodeAction {
+        title: "Fix all Baton findings".into(),
+        kind: Some(CodeActionKind::new(FIX_ALL_KIND)),
+        edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), edits)])), ..WorkspaceEdit::default() }),
+        ..CodeAction::default()
+    })
+}

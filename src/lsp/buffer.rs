@@ -1,0 +1,169 @@
+//! An open editor buffer: text in a rope, edited incrementally, re-parsed from the old tree.
+
+use std::sync::Arc;
+
+use ropey::Rope;
+use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
+use tree_sitter::{InputEdit, Point};
+
+use crate::syntax::{Document, FileKind};
+
+/// How LSP columns are counted, as negotiated in `initialize`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Encoding {
+    /// UTF-8 bytes.
+    Utf8,
+    /// UTF-16 code units (the LSP default).
+    Utf16,
+}
+
+impl Encoding {
+    /// The engine's matching column encoding.
+    pub fn columns(self) -> crate::line_index::ColumnEncoding {
+        match self {
+            Encoding::Utf8 => crate::line_index::ColumnEncoding::Utf8,
+            Encoding::Utf16 => crate::line_index::ColumnEncoding::Utf16,
+        }
+    }
+}
+
+/// An open document: its rope, the client's version, and the parsed document of the current text.
+pub struct Buffer {
+    /// The text, edited in place.
+    pub rope: Rope,
+    /// The version the client gave with the last applied change.
+    pub version: i32,
+    /// The parsed current text.
+    pub doc: Arc<Document>,
+}
+
+impl Buffer {
+    /// A buffer for a newly opened document.
+    pub fn open(path: String, kind: FileKind, text: &str, version: i32) -> Buffer {
+        Buffer { rope: Rope::from_str(text), version, doc: Arc::new(Document::parse(path, kind, text)) }
+    }
+
+    /// Applies a `didChange`'s content changes in order, editing the syntax tree alongside, then
+    /// re-parses once from the edited tree.
+    pub fn apply_changes(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32, encoding: Encoding) {
+        let mut tree = self.doc.tree().cloned();
+        for change in changes {
+            match change.range {
+                None => {
+                    self.rope = Rope::from_str(&change.text);
+                    tree = None;
+                }
+                Some(range) => {
+                    let mut start = byte_offset(&self.rope, range.start, encoding);
+                    let mut end = byte_offset(&self.rope, range.end, encoding);
+                    if start > end {
+                        std::mem::swap(&mut start, &mut end);
+                    }
+                    let start_position = point(&self.rope, start);
+                    let old_end_position = point(&self.rope, end);
+                    let start_char = self.rope.byte_to_char(start);
+                    let end_char = self.rope.byte_to_char(end);
+                    self.rope.remove(start_char..end_char);
+                    self.rope.insert(start_char, &change.text);
+                    let new_end = start + change.text.len();
+                    if let Some(tree) = tree.as_mut() {
+                        tree.edit(&InputEdit {
+                            start_byte: start,
+                            old_end_byte: end,
+                            new_end_byte: new_end,
+                            start_position,
+                            old_end_position,
+                            new_end_position: point(&self.rope, new_end),
+                        });
+                    }
+                }
+            }
+        }
+        self.version = version;
+        let text = self.rope.to_string();
+        self.doc = Arc::new(Document::reparse(self.doc.path.clone(), self.doc.kind, text, tree.as_ref()));
+    }
+}
+
+/// The byte offset of an LSP position. Lines past the end map to the end of the text, columns past
+/// the end of a line to the line's end (before its terminator), columns inside a character to its
+/// start.
+pub fn byte_offset(rope: &Rope, position: Position, encoding: Encoding) -> usize {
+    let line = position.line as usize;
+    if line >= rope.len_lines() {
+        return rope.len_bytes();
+    }
+    let line_start = rope.line_to_byte(line);
+    let wanted = position.character as usize;
+    let mut units = 0;
+    let mut offset = line_start;
+    for ch in rope.line(line).chars() {
+        if ch == '\n' || ch == '\r' {
+            break;
+        }
+        let width = match encoding {
+            Encoding::Utf8 => ch.len_utf8(),
+            Encoding::Utf16 => ch.len_utf16(),
+        };
+        if units + width > wanted {
+            break;
+        }
+        units += width;
+        offset += ch.len_utf8();
+    }
+    offset
+}
+
+/// The tree-sitter point of a byte offset (row and byte column).
+fn point(rope: &Rope, byte: usize) -> Point {
+    let byte = byte.min(rope.len_bytes());
+    let row = rope.byte_to_line(byte);
+    Point { row, column: byte - rope.line_to_byte(row) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_lsp_server::ls_types::Range;
+
+    fn change(start: (u32, u32), end: (u32, u32), text: &str) -> TextDocumentContentChangeEvent {
+        TextDocumentContentChangeEvent {
+            range: Some(Range { start: Position::new(start.0, start.1), end: Position::new(end.0, end.1) }),
+            range_length: None,
+            text: text.to_string(),
+        }
+    }
+
+    #[test]
+    fn utf16_positions_after_emoji() {
+        let rope = Rope::from_str("a😀b\nc");
+        assert_eq!(byte_offset(&rope, Position::new(0, 3), Encoding::Utf16), 5);
+        assert_eq!(byte_offset(&rope, Position::new(0, 5), Encoding::Utf8), 5);
+        assert_eq!(byte_offset(&rope, Position::new(0, 2), Encoding::Utf16), 1, "inside the surrogate pair");
+        assert_eq!(byte_offset(&rope, Position::new(0, 99), Encoding::Utf16), 6, "clamped before the newline");
+        assert_eq!(byte_offset(&rope, Position::new(9, 0), Encoding::Utf16), 8);
+    }
+
+    #[test]
+    fn incremental_edits_match_a_fresh_parse() {
+        let mut buffer = Buffer::open("a.ts".into(), FileKind::TypeScript, "const a = 1;\r\nconst b = 2;\n", 1);
+        buffer.apply_changes(
+            &[change((1, 6), (1, 7), "renamed"), change((0, 0), (0, 0), "// 名前\n")],
+            2,
+            Encoding::Utf16,
+        );
+        assert_eq!(buffer.rope.to_string(), "// 名前\nconst a = 1;\r\nconst renamed = 2;\n");
+        let fresh = Document::parse("a.ts", FileKind::TypeScript, buffer.rope.to_string());
+        assert_eq!(buffer.doc.tree().unwrap().root_node().to_sexp(), fresh.tree().unwrap().root_node().to_sexp());
+        assert_eq!(buffer.version, 2);
+    }
+
+    #[test]
+    fn full_replacement_drops_the_old_tree() {
+        let mut buffer = Buffer::open("a.sql".into(), FileKind::Sql, "select 1;", 1);
+        let full =
+            TextDocumentContentChangeEvent { range: None, range_length: None, text: "create table t (id int);".into() };
+        buffer.apply_changes(&[full], 5, Encoding::Utf8);
+        assert_eq!(&*buffer.doc.text, "create table t (id int);");
+    }
+}

@@ -1,0 +1,345 @@
+//! The server's state: workspace roots, their documents (from disk and open buffers), config
+//! and facts. Plain data behind one `std::sync::Mutex`, never held across an `.await`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
+
+use super::buffer::{Buffer, Encoding};
+use crate::config::{Config, ConfigError, CONFIG_FILE_NAME};
+use crate::engine::facts::DocumentFacts;
+use crate::engine::{Finding, WorkspaceFacts};
+use crate::syntax::{Document, FileKind};
+use crate::workspace::{relative_path, Workspace};
+
+/// What the client can do, read from `initialize`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ClientCaps {
+    /// `textDocument/diagnostic` is supported: open documents are pulled, not pushed.
+    pub pull_diagnostics: bool,
+    /// `workspace/diagnostic/refresh` is supported.
+    pub diagnostic_refresh: bool,
+    /// `workspace/didChangeWatchedFiles` can be registered dynamically.
+    pub watched_files_dynamic: bool,
+    /// `window/workDoneProgress/create` is supported.
+    pub work_done_progress: bool,
+}
+
+/// One document known to a root.
+pub struct Entry {
+    /// The document as read from disk by the scan, if any.
+    pub disk: Option<Arc<Document>>,
+    /// The open buffer, if the client has the document open.
+    pub buffer: Option<Buffer>,
+    /// This document's contribution to the facts, and the document it was computed from.
+    pub facts: Option<(Arc<Document>, DocumentFacts)>,
+}
+
+impl Entry {
+    /// The current document: the open buffer's, else the one from disk.
+    pub fn current(&self) -> Option<&Arc<Document>> {
+        self.buffer.as_ref().map(|b| &b.doc).or(self.disk.as_ref())
+    }
+}
+
+/// A workspace folder (or, in single-file mode, the folder of a file opened outside any).
+pub struct Root {
+    /// Absolute path.
+    pub path: PathBuf,
+    /// The configuration in force (defaults while `config_error` is set).
+    pub config: Arc<Config>,
+    /// Why `baton.toml` could not be used, shown as a diagnostic in it.
+    pub config_error: Option<ConfigError>,
+    /// Documents by workspace-relative path.
+    pub entries: BTreeMap<String, Entry>,
+    /// Facts assembled from the entries.
+    pub facts: Arc<WorkspaceFacts>,
+    /// Bumped by every document change; facts record the revision they were computed at.
+    pub revision: u64,
+    /// The revision `facts` reflects.
+    pub facts_revision: u64,
+    /// True for a real workspace folder (scanned); false for a single-file root.
+    pub scanned: bool,
+    /// Paths whose last published diagnostics were not empty.
+    pub published: HashSet<String>,
+}
+
+impl Root {
+    /// A root with its configuration loaded; documents come from the scan and the client.
+    pub fn new(path: PathBuf, scanned: bool) -> Root {
+        let mut root = Root {
+            path,
+            config: Arc::new(Config::default()),
+            config_error: None,
+            entries: BTreeMap::new(),
+            facts: Arc::new(WorkspaceFacts::default()),
+            revision: 1,
+            facts_revision: 0,
+            scanned,
+            published: HashSet::new(),
+        };
+        root.reload_config();
+        root
+    }
+
+    /// Re-reads `baton.toml` from disk (or from the open buffer); returns true when it changed.
+    pub fn reload_config(&mut self) -> bool {
+        let path = self.path.join(CONFIG_FILE_NAME);
+        let loaded = if path.is_file() { Some(Config::load(&path)) } else { None };
+        let (config, error) = match loaded {
+            None => (Config::default(), None),
+            Some(Ok(config)) => (config, None),
+            Some(Err(error)) => (Config::default(), Some(error)),
+        };
+        let changed = self.config_error != error || format!("{:?}", self.config) != format!("{config:?}");
+        self.config = Arc::new(config);
+        self.config_error = error;
+        self.revision += 1;
+        changed
+    }
+
+    /// Replaces the disk documents with a fresh scan's.
+    pub fn install_scan(&mut self, workspace: Workspace) {
+        for doc in workspace.documents {
+            let path = doc.path.clone();
+            self.entries.entry(path).or_insert_with(|| Entry { disk: None, buffer: None, facts: None }).disk =
+                Some(doc);
+        }
+        self.revision += 1;
+    }
+
+    /// Every current document.
+    pub fn documents(&self) -> Vec<Arc<Document>> {
+        self.entries.values().filter_map(|e| e.current().cloned()).collect()
+    }
+
+    /// Recomputes the facts when documents changed since they were last computed. Per-document
+    /// contributions are cached; SQL findings are recomputed only when a SQL document changed.
+    /// Returns the paths whose findings may have changed, or `None` for "all of them".
+    pub fn refresh_facts(&mut self) -> Option<HashSet<String>> {
+        if self.facts_revision == self.revision {
+            return Some(HashSet::new());
+        }
+        let config = self.config.clone();
+        let mut contributions_changed = false;
+        let mut sql_changed = false;
+        let mut changed_paths = HashSet::new();
+        for (path, entry) in self.entries.iter_mut() {
+            let Some(current) = entry.current().cloned() else { continue };
+            let stale = entry.facts.as_ref().is_none_or(|(doc, _)| !Arc::ptr_eq(doc, &current));
+            if !stale {
+                continue;
+            }
+            changed_paths.insert(path.clone());
+            if current.kind == FileKind::Sql {
+                sql_changed = true;
+            }
+            let new = DocumentFacts::collect(&current, &config);
+            if entry.facts.as_ref().is_none_or(|(_, old)| *old != new) {
+                contributions_changed = true;
+            }
+            entry.facts = Some((current, new));
+        }
+        let first_time = self.facts_revision == 0;
+        let mut facts =
+            WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f)));
+        if sql_changed || first_time {
+            let docs = self.documents();
+            let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
+            facts.sql_findings = WorkspaceFacts::sql_findings(&refs, &config);
+            for path in self.facts.sql_findings.keys().chain(facts.sql_findings.keys()) {
+                if self.facts.sql_findings.get(path) != facts.sql_findings.get(path) {
+                    changed_paths.insert(path.clone());
+                }
+            }
+        } else {
+            facts.sql_findings = self.facts.sql_findings.clone();
+        }
+        let rls_changed = facts.rls_wrappers_in_use != self.facts.rls_wrappers_in_use;
+        self.facts = Arc::new(facts);
+        self.facts_revision = self.revision;
+        if first_time || (contributions_changed && rls_changed) {
+            None
+        } else {
+            Some(changed_paths)
+        }
+    }
+}
+
+/// All the server knows.
+pub struct State {
+    /// Column encoding negotiated in `initialize`.
+    pub encoding: Encoding,
+    /// Client capabilities that change behaviour.
+    pub caps: ClientCaps,
+    /// Whether the client declared the workspace trusted.
+    pub trusted: bool,
+    /// Workspace roots, most specific first when nested.
+    pub roots: Vec<Root>,
+    /// Whether a panic was already shown to the user (shown once, logged always).
+    pub panic_shown: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            encoding: Encoding::Utf16,
+            caps: ClientCaps::default(),
+            trusted: false,
+            roots: Vec::new(),
+            panic_shown: false,
+        }
+    }
+}
+
+/// Where a URI lives: the index of its root and its root-relative path.
+pub type Location = (usize, String);
+
+/// The file path of a `file:` URI.
+pub fn uri_path(uri: &Uri) -> Option<PathBuf> {
+    uri.to_file_path().map(|p| p.into_owned())
+}
+
+impl State {
+    /// Adds a workspace folder (ignored when already present).
+    pub fn add_root(&mut self, path: PathBuf, scanned: bool) -> usize {
+        if let Some(i) = self.roots.iter().position(|r| r.path == path) {
+            return i;
+        }
+        self.roots.push(Root::new(path, scanned));
+        self.roots.len() - 1
+    }
+
+    /// Finds (or, for a file outside every folder, creates) the root of `path`.
+    pub fn locate(&mut self, path: &Path) -> Option<Location> {
+        let best = self
+            .roots
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| path.starts_with(&r.path))
+            .max_by_key(|(_, r)| r.path.components().count())
+            .map(|(i, _)| i);
+        let index = match best {
+            Some(i) => i,
+            None => {
+                // Single-file mode: the nearest folder with a baton.toml, else the file's folder.
+                let dir = Config::discover(path)
+                    .and_then(|c| c.parent().map(Path::to_path_buf))
+                    .or_else(|| path.parent().map(Path::to_path_buf))?;
+                self.add_root(dir, false)
+            }
+        };
+        let relative = relative_path(&self.roots[index].path, path)?;
+        Some((index, relative))
+    }
+
+    /// The URI of a root-relative path.
+    pub fn uri_of(&self, root: usize, relative: &str) -> Option<Uri> {
+        Uri::from_file_path(self.roots[root].path.join(relative))
+    }
+
+    /// `textDocument/didOpen`: starts tracking a buffer. Returns its location when Baton reads
+    /// this kind of file.
+    pub fn open(&mut self, uri: &Uri, text: &str, version: i32) -> Option<Location> {
+        let path = uri_path(uri)?;
+        let (root, relative) = self.locate(&path)?;
+        let kind = FileKind::from_path(&relative)?;
+        let r = &mut self.roots[root];
+        let entry =
+            r.entries.entry(relative.clone()).or_insert_with(|| Entry { disk: None, buffer: None, facts: None });
+        entry.buffer = Some(Buffer::open(relative.clone(), kind, text, version));
+        r.revision += 1;
+        Some((root, relative))
+    }
+
+    /// `textDocument/didChange`. Changes older than (or as old as) the buffer are dropped.
+    pub fn change(
+        &mut self,
+        uri: &Uri,
+        changes: &[TextDocumentContentChangeEvent],
+        version: i32,
+    ) -> Result<Location, String> {
+        let encoding = self.encoding;
+        let path = uri_path(uri).ok_or("not a file URI")?;
+        let (root, relative) = self.locate(&path).ok_or("outside every workspace")?;
+        let r = &mut self.roots[root];
+        let buffer = r
+            .entries
+            .get_mut(&relative)
+            .and_then(|e| e.buffer.as_mut())
+            .ok_or("change for a document that is not open")?;
+        if version <= buffer.version {
+            return Err(format!("stale change (version {version}, have {})", buffer.version));
+        }
+        buffer.apply_changes(changes, version, encoding);
+        r.revision += 1;
+        Ok((root, relative))
+    }
+
+    /// `textDocument/didClose`: forgets the buffer; the document reverts to its disk state.
+    pub fn close(&mut self, uri: &Uri) -> Option<Location> {
+        let path = uri_path(uri)?;
+        let (root, relative) = self.locate(&path)?;
+        let r = &mut self.roots[root];
+        let entry = r.entries.get_mut(&relative)?;
+        entry.buffer.take()?;
+        if r.scanned {
+            let kind = FileKind::from_path(&relative)?;
+            entry.disk = read_document(&path, &relative, kind).map(Arc::new);
+        }
+        if entry.disk.is_none() {
+            r.entries.remove(&relative);
+        }
+        r.revision += 1;
+        Some((root, relative))
+    }
+
+    /// A file changed on disk (watched files): re-read it unless it is open.
+    pub fn disk_changed(&mut self, path: &Path) -> Option<Location> {
+        let (root, relative) = self.locate(path)?;
+        let kind = FileKind::from_path(&relative)?;
+        let r = &mut self.roots[root];
+        let doc = read_document(path, &relative, kind).map(Arc::new);
+        match (r.entries.get_mut(&relative), doc) {
+            (Some(entry), doc) if entry.buffer.is_some() => entry.disk = doc,
+            (Some(_), None) => {
+                r.entries.remove(&relative);
+            }
+            (Some(entry), Some(doc)) => entry.disk = Some(doc),
+            (None, Some(doc)) => {
+                r.entries.insert(relative.clone(), Entry { disk: Some(doc), buffer: None, facts: None });
+            }
+            (None, None) => return None,
+        }
+        r.revision += 1;
+        Some((root, relative))
+    }
+}
+
+/// Reads and parses a file the way the workspace scan does.
+fn read_document(path: &Path, relative: &str, kind: FileKind) -> Option<Document> {
+    let metadata = std::fs::metadata(path).ok()?;
+    if metadata.len() > crate::workspace::MAX_FILE_SIZE {
+        return None;
+    }
+    let bytes = std::fs::read(path).ok()?;
+    let (text, _) = crate::workspace::decode(bytes, relative);
+    Some(Document::parse(relative.to_string(), kind, text))
+}
+
+/// The findings of `doc` in `root`, with panics in the analysis caught.
+pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Result<Vec<Finding>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::engine::analyze_document(doc, config, facts)))
+        .map_err(|panic| panic_message(&panic))
+}
+
+/// The message of a caught panic.
+pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}

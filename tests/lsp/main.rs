@@ -1,0 +1,297 @@
+//! `baton lsp` scenario tests through an in-process client over real framing.
+
+mod harness;
+
+use harness::{apply_lsp_edits, example_copy, uri, Client};
+use serde_json::{json, Value};
+
+const VERIFY: &str = "scripts/verify-all-migrations.ts";
+const REPORTS_MIGRATION: &str = "supabase/migrations/20240201000000_validation_reports.sql";
+
+async fn wor321() -> Client {
+    let (dir, root) = example_copy("wor-321");
+    Client::start(root, Some(dir))
+}
+
+fn codes(diagnostics: &[Value]) -> Vec<(String, u64)> {
+    diagnostics
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap().to_string(), d["range"]["start"]["line"].as_u64().unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn initialize_reports_honest_capabilities() {
+    let mut client = wor321().await;
+    let response = client.initialize(json!({})).await;
+    insta::assert_json_snapshot!("initialize", response);
+    client.request("shutdown", Value::Null).await;
+}
+
+#[tokio::test]
+async fn utf8_is_negotiated_when_offered() {
+    let mut client = wor321().await;
+    let response = client.initialize(json!({"general": {"positionEncodings": ["utf-8", "utf-16"]}})).await;
+    assert_eq!(response["result"]["capabilities"]["positionEncoding"], "utf-8");
+    let mut client = wor321().await;
+    let response = client.initialize(json!({"general": {"positionEncodings": ["utf-32"]}})).await;
+    assert_eq!(response["result"]["capabilities"]["positionEncoding"], "utf-16");
+}
+
+#[tokio::test]
+async fn scan_reports_progress_and_publishes_unopened_files() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    let diagnostics = client.diagnostics_for(REPORTS_MIGRATION, |d| !d.is_empty()).await;
+    assert_eq!(codes(&diagnostics), [("sql/rls-disabled-in-public".to_string(), 3)]);
+    let d = &diagnostics[0];
+    assert_eq!(d["source"], "baton");
+    assert!(d["codeDescription"]["href"].as_str().unwrap().ends_with("sql/rls-disabled-in-public.md"));
+    assert_eq!(d["data"]["rule"], "sql/rls-disabled-in-public");
+    // Progress: a token was created, then begin … report … end.
+    assert!(client.server_requests.iter().any(|r| r["method"] == "window/workDoneProgress/create"));
+    let begin = client.wait_for("$/progress", |p| p["value"]["kind"] == "begin").await;
+    let token = begin["params"]["token"].clone();
+    let report = client.wait_for("$/progress", |p| p["value"]["kind"] == "report").await;
+    assert_eq!(report["params"]["token"], token);
+    assert!(report["params"]["value"]["message"].as_str().unwrap().contains(" files"));
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    // Watched files were registered dynamically.
+    assert!(client.server_requests.iter().any(|r| r["method"] == "client/registerCapability"));
+}
+
+#[tokio::test]
+async fn open_edit_and_fix_round_trip() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    let text = client.open(VERIFY, "typescript").await;
+    let file_uri = uri(&client.root.join(VERIFY));
+    let diagnostics = client.diagnostics_for(VERIFY, |d| d.len() >= 3).await;
+    let lines: Vec<u64> =
+        codes(&diagnostics).iter().filter(|c| c.0 == "rls/prisma-outside-context").map(|c| c.1).collect();
+    assert_eq!(lines, [44, 54, 75]);
+
+    // Ask for code actions at the first finding and apply its quick fix.
+    let first = diagnostics.iter().find(|d| d["range"]["start"]["line"] == 44).unwrap().clone();
+    let actions = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": file_uri}, "range": first["range"], "context": {"diagnostics": [first]}}),
+        )
+        .await;
+    let actions = actions["result"].as_array().unwrap().clone();
+    let titles: Vec<&str> = actions.iter().map(|a| a["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Wrap in withSystemContext()",
+            "Suppress rls/prisma-outside-context on this line",
+            "Suppress rls/prisma-outside-context in this file"
+        ]
+    );
+    let edits = actions[0]["edit"]["changes"][&file_uri].as_array().unwrap().clone();
+    let fixed = apply_lsp_edits(&text, &edits);
+    assert!(fixed.contains("await withSystemContext(async (tx) => tx.migrationRun.findFirst({"));
+    // The client applies the edit as a full-text change (version 2).
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file_uri, "version": 2}, "contentChanges": [{"text": fixed}]}),
+        )
+        .await;
+    let after = client.diagnostics_for(VERIFY, |d| d.len() == diagnostics.len() - 1).await;
+    assert!(!codes(&after).contains(&("rls/prisma-outside-context".to_string(), 44)));
+
+    // An incremental edit that breaks a wrapped call back out is reported again.
+    let stale = json!({"textDocument": {"uri": file_uri, "version": 2}, "contentChanges": [{"text": "garbage"}]});
+    client.notify("textDocument/didChange", stale).await;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": file_uri}, "position": {"line": 54, "character": 26}}),
+        )
+        .await;
+    let value = hover["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.starts_with("**rls/prisma-outside-context**"),
+        "the stale change (same version) was dropped: {value}"
+    );
+    assert!(value.contains("## Why is this bad?"));
+}
+
+#[tokio::test]
+async fn incremental_edits_update_diagnostics() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    client.open(REPORTS_MIGRATION, "sql").await;
+    let file_uri = uri(&client.root.join(REPORTS_MIGRATION));
+    client.diagnostics_for(REPORTS_MIGRATION, |d| !d.is_empty()).await;
+    let text = std::fs::read_to_string(client.root.join(REPORTS_MIGRATION)).unwrap();
+    let end_line = text.lines().count() as u32;
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file_uri, "version": 2}, "contentChanges": [{
+                "range": {"start": {"line": end_line, "character": 0}, "end": {"line": end_line, "character": 0}},
+                "text": "\nalter table public.validation_reports enable row level security;\n"
+            }]}),
+        )
+        .await;
+    let diagnostics = client.diagnostics_for(REPORTS_MIGRATION, |d| d.is_empty()).await;
+    assert!(diagnostics.is_empty());
+}
+
+#[tokio::test]
+async fn editing_one_migration_reevaluates_the_others() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    client.diagnostics_for(REPORTS_MIGRATION, |d| !d.is_empty()).await;
+    // Enabling RLS in a later, open migration clears the finding in the earlier, unopened one.
+    let later = "supabase/migrations/20240301000000_reports_rls.sql";
+    std::fs::write(client.root.join(later), "-- follow-up\n").unwrap();
+    client.open(later, "sql").await;
+    let later_uri = uri(&client.root.join(later));
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": later_uri, "version": 2}, "contentChanges": [{
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "text": "alter table public.validation_reports enable row level security;\n"
+            }]}),
+        )
+        .await;
+    let diagnostics = client.diagnostics_for(REPORTS_MIGRATION, |d| d.is_empty()).await;
+    assert!(diagnostics.is_empty());
+}
+
+#[tokio::test]
+async fn config_changes_are_reloaded_and_errors_shown_in_baton_toml() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    client.diagnostics_for(REPORTS_MIGRATION, |d| !d.is_empty()).await;
+    let config_path = client.root.join("baton.toml");
+    let config_uri = uri(&config_path);
+    let original = std::fs::read_to_string(&config_path).unwrap();
+    // Switch the rule off: the finding disappears.
+    std::fs::write(&config_path, format!("{original}\n[rules]\n\"sql/rls-disabled-in-public\" = \"off\"\n")).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config_uri, "type": 2}]})).await;
+    client.diagnostics_for(REPORTS_MIGRATION, |d| d.is_empty()).await;
+    // Break the file: a meta/config diagnostic on the offending line of baton.toml.
+    std::fs::write(&config_path, "[rls]\nwraper = []\n").unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config_uri, "type": 2}]})).await;
+    let message = client
+        .wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == config_uri.as_str() && !p["diagnostics"].as_array().unwrap().is_empty()
+        })
+        .await;
+    let diagnostic = &message["params"]["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "meta/config");
+    assert_eq!(diagnostic["range"]["start"]["line"], 1);
+    assert!(diagnostic["message"].as_str().unwrap().contains("wraper"));
+    // Fixing it clears the diagnostic.
+    std::fs::write(&config_path, original).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config_uri, "type": 2}]})).await;
+    client
+        .wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == config_uri.as_str() && p["diagnostics"].as_array().unwrap().is_empty()
+        })
+        .await;
+}
+
+#[tokio::test]
+async fn a_panicking_handler_is_contained() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    let response =
+        client.request("workspace/executeCommand", json!({"command": "baton.debug.panic", "arguments": []})).await;
+    assert_eq!(response["error"]["code"], -32603, "{response}");
+    let shown = client.wait_for("window/showMessage", |_| true).await;
+    assert!(shown["params"]["message"].as_str().unwrap().contains("internal error"));
+    // The server still answers, with correct results.
+    client.open(VERIFY, "typescript").await;
+    let diagnostics = client.diagnostics_for(VERIFY, |d| d.len() >= 3).await;
+    assert!(codes(&diagnostics).iter().any(|c| c.0 == "rls/prisma-outside-context"));
+    // A second panic is logged but not shown again.
+    let response = client.request("workspace/executeCommand", json!({"command": "baton.debug.panic"})).await;
+    assert_eq!(response["error"]["code"], -32603);
+    let response = client.request("shutdown", Value::Null).await;
+    assert_eq!(response["result"], Value::Null);
+    assert!(client.inbox.iter().filter(|m| m["method"] == "window/showMessage").count() == 0);
+}
+
+#[tokio::test]
+async fn malformed_requests_get_errors_and_the_server_stays_up() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    // Broken JSON and a body that is not a message.
+    client.send_raw("{\"jsonrpc\": \"2.0\", \"id\": 99, \"method\": ").await;
+    client.send_raw("[1, 2, 3]").await;
+    client.send_bytes(b"Content-Type: nothing\r\n\r\n").await;
+    let logged =
+        client.wait_for("window/logMessage", |p| p["message"].as_str().unwrap_or("").contains("invalid message")).await;
+    assert!(logged["params"]["message"].as_str().unwrap().contains("invalid JSON"));
+    let response = client.request("textDocument/hover", json!({"textDocument": 42})).await;
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+    let response = client.request("baton/unknownMethod", json!({})).await;
+    assert_eq!(response["error"]["code"], -32601, "{response}");
+    let response = client.request("workspace/executeCommand", json!({"command": "baton.nope"})).await;
+    assert_eq!(response["error"]["code"], -32602, "{response}");
+    // A change for a document never opened, a close twice, a position past the end.
+    let ghost = uri(&client.root.join("scripts/ghost.ts"));
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": ghost, "version": 3}, "contentChanges": [{"text": "x"}]}),
+        )
+        .await;
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": ghost}})).await;
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": ghost}})).await;
+    client.open(VERIFY, "typescript").await;
+    let file_uri = uri(&client.root.join(VERIFY));
+    let response = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": file_uri}, "position": {"line": 99999, "character": 5}}),
+        )
+        .await;
+    assert_eq!(response["result"], Value::Null);
+    let response = client.request("shutdown", Value::Null).await;
+    assert_eq!(response["result"], Value::Null);
+}
+
+#[tokio::test]
+async fn fix_all_applies_every_fix_in_the_file() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    let text = client.open(VERIFY, "typescript").await;
+    let file_uri = uri(&client.root.join(VERIFY));
+    client.diagnostics_for(VERIFY, |d| d.len() >= 3).await;
+    let response = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": file_uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                   "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
+        )
+        .await;
+    let action = &response["result"][0];
+    assert_eq!(action["kind"], "source.fixAll.baton");
+    let edits = action["edit"]["changes"][&file_uri].as_array().unwrap();
+    let fixed = apply_lsp_edits(&text, edits);
+    assert!(fixed.contains("withSystemContext(async (tx) => tx.migrationStatus.findMany({"));
+    assert!(fixed.contains("await tx.auditLog.create({"));
+}
+
+#[tokio::test]
+async fn single_file_mode_without_a_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("migrations")).unwrap();
+    std::fs::write(root.join("migrations/1.sql"), "create table public.t (id int);\n").unwrap();
+    let mut client = Client::start(root.clone(), Some(dir));
+    let response = client.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}})).await;
+    assert!(response["result"]["capabilities"].is_object());
+    client.notify("initialized", json!({})).await;
+    client.open("migrations/1.sql", "sql").await;
+    let diagnostics = client.diagnostics_for("migrations/1.sql", |d| !d.is_empty()).await;
+    assert_eq!(codes(&diagnostics), [("sql/rls-disabled-in-public".to_string(), 0)]);
+}
