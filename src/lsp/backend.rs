@@ -22,7 +22,8 @@ use crate::rules;
 use crate::syntax::Document;
 use crate::workspace::{self, Workspace};
 
-/// Debounce before analysing after an edit.
+/// Edits closer together than this are a burst of typing: the analysis waits this long after the
+/// last one. An isolated edit is analysed at once.
 const EDIT_DEBOUNCE: Duration = Duration::from_millis(50);
 /// Files loaded per progress report during a scan.
 const SCAN_CHUNK: usize = 256;
@@ -45,6 +46,8 @@ pub struct Shared {
     jobs: Mutex<Jobs>,
     /// Serialises publishing so a check of "is this the newest result" and the send are atomic.
     publish: tokio::sync::Mutex<()>,
+    /// When each root last saw an edit, to tell a burst of typing from an isolated edit.
+    last_edit: Mutex<HashMap<usize, std::time::Instant>>,
     /// Whether test hooks (a command that panics) are enabled.
     pub test_hooks: bool,
 }
@@ -58,6 +61,7 @@ impl Shared {
             generation: AtomicU64::new(1),
             jobs: Mutex::new(HashMap::new()),
             publish: tokio::sync::Mutex::new(()),
+            last_edit: Mutex::new(HashMap::new()),
             test_hooks: false,
         }
     }
@@ -500,7 +504,14 @@ impl LanguageServer for Backend {
             path.and_then(|p| state.locate(&p))
         };
         if let Some((root, path)) = location {
-            self.schedule(root, Some(HashSet::from([path])), EDIT_DEBOUNCE);
+            let now = std::time::Instant::now();
+            let previous = {
+                let mut last = self.shared.last_edit.lock().unwrap_or_else(|p| p.into_inner());
+                last.insert(root, now)
+            };
+            let in_burst = previous.is_some_and(|p| now.duration_since(p) < EDIT_DEBOUNCE);
+            let delay = if in_burst { EDIT_DEBOUNCE } else { Duration::ZERO };
+            self.schedule(root, Some(HashSet::from([path])), delay);
         }
     }
 

@@ -1,0 +1,270 @@
+//! LSP latency and memory through real stdio: `cargo bench --bench lsp`.
+//!
+//! 1. A 5,000-line TypeScript file is opened, then 200 one-character edits are sent at typing
+//!    pace (one every 75 ms); each didChange → publishDiagnostics latency is measured. Baselines
+//!    in the same run: the round trip of a trivial request (hover where there is no finding) and
+//!    the in-process analysis of the file from scratch.
+//! 2. RSS of the server after scanning a generated 10,000-file workspace, against its RSS after
+//!    initializing an empty one.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+struct Server {
+    child: Child,
+    stdin: ChildStdin,
+    messages: Receiver<(Instant, Value)>,
+    next_id: i64,
+}
+
+impl Server {
+    fn start(root: &Path) -> Server {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("baton lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length: ") {
+                        length = v.parse().unwrap();
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let value: Value = serde_json::from_slice(&body).unwrap();
+                if tx.send((Instant::now(), value)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut server = Server { child, stdin, messages: rx, next_id: 1 };
+        let uri = format!("file://{}", root.display());
+        server.request(
+            "initialize",
+            json!({"processId": null, "rootUri": uri, "capabilities": {"window": {"workDoneProgress": true}}}),
+        );
+        server.notify("initialized", json!({}));
+        server
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = serde_json::to_string(&message).unwrap();
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.wait(|m| m["id"] == id).1
+    }
+
+    /// Waits for a message matching `accept`, answering server requests on the way.
+    fn wait(&mut self, accept: impl Fn(&Value) -> bool) -> (Instant, Value) {
+        loop {
+            let (at, message) = self.messages.recv_timeout(Duration::from_secs(120)).expect("server answers");
+            if message.get("method").is_some() && message.get("id").is_some() {
+                self.send(json!({"jsonrpc": "2.0", "id": message["id"], "result": null}));
+                continue;
+            }
+            if accept(&message) {
+                return (at, message);
+            }
+        }
+    }
+
+    fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn stop(mut self) {
+        self.request("shutdown", Value::Null);
+        self.notify("exit", Value::Null);
+        let _ = self.child.wait();
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+const CONTEXT: &str = "import { prisma } from \"./client\";\nexport async function withSystemContext<T>(fn: (tx: typeof prisma) => Promise<T>) { return prisma.$transaction(fn); }\n";
+
+fn big_file(lines: usize) -> String {
+    let mut out = String::from(
+        "import { prisma } from \"@/lib/db/client\";\nimport { withSystemContext } from \"@/lib/db/context\";\n\n",
+    );
+    let mut i = 0;
+    while out.lines().count() < lines {
+        out.push_str(&format!(
+            "// step {i}\nexport async function load{i}(id: string) {{\n  const a = await withSystemContext(async (tx) => tx.run.findMany({{ where: {{ id }} }}));\n  const b = {i} % 7 === 0 ? await prisma.run.count() : a.length;\n  return {{ a, b }};\n}}\n\n"
+        ));
+        i += 1;
+    }
+    out
+}
+
+fn latency() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("lib/db")).unwrap();
+    std::fs::write(root.join("lib/db/context.ts"), CONTEXT).unwrap();
+    let text = big_file(5000);
+    let path = root.join("src/big.ts");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    let uri = format!("file://{}", path.display());
+
+    // Engine baseline: parse + analyze the file from scratch, in process.
+    let config = baton::config::Config::default();
+    let mut engine = Vec::new();
+    for _ in 0..20 {
+        let start = Instant::now();
+        let doc = baton::syntax::Document::parse("src/big.ts", baton::syntax::FileKind::TypeScript, text.as_str());
+        let facts = baton::engine::WorkspaceFacts::collect(&[&doc], &config);
+        std::hint::black_box(baton::engine::analyze_document(&doc, &config, &facts));
+        engine.push(start.elapsed());
+    }
+    engine.sort();
+
+    let mut server = Server::start(&root);
+    server.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": text}}),
+    );
+    server.wait(|m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri && m["params"]["version"] == 1
+    });
+
+    let mut trivial = Vec::new();
+    for _ in 0..200 {
+        let start = Instant::now();
+        server.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+        );
+        trivial.push(start.elapsed());
+    }
+    let mut edits = Vec::new();
+    for n in 0..200 {
+        let version = n + 2;
+        let line = 3 + (n * 23) % 4900;
+        let change = if n % 2 == 0 {
+            json!({"range": {"start": {"line": line, "character": 0}, "end": {"line": line, "character": 0}}, "text": "x"})
+        } else {
+            let prev = 3 + ((n - 1) * 23) % 4900;
+            json!({"range": {"start": {"line": prev, "character": 0}, "end": {"line": prev, "character": 1}}, "text": ""})
+        };
+        std::thread::sleep(Duration::from_millis(75));
+        let start = Instant::now();
+        server.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
+        );
+        let (at, _) = server.wait(|m| {
+            m["method"] == "textDocument/publishDiagnostics"
+                && m["params"]["uri"] == uri
+                && m["params"]["version"] == version
+        });
+        edits.push(at - start);
+    }
+    server.stop();
+    trivial.sort();
+    edits.sort();
+    let (p50, p99) = (percentile(&edits, 0.5), percentile(&edits, 0.99));
+    let (t50, e50) = (percentile(&trivial, 0.5), percentile(&engine, 0.5));
+    println!("5,000-line TS file, 200 one-character edits at 75 ms intervals:");
+    println!("  didChange → publishDiagnostics   p50 {p50:>9.2?}   p99 {p99:>9.2?}");
+    println!(
+        "  baseline: trivial request        p50 {t50:>9.2?}   (edit p50 = {:.1}× it)",
+        p50.as_secs_f64() / t50.as_secs_f64()
+    );
+    println!(
+        "  baseline: analysis from scratch  p50 {e50:>9.2?}   (edit p50 = {:.2}× it)",
+        p50.as_secs_f64() / e50.as_secs_f64()
+    );
+}
+
+fn memory() {
+    let empty = tempfile::tempdir().unwrap();
+    let server = Server::start(&std::fs::canonicalize(empty.path()).unwrap());
+    std::thread::sleep(Duration::from_millis(300));
+    let baseline = server.rss_kib();
+    server.stop();
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("lib/db")).unwrap();
+    std::fs::create_dir_all(root.join("supabase/migrations")).unwrap();
+    std::fs::write(root.join("lib/db/context.ts"), CONTEXT).unwrap();
+    for i in 0..9_700 {
+        let dir = root.join(format!("app/api/r{}/", i / 50));
+        std::fs::create_dir_all(&dir).unwrap();
+        let body = format!(
+            "import {{ prisma }} from \"@/lib/db/client\";\nimport {{ withSystemContext }} from \"@/lib/db/context\";\n\nexport async function GET(req: Request) {{\n  const id = new URL(req.url).searchParams.get(\"id\") ?? \"\";\n  const rows = await withSystemContext(async (tx) => tx.item{i}.findMany({{ where: {{ id }} }}));\n  const total = {i} % 10 === 0 ? await prisma.item{i}.count() : rows.length;\n  return Response.json({{ rows, total }});\n}}\n"
+        );
+        std::fs::write(dir.join(format!("route{i}.ts")), body).unwrap();
+    }
+    for i in 0..300 {
+        let sql = format!("create table public.t{i} (id uuid primary key, owner uuid not null);\nalter table public.t{i} enable row level security;\n");
+        std::fs::write(root.join(format!("supabase/migrations/{:05}_t{i}.sql", i)), sql).unwrap();
+    }
+    let start = Instant::now();
+    let mut server = Server::start(&root);
+    server.wait(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
+    let scan = start.elapsed();
+    std::thread::sleep(Duration::from_millis(500));
+    let rss = server.rss_kib();
+    server.stop();
+    println!("10,001-file workspace (9,700 TS routes, 300 migrations):");
+    println!("  scan to $/progress end           {scan:>9.2?}");
+    println!(
+        "  RSS after scan                   {:>6.1} MiB   (baseline, empty workspace: {:.1} MiB; {:.1}×)",
+        rss as f64 / 1024.0,
+        baseline as f64 / 1024.0,
+        rss as f64 / baseline.max(1) as f64
+    );
+}
+
+fn main() {
+    // `cargo test --all-targets` runs bench binaries without `--bench`: do nothing then.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    latency();
+    memory();
+}

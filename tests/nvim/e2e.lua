@@ -1,0 +1,134 @@
+-- End-to-end test of `baton lsp` in a real Neovim (0.7 and newer), run headless:
+--   BATON_BIN=… BATON_ROOT=… nvim --headless --clean -u NONE -c "lua dofile('tests/nvim/e2e.lua')"
+-- Opens files of a copy of examples/wor-321, waits for diagnostics, applies a quick fix,
+-- checks the finding clears, and asks for hover. Any failure raises a Lua error.
+
+local baton = assert(os.getenv("BATON_BIN"), "BATON_BIN is not set")
+local root = assert(os.getenv("BATON_ROOT"), "BATON_ROOT is not set")
+local timeout = 20000
+
+local function check(condition, message)
+  if not condition then
+    error(message, 2)
+  end
+end
+
+local function start(bufnr)
+  local config = {
+    name = "baton", cmd = { baton, "lsp" }, root_dir = root, init_options = { trusted = false },
+    -- Enables the test-only command that panics, to check the server survives it.
+    cmd_env = { BATON_TEST_HOOKS = "1" },
+  }
+  if vim.lsp.start then
+    return vim.lsp.start(config, { bufnr = bufnr })
+  end
+  local id = vim.lsp.start_client(config)
+  vim.lsp.buf_attach_client(bufnr, id)
+  return id
+end
+
+local function diagnostics_with_code(bufnr, code)
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    local lsp = d.user_data and d.user_data.lsp or {}
+    if (lsp.code or d.code) == code then
+      table.insert(found, d)
+    end
+  end
+  return found
+end
+
+local function lsp_diagnostic(d)
+  -- Rebuild the LSP diagnostic; Neovim keeps the server's extra fields (code, data) in
+  -- user_data.lsp (0.7 keeps only those, newer versions the whole diagnostic).
+  local lsp = (d.user_data and d.user_data.lsp) or {}
+  return {
+    range = lsp.range or { start = { line = d.lnum, character = d.col }, ["end"] = { line = d.end_lnum, character = d.end_col } },
+    message = d.message, code = lsp.code or d.code, source = d.source, severity = d.severity, data = lsp.data,
+  }
+end
+
+-- 1. A TypeScript file: the RLS bypasses of the case study.
+vim.cmd("edit " .. root .. "/scripts/verify-all-migrations.ts")
+local bufnr = vim.api.nvim_get_current_buf()
+local client_id = start(bufnr)
+check(client_id, "the language server did not start")
+
+local rule = "rls/prisma-outside-context"
+check(vim.wait(timeout, function() return #diagnostics_with_code(bufnr, rule) >= 3 end, 50),
+  "no rls/prisma-outside-context diagnostics within " .. timeout .. " ms")
+local target
+for _, d in ipairs(diagnostics_with_code(bufnr, rule)) do
+  if d.lnum == 44 then target = d end
+end
+check(target, "no finding on line 45")
+
+-- 2. Code action → apply the edit → the diagnostic clears.
+local lsp_diag = lsp_diagnostic(target)
+local params = {
+  textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+  range = lsp_diag.range,
+  context = { diagnostics = { lsp_diag } },
+}
+local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, timeout)
+check(responses, "no code action response")
+local fix
+for _, response in pairs(responses) do
+  for _, action in ipairs(response.result or {}) do
+    if action.title == "Wrap in withSystemContext()" then fix = action end
+  end
+end
+check(fix, "no 'Wrap in withSystemContext()' action")
+vim.lsp.util.apply_workspace_edit(fix.edit, "utf-16")
+local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+check(text:find("withSystemContext(async (tx) => tx.migrationRun.findFirst({", 1, true), "the fix was not applied")
+check(text:find('import { withSystemContext', 1, true) or text:find('withSystemContext }', 1, true),
+  "the wrapper import is missing")
+check(vim.wait(timeout, function()
+  for _, d in ipairs(diagnostics_with_code(bufnr, rule)) do
+    if d.lnum == 44 then return false end
+  end
+  return #diagnostics_with_code(bufnr, rule) == 2
+end, 50), "the fixed finding did not clear")
+
+-- 3. Hover on a remaining finding shows the rule's documentation.
+local remaining = diagnostics_with_code(bufnr, rule)[1]
+local hover = vim.lsp.buf_request_sync(bufnr, "textDocument/hover", {
+  textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+  position = { line = remaining.lnum, character = remaining.col + 1 },
+}, timeout)
+local hover_text = ""
+for _, response in pairs(hover or {}) do
+  if response.result and response.result.contents then
+    hover_text = hover_text .. (response.result.contents.value or "")
+  end
+end
+check(hover_text:find("rls/prisma-outside-context", 1, true) and hover_text:find("Why is this bad?", 1, true),
+  "hover did not show the rule's documentation: " .. hover_text)
+
+-- 4. A migration: the table left without RLS, then fixed by its quick fix.
+vim.cmd("edit " .. root .. "/supabase/migrations/20240201000000_validation_reports.sql")
+local sql = vim.api.nvim_get_current_buf()
+if not vim.lsp.start then vim.lsp.buf_attach_client(sql, client_id) end
+check(vim.wait(timeout, function() return #diagnostics_with_code(sql, "sql/rls-disabled-in-public") == 1 end, 50),
+  "no sql/rls-disabled-in-public diagnostic on the migration")
+
+-- 5. An injected panic: the request fails, the server keeps answering.
+local panicked = vim.lsp.buf_request_sync(bufnr, "workspace/executeCommand", { command = "baton.debug.panic", arguments = {} }, timeout)
+local failed = false
+for _, response in pairs(panicked or {}) do
+  if response.err or response.error then failed = true end
+end
+check(failed, "the panicking command did not return an error")
+local after = vim.lsp.buf_request_sync(bufnr, "textDocument/hover", {
+  textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+  position = { line = remaining.lnum, character = remaining.col + 1 },
+}, timeout)
+local answered = false
+for _, response in pairs(after or {}) do
+  if response.result and response.result.contents then answered = true end
+end
+check(answered, "the server stopped answering after a panic")
+
+io.stdout:write("nvim e2e: ok (" .. tostring(vim.version and vim.version().minor or "?") .. ")\n")
+vim.cmd("qall!")
