@@ -94,7 +94,13 @@ fn fixtures_match_expectations_and_snapshots() {
                 assert!(count > 0, "{rule_id}/{scenario}: expected a finding in {}", doc.path);
             }
             if file_name.contains("good") {
-                assert_eq!(count, 0, "{rule_id}/{scenario}: unexpected finding in {}:\n{}", doc.path, describe(&workspace, &findings));
+                assert_eq!(
+                    count,
+                    0,
+                    "{rule_id}/{scenario}: unexpected finding in {}:\n{}",
+                    doc.path,
+                    describe(&workspace, &findings)
+                );
             }
         }
         let snapshot_name = format!("{}__{}", rule_id.replace('/', "__"), scenario);
@@ -118,7 +124,8 @@ fn every_quick_fix_removes_its_finding_and_adds_nothing() {
                 let count = |list: &[FileFinding], path: &str, rule: &str| {
                     list.iter().filter(|f| f.path == path && f.finding.rule == rule).count()
                 };
-                let context = format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
+                let context =
+                    format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
                 assert_eq!(
                     count(&after, &target.path, target.finding.rule),
                     count(&findings, &target.path, target.finding.rule) - 1,
@@ -163,15 +170,19 @@ fn doc_blocks<'d>(doc: &'d str, heading: &str) -> Vec<(&'d str, String)> {
     blocks
 }
 
-/// Analyzes one documentation example as a one-file workspace.
-fn check_example(lang: &str, code: &str) -> Option<Vec<&'static str>> {
-    let (path, kind) = match lang {
+/// Analyzes one documentation example as a one-file workspace. The fence's info string is the
+/// language, optionally followed by the example's path (```` ```ts app/api/runs/route.ts ````).
+fn check_example(info: &str, code: &str) -> Option<Vec<&'static str>> {
+    let mut words = info.split_whitespace();
+    let lang = words.next().unwrap_or("");
+    let (default_path, kind) = match lang {
         "ts" | "typescript" => ("src/example.ts", FileKind::TypeScript),
         "tsx" => ("src/example.tsx", FileKind::Tsx),
         "js" => ("src/example.js", FileKind::JavaScript),
         "sql" => ("supabase/migrations/0001_example.sql", FileKind::Sql),
         _ => return None,
     };
+    let path = words.next().unwrap_or(default_path);
     let doc = Document::parse(path, kind, code);
     let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), [doc]);
     Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())
@@ -183,7 +194,11 @@ fn documentation_examples_are_tests() {
     for rule in rules::all() {
         for (lang, code) in doc_blocks(rule.doc, "Example") {
             if let Some(found) = check_example(lang, &code) {
-                assert!(found.contains(&rule.id), "{}: the Example does not trigger the rule (got {found:?}):\n{code}", rule.id);
+                assert!(
+                    found.contains(&rule.id),
+                    "{}: the Example does not trigger the rule (got {found:?}):\n{code}",
+                    rule.id
+                );
                 checked += 1;
             }
         }

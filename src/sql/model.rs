@@ -240,7 +240,10 @@ mod tests {
         ]);
         let names: Vec<String> = model.tables.keys().map(|n| n.to_string()).collect();
         assert_eq!(names, ["app.\"Mixed\"", "public.t2", "public.u"]);
-        let model = replay(&[("m/1.sql", "create temporary table buf (x int);\ncreate temp table buf2 (x int);\ncreate unlogged table logs (x int);")]);
+        let model = replay(&[(
+            "m/1.sql",
+            "create temporary table buf (x int);\ncreate temp table buf2 (x int);\ncreate unlogged table logs (x int);",
+        )]);
         let names: Vec<String> = model.tables.keys().map(|n| n.to_string()).collect();
         assert_eq!(names, ["pg_temp.buf", "pg_temp.buf2", "public.logs"]);
     }

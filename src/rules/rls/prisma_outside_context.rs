@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use crate::config::RlsConfig;
 use crate::engine::ecma::{self, FileFacts};
-use crate::engine::{Finding, Fix, QueryMatchContext};
+use crate::engine::{Finding, Fix, QueryMatchContext, WorkspaceFacts};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
 /// The rule.
@@ -90,8 +90,10 @@ fn is_raw_client(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
     rls.clients.iter().any(|c| c == name || c == file.original_name(name))
 }
 
-fn is_wrapper(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
-    rls.wrappers.iter().any(|w| w == name || w == file.original_name(name))
+/// A configured wrapper, a local alias of one, or a name some module re-exports one under.
+fn is_wrapper(name: &str, file: &FileFacts, rls: &RlsConfig, facts: &WorkspaceFacts) -> bool {
+    let original = file.original_name(name);
+    rls.wrappers.iter().any(|w| w == name || w == original) || facts.rls_wrapper_aliases.contains(original)
 }
 
 fn placement<'t>(
@@ -110,12 +112,12 @@ fn placement<'t>(
         if ecma::parameter_names(ctx.doc, node).contains(&client_name) {
             return Placement::Safe;
         }
-        if ecma::declared_name(ctx.doc, node).is_some_and(|name| is_wrapper(name, file, rls)) {
+        if ecma::declared_name(ctx.doc, node).is_some_and(|name| is_wrapper(name, file, rls, ctx.facts)) {
             return Placement::Safe;
         }
         let Some(outer) = ecma::call_receiving_callback(node) else { continue };
         let Some(callee) = ecma::callee_name(ctx.doc, outer) else { continue };
-        if is_wrapper(callee, file, rls) {
+        if is_wrapper(callee, file, rls, ctx.facts) {
             if ecma::parameter_count(node) == 0 {
                 return Placement::Safe;
             }

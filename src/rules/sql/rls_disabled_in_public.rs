@@ -43,7 +43,11 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             let at = created.range.end;
             let statement = format!("\n\nALTER TABLE {} ENABLE ROW LEVEL SECURITY;", table.created_name_text.trim());
             let new_text = if doc.text[..at].ends_with(';') { statement } else { format!(";{statement}") };
-            finding = finding.with_fix(Fix::in_file("Enable row level security after CREATE TABLE", &created.path, [(at..at, new_text)]));
+            finding = finding.with_fix(Fix::in_file(
+                "Enable row level security after CREATE TABLE",
+                &created.path,
+                [(at..at, new_text)],
+            ));
         }
         out.push((created.path.clone(), finding));
     }
