@@ -39,11 +39,20 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let client = ctx.capture("client")?;
+    // `this.prisma`: the whole receiver is replaced by fixes; no parameter can shadow it.
+    let receiver = ctx.capture("receiver");
     let client_name = ctx.text(client);
     let file = ctx.file_facts();
-    if !is_raw_client(client_name, file, rls) {
+    let is_raw = match receiver {
+        Some(_) => rls.clients.iter().any(|c| c == client_name),
+        None => is_raw_client(client_name, file, rls),
+    };
+    if !is_raw {
         return None;
     }
+    let shadowable = receiver.is_none();
+    let client = receiver.unwrap_or(client);
+    let client_name = ctx.text(client);
     let call = ctx.node;
     let operation_node = ctx.capture("operation")?;
     let operation = ctx.text(operation_node);
@@ -53,7 +62,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         Some(model) => format!("{client_name}.{}.{operation}()", ctx.text(model)),
         None => format!("{client_name}.{operation}"),
     };
-    match placement(ctx, call, client_name, file, rls) {
+    match placement(ctx, call, client_name, shadowable, file, rls) {
         Placement::Safe => None,
         Placement::Outside => {
             let wrappers = rls.wrappers.iter().map(|w| format!("`{w}(…)`")).collect::<Vec<_>>().join(" or ");
@@ -100,6 +109,7 @@ fn placement<'t>(
     ctx: &QueryMatchContext<'_, 't>,
     call: Node<'t>,
     client_name: &str,
+    shadowable: bool,
     file: &FileFacts,
     rls: &RlsConfig,
 ) -> Placement<'t> {
@@ -109,7 +119,7 @@ fn placement<'t>(
         if !ecma::is_function(node) {
             continue;
         }
-        if ecma::parameter_names(ctx.doc, node).contains(&client_name) {
+        if shadowable && ecma::parameter_names(ctx.doc, node).contains(&client_name) {
             return Placement::Safe;
         }
         if ecma::declared_name(ctx.doc, node).is_some_and(|name| is_wrapper(name, file, rls, ctx.facts)) {
