@@ -26,6 +26,12 @@ pub struct Config {
     pub rls: RlsConfig,
     /// `[auth]`: calls and higher-order handlers that authenticate.
     pub auth: AuthConfig,
+    /// `[supabase]`: service-role secrets and client-reachable paths.
+    pub supabase: SupabaseConfig,
+    /// `[jwt]`: the algorithms JWT verification quick fixes allow.
+    pub jwt: JwtConfig,
+    /// `[patterns]`: naming patterns (DTO suffixes).
+    pub patterns: PatternsConfig,
     /// `[sql]`: exposed schemas and migration folders.
     pub sql: SqlConfig,
     /// `[handoff]`: handoff checks.
@@ -76,6 +82,12 @@ pub struct AuthConfig {
     pub guards: Vec<String>,
     /// Higher-order handlers that authenticate, e.g. `withWorkspace`.
     pub wrappers: Vec<String>,
+    /// Statements the `auth/route-missing-auth` quick fix inserts at the top of a handler.
+    pub fix_guard: String,
+    /// The function the inserted guard calls; imported from `fix_import` when missing.
+    pub fix_guard_function: String,
+    /// Module the quick fix imports `fix_guard_function` from (empty: add no import).
+    pub fix_import: String,
 }
 
 impl Default for AuthConfig {
@@ -83,7 +95,63 @@ impl Default for AuthConfig {
         AuthConfig {
             guards: ["auth", "getServerSession", "currentUser", "requireAuth"].map(String::from).to_vec(),
             wrappers: Vec::new(),
+            fix_guard:
+                "const session = await auth();\nif (!session) return new Response(\"Unauthorized\", { status: 401 });"
+                    .into(),
+            fix_guard_function: "auth".into(),
+            fix_import: "@/auth".into(),
         }
+    }
+}
+
+/// `[supabase]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SupabaseConfig {
+    /// Names that mark a service-role secret. Compared case-insensitively with `_` ignored, so
+    /// `SERVICE_ROLE` also matches `serviceRoleKey`.
+    pub service_role_patterns: Vec<String>,
+    /// Client-reachable paths: `dir/` (a folder anywhere in the path), globs with `*`, `**` and
+    /// `{a,b}`; a leading `!` excludes.
+    pub client_paths: Vec<String>,
+}
+
+impl Default for SupabaseConfig {
+    fn default() -> Self {
+        SupabaseConfig {
+            service_role_patterns: vec!["SERVICE_ROLE".into()],
+            client_paths: ["components/", "app/**/page.{tsx,jsx}", "pages/**", "!pages/api/**", "src/client/"]
+                .map(String::from)
+                .to_vec(),
+        }
+    }
+}
+
+/// `[jwt]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct JwtConfig {
+    /// The algorithms the `auth/jwt-verify-no-algorithms` quick fix allows.
+    pub algorithms: Vec<String>,
+}
+
+impl Default for JwtConfig {
+    fn default() -> Self {
+        JwtConfig { algorithms: vec!["RS256".into()] }
+    }
+}
+
+/// `[patterns]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PatternsConfig {
+    /// Type-name suffixes that mark a data transfer object.
+    pub dto_suffixes: Vec<String>,
+}
+
+impl Default for PatternsConfig {
+    fn default() -> Self {
+        PatternsConfig { dto_suffixes: vec!["DTO".into(), "Dto".into()] }
     }
 }
 

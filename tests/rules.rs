@@ -170,15 +170,19 @@ fn doc_blocks<'d>(doc: &'d str, heading: &str) -> Vec<(&'d str, String)> {
     blocks
 }
 
-/// Analyzes one documentation example as a one-file workspace.
-fn check_example(lang: &str, code: &str) -> Option<Vec<&'static str>> {
-    let (path, kind) = match lang {
+/// Analyzes one documentation example as a one-file workspace. The fence's info string is the
+/// language, optionally followed by the example's path (```` ```ts app/api/runs/route.ts ````).
+fn check_example(info: &str, code: &str) -> Option<Vec<&'static str>> {
+    let mut words = info.split_whitespace();
+    let lang = words.next().unwrap_or("");
+    let (default_path, kind) = match lang {
         "ts" | "typescript" => ("src/example.ts", FileKind::TypeScript),
         "tsx" => ("src/example.tsx", FileKind::Tsx),
         "js" => ("src/example.js", FileKind::JavaScript),
         "sql" => ("supabase/migrations/0001_example.sql", FileKind::Sql),
         _ => return None,
     };
+    let path = words.next().unwrap_or(default_path);
     let doc = Document::parse(path, kind, code);
     let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), [doc]);
     Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())

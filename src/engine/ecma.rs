@@ -30,6 +30,27 @@ pub struct FileFacts {
     pub import_insertion_point: usize,
     /// Names declared at the top level (functions, classes, variables).
     pub top_level_declarations: Vec<String>,
+    /// Directive prologue strings, e.g. `use client`.
+    pub directives: Vec<String>,
+    /// Every module specifier the file imports, including side-effect imports
+    /// (`import "server-only"`) and top-level `require("…")`.
+    pub module_imports: Vec<String>,
+    /// Top-level functions that return a promise: declared `async`, or returning `new Promise`.
+    pub async_functions: Vec<String>,
+    /// Top-level exports.
+    pub exports: Vec<Export>,
+}
+
+/// One exported binding: `export { local as exported }`, `export async function exported`, or a
+/// re-export `export { local as exported } from "source"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    /// The name other modules import (`default` for a default export).
+    pub exported: String,
+    /// The local name (for a re-export: the name in `source`).
+    pub local: String,
+    /// The module re-exported from, if any.
+    pub source: Option<String>,
 }
 
 impl FileFacts {
@@ -45,15 +66,25 @@ impl FileFacts {
             match child.kind() {
                 "import_statement" => {
                     collect_import(doc, child, &mut facts.imports);
+                    if let Some(source) = child.child_by_field_name("source") {
+                        facts.module_imports.push(unquote(doc.slice(source.byte_range())).to_string());
+                    }
                     facts.import_insertion_point = line_end_after(doc, child.end_byte());
                 }
                 "comment" => {}
                 "expression_statement" if prologue && child.named_child(0).is_some_and(|n| n.kind() == "string") => {
+                    let directive = child.named_child(0).map_or("", |n| doc.slice(n.byte_range()));
+                    facts.directives.push(unquote(directive).to_string());
                     after_prologue = line_end_after(doc, child.end_byte());
                 }
                 _ => {
                     prologue = false;
                     collect_declared_names(doc, child, &mut facts.top_level_declarations);
+                    collect_requires(doc, child, &mut facts);
+                    collect_async_functions(doc, child, &mut facts.async_functions);
+                    if child.kind() == "export_statement" {
+                        collect_exports(doc, child, &mut facts.exports);
+                    }
                 }
             }
         }
@@ -66,6 +97,21 @@ impl FileFacts {
     /// The import that binds `local`, if any.
     pub fn import_of(&self, local: &str) -> Option<&Import> {
         self.imports.iter().find(|i| i.local == local)
+    }
+
+    /// True when the file starts with the directive `name` (e.g. `use client`).
+    pub fn has_directive(&self, name: &str) -> bool {
+        self.directives.iter().any(|d| d == name)
+    }
+
+    /// True when the file imports `module` in any form.
+    pub fn imports_module(&self, module: &str) -> bool {
+        self.module_imports.iter().any(|m| m == module)
+    }
+
+    /// The module a local name is imported from.
+    pub fn source_of(&self, local: &str) -> Option<&str> {
+        self.import_of(local).map(|i| i.source.as_str())
     }
 
     /// The exported name behind a local name: the imported name for an aliased import, else the
@@ -119,6 +165,376 @@ fn collect_import(doc: &Document, statement: Node<'_>, out: &mut Vec<Import>) {
             _ => {}
         }
     }
+}
+
+/// The text of a string literal without its quotes.
+pub fn unquote(text: &str) -> &str {
+    text.trim_matches(|c| c == '"' || c == '\'' || c == '`')
+}
+
+/// `const x = require("m")`, `const { a, b: c } = require("m")` at the top level, recorded as
+/// imports (default and named).
+fn collect_requires(doc: &Document, statement: Node<'_>, facts: &mut FileFacts) {
+    if !matches!(statement.kind(), "lexical_declaration" | "variable_declaration") {
+        return;
+    }
+    let mut cursor = statement.walk();
+    for declarator in statement.named_children(&mut cursor).filter(|n| n.kind() == "variable_declarator") {
+        let (Some(name), Some(value)) =
+            (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+        else {
+            continue;
+        };
+        let Some(source) = require_source(doc, value) else { continue };
+        facts.module_imports.push(source.clone());
+        let import = |local: &str, imported: &str| Import {
+            local: local.to_string(),
+            imported: imported.to_string(),
+            source: source.clone(),
+            statement: statement.byte_range(),
+            named_clause: None,
+        };
+        match name.kind() {
+            "identifier" => facts.imports.push(import(doc.slice(name.byte_range()), "default")),
+            "object_pattern" => {
+                let mut props = name.walk();
+                for prop in name.named_children(&mut props) {
+                    match prop.kind() {
+                        "shorthand_property_identifier_pattern" => {
+                            let n = doc.slice(prop.byte_range());
+                            facts.imports.push(import(n, n));
+                        }
+                        "pair_pattern" => {
+                            let (Some(key), Some(value)) =
+                                (prop.child_by_field_name("key"), prop.child_by_field_name("value"))
+                            else {
+                                continue;
+                            };
+                            if value.kind() == "identifier" {
+                                facts.imports.push(import(doc.slice(value.byte_range()), doc.slice(key.byte_range())));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `"m"` for `require("m")`.
+pub fn require_source(doc: &Document, value: Node<'_>) -> Option<String> {
+    if value.kind() != "call_expression" {
+        return None;
+    }
+    let function = value.child_by_field_name("function")?;
+    if function.kind() != "identifier" || doc.slice(function.byte_range()) != "require" {
+        return None;
+    }
+    let first = value.child_by_field_name("arguments")?.named_child(0)?;
+    (first.kind() == "string").then(|| unquote(doc.slice(first.byte_range())).to_string())
+}
+
+fn collect_async_functions(doc: &Document, statement: Node<'_>, out: &mut Vec<String>) {
+    let declaration = match statement.kind() {
+        "export_statement" => match statement.child_by_field_name("declaration") {
+            Some(d) => d,
+            None => return,
+        },
+        _ => statement,
+    };
+    match declaration.kind() {
+        "function_declaration" if returns_promise(doc, declaration) => {
+            out.extend(declaration.child_by_field_name("name").map(|n| doc.slice(n.byte_range()).to_string()));
+        }
+        "lexical_declaration" | "variable_declaration" => {
+            let mut cursor = declaration.walk();
+            for declarator in declaration.named_children(&mut cursor).filter(|n| n.kind() == "variable_declarator") {
+                let (Some(name), Some(value)) =
+                    (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+                else {
+                    continue;
+                };
+                if name.kind() == "identifier" && is_function(value) && returns_promise(doc, value) {
+                    out.push(doc.slice(name.byte_range()).to_string());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collect_exports(doc: &Document, statement: Node<'_>, out: &mut Vec<Export>) {
+    let source = statement.child_by_field_name("source").map(|s| unquote(doc.slice(s.byte_range())).to_string());
+    let is_default = {
+        let mut cursor = statement.walk();
+        let found = statement.children(&mut cursor).any(|c| c.kind() == "default");
+        found
+    };
+    if let Some(declaration) = statement.child_by_field_name("declaration") {
+        let mut names = Vec::new();
+        collect_declared_names(doc, statement, &mut names);
+        if is_default {
+            let local = declaration.child_by_field_name("name").map_or("default", |n| doc.slice(n.byte_range()));
+            out.push(Export { exported: "default".into(), local: local.into(), source: None });
+        } else {
+            out.extend(names.into_iter().map(|n| Export { exported: n.clone(), local: n, source: None }));
+        }
+        return;
+    }
+    if let Some(value) = statement.child_by_field_name("value") {
+        let local = if value.kind() == "identifier" { doc.slice(value.byte_range()) } else { "default" };
+        out.push(Export { exported: "default".into(), local: local.into(), source: None });
+        return;
+    }
+    let mut cursor = statement.walk();
+    let Some(clause) = statement.named_children(&mut cursor).find(|n| n.kind() == "export_clause") else { return };
+    let mut specs = clause.walk();
+    for spec in clause.named_children(&mut specs).filter(|n| n.kind() == "export_specifier") {
+        let Some(name) = spec.child_by_field_name("name") else { continue };
+        let local = unquote(doc.slice(name.byte_range()));
+        let exported = spec.child_by_field_name("alias").map_or(local, |a| unquote(doc.slice(a.byte_range())));
+        out.push(Export { exported: exported.into(), local: local.into(), source: source.clone() });
+    }
+}
+
+/// True for an `async` function, or one whose body returns `new Promise(…)` directly.
+pub fn returns_promise(doc: &Document, function: Node<'_>) -> bool {
+    if is_async(function) {
+        return true;
+    }
+    let Some(body) = function.child_by_field_name("body") else { return false };
+    if body.kind() != "statement_block" {
+        return is_new_promise(doc, body);
+    }
+    let mut cursor = body.walk();
+    let found = body
+        .named_children(&mut cursor)
+        .filter(|s| s.kind() == "return_statement")
+        .any(|s| s.named_child(0).is_some_and(|v| is_new_promise(doc, v)));
+    found
+}
+
+fn is_new_promise(doc: &Document, node: Node<'_>) -> bool {
+    node.kind() == "new_expression"
+        && node.child_by_field_name("constructor").is_some_and(|c| doc.slice(c.byte_range()) == "Promise")
+}
+
+/// True for a function node marked `async`.
+pub fn is_async(function: Node<'_>) -> bool {
+    let mut cursor = function.walk();
+    let found = function
+        .children(&mut cursor)
+        .take_while(|c| !c.is_named() || c.kind() == "decorator")
+        .any(|c| c.kind() == "async");
+    found
+}
+
+/// The innermost function that contains `node` (not `node` itself).
+pub fn enclosing_function(node: Node<'_>) -> Option<Node<'_>> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if is_function(n) {
+            return Some(n);
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// A string literal's contents, or a template literal's when it has no substitutions.
+pub fn literal_string<'d>(doc: &'d Document, node: Node<'_>) -> Option<&'d str> {
+    match node.kind() {
+        "string" => Some(unquote(doc.slice(node.byte_range()))),
+        "template_string" => {
+            let mut cursor = node.walk();
+            let substituted = node.named_children(&mut cursor).any(|c| c.kind() == "template_substitution");
+            (!substituted).then(|| unquote(doc.slice(node.byte_range())))
+        }
+        _ => None,
+    }
+}
+
+/// The initializer of the first `name = …` variable declarator in the document, found with a
+/// bounded cursor walk (no recursion).
+pub fn declarator_value<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    let tree = doc.tree()?;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "variable_declarator"
+            && node.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
+        {
+            if let Some(value) = node.child_by_field_name("value") {
+                return Some(value);
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
+}
+
+/// The top-level function named `name`: `function name() {}` or `const name = () => {}` /
+/// `function () {}` (exported or not).
+pub fn top_level_function<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    let root = doc.tree()?.root_node();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let declaration = match statement.kind() {
+            "export_statement" => match statement.child_by_field_name("declaration") {
+                Some(d) => d,
+                None => continue,
+            },
+            _ => statement,
+        };
+        match declaration.kind() {
+            "function_declaration" | "generator_function_declaration"
+                if declaration.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name) =>
+            {
+                return Some(declaration);
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut inner = declaration.walk();
+                for declarator in declaration.named_children(&mut inner) {
+                    let named =
+                        declarator.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name);
+                    if let Some(value) = declarator.child_by_field_name("value").filter(|_| named) {
+                        return Some(value);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// An edit that makes `name` importable from `module`: added to an existing named import from
+/// it, or a new import statement after the last import.
+pub fn add_named_import(doc: &Document, file: &FileFacts, name: &str, module: &str) -> (Range<usize>, String) {
+    let existing = file.imports.iter().find(|i| i.source == module).and_then(|i| i.named_clause.clone());
+    if let Some(clause) = existing {
+        let clause_text = doc.slice(clause.clone());
+        let before_brace = clause_text.trim_end_matches('}').trim_end();
+        let at = clause.start + before_brace.len();
+        let separator = if before_brace.ends_with(',') { " " } else { ", " };
+        return (at..at, format!("{separator}{name}"));
+    }
+    let at = file.import_insertion_point;
+    (at..at, format!("import {{ {name} }} from \"{module}\";\n"))
+}
+
+/// True when `path` is a test file: `*.test.*`, `*.spec.*`, or under `__tests__/`, `tests/`,
+/// `test/`.
+pub fn is_test_path(path: &str) -> bool {
+    let mut segments = path.split('/');
+    let name = segments.next_back().unwrap_or(path);
+    name.contains(".test.")
+        || name.contains(".spec.")
+        || path.split('/').rev().skip(1).any(|s| matches!(s, "__tests__" | "tests" | "test"))
+}
+
+/// Matches a workspace-relative path against a pattern: `dir/` matches a folder of that name
+/// anywhere in the path; otherwise a glob (`*` within a segment, `**` any number of segments,
+/// `{a,b}` alternatives) matched from any folder boundary.
+pub fn path_matches(pattern: &str, path: &str) -> bool {
+    if let Some(dir) = pattern.strip_suffix('/') {
+        let dir = format!("/{dir}/");
+        return format!("/{path}").contains(&dir);
+    }
+    let patterns = expand_braces(pattern);
+    let segments: Vec<&str> = path.split('/').collect();
+    (0..segments.len()).any(|start| {
+        patterns.iter().any(|p| {
+            let parts: Vec<&str> = p.split('/').collect();
+            glob_segments(&parts, &segments[start..])
+        })
+    })
+}
+
+fn expand_braces(pattern: &str) -> Vec<String> {
+    let (Some(open), Some(close)) = (pattern.find('{'), pattern.find('}')) else { return vec![pattern.to_string()] };
+    if close < open {
+        return vec![pattern.to_string()];
+    }
+    let (head, rest) = (&pattern[..open], &pattern[close + 1..]);
+    pattern[open + 1..close].split(',').flat_map(|alt| expand_braces(&format!("{head}{alt}{rest}"))).collect()
+}
+
+/// Matches glob segments; patterns have a handful of segments, so the recursion is shallow.
+fn glob_segments(pattern: &[&str], path: &[&str]) -> bool {
+    match pattern.split_first() {
+        None => path.is_empty(),
+        Some((&"**", rest)) => (0..=path.len()).any(|skip| glob_segments(rest, &path[skip..])),
+        Some((first, rest)) => {
+            path.split_first().is_some_and(|(seg, tail)| glob_segment(first, seg) && glob_segments(rest, tail))
+        }
+    }
+}
+
+fn glob_segment(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((prefix, suffix)) => {
+            text.len() >= prefix.len() + suffix.len()
+                && text.starts_with(prefix)
+                && glob_segment_tail(suffix, &text[prefix.len()..])
+        }
+    }
+}
+
+fn glob_segment_tail(pattern: &str, text: &str) -> bool {
+    if !pattern.contains('*') {
+        return text.ends_with(pattern);
+    }
+    (0..=text.len()).filter(|i| text.is_char_boundary(*i)).any(|i| glob_segment(pattern, &text[i..]))
+}
+
+/// A module's key for cross-file lookups: its workspace-relative path without the extension
+/// (`lib/db/context` for `lib/db/context.ts`).
+pub fn module_key(path: &str) -> &str {
+    for ext in [".d.ts", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"] {
+        if let Some(stem) = path.strip_suffix(ext) {
+            return stem;
+        }
+    }
+    path
+}
+
+/// The module keys an import specifier in the file at `from` may refer to, most likely first.
+/// Relative specifiers resolve against the importing file's folder; `@/x` and `~/x` (the usual
+/// `tsconfig` path aliases) try `x` and `src/x` at the workspace root; each candidate also tries
+/// its `index` file. Bare package names resolve to nothing.
+pub fn resolve_module(from: &str, specifier: &str) -> Vec<String> {
+    let specifier = module_key(specifier);
+    let bases: Vec<String> = if specifier.starts_with("./") || specifier.starts_with("../") {
+        let dir = from.rsplit_once('/').map_or("", |(d, _)| d);
+        let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+        for part in specifier.split('/') {
+            match part {
+                "." | "" => {}
+                ".." => {
+                    if parts.pop().is_none() {
+                        return Vec::new();
+                    }
+                }
+                p => parts.push(p),
+            }
+        }
+        vec![parts.join("/")]
+    } else if let Some(rest) = specifier.strip_prefix("@/").or_else(|| specifier.strip_prefix("~/")) {
+        vec![rest.to_string(), format!("src/{rest}")]
+    } else {
+        Vec::new()
+    };
+    bases.into_iter().flat_map(|b| [b.clone(), format!("{b}/index")]).collect()
 }
 
 fn collect_declared_names(doc: &Document, statement: Node<'_>, out: &mut Vec<String>) {
@@ -257,6 +673,46 @@ mod tests {
         assert_eq!(facts.original_name("React"), "React");
         assert_eq!(&text[facts.import_insertion_point..facts.import_insertion_point + 6], "export");
         assert_eq!(facts.top_level_declarations, ["f", "g"]);
+    }
+
+    #[test]
+    fn paths_match_folders_and_globs() {
+        assert!(path_matches("components/", "src/components/ui/Button.tsx"));
+        assert!(!path_matches("components/", "src/mycomponents/a.tsx"));
+        assert!(path_matches("app/**/page.{tsx,jsx}", "app/page.tsx"));
+        assert!(path_matches("app/**/page.{tsx,jsx}", "src/app/(dash)/settings/page.jsx"));
+        assert!(!path_matches("app/**/page.{tsx,jsx}", "app/api/x/route.ts"));
+        assert!(path_matches("pages/**", "pages/api/x.ts"));
+        assert!(path_matches("pages/api/**", "src/pages/api/x.ts"));
+        assert!(path_matches("*.test.ts", "a/b.test.ts"));
+        assert!(is_test_path("src/__tests__/a.ts") && is_test_path("a.spec.tsx") && !is_test_path("src/testing.ts"));
+    }
+
+    #[test]
+    fn modules_resolve_relative_and_alias_specifiers() {
+        assert_eq!(resolve_module("app/api/x/route.ts", "../../../lib/db"), ["lib/db", "lib/db/index"]);
+        assert_eq!(resolve_module("a.ts", "@/lib/x"), ["lib/x", "lib/x/index", "src/lib/x", "src/lib/x/index"]);
+        assert!(resolve_module("a.ts", "../../x").is_empty());
+        assert!(resolve_module("a.ts", "react").is_empty());
+        assert_eq!(module_key("lib/x.tsx"), "lib/x");
+    }
+
+    #[test]
+    fn collects_directives_requires_async_functions_and_exports() {
+        let text = "'use client';\nimport 'server-only';\nconst jwt = require('jsonwebtoken');\nconst { verify: v } = require('jsonwebtoken');\nexport async function a() {}\nconst b = () => new Promise((r) => r(1));\nfunction c() { return 1; }\nexport { b as bee, c };\nexport default a;\nexport { x } from './y';\n";
+        let doc = Document::parse("a.ts", FileKind::TypeScript, text);
+        let facts = FileFacts::collect(&doc);
+        assert!(facts.has_directive("use client"));
+        assert!(facts.imports_module("server-only") && facts.imports_module("jsonwebtoken"));
+        assert_eq!(facts.source_of("jwt"), Some("jsonwebtoken"));
+        assert_eq!(facts.original_name("v"), "verify");
+        assert_eq!(facts.async_functions, ["a", "b"]);
+        let exports: Vec<_> =
+            facts.exports.iter().map(|e| (e.exported.as_str(), e.local.as_str(), e.source.is_some())).collect();
+        assert_eq!(
+            exports,
+            [("a", "a", false), ("bee", "b", false), ("c", "c", false), ("default", "a", false), ("x", "x", true)]
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::{ecma::FileFacts, Finding, SqlRuleContext};
+use super::ecma::{self, FileFacts};
+use super::{Finding, SqlRuleContext};
 use crate::config::Config;
 use crate::rules::{self, Matcher};
 use crate::sql::{migration_sequences, MigrationModel};
@@ -18,21 +19,36 @@ pub struct WorkspaceFacts {
     /// Configured RLS wrappers that some file defines or imports. While empty (and
     /// `rls.enforce` is off) the RLS rule stays silent: a plain Prisma app has no context to miss.
     pub rls_wrappers_in_use: BTreeSet<String>,
+    /// Local names that re-export a configured RLS wrapper under another name
+    /// (`export { withUserContext as withTenant } from "./context"`).
+    pub rls_wrapper_aliases: BTreeSet<String>,
+    /// Names each module exports as functions that return a promise (declared `async` or
+    /// returning `new Promise`), keyed by [`ecma::module_key`]. Re-exports are followed.
+    pub async_exports: HashMap<String, BTreeSet<String>>,
     /// Findings of the SQL rules, by document path, from replaying each migration sequence.
     pub sql_findings: HashMap<String, Vec<Finding>>,
 }
 
-/// What one document contributes to the workspace facts (SQL aside).
+/// What one document contributes to the workspace facts (SQL aside). An editor recomputes it for
+/// the edited document only and reassembles the facts when it changed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DocumentFacts {
     /// Configured RLS wrappers this document defines or imports.
     pub rls_wrappers: BTreeSet<String>,
+    /// Names under which this document re-exports a configured wrapper.
+    pub rls_wrapper_aliases: BTreeSet<String>,
+    /// This module's key and the names it exports as promise-returning functions.
+    pub async_exports: (String, BTreeSet<String>),
+    /// Re-exports (`export { f } from "./f"`) to follow when assembling.
+    pub reexports: Vec<ecma::Export>,
+    /// The document's path (re-exports resolve relative to it).
+    pub path: String,
 }
 
 impl DocumentFacts {
     /// Reads one document's contribution.
     pub fn collect(doc: &Document, config: &Config) -> DocumentFacts {
-        let mut facts = DocumentFacts::default();
+        let mut facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
         if !doc.kind.is_ecmascript() {
             return facts;
         }
@@ -44,11 +60,33 @@ impl DocumentFacts {
                 facts.rls_wrappers.insert(name.clone());
             }
         }
+        facts.async_exports.0 = ecma::module_key(&doc.path).to_string();
+        for export in &file.exports {
+            let original = file.original_name(&export.local);
+            if export.exported != export.local && config.rls.wrappers.iter().any(|w| w == original) {
+                facts.rls_wrapper_aliases.insert(export.exported.clone());
+            }
+            match &export.source {
+                Some(_) => facts.reexports.push(export.clone()),
+                None if file.async_functions.contains(&export.local) => {
+                    facts.async_exports.1.insert(export.exported.clone());
+                }
+                None => {}
+            }
+        }
         facts
     }
 }
 
 impl WorkspaceFacts {
+    /// True when the module that `specifier` names (imported from the file at `from`) exports
+    /// `name` as a promise-returning function.
+    pub fn exports_async(&self, from: &str, specifier: &str, name: &str) -> bool {
+        ecma::resolve_module(from, specifier)
+            .iter()
+            .any(|key| self.async_exports.get(key).is_some_and(|names| names.contains(name)))
+    }
+
     /// Collects the facts from every document of the workspace.
     pub fn collect(docs: &[&Document], config: &Config) -> WorkspaceFacts {
         let parts: Vec<DocumentFacts> = docs.iter().map(|doc| DocumentFacts::collect(doc, config)).collect();
@@ -57,11 +95,41 @@ impl WorkspaceFacts {
         facts
     }
 
-    /// Combines per-document contributions (without SQL findings).
+    /// Combines per-document contributions (without SQL findings), following re-exports.
     pub fn assemble<'a>(parts: impl IntoIterator<Item = &'a DocumentFacts>) -> WorkspaceFacts {
         let mut facts = WorkspaceFacts::default();
+        let mut reexports: Vec<(&str, &ecma::Export)> = Vec::new();
         for part in parts {
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());
+            facts.rls_wrapper_aliases.extend(part.rls_wrapper_aliases.iter().cloned());
+            if !part.async_exports.1.is_empty() {
+                facts
+                    .async_exports
+                    .entry(part.async_exports.0.clone())
+                    .or_default()
+                    .extend(part.async_exports.1.iter().cloned());
+            }
+            reexports.extend(part.reexports.iter().map(|e| (part.path.as_str(), e)));
+        }
+        // Follow re-exports (`export { f } from "./f"`), a few levels deep.
+        for _ in 0..3 {
+            let mut added = false;
+            for (path, export) in &reexports {
+                let Some(source) = &export.source else { continue };
+                let is_async = ecma::resolve_module(path, source)
+                    .iter()
+                    .any(|k| facts.async_exports.get(k).is_some_and(|names| names.contains(&export.local)));
+                if is_async {
+                    added |= facts
+                        .async_exports
+                        .entry(ecma::module_key(path).to_string())
+                        .or_default()
+                        .insert(export.exported.clone());
+                }
+            }
+            if !added {
+                break;
+            }
         }
         facts
     }

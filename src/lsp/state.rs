@@ -157,7 +157,9 @@ impl Root {
         } else {
             facts.sql_findings = self.facts.sql_findings.clone();
         }
-        let rls_changed = facts.rls_wrappers_in_use != self.facts.rls_wrappers_in_use;
+        let rls_changed = facts.rls_wrappers_in_use != self.facts.rls_wrappers_in_use
+            || facts.rls_wrapper_aliases != self.facts.rls_wrapper_aliases
+            || facts.async_exports != self.facts.async_exports;
         self.facts = Arc::new(facts);
         self.facts_revision = self.revision;
         if first_time || (contributions_changed && rls_changed) {

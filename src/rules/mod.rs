@@ -8,9 +8,13 @@
 //! - for SQL rules, a check over the migration model in `src/rules/sql/<name>.rs`;
 //! - fixtures in `tests/fixtures/<family>/<name>/`.
 
+pub mod auth;
+pub mod errors;
 pub mod meta;
+pub mod patterns;
 pub mod query_set;
 pub mod rls;
+pub mod security;
 pub mod sql;
 
 use serde::Serialize;
@@ -105,10 +109,24 @@ pub fn all() -> &'static [Rule] {
     static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
     RULES.get_or_init(|| {
         let mut rules = vec![rls::prisma_outside_context::rule(), sql::rls_disabled_in_public::rule()];
+        rules.extend(ts_pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules
     })
+}
+
+/// The TypeScript/JavaScript pack beyond `rls/prisma-outside-context`.
+fn ts_pack() -> Vec<Rule> {
+    vec![
+        auth::jwt_verify_no_algorithms::rule(),
+        auth::route_missing_auth::rule(),
+        errors::floating_promise::rule(),
+        patterns::dto_interface::rule(),
+        patterns::dto_type_assertion::rule(),
+        rls::supabase_service_role::rule(),
+        security::prisma_raw_unsafe::rule(),
+    ]
 }
 
 /// The rule with this id.

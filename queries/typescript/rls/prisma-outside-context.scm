@@ -21,3 +21,25 @@
     object: (identifier) @client
     property: (property_identifier) @operation)
   (#any-of? @operation "$queryRaw" "$executeRaw" "$queryRawUnsafe" "$executeRawUnsafe")) @match
+
+; The same on a client held by a class: this.prisma.user.findMany(…), this.prisma.$queryRaw`…`
+(call_expression
+  function: (member_expression
+    object: (member_expression
+      object: (member_expression
+        object: (this)
+        property: (property_identifier) @client) @receiver
+      property: (property_identifier) @model)
+    property: (property_identifier) @operation)
+  (#any-of? @operation
+    "findMany" "findFirst" "findFirstOrThrow" "findUnique" "findUniqueOrThrow"
+    "create" "createMany" "createManyAndReturn" "update" "updateMany" "updateManyAndReturn"
+    "upsert" "delete" "deleteMany" "count" "aggregate" "groupBy")) @match
+
+(call_expression
+  function: (member_expression
+    object: (member_expression
+      object: (this)
+      property: (property_identifier) @client) @receiver
+    property: (property_identifier) @operation)
+  (#any-of? @operation "$queryRaw" "$executeRaw" "$queryRawUnsafe" "$executeRawUnsafe")) @match

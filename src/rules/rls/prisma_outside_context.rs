@@ -4,7 +4,7 @@ use tree_sitter::Node;
 
 use crate::config::RlsConfig;
 use crate::engine::ecma::{self, FileFacts};
-use crate::engine::{Finding, Fix, QueryMatchContext};
+use crate::engine::{Finding, Fix, QueryMatchContext, WorkspaceFacts};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
 /// The rule.
@@ -39,11 +39,20 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let client = ctx.capture("client")?;
+    // `this.prisma`: the whole receiver is replaced by fixes; no parameter can shadow it.
+    let receiver = ctx.capture("receiver");
     let client_name = ctx.text(client);
     let file = ctx.file_facts();
-    if !is_raw_client(client_name, file, rls) {
+    let is_raw = match receiver {
+        Some(_) => rls.clients.iter().any(|c| c == client_name),
+        None => is_raw_client(client_name, file, rls),
+    };
+    if !is_raw {
         return None;
     }
+    let shadowable = receiver.is_none();
+    let client = receiver.unwrap_or(client);
+    let client_name = ctx.text(client);
     let call = ctx.node;
     let operation_node = ctx.capture("operation")?;
     let operation = ctx.text(operation_node);
@@ -53,7 +62,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         Some(model) => format!("{client_name}.{}.{operation}()", ctx.text(model)),
         None => format!("{client_name}.{operation}"),
     };
-    match placement(ctx, call, client_name, file, rls) {
+    match placement(ctx, call, client_name, shadowable, file, rls) {
         Placement::Safe => None,
         Placement::Outside => {
             let wrappers = rls.wrappers.iter().map(|w| format!("`{w}(…)`")).collect::<Vec<_>>().join(" or ");
@@ -90,14 +99,17 @@ fn is_raw_client(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
     rls.clients.iter().any(|c| c == name || c == file.original_name(name))
 }
 
-fn is_wrapper(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
-    rls.wrappers.iter().any(|w| w == name || w == file.original_name(name))
+/// A configured wrapper, a local alias of one, or a name some module re-exports one under.
+fn is_wrapper(name: &str, file: &FileFacts, rls: &RlsConfig, facts: &WorkspaceFacts) -> bool {
+    let original = file.original_name(name);
+    rls.wrappers.iter().any(|w| w == name || w == original) || facts.rls_wrapper_aliases.contains(original)
 }
 
 fn placement<'t>(
     ctx: &QueryMatchContext<'_, 't>,
     call: Node<'t>,
     client_name: &str,
+    shadowable: bool,
     file: &FileFacts,
     rls: &RlsConfig,
 ) -> Placement<'t> {
@@ -107,15 +119,15 @@ fn placement<'t>(
         if !ecma::is_function(node) {
             continue;
         }
-        if ecma::parameter_names(ctx.doc, node).contains(&client_name) {
+        if shadowable && ecma::parameter_names(ctx.doc, node).contains(&client_name) {
             return Placement::Safe;
         }
-        if ecma::declared_name(ctx.doc, node).is_some_and(|name| is_wrapper(name, file, rls)) {
+        if ecma::declared_name(ctx.doc, node).is_some_and(|name| is_wrapper(name, file, rls, ctx.facts)) {
             return Placement::Safe;
         }
         let Some(outer) = ecma::call_receiving_callback(node) else { continue };
         let Some(callee) = ecma::callee_name(ctx.doc, outer) else { continue };
-        if is_wrapper(callee, file, rls) {
+        if is_wrapper(callee, file, rls, ctx.facts) {
             if ecma::parameter_count(node) == 0 {
                 return Placement::Safe;
             }

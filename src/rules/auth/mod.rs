@@ -1,0 +1,4 @@
+//! `auth/` — authentication mistakes in route handlers and token verification.
+
+pub mod jwt_verify_no_algorithms;
+pub mod route_missing_auth;

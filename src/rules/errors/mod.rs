@@ -1,0 +1,3 @@
+//! `errors/` — error-handling mistakes.
+
+pub mod floating_promise;

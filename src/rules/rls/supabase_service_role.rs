@@ -1,0 +1,101 @@
+//! `rls/supabase-service-role`: the Supabase service-role key in client-reachable code, or in a
+//! public (`NEXT_PUBLIC_*`) variable.
+
+use tree_sitter::Node;
+
+use crate::config::SupabaseConfig;
+use crate::engine::{ecma, Finding, QueryMatchContext};
+use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
+use crate::syntax::Document;
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: "rls/supabase-service-role",
+        default_severity: Severity::Error,
+        kinds: ECMASCRIPT,
+        summary:
+            "Supabase client built with the service-role key in client-reachable code, or the key in a public env var",
+        doc: include_str!("../../../docs/rules/rls/supabase-service-role.md"),
+        matcher: Matcher::Query {
+            source: include_str!("../../../queries/typescript/rls/supabase-service-role.scm"),
+            predicate: Some(check),
+        },
+    }
+}
+
+/// The packages whose client factories are checked.
+const SUPABASE_MODULES: &[&str] = &["@supabase/supabase-js", "@supabase/ssr"];
+
+fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
+    let config = &ctx.config.supabase;
+    if let Some(name) = ctx.capture("public_name") {
+        let name = ctx.text(name);
+        if !is_service_role_name(name, config) {
+            return None;
+        }
+        let message = format!(
+            "`{name}` puts the Supabase service-role key in a `NEXT_PUBLIC_` variable, which Next.js inlines into the browser bundle: anyone can read it and bypass row level security. Rotate the key and read it only on the server from a variable without the `NEXT_PUBLIC_` prefix (`SUPABASE_SERVICE_ROLE_KEY`)"
+        );
+        return Some(ctx.finding(ctx.node.byte_range(), message));
+    }
+    let callee = ctx.capture("callee")?;
+    let key = ctx.capture("key")?;
+    let file = ctx.file_facts();
+    let import = file.import_of(ctx.text(callee))?;
+    if !SUPABASE_MODULES.contains(&import.source.as_str()) || import.imported != ctx.text(callee) {
+        return None;
+    }
+    if !refers_to_service_role(ctx.doc, key, config) {
+        return None;
+    }
+    let reason = client_reason(&ctx.doc.path, file, config)?;
+    let message = format!(
+        "`{}` is given the service-role key in {reason}; that key bypasses row level security for every table, and code here can reach the browser. Use the anon key here and move service-role work to a server-only module (`import \"server-only\"`), a route handler or a server action",
+        ctx.text(callee)
+    );
+    Some(ctx.finding(ctx.node.start_byte()..callee.end_byte().max(key.end_byte()).min(ctx.node.end_byte()), message))
+}
+
+/// Why the file counts as client code, or `None` when it is server code.
+fn client_reason(path: &str, file: &ecma::FileFacts, config: &SupabaseConfig) -> Option<String> {
+    if file.imports_module("server-only") || file.has_directive("use server") {
+        return None;
+    }
+    if file.has_directive("use client") {
+        return Some("a `'use client'` module".into());
+    }
+    let mut matched = None;
+    for pattern in &config.client_paths {
+        match pattern.strip_prefix('!') {
+            Some(excluded) if ecma::path_matches(excluded, path) => return None,
+            Some(_) => {}
+            None if matched.is_none() && ecma::path_matches(pattern, path) => matched = Some(pattern.as_str()),
+            None => {}
+        }
+    }
+    matched.map(|p| format!("client-reachable code (`{p}` in `[supabase] client_paths`)"))
+}
+
+/// True when a name mentions a service-role secret (case-insensitive, `_` ignored).
+pub fn is_service_role_name(name: &str, config: &SupabaseConfig) -> bool {
+    let normalized = normalize(name);
+    config.service_role_patterns.iter().map(|p| normalize(p)).any(|p| !p.is_empty() && normalized.contains(&p))
+}
+
+fn normalize(text: &str) -> String {
+    text.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
+}
+
+/// True when the key expression names a service-role secret, directly or through a same-file
+/// variable initialised from one.
+pub fn refers_to_service_role(doc: &Document, key: Node<'_>, config: &SupabaseConfig) -> bool {
+    let text = doc.slice(key.byte_range());
+    if is_service_role_name(text, config) {
+        return true;
+    }
+    if key.kind() != "identifier" {
+        return false;
+    }
+    ecma::declarator_value(doc, text).is_some_and(|v| is_service_role_name(doc.slice(v.byte_range()), config))
+}

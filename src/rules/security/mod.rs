@@ -1,0 +1,3 @@
+//! `security/` — injection-prone APIs.
+
+pub mod prisma_raw_unsafe;

@@ -1,0 +1,104 @@
+//! `security/prisma-raw-unsafe`: SQL built at run time passed to `$queryRawUnsafe` /
+//! `$executeRawUnsafe`.
+
+use tree_sitter::Node;
+
+use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
+use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
+use crate::syntax::Document;
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: "security/prisma-raw-unsafe",
+        default_severity: Severity::Error,
+        kinds: ECMASCRIPT,
+        summary:
+            "`$queryRawUnsafe` / `$executeRawUnsafe` with SQL built from interpolation, concatenation or a variable",
+        doc: include_str!("../../../docs/rules/security/prisma-raw-unsafe.md"),
+        matcher: Matcher::Query {
+            source: include_str!("../../../queries/typescript/security/prisma-raw-unsafe.scm"),
+            predicate: Some(check),
+        },
+    }
+}
+
+fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
+    let sql = ctx.capture("sql")?;
+    let operation = ctx.capture("operation")?;
+    if is_constant(ctx.doc, sql, 0) {
+        return None;
+    }
+    let op = ctx.text(operation);
+    let what = match sql.kind() {
+        "template_string" => "a template literal with `${…}` substitutions".to_string(),
+        "binary_expression" => "a string concatenation".to_string(),
+        "identifier" => format!("the variable `{}`, whose value Baton cannot see is constant", ctx.text(sql)),
+        _ => "an expression computed at run time".to_string(),
+    };
+    let safe = op.replace("Unsafe", "");
+    let message = format!(
+        "`{op}` receives SQL built from {what}; any value spliced into it is an SQL injection. Use the tagged template `{safe}`…${{value}}…`` (values become parameters) or pass values as extra arguments with `$1` placeholders"
+    );
+    let call = ctx.node;
+    let mut finding = ctx.finding(call.start_byte()..operation.end_byte(), message);
+    // `x.$queryRawUnsafe(`… ${v} …`)` → `x.$queryRaw`… ${v} …``: the same SQL, parameterised.
+    let arguments = call.child_by_field_name("arguments")?;
+    if sql.kind() == "template_string" && arguments.named_child_count() == 1 {
+        let fix = Fix::in_file(
+            format!("Use the tagged template `{safe}` (parameterised)"),
+            &ctx.doc.path,
+            [(operation.byte_range(), safe.clone()), (arguments.byte_range(), ctx.text(sql).to_string())],
+        );
+        finding = finding.with_fix(fix);
+    }
+    Some(finding)
+}
+
+/// True when `node` is SQL fixed at compile time: a string literal, a template without
+/// substitutions, a `+` of those, or an identifier bound by a top-level `const` to one.
+fn is_constant(doc: &Document, node: Node<'_>, depth: u32) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    match node.kind() {
+        "string" => true,
+        "template_string" => ecma::literal_string(doc, node).is_some(),
+        "parenthesized_expression" => node.named_child(0).is_some_and(|n| is_constant(doc, n, depth + 1)),
+        "binary_expression" => {
+            node.child_by_field_name("operator").is_some_and(|o| o.kind() == "+")
+                && node.child_by_field_name("left").is_some_and(|n| is_constant(doc, n, depth + 1))
+                && node.child_by_field_name("right").is_some_and(|n| is_constant(doc, n, depth + 1))
+        }
+        "identifier" => {
+            top_level_const(doc, doc.slice(node.byte_range())).is_some_and(|v| is_constant(doc, v, depth + 1))
+        }
+        _ => false,
+    }
+}
+
+/// The initializer of a top-level `const name = …` (also exported).
+fn top_level_const<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    let root = doc.tree()?.root_node();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let declaration = match statement.kind() {
+            "export_statement" => match statement.child_by_field_name("declaration") {
+                Some(d) => d,
+                None => continue,
+            },
+            _ => statement,
+        };
+        if declaration.kind() != "lexical_declaration" || !doc.slice(declaration.byte_range()).starts_with("const") {
+            continue;
+        }
+        let mut inner = declaration.walk();
+        for declarator in declaration.named_children(&mut inner) {
+            let is_name = declarator.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name);
+            if is_name {
+                return declarator.child_by_field_name("value");
+            }
+        }
+    }
+    None
+}

@@ -1,0 +1,2 @@
+export { db } from "./client";
+export { withUserContext as withTenant, withSystemContext } from "./context";
