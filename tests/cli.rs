@@ -60,14 +60,21 @@ fn wor_321_json_reports_the_case_study_findings() {
     assert!(has("rls/prisma-outside-context", "scripts/verify-all-migrations.ts", 45), "{found:?}");
     assert!(has("rls/prisma-outside-context", "scripts/verify-all-migrations.ts", 55), "{found:?}");
     assert!(has("rls/prisma-outside-context", "scripts/verify-all-migrations.ts", 76), "{found:?}");
-    assert!(has("sql/rls-disabled-in-public", "supabase/migrations/20240201000000_validation_reports.sql", 4), "{found:?}");
+    assert!(
+        has("sql/rls-disabled-in-public", "supabase/migrations/20240201000000_validation_reports.sql", 4),
+        "{found:?}"
+    );
+    // Finding (4): the full table scan on migration_status — `run_id` references
+    // migration_runs (id) and no index starts with it.
+    assert!(has("sql/unindexed-foreign-key", "supabase/migrations/20240101000000_init.sql", 31), "{found:?}");
+    let init: Vec<_> = found.iter().filter(|f| f.1 == "supabase/migrations/20240101000000_init.sql").collect();
+    assert_eq!(init.len(), 1, "only the missing index in the init migration: {init:?}");
     // Near misses stay silent.
     for quiet in [
         "scripts/seed-dev.ts",
         "app/api/migrations/status/route.ts",
         "lib/db/context.ts",
         "lib/services/migration-service.ts",
-        "supabase/migrations/20240101000000_init.sql",
         "supabase/migrations/20240115000000_audit_log_rls.sql",
     ] {
         assert!(!found.iter().any(|f| f.1 == quiet), "unexpected finding in {quiet}: {found:?}");
@@ -87,7 +94,9 @@ fn wor_321_json_reports_the_case_study_findings() {
         for fix in d["fixes"].as_array().unwrap() {
             assert!(fix["title"].is_string());
             for edit in fix["edits"].as_array().unwrap() {
-                assert!(edit["path"].is_string() && edit["new_text"].is_string() && edit["range"]["start"]["line"].is_u64());
+                assert!(
+                    edit["path"].is_string() && edit["new_text"].is_string() && edit["range"]["start"]["line"].is_u64()
+                );
             }
         }
     }
@@ -105,7 +114,8 @@ fn json_snapshot_of_wor_321() {
 fn ranges_count_utf16_code_units() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
-    std::fs::write(dir.path().join("migrations/1.sql"), "-- 😀 emoji\n/* ü */ create table public.t (id int);\n").unwrap();
+    std::fs::write(dir.path().join("migrations/1.sql"), "-- 😀 emoji\n/* ü */ create table public.t (id int);\n")
+        .unwrap();
     let output = baton(&["check", "--format", "json", "."], dir.path());
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let start = &report["diagnostics"][0]["range"]["start"];
@@ -117,8 +127,9 @@ fn sarif_schema() -> Value {
     let path = std::env::var_os("BATON_SARIF_SCHEMA")
         .map(PathBuf::from)
         .unwrap_or_else(|| repo().join("target/test-deps/sarif-schema-2.1.0.json"));
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("SARIF schema {} missing ({e}): run scripts/test.sh, which fetches it", path.display()));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!("SARIF schema {} missing ({e}): run scripts/test.sh, which fetches it", path.display())
+    });
     serde_json::from_str(&text).unwrap()
 }
 
@@ -134,7 +145,8 @@ fn sarif_output_validates_against_the_schema() {
     let run = &log["runs"][0];
     assert_eq!(run["tool"]["driver"]["name"], "baton");
     assert_eq!(run["columnKind"], "utf16CodeUnits");
-    let rule_ids: Vec<&str> = run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let rule_ids: Vec<&str> =
+        run["tool"]["driver"]["rules"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(rule_ids.len(), baton::rules::all().len());
     let (json, _) = check_json(&["examples/wor-321"]);
     let results = run["results"].as_array().unwrap();
@@ -145,7 +157,10 @@ fn sarif_output_validates_against_the_schema() {
     assert_eq!(first["ruleId"], first_json["rule"]);
     let region = &first["locations"][0]["physicalLocation"]["region"];
     assert_eq!(region["startLine"].as_u64().unwrap(), first_json["range"]["start"]["line"].as_u64().unwrap() + 1);
-    assert_eq!(region["startColumn"].as_u64().unwrap(), first_json["range"]["start"]["character"].as_u64().unwrap() + 1);
+    assert_eq!(
+        region["startColumn"].as_u64().unwrap(),
+        first_json["range"]["start"]["character"].as_u64().unwrap() + 1
+    );
     // A rule index points at the right rule.
     let index = first["ruleIndex"].as_u64().unwrap() as usize;
     assert_eq!(rule_ids[index], first["ruleId"].as_str().unwrap());
@@ -185,7 +200,11 @@ fn a_path_inside_the_workspace_limits_the_report_but_keeps_cross_file_facts() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("supabase/migrations")).unwrap();
     std::fs::write(dir.path().join("baton.toml"), "").unwrap();
-    std::fs::write(dir.path().join("supabase/migrations/1.sql"), "create table a (id int);\ncreate table b (id int);\n").unwrap();
+    std::fs::write(
+        dir.path().join("supabase/migrations/1.sql"),
+        "create table a (id int primary key);\ncreate table b (id int primary key);\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("supabase/migrations/2.sql"), "alter table a enable row level security;\n").unwrap();
     let output = baton(&["check", "--format", "json", "supabase/migrations/1.sql"], dir.path());
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();

@@ -94,7 +94,13 @@ fn fixtures_match_expectations_and_snapshots() {
                 assert!(count > 0, "{rule_id}/{scenario}: expected a finding in {}", doc.path);
             }
             if file_name.contains("good") {
-                assert_eq!(count, 0, "{rule_id}/{scenario}: unexpected finding in {}:\n{}", doc.path, describe(&workspace, &findings));
+                assert_eq!(
+                    count,
+                    0,
+                    "{rule_id}/{scenario}: unexpected finding in {}:\n{}",
+                    doc.path,
+                    describe(&workspace, &findings)
+                );
             }
         }
         let snapshot_name = format!("{}__{}", rule_id.replace('/', "__"), scenario);
@@ -118,7 +124,8 @@ fn every_quick_fix_removes_its_finding_and_adds_nothing() {
                 let count = |list: &[FileFinding], path: &str, rule: &str| {
                     list.iter().filter(|f| f.path == path && f.finding.rule == rule).count()
                 };
-                let context = format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
+                let context =
+                    format!("{rule_id}/{scenario}: fix `{}` for {}:{:?}", fix.title, target.path, target.finding.range);
                 assert_eq!(
                     count(&after, &target.path, target.finding.rule),
                     count(&findings, &target.path, target.finding.rule) - 1,
@@ -172,8 +179,23 @@ fn check_example(lang: &str, code: &str) -> Option<Vec<&'static str>> {
         "sql" => ("supabase/migrations/0001_example.sql", FileKind::Sql),
         _ => return None,
     };
-    let doc = Document::parse(path, kind, code);
-    let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), [doc]);
+    // A SQL example may span several migrations: a line `-- migration: NAME` starts the next file.
+    let mut docs = Vec::new();
+    let (mut current_path, mut current) = (path.to_string(), String::new());
+    for line in code.lines() {
+        match line.strip_prefix("-- migration: ").filter(|_| kind == FileKind::Sql) {
+            Some(name) => {
+                docs.push(Document::parse(current_path, kind, std::mem::take(&mut current)));
+                current_path = format!("supabase/migrations/{}", name.trim());
+            }
+            None => {
+                current.push_str(line);
+                current.push('\n');
+            }
+        }
+    }
+    docs.push(Document::parse(current_path, kind, current));
+    let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), docs);
     Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())
 }
 
@@ -183,7 +205,11 @@ fn documentation_examples_are_tests() {
     for rule in rules::all() {
         for (lang, code) in doc_blocks(rule.doc, "Example") {
             if let Some(found) = check_example(lang, &code) {
-                assert!(found.contains(&rule.id), "{}: the Example does not trigger the rule (got {found:?}):\n{code}", rule.id);
+                assert!(
+                    found.contains(&rule.id),
+                    "{}: the Example does not trigger the rule (got {found:?}):\n{code}",
+                    rule.id
+                );
                 checked += 1;
             }
         }

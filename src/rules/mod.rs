@@ -105,6 +105,7 @@ pub fn all() -> &'static [Rule] {
     static RULES: std::sync::OnceLock<Vec<Rule>> = std::sync::OnceLock::new();
     RULES.get_or_init(|| {
         let mut rules = vec![rls::prisma_outside_context::rule(), sql::rls_disabled_in_public::rule()];
+        rules.extend(sql::pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules
