@@ -247,6 +247,8 @@ pub struct Function {
     pub options_insert: usize,
     /// The signature as written for `ALTER`/`REVOKE` (`public.f(integer)`).
     pub signature: String,
+    /// The last `GRANT`/`REVOKE` that changed who may execute it.
+    pub last_grant: Option<Location>,
 }
 
 impl Function {

@@ -919,6 +919,7 @@ impl Replayer<'_, '_> {
             head: self.span(text_range(statement).start..text_range(&name_node).end),
             options_insert,
             signature,
+            last_grant: None,
         };
         self.model.functions.push(function);
     }
@@ -1056,9 +1057,11 @@ impl Replayer<'_, '_> {
                         .filter(|&i| schemas.contains(&self.model.functions[i].name.schema))
                         .collect()
                 };
+                let location = self.here(statement);
                 for i in targets {
                     for role in roles.iter().filter(|r| API_ROLES.contains(&r.as_str())) {
                         self.model.functions[i].execute.insert(role.clone(), granted);
+                        self.model.functions[i].last_grant = Some(location.clone());
                     }
                 }
             }

@@ -1,5 +1,7 @@
 //! `sql/multiple-permissive-policies`: several permissive policies for the same role and action on one table.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::{at, is_user_schema};
 use crate::engine::Finding;
 use crate::engine::SqlRuleContext;
@@ -29,39 +31,38 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         if table.uncertain || !is_user_schema(&table.name.schema) {
             continue;
         }
-        let policies: Vec<&Policy> = ctx.model.policies_on(&table.name).filter(|p| p.permissive).collect();
-        for action in [PolicyCommand::Select, PolicyCommand::Insert, PolicyCommand::Update, PolicyCommand::Delete] {
-            let mut roles = Vec::new();
-            let mut last: Option<&Policy> = None;
-            let mut names = std::collections::BTreeSet::new();
-            for role in ROLES {
-                let matching: Vec<&&Policy> =
-                    policies.iter().filter(|p| p.command.covers(action) && p.applies_to(role)).collect();
-                if matching.len() > 1 {
-                    roles.push(*role);
-                    for p in &matching {
-                        names.insert(format!("\"{}\"", p.name));
-                    }
-                    let latest =
-                        matching.iter().max_by_key(|p| (p.created.migration, p.created.range.start)).map(|p| **p);
-                    if latest.is_some_and(|l| {
-                        last.is_none_or(|c| {
-                            (l.created.migration, l.created.range.start) > (c.created.migration, c.created.range.start)
-                        })
-                    }) {
-                        last = latest;
+        let mut policies: Vec<&Policy> = ctx.model.policies_on(&table.name).filter(|p| p.permissive).collect();
+        policies.sort_by_key(|p| (p.created.migration, p.created.range.start));
+        // Reported at the policy that made a (role, action) pair have a second permissive policy.
+        for (n, policy) in policies.iter().enumerate() {
+            let mut overlaps: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+            let mut names = BTreeSet::new();
+            for action in [PolicyCommand::Select, PolicyCommand::Insert, PolicyCommand::Update, PolicyCommand::Delete] {
+                if !policy.command.covers(action) {
+                    continue;
+                }
+                for role in ROLES.iter().filter(|r| policy.applies_to(r)) {
+                    for earlier in policies[..n].iter().filter(|e| e.command.covers(action) && e.applies_to(role)) {
+                        overlaps.entry(action.as_str()).or_default().insert(role);
+                        names.insert(format!("\"{}\"", earlier.name));
                     }
                 }
             }
-            let Some(last) = last else { continue };
+            if overlaps.is_empty() {
+                continue;
+            }
+            let pairs: Vec<String> = overlaps
+                .iter()
+                .map(|(action, roles)| format!("{action} for {}", roles.iter().copied().collect::<Vec<_>>().join(", ")))
+                .collect();
             let message = format!(
-                "`{}` has several permissive {} policies for {} ({}): PostgreSQL evaluates every one of them for each row; merge them into one policy",
+                "policy \"{}\" is a second permissive policy on `{}` ({}) next to {}: PostgreSQL evaluates every one of them for each row; merge them into one policy",
+                policy.name,
                 table.name,
-                action.as_str(),
-                roles.join(", "),
+                pairs.join("; "),
                 names.into_iter().collect::<Vec<_>>().join(", ")
             );
-            out.push(at(RULE_ID, &last.head, message));
+            out.push(at(RULE_ID, &policy.head, message));
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `sql/security-definer-function-executable`: sECURITY DEFINER function in an exposed schema that anon or authenticated can execute.
 
-use super::{insert_after_statement, is_exposed};
+use super::{before, insert_after_statement, is_exposed};
 use crate::engine::Finding;
 use crate::engine::SqlRuleContext;
 use crate::rules::{Matcher, Rule, Severity};
@@ -37,13 +37,12 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             roles.join(" and ")
         );
         let mut finding = Finding::new(RULE_ID, function.head.range.clone(), message);
+        // After the last GRANT/REVOKE, or a later GRANT would undo the fix.
+        let after = function.last_grant.as_ref().filter(|g| before(&function.created, g)).unwrap_or(&function.created);
         let statement = format!("REVOKE EXECUTE ON {kind} {} FROM public, anon, authenticated;", function.signature);
-        if let Some(fix) = insert_after_statement(
-            ctx,
-            "Revoke EXECUTE from public, anon and authenticated",
-            &function.created,
-            &statement,
-        ) {
+        if let Some(fix) =
+            insert_after_statement(ctx, "Revoke EXECUTE from public, anon and authenticated", after, &statement)
+        {
             finding = finding.with_fix(fix);
         }
         out.push((function.head.path.clone(), finding));
