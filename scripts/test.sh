@@ -17,3 +17,6 @@ export BATON_SARIF_SCHEMA="$PWD/$schema"
 
 cargo test --locked --all-targets
 cargo test --locked --doc
+
+# The schema model must agree with a real PostgreSQL on every SQL fixture (installs it if needed).
+bash scripts/pg-agreement.sh

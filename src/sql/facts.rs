@@ -80,7 +80,16 @@ impl MigrationModel {
             .collect();
         let extensions: Map<String, Value> =
             self.extensions.values().map(|e| (e.name.clone(), Value::String(e.schema.clone()))).collect();
+        let uncertain: Vec<String> = self
+            .tables
+            .values()
+            .filter(|t| t.uncertain)
+            .map(|t| t.name.to_string())
+            .chain(self.views.values().filter(|v| v.uncertain).map(|v| v.name.to_string()))
+            .collect();
         json!({
+            "migrations": self.migrations,
+            "uncertain": uncertain,
             "tables": tables,
             "policies": policies,
             "indexes": indexes,

@@ -164,11 +164,18 @@ impl Replayer<'_, '_> {
             .unwrap_or_default();
         let serial =
             matches!(type_text.trim(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2");
-        let mut col = Column { name: name.clone(), type_text, not_null: false, has_default: serial };
+        // `serial` and identity columns are implicitly NOT NULL.
+        let mut col = Column { name: name.clone(), type_text, not_null: serial, has_default: serial };
         for constraint in column.children() {
             match constraint.kind() {
                 SyntaxKind::NOT_NULL_CONSTRAINT => col.not_null = true,
-                SyntaxKind::DEFAULT_CONSTRAINT | SyntaxKind::GENERATED_CONSTRAINT => col.has_default = true,
+                SyntaxKind::DEFAULT_CONSTRAINT => col.has_default = true,
+                SyntaxKind::GENERATED_CONSTRAINT => {
+                    col.has_default = true;
+                    if child(&constraint, SyntaxKind::GENERATED_IDENTITY).is_some() {
+                        col.not_null = true;
+                    }
+                }
                 SyntaxKind::PRIMARY_KEY_CONSTRAINT => col.not_null = true,
                 _ => {}
             }
