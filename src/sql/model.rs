@@ -9,7 +9,7 @@
 //! are read in [`super::policy_expr`]. The model is plain owned data (no syntax trees), so it
 //! can be dumped as JSON (`baton debug model DIR`) and compared with PostgreSQL's catalogs.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 use serde::Serialize;
@@ -351,6 +351,16 @@ pub struct MigrationModel {
     pub default_function_execute: BTreeMap<(String, String), bool>,
     /// The replayed files in order.
     pub migrations: Vec<String>,
+    /// Positions in `policies` by table (built once the replay is done).
+    #[serde(skip)]
+    pub(super) policies_by_table: HashMap<QualifiedName, Vec<usize>>,
+    /// (table, name) of every policy created so far, possibly stale after drops: lets the
+    /// replay skip looking for a policy to replace.
+    #[serde(skip)]
+    pub(super) policy_keys: std::collections::HashSet<(QualifiedName, String)>,
+    /// Index names by table (built once the replay is done).
+    #[serde(skip)]
+    pub(super) indexes_by_table: HashMap<QualifiedName, Vec<QualifiedName>>,
 }
 
 impl MigrationModel {
@@ -360,8 +370,9 @@ impl MigrationModel {
     }
 
     /// Policies on `table`.
-    pub fn policies_on<'m>(&'m self, table: &'m QualifiedName) -> impl Iterator<Item = &'m Policy> + 'm {
-        self.policies.iter().filter(move |p| &p.table == table)
+    pub fn policies_on<'m>(&'m self, table: &QualifiedName) -> impl Iterator<Item = &'m Policy> + 'm {
+        let positions = self.policies_by_table.get(table).map_or(&[][..], Vec::as_slice);
+        positions.iter().filter_map(|&i| self.policies.get(i))
     }
 
     /// Whether `table` is known and uncertain, or a view of that name is uncertain.
@@ -370,8 +381,21 @@ impl MigrationModel {
     }
 
     /// Indexes on `table`.
-    pub fn indexes_on<'m>(&'m self, table: &'m QualifiedName) -> impl Iterator<Item = &'m Index> + 'm {
-        self.indexes.values().filter(move |i| &i.table == table)
+    pub fn indexes_on<'m>(&'m self, table: &QualifiedName) -> impl Iterator<Item = &'m Index> + 'm {
+        let names = self.indexes_by_table.get(table).map_or(&[][..], Vec::as_slice);
+        names.iter().filter_map(|n| self.indexes.get(n))
+    }
+
+    /// Builds the lookup tables rules use; called once the replay is done.
+    pub(super) fn finish(&mut self) {
+        self.policies_by_table.clear();
+        for (i, policy) in self.policies.iter().enumerate() {
+            self.policies_by_table.entry(policy.table.clone()).or_default().push(i);
+        }
+        self.indexes_by_table.clear();
+        for index in self.indexes.values() {
+            self.indexes_by_table.entry(index.table.clone()).or_default().push(index.name.clone());
+        }
     }
 }
 
@@ -438,5 +462,139 @@ mod tests {
         )]);
         assert!(table(&model, "public", "accounts").unwrap().uncertain);
         assert!(!table(&model, "public", "accounts_log").unwrap().uncertain);
+    }
+
+    #[test]
+    fn policies_follow_alter_rename_and_drop() {
+        let model = replay(&[
+            (
+                "m/1.sql",
+                "create table t (id int primary key, owner uuid);\ncreate policy \"Read\" on t for select to authenticated using (owner = auth.uid());\ncreate policy w on t as restrictive for insert with check (true);",
+            ),
+            ("m/2.sql", "alter policy \"Read\" on t rename to r2;\nalter policy w on public.t to anon, authenticated;\nalter table t rename to t2;\ndrop policy if exists nope on t2;"),
+        ]);
+        let names: Vec<(&str, String, PolicyCommand, bool)> =
+            model.policies.iter().map(|p| (p.name.as_str(), p.table.to_string(), p.command, p.permissive)).collect();
+        assert_eq!(
+            names,
+            [
+                ("r2", "public.t2".into(), PolicyCommand::Select, true),
+                ("w", "public.t2".into(), PolicyCommand::Insert, false)
+            ]
+        );
+        assert_eq!(model.policies[1].roles, ["anon", "authenticated"]);
+        let read = model.policies[0].using.as_ref().unwrap();
+        assert_eq!(read.per_row_calls.len(), 1);
+        assert!(model.policies[1].with_check.as_ref().unwrap().always_true);
+        assert_eq!(model.policies_on(&QualifiedName::new("public", "t2")).count(), 2);
+    }
+
+    #[test]
+    fn keys_indexes_and_implicit_names() {
+        let model = replay(&[(
+            "m/1.sql",
+            "create table a (id bigint generated always as identity primary key, email text unique, b_id int references b (id));\ncreate index on a (b_id);\ncreate index on a (b_id);\ncreate index a_lower on a ((lower(email)));\nalter table a drop column email;",
+        )]);
+        let a = table(&model, "public", "a").unwrap();
+        assert_eq!(a.primary_key.as_deref(), Some(&["id".to_string()][..]));
+        assert!(a.columns[0].not_null, "identity columns are NOT NULL");
+        assert_eq!(a.foreign_keys[0].name, "a_b_id_fkey");
+        let names: Vec<String> = model.indexes.keys().map(|n| n.name.clone()).collect();
+        assert_eq!(
+            names,
+            ["a_b_id_idx", "a_b_id_idx1", "a_lower", "a_pkey"],
+            "the unique index on email went with its column"
+        );
+        assert_eq!(model.indexes[&QualifiedName::new("public", "a_lower")].columns, [None]);
+    }
+
+    #[test]
+    fn views_and_security_invoker() {
+        let model = replay(&[
+            ("m/1.sql", "create view v as select * from auth.users u join t on true;\ncreate view w with (security_invoker) as select 1;\ncreate materialized view mv as select 1;"),
+            ("m/2.sql", "alter view v set (security_invoker = on);\ncreate or replace view w as select 2;\nrevoke select on v from anon;"),
+        ]);
+        let v = &model.views[&QualifiedName::new("public", "v")];
+        assert!(v.security_invoker && v.reads.contains(&QualifiedName::new("auth", "users")));
+        assert!(v.select_revoked.contains("anon"));
+        assert!(
+            !model.views[&QualifiedName::new("public", "w")].security_invoker,
+            "CREATE OR REPLACE resets the options"
+        );
+        assert!(model.views[&QualifiedName::new("public", "mv")].materialized);
+    }
+
+    #[test]
+    fn function_privileges_follow_postgres_and_supabase_defaults() {
+        let model = replay(&[
+            ("m/1.sql", "create function f(a int4) returns int language sql security definer as 'select 1';\nrevoke execute on function f(integer) from anon;"),
+            (
+                "m/2.sql",
+                "alter default privileges in schema public revoke execute on functions from public, anon, authenticated;\ncreate function g() returns int language sql as 'select 1';\nalter default privileges revoke execute on functions from public;\ncreate function h() returns int language sql as 'select 1';\nalter function h() set search_path = '';",
+            ),
+        ]);
+        let by_name = |n: &str| model.functions.iter().find(|f| f.name.name == n).unwrap();
+        let f = by_name("f");
+        assert_eq!(f.args, ["integer"]);
+        assert!(f.executable_by("anon"), "PUBLIC still has EXECUTE");
+        assert!(by_name("g").executable_by("anon"), "a per-schema REVOKE cannot take away the global PUBLIC default");
+        assert!(!by_name("h").executable_by("anon") && !by_name("h").executable_by("authenticated"));
+        assert_eq!(by_name("h").search_path.as_deref(), Some("''"));
+    }
+
+    #[test]
+    fn events_know_where_the_table_was_created() {
+        let model = replay(&[
+            ("m/1.sql", "create table t (id int);\ncreate index t_id on t (id);"),
+            ("m/2.sql", "create index t_id2 on t (id);\nalter table t add column x int not null, alter column id type bigint, drop column x;\ndrop table t;"),
+        ]);
+        let kinds: Vec<(String, bool, Option<usize>)> = model
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    format!("{:?}", e.kind).split([' ', '{']).next().unwrap().to_string(),
+                    e.table_created_here,
+                    e.table_created_in,
+                )
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("CreateIndex".to_string(), true, Some(0)),
+                ("CreateIndex".to_string(), false, Some(0)),
+                ("AddRequiredColumn".to_string(), false, Some(0)),
+                ("ChangeColumnType".to_string(), false, Some(0)),
+                ("DropColumn".to_string(), false, Some(0)),
+                ("DropTable".to_string(), false, Some(0)),
+            ]
+        );
+        assert!(model.tables.is_empty() && model.indexes.is_empty());
+    }
+
+    #[test]
+    fn any_prefix_of_real_migrations_replays_without_panicking() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sql");
+        let mut texts = Vec::new();
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "sql") {
+                    texts.push(std::fs::read_to_string(path).unwrap());
+                }
+            }
+        }
+        texts.push("create policy on on using ((((( alter table drop column ; create index on (".to_string());
+        texts.push(format!("create policy p on t using ({}true{});", "(".repeat(300), ")".repeat(300)));
+        for text in &texts {
+            let cuts: Vec<usize> = (0..text.len()).step_by(7).filter(|&i| text.is_char_boundary(i)).collect();
+            for cut in cuts {
+                replay(&[("m/1.sql", &text[..cut])]);
+            }
+        }
     }
 }

@@ -30,6 +30,7 @@ pub(super) fn replay(documents: &[&Document]) -> MigrationModel {
             replayer.statement(&statement);
         }
     }
+    model.finish();
     model
 }
 
@@ -159,7 +160,7 @@ impl Replayer<'_, '_> {
         let name = child(column, SyntaxKind::COLUMN_NAME).map(|n| normalize_identifier(n.text().to_string().trim()))?;
         let type_text = column
             .children()
-            .find(|n| format!("{:?}", n.kind()).ends_with("_TYPE"))
+            .find(|n| is_type(n.kind()))
             .map(|n| n.text().to_string().to_lowercase())
             .unwrap_or_default();
         let serial =
@@ -406,7 +407,7 @@ impl Replayer<'_, '_> {
                                 );
                                 let type_text = change
                                     .children()
-                                    .find(|n| format!("{:?}", n.kind()).ends_with("_TYPE"))
+                                    .find(|n| is_type(n.kind()))
                                     .map(|n| n.text().to_string().to_lowercase())
                                     .unwrap_or_default();
                                 self.with_column(&name, &column, |c| c.type_text = type_text.clone());
@@ -754,18 +755,20 @@ impl Replayer<'_, '_> {
             created: self.here(statement),
             head: self.span(text_range(statement).start..head_end),
         };
-        self.model.policies.retain(|p| !(p.name == name && p.table == table));
+        if !self.model.policy_keys.insert((table.clone(), name.clone())) {
+            self.model.policies.retain(|p| !(p.name == name && p.table == table));
+        }
         self.model.policies.push(policy);
     }
 
     fn alter_policy(&mut self, statement: &SyntaxNode) {
         let Some((name, table)) = self.policy_target(statement, SyntaxKind::POLICY_REF) else { return };
         let here = |n: &SyntaxNode| self.here(n);
-        let using = child(statement, SyntaxKind::USING_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
+        let using = descendant(statement, SyntaxKind::USING_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
         let with_check =
-            child(statement, SyntaxKind::WITH_CHECK_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
-        let roles = child(statement, SyntaxKind::POLICY_ROLES).map(|r| role_list(&r));
-        let rename = child(statement, SyntaxKind::POLICY_RENAME_TO)
+            descendant(statement, SyntaxKind::WITH_CHECK_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
+        let roles = descendant(statement, SyntaxKind::POLICY_ROLES).map(|r| role_list(&r));
+        let rename = descendant(statement, SyntaxKind::POLICY_RENAME_TO)
             .and_then(|r| child(&r, SyntaxKind::POLICY))
             .map(|n| normalize_identifier(n.text().to_string().trim()));
         let Some(policy) = self.model.policies.iter_mut().find(|p| p.name == name && p.table == table) else { return };
@@ -1283,9 +1286,27 @@ fn param_types(list: &SyntaxNode) -> Vec<String> {
     list.children()
         .filter(|p| p.kind() == SyntaxKind::PARAM)
         .filter(|p| !p.children().any(|m| m.kind() == SyntaxKind::PARAM_OUT))
-        .filter_map(|p| p.children().find(|n| format!("{:?}", n.kind()).ends_with("_TYPE")))
+        .filter_map(|p| p.children().find(|n| is_type(n.kind())))
         .map(|t| normalize_type(&t.text().to_string()))
         .collect()
+}
+
+/// Whether a node kind is a type (`PATH_TYPE`, `ARRAY_TYPE`, `TIME_TYPE`, …).
+fn is_type(kind: SyntaxKind) -> bool {
+    matches!(
+        kind,
+        SyntaxKind::ARRAY_TYPE
+            | SyntaxKind::BIT_TYPE
+            | SyntaxKind::BIT_VARYING_TYPE
+            | SyntaxKind::CHARACTER_TYPE
+            | SyntaxKind::DOUBLE_TYPE
+            | SyntaxKind::INTERVAL_TYPE
+            | SyntaxKind::PATH_TYPE
+            | SyntaxKind::PERCENT_TYPE
+            | SyntaxKind::TIME_TYPE
+            | SyntaxKind::TIMESTAMP_TYPE
+            | SyntaxKind::VARCHAR_TYPE
+    )
 }
 
 /// Canonical spelling of a type name.
@@ -1326,6 +1347,11 @@ fn truncate_identifier(name: &str) -> String {
 /// The first child node of `kind`.
 pub(super) fn child(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
     node.children().find(|n| n.kind() == kind)
+}
+
+/// The first node of `kind` among the children and grandchildren of `node`.
+fn descendant(node: &SyntaxNode, kind: SyntaxKind) -> Option<SyntaxNode> {
+    child(node, kind).or_else(|| node.children().find_map(|c| child(&c, kind)))
 }
 
 /// Whether `node` has a direct child token of `kind`.
