@@ -40,4 +40,4 @@ as_postgres "$pgbin/pg_ctl" -D "$work/data" -l "$work/run/server.log" -w \
   -o "-p $port -k $work/run -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 
 python3 scripts/pg_agreement.py --port "$port" --baton "$baton" \
-  --exclude scripts/pg-agreement-exclude.txt ${PG_AGREEMENT_WORKSPACES:-tests/fixtures/sql/*/* examples/wor-321}
+  --exclude scripts/pg-agreement-exclude.txt ${PG_AGREEMENT_WORKSPACES:-tests/fixtures/sql/*/* tests/sql-model/* examples/wor-321}

@@ -86,7 +86,8 @@ select json_build_object(
  'policies', (select coalesce(json_agg(json_build_object(
     'schema', p.schemaname, 'table', p.tablename, 'name', p.policyname, 'command', p.cmd,
     'roles', p.roles, 'permissive', p.permissive = 'PERMISSIVE',
-    'has_using', p.qual is not null, 'has_check', p.with_check is not null)), '[]') from pg_policies p),
+    'has_using', p.qual is not null, 'has_check', p.with_check is not null,
+    'using_true', p.qual = 'true', 'check_true', p.with_check = 'true')), '[]') from pg_policies p),
  'indexes', (select coalesce(json_agg(json_build_object(
     'schema', n.nspname, 'name', ic.relname, 'table_schema', tn.nspname, 'table', tc.relname,
     'columns', (select json_agg(a.attname order by k.ord) from unnest(i.indkey::int2[]) with ordinality k(attnum, ord)
@@ -107,7 +108,11 @@ select json_build_object(
                                  and d.objid = p.oid and d.deptype = 'e')),
  'views', (select coalesce(json_agg(json_build_object(
     'schema', n.nspname, 'name', c.relname, 'materialized', c.relkind = 'm',
-    'security_invoker', coalesce(lower(array_to_string(c.reloptions, ',')) ~ 'security_invoker=(true|on|yes|1)', false))), '[]')
+    'security_invoker', coalesce(lower(array_to_string(c.reloptions, ',')) ~ 'security_invoker=(true|on|yes|1)', false),
+    'reads_auth_users', exists (select 1 from pg_rewrite r join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+                                where r.ev_class = c.oid and d.refobjid = 'auth.users'::regclass),
+    'anon_select', has_table_privilege('anon', c.oid, 'select'),
+    'authenticated_select', has_table_privilege('authenticated', c.oid, 'select'))), '[]')
   from pg_class c join pg_namespace n on n.oid = c.relnamespace
   where c.relkind in ('v', 'm') and {SYSTEM}),
  'extensions', (select coalesce(json_agg(json_build_object('name', e.extname, 'schema', n.nspname)), '[]')
@@ -150,7 +155,7 @@ def catalog(server, db):
             "not_null": t["not_null"], "primary_key": t["primary_key"], "foreign_keys": fks}
     for p in raw["policies"]:
         facts["policies"].add((qn(p["schema"], p["table"]), p["name"], p["command"], tuple(sorted(p["roles"])),
-                               p["permissive"], p["has_using"], p["has_check"]))
+                               p["permissive"], p["has_using"], p["has_check"], bool(p["using_true"]), bool(p["check_true"])))
     for i in raw["indexes"]:
         facts["indexes"].add((qn(i["schema"], i["name"]), qn(i["table_schema"], i["table"]), tuple(i["columns"]), i["unique"]))
     for f in raw["functions"]:
@@ -158,7 +163,10 @@ def catalog(server, db):
         facts["functions"].add((qn(f["schema"], f["name"]), args, f["security_definer"], f["search_path_set"],
                                 f["anon_execute"], f["authenticated_execute"]))
     for v in raw["views"]:
-        facts["views"][qn(v["schema"], v["name"])] = (v["materialized"], v["security_invoker"])
+        public = v["schema"] == "public"
+        facts["views"][qn(v["schema"], v["name"])] = (v["materialized"], v["security_invoker"], v["reads_auth_users"],
+                                                      v["anon_select"] if public else None,
+                                                      v["authenticated_select"] if public else None)
     for e in raw["extensions"]:
         facts["extensions"][e["name"]] = e["schema"]
     return facts
@@ -171,14 +179,15 @@ def model_facts(model):
         facts["tables"][name] = dict(t, foreign_keys=fks)
     for p in model["policies"]:
         facts["policies"].add((p["table"], p["name"], p["command"], tuple(sorted(p["roles"])), p["permissive"],
-                               p["has_using"], p["has_check"]))
+                               p["has_using"], p["has_check"], p["using_true"], p["check_true"]))
     for i in model["indexes"]:
         facts["indexes"].add((i["name"], i["table"], tuple(i["columns"]), i["unique"]))
     for f in model["functions"]:
         facts["functions"].add((f["name"], tuple(f["args"]), f["security_definer"], f["search_path_set"],
                                 f["anon_execute"], f["authenticated_execute"]))
     for name, v in model["views"].items():
-        facts["views"][name] = (v["materialized"], v["security_invoker"])
+        facts["views"][name] = (v["materialized"], v["security_invoker"], v["reads_auth_users"], v["anon_select"],
+                                v["authenticated_select"])
     facts["extensions"] = dict(model["extensions"])
     return facts
 

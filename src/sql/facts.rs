@@ -4,6 +4,7 @@
 use serde_json::{json, Map, Value};
 
 use super::model::MigrationModel;
+use super::names::QualifiedName;
 
 impl MigrationModel {
     /// What the model says PostgreSQL's catalogs hold, as JSON. Uncertain tables and views and
@@ -44,6 +45,8 @@ impl MigrationModel {
                     "permissive": p.permissive,
                     "has_using": p.using.is_some(),
                     "has_check": p.with_check.is_some(),
+                    "using_true": p.using.as_ref().is_some_and(|e| e.always_true),
+                    "check_true": p.with_check.as_ref().is_some_and(|e| e.always_true),
                 })
             })
             .collect();
@@ -75,7 +78,21 @@ impl MigrationModel {
             .values()
             .filter(|v| !v.uncertain && v.name.schema != "pg_temp")
             .map(|v| {
-                (v.name.to_string(), json!({"materialized": v.materialized, "security_invoker": v.security_invoker}))
+                let api_select = |role: &str| {
+                    if v.name.schema == "public" {
+                        json!(!v.select_revoked.contains(role))
+                    } else {
+                        Value::Null
+                    }
+                };
+                let facts = json!({
+                    "materialized": v.materialized,
+                    "security_invoker": v.security_invoker,
+                    "reads_auth_users": v.reads.contains(&QualifiedName::new("auth", "users")),
+                    "anon_select": api_select("anon"),
+                    "authenticated_select": api_select("authenticated"),
+                });
+                (v.name.to_string(), facts)
             })
             .collect();
         let extensions: Map<String, Value> =
