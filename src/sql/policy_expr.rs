@@ -9,9 +9,10 @@ use super::model::{Location, PerRowCall, PolicyExpr};
 const STABLE_AUTH_CALLS: &[&str] = &["auth.uid", "auth.jwt", "auth.role", "auth.email", "current_setting"];
 
 /// Reads the expression inside a `USING (…)` / `WITH CHECK (…)` clause.
-pub(super) fn analyze(clause: &SyntaxNode, here: &dyn Fn(&SyntaxNode) -> Location) -> Option<PolicyExpr> {
+pub(super) fn analyze(clause: &SyntaxNode, source: &str, here: &dyn Fn(&SyntaxNode) -> Location) -> Option<PolicyExpr> {
+    let src = |node: &SyntaxNode| source.get(super::replay::text_range(node)).unwrap_or("");
     let expr = clause.children().next()?;
-    let text = expr.text().to_string();
+    let text = src(&expr).to_string();
     let lower = text.to_lowercase();
     let mut per_row_calls = Vec::new();
     let mut user_metadata = None;
@@ -21,15 +22,15 @@ pub(super) fn analyze(clause: &SyntaxNode, here: &dyn Fn(&SyntaxNode) -> Locatio
             SyntaxKind::CALL_EXPR => {
                 let Some(callee) = node.first_child() else { continue };
                 let name: String =
-                    callee.text().to_string().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+                    src(&callee).to_string().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
                 if STABLE_AUTH_CALLS.contains(&name.as_str()) && !wrapped_in_select(&node) {
-                    per_row_calls.push(PerRowCall { location: here(&node), text: node.text().to_string() });
+                    per_row_calls.push(PerRowCall { location: here(&node), text: src(&node).to_string() });
                 }
             }
             SyntaxKind::LITERAL
                 if user_metadata.is_none()
                     && reads_jwt
-                    && node.text().to_string().to_lowercase().contains("user_metadata") =>
+                    && src(&node).to_string().to_lowercase().contains("user_metadata") =>
             {
                 user_metadata = Some(here(&node));
             }

@@ -42,7 +42,12 @@ struct Replayer<'m, 'd> {
     search_path: Vec<String>,
 }
 
-impl Replayer<'_, '_> {
+impl<'d> Replayer<'_, 'd> {
+    /// The source text of a node (a slice of the document: cheaper than rowan's `text()`).
+    fn src(&self, node: &SyntaxNode) -> &'d str {
+        self.doc.text.get(text_range(node)).unwrap_or("")
+    }
+
     fn here(&self, node: &SyntaxNode) -> Location {
         self.span(text_range(node))
     }
@@ -98,13 +103,13 @@ impl Replayer<'_, '_> {
             SyntaxKind::CREATE_EXTENSION => self.create_extension(statement),
             SyntaxKind::DROP_EXTENSION => {
                 for ext in statement.descendants().filter(|n| n.kind() == SyntaxKind::NAME_REF) {
-                    self.model.extensions.remove(&normalize_identifier(ext.text().to_string().trim()));
+                    self.model.extensions.remove(&normalize_identifier(self.src(&ext).to_string().trim()));
                 }
             }
             SyntaxKind::DROP_SCHEMA => self.drop_schema(statement),
             SyntaxKind::SET => self.set(statement),
             SyntaxKind::ALTER_ROLE | SyntaxKind::CREATE_ROLE => self.role(statement),
-            SyntaxKind::DO => self.mark_uncertain_in(&statement.text().to_string()),
+            SyntaxKind::DO => self.mark_uncertain_in(self.src(statement)),
             _ => {}
         }
     }
@@ -128,7 +133,7 @@ impl Replayer<'_, '_> {
         let table = Table {
             name: name.clone(),
             created: self.here(statement),
-            created_name_text: name_node.text().to_string(),
+            created_name_text: self.src(&name_node).to_string(),
             created_head: self.span(text_range(statement).start..text_range(&name_node).end),
             columns: Vec::new(),
             primary_key: None,
@@ -157,11 +162,12 @@ impl Replayer<'_, '_> {
 
     /// Adds a column definition (from `CREATE TABLE` or `ADD COLUMN`) with its constraints.
     fn add_column(&mut self, table: &QualifiedName, column: &SyntaxNode, statement: &SyntaxNode) -> Option<Column> {
-        let name = child(column, SyntaxKind::COLUMN_NAME).map(|n| normalize_identifier(n.text().to_string().trim()))?;
+        let name =
+            child(column, SyntaxKind::COLUMN_NAME).map(|n| normalize_identifier(self.src(&n).to_string().trim()))?;
         let type_text = column
             .children()
             .find(|n| is_type(n.kind()))
-            .map(|n| n.text().to_string().to_lowercase())
+            .map(|n| self.src(&n).to_string().to_lowercase())
             .unwrap_or_default();
         let serial =
             matches!(type_text.trim(), "serial" | "bigserial" | "smallserial" | "serial4" | "serial8" | "serial2");
@@ -208,7 +214,7 @@ impl Replayer<'_, '_> {
     ) {
         let given_name = child(constraint, SyntaxKind::CONSTRAINT_NAME_CLAUSE)
             .and_then(|c| child(&c, SyntaxKind::CONSTRAINT_NAME))
-            .map(|n| normalize_identifier(n.text().to_string().trim()));
+            .map(|n| normalize_identifier(self.src(&n).to_string().trim()));
         match constraint.kind() {
             SyntaxKind::PRIMARY_KEY_CONSTRAINT | SyntaxKind::UNIQUE_CONSTRAINT => {
                 let primary = constraint.kind() == SyntaxKind::PRIMARY_KEY_CONSTRAINT;
@@ -342,9 +348,9 @@ impl Replayer<'_, '_> {
                 }
                 SyntaxKind::RENAME_COLUMN => {
                     let from = child(&action, SyntaxKind::COLUMN_NAME_REF)
-                        .map(|n| normalize_identifier(n.text().to_string().trim()));
+                        .map(|n| normalize_identifier(self.src(&n).to_string().trim()));
                     let to = child(&action, SyntaxKind::COLUMN_NAME)
-                        .map(|n| normalize_identifier(n.text().to_string().trim()));
+                        .map(|n| normalize_identifier(self.src(&n).to_string().trim()));
                     if let (Some(from), Some(to)) = (from, to) {
                         self.rename_column(&name, &from, &to);
                     }
@@ -355,7 +361,7 @@ impl Replayer<'_, '_> {
                             child(&action, SyntaxKind::COLUMN_NAME).is_some_and(|c| {
                                 t.columns
                                     .iter()
-                                    .any(|col| col.name == normalize_identifier(c.text().to_string().trim()))
+                                    .any(|col| col.name == normalize_identifier(self.src(&c).to_string().trim()))
                             })
                         });
                     if exists {
@@ -376,7 +382,7 @@ impl Replayer<'_, '_> {
                 }
                 SyntaxKind::DROP_COLUMN => {
                     let Some(column) = child(&action, SyntaxKind::COLUMN_NAME_REF)
-                        .map(|n| normalize_identifier(n.text().to_string().trim()))
+                        .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
                     else {
                         continue;
                     };
@@ -393,7 +399,7 @@ impl Replayer<'_, '_> {
                 }
                 SyntaxKind::ALTER_COLUMN => {
                     let Some(column) = child(&action, SyntaxKind::COLUMN_NAME_REF)
-                        .map(|n| normalize_identifier(n.text().to_string().trim()))
+                        .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
                     else {
                         continue;
                     };
@@ -408,7 +414,7 @@ impl Replayer<'_, '_> {
                                 let type_text = change
                                     .children()
                                     .find(|n| is_type(n.kind()))
-                                    .map(|n| n.text().to_string().to_lowercase())
+                                    .map(|n| self.src(&n).to_string().to_lowercase())
                                     .unwrap_or_default();
                                 self.with_column(&name, &column, |c| c.type_text = type_text.clone());
                             }
@@ -468,7 +474,7 @@ impl Replayer<'_, '_> {
         let Some(mut index) = self.model.indexes.remove(&index_name) else { return };
         let given = child(constraint, SyntaxKind::CONSTRAINT_NAME_CLAUSE)
             .and_then(|c| child(&c, SyntaxKind::CONSTRAINT_NAME))
-            .map(|n| normalize_identifier(n.text().to_string().trim()));
+            .map(|n| normalize_identifier(self.src(&n).to_string().trim()));
         if let Some(given) = given {
             index.name = QualifiedName::new(table.schema.clone(), given);
         }
@@ -603,7 +609,7 @@ impl Replayer<'_, '_> {
         let schemas: Vec<String> = statement
             .descendants()
             .filter(|n| n.kind() == SyntaxKind::SCHEMA_REF || n.kind() == SyntaxKind::NAME_REF)
-            .map(|n| normalize_identifier(n.text().to_string().trim()))
+            .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
             .collect();
         for schema in schemas {
             let tables: Vec<QualifiedName> = self.model.tables.keys().filter(|t| t.schema == schema).cloned().collect();
@@ -635,7 +641,7 @@ impl Replayer<'_, '_> {
                     .map(|item| {
                         let first = item.first_child()?;
                         (first.kind() == SyntaxKind::NAME_REF)
-                            .then(|| normalize_identifier(first.text().to_string().trim()))
+                            .then(|| normalize_identifier(self.src(&first).to_string().trim()))
                     })
                     .collect()
             })
@@ -656,9 +662,9 @@ impl Replayer<'_, '_> {
         };
         let method = child(statement, SyntaxKind::USING_METHOD)
             .and_then(|m| m.children().last())
-            .map_or_else(|| "btree".to_string(), |m| m.text().to_string().to_lowercase());
+            .map_or_else(|| "btree".to_string(), |m| self.src(&m).to_string().to_lowercase());
         let predicate = child(statement, SyntaxKind::WHERE_CLAUSE)
-            .map(|w| w.text().to_string().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "));
+            .map(|w| self.src(&w).to_string().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "));
         let index = Index {
             name: name.clone(),
             table,
@@ -715,7 +721,7 @@ impl Replayer<'_, '_> {
     // --------------------------------------------------------------------------------- policies
 
     fn policy_target(&self, statement: &SyntaxNode, name_kind: SyntaxKind) -> Option<(String, QualifiedName)> {
-        let name = child(statement, name_kind).map(|n| normalize_identifier(n.text().to_string().trim()))?;
+        let name = child(statement, name_kind).map(|n| normalize_identifier(self.src(&n).to_string().trim()))?;
         let table = child(statement, SyntaxKind::ON_TABLE)
             .and_then(|t| child(&t, SyntaxKind::TABLE_NAME_REF))
             .and_then(|r| self.qualify(&r))?;
@@ -735,14 +741,15 @@ impl Replayer<'_, '_> {
             },
         );
         let permissive = !child(statement, SyntaxKind::AS_POLICY_TYPE)
-            .is_some_and(|t| t.text().to_string().to_lowercase().contains("restrictive"));
+            .is_some_and(|t| self.src(&t).to_string().to_lowercase().contains("restrictive"));
         let roles = child(statement, SyntaxKind::POLICY_ROLES)
             .map(|r| role_list(&r))
             .unwrap_or_else(|| vec!["public".to_string()]);
         let here = |n: &SyntaxNode| self.here(n);
-        let using = child(statement, SyntaxKind::USING_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
-        let with_check =
-            child(statement, SyntaxKind::WITH_CHECK_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
+        let using = child(statement, SyntaxKind::USING_EXPR_CLAUSE)
+            .and_then(|c| policy_expr::analyze(&c, &self.doc.text, &here));
+        let with_check = child(statement, SyntaxKind::WITH_CHECK_EXPR_CLAUSE)
+            .and_then(|c| policy_expr::analyze(&c, &self.doc.text, &here));
         let head_end = child(statement, SyntaxKind::POLICY).map_or(text_range(statement).end, |n| text_range(&n).end);
         let policy = Policy {
             name: name.clone(),
@@ -764,13 +771,14 @@ impl Replayer<'_, '_> {
     fn alter_policy(&mut self, statement: &SyntaxNode) {
         let Some((name, table)) = self.policy_target(statement, SyntaxKind::POLICY_REF) else { return };
         let here = |n: &SyntaxNode| self.here(n);
-        let using = descendant(statement, SyntaxKind::USING_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
-        let with_check =
-            descendant(statement, SyntaxKind::WITH_CHECK_EXPR_CLAUSE).and_then(|c| policy_expr::analyze(&c, &here));
+        let using = descendant(statement, SyntaxKind::USING_EXPR_CLAUSE)
+            .and_then(|c| policy_expr::analyze(&c, &self.doc.text, &here));
+        let with_check = descendant(statement, SyntaxKind::WITH_CHECK_EXPR_CLAUSE)
+            .and_then(|c| policy_expr::analyze(&c, &self.doc.text, &here));
         let roles = descendant(statement, SyntaxKind::POLICY_ROLES).map(|r| role_list(&r));
         let rename = descendant(statement, SyntaxKind::POLICY_RENAME_TO)
             .and_then(|r| child(&r, SyntaxKind::POLICY))
-            .map(|n| normalize_identifier(n.text().to_string().trim()));
+            .map(|n| normalize_identifier(self.src(&n).to_string().trim()));
         let Some(policy) = self.model.policies.iter_mut().find(|p| p.name == name && p.table == table) else { return };
         if let Some(using) = using {
             policy.using = Some(using);
@@ -845,7 +853,9 @@ impl Replayer<'_, '_> {
                         view.security_invoker = value;
                     }
                 }
-                SyntaxKind::RESET_OPTIONS if action.text().to_string().to_lowercase().contains("security_invoker") => {
+                SyntaxKind::RESET_OPTIONS
+                    if self.src(&action).to_string().to_lowercase().contains("security_invoker") =>
+                {
                     if let Some(view) = self.model.views.get_mut(&name) {
                         view.security_invoker = false;
                     }
@@ -902,8 +912,11 @@ impl Replayer<'_, '_> {
                     SyntaxKind::SECURITY_DEFINER_FUNC_OPTION => security_definer = true,
                     SyntaxKind::SECURITY_INVOKER_FUNC_OPTION => security_definer = false,
                     SyntaxKind::LANGUAGE_FUNC_OPTION => {
-                        language =
-                            option.children().last().map(|l| l.text().to_string().to_lowercase()).unwrap_or_default();
+                        language = option
+                            .children()
+                            .last()
+                            .map(|l| self.src(&l).to_string().to_lowercase())
+                            .unwrap_or_default();
                     }
                     SyntaxKind::SET_FUNC_OPTION => self.function_set_option(&option, &mut search_path),
                     _ => {}
@@ -942,7 +955,7 @@ impl Replayer<'_, '_> {
         let value = option
             .descendants()
             .find(|n| n.kind() == SyntaxKind::TO_CONFIG_VALUE || n.kind() == SyntaxKind::FROM_CURRENT)
-            .map(|v| v.text().to_string().trim_start_matches(['=', ' ']).trim().to_string())
+            .map(|v| self.src(&v).to_string().trim_start_matches(['=', ' ']).trim().to_string())
             .unwrap_or_default();
         let value =
             value.strip_prefix("to ").or_else(|| value.strip_prefix("TO ")).unwrap_or(&value).trim().to_string();
@@ -1000,7 +1013,7 @@ impl Replayer<'_, '_> {
                 SyntaxKind::SECURITY_INVOKER_FUNC_OPTION => definer = Some(false),
                 SyntaxKind::SET_FUNC_OPTION => self.function_set_option(&option, &mut search_path),
                 SyntaxKind::RESET_FUNC_OPTION => {
-                    let text = option.text().to_string().to_lowercase();
+                    let text = self.src(&option).to_string().to_lowercase();
                     reset = text.contains("search_path") || text.contains(" all");
                 }
                 _ => {}
@@ -1038,7 +1051,7 @@ impl Replayer<'_, '_> {
             return;
         }
         let privileges = child(statement, SyntaxKind::REVOKE_COMMAND_LIST)
-            .map(|l| l.text().to_string().to_lowercase())
+            .map(|l| self.src(&l).to_string().to_lowercase())
             .unwrap_or_default();
         let all = privileges.trim_start().starts_with("all");
         let roles: Vec<String> = child(statement, SyntaxKind::ROLE_REF_LIST).map(|r| role_list(&r)).unwrap_or_default();
@@ -1061,7 +1074,7 @@ impl Replayer<'_, '_> {
                     let schemas: Vec<String> = objects
                         .descendants()
                         .filter(|n| n.kind() == SyntaxKind::SCHEMA_REF)
-                        .map(|n| normalize_identifier(n.text().to_string().trim()))
+                        .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
                         .collect();
                     (0..self.model.functions.len())
                         .filter(|&i| schemas.contains(&self.model.functions[i].name.schema))
@@ -1085,7 +1098,7 @@ impl Replayer<'_, '_> {
                     let schemas: Vec<String> = objects
                         .descendants()
                         .filter(|n| n.kind() == SyntaxKind::SCHEMA_REF)
-                        .map(|n| normalize_identifier(n.text().to_string().trim()))
+                        .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
                         .collect();
                     self.model.views.keys().filter(|v| schemas.contains(&v.schema)).cloned().collect()
                 } else {
@@ -1127,7 +1140,7 @@ impl Replayer<'_, '_> {
             .map(|s| {
                 s.descendants()
                     .filter(|n| n.kind() == SyntaxKind::SCHEMA_REF)
-                    .map(|n| normalize_identifier(n.text().to_string().trim()))
+                    .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
                     .collect()
             })
             .unwrap_or_else(|| vec![String::new()]);
@@ -1144,7 +1157,7 @@ impl Replayer<'_, '_> {
             n.kind() == SyntaxKind::PRIVILEGE_TARGET_FUNCTIONS || n.kind() == SyntaxKind::PRIVILEGE_TARGET_ROUTINES
         });
         let privileges = child(&body, SyntaxKind::REVOKE_COMMAND_LIST)
-            .map(|l| l.text().to_string().to_lowercase())
+            .map(|l| self.src(&l).to_string().to_lowercase())
             .unwrap_or_default();
         if !on_functions || !(privileges.trim_start().starts_with("all") || privileges.contains("execute")) {
             return;
@@ -1161,7 +1174,7 @@ impl Replayer<'_, '_> {
 
     fn create_extension(&mut self, statement: &SyntaxNode) {
         let Some(name) =
-            child(statement, SyntaxKind::EXTENSION).map(|n| normalize_identifier(n.text().to_string().trim()))
+            child(statement, SyntaxKind::EXTENSION).map(|n| normalize_identifier(self.src(&n).to_string().trim()))
         else {
             return;
         };
@@ -1170,7 +1183,7 @@ impl Replayer<'_, '_> {
         }
         let schema = child(statement, SyntaxKind::EXTENSION_SCHEMA)
             .and_then(|s| child(&s, SyntaxKind::SCHEMA_REF))
-            .map(|n| normalize_identifier(n.text().to_string().trim()))
+            .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
             .unwrap_or_else(|| if name == "plpgsql" { "pg_catalog".to_string() } else { self.creation_schema() });
         let extension = Extension { name: name.clone(), schema, created: self.here(statement) };
         self.model.extensions.insert(name, extension);
@@ -1194,7 +1207,7 @@ impl Replayer<'_, '_> {
             }
             [p] if p == "row_security" => {
                 let value =
-                    child(&config, SyntaxKind::TO_CONFIG_VALUE).map(|v| v.text().to_string()).unwrap_or_default();
+                    child(&config, SyntaxKind::TO_CONFIG_VALUE).map(|v| self.src(&v).to_string()).unwrap_or_default();
                 if is_off(value.trim_start_matches(['=', ' ']).trim()) {
                     self.event(
                         EventKind::RlsBypass { what: "sets `row_security = off` for the session".to_string() },
@@ -1211,10 +1224,10 @@ impl Replayer<'_, '_> {
         let role = statement
             .children()
             .find(|n| n.kind() == SyntaxKind::ROLE_REF || n.kind() == SyntaxKind::ROLE)
-            .map(|n| n.text().to_string())
+            .map(|n| self.src(&n).to_string())
             .unwrap_or_default();
         if let Some(options) = child(statement, SyntaxKind::ROLE_OPTION_LIST) {
-            if options.children().any(|o| o.text().to_string().trim().eq_ignore_ascii_case("bypassrls")) {
+            if options.children().any(|o| self.src(&o).to_string().trim().eq_ignore_ascii_case("bypassrls")) {
                 let what = format!("gives the role `{}` BYPASSRLS: it ignores every policy", role.trim());
                 self.event(EventKind::RlsBypass { what }, statement, None);
             }
@@ -1222,7 +1235,7 @@ impl Replayer<'_, '_> {
         if let Some(set) = child(statement, SyntaxKind::SET_CONFIG_PARAM) {
             let param =
                 child(&set, SyntaxKind::CONFIG_PARAMETER_REF).map(|p| path_segments(&p).join(".")).unwrap_or_default();
-            let value = child(&set, SyntaxKind::TO_CONFIG_VALUE).map(|v| v.text().to_string()).unwrap_or_default();
+            let value = child(&set, SyntaxKind::TO_CONFIG_VALUE).map(|v| self.src(&v).to_string()).unwrap_or_default();
             if param == "row_security" && is_off(value.trim_start_matches(['=', ' ']).trim()) {
                 let what = format!("sets `row_security = off` for the role `{}`", role.trim());
                 self.event(EventKind::RlsBypass { what }, statement, None);
