@@ -102,8 +102,20 @@ impl<'d> Replayer<'_, 'd> {
             SyntaxKind::ALTER_DEFAULT_PRIVILEGES => self.alter_default_privileges(statement),
             SyntaxKind::CREATE_EXTENSION => self.create_extension(statement),
             SyntaxKind::DROP_EXTENSION => {
-                for ext in statement.descendants().filter(|n| n.kind() == SyntaxKind::NAME_REF) {
-                    self.model.extensions.remove(&normalize_identifier(self.src(&ext).to_string().trim()));
+                for ext in statement.children().filter(|n| n.kind() == SyntaxKind::EXTENSION_REF) {
+                    self.model.extensions.remove(&normalize_identifier(self.src(&ext).trim()));
+                }
+            }
+            SyntaxKind::ALTER_EXTENSION => {
+                let name =
+                    child(statement, SyntaxKind::EXTENSION_REF).map(|n| normalize_identifier(self.src(&n).trim()));
+                let schema = child(statement, SyntaxKind::SET_SCHEMA)
+                    .and_then(|s| child(&s, SyntaxKind::SCHEMA_REF))
+                    .map(|n| normalize_identifier(self.src(&n).trim()));
+                if let (Some(name), Some(schema)) = (name, schema) {
+                    if let Some(extension) = self.model.extensions.get_mut(&name) {
+                        extension.schema = schema;
+                    }
                 }
             }
             SyntaxKind::DROP_SCHEMA => self.drop_schema(statement),
