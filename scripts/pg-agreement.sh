@@ -33,11 +33,11 @@ mkdir -p "$work/data" "$work/run"
 chown -R postgres:postgres "$work"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
-as_postgres "$pgbin/initdb" -D "$work/data" -A trust -U postgres --no-sync >/dev/null
+as_postgres "$pgbin/initdb" -D "$work/data" -A trust -U postgres --locale=C --encoding=UTF8 --no-sync >/dev/null
 stop() { as_postgres "$pgbin/pg_ctl" -D "$work/data" -m immediate stop >/dev/null 2>&1 || true; }
 trap stop EXIT
 as_postgres "$pgbin/pg_ctl" -D "$work/data" -l "$work/run/server.log" -w \
   -o "-p $port -k $work/run -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 
-python3 scripts/pg_agreement.py --port "$port" --baton "$baton" \
+python3 scripts/pg_agreement.py --port "$port" --baton "$baton" --psql "$pgbin/psql" \
   --exclude scripts/pg-agreement-exclude.txt ${PG_AGREEMENT_WORKSPACES:-tests/fixtures/sql/*/* tests/sql-model/* examples/wor-321}

@@ -132,11 +132,12 @@ def qn(schema, name):
 
 
 class Server:
-    def __init__(self, port):
+    def __init__(self, port, psql):
         self.port = port
+        self.psql_bin = psql
 
     def psql(self, db, sql=None, file=None):
-        cmd = ["psql", "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
+        cmd = [self.psql_bin, "-X", "-q", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
                "-v", "ON_ERROR_STOP=1", "-t", "-A"]
         cmd += ["-f", file] if file else ["-c", sql]
         out = subprocess.run(cmd, capture_output=True, text=True)
@@ -236,13 +237,14 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", required=True)
     ap.add_argument("--baton", required=True)
+    ap.add_argument("--psql", default="psql")
     ap.add_argument("--exclude")
     ap.add_argument("workspaces", nargs="+")
     args = ap.parse_args()
     excluded = set()
     if args.exclude and os.path.exists(args.exclude):
         excluded = {l.strip() for l in open(args.exclude) if l.strip() and not l.startswith("#")}
-    server = Server(args.port)
+    server = Server(args.port, args.psql)
     server.psql("postgres", SETUP_CLUSTER)
     checked, failures = 0, []
     for n, workspace in enumerate(sorted(args.workspaces)):
