@@ -320,6 +320,12 @@ pub enum EventKind {
         not_valid: bool,
         /// `ADD COLUMN … REFERENCES` (a new, empty column: validation is cheap, the lock is not).
         new_column: bool,
+        /// The constraint's name (as PostgreSQL generates it when none is written).
+        constraint: String,
+        /// Byte offset right after the constraint (where `NOT VALID` goes).
+        constraint_end: usize,
+        /// The whole `ALTER TABLE` statement.
+        statement: Location,
     },
     /// A statement that switches row level security off for someone: `BYPASSRLS`,
     /// `SET row_security = off`, `DISABLE` / `NO FORCE ROW LEVEL SECURITY`.

@@ -387,8 +387,14 @@ impl<'d> Replayer<'_, 'd> {
                             Some(&name.clone()),
                         );
                     }
-                    if child(&action, SyntaxKind::REFERENCES_CONSTRAINT).is_some() {
-                        let kind = EventKind::AddForeignKey { not_valid: false, new_column: true };
+                    if let Some(references) = child(&action, SyntaxKind::REFERENCES_CONSTRAINT) {
+                        let kind = EventKind::AddForeignKey {
+                            not_valid: false,
+                            new_column: true,
+                            constraint: format!("{}_{}_fkey", name.name, column.name),
+                            constraint_end: text_range(&references).end,
+                            statement: self.here(statement),
+                        };
                         self.event(kind, &action, Some(&name.clone()));
                     }
                 }
@@ -443,7 +449,20 @@ impl<'d> Replayer<'_, 'd> {
                         match constraint.kind() {
                             SyntaxKind::FOREIGN_KEY_CONSTRAINT => {
                                 let not_valid = child(&constraint, SyntaxKind::NOT_VALID).is_some();
-                                let kind = EventKind::AddForeignKey { not_valid, new_column: false };
+                                let given = child(&constraint, SyntaxKind::CONSTRAINT_NAME_CLAUSE)
+                                    .and_then(|c| child(&c, SyntaxKind::CONSTRAINT_NAME))
+                                    .map(|n| normalize_identifier(self.src(&n).trim()));
+                                let columns = child(&constraint, SyntaxKind::FOREIGN_KEY_COLUMN_LIST)
+                                    .map(|l| column_refs(&l))
+                                    .unwrap_or_default();
+                                let kind = EventKind::AddForeignKey {
+                                    not_valid,
+                                    new_column: false,
+                                    constraint: given
+                                        .unwrap_or_else(|| format!("{}_{}_fkey", name.name, columns.join("_"))),
+                                    constraint_end: text_range(&constraint).end,
+                                    statement: self.here(statement),
+                                };
                                 self.event(kind, &action, Some(&name.clone()));
                                 self.add_constraint(&name.clone(), &constraint, None, &action, statement);
                             }

@@ -1,10 +1,11 @@
-//! `sql/adding-foreign-key-constraint`: aDD FOREIGN KEY on an existing table without NOT VALID.
+//! `sql/adding-foreign-key-constraint`: ADD FOREIGN KEY on an existing table without NOT VALID.
 
-use super::at;
+use super::insert_after_statement;
 use crate::engine::Finding;
 use crate::engine::SqlRuleContext;
+use crate::engine::TextEdit;
 use crate::rules::{Matcher, Rule, Severity};
-use crate::sql::EventKind;
+use crate::sql::{quote_if_needed, EventKind};
 use crate::syntax::FileKind;
 
 const RULE_ID: &str = "sql/adding-foreign-key-constraint";
@@ -23,12 +24,30 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for event in &ctx.model.events {
-        let EventKind::AddForeignKey { not_valid: false, new_column: false } = &event.kind else { continue };
+        let EventKind::AddForeignKey { not_valid: false, new_column: false, constraint, constraint_end, statement } =
+            &event.kind
+        else {
+            continue;
+        };
         if event.table_created_here || event.table_uncertain {
             continue;
         }
-        let table = event.table.as_ref().map(|t| t.to_string()).unwrap_or_default();
-        let message = format!("adding a foreign key to `{table}` checks every existing row while holding a lock that blocks writes to both tables; add it `NOT VALID`, then `VALIDATE CONSTRAINT` in a later statement");
-        out.push(at(RULE_ID, &event.location, message));
+        let Some(table) = event.table.as_ref() else { continue };
+        let message = format!(
+            "adding a foreign key to `{table}` checks every existing row while holding a lock that blocks writes to both tables; add it `NOT VALID`, then `VALIDATE CONSTRAINT` in a later statement"
+        );
+        let mut finding = Finding::new(RULE_ID, event.location.range.clone(), message);
+        let validate = format!("ALTER TABLE {table} VALIDATE CONSTRAINT {};", quote_if_needed(constraint));
+        if let Some(mut fix) =
+            insert_after_statement(ctx, "Add NOT VALID, then VALIDATE CONSTRAINT", statement, &validate)
+        {
+            fix.edits.push(TextEdit {
+                path: statement.path.clone(),
+                range: *constraint_end..*constraint_end,
+                new_text: " NOT VALID".to_string(),
+            });
+            finding = finding.with_fix(fix);
+        }
+        out.push((event.location.path.clone(), finding));
     }
 }

@@ -1,4 +1,4 @@
-//! `sql/adding-required-field`: aDD COLUMN … NOT NULL without a default on an existing table.
+//! `sql/adding-required-field`: ADD COLUMN … NOT NULL without a default on an existing table.
 
 use super::at;
 use crate::engine::Finding;

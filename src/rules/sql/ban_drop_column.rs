@@ -1,4 +1,4 @@
-//! `sql/ban-drop-column`: dROP COLUMN on an existing table.
+//! `sql/ban-drop-column`: DROP COLUMN on an existing table.
 
 use super::at;
 use crate::engine::Finding;

@@ -1,4 +1,4 @@
-//! `sql/ban-drop-table`: dROP TABLE of a table an earlier migration created.
+//! `sql/ban-drop-table`: DROP TABLE of a table an earlier migration created.
 
 use super::at;
 use crate::engine::Finding;

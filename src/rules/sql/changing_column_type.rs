@@ -1,4 +1,4 @@
-//! `sql/changing-column-type`: aLTER COLUMN … TYPE on an existing table.
+//! `sql/changing-column-type`: ALTER COLUMN … TYPE on an existing table.
 
 use super::at;
 use crate::engine::Finding;

@@ -1,4 +1,4 @@
-//! `sql/non-concurrent-index`: cREATE INDEX without CONCURRENTLY on a table that an earlier migration created.
+//! `sql/non-concurrent-index`: CREATE INDEX without CONCURRENTLY on a table that an earlier migration created.
 
 use crate::engine::Finding;
 use crate::engine::Fix;

@@ -1,4 +1,4 @@
-//! `sql/rls-bypass`: bYPASSRLS grants, SET row_security = off, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY.
+//! `sql/rls-bypass`: BYPASSRLS grants, SET row_security = off, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY.
 
 use super::at;
 use crate::engine::Finding;

@@ -1,4 +1,4 @@
-//! `sql/security-definer-function-executable`: sECURITY DEFINER function in an exposed schema that anon or authenticated can execute.
+//! `sql/security-definer-function-executable`: SECURITY DEFINER function in an exposed schema that anon or authenticated can execute.
 
 use super::{before, insert_after_statement, is_exposed};
 use crate::engine::Finding;
