@@ -2,7 +2,8 @@
 # PostgreSQL agreement: replays every SQL fixture (and the WOR-321 example) into a real
 # PostgreSQL and checks that Baton's schema model (`baton debug model DIR`) says what the
 # catalogs say: RLS flags, columns, keys, policies, indexes, functions (SECURITY DEFINER,
-# search_path, EXECUTE for anon/authenticated), views (security_invoker) and extensions.
+# search_path, EXECUTE for anon/authenticated), views (security_invoker) and extensions. Then
+# applies every SQL quick fix on its own and checks PostgreSQL still runs the migrations.
 #
 # Installs Debian's `postgresql` when it is missing (needs root), runs a throw-away cluster on
 # 127.0.0.1 as the `postgres` user with its data under target/, and stops it on exit.
@@ -39,5 +40,5 @@ trap stop EXIT
 as_postgres "$pgbin/pg_ctl" -D "$work/data" -l "$work/run/server.log" -w \
   -o "-p $port -k $work/run -c listen_addresses=127.0.0.1 -c fsync=off" start >/dev/null
 
-python3 scripts/pg_agreement.py --port "$port" --baton "$baton" --psql "$pgbin/psql" \
+python3 scripts/pg_agreement.py --port "$port" --baton "$baton" --psql "$pgbin/psql" --check-fixes \
   --exclude scripts/pg-agreement-exclude.txt ${PG_AGREEMENT_WORKSPACES:-tests/fixtures/sql/*/* tests/sql-model/* examples/wor-321}

@@ -9,8 +9,10 @@ Supabase CLI does); dump the catalogs as JSON; compare with `baton debug model`.
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 SETUP_CLUSTER = """
 do $$ begin
@@ -233,12 +235,64 @@ def compare(db_facts, baseline, model, model_raw):
     return problems
 
 
+def offset(text, position):
+    """Byte-free offset into `text` of an LSP position (0-based line, UTF-16 column)."""
+    lines = text.split("\n")
+    start = sum(len(l) + 1 for l in lines[:position["line"]])
+    line = lines[position["line"]] if position["line"] < len(lines) else ""
+    units, col = 0, 0
+    while col < len(line) and units < position["character"]:
+        units += 2 if ord(line[col]) > 0xFFFF else 1
+        col += 1
+    return start + col
+
+
+def apply_fix(root, fix):
+    """Applies one quick fix's edits (back to front per file) under `root`."""
+    by_path = {}
+    for edit in fix["edits"]:
+        by_path.setdefault(edit["path"], []).append(edit)
+    for path, edits in by_path.items():
+        full = os.path.join(root, path)
+        text = open(full, encoding="utf-8").read()
+        spans = sorted(((offset(text, e["range"]["start"]), offset(text, e["range"]["end"]), e["new_text"]) for e in edits),
+                       reverse=True)
+        for start, end, new in spans:
+            text = text[:start] + new + text[end:]
+        open(full, "w", encoding="utf-8").write(text)
+
+
+def check_fixes(server, baton, workspace, migrations, db_prefix):
+    """Every quick fix of a SQL finding, applied alone, must leave migrations PostgreSQL runs."""
+    out = subprocess.run([baton, "check", "--format", "json", "--fail-on", "never", workspace],
+                         capture_output=True, text=True, check=True)
+    fixes = [(d["rule"], f) for d in json.loads(out.stdout)["diagnostics"] if d["path"].endswith(".sql")
+             for f in d["fixes"]]
+    failures = []
+    for k, (rule, fix) in enumerate(fixes):
+        with tempfile.TemporaryDirectory() as tmp:
+            copy = os.path.join(tmp, "ws")
+            shutil.copytree(workspace, copy)
+            apply_fix(copy, fix)
+            db = f"{db_prefix}_fix{k}"
+            server.psql("postgres", f'create database "{db}"')
+            server.psql(db, SETUP_DATABASE)
+            try:
+                for migration in migrations:
+                    server.psql(db, file=os.path.join(copy, migration))
+            except RuntimeError as e:
+                failures.append(f"{workspace}: fix `{fix['title']}` of {rule} breaks the migrations: {e}")
+            server.psql("postgres", f'drop database "{db}"')
+    return len(fixes), failures
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", required=True)
     ap.add_argument("--baton", required=True)
     ap.add_argument("--psql", default="psql")
     ap.add_argument("--exclude")
+    ap.add_argument("--check-fixes", action="store_true", help="also apply every quick fix and re-run the migrations")
     ap.add_argument("workspaces", nargs="+")
     args = ap.parse_args()
     excluded = set()
@@ -246,7 +300,7 @@ def main():
         excluded = {l.strip() for l in open(args.exclude) if l.strip() and not l.startswith("#")}
     server = Server(args.port, args.psql)
     server.psql("postgres", SETUP_CLUSTER)
-    checked, failures = 0, []
+    checked, fixes_checked, failures = 0, 0, []
     for n, workspace in enumerate(sorted(args.workspaces)):
         workspace = workspace.rstrip("/")
         if workspace in excluded or not os.path.isdir(workspace):
@@ -267,6 +321,10 @@ def main():
                 continue
             problems = compare(catalog(server, db), baseline, model_facts(model_raw), model_raw)
             checked += 1
+            if args.check_fixes and not folder.endswith(".sql"):
+                count, broken = check_fixes(server, args.baton, workspace, model_raw["migrations"], db)
+                fixes_checked += count
+                failures.extend(broken)
             if problems:
                 failures.append(f"{workspace} ({folder}):\n  " + "\n  ".join(problems))
             else:
@@ -274,7 +332,8 @@ def main():
     if failures:
         print("\nThe model disagrees with PostgreSQL:\n" + "\n".join(failures), file=sys.stderr)
         sys.exit(1)
-    print(f"pg-agreement: the model agrees with PostgreSQL on {checked} migration sequences")
+    print(f"pg-agreement: the model agrees with PostgreSQL on {checked} migration sequences"
+          + (f"; all {fixes_checked} SQL quick fixes leave migrations PostgreSQL applies" if args.check_fixes else ""))
 
 
 if __name__ == "__main__":

@@ -15,4 +15,4 @@ pub use model::{
     PolicyExpr, Table, View,
 };
 pub use names::{quote_if_needed, QualifiedName};
-pub use replay::text_range;
+pub use replay::{contains_word, text_range};

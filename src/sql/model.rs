@@ -249,6 +249,9 @@ pub struct Function {
     pub signature: String,
     /// The last `GRANT`/`REVOKE` that changed who may execute it.
     pub last_grant: Option<Location>,
+    /// The session's `search_path` when it was created (what its unqualified names resolve
+    /// through in the migration).
+    pub created_search_path: Vec<String>,
 }
 
 impl Function {

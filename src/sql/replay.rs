@@ -974,6 +974,7 @@ impl<'d> Replayer<'_, 'd> {
             options_insert,
             signature,
             last_grant: None,
+            created_search_path: self.search_path.clone(),
         };
         self.model.functions.push(function);
     }
@@ -1410,7 +1411,7 @@ pub fn text_range(node: &SyntaxNode) -> std::ops::Range<usize> {
 }
 
 /// True when `word` occurs in `text` not as part of a longer identifier.
-fn contains_word(text: &str, word: &str) -> bool {
+pub fn contains_word(text: &str, word: &str) -> bool {
     let is_ident = |c: char| c.is_alphanumeric() || c == '_';
     !word.is_empty()
         && text.match_indices(word).any(|(i, _)| {
