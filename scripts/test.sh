@@ -37,3 +37,6 @@ export BATON_NVIM
 
 cargo test --locked --all-targets
 cargo test --locked --doc
+
+# The schema model must agree with a real PostgreSQL on every SQL fixture (installs it if needed).
+bash scripts/pg-agreement.sh

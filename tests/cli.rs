@@ -64,13 +64,17 @@ fn wor_321_json_reports_the_case_study_findings() {
         has("sql/rls-disabled-in-public", "supabase/migrations/20240201000000_validation_reports.sql", 4),
         "{found:?}"
     );
+    // Finding (4): the full table scan on migration_status — `run_id` references
+    // migration_runs (id) and no index starts with it.
+    assert!(has("sql/unindexed-foreign-key", "supabase/migrations/20240101000000_init.sql", 31), "{found:?}");
+    let init: Vec<_> = found.iter().filter(|f| f.1 == "supabase/migrations/20240101000000_init.sql").collect();
+    assert_eq!(init.len(), 1, "only the missing index in the init migration: {init:?}");
     // Near misses stay silent.
     for quiet in [
         "scripts/seed-dev.ts",
         "app/api/migrations/status/route.ts",
         "lib/db/context.ts",
         "lib/services/migration-service.ts",
-        "supabase/migrations/20240101000000_init.sql",
         "supabase/migrations/20240115000000_audit_log_rls.sql",
     ] {
         assert!(!found.iter().any(|f| f.1 == quiet), "unexpected finding in {quiet}: {found:?}");
@@ -198,7 +202,7 @@ fn a_path_inside_the_workspace_limits_the_report_but_keeps_cross_file_facts() {
     std::fs::write(dir.path().join("baton.toml"), "").unwrap();
     std::fs::write(
         dir.path().join("supabase/migrations/1.sql"),
-        "create table a (id int);\ncreate table b (id int);\n",
+        "create table a (id int primary key);\ncreate table b (id int primary key);\n",
     )
     .unwrap();
     std::fs::write(dir.path().join("supabase/migrations/2.sql"), "alter table a enable row level security;\n").unwrap();

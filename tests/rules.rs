@@ -183,8 +183,23 @@ fn check_example(info: &str, code: &str) -> Option<Vec<&'static str>> {
         _ => return None,
     };
     let path = words.next().unwrap_or(default_path);
-    let doc = Document::parse(path, kind, code);
-    let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), [doc]);
+    // A SQL example may span several migrations: a line `-- migration: NAME` starts the next file.
+    let mut docs = Vec::new();
+    let (mut current_path, mut current) = (path.to_string(), String::new());
+    for line in code.lines() {
+        match line.strip_prefix("-- migration: ").filter(|_| kind == FileKind::Sql) {
+            Some(name) => {
+                docs.push(Document::parse(current_path, kind, std::mem::take(&mut current)));
+                current_path = format!("supabase/migrations/{}", name.trim());
+            }
+            None => {
+                current.push_str(line);
+                current.push('\n');
+            }
+        }
+    }
+    docs.push(Document::parse(current_path, kind, current));
+    let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), docs);
     Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())
 }
 

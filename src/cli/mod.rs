@@ -2,6 +2,7 @@
 //! module and returns an exit status; errors are printed to stderr, never as a panic.
 
 mod check;
+mod debug;
 mod init;
 pub mod render;
 mod rules_cmd;
@@ -35,6 +36,9 @@ enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Write a commented baton.toml in the current folder.
     Init(init::InitArgs),
+    /// Internal tools for Baton's own tests (`debug model DIR`).
+    #[command(hide = true)]
+    Debug(debug::DebugArgs),
     /// Run the language server on stdio.
     Lsp {
         /// Accepted for compatibility with clients that pass it; stdio is the only transport.
@@ -61,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => rules_cmd::run(args),
         Command::Init(args) => init::run(args),
+        Command::Debug(args) => debug::run(args),
         Command::Lsp { .. } => match crate::lsp::run_stdio() {
             Ok(()) => EXIT_OK,
             Err(e) => error(format!("language server: {e}")),

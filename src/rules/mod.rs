@@ -110,6 +110,7 @@ pub fn all() -> &'static [Rule] {
     RULES.get_or_init(|| {
         let mut rules = vec![rls::prisma_outside_context::rule(), sql::rls_disabled_in_public::rule()];
         rules.extend(ts_pack());
+        rules.extend(sql::pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules

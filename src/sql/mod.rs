@@ -2,10 +2,17 @@
 //!
 //! Parsing is `squawk-syntax`'s (see [`crate::syntax`]); this module gives the trees meaning.
 
+mod facts;
 pub mod migrations;
 pub mod model;
 pub mod names;
+mod policy_expr;
+mod replay;
 
 pub use migrations::{migration_sequences, MigrationSequence};
-pub use model::{Location, MigrationModel, Table};
-pub use names::QualifiedName;
+pub use model::{
+    Column, Event, EventKind, Extension, ForeignKey, Function, Index, Location, MigrationModel, Policy, PolicyCommand,
+    PolicyExpr, Table, View,
+};
+pub use names::{quote_if_needed, QualifiedName};
+pub use replay::{contains_word, text_range};

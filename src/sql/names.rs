@@ -21,6 +21,12 @@ impl QualifiedName {
     }
 }
 
+impl serde::Serialize for QualifiedName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl fmt::Display for QualifiedName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", quote_if_needed(&self.schema), quote_if_needed(&self.name))

@@ -41,7 +41,15 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         let mut finding = Finding::new(RULE_ID, table.created_head.range.clone(), message);
         if let Some(doc) = ctx.document(&created.path) {
             let at = created.range.end;
-            let statement = format!("\n\nALTER TABLE {} ENABLE ROW LEVEL SECURITY;", table.created_name_text.trim());
+            // Without a policy the table is closed to the API (the safe state): say so where
+            // `sql/rls-enabled-no-policy` would otherwise report it, until policies are written.
+            let note = if ctx.model.policies_on(&table.name).next().is_none() {
+                "\n-- baton-ignore sql/rls-enabled-no-policy: no policy yet, so the API sees no rows; add policies for the roles that need access"
+            } else {
+                ""
+            };
+            let statement =
+                format!("\n{note}\nALTER TABLE {} ENABLE ROW LEVEL SECURITY;", table.created_name_text.trim());
             let new_text = if doc.text[..at].ends_with(';') { statement } else { format!(";{statement}") };
             finding = finding.with_fix(Fix::in_file(
                 "Enable row level security after CREATE TABLE",

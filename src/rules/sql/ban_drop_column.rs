@@ -1,0 +1,34 @@
+//! `sql/ban-drop-column`: DROP COLUMN on an existing table.
+
+use super::at;
+use crate::engine::Finding;
+use crate::engine::SqlRuleContext;
+use crate::rules::{Matcher, Rule, Severity};
+use crate::sql::EventKind;
+use crate::syntax::FileKind;
+
+const RULE_ID: &str = "sql/ban-drop-column";
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: RULE_ID,
+        default_severity: Severity::Warning,
+        kinds: &[FileKind::Sql],
+        summary: "DROP COLUMN on an existing table",
+        doc: include_str!("../../../docs/rules/sql/ban-drop-column.md"),
+        matcher: Matcher::Sql(check),
+    }
+}
+
+fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    for event in &ctx.model.events {
+        let EventKind::DropColumn { column } = &event.kind else { continue };
+        if event.table_created_here || event.table_uncertain {
+            continue;
+        }
+        let table = event.table.as_ref().map(|t| t.to_string()).unwrap_or_default();
+        let message = format!("dropping `{table}`.`{column}` deletes its data and breaks every deployed client that still selects it; stop using it first, drop it in a later release");
+        out.push(at(RULE_ID, &event.location, message));
+    }
+}

@@ -1,0 +1,34 @@
+//! `sql/extension-in-public`: extension installed in the public schema.
+
+use super::at;
+use crate::engine::Finding;
+use crate::engine::SqlRuleContext;
+use crate::rules::{Matcher, Rule, Severity};
+use crate::syntax::FileKind;
+
+const RULE_ID: &str = "sql/extension-in-public";
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: RULE_ID,
+        default_severity: Severity::Warning,
+        kinds: &[FileKind::Sql],
+        summary: "Extension installed in the public schema",
+        doc: include_str!("../../../docs/rules/sql/extension-in-public.md"),
+        matcher: Matcher::Sql(check),
+    }
+}
+
+fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    for extension in ctx.model.extensions.values() {
+        if extension.schema != "public" {
+            continue;
+        }
+        let message = format!(
+            "extension `{}` is installed in `public`, so its functions and tables are exposed through the API; install it `WITH SCHEMA extensions`",
+            extension.name
+        );
+        out.push(at(RULE_ID, &extension.created, message));
+    }
+}
