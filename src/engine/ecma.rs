@@ -570,6 +570,27 @@ fn first_named_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     found
 }
 
+/// Prisma model operations (all return promises).
+pub const PRISMA_OPERATIONS: &[&str] = &[
+    "findMany",
+    "findFirst",
+    "findFirstOrThrow",
+    "findUnique",
+    "findUniqueOrThrow",
+    "create",
+    "createMany",
+    "createManyAndReturn",
+    "update",
+    "updateMany",
+    "updateManyAndReturn",
+    "upsert",
+    "delete",
+    "deleteMany",
+    "count",
+    "aggregate",
+    "groupBy",
+];
+
 /// True for nodes that introduce a function body.
 pub fn is_function(node: Node<'_>) -> bool {
     matches!(

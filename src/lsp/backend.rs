@@ -280,6 +280,12 @@ impl Backend {
         self.client.publish_diagnostics(uri, diagnostics, None).await;
     }
 
+    /// The root and root-relative path of a document URI.
+    fn locate(&self, uri: &Uri) -> Option<state::Location> {
+        let path = state::uri_path(uri)?;
+        self.shared.state().locate(&path)
+    }
+
     /// Findings and diagnostics of one open document, computed now.
     fn document_now(&self, uri: &Uri) -> Option<(Arc<Document>, Vec<crate::engine::Finding>, Encoding)> {
         let mut state = self.shared.state();
@@ -487,22 +493,14 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
-        let location = {
-            let mut state = self.shared.state();
-            let path = state::uri_path(&params.text_document.uri);
-            path.and_then(|p| state.locate(&p))
-        };
+        let location = self.locate(&params.text_document.uri);
         if let Some((root, path)) = location {
             self.schedule(root, Some(HashSet::from([path])), Duration::ZERO);
         }
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
-        let location = {
-            let mut state = self.shared.state();
-            let path = state::uri_path(&params.text_document.uri);
-            path.and_then(|p| state.locate(&p))
-        };
+        let location = self.locate(&params.text_document.uri);
         if let Some((root, path)) = location {
             let now = std::time::Instant::now();
             let previous = {
@@ -523,11 +521,7 @@ impl LanguageServer for Backend {
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
-        let location = {
-            let mut state = self.shared.state();
-            let path = state::uri_path(&params.text_document.uri);
-            path.and_then(|p| state.locate(&p))
-        };
+        let location = self.locate(&params.text_document.uri);
         if let Some((root, path)) = location {
             self.schedule(root, Some(HashSet::from([path])), Duration::ZERO);
         }

@@ -25,27 +25,6 @@ pub fn rule() -> Rule {
 /// App Router handler names the rule checks.
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 
-/// Prisma model operations.
-const PRISMA_OPERATIONS: &[&str] = &[
-    "findMany",
-    "findFirst",
-    "findFirstOrThrow",
-    "findUnique",
-    "findUniqueOrThrow",
-    "create",
-    "createMany",
-    "createManyAndReturn",
-    "update",
-    "updateMany",
-    "updateManyAndReturn",
-    "upsert",
-    "delete",
-    "deleteMany",
-    "count",
-    "aggregate",
-    "groupBy",
-];
-
 /// Calls on a configured client itself that reach data (Prisma raw/transactions, Drizzle,
 /// query builders).
 const CLIENT_DATA_METHODS: &[&str] = &[
@@ -292,7 +271,7 @@ fn data_access(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> Option<String
         "member_expression" => {
             let property = ctx.text(function.child_by_field_name("property")?);
             let object = function.child_by_field_name("object")?;
-            if object.kind() == "member_expression" && PRISMA_OPERATIONS.contains(&property) {
+            if object.kind() == "member_expression" && ecma::PRISMA_OPERATIONS.contains(&property) {
                 let client = object.child_by_field_name("object")?;
                 if is_client(ctx, client) {
                     let model = object.child_by_field_name("property").map_or("", |m| ctx.text(m));

@@ -26,27 +26,6 @@ pub fn rule() -> Rule {
     }
 }
 
-/// Prisma model operations (all return promises).
-const PRISMA_OPERATIONS: &[&str] = &[
-    "findMany",
-    "findFirst",
-    "findFirstOrThrow",
-    "findUnique",
-    "findUniqueOrThrow",
-    "create",
-    "createMany",
-    "createManyAndReturn",
-    "update",
-    "updateMany",
-    "updateManyAndReturn",
-    "upsert",
-    "delete",
-    "deleteMany",
-    "count",
-    "aggregate",
-    "groupBy",
-];
-
 /// Client methods that return promises.
 const PRISMA_CLIENT_METHODS: &[&str] =
     &["$connect", "$disconnect", "$transaction", "$queryRaw", "$executeRaw", "$queryRawUnsafe", "$executeRawUnsafe"];
@@ -147,7 +126,7 @@ fn member_call(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, property: &str
         return Some(Promise::Call(format!("Prisma's `{property}`")));
     }
     // prisma.user.create(…)
-    if PRISMA_OPERATIONS.contains(&property) && object.kind() == "member_expression" {
+    if ecma::PRISMA_OPERATIONS.contains(&property) && object.kind() == "member_expression" {
         let client = object.child_by_field_name("object")?;
         if is_client(ctx, client) {
             return Some(Promise::Call(format!("Prisma's `{property}`")));
