@@ -137,8 +137,11 @@ async fn incremental_edits_update_diagnostics() {
             }]}),
         )
         .await;
-    let diagnostics = client.diagnostics_for(REPORTS_MIGRATION, |d| d.is_empty()).await;
-    assert!(diagnostics.is_empty());
+    // RLS is now enabled; with no policy yet, only the info-level follow-up remains.
+    let diagnostics = client
+        .diagnostics_for(REPORTS_MIGRATION, |d| !d.iter().any(|x| x["code"] == "sql/rls-disabled-in-public"))
+        .await;
+    assert_eq!(codes(&diagnostics), [("sql/rls-enabled-no-policy".to_string(), u64::from(end_line) + 1)]);
 }
 
 #[tokio::test]
@@ -286,7 +289,7 @@ async fn single_file_mode_without_a_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = std::fs::canonicalize(dir.path()).unwrap();
     std::fs::create_dir_all(root.join("migrations")).unwrap();
-    std::fs::write(root.join("migrations/1.sql"), "create table public.t (id int);\n").unwrap();
+    std::fs::write(root.join("migrations/1.sql"), "create table public.t (id int primary key);\n").unwrap();
     let mut client = Client::start(root.clone(), Some(dir));
     let response = client.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}})).await;
     assert!(response["result"]["capabilities"].is_object());
