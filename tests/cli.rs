@@ -293,3 +293,39 @@ fn init_writes_a_valid_config_once() {
     // The fresh config checks the folder without errors.
     assert_eq!(baton(&["check"], dir.path()).status.code(), Some(0));
 }
+
+#[test]
+fn lsp_exits_after_exit_even_with_stdin_open() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for message in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}"#,
+        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
+        r#"{"jsonrpc":"2.0","method":"exit"}"#,
+    ] {
+        write!(stdin, "Content-Length: {}\r\n\r\n{message}", message.len()).unwrap();
+    }
+    stdin.flush().unwrap();
+    // stdin stays open (held here) while the server must exit on its own.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    drop(stdin);
+    assert!(status.is_some_and(|s| s.success()), "baton lsp did not exit after `exit`: {status:?}");
+}

@@ -54,6 +54,9 @@ pub fn run_stdio() -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let test_hooks = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
     runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), test_hooks));
+    // After `exit` the reader may still be blocked on stdin (a client that keeps the pipe open);
+    // do not wait for it, or the process would never end.
+    runtime.shutdown_background();
     Ok(())
 }
 
