@@ -56,6 +56,24 @@ impl<'a, 'tree> QueryMatchContext<'a, 'tree> {
         self.file.get_or_init(|| ecma::FileFacts::collect(self.doc))
     }
 
+    /// True when `node` is a configured raw client (`[rls] clients`), an imported alias of one,
+    /// or `this.<client>`.
+    pub fn is_raw_client(&self, node: Node<'_>) -> bool {
+        let clients = &self.config.rls.clients;
+        match node.kind() {
+            "identifier" => {
+                let name = self.text(node);
+                let original = self.file_facts().original_name(name);
+                clients.iter().any(|c| c == name || c == original)
+            }
+            "member_expression" => {
+                node.child_by_field_name("object").is_some_and(|o| o.kind() == "this")
+                    && node.child_by_field_name("property").is_some_and(|p| clients.iter().any(|c| c == self.text(p)))
+            }
+            _ => false,
+        }
+    }
+
     /// A finding of this rule at `range`.
     pub fn finding(&self, range: std::ops::Range<usize>, message: impl Into<String>) -> Finding {
         Finding::new(self.rule.id, range, message)

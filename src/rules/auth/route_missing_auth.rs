@@ -273,12 +273,12 @@ fn data_access(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> Option<String
             let object = function.child_by_field_name("object")?;
             if object.kind() == "member_expression" && ecma::PRISMA_OPERATIONS.contains(&property) {
                 let client = object.child_by_field_name("object")?;
-                if is_client(ctx, client) {
+                if ctx.is_raw_client(client) {
                     let model = object.child_by_field_name("property").map_or("", |m| ctx.text(m));
                     return Some(format!("`{}.{model}.{property}()`", ctx.text(client)));
                 }
             }
-            if CLIENT_DATA_METHODS.contains(&property) && is_client(ctx, object) {
+            if CLIENT_DATA_METHODS.contains(&property) && ctx.is_raw_client(object) {
                 return Some(format!("`{}.{property}`", ctx.text(object)));
             }
             if matches!(property, "from" | "rpc") {
@@ -308,23 +308,6 @@ fn starts_with_sql(text: &str) -> bool {
     ["select ", "insert ", "update ", "delete ", "with ", "merge ", "select\n", "delete\n", "update\n", "insert\n"]
         .iter()
         .any(|k| text.starts_with(k))
-}
-
-/// A configured Prisma client (or an alias), or `this.<client>`.
-fn is_client(ctx: &QueryMatchContext<'_, '_>, node: Node<'_>) -> bool {
-    let clients = &ctx.config.rls.clients;
-    match node.kind() {
-        "identifier" => {
-            let name = ctx.text(node);
-            let original = ctx.file_facts().original_name(name);
-            clients.iter().any(|c| c == name || c == original)
-        }
-        "member_expression" => {
-            node.child_by_field_name("object").is_some_and(|o| o.kind() == "this")
-                && node.child_by_field_name("property").is_some_and(|p| clients.iter().any(|c| c == ctx.text(p)))
-        }
-        _ => false,
-    }
 }
 
 /// True when a Supabase query's receiver bypasses row level security: a client built in this

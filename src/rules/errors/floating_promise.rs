@@ -122,13 +122,13 @@ fn classify(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> Opti
 fn member_call(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, property: &str) -> Option<Promise> {
     let file = ctx.file_facts();
     // prisma.$transaction(…), prisma.$disconnect()
-    if PRISMA_CLIENT_METHODS.contains(&property) && is_client(ctx, object) {
+    if PRISMA_CLIENT_METHODS.contains(&property) && ctx.is_raw_client(object) {
         return Some(Promise::Call(format!("Prisma's `{property}`")));
     }
     // prisma.user.create(…)
     if ecma::PRISMA_OPERATIONS.contains(&property) && object.kind() == "member_expression" {
         let client = object.child_by_field_name("object")?;
-        if is_client(ctx, client) {
+        if ctx.is_raw_client(client) {
             return Some(Promise::Call(format!("Prisma's `{property}`")));
         }
     }
@@ -145,23 +145,6 @@ fn member_call(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, property: &str
         return Some(Promise::Call(format!("method `{property}` is declared `async`")));
     }
     None
-}
-
-/// A configured Prisma client (or an alias of one), or `this.<client>`.
-fn is_client(ctx: &QueryMatchContext<'_, '_>, node: Node<'_>) -> bool {
-    let clients = &ctx.config.rls.clients;
-    match node.kind() {
-        "identifier" => {
-            let name = ctx.text(node);
-            let original = ctx.file_facts().original_name(name);
-            clients.iter().any(|c| c == name || c == original)
-        }
-        "member_expression" => {
-            node.child_by_field_name("object").is_some_and(|o| o.kind() == "this")
-                && node.child_by_field_name("property").is_some_and(|p| clients.iter().any(|c| c == ctx.text(p)))
-        }
-        _ => false,
-    }
 }
 
 fn identifier_call(ctx: &QueryMatchContext<'_, '_>, name: &str) -> Option<Promise> {
