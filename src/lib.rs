@@ -4,7 +4,9 @@
 //! - [`line_index`], [`syntax`]: text and parsing; parsing never fails.
 //! - [`rules`]: the registry — ids, docs, queries, predicates.
 //! - [`sql`]: migration ordering and the replayed schema model.
+//! - [`plan`], [`handoff`]: workflow documents, specs, signals and snapshots, read and normalised.
 //! - [`engine`]: pure analysis of documents with workspace facts; no IO.
+//! - [`ide`]: editor features beyond diagnostics (symbols, hover, lenses …), pure like the engine.
 //! - [`workspace`]: discovery and loading (IO), parallel checking.
 //! - [`config`]: the `baton.toml` configuration.
 //! - [`cli`] and [`lsp`]: the `baton` command and the language server, thin adapters over the above.
@@ -12,8 +14,11 @@
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod handoff;
+pub mod ide;
 pub mod line_index;
 pub mod lsp;
+pub mod plan;
 pub mod rules;
 pub mod sql;
 pub mod syntax;

@@ -5,13 +5,16 @@
 //! findings come from replaying every migration sequence ([`WorkspaceFacts::sql_findings`]).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use super::ecma::{self, FileFacts};
-use super::{Finding, SqlRuleContext};
+use super::{Finding, PlanRuleContext, SqlRuleContext};
 use crate::config::Config;
+use crate::handoff::Handoffs;
+use crate::plan::Plan;
 use crate::rules::{self, Matcher};
 use crate::sql::{migration_sequences, MigrationModel};
-use crate::syntax::Document;
+use crate::syntax::{Document, FileKind};
 
 /// Facts about the whole workspace, computed once from all its documents.
 #[derive(Debug, Default)]
@@ -27,7 +30,16 @@ pub struct WorkspaceFacts {
     pub async_exports: HashMap<String, BTreeSet<String>>,
     /// Findings of the SQL rules, by document path, from replaying each migration sequence.
     pub sql_findings: HashMap<String, Vec<Finding>>,
+    /// The plan read from the workflow documents and specs.
+    pub plan: Arc<Plan>,
+    /// The handoff signals, context snapshots and agent definitions.
+    pub handoffs: Arc<Handoffs>,
+    /// Findings of the plan and handoff rules, by document path.
+    pub plan_findings: HashMap<String, Vec<Finding>>,
 }
+
+/// The plan, the handoffs and the findings of the rules over them (see [`WorkspaceFacts::plan_facts`]).
+pub type PlanFacts = (Arc<Plan>, Arc<Handoffs>, HashMap<String, Vec<Finding>>);
 
 /// What one document contributes to the workspace facts (SQL aside). An editor recomputes it for
 /// the edited document only and reassembles the facts when it changed.
@@ -92,7 +104,35 @@ impl WorkspaceFacts {
         let parts: Vec<DocumentFacts> = docs.iter().map(|doc| DocumentFacts::collect(doc, config)).collect();
         let mut facts = WorkspaceFacts::assemble(&parts);
         facts.sql_findings = WorkspaceFacts::sql_findings(docs, config);
+        (facts.plan, facts.handoffs, facts.plan_findings) = WorkspaceFacts::plan_facts(docs, config);
         facts
+    }
+
+    /// True for the documents the plan and handoffs are read from: when one of them changes,
+    /// [`WorkspaceFacts::plan_facts`] must be recomputed.
+    pub fn feeds_plan(doc: &Document) -> bool {
+        matches!(doc.kind, FileKind::Markdown | FileKind::Json | FileKind::Signal)
+    }
+
+    /// Reads the plan and handoffs and runs every plan rule over them.
+    pub fn plan_facts(docs: &[&Document], config: &Config) -> PlanFacts {
+        let plan_docs: Vec<&Document> = docs.iter().copied().filter(|d| WorkspaceFacts::feeds_plan(d)).collect();
+        let plan = Plan::build(&plan_docs, config);
+        let handoffs = Handoffs::build(&plan_docs, config);
+        let ctx = PlanRuleContext { config, documents: &plan_docs, plan: &plan, handoffs: &handoffs };
+        let mut found = Vec::new();
+        for rule in rules::all() {
+            if let Matcher::Plan(check) = rule.matcher {
+                if config.severity_of(rule).is_some() {
+                    check(&ctx, &mut found);
+                }
+            }
+        }
+        let mut by_path: HashMap<String, Vec<Finding>> = HashMap::new();
+        for (path, finding) in found {
+            by_path.entry(path).or_default().push(finding);
+        }
+        (Arc::new(plan), Arc::new(handoffs), by_path)
     }
 
     /// Combines per-document contributions (without SQL findings), following re-exports.

@@ -80,6 +80,25 @@ impl<'a, 'tree> QueryMatchContext<'a, 'tree> {
     }
 }
 
+/// What a plan or handoff rule sees: the plan and handoffs read from the whole workspace.
+pub struct PlanRuleContext<'a> {
+    /// The configuration.
+    pub config: &'a Config,
+    /// Every Markdown, JSON and signal document of the workspace.
+    pub documents: &'a [&'a Document],
+    /// The plan (work streams, phases, gates, specs).
+    pub plan: &'a crate::plan::Plan,
+    /// The handoffs (signals, snapshots, agents).
+    pub handoffs: &'a crate::handoff::Handoffs,
+}
+
+impl PlanRuleContext<'_> {
+    /// The document at `path`, when it is one of the plan's documents.
+    pub fn document(&self, path: &str) -> Option<&Document> {
+        self.documents.iter().copied().find(|d| d.path == path)
+    }
+}
+
 /// What a SQL rule sees: the model replayed from one ordered sequence of migrations.
 pub struct SqlRuleContext<'a> {
     /// The replayed model.
@@ -106,6 +125,9 @@ pub fn analyze_document(doc: &Document, config: &Config, facts: &WorkspaceFacts)
     }
     if let Some(sql) = facts.sql_findings.get(&doc.path) {
         findings.extend(sql.iter().cloned());
+    }
+    if let Some(plan) = facts.plan_findings.get(&doc.path) {
+        findings.extend(plan.iter().cloned());
     }
     finish(doc, config, &mut findings);
     findings

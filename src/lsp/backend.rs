@@ -14,6 +14,7 @@ use tower_lsp_server::{Client, LanguageServer};
 
 use super::buffer::Encoding;
 use super::convert::{self, DiagnosticData};
+use super::ide;
 use super::log::{log, Level};
 use super::state::{self, ClientCaps, State};
 use crate::config::CONFIG_FILE_NAME;
@@ -168,6 +169,14 @@ impl Backend {
                 ..CodeActionOptions::default()
             })),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
+            document_symbol_provider: Some(OneOf::Left(true)),
+            definition_provider: Some(OneOf::Left(true)),
+            code_lens_provider: Some(CodeLensOptions { resolve_provider: Some(false) }),
+            inlay_hint_provider: Some(OneOf::Left(true)),
+            completion_provider: Some(CompletionOptions {
+                trigger_characters: Some(vec!["\"".into(), "/".into()]),
+                ..CompletionOptions::default()
+            }),
             diagnostic_provider: pull.then(|| {
                 DiagnosticServerCapabilities::Options(DiagnosticOptions {
                     identifier: Some("baton".into()),
@@ -284,6 +293,11 @@ impl Backend {
     fn locate(&self, uri: &Uri) -> Option<state::Location> {
         let path = state::uri_path(uri)?;
         self.shared.state().locate(&path)
+    }
+
+    /// A snapshot of one document for the editor features.
+    fn snapshot(&self, uri: &Uri) -> Option<ide::Snapshot> {
+        ide::Snapshot::take(&mut self.shared.state(), uri)
     }
 
     /// Findings and diagnostics of one open document, computed now.
@@ -635,11 +649,12 @@ impl LanguageServer for Backend {
     }
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params.position;
         let uri = params.text_document_position_params.text_document.uri;
         let Some((doc, findings, encoding)) = self.document_now(&uri) else { return Ok(None) };
-        let offset = convert::offset(&doc, params.text_document_position_params.position, encoding);
+        let offset = convert::offset(&doc, position, encoding);
         let Some(finding) = findings.iter().find(|f| f.range.start <= offset && offset <= f.range.end) else {
-            return Ok(None);
+            return Ok(self.snapshot(&uri).and_then(|s| ide::hover(&s, position)));
         };
         let doc_text = rules::find(finding.rule).map_or("", |r| r.doc);
         let value = format!("**{}** — {}\n\n---\n\n{}", finding.rule, finding.message, doc_text);
@@ -647,6 +662,35 @@ impl LanguageServer for Backend {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
             range: Some(convert::range(&doc, &finding.range, encoding)),
         }))
+    }
+
+    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
+        let symbols = self.snapshot(&params.text_document.uri).map(|s| ide::document_symbols(&s)).unwrap_or_default();
+        Ok(Some(DocumentSymbolResponse::Nested(symbols)))
+    }
+
+    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params.position;
+        let Some(snapshot) = self.snapshot(&params.text_document_position_params.text_document.uri) else {
+            return Ok(None);
+        };
+        let locations = ide::definition(&snapshot, &self.shared.state(), position);
+        Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        Ok(self.snapshot(&params.text_document.uri).map(|s| ide::code_lenses(&s)))
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        Ok(self.snapshot(&params.text_document.uri).map(|s| ide::inlay_hints(&s, params.range)))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let position = params.text_document_position.position;
+        let items =
+            self.snapshot(&params.text_document_position.text_document.uri).map(|s| ide::completions(&s, position));
+        Ok(items.filter(|i| !i.is_empty()).map(CompletionResponse::Array))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {

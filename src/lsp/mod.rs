@@ -10,6 +10,7 @@ pub mod backend;
 pub mod buffer;
 pub mod convert;
 pub mod framing;
+pub mod ide;
 pub mod log;
 pub mod state;
 

@@ -125,6 +125,7 @@ impl Root {
         let config = self.config.clone();
         let mut contributions_changed = false;
         let mut sql_changed = false;
+        let mut plan_changed = false;
         let mut changed_paths = HashSet::new();
         for (path, entry) in self.entries.iter_mut() {
             let Some(current) = entry.current().cloned() else { continue };
@@ -136,6 +137,7 @@ impl Root {
             if current.kind == FileKind::Sql {
                 sql_changed = true;
             }
+            plan_changed |= WorkspaceFacts::feeds_plan(&current);
             let new = DocumentFacts::collect(&current, &config);
             if entry.facts.as_ref().is_none_or(|(_, old)| *old != new) {
                 contributions_changed = true;
@@ -156,6 +158,20 @@ impl Root {
             }
         } else {
             facts.sql_findings = self.facts.sql_findings.clone();
+        }
+        if plan_changed || first_time {
+            let docs = self.documents();
+            let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
+            (facts.plan, facts.handoffs, facts.plan_findings) = WorkspaceFacts::plan_facts(&refs, &config);
+            for path in self.facts.plan_findings.keys().chain(facts.plan_findings.keys()) {
+                if self.facts.plan_findings.get(path) != facts.plan_findings.get(path) {
+                    changed_paths.insert(path.clone());
+                }
+            }
+        } else {
+            facts.plan = self.facts.plan.clone();
+            facts.handoffs = self.facts.handoffs.clone();
+            facts.plan_findings = self.facts.plan_findings.clone();
         }
         let rls_changed = facts.rls_wrappers_in_use != self.facts.rls_wrappers_in_use
             || facts.rls_wrapper_aliases != self.facts.rls_wrapper_aliases

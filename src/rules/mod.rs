@@ -19,7 +19,7 @@ pub mod sql;
 
 use serde::Serialize;
 
-use crate::engine::{Finding, QueryMatchContext, SqlRuleContext};
+use crate::engine::{Finding, PlanRuleContext, QueryMatchContext, SqlRuleContext};
 use crate::syntax::FileKind;
 
 /// How serious a finding is. Ordered from least to most severe.
@@ -54,6 +54,10 @@ pub type QueryPredicate = fn(&QueryMatchContext<'_, '_>) -> Option<Finding>;
 /// A check over the replayed migrations.
 pub type SqlCheck = fn(&SqlRuleContext<'_>, &mut Vec<(String, Finding)>);
 
+/// A check over the workspace's plan and handoffs (specs, workflow documents, signals,
+/// snapshots); reports `(path, finding)` pairs in any of those documents.
+pub type PlanCheck = fn(&PlanRuleContext<'_>, &mut Vec<(String, Finding)>);
+
 /// How a rule finds problems.
 pub enum Matcher {
     /// A tree-sitter query over TypeScript/JavaScript. Each pattern captures `@match` (the
@@ -66,6 +70,8 @@ pub enum Matcher {
     },
     /// A check over the workspace's migration model.
     Sql(SqlCheck),
+    /// A check over the workspace's plan and handoffs.
+    Plan(PlanCheck),
     /// Reported by Baton itself (configuration, suppressions, file notices).
     Builtin,
 }
