@@ -16,4 +16,9 @@ impl Handoffs {
     pub fn build(_docs: &[&Document], _config: &Config) -> Handoffs {
         Handoffs::default()
     }
+
+    /// The path of a signal that reports work stream `id` complete, if any.
+    pub fn completion_signal(&self, _id: &crate::plan::WorkstreamId) -> Option<&str> {
+        None
+    }
 }

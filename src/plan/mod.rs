@@ -18,4 +18,15 @@ impl Plan {
     pub fn build(_docs: &[&Document], _config: &Config) -> Plan {
         Plan::default()
     }
+
+    /// The work streams `id` depends on, from every workflow document and execution spec
+    /// (normalised; empty for an unknown stream). Used by `handoff/missing-dependency`.
+    pub fn dependencies_of(&self, _id: &WorkstreamId) -> Vec<WorkstreamId> {
+        Vec::new()
+    }
+
+    /// Where work stream `id` is defined: the document path and the byte range of its heading.
+    pub fn workstream_location(&self, _id: &WorkstreamId) -> Option<(&str, std::ops::Range<usize>)> {
+        None
+    }
 }
