@@ -1,5 +1,7 @@
 //! Property test: after any sequence of incremental edits, a buffer's findings (and its syntax
-//! tree) equal those of parsing and analysing the new text from scratch.
+//! tree) equal those of parsing and analysing the new text from scratch — both when the edited
+//! document is analysed afresh and when the editor's [`AnalysisCache`] reuses what it analysed
+//! for the earlier versions (findings, messages and fixes must be identical).
 //!
 //! Deterministic: a seeded xorshift generator drives thousands of random edit sequences over the
 //! real fixture and example files of every kind. A failure prints the seed and the edits.
@@ -7,7 +9,8 @@
 use std::path::Path;
 
 use baton::config::Config;
-use baton::engine::{analyze_document, WorkspaceFacts};
+use baton::engine::incremental::AnalysisCache;
+use baton::engine::{analyze_document, Finding, WorkspaceFacts};
 use baton::lsp::buffer::{Buffer, Encoding};
 use baton::syntax::{Document, FileKind};
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
@@ -69,9 +72,26 @@ fn corpus() -> Vec<(String, FileKind, String)> {
     files
 }
 
-fn findings(doc: &Document, config: &Config) -> Vec<(String, std::ops::Range<usize>, String)> {
+fn findings(doc: &Document, config: &Config) -> Vec<Finding> {
     let facts = WorkspaceFacts::collect(&[doc], config);
-    analyze_document(doc, config, &facts).into_iter().map(|f| (f.rule.to_string(), f.range, f.message)).collect()
+    analyze_document(doc, config, &facts)
+}
+
+/// Findings through the editor's cache; the facts are recomputed like the server does, from the
+/// cached file facts.
+fn cached_findings(
+    cache: &mut AnalysisCache,
+    previous: &mut Option<WorkspaceFacts>,
+    doc: &Document,
+    config: &Config,
+) -> Vec<Finding> {
+    let mut facts = WorkspaceFacts::collect(&[doc], config);
+    if let Some(previous) = previous {
+        facts.continue_epoch(previous);
+    }
+    let found = cache.analyze(doc, config, &facts);
+    *previous = Some(facts);
+    found
 }
 
 fn random_position(rng: &mut Rng, text: &str) -> Position {
@@ -89,9 +109,12 @@ fn incremental_analysis_equals_analysis_from_scratch() {
     let sequences = 2000;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut reused, mut tree_checks) = (0usize, 0usize);
+    let (mut statements_reused, mut statements_analyzed) = (0usize, 0usize);
     for sequence in 0..sequences {
         let (path, kind, text) = &files[sequence % files.len()];
         let mut buffer = Buffer::open(path.clone(), *kind, text, 0);
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        cached_findings(&mut cache, &mut previous, &buffer.doc, &config);
         let mut log = Vec::new();
         for version in 1..=4 {
             let changes: Vec<TextDocumentContentChangeEvent> = (0..1 + rng.below(3))
@@ -118,13 +141,27 @@ fn incremental_analysis_equals_analysis_from_scratch() {
                 reused += usize::from(!a.root_node().has_error());
                 tree_checks += 1;
             }
+            let expected = findings(&fresh, &config);
             assert_eq!(
                 findings(&buffer.doc, &config),
-                findings(&fresh, &config),
+                expected,
                 "findings differ: {path}, sequence {sequence}, edits {log:?}"
             );
+            assert_eq!(
+                cached_findings(&mut cache, &mut previous, &buffer.doc, &config),
+                expected,
+                "cached findings differ: {path}, sequence {sequence}, edits {log:?}"
+            );
+            statements_reused += cache.last_stats().statements_reused;
+            statements_analyzed += cache.last_stats().statements_analyzed;
         }
     }
+    // The cache must really have reused statements, not re-analysed everything.
+    assert!(
+        statements_reused >= 1000,
+        "the cache reused only {statements_reused} statements and re-analysed {statements_analyzed}"
+    );
+    eprintln!("cache: {statements_reused} statements reused, {statements_analyzed} re-analysed");
     // The incremental path must really have been exercised, not only the fresh-parse fallback.
     // (Random edits break the syntax often: about one edit in seven keeps the tree error-free.)
     assert!(

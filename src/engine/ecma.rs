@@ -22,7 +22,7 @@ pub struct Import {
 }
 
 /// Facts about one file, computed once and shared by every rule match in it.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileFacts {
     /// Top-level imports.
     pub imports: Vec<Import>,
@@ -53,9 +53,68 @@ pub struct Export {
     pub source: Option<String>,
 }
 
+/// What one top-level statement (other than an import or a directive) contributes to its
+/// file's [`FileFacts`]. Byte ranges are relative to the statement's start, so the same
+/// statement text contributes the same value wherever it sits in the file.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatementFacts {
+    imports: Vec<Import>,
+    module_imports: Vec<String>,
+    declarations: Vec<String>,
+    async_functions: Vec<String>,
+    exports: Vec<Export>,
+}
+
+impl StatementFacts {
+    /// Reads one top-level statement.
+    pub fn collect(doc: &Document, statement: Node<'_>) -> StatementFacts {
+        let mut file = FileFacts::default();
+        collect_declared_names(doc, statement, &mut file.top_level_declarations);
+        collect_requires(doc, statement, &mut file);
+        collect_async_functions(doc, statement, &mut file.async_functions);
+        if statement.kind() == "export_statement" {
+            collect_exports(doc, statement, &mut file.exports);
+        }
+        let start = statement.start_byte();
+        for import in &mut file.imports {
+            import.statement = import.statement.start - start..import.statement.end - start;
+        }
+        StatementFacts {
+            imports: file.imports,
+            module_imports: file.module_imports,
+            declarations: file.top_level_declarations,
+            async_functions: file.async_functions,
+            exports: file.exports,
+        }
+    }
+
+    /// Adds this statement's facts to `file`, for the statement at byte `start`.
+    fn add_to(&self, file: &mut FileFacts, start: usize) {
+        file.imports.extend(
+            self.imports
+                .iter()
+                .map(|i| Import { statement: i.statement.start + start..i.statement.end + start, ..i.clone() }),
+        );
+        file.module_imports.extend(self.module_imports.iter().cloned());
+        file.top_level_declarations.extend(self.declarations.iter().cloned());
+        file.async_functions.extend(self.async_functions.iter().cloned());
+        file.exports.extend(self.exports.iter().cloned());
+    }
+}
+
+/// Supplies the [`StatementFacts`] of a top-level statement: computed, or remembered from an
+/// earlier version of the document.
+pub type StatementFactsSource<'a> = &'a mut dyn FnMut(&Document, Node<'_>) -> std::sync::Arc<StatementFacts>;
+
 impl FileFacts {
     /// Reads the top level of an ECMAScript document.
     pub fn collect(doc: &Document) -> FileFacts {
+        FileFacts::collect_with(doc, &mut |doc, statement| std::sync::Arc::new(StatementFacts::collect(doc, statement)))
+    }
+
+    /// Reads the top level of an ECMAScript document, taking each statement's contribution from
+    /// `statement_facts`.
+    pub fn collect_with(doc: &Document, statement_facts: StatementFactsSource<'_>) -> FileFacts {
         let mut facts = FileFacts::default();
         let Some(tree) = doc.tree() else { return facts };
         let root = tree.root_node();
@@ -79,12 +138,7 @@ impl FileFacts {
                 }
                 _ => {
                     prologue = false;
-                    collect_declared_names(doc, child, &mut facts.top_level_declarations);
-                    collect_requires(doc, child, &mut facts);
-                    collect_async_functions(doc, child, &mut facts.async_functions);
-                    if child.kind() == "export_statement" {
-                        collect_exports(doc, child, &mut facts.exports);
-                    }
+                    statement_facts(doc, child).add_to(&mut facts, child.start_byte());
                 }
             }
         }
@@ -359,6 +413,7 @@ pub fn literal_string<'d>(doc: &'d Document, node: Node<'_>) -> Option<&'d str> 
 /// The initializer of the first `name = …` variable declarator in the document, found with a
 /// bounded cursor walk (no recursion).
 pub fn declarator_value<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    mark_file_wide();
     let tree = doc.tree()?;
     let mut cursor = tree.walk();
     loop {
@@ -384,6 +439,14 @@ pub fn declarator_value<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
 /// The top-level function named `name`: `function name() {}` or `const name = () => {}` /
 /// `function () {}` (exported or not).
 pub fn top_level_function<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    top_level_value(doc, name, false)
+}
+
+/// What `name` is bound to at the top level (exported or not): a function declaration, or the
+/// initializer of a `const`/`let`/`var` declarator (`const` only with `const_only`). Reads the
+/// whole file, so it marks the current match as file-wide ([`mark_file_wide`]).
+pub fn top_level_value<'t>(doc: &'t Document, name: &str, const_only: bool) -> Option<Node<'t>> {
+    mark_file_wide();
     let root = doc.tree()?.root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
@@ -400,7 +463,9 @@ pub fn top_level_function<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>>
             {
                 return Some(declaration);
             }
-            "lexical_declaration" | "variable_declaration" => {
+            "lexical_declaration" | "variable_declaration"
+                if !const_only || doc.slice(declaration.byte_range()).starts_with("const") =>
+            {
                 let mut inner = declaration.walk();
                 for declarator in declaration.named_children(&mut inner) {
                     let named =
@@ -414,6 +479,23 @@ pub fn top_level_function<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>>
         }
     }
     None
+}
+
+thread_local! {
+    static FILE_WIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Records that the rule match being evaluated read beyond the top-level statement that contains
+/// it (another declaration of the file, or an absolute line number). Every helper that looks at
+/// the whole file calls it; [`crate::engine::incremental`] then re-evaluates that statement after
+/// every edit instead of reusing its findings.
+pub fn mark_file_wide() {
+    FILE_WIDE.with(|f| f.set(true));
+}
+
+/// Returns and clears the mark set by [`mark_file_wide`].
+pub fn take_file_wide() -> bool {
+    FILE_WIDE.with(|f| f.replace(false))
 }
 
 /// An edit that makes `name` importable from `module`: added to an existing named import from

@@ -36,7 +36,13 @@ pub struct WorkspaceFacts {
     pub handoffs: Arc<Handoffs>,
     /// Findings of the plan and handoff rules, by document path.
     pub plan_findings: HashMap<String, Vec<Finding>>,
+    /// Identifies the values of the facts TS/JS rules read (`rls_*`, `async_exports`): equal
+    /// epochs mean equal values, so an editor can reuse findings computed under them.
+    pub code_epoch: u64,
 }
+
+/// The next [`WorkspaceFacts::code_epoch`].
+static NEXT_CODE_EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// The plan, the handoffs and the findings of the rules over them (see [`WorkspaceFacts::plan_facts`]).
 pub type PlanFacts = (Arc<Plan>, Arc<Handoffs>, HashMap<String, Vec<Finding>>);
@@ -60,11 +66,15 @@ pub struct DocumentFacts {
 impl DocumentFacts {
     /// Reads one document's contribution.
     pub fn collect(doc: &Document, config: &Config) -> DocumentFacts {
-        let mut facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
         if !doc.kind.is_ecmascript() {
-            return facts;
+            return DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
         }
-        let file = FileFacts::collect(doc);
+        DocumentFacts::from_file_facts(doc, config, &FileFacts::collect(doc))
+    }
+
+    /// The contribution of an ECMAScript document whose [`FileFacts`] are known.
+    pub fn from_file_facts(doc: &Document, config: &Config, file: &FileFacts) -> DocumentFacts {
+        let mut facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
         let defined = file.top_level_declarations.iter();
         let imported = file.imports.iter().map(|i| if i.imported == "default" { &i.local } else { &i.imported });
         for name in defined.chain(imported) {
@@ -97,6 +107,23 @@ impl WorkspaceFacts {
         ecma::resolve_module(from, specifier)
             .iter()
             .any(|key| self.async_exports.get(key).is_some_and(|names| names.contains(name)))
+    }
+
+    /// True when the facts TS/JS rules read are equal in both.
+    pub fn same_code_facts(&self, other: &WorkspaceFacts) -> bool {
+        self.rls_wrappers_in_use == other.rls_wrappers_in_use
+            && self.rls_wrapper_aliases == other.rls_wrapper_aliases
+            && self.async_exports == other.async_exports
+    }
+
+    /// Takes over `previous`'s [`WorkspaceFacts::code_epoch`] when the facts TS/JS rules read did
+    /// not change, so findings cached under it stay valid; returns whether they changed.
+    pub fn continue_epoch(&mut self, previous: &WorkspaceFacts) -> bool {
+        let same = self.same_code_facts(previous);
+        if same {
+            self.code_epoch = previous.code_epoch;
+        }
+        !same
     }
 
     /// Collects the facts from every document of the workspace.
@@ -137,7 +164,10 @@ impl WorkspaceFacts {
 
     /// Combines per-document contributions (without SQL findings), following re-exports.
     pub fn assemble<'a>(parts: impl IntoIterator<Item = &'a DocumentFacts>) -> WorkspaceFacts {
-        let mut facts = WorkspaceFacts::default();
+        let mut facts = WorkspaceFacts {
+            code_epoch: NEXT_CODE_EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            ..WorkspaceFacts::default()
+        };
         let mut reexports: Vec<(&str, &ecma::Export)> = Vec::new();
         for part in parts {
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());

@@ -7,9 +7,12 @@
 pub mod ecma;
 pub mod facts;
 pub mod finding;
+pub mod incremental;
 pub mod suppression;
 
 use std::cell::OnceCell;
+use std::ops::Range;
+use std::sync::Arc;
 
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Node, QueryCursor};
@@ -37,7 +40,7 @@ pub struct QueryMatchContext<'a, 'tree> {
     /// Every capture of the match, by name.
     captures: Vec<(&'a str, Node<'tree>)>,
     /// Per-file facts, computed on first use and shared by every match of the file.
-    file: &'a OnceCell<ecma::FileFacts>,
+    file: &'a OnceCell<Arc<ecma::FileFacts>>,
 }
 
 impl<'a, 'tree> QueryMatchContext<'a, 'tree> {
@@ -53,7 +56,7 @@ impl<'a, 'tree> QueryMatchContext<'a, 'tree> {
 
     /// Imports and other per-file facts.
     pub fn file_facts(&self) -> &'a ecma::FileFacts {
-        self.file.get_or_init(|| ecma::FileFacts::collect(self.doc))
+        self.file.get_or_init(|| Arc::new(ecma::FileFacts::collect(self.doc)))
     }
 
     /// True when `node` is a configured raw client (`[rls] clients`), an imported alias of one,
@@ -121,8 +124,20 @@ impl SqlRuleContext<'_> {
 pub fn analyze_document(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<Finding> {
     let mut findings = Vec::new();
     if doc.kind.is_ecmascript() {
-        run_queries(doc, config, facts, &mut findings);
+        let file = OnceCell::new();
+        run_queries(doc, config, facts, &file, None, &mut |m| findings.extend(m.finding));
     }
+    finish_document(doc, config, facts, findings)
+}
+
+/// Adds the document's cross-file findings (SQL, plan) to its query findings, then applies
+/// severities and suppressions and sorts.
+fn finish_document(
+    doc: &Document,
+    config: &Config,
+    facts: &WorkspaceFacts,
+    mut findings: Vec<Finding>,
+) -> Vec<Finding> {
     if let Some(sql) = facts.sql_findings.get(&doc.path) {
         findings.extend(sql.iter().cloned());
     }
@@ -156,13 +171,35 @@ fn finish(doc: &Document, config: &Config, findings: &mut Vec<Finding>) {
     findings.dedup_by(|a, b| a.rule == b.rule && a.range == b.range);
 }
 
-/// Runs the grammar's combined query once and dispatches each match to its rule.
-fn run_queries(doc: &Document, config: &Config, facts: &WorkspaceFacts, findings: &mut Vec<Finding>) {
+/// One evaluated query match.
+struct EvaluatedMatch<'tree> {
+    /// The `@match` node.
+    node: tree_sitter::Node<'tree>,
+    /// The byte extent of all its captures.
+    extent: Range<usize>,
+    /// The predicate's verdict.
+    finding: Option<Finding>,
+    /// Whether the predicate read beyond the match's top-level statement.
+    file_wide: bool,
+}
+
+/// Runs the grammar's combined query once (over `range`, or the whole tree) and dispatches each
+/// match to its rule's predicate.
+fn run_queries<'t>(
+    doc: &'t Document,
+    config: &Config,
+    facts: &WorkspaceFacts,
+    file: &OnceCell<Arc<ecma::FileFacts>>,
+    range: Option<Range<usize>>,
+    emit: &mut dyn FnMut(EvaluatedMatch<'t>),
+) {
     let (Some(tree), Some(set)) = (doc.tree(), QuerySet::builtin(doc.kind)) else { return };
     let Some(match_capture) = set.match_capture else { return };
     let names = set.query.capture_names();
-    let file = OnceCell::new();
     let mut cursor = QueryCursor::new();
+    if let Some(range) = range {
+        cursor.set_byte_range(range);
+    }
     let mut matches = cursor.matches(&set.query, tree.root_node(), doc.text.as_bytes());
     while let Some(m) = matches.next() {
         let rule = set.rule_of_pattern(m.pattern_index);
@@ -171,6 +208,10 @@ fn run_queries(doc: &Document, config: &Config, facts: &WorkspaceFacts, findings
         }
         let Some(node) = m.captures.iter().find(|c| c.index == match_capture).map(|c| c.node) else { continue };
         let Matcher::Query { predicate, .. } = rule.matcher else { continue };
+        let extent = m
+            .captures
+            .iter()
+            .fold(node.byte_range(), |acc, c| acc.start.min(c.node.start_byte())..acc.end.max(c.node.end_byte()));
         let ctx = QueryMatchContext {
             doc,
             config,
@@ -178,12 +219,13 @@ fn run_queries(doc: &Document, config: &Config, facts: &WorkspaceFacts, findings
             rule,
             node,
             captures: m.captures.iter().map(|c| (names[c.index as usize], c.node)).collect(),
-            file: &file,
+            file,
         };
+        ecma::take_file_wide();
         let finding = match predicate {
             Some(predicate) => predicate(&ctx),
             None => Some(ctx.finding(node.byte_range(), rule.summary)),
         };
-        findings.extend(finding);
+        emit(EvaluatedMatch { node, extent, finding, file_wide: ecma::take_file_wide() });
     }
 }

@@ -12,7 +12,7 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer};
 
-use super::buffer::Encoding;
+use super::buffer::{BufferAnalysis, Encoding};
 use super::convert::{self, DiagnosticData};
 use super::ide;
 use super::log::{log, Level};
@@ -114,6 +114,7 @@ struct Target {
     version: Option<i32>,
     open: bool,
     previously_published: bool,
+    analysis: Option<Arc<Mutex<BufferAnalysis>>>,
 }
 
 impl Backend {
@@ -301,17 +302,19 @@ impl Backend {
     }
 
     /// Findings and diagnostics of one open document, computed now.
-    fn document_now(&self, uri: &Uri) -> Option<(Arc<Document>, Vec<crate::engine::Finding>, Encoding)> {
+    fn document_now(&self, uri: &Uri) -> Option<(Arc<Document>, Arc<Vec<crate::engine::Finding>>, Encoding)> {
         let mut state = self.shared.state();
         let path = state::uri_path(uri)?;
         let (root, relative) = state.locate(&path)?;
         let encoding = state.encoding;
         let r = state.roots.get_mut(root)?;
         r.refresh_facts();
-        let doc = r.entries.get(&relative)?.current()?.clone();
+        let entry = r.entries.get(&relative)?;
+        let doc = entry.current()?.clone();
+        let analysis = entry.buffer.as_ref().map(|b| b.analysis.clone());
         let (config, facts) = (r.config.clone(), r.facts.clone());
         drop(state);
-        let findings = state::analyze(&doc, &config, &facts).ok()?;
+        let findings = state::analyze(&doc, &config, &facts, analysis.as_deref()).ok()?;
         Some((doc, findings, encoding))
     }
 }
@@ -357,6 +360,7 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
                 version: entry.buffer.as_ref().map(|b| b.version),
                 open,
                 previously_published,
+                analysis: entry.buffer.as_ref().map(|b| b.analysis.clone()),
             });
         }
         (targets, r.config.clone(), r.facts.clone(), encoding, pull)
@@ -368,7 +372,7 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         targets
             .into_iter()
             .map(|t| {
-                let result = state::analyze(&t.doc, &config, &facts);
+                let result = state::analyze(&t.doc, &config, &facts, t.analysis.as_deref());
                 let result = result.map(|findings| {
                     findings.iter().map(|f| convert::diagnostic(&t.doc, f, encoding, &resolve)).collect::<Vec<_>>()
                 });

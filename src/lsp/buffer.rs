@@ -1,11 +1,14 @@
 //! An open editor buffer: text in a rope, edited incrementally, re-parsed from the old tree.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
 use tree_sitter::{InputEdit, Point};
 
+use crate::config::Config;
+use crate::engine::incremental::AnalysisCache;
+use crate::engine::{Finding, WorkspaceFacts};
 use crate::syntax::{Document, FileKind};
 
 /// How LSP columns are counted, as negotiated in `initialize`.
@@ -35,12 +38,52 @@ pub struct Buffer {
     pub version: i32,
     /// The parsed current text.
     pub doc: Arc<Document>,
+    /// What earlier analyses of this buffer established; shared with analysis jobs, which lock
+    /// it outside the server's state lock.
+    pub analysis: Arc<Mutex<BufferAnalysis>>,
+}
+
+/// The engine's incremental cache for one buffer, and the result of its last analysis.
+#[derive(Default)]
+pub struct BufferAnalysis {
+    /// Per-statement memory of earlier versions.
+    pub cache: AnalysisCache,
+    /// The last findings and what they were computed from.
+    last: Option<LastAnalysis>,
+}
+
+/// A result and its inputs: the document, the workspace facts, the configuration.
+struct LastAnalysis(Arc<Document>, Arc<WorkspaceFacts>, Arc<Config>, Arc<Vec<Finding>>);
+
+impl BufferAnalysis {
+    /// The findings of `doc`: the last result when nothing changed since (hover and code actions
+    /// after a publish cost nothing), else an incremental analysis.
+    pub fn findings(
+        &mut self,
+        doc: &Arc<Document>,
+        config: &Arc<Config>,
+        facts: &Arc<WorkspaceFacts>,
+    ) -> Arc<Vec<Finding>> {
+        if let Some(LastAnalysis(d, f, c, findings)) = &self.last {
+            if Arc::ptr_eq(d, doc) && Arc::ptr_eq(f, facts) && Arc::ptr_eq(c, config) {
+                return findings.clone();
+            }
+        }
+        let findings = Arc::new(self.cache.analyze(doc, config, facts));
+        self.last = Some(LastAnalysis(doc.clone(), facts.clone(), config.clone(), findings.clone()));
+        findings
+    }
 }
 
 impl Buffer {
     /// A buffer for a newly opened document.
     pub fn open(path: String, kind: FileKind, text: &str, version: i32) -> Buffer {
-        Buffer { rope: Rope::from_str(text), version, doc: Arc::new(Document::parse(path, kind, text)) }
+        Buffer {
+            rope: Rope::from_str(text),
+            version,
+            doc: Arc::new(Document::parse(path, kind, text)),
+            analysis: Arc::default(),
+        }
     }
 
     /// Applies a `didChange`'s content changes in order, editing the syntax tree alongside, then

@@ -3,11 +3,11 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
-use super::buffer::{Buffer, Encoding};
+use super::buffer::{Buffer, BufferAnalysis, Encoding};
 use crate::config::{Config, ConfigError, CONFIG_FILE_NAME};
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{Finding, WorkspaceFacts};
@@ -138,7 +138,17 @@ impl Root {
                 sql_changed = true;
             }
             plan_changed |= WorkspaceFacts::feeds_plan(&current);
-            let new = DocumentFacts::collect(&current, &config);
+            // An open buffer's statement facts are remembered; when a job is analysing it right
+            // now, compute them afresh rather than wait with the state locked.
+            let cached = entry
+                .buffer
+                .as_ref()
+                .filter(|_| current.kind.is_ecmascript())
+                .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.file_facts(&current)));
+            let new = match cached {
+                Some(file) => DocumentFacts::from_file_facts(&current, &config, &file),
+                None => DocumentFacts::collect(&current, &config),
+            };
             if entry.facts.as_ref().is_none_or(|(_, old)| *old != new) {
                 contributions_changed = true;
             }
@@ -173,9 +183,7 @@ impl Root {
             facts.handoffs = self.facts.handoffs.clone();
             facts.plan_findings = self.facts.plan_findings.clone();
         }
-        let rls_changed = facts.rls_wrappers_in_use != self.facts.rls_wrappers_in_use
-            || facts.rls_wrapper_aliases != self.facts.rls_wrapper_aliases
-            || facts.async_exports != self.facts.async_exports;
+        let rls_changed = facts.continue_epoch(&self.facts);
         self.facts = Arc::new(facts);
         self.facts_revision = self.revision;
         if first_time || (contributions_changed && rls_changed) {
@@ -347,10 +355,33 @@ fn read_document(path: &Path, relative: &str, kind: FileKind) -> Option<Document
     Some(Document::parse(relative.to_string(), kind, text))
 }
 
-/// The findings of `doc` in `root`, with panics in the analysis caught.
-pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Result<Vec<Finding>, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::engine::analyze_document(doc, config, facts)))
-        .map_err(|panic| panic_message(&panic))
+/// The findings of `doc` in `root`, with panics in the analysis caught. An open buffer's
+/// `analysis` makes it incremental (and remembers the result); a cache left behind by a panic is
+/// discarded.
+pub fn analyze(
+    doc: &Arc<Document>,
+    config: &Arc<Config>,
+    facts: &Arc<WorkspaceFacts>,
+    analysis: Option<&Mutex<BufferAnalysis>>,
+) -> Result<Arc<Vec<Finding>>, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match analysis {
+        Some(analysis) => lock_analysis(analysis).findings(doc, config, facts),
+        None => Arc::new(crate::engine::analyze_document(doc, config, facts)),
+    }))
+    .map_err(|panic| panic_message(&panic))
+}
+
+/// Locks a buffer's analysis; one poisoned by a panic mid-analysis is reset, not trusted.
+fn lock_analysis(analysis: &Mutex<BufferAnalysis>) -> MutexGuard<'_, BufferAnalysis> {
+    match analysis.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => {
+            analysis.clear_poison();
+            let mut guard = poisoned.into_inner();
+            *guard = BufferAnalysis::default();
+            guard
+        }
+    }
 }
 
 /// The message of a caught panic.

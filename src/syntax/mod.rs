@@ -51,8 +51,9 @@ impl Document {
 
     /// Parses `text` reusing `old_tree`, a tree of the previous text already adjusted with
     /// [`tree_sitter::Tree::edit`] for every change since. The result equals a fresh parse: only
-    /// unchanged parts are reused, and a text with syntax errors (where tree-sitter's error
-    /// recovery may depend on what was reused) is parsed afresh. SQL is always parsed afresh.
+    /// unchanged parts are reused, and when the old tree has a syntax error outside the edited
+    /// regions (whose recovery tree-sitter would reuse) the text is parsed afresh. SQL is always
+    /// parsed afresh.
     pub fn reparse(
         path: impl Into<String>,
         kind: FileKind,
@@ -109,16 +110,32 @@ impl Document {
 fn parse_tree(grammar: Grammar, text: &str, old_tree: Option<&tree_sitter::Tree>) -> tree_sitter::Tree {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&grammar.language()).expect("grammar ABI is checked by the test suite");
-    let tree = match old_tree.and_then(|old| parser.parse(text, Some(old))) {
-        // Error recovery can depend on the reused subtrees; a tree with errors is parsed afresh
-        // so an edited document always gets exactly the tree (and findings) of a fresh parse.
-        Some(tree) if !tree.root_node().has_error() => Some(tree),
+    let reusable = old_tree.filter(|old| errors_all_edited(old));
+    let tree = match reusable.and_then(|old| parser.parse(text, Some(old))) {
+        Some(tree) => Some(tree),
         _ => parser.parse(text, None),
     };
     match tree {
         Some(tree) => tree,
         None => parser.parse("", None).expect("parsing an empty text cannot fail"),
     }
+}
+
+/// True when every ERROR or MISSING node of an edited old tree lies in an edited region, so that
+/// no subtree tree-sitter would reuse carries an earlier error recovery.
+fn errors_all_edited(old: &tree_sitter::Tree) -> bool {
+    let mut stack = vec![old.root_node()];
+    while let Some(node) = stack.pop() {
+        if !node.has_error() {
+            continue;
+        }
+        if (node.is_error() || node.is_missing()) && !node.has_changes() {
+            return false;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.children(&mut cursor));
+    }
+    true
 }
 
 /// Collects ERROR and MISSING nodes without recursion (trees can be 10,000 levels deep).

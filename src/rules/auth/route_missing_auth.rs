@@ -90,6 +90,8 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let handler = resolve_handler(ctx, ctx.capture("handler")?, 0)?;
     let data = first_unguarded_data_access(ctx, handler)?;
     let guards = ctx.config.auth.guards.iter().map(|g| format!("`{g}()`")).collect::<Vec<_>>().join(", ");
+    // An absolute line number in the message: the finding moves with edits above it.
+    ecma::mark_file_wide();
     let line = ctx.doc.line_index.line_of(data.node.start_byte()) + 1;
     let message = format!(
         "The {label} reaches data ({}, line {line}) before any auth guard runs, so anyone who can reach the URL can use it; call a guard ({guards}) and return 401 first, or wrap the handler in a configured `[auth] wrappers` function",

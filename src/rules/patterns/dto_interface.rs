@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use crate::engine::{Finding, Fix, QueryMatchContext};
+use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity};
 use crate::syntax::FileKind;
 
@@ -69,6 +69,7 @@ fn as_type_alias(ctx: &QueryMatchContext<'_, '_>, declaration: Node<'_>, name: N
 
 /// How many interfaces, classes, type aliases, enums or namespaces of the file carry `name`.
 fn declarations_named(ctx: &QueryMatchContext<'_, '_>, name: &str) -> usize {
+    ecma::mark_file_wide();
     let Some(tree) = ctx.doc.tree() else { return 0 };
     let mut count = 0;
     let mut cursor = tree.walk();

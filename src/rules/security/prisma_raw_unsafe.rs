@@ -70,35 +70,8 @@ fn is_constant(doc: &Document, node: Node<'_>, depth: u32) -> bool {
                 && node.child_by_field_name("left").is_some_and(|n| is_constant(doc, n, depth + 1))
                 && node.child_by_field_name("right").is_some_and(|n| is_constant(doc, n, depth + 1))
         }
-        "identifier" => {
-            top_level_const(doc, doc.slice(node.byte_range())).is_some_and(|v| is_constant(doc, v, depth + 1))
-        }
+        "identifier" => ecma::top_level_value(doc, doc.slice(node.byte_range()), true)
+            .is_some_and(|v| is_constant(doc, v, depth + 1)),
         _ => false,
     }
-}
-
-/// The initializer of a top-level `const name = …` (also exported).
-fn top_level_const<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
-    let root = doc.tree()?.root_node();
-    let mut cursor = root.walk();
-    for statement in root.named_children(&mut cursor) {
-        let declaration = match statement.kind() {
-            "export_statement" => match statement.child_by_field_name("declaration") {
-                Some(d) => d,
-                None => continue,
-            },
-            _ => statement,
-        };
-        if declaration.kind() != "lexical_declaration" || !doc.slice(declaration.byte_range()).starts_with("const") {
-            continue;
-        }
-        let mut inner = declaration.walk();
-        for declarator in declaration.named_children(&mut inner) {
-            let is_name = declarator.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name);
-            if is_name {
-                return declarator.child_by_field_name("value");
-            }
-        }
-    }
-    None
 }
