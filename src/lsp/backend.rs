@@ -33,6 +33,10 @@ pub const FIX_ALL_KIND: &str = "source.fixAll.baton";
 /// A command that panics, registered only with `BATON_TEST_HOOKS=1` (for tests of recovery).
 pub const PANIC_COMMAND: &str = "baton.debug.panic";
 
+/// With test hooks: a command that takes as long as its argument says (milliseconds), to test
+/// `$/cancelRequest`.
+pub const SLEEP_COMMAND: &str = "baton.debug.sleep";
+
 /// Per root: the newest job's generation, and the paths waiting to be re-analysed (`None`: all).
 type Jobs = HashMap<usize, (u64, Option<HashSet<String>>)>;
 
@@ -49,8 +53,11 @@ pub struct Shared {
     publish: tokio::sync::Mutex<()>,
     /// When each root last saw an edit, to tell a burst of typing from an isolated edit.
     last_edit: Mutex<HashMap<usize, std::time::Instant>>,
-    /// Whether test hooks (a command that panics) are enabled.
+    /// Whether test hooks (a command that panics, one that sleeps) are enabled.
     pub test_hooks: bool,
+    /// Set once the client pulls `workspace/diagnostic`: from then on no document's diagnostics
+    /// are pushed (the client would show them twice).
+    workspace_pull: std::sync::atomic::AtomicBool,
 }
 
 impl Shared {
@@ -64,6 +71,7 @@ impl Shared {
             publish: tokio::sync::Mutex::new(()),
             last_edit: Mutex::new(HashMap::new()),
             test_hooks: false,
+            workspace_pull: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -153,6 +161,7 @@ impl Backend {
         let mut commands = Vec::new();
         if self.shared.test_hooks {
             commands.push(PANIC_COMMAND.to_string());
+            commands.push(SLEEP_COMMAND.to_string());
         }
         ServerCapabilities {
             position_encoding: Some(match encoding {
@@ -182,7 +191,7 @@ impl Backend {
                 DiagnosticServerCapabilities::Options(DiagnosticOptions {
                     identifier: Some("baton".into()),
                     inter_file_dependencies: true,
-                    workspace_diagnostics: false,
+                    workspace_diagnostics: true,
                     ..DiagnosticOptions::default()
                 })
             }),
@@ -319,6 +328,35 @@ impl Backend {
     }
 }
 
+/// The documents of `r` to analyse: those in `scope`, or (without one) every document.
+fn collect_targets(r: &state::Root, scope: Option<&HashSet<String>>) -> Vec<Target> {
+    let mut targets = Vec::new();
+    for (path, entry) in &r.entries {
+        if scope.is_some_and(|scope| !scope.contains(path)) {
+            continue;
+        }
+        let (Some(doc), Some(uri)) = (entry.current(), Uri::from_file_path(r.path.join(path))) else { continue };
+        targets.push(Target {
+            path: path.clone(),
+            uri,
+            doc: doc.clone(),
+            version: entry.buffer.as_ref().map(|b| b.version),
+            open: entry.buffer.is_some(),
+            previously_published: r.published.contains(path),
+            analysis: entry.buffer.as_ref().map(|b| b.analysis.clone()),
+        });
+    }
+    targets
+}
+
+/// A result id for a list of diagnostics: equal lists give equal ids.
+fn result_id(diagnostics: &[Diagnostic]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_string(diagnostics).unwrap_or_default().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
 /// Runs one analysis job, unless a newer job for the same root superseded it.
 async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u64) {
     let paths = {
@@ -341,28 +379,7 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
             }
             _ => None,
         };
-        let mut targets = Vec::new();
-        for (path, entry) in &r.entries {
-            let open = entry.buffer.is_some();
-            let previously_published = r.published.contains(path);
-            let wanted = match &scope {
-                Some(scope) => scope.contains(path),
-                None => open || previously_published || entry.current().is_some(),
-            };
-            if !wanted {
-                continue;
-            }
-            let (Some(doc), Some(uri)) = (entry.current(), Uri::from_file_path(r.path.join(path))) else { continue };
-            targets.push(Target {
-                path: path.clone(),
-                uri,
-                doc: doc.clone(),
-                version: entry.buffer.as_ref().map(|b| b.version),
-                open,
-                previously_published,
-                analysis: entry.buffer.as_ref().map(|b| b.analysis.clone()),
-            });
-        }
+        let targets = collect_targets(r, scope.as_ref());
         (targets, r.config.clone(), r.facts.clone(), encoding, pull)
     };
     let computed = tokio::task::spawn_blocking(move || {
@@ -409,7 +426,8 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
             }
         };
         // In pull mode the client asks for open documents itself.
-        let pushed = if pull && target.open { Vec::new() } else { diagnostics };
+        let workspace_pull = shared.workspace_pull.load(Ordering::Relaxed);
+        let pushed = if pull && (target.open || workspace_pull) { Vec::new() } else { diagnostics };
         if pushed.is_empty() && !target.previously_published && !target.open {
             continue;
         }
@@ -606,6 +624,73 @@ impl LanguageServer for Backend {
         )))
     }
 
+    async fn workspace_diagnostic(&self, params: WorkspaceDiagnosticParams) -> Result<WorkspaceDiagnosticReportResult> {
+        let first = !self.shared.workspace_pull.swap(true, Ordering::Relaxed);
+        let previous: HashMap<Uri, String> = params.previous_result_ids.into_iter().map(|p| (p.uri, p.value)).collect();
+        let jobs = {
+            let mut state = self.shared.state();
+            let encoding = state.encoding;
+            let mut jobs = Vec::new();
+            for (index, r) in state.roots.iter_mut().enumerate() {
+                r.refresh_facts();
+                jobs.push((index, collect_targets(r, None), r.config.clone(), r.facts.clone(), encoding));
+            }
+            jobs
+        };
+        if first {
+            // Diagnostics pushed so far are now served by this pull: clear them.
+            for (root, _, _, _, _) in &jobs {
+                self.schedule(*root, None, Duration::ZERO);
+            }
+        }
+        let computed = tokio::task::spawn_blocking(move || {
+            let mut items = Vec::new();
+            for (_, targets, config, facts, encoding) in jobs {
+                let by_path: HashMap<String, (Uri, Arc<Document>)> =
+                    targets.iter().map(|t| (t.path.clone(), (t.uri.clone(), t.doc.clone()))).collect();
+                let resolve = |path: &str| by_path.get(path).cloned();
+                for t in targets {
+                    let Ok(findings) = state::analyze(&t.doc, &config, &facts, t.analysis.as_deref()) else { continue };
+                    let diagnostics: Vec<Diagnostic> =
+                        findings.iter().map(|f| convert::diagnostic(&t.doc, f, encoding, &resolve)).collect();
+                    let id = result_id(&diagnostics);
+                    let version = t.version.map(i64::from);
+                    match previous.get(&t.uri) {
+                        Some(old) if *old == id => items.push(WorkspaceDocumentDiagnosticReport::Unchanged(
+                            WorkspaceUnchangedDocumentDiagnosticReport {
+                                uri: t.uri,
+                                version,
+                                unchanged_document_diagnostic_report: UnchangedDocumentDiagnosticReport {
+                                    result_id: id,
+                                },
+                            },
+                        )),
+                        old if old.is_some() || !diagnostics.is_empty() => {
+                            items.push(WorkspaceDocumentDiagnosticReport::Full(WorkspaceFullDocumentDiagnosticReport {
+                                uri: t.uri,
+                                version,
+                                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                                    result_id: Some(id),
+                                    items: diagnostics,
+                                },
+                            }))
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            items
+        })
+        .await;
+        match computed {
+            Ok(items) => Ok(WorkspaceDiagnosticReportResult::Report(WorkspaceDiagnosticReport { items })),
+            Err(e) => {
+                self.shared.report_panic("workspace diagnostics", &e.to_string()).await;
+                Err(Error::internal_error())
+            }
+        }
+    }
+
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         let uri = params.text_document.uri.clone();
         let only = params.context.only.clone();
@@ -700,6 +785,11 @@ impl LanguageServer for Backend {
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         if self.shared.test_hooks && params.command == PANIC_COMMAND {
             panic!("deliberate panic from {PANIC_COMMAND}");
+        }
+        if self.shared.test_hooks && params.command == SLEEP_COMMAND {
+            let millis = params.arguments.first().and_then(serde_json::Value::as_u64).unwrap_or(1000);
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            return Ok(Some(serde_json::json!("slept")));
         }
         Err(Error::invalid_params(format!("unknown command `{}`", params.command)))
     }

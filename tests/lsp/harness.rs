@@ -138,6 +138,20 @@ impl Client {
         }
     }
 
+    /// Waits for the response to a request sent with [`Client::send`].
+    pub async fn response(&mut self, id: i64) -> Value {
+        if let Some(i) = self.inbox.iter().position(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none()) {
+            return self.inbox.remove(i).unwrap();
+        }
+        loop {
+            let message = self.read_message().await;
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.inbox.push_back(message);
+        }
+    }
+
     /// Sends a notification.
     pub async fn notify(&mut self, method: &str, params: Value) {
         self.send(json!({"jsonrpc": "2.0", "method": method, "params": params})).await;

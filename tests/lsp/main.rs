@@ -298,3 +298,54 @@ async fn single_file_mode_without_a_root() {
     let diagnostics = client.diagnostics_for("migrations/1.sql", |d| !d.is_empty()).await;
     assert_eq!(codes(&diagnostics), [("sql/rls-disabled-in-public".to_string(), 0)]);
 }
+
+#[tokio::test]
+async fn workspace_diagnostics_are_pulled_with_result_ids() {
+    let mut client = wor321().await;
+    let response = client.initialize(json!({"textDocument": {"diagnostic": {}}})).await;
+    assert_eq!(response["result"]["capabilities"]["diagnosticProvider"]["workspaceDiagnostics"], true);
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    let first = client.request("workspace/diagnostic", json!({"previousResultIds": []})).await;
+    let items = first["result"]["items"].as_array().unwrap().clone();
+    let report_of = |items: &[Value], path: &str| {
+        let uri = uri(&client.root.join(path));
+        items.iter().find(|i| i["uri"] == uri.as_str()).cloned()
+    };
+    let migration = report_of(&items, REPORTS_MIGRATION).expect("the migration has a report");
+    assert_eq!(migration["kind"], "full");
+    assert_eq!(codes(migration["items"].as_array().unwrap()), [("sql/rls-disabled-in-public".to_string(), 3)]);
+    let verify = report_of(&items, VERIFY).expect("the script has a report");
+    assert!(codes(verify["items"].as_array().unwrap()).iter().any(|(c, _)| c == "rls/prisma-outside-context"));
+    // Files without findings are not listed.
+    assert!(items.iter().all(|i| !i["items"].as_array().unwrap().is_empty()));
+
+    // Nothing changed: the same result ids come back as "unchanged".
+    let previous: Vec<Value> = items.iter().map(|i| json!({"uri": i["uri"], "value": i["resultId"]})).collect();
+    let second = client.request("workspace/diagnostic", json!({"previousResultIds": previous})).await;
+    let again = second["result"]["items"].as_array().unwrap();
+    assert_eq!(again.len(), items.len());
+    assert!(again.iter().all(|i| i["kind"] == "unchanged"), "{again:?}");
+    client.request("shutdown", Value::Null).await;
+}
+
+#[tokio::test]
+async fn cancelled_requests_answer_request_cancelled() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    let id = 9_000;
+    client
+        .send(json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+            "params": {"command": "baton.debug.sleep", "arguments": [30_000]}}))
+        .await;
+    client.notify("$/cancelRequest", json!({"id": id})).await;
+    let response = client.response(id).await;
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    // The server still answers.
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri(&client.root.join(VERIFY))}, "position": {"line": 0, "character": 0}}),
+        )
+        .await;
+    assert!(hover.get("error").is_none(), "{hover}");
+}
