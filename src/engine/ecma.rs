@@ -148,6 +148,31 @@ impl FileFacts {
         facts
     }
 
+    /// True when the file declares `name` at the top level (recorded as a dependency of the
+    /// current match, see [`take_dependencies`]).
+    pub fn declares(&self, name: &str) -> bool {
+        let found = self.top_level_declarations.iter().any(|d| d == name);
+        record(Dependency::Declares(name.to_string(), found));
+        found
+    }
+
+    /// True when `name` is a top-level function of the file that returns a promise (recorded as
+    /// a dependency of the current match).
+    pub fn is_async_function(&self, name: &str) -> bool {
+        let found = self.async_functions.iter().any(|f| f == name);
+        record(Dependency::AsyncFunction(name.to_string(), found));
+        found
+    }
+
+    /// True when both have the same imports, directives and import insertion point: what rules
+    /// read of the file without recording a [`Dependency`].
+    pub fn same_imports(&self, other: &FileFacts) -> bool {
+        self.imports == other.imports
+            && self.import_insertion_point == other.import_insertion_point
+            && self.directives == other.directives
+            && self.module_imports == other.module_imports
+    }
+
     /// The import that binds `local`, if any.
     pub fn import_of(&self, local: &str) -> Option<&Import> {
         self.imports.iter().find(|i| i.local == local)
@@ -481,21 +506,57 @@ pub fn top_level_value<'t>(doc: &'t Document, name: &str, const_only: bool) -> O
     None
 }
 
+/// Something a rule match read beyond its own top-level statement, with what it found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dependency {
+    /// Anything not captured below (another declaration's body, an absolute line number): the
+    /// match must be evaluated again after every edit.
+    FileWide,
+    /// Whether the file declares `name` at the top level.
+    Declares(String, bool),
+    /// Whether `name` is a promise-returning top-level function of the file.
+    AsyncFunction(String, bool),
+    /// Whether the module `specifier` (imported by this file) exports `name` as async
+    /// ([`crate::engine::WorkspaceFacts::exports_async`]).
+    ExportsAsync(String, String, bool),
+}
+
+impl Dependency {
+    /// True when `file` (of the document at `path`) and the workspace `facts` still give the
+    /// answer recorded.
+    pub fn holds(&self, file: &FileFacts, facts: &crate::engine::WorkspaceFacts, path: &str) -> bool {
+        match self {
+            Dependency::FileWide => false,
+            Dependency::ExportsAsync(specifier, name, found) => {
+                facts.exports_async_unrecorded(path, specifier, name) == *found
+            }
+            Dependency::Declares(name, found) => file.top_level_declarations.iter().any(|d| d == name) == *found,
+            Dependency::AsyncFunction(name, found) => file.async_functions.iter().any(|f| f == name) == *found,
+        }
+    }
+}
+
 thread_local! {
-    static FILE_WIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    static DEPENDENCIES: std::cell::RefCell<Vec<Dependency>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Records a dependency of the current rule match (see [`take_dependencies`]).
+pub fn record(dependency: Dependency) {
+    DEPENDENCIES.with(|d| d.borrow_mut().push(dependency));
 }
 
 /// Records that the rule match being evaluated read beyond the top-level statement that contains
-/// it (another declaration of the file, or an absolute line number). Every helper that looks at
+/// it (another declaration of the file, an absolute line number). Every helper that looks at
 /// the whole file calls it; [`crate::engine::incremental`] then re-evaluates that statement after
 /// every edit instead of reusing its findings.
 pub fn mark_file_wide() {
-    FILE_WIDE.with(|f| f.set(true));
+    record(Dependency::FileWide);
 }
 
-/// Returns and clears the mark set by [`mark_file_wide`].
-pub fn take_file_wide() -> bool {
-    FILE_WIDE.with(|f| f.replace(false))
+/// Returns and clears what the current match read beyond its statement ([`mark_file_wide`],
+/// [`FileFacts::declares`], [`FileFacts::is_async_function`]).
+pub fn take_dependencies() -> Vec<Dependency> {
+    DEPENDENCIES.with(|d| std::mem::take(&mut *d.borrow_mut()))
 }
 
 /// An edit that makes `name` importable from `module`: added to an existing named import from

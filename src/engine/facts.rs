@@ -36,8 +36,9 @@ pub struct WorkspaceFacts {
     pub handoffs: Arc<Handoffs>,
     /// Findings of the plan and handoff rules, by document path.
     pub plan_findings: HashMap<String, Vec<Finding>>,
-    /// Identifies the values of the facts TS/JS rules read (`rls_*`, `async_exports`): equal
-    /// epochs mean equal values, so an editor can reuse findings computed under them.
+    /// Identifies the values of `rls_wrappers_in_use` and `rls_wrapper_aliases`: equal epochs mean
+    /// equal values, so an editor can reuse findings computed under them (what rules read of
+    /// `async_exports` is recorded per match instead, see [`ecma::Dependency`]).
     pub code_epoch: u64,
 }
 
@@ -83,6 +84,8 @@ impl DocumentFacts {
             }
         }
         facts.async_exports.0 = ecma::module_key(&doc.path).to_string();
+        let async_functions: std::collections::HashSet<&str> =
+            file.async_functions.iter().map(String::as_str).collect();
         for export in &file.exports {
             let original = file.original_name(&export.local);
             if export.exported != export.local && config.rls.wrappers.iter().any(|w| w == original) {
@@ -90,7 +93,7 @@ impl DocumentFacts {
             }
             match &export.source {
                 Some(_) => facts.reexports.push(export.clone()),
-                None if file.async_functions.contains(&export.local) => {
+                None if async_functions.contains(export.local.as_str()) => {
                     facts.async_exports.1.insert(export.exported.clone());
                 }
                 None => {}
@@ -103,21 +106,27 @@ impl DocumentFacts {
 impl WorkspaceFacts {
     /// True when the module that `specifier` names (imported from the file at `from`) exports
     /// `name` as a promise-returning function.
+    /// The answer is recorded as a dependency of the current rule match.
     pub fn exports_async(&self, from: &str, specifier: &str, name: &str) -> bool {
+        let found = self.exports_async_unrecorded(from, specifier, name);
+        ecma::record(ecma::Dependency::ExportsAsync(specifier.to_string(), name.to_string(), found));
+        found
+    }
+
+    /// [`WorkspaceFacts::exports_async`] without recording a dependency.
+    pub fn exports_async_unrecorded(&self, from: &str, specifier: &str, name: &str) -> bool {
         ecma::resolve_module(from, specifier)
             .iter()
             .any(|key| self.async_exports.get(key).is_some_and(|names| names.contains(name)))
     }
 
-    /// True when the facts TS/JS rules read are equal in both.
+    /// True when the facts under [`WorkspaceFacts::code_epoch`] are equal in both.
     pub fn same_code_facts(&self, other: &WorkspaceFacts) -> bool {
-        self.rls_wrappers_in_use == other.rls_wrappers_in_use
-            && self.rls_wrapper_aliases == other.rls_wrapper_aliases
-            && self.async_exports == other.async_exports
+        self.rls_wrappers_in_use == other.rls_wrappers_in_use && self.rls_wrapper_aliases == other.rls_wrapper_aliases
     }
 
-    /// Takes over `previous`'s [`WorkspaceFacts::code_epoch`] when the facts TS/JS rules read did
-    /// not change, so findings cached under it stay valid; returns whether they changed.
+    /// Takes over `previous`'s [`WorkspaceFacts::code_epoch`] when the facts under it did not
+    /// change, so findings cached under it stay valid; returns whether they changed.
     pub fn continue_epoch(&mut self, previous: &WorkspaceFacts) -> bool {
         let same = self.same_code_facts(previous);
         if same {

@@ -6,12 +6,19 @@
 //! [`FileFacts`] and the findings of the query rules whose `@match` lies in it. A statement's
 //! findings are reused only while everything else they may depend on is unchanged: the
 //! document's path, the configuration, the workspace facts the TS/JS rules read
-//! ([`WorkspaceFacts::code_epoch`]) and the whole file's `FileFacts` (imports, declarations,
-//! exports, where imports go). Statements with syntax errors, and statements whose predicates read
-//! beyond the statement ([`ecma::mark_file_wide`]: another declaration of the file, an absolute
-//! line number), are analysed again every time. Reused findings are shifted to the statement's
-//! new position. The result equals [`super::analyze_document`] on the same inputs; the property
-//! test in `tests/incremental.rs` checks that over thousands of random edit sequences.
+//! ([`WorkspaceFacts::code_epoch`]), the file's imports and directives
+//! ([`FileFacts::same_imports`]), and every [`Dependency`] its predicates recorded (whether the
+//! file declares a name, whether a function is async, whether an imported module exports an
+//! async function). Statements with syntax errors, and
+//! statements whose predicates read beyond the statement in other ways
+//! ([`super::ecma::mark_file_wide`]: another declaration's body, an absolute line number), are
+//! analysed again every time. Reused findings are shifted to the statement's new position. The
+//! result equals [`super::analyze_document`] on the same inputs; the property test in
+//! `tests/incremental.rs` checks that over thousands of random edit sequences.
+//!
+//! Statements are recognised by a 64-bit hash of their kind and text (and their length): a
+//! collision between two statements' texts is astronomically unlikely and would only misplace
+//! findings until the next edit of either.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
@@ -21,7 +28,7 @@ use std::sync::Arc;
 
 use tree_sitter::Node;
 
-use super::ecma::{FileFacts, StatementFacts};
+use super::ecma::{Dependency, FileFacts, StatementFacts};
 use super::{finish_document, run_queries, Finding, WorkspaceFacts};
 use crate::config::Config;
 use crate::syntax::Document;
@@ -40,17 +47,21 @@ pub struct CacheStats {
 }
 
 /// One remembered top-level statement.
+#[derive(Default)]
 struct Memo {
-    kind: &'static str,
-    text: Box<str>,
     facts: Option<Arc<StatementFacts>>,
-    /// Findings of the statement's matches, with the byte offset the statement started at when
-    /// they were computed.
-    findings: Option<(usize, Arc<Vec<Finding>>)>,
+    findings: Option<RememberedFindings>,
 }
 
-/// Everything reused findings depend on besides their statement.
-#[derive(PartialEq)]
+/// Findings of a statement's matches: where the statement started when they were computed, and
+/// what their predicates read elsewhere in the file.
+struct RememberedFindings {
+    start: usize,
+    findings: Arc<Vec<Finding>>,
+    dependencies: Vec<Dependency>,
+}
+
+/// Everything reused findings depend on besides their statement and their dependencies.
 struct Context {
     path: String,
     config: String,
@@ -58,10 +69,19 @@ struct Context {
     file_facts: Arc<FileFacts>,
 }
 
+impl Context {
+    fn same(&self, other: &Context) -> bool {
+        self.path == other.path
+            && self.code_epoch == other.code_epoch
+            && self.config == other.config
+            && self.file_facts.same_imports(&other.file_facts)
+    }
+}
+
 /// Per-document memory of earlier analyses. See the module documentation.
 #[derive(Default)]
 pub struct AnalysisCache {
-    statements: HashMap<u64, Memo>,
+    statements: HashMap<(u64, usize), Memo>,
     file_facts: Option<(Arc<str>, Arc<FileFacts>)>,
     context: Option<Context>,
     last: CacheStats,
@@ -90,7 +110,7 @@ impl AnalysisCache {
             if node.has_error() {
                 return Arc::new(StatementFacts::collect(doc, node));
             }
-            let memo = memo_for(statements, doc, node);
+            let memo = statements.entry(statement_key(doc, node)).or_default();
             memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone()
         }));
         self.file_facts = Some((doc.text.clone(), facts.clone()));
@@ -111,10 +131,11 @@ impl AnalysisCache {
             code_epoch: facts.code_epoch,
             file_facts: file_facts.clone(),
         };
-        if self.context.as_ref() != Some(&context) {
+        if !self.context.as_ref().is_some_and(|c| c.same(&context)) {
             self.statements.values_mut().for_each(|m| m.findings = None);
-            self.context = Some(context);
         }
+        // Remembered dependencies are checked against the current file facts (`file_facts`).
+        self.context = Some(context);
 
         let root = tree.root_node();
         let mut cursor = root.walk();
@@ -124,7 +145,11 @@ impl AnalysisCache {
         for (index, node) in statements.iter().enumerate() {
             let key = statement_key(doc, *node);
             let cached = !node.has_error()
-                && self.statements.get(&key).is_some_and(|m| m.matches(doc, *node) && m.findings.is_some());
+                && self
+                    .statements
+                    .get(&key)
+                    .and_then(|m| m.findings.as_ref())
+                    .is_some_and(|r| r.dependencies.iter().all(|d| d.holds(&file_facts, facts, &doc.path)));
             if !cached {
                 dirty.push(index);
             }
@@ -132,9 +157,9 @@ impl AnalysisCache {
         }
 
         // Evaluate the dirty statements' matches, bucketed by statement.
-        let file_cell = OnceCell::from(file_facts);
-        let mut computed: HashMap<usize, (Vec<Finding>, bool)> =
-            dirty.iter().map(|&i| (i, (Vec::new(), false))).collect();
+        let file_cell = OnceCell::from(file_facts.clone());
+        let mut computed: HashMap<usize, (Vec<Finding>, Vec<Dependency>)> =
+            dirty.iter().map(|&i| (i, (Vec::new(), Vec::new()))).collect();
         let mut straddles = false;
         let starts: Vec<usize> = statements.iter().map(|n| n.start_byte()).collect();
         let mut bucket = |m: super::EvaluatedMatch<'_>, only: Option<usize>| {
@@ -150,9 +175,13 @@ impl AnalysisCache {
                 straddles = true;
                 return;
             }
-            if let Some((found, file_wide)) = computed.get_mut(&index) {
+            if let Some((found, dependencies)) = computed.get_mut(&index) {
                 found.extend(m.finding);
-                *file_wide |= m.file_wide;
+                for dependency in m.dependencies {
+                    if !dependencies.contains(&dependency) {
+                        dependencies.push(dependency);
+                    }
+                }
             }
         };
         if dirty.len() > PER_STATEMENT_LIMIT {
@@ -173,29 +202,32 @@ impl AnalysisCache {
 
         let mut findings = Vec::new();
         let mut stats = CacheStats::default();
-        let mut fresh: HashMap<u64, Memo> = HashMap::with_capacity(statements.len());
+        let mut fresh: HashMap<(u64, usize), Memo> = HashMap::with_capacity(statements.len());
         let mut inconsistent = false;
         for (index, node) in statements.iter().enumerate() {
             let key = keys[index];
-            let mut memo = match self.statements.remove(&key).or_else(|| fresh.remove(&key)) {
-                Some(memo) if memo.matches(doc, *node) => memo,
-                _ => Memo::new(doc, *node),
-            };
+            let mut memo = self.statements.remove(&key).or_else(|| fresh.remove(&key)).unwrap_or_default();
             match computed.remove(&index) {
-                Some((found, file_wide)) => {
+                Some((found, dependencies)) => {
                     stats.statements_analyzed += 1;
-                    // Findings that depend on more than the statement are not remembered; a
-                    // statement with syntax errors keeps what its error-free twin established.
-                    if !file_wide && !node.has_error() {
-                        memo.findings = Some((node.start_byte(), Arc::new(found.clone())));
+                    // Findings that depend on more of the file than can be checked are not
+                    // remembered; a statement with syntax errors keeps what its error-free twin
+                    // established.
+                    if !dependencies.contains(&Dependency::FileWide) && !node.has_error() {
+                        memo.findings = Some(RememberedFindings {
+                            start: node.start_byte(),
+                            findings: Arc::new(found.clone()),
+                            dependencies,
+                        });
                     }
                     findings.extend(found);
                 }
                 None => match &memo.findings {
-                    Some((old_start, remembered)) => {
+                    Some(remembered) => {
                         stats.statements_reused += 1;
-                        let old = *old_start..*old_start + memo.text.len();
-                        findings.extend(remembered.iter().map(|f| shifted(f, &doc.path, &old, node.start_byte())));
+                        let old = remembered.start..remembered.start + node.byte_range().len();
+                        findings
+                            .extend(remembered.findings.iter().map(|f| shifted(f, &doc.path, &old, node.start_byte())));
                     }
                     None => inconsistent = true,
                 },
@@ -213,33 +245,12 @@ impl AnalysisCache {
     }
 }
 
-impl Memo {
-    fn new(doc: &Document, node: Node<'_>) -> Memo {
-        Memo { kind: node.kind(), text: doc.slice(node.byte_range()).into(), facts: None, findings: None }
-    }
-
-    /// True when this memo is about a statement of `node`'s kind and exact text.
-    fn matches(&self, doc: &Document, node: Node<'_>) -> bool {
-        self.kind == node.kind() && *self.text == *doc.slice(node.byte_range())
-    }
-}
-
-/// The memo of `node`, created (empty) when there is none or the remembered one is of another
-/// statement with the same hash.
-fn memo_for<'m>(statements: &'m mut HashMap<u64, Memo>, doc: &Document, node: Node<'_>) -> &'m mut Memo {
-    let memo = statements.entry(statement_key(doc, node)).or_insert_with(|| Memo::new(doc, node));
-    if !memo.matches(doc, node) {
-        *memo = Memo::new(doc, node);
-    }
-    memo
-}
-
-/// The key of a top-level statement: a hash of its kind and text.
-fn statement_key(doc: &Document, node: Node<'_>) -> u64 {
+/// The key of a top-level statement: a hash of its kind and text, and its length.
+fn statement_key(doc: &Document, node: Node<'_>) -> (u64, usize) {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     node.kind().hash(&mut hasher);
     doc.slice(node.byte_range()).hash(&mut hasher);
-    hasher.finish()
+    (hasher.finish(), node.byte_range().len())
 }
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
@@ -342,5 +353,32 @@ mod tests {
         let (stats, rules) = step(&mut cache, &mut previous, path, &route("return null;"));
         assert!(rules.contains(&"auth/route-missing-auth"), "{rules:?}");
         assert!(stats.statements_analyzed >= 2, "{stats:?}");
+    }
+}
+
+#[cfg(test)]
+mod dependency_tests {
+    use super::*;
+    use crate::syntax::FileKind;
+
+    /// A call of a same-file async function is a floating promise only while that function is
+    /// declared: deleting the declaration must re-evaluate the call's statement.
+    #[test]
+    fn a_recorded_dependency_that_no_longer_holds_reanalyses_its_statement() {
+        let config = Config::default();
+        let (mut cache, mut previous): (AnalysisCache, Option<WorkspaceFacts>) = (AnalysisCache::new(), None);
+        let mut run = |text: &str| {
+            let doc = Document::parse("scripts/job.ts", FileKind::TypeScript, text);
+            let mut facts = WorkspaceFacts::collect(&[&doc], &config);
+            if let Some(p) = &previous {
+                facts.continue_epoch(p);
+            }
+            let found = cache.analyze(&doc, &config, &facts);
+            assert_eq!(found, crate::engine::analyze_document(&doc, &config, &facts));
+            previous = Some(facts);
+            found.len()
+        };
+        assert_eq!(run("async function main() {}\n\nmain();\n"), 1);
+        assert_eq!(run("function other() {}\n\nmain();\n"), 0);
     }
 }

@@ -179,8 +179,8 @@ struct EvaluatedMatch<'tree> {
     extent: Range<usize>,
     /// The predicate's verdict.
     finding: Option<Finding>,
-    /// Whether the predicate read beyond the match's top-level statement.
-    file_wide: bool,
+    /// What the predicate read beyond the match's top-level statement.
+    dependencies: Vec<ecma::Dependency>,
 }
 
 /// Runs the grammar's combined query once (over `range`, or the whole tree) and dispatches each
@@ -221,11 +221,11 @@ fn run_queries<'t>(
             captures: m.captures.iter().map(|c| (names[c.index as usize], c.node)).collect(),
             file,
         };
-        ecma::take_file_wide();
+        ecma::take_dependencies();
         let finding = match predicate {
             Some(predicate) => predicate(&ctx),
             None => Some(ctx.finding(node.byte_range(), rule.summary)),
         };
-        emit(EvaluatedMatch { node, extent, finding, file_wide: ecma::take_file_wide() });
+        emit(EvaluatedMatch { node, extent, finding, dependencies: ecma::take_dependencies() });
     }
 }

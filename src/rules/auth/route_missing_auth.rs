@@ -393,7 +393,7 @@ fn guard_fix(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Option<Fix>
     }
     let file = ctx.file_facts();
     let name = &auth.fix_guard_function;
-    let available = file.import_of(name).is_some() || file.top_level_declarations.iter().any(|d| d == name);
+    let available = file.import_of(name).is_some() || file.declares(name);
     if !available && !auth.fix_import.is_empty() && !name.is_empty() {
         edits.push(ecma::add_named_import(ctx.doc, file, name, &auth.fix_import));
     }

@@ -156,10 +156,10 @@ fn identifier_call(ctx: &QueryMatchContext<'_, '_>, name: &str) -> Option<Promis
             .exports_async(&ctx.doc.path, &import.source, exported)
             .then(|| Promise::Call(format!("`{name}` is exported as async by `{}`", import.source)));
     }
-    if file.async_functions.iter().any(|f| f == name) {
+    if file.is_async_function(name) {
         return Some(Promise::Call(format!("`{name}` is declared `async` in this file")));
     }
-    if name == "fetch" && !file.top_level_declarations.iter().any(|d| d == "fetch") {
+    if name == "fetch" && !file.declares("fetch") {
         return Some(Promise::Call("`fetch` always does".into()));
     }
     None

@@ -165,7 +165,7 @@ fn wrap_fix(
     );
     let wrapper = &rls.fix_wrapper;
     let mut edits = vec![(call.byte_range(), format!("{wrapper}(async ({param}) => {scoped_call})"))];
-    let available = file.import_of(wrapper).is_some() || file.top_level_declarations.iter().any(|d| d == wrapper);
+    let available = file.import_of(wrapper).is_some() || file.declares(wrapper);
     if !available && !rls.wrapper_import.is_empty() {
         edits.push(import_edit(ctx, file, wrapper, &rls.wrapper_import));
     }
