@@ -82,9 +82,11 @@ function freePort() {
   });
 }
 
+let serverExit;
 async function waitHttp(url, ms) {
   const end = Date.now() + ms;
   while (Date.now() < end) {
+    if (serverExit !== undefined) throw new Error(`code-server exited (${serverExit}) before answering`);
     try {
       const r = await fetch(url, { redirect: "manual" });
       if (r.status < 500) return;
@@ -104,11 +106,10 @@ const port = await freePort();
 const serverLog = fs.openSync(path.join(artifacts, "code-server.log"), "w");
 const server = spawn(
   process.execPath,
-  [entry, ...common, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-workspace-trust", "--disable-getting-started-override",
-    // Its tsserver is not installed (lib/vscode/extensions is installed without dependencies).
-    "--disable-extension", "vscode.typescript-language-features", ws],
+  [entry, ...common, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-workspace-trust", "--disable-getting-started-override", ws],
   { env, stdio: ["ignore", serverLog, serverLog], detached: true },
 );
+server.on("exit", (code, signal) => (serverExit = code ?? signal));
 let browser;
 let page;
 let failed = false;
