@@ -16,13 +16,12 @@
 //! result equals [`super::analyze_document`] on the same inputs; the property test in
 //! `tests/incremental.rs` checks that over thousands of random edit sequences.
 //!
-//! Statements are recognised by a 64-bit hash of their kind and text (and their length): a
+//! Statements are recognised by a 64-bit hash (XXH3) of their kind and text (and their length): a
 //! collision between two statements' texts is astronomically unlikely and would only misplace
 //! findings until the next edit of either.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -247,10 +246,8 @@ impl AnalysisCache {
 
 /// The key of a top-level statement: a hash of its kind and text, and its length.
 fn statement_key(doc: &Document, node: Node<'_>) -> (u64, usize) {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    node.kind().hash(&mut hasher);
-    doc.slice(node.byte_range()).hash(&mut hasher);
-    (hasher.finish(), node.byte_range().len())
+    let hash = xxhash_rust::xxh3::xxh3_64_with_seed(doc.slice(node.byte_range()).as_bytes(), node.kind_id().into());
+    (hash, node.byte_range().len())
 }
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
