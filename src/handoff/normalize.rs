@@ -195,7 +195,26 @@ pub fn classify_path(text: &str) -> PathKind {
 
 /// Why a string looks like a secret, if it does. `key` is the member's key, when any.
 pub fn secret_kind(key: Option<&str>, value: &str) -> Option<&'static str> {
+    if value.contains("-----BEGIN") && value.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    let tokens = value.split_whitespace().map(|t| t.trim_matches(|c: char| "\"'`,;()<>[]".contains(c)));
+    if let Some(what) = tokens.filter_map(token_secret).next() {
+        return Some(what);
+    }
     let v = value.trim();
+    let key = key.map(|k| k.to_ascii_lowercase()).unwrap_or_default();
+    let secret_key = ["password", "passwd", "secret", "api_key", "apikey", "access_token", "auth_token", "private_key"]
+        .iter()
+        .any(|k| key.contains(k));
+    if secret_key && v.len() >= 8 && !v.contains(' ') && !is_placeholder(v) {
+        return Some("a credential");
+    }
+    None
+}
+
+/// Why one whitespace-free token looks like a secret, if it does.
+fn token_secret(v: &str) -> Option<&'static str> {
     const PREFIXES: &[(&str, &str)] = &[
         ("sk_live_", "a Stripe live key"),
         ("sk_test_", "a Stripe test key"),
@@ -224,9 +243,6 @@ pub fn secret_kind(key: Option<&str>, value: &str) -> Option<&'static str> {
     if v.len() == 20 && v.starts_with("AKIA") && v.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
         return Some("an AWS access key");
     }
-    if v.contains("-----BEGIN") && v.contains("PRIVATE KEY") {
-        return Some("a private key");
-    }
     let parts: Vec<&str> = v.split('.').collect();
     if v.starts_with("eyJ") && parts.len() == 3 && parts.iter().all(|p| p.len() >= 8 && token_like(p)) {
         return Some("a JSON Web Token");
@@ -242,13 +258,6 @@ pub fn secret_kind(key: Option<&str>, value: &str) -> Option<&'static str> {
                 }
             }
         }
-    }
-    let key = key.map(|k| k.to_ascii_lowercase()).unwrap_or_default();
-    let secret_key = ["password", "passwd", "secret", "api_key", "apikey", "access_token", "auth_token", "private_key"]
-        .iter()
-        .any(|k| key.contains(k));
-    if secret_key && v.len() >= 8 && !v.contains(' ') && !is_placeholder(v) {
-        return Some("a credential");
     }
     None
 }
@@ -324,5 +333,6 @@ mod tests {
         assert!(secret_kind(Some("api_key"), "${API_KEY}").is_none());
         assert!(secret_kind(None, "postgres://app@db/app").is_none());
         assert!(secret_kind(Some("notes"), "rotate the API key next week").is_none());
+        assert!(secret_kind(Some("notes"), "deploy with ghp_abcdefghijklmnopqrstuvwxyz0123456789 today").is_some());
     }
 }

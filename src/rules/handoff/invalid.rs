@@ -23,15 +23,24 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for doc in ctx.documents.iter().filter(|d| matches!(d.kind, FileKind::Json | FileKind::Signal)) {
         let structured = doc.kind == FileKind::Json || ctx.handoffs.signal(&doc.path).is_some_and(|s| s.structured);
         if structured {
-            for error in doc.syntax_errors() {
-                let range = if error.range.is_empty() { error.range.start..error.range.start } else { error.range };
-                let what = if error.message == "syntax error" {
-                    let text: String = doc.slice(range.clone()).chars().take(24).collect();
-                    format!("unexpected `{}`", text.trim())
-                } else {
-                    error.message
+            // The first error only: tree-sitter's recovery makes the later ones mostly echoes of it.
+            let errors = doc.syntax_errors();
+            if let Some(error) = errors.first() {
+                let range = error.range.clone();
+                let what = match error.message.as_str() {
+                    "syntax error" => {
+                        let text: String = doc.slice(range.clone()).chars().take(24).collect();
+                        format!("unexpected `{}`", text.trim())
+                    }
+                    "missing `}`" => "expected `,` or `}`".to_string(),
+                    "missing `]`" => "expected `,` or `]`".to_string(),
+                    other => other.to_string(),
                 };
-                let message = format!("invalid JSON: {what}; an agent reading this handoff cannot parse it");
+                let more = match errors.len() - 1 {
+                    0 => String::new(),
+                    n => format!(" ({n} more syntax error{} after it)", if n == 1 { "" } else { "s" }),
+                };
+                let message = format!("invalid JSON: {what}{more}; an agent reading this handoff cannot parse it");
                 out.push((doc.path.clone(), Finding::new(RULE_ID, range, message)));
             }
         }
