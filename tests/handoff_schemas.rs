@@ -36,7 +36,8 @@ fn clean_example_signals_validate_and_broken_ones_do_not() {
         assert!(errors.iter().any(|e| e == pointer), "{pointer} not rejected: {errors:?}");
     }
     assert!(!signal.is_valid(&serde_json::json!({"workstream": "WS-1"})), "status is required");
-    assert!(!signal.is_valid(&serde_json::json!({"workstream": "WS-1", "status": "complete", "validation": {"lint": "maybe"}})));
+    assert!(!signal
+        .is_valid(&serde_json::json!({"workstream": "WS-1", "status": "complete", "validation": {"lint": "maybe"}})));
 }
 
 #[test]

@@ -334,10 +334,9 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         let encoding = state.encoding;
         let pull = state.caps.pull_diagnostics;
         let Some(r) = state.roots.get_mut(root) else { return };
-        let handoffs_before = r.facts.handoffs.clone();
         let changed = r.refresh_facts();
         // Code lenses on source files show handoff facts: ask the client to refresh them.
-        lenses_stale = !Arc::ptr_eq(&handoffs_before, &r.facts.handoffs) && handoffs_before != r.facts.handoffs;
+        lenses_stale = std::mem::take(&mut r.lenses_stale);
         let scope: Option<HashSet<String>> = match (paths, changed) {
             (Some(mut p), Some(c)) => {
                 p.extend(c);
@@ -392,7 +391,9 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         }
     };
     if lenses_stale && shared.state().caps.code_lens_refresh {
-        let _ = client.code_lens_refresh().await;
+        // Not awaited here: a slow client must not hold up publishing.
+        let client = client.clone();
+        tokio::spawn(async move { client.code_lens_refresh().await });
     }
     let _guard = shared.publish.lock().await;
     let superseded = shared.jobs().get(&root).is_some_and(|job| job.0 != generation);

@@ -69,6 +69,9 @@ pub struct Root {
     pub published: HashSet<String>,
     /// Every file the scan saw (any kind), for the handoff checks of named files.
     pub files: WorkspaceFiles,
+    /// The handoffs changed since code lenses were last refreshed (lenses on source files show
+    /// them).
+    pub lenses_stale: bool,
 }
 
 impl Root {
@@ -85,6 +88,7 @@ impl Root {
             scanned,
             published: HashSet::new(),
             files: WorkspaceFiles::default(),
+            lenses_stale: false,
         };
         root.reload_config();
         root
@@ -170,6 +174,7 @@ impl Root {
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
             (facts.plan, facts.handoffs, facts.plan_findings) =
                 WorkspaceFacts::plan_facts_with_files(&refs, &config, &self.files);
+            self.lenses_stale |= !first_time && facts.handoffs != self.facts.handoffs;
             for path in self.facts.plan_findings.keys().chain(facts.plan_findings.keys()) {
                 if self.facts.plan_findings.get(path) != facts.plan_findings.get(path) {
                     changed_paths.insert(path.clone());
