@@ -442,6 +442,35 @@ fn present_keys(ctx: &IdeContext<'_>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Config;
+    use crate::engine::WorkspaceFacts;
+    use crate::syntax::Document;
+
+    #[test]
+    fn changed_since_handoff_uses_the_supplied_change_times() {
+        let signal = r#"{"workstream": "WS-2", "status": "complete", "timestamp": "2025-01-15T12:00:00Z",
+            "files_modified": ["src/a.ts"]}"#;
+        let docs = [
+            Document::parse(".claude/handoff/ws2.signal", FileKind::Signal, signal),
+            Document::parse("src/a.ts", FileKind::TypeScript, "export const a = 1;\n"),
+        ];
+        let refs: Vec<&Document> = docs.iter().collect();
+        let config = Config::default();
+        let lenses = |changed: Option<&str>| {
+            let mut files = super::super::WorkspaceFiles::default();
+            if let Some(at) = changed {
+                files.set_changed("src/a.ts", chrono::DateTime::parse_from_rfc3339(at).unwrap().into());
+            }
+            let mut facts = WorkspaceFacts::collect(&refs, &config);
+            let handoffs = Handoffs::build(&refs, &config).with_files(&files);
+            facts.handoffs = std::sync::Arc::new(handoffs);
+            let ctx = IdeContext { doc: &docs[1], config: &config, facts: &facts, root: std::path::Path::new("/w") };
+            code_lenses(&ctx).into_iter().map(|l| l.title).collect::<Vec<_>>()
+        };
+        assert_eq!(lenses(None), ["⇄ WS-2 · complete"]);
+        assert_eq!(lenses(Some("2025-01-15T11:00:00Z")), ["⇄ WS-2 · complete"]);
+        assert_eq!(lenses(Some("2025-01-16T09:00:00Z")), ["⇄ WS-2 · complete", "changed since handoff WS-2"]);
+    }
 
     #[test]
     fn positions_in_half_typed_json() {
