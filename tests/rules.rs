@@ -180,17 +180,29 @@ fn check_example(info: &str, code: &str) -> Option<Vec<&'static str>> {
         "tsx" => ("src/example.tsx", FileKind::Tsx),
         "js" => ("src/example.js", FileKind::JavaScript),
         "sql" => ("supabase/migrations/0001_example.sql", FileKind::Sql),
-        _ => return None,
+        // Markdown, JSON and signal examples name their path (```` ```json context-001.json ````).
+        _ => match words.clone().next().and_then(FileKind::from_path) {
+            Some(kind) => ("", kind),
+            None => return None,
+        },
     };
     let path = words.next().unwrap_or(default_path);
     // A SQL example may span several migrations: a line `-- migration: NAME` starts the next file.
+    // Other examples may span several files: a line `// file: PATH` starts the next one.
     let mut docs = Vec::new();
-    let (mut current_path, mut current) = (path.to_string(), String::new());
+    let (mut current_path, mut current, mut current_kind) = (path.to_string(), String::new(), kind);
     for line in code.lines() {
-        match line.strip_prefix("-- migration: ").filter(|_| kind == FileKind::Sql) {
-            Some(name) => {
-                docs.push(Document::parse(current_path, kind, std::mem::take(&mut current)));
-                current_path = format!("supabase/migrations/{}", name.trim());
+        let next_file = match line.strip_prefix("-- migration: ").filter(|_| kind == FileKind::Sql) {
+            Some(name) => Some((format!("supabase/migrations/{}", name.trim()), kind)),
+            None => line
+                .strip_prefix("// file: ")
+                .filter(|_| kind != FileKind::Sql)
+                .and_then(|p| FileKind::from_path(p.trim()).map(|k| (p.trim().to_string(), k))),
+        };
+        match next_file {
+            Some((next_path, next_kind)) => {
+                docs.push(Document::parse(current_path, current_kind, std::mem::take(&mut current)));
+                (current_path, current_kind) = (next_path, next_kind);
             }
             None => {
                 current.push_str(line);
@@ -198,7 +210,7 @@ fn check_example(info: &str, code: &str) -> Option<Vec<&'static str>> {
             }
         }
     }
-    docs.push(Document::parse(current_path, kind, current));
+    docs.push(Document::parse(current_path, current_kind, current));
     let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), docs);
     Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::ecma::{self, FileFacts};
 use super::{Finding, PlanRuleContext, SqlRuleContext};
 use crate::config::Config;
-use crate::handoff::Handoffs;
+use crate::handoff::{Handoffs, WorkspaceFiles};
 use crate::plan::Plan;
 use crate::rules::{self, Matcher};
 use crate::sql::{migration_sequences, MigrationModel};
@@ -137,10 +137,16 @@ impl WorkspaceFacts {
 
     /// Collects the facts from every document of the workspace.
     pub fn collect(docs: &[&Document], config: &Config) -> WorkspaceFacts {
+        WorkspaceFacts::collect_with_files(docs, config, &WorkspaceFiles::default())
+    }
+
+    /// Like [`WorkspaceFacts::collect`], with the workspace's file listing (for the handoff
+    /// checks of named files; the documents themselves always count as existing).
+    pub fn collect_with_files(docs: &[&Document], config: &Config, files: &WorkspaceFiles) -> WorkspaceFacts {
         let parts: Vec<DocumentFacts> = docs.iter().map(|doc| DocumentFacts::collect(doc, config)).collect();
         let mut facts = WorkspaceFacts::assemble(&parts);
         facts.sql_findings = WorkspaceFacts::sql_findings(docs, config);
-        (facts.plan, facts.handoffs, facts.plan_findings) = WorkspaceFacts::plan_facts(docs, config);
+        (facts.plan, facts.handoffs, facts.plan_findings) = WorkspaceFacts::plan_facts_with_files(docs, config, files);
         facts
     }
 
@@ -152,9 +158,17 @@ impl WorkspaceFacts {
 
     /// Reads the plan and handoffs and runs every plan rule over them.
     pub fn plan_facts(docs: &[&Document], config: &Config) -> PlanFacts {
+        WorkspaceFacts::plan_facts_with_files(docs, config, &WorkspaceFiles::default())
+    }
+
+    /// Like [`WorkspaceFacts::plan_facts`], with the workspace's file listing (every document in
+    /// `docs` counts as existing too).
+    pub fn plan_facts_with_files(docs: &[&Document], config: &Config, files: &WorkspaceFiles) -> PlanFacts {
         let plan_docs: Vec<&Document> = docs.iter().copied().filter(|d| WorkspaceFacts::feeds_plan(d)).collect();
         let plan = Plan::build(&plan_docs, config);
-        let handoffs = Handoffs::build(&plan_docs, config);
+        let mut listing = files.clone();
+        docs.iter().for_each(|d| listing.insert(d.path.clone()));
+        let handoffs = Handoffs::build(&plan_docs, config).with_files(&listing);
         let ctx = PlanRuleContext { config, documents: &plan_docs, plan: &plan, handoffs: &handoffs };
         let mut found = Vec::new();
         for rule in rules::all() {

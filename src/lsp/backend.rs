@@ -235,10 +235,13 @@ impl Backend {
             } else {
                 None
             };
-            let sources = {
+            let (sources, files) = {
                 let path = path.clone();
-                tokio::task::spawn_blocking(move || workspace::discover(&path)).await.unwrap_or_default()
+                tokio::task::spawn_blocking(move || workspace::discover_all(&path)).await.unwrap_or_default()
             };
+            if let Some(root) = self.shared.state().roots.get_mut(index) {
+                root.files = files;
+            }
             let total = sources.len();
             let mut done = 0;
             for chunk in sources.chunks(SCAN_CHUNK) {
@@ -366,12 +369,15 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
             _ => return,
         }
     };
+    let lenses_stale;
     let (targets, config, facts, encoding, pull) = {
         let mut state = shared.state();
         let encoding = state.encoding;
         let pull = state.caps.pull_diagnostics;
         let Some(r) = state.roots.get_mut(root) else { return };
         let changed = r.refresh_facts();
+        // Code lenses on source files show handoff facts: ask the client to refresh them.
+        lenses_stale = std::mem::take(&mut r.lenses_stale);
         let scope: Option<HashSet<String>> = match (paths, changed) {
             (Some(mut p), Some(c)) => {
                 p.extend(c);
@@ -405,6 +411,11 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
             return;
         }
     };
+    if lenses_stale && shared.state().caps.code_lens_refresh {
+        // Not awaited here: a slow client must not hold up publishing.
+        let client = client.clone();
+        tokio::spawn(async move { client.code_lens_refresh().await });
+    }
     let _guard = shared.publish.lock().await;
     let superseded = shared.jobs().get(&root).is_some_and(|job| job.0 != generation);
     if superseded {
@@ -473,6 +484,12 @@ impl LanguageServer for Backend {
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false),
             work_done_progress: caps.window.as_ref().and_then(|w| w.work_done_progress).unwrap_or(false),
+            code_lens_refresh: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.code_lens.as_ref())
+                .and_then(|c| c.refresh_support)
+                .unwrap_or(false),
         };
         let trusted = params
             .initialization_options

@@ -11,6 +11,7 @@ use super::buffer::{Buffer, BufferAnalysis, Encoding};
 use crate::config::{Config, ConfigError, CONFIG_FILE_NAME};
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{Finding, WorkspaceFacts};
+use crate::handoff::WorkspaceFiles;
 use crate::syntax::{Document, FileKind};
 use crate::workspace::{relative_path, Workspace};
 
@@ -25,6 +26,8 @@ pub struct ClientCaps {
     pub watched_files_dynamic: bool,
     /// `window/workDoneProgress/create` is supported.
     pub work_done_progress: bool,
+    /// `workspace/codeLens/refresh` is supported.
+    pub code_lens_refresh: bool,
 }
 
 /// One document known to a root.
@@ -64,6 +67,11 @@ pub struct Root {
     pub scanned: bool,
     /// Paths whose last published diagnostics were not empty.
     pub published: HashSet<String>,
+    /// Every file the scan saw (any kind), for the handoff checks of named files.
+    pub files: WorkspaceFiles,
+    /// The handoffs changed since code lenses were last refreshed (lenses on source files show
+    /// them).
+    pub lenses_stale: bool,
 }
 
 impl Root {
@@ -79,6 +87,8 @@ impl Root {
             facts_revision: 0,
             scanned,
             published: HashSet::new(),
+            files: WorkspaceFiles::default(),
+            lenses_stale: false,
         };
         root.reload_config();
         root
@@ -172,7 +182,9 @@ impl Root {
         if plan_changed || first_time {
             let docs = self.documents();
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
-            (facts.plan, facts.handoffs, facts.plan_findings) = WorkspaceFacts::plan_facts(&refs, &config);
+            (facts.plan, facts.handoffs, facts.plan_findings) =
+                WorkspaceFacts::plan_facts_with_files(&refs, &config, &self.files);
+            self.lenses_stale |= !first_time && facts.handoffs != self.facts.handoffs;
             for path in self.facts.plan_findings.keys().chain(facts.plan_findings.keys()) {
                 if self.facts.plan_findings.get(path) != facts.plan_findings.get(path) {
                     changed_paths.insert(path.clone());
@@ -335,6 +347,7 @@ impl State {
             }
             (Some(entry), Some(doc)) => entry.disk = Some(doc),
             (None, Some(doc)) => {
+                r.files.insert(relative.clone());
                 r.entries.insert(relative.clone(), Entry { disk: Some(doc), buffer: None, facts: None });
             }
             (None, None) => return None,

@@ -10,6 +10,7 @@
 
 pub mod auth;
 pub mod errors;
+pub mod handoff;
 pub mod meta;
 pub mod patterns;
 pub mod query_set;
@@ -117,6 +118,7 @@ pub fn all() -> &'static [Rule] {
         let mut rules = vec![rls::prisma_outside_context::rule(), sql::rls_disabled_in_public::rule()];
         rules.extend(ts_pack());
         rules.extend(sql::pack());
+        rules.extend(handoff::pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules
@@ -143,16 +145,23 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// The known rule id closest to `id`, when it is a plausible typo.
 pub fn closest_id(id: &str) -> Option<&'static str> {
-    all()
-        .iter()
-        .map(|r| (edit_distance(id, r.id), r.id))
-        .filter(|(d, _)| *d <= 3.max(id.len() / 5))
+    closest_match(id, all().iter().map(|r| r.id))
+}
+
+/// The candidate closest to `word` by edit distance, when it is a plausible typo (at most 3
+/// edits, or a fifth of the word's length); ties go to the first candidate in sorted order.
+pub fn closest_match<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .filter(|c| *c != word)
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= 3.max(word.len() / 5))
         .min()
-        .map(|(_, id)| id)
+        .map(|(_, c)| c)
 }
 
 /// Levenshtein distance over chars.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

@@ -12,6 +12,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::engine::{self, Finding, WorkspaceFacts};
+use crate::handoff::WorkspaceFiles;
 use crate::syntax::{Document, FileKind};
 
 /// Files larger than this are not parsed.
@@ -52,6 +53,8 @@ pub struct Workspace {
     pub notices: Vec<FileFinding>,
     /// Files that could not be read at all: path and error.
     pub unreadable: Vec<(String, String)>,
+    /// Every file the scan saw (any kind), for the handoff checks of named files.
+    pub files: WorkspaceFiles,
 }
 
 /// Why a file did not become a plain document.
@@ -64,6 +67,12 @@ enum Loaded {
 
 /// Lists the files under `root` that Baton reads.
 pub fn discover(root: &Path) -> Vec<SourcePath> {
+    discover_all(root).0
+}
+
+/// Lists the files under `root` that Baton reads, and every file the scan saw (of any kind, with
+/// the same ignore rules) for the handoff checks of named files.
+pub fn discover_all(root: &Path) -> (Vec<SourcePath>, WorkspaceFiles) {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -77,17 +86,19 @@ pub fn discover(root: &Path) -> Vec<SourcePath> {
             !(entry.file_type().is_some_and(|t| t.is_dir()) && ALWAYS_SKIPPED.contains(&name.as_ref()))
         })
         .build();
+    let mut all = Vec::new();
     let mut found: Vec<SourcePath> = walker
         .filter_map(Result::ok)
         .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
         .filter_map(|entry| {
             let relative = relative_path(root, entry.path())?;
+            all.push(relative.clone());
             let kind = FileKind::from_path(&relative)?;
             Some(SourcePath { absolute: entry.path().to_path_buf(), relative, kind })
         })
         .collect();
     found.sort_by(|a, b| a.relative.cmp(&b.relative));
-    found
+    (found, WorkspaceFiles::from_paths(all))
 }
 
 /// `path` relative to `root` with `/` separators, or `None` when it is not under `root`.
@@ -140,7 +151,10 @@ pub fn decode(bytes: Vec<u8>, path: &str) -> (String, Option<Finding>) {
 impl Workspace {
     /// Discovers, reads and parses every file under `root`, in parallel.
     pub fn load(root: &Path, config: Config) -> Workspace {
-        Workspace::load_sources(root, config, &discover(root))
+        let (sources, files) = discover_all(root);
+        let mut workspace = Workspace::load_sources(root, config, &sources);
+        workspace.files = files;
+        workspace
     }
 
     /// Reads and parses the given files, in parallel (the editor scans in chunks to report
@@ -153,6 +167,7 @@ impl Workspace {
             documents: Vec::new(),
             notices: Vec::new(),
             unreadable: Vec::new(),
+            files: WorkspaceFiles::from_paths(sources.iter().map(|s| s.relative.clone())),
         };
         for (source, result) in loaded {
             let path = source.relative.clone();
@@ -173,7 +188,8 @@ impl Workspace {
     pub fn from_documents(root: &Path, config: Config, documents: impl IntoIterator<Item = Document>) -> Workspace {
         let mut documents: Vec<Arc<Document>> = documents.into_iter().map(Arc::new).collect();
         documents.sort_by(|a, b| a.path.cmp(&b.path));
-        Workspace { root: root.to_path_buf(), config, documents, notices: Vec::new(), unreadable: Vec::new() }
+        let files = WorkspaceFiles::from_paths(documents.iter().map(|d| d.path.clone()));
+        Workspace { root: root.to_path_buf(), config, documents, notices: Vec::new(), unreadable: Vec::new(), files }
     }
 
     /// The document at a workspace-relative path.
@@ -190,7 +206,7 @@ impl Workspace {
     /// Findings are sorted by path, then position, then rule id (contract §2).
     pub fn check(&self, include: impl Fn(&str) -> bool + Sync) -> Vec<FileFinding> {
         let docs: Vec<&Document> = self.documents.iter().map(|d| d.as_ref()).collect();
-        let facts = WorkspaceFacts::collect(&docs, &self.config);
+        let facts = WorkspaceFacts::collect_with_files(&docs, &self.config, &self.files);
         let mut findings: Vec<FileFinding> = docs
             .par_iter()
             .filter(|d| include(&d.path))

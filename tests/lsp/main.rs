@@ -1,5 +1,6 @@
 //! `baton lsp` scenario tests through an in-process client over real framing.
 
+mod handoff_features;
 mod harness;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};

@@ -130,5 +130,37 @@ for _, response in pairs(after or {}) do
 end
 check(answered, "the server stopped answering after a panic")
 
+-- >>> handoff features (issue 7): code lens on a file a handoff names, inlay hints in a signal.
+local function results(bufnr_, method, params)
+  local out = {}
+  for _, response in pairs(vim.lsp.buf_request_sync(bufnr_, method, params, timeout) or {}) do
+    for _, item in ipairs(response.result or {}) do table.insert(out, item) end
+  end
+  return out
+end
+local lens_title = ""
+check(vim.wait(timeout, function()
+  for _, lens in ipairs(results(bufnr, "textDocument/codeLens", { textDocument = { uri = vim.uri_from_bufnr(bufnr) } })) do
+    lens_title = lens.command and lens.command.title or ""
+    if lens_title:find("WS-1 · data-engineer agent · complete", 1, true) then return true end
+  end
+  return false
+end, 100), "no handoff code lens on scripts/verify-all-migrations.ts: " .. lens_title)
+vim.cmd("edit " .. root .. "/.claude/handoff/ws2-cicd-complete.signal")
+local signal = vim.api.nvim_get_current_buf()
+if vim.lsp.start then start(signal) else vim.lsp.buf_attach_client(signal, client_id) end
+local whole = { start = { line = 0, character = 0 }, ["end"] = { line = vim.api.nvim_buf_line_count(signal), character = 0 } }
+local hint_at
+check(vim.wait(timeout, function()
+  for _, hint in ipairs(results(signal, "textDocument/inlayHint", { textDocument = { uri = vim.uri_from_bufnr(signal) }, range = whole })) do
+    local label = type(hint.label) == "string" and hint.label or ""
+    if label == "missing" then hint_at = hint.position return true end
+  end
+  return false
+end, 100), "no 'missing' inlay hint in the WS-2 signal")
+local line = vim.api.nvim_buf_get_lines(signal, hint_at.line, hint_at.line + 1, false)[1]
+check(line:find("scripts/rollback-migration.ts", 1, true), "the 'missing' hint is not on the missing file's line: " .. line)
+-- <<< handoff features
+
 io.stdout:write("nvim e2e: ok (" .. tostring(vim.version and vim.version().minor or "?") .. ")\n")
 vim.cmd("qall!")
