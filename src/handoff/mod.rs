@@ -107,6 +107,16 @@ impl Handoffs {
         candidates(from, relative).into_iter().find(|p| self.files.contains(p))
     }
 
+    /// Every workspace file some signal or snapshot names (resolved like [`Handoffs::resolve`]).
+    pub fn named_paths(&self) -> std::collections::BTreeSet<String> {
+        let signals = self.signals.iter().map(|s| (s.path.as_str(), &s.files));
+        let snapshots = self.snapshots.iter().map(|s| (s.path.as_str(), &s.files));
+        signals
+            .chain(snapshots)
+            .flat_map(|(from, files)| files.iter().filter_map(move |named| self.resolve(from, named)))
+            .collect()
+    }
+
     /// The snapshot at `path`.
     pub fn snapshot(&self, path: &str) -> Option<&Snapshot> {
         self.snapshots.iter().find(|s| s.path == path)

@@ -268,8 +268,38 @@ impl Backend {
                 progress.finish_with_message(format!("{total} files")).await;
             }
             log(Level::Info, format!("scanned {} ({total} files)", path.display()));
+            self.record_change_times(index, &path).await;
             self.publish_config_error(index).await;
             self.schedule(index, None, Duration::ZERO);
+        }
+    }
+
+    /// In a trusted workspace, asks git when the files named by handoffs last changed (for the
+    /// "changed since handoff" hints); untrusted workspaces get no hints rather than a git run.
+    async fn record_change_times(&self, index: usize, path: &std::path::Path) {
+        let named = {
+            let mut state = self.shared.state();
+            if !state.trusted {
+                return;
+            }
+            let Some(root) = state.roots.get_mut(index) else { return };
+            root.refresh_facts();
+            root.facts.handoffs.named_paths()
+        };
+        if named.is_empty() {
+            return;
+        }
+        let path = path.to_path_buf();
+        let times =
+            tokio::task::spawn_blocking(move || workspace::git::change_times(&path, named.iter().map(String::as_str)))
+                .await
+                .unwrap_or_default();
+        let mut state = self.shared.state();
+        if let Some(root) = state.roots.get_mut(index) {
+            for (file, at) in times {
+                root.files.set_changed(&file, at);
+            }
+            root.facts_revision = 0; // recompute every fact with the change times
         }
     }
 

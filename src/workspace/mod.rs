@@ -5,6 +5,8 @@
 //! parsed in parallel. Files over [`MAX_FILE_SIZE`] are not parsed (`meta/file-too-large`),
 //! binary files are skipped, invalid UTF-8 is decoded lossily (`meta/invalid-utf8`).
 
+pub mod git;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
