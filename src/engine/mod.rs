@@ -5,6 +5,7 @@
 //! and passed in; rules never read other files themselves.
 
 pub mod ecma;
+pub mod embedded;
 pub mod facts;
 pub mod finding;
 pub mod suppression;
@@ -128,6 +129,9 @@ pub fn analyze_document(doc: &Document, config: &Config, facts: &WorkspaceFacts)
     }
     if let Some(plan) = facts.plan_findings.get(&doc.path) {
         findings.extend(plan.iter().cloned());
+    }
+    if doc.kind == crate::syntax::FileKind::Markdown {
+        findings.extend(embedded::analyze(doc, config, facts));
     }
     finish(doc, config, &mut findings);
     findings

@@ -15,6 +15,7 @@ pub mod patterns;
 pub mod query_set;
 pub mod rls;
 pub mod security;
+pub mod spec;
 pub mod sql;
 
 use serde::Serialize;
@@ -117,6 +118,7 @@ pub fn all() -> &'static [Rule] {
         let mut rules = vec![rls::prisma_outside_context::rule(), sql::rls_disabled_in_public::rule()];
         rules.extend(ts_pack());
         rules.extend(sql::pack());
+        rules.extend(spec::pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules
