@@ -158,10 +158,13 @@ fn every_quick_fix_removes_its_finding_and_adds_nothing() {
 fn doc_blocks<'d>(doc: &'d str, heading: &str) -> Vec<(&'d str, String)> {
     let Some(start) = doc.find(&format!("## {heading}\n")) else { return Vec::new() };
     let section = &doc[start + heading.len() + 4..];
-    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
     let mut blocks = Vec::new();
     let mut lines = section.lines();
     while let Some(line) = lines.next() {
+        // The section ends at the next `## ` heading outside a code block.
+        if line.starts_with("## ") {
+            break;
+        }
         // A fence of N backticks closes with N backticks (Markdown examples nest ``` in ````).
         let fence = line.bytes().take_while(|&b| b == b'`').count();
         if fence >= 3 {

@@ -185,6 +185,17 @@ pub struct Poc {
     pub failure_scenario: Option<Located>,
 }
 
+impl Phase {
+    /// The name to show: "Phase 2" for a bare number, else the name as written.
+    pub fn display_name(&self) -> String {
+        if !self.name.is_empty() && self.name.chars().all(|c| c.is_ascii_digit()) {
+            format!("Phase {}", self.name)
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
 impl Plan {
     /// Reads the plan from every Markdown document of the workspace (agent definitions under
     /// `.claude/agents/` are not plan documents).

@@ -134,7 +134,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             let range =
                 first.depends_on.iter().find(|(d, _)| d == next).map_or(first.id_range.clone(), |(_, r)| r.clone());
             let message = format!(
-                "dependency cycle {}: these work streams wait for each other, so none of them can start",
+                "dependency cycle {} (→ = depends on): these work streams wait for each other, so none of them can start",
                 streams.join(" → ")
             );
             out.push(at(RULE_ID, &doc.path, range, message));

@@ -103,8 +103,14 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             if lint_required && !lint_lines.is_empty() && !lint_lines.iter().any(|(line, _)| strict(line)) {
                 let (line, range) = lint_lines[0];
                 let range = if stream.validation_gate.is_some() { range.clone() } else { stream.id_range.clone() };
+                // Quote the command: its code span when the line has one, else the line.
+                let command = crate::plan::markdown::code_spans_in(line)
+                    .into_iter()
+                    .map(|r| &line[r])
+                    .find(|c| names_gate(config, "lint", c))
+                    .unwrap_or_else(|| crate::plan::markdown::strip_list_marker(line).trim_start_matches("[ ]").trim());
                 let message = format!(
-                    "the lint gate of {} allows warnings (`{line}`): add `--max-warnings=0` so warnings fail the gate before handoff",
+                    "the lint gate of {} allows warnings (`{command}`): add `--max-warnings=0` so warnings fail the gate before handoff",
                     stream.id
                 );
                 out.push(at(RULE_ID, &doc.path, range, message));

@@ -53,7 +53,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                     let when = if dep_phase.order == phase.order {
                         format!("in the same phase, so they run in parallel and {id} starts before {dep} is done")
                     } else {
-                        format!("in a later phase ({})", dep_phase.name)
+                        format!("in a later phase ({})", dep_phase.display_name())
                     };
                     let message =
                         format!("{id} is scheduled in {} but depends on {dep}, which runs {when}", phase.name);

@@ -27,7 +27,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                 continue;
             }
             seen.push(&stream.id);
-            let phases: Vec<&str> = doc.phases.iter().map(|p| p.name.as_str()).collect();
+            let phases: Vec<String> = doc.phases.iter().map(|p| p.display_name()).collect();
             let message = format!(
                 "{} is in no execution phase ({}): no agent is scheduled to run it",
                 stream.id,
