@@ -55,8 +55,10 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                     } else {
                         format!("in a later phase ({})", dep_phase.display_name())
                     };
-                    let message =
-                        format!("{id} is scheduled in {} but depends on {dep}, which runs {when}", phase.name);
+                    let message = format!(
+                        "{id} is scheduled in {} but depends on {dep}, which runs {when}",
+                        phase.display_name()
+                    );
                     out.push(at(RULE_ID, &doc.path, range.clone(), message));
                 }
             }
