@@ -112,7 +112,9 @@ pub fn lens_title<'a>(
     if signal(id).is_some() {
         return "✓ signal present".into();
     }
-    let blocking: Vec<String> = dependencies.iter().filter(|d| signal(d).is_none()).map(|d| d.to_string()).collect();
+    let mut blocking: Vec<&WorkstreamId> = dependencies.iter().filter(|d| signal(d).is_none()).collect();
+    blocking.sort();
+    let blocking: Vec<String> = blocking.iter().map(|d| d.to_string()).collect();
     if blocking.is_empty() {
         "✗ no completion signal".into()
     } else {
@@ -120,14 +122,20 @@ pub fn lens_title<'a>(
     }
 }
 
-/// The stream's dependencies: what the workspace plan knows, plus what this document says.
-fn dependencies(ctx: &IdeContext<'_>, id: &WorkstreamId, here: Option<&PlanDocument>) -> Vec<WorkstreamId> {
-    let mut deps = ctx.facts.plan.dependencies_of(id);
-    for stream in here.iter().flat_map(|d| d.workstreams.iter()).filter(|w| &w.id == id) {
-        for (dep, _) in &stream.depends_on {
-            if dep != id && !deps.contains(dep) {
-                deps.push(dep.clone());
-            }
+/// The stream's dependencies: what this document says (its current text), then what the other
+/// documents of the workspace plan add.
+fn dependencies(ctx: &IdeContext<'_>, id: &WorkstreamId, here: &PlanDocument) -> Vec<WorkstreamId> {
+    let mut deps: Vec<WorkstreamId> = Vec::new();
+    let local = here.workstreams.iter().filter(|w| &w.id == id).flat_map(|w| w.depends_on.iter().map(|(d, _)| d));
+    let elsewhere = ctx
+        .facts
+        .plan
+        .workstreams()
+        .filter(|(d, w)| &w.id == id && d.path != here.path)
+        .flat_map(|(_, w)| w.depends_on.iter().map(|(d, _)| d));
+    for dep in local.chain(elsewhere) {
+        if dep != id && !deps.contains(dep) {
+            deps.push(dep.clone());
         }
     }
     deps
@@ -148,7 +156,7 @@ pub fn hover(ctx: &IdeContext<'_>, offset: usize) -> Option<Hover> {
         (Some((d, w)), None) => format!("**{id}**{}\n\nDefined in `{}`", title_suffix(&w.title), d.path),
         (None, None) => format!("**{id}**\n\nNo workflow document or execution spec defines {id}."),
     };
-    let deps = dependencies(ctx, &id, Some(&here));
+    let deps = dependencies(ctx, &id, &here);
     if deps.is_empty() {
         markdown.push_str("\n\nDepends on: nothing");
     } else {
@@ -264,7 +272,7 @@ pub fn code_lenses(ctx: &IdeContext<'_>) -> Vec<Lens> {
         .iter()
         .filter(|w| w.source == super::Source::Markdown)
         .map(|w| {
-            let deps = dependencies(ctx, &w.id, Some(&here));
+            let deps = dependencies(ctx, &w.id, &here);
             Lens {
                 range: w.heading.clone(),
                 title: lens_title(&w.id, &deps, |id| handoffs.completion_signal(id)),
@@ -301,6 +309,7 @@ mod tests {
         assert_eq!(lens_title(&id("WS-1"), &[], done), "✓ signal present");
         assert_eq!(lens_title(&id("WS-2"), &[id("WS-1")], done), "✗ no completion signal");
         assert_eq!(lens_title(&id("WS-4"), &[id("WS-1"), id("WS-3")], done), "blocked by WS-3");
+        assert_eq!(lens_title(&id("WS-6"), &[id("WS-10"), id("WS-3")], done), "blocked by WS-3, WS-10");
         assert_eq!(lens_title(&id("WS-5"), &[], done), "✗ no completion signal");
     }
 

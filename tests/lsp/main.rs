@@ -1,6 +1,7 @@
 //! `baton lsp` scenario tests through an in-process client over real framing.
 
 mod harness;
+mod plan_features;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};
 use serde_json::{json, Value};
