@@ -170,7 +170,7 @@ fn doc_blocks<'d>(doc: &'d str, heading: &str) -> Vec<(&'d str, String)> {
         if fence >= 3 {
             let (marker, lang) = line.split_at(fence);
             let body: Vec<&str> =
-                lines.by_ref().take_while(|l| !(l.starts_with(marker) && !l[fence..].starts_with('`'))).collect();
+                lines.by_ref().take_while(|l| !l.starts_with(marker) || l[fence..].starts_with('`')).collect();
             blocks.push((lang.trim(), body.join("\n") + "\n"));
         }
     }

@@ -204,12 +204,12 @@ fn read_workstream(
     };
     for field in &metadata {
         match field.key.as_str() {
-            "depends on" | "dependencies" | "depends" | "dependency" | "blocked by" | "requires" => {
-                if !is_none(&field.value) {
-                    for (r, dep) in WorkstreamId::find_all(&field.value) {
-                        let start = field.value_range.start + r.start;
-                        push_dep(&mut stream, dep, start..start + r.len(), true);
-                    }
+            "depends on" | "dependencies" | "depends" | "dependency" | "blocked by" | "requires"
+                if !is_none(&field.value) =>
+            {
+                for (r, dep) in WorkstreamId::find_all(&field.value) {
+                    let start = field.value_range.start + r.start;
+                    push_dep(&mut stream, dep, start..start + r.len(), true);
                 }
             }
             "parallel group" | "phase" | "execution phase" => {
@@ -249,15 +249,14 @@ fn read_workstream(
                 stream.validation_gate =
                     Some(GateSection { heading: sub.range.clone(), lines: said_lines(outline, lines) });
             }
-        } else if title.starts_with("handoff signal")
+        } else if (title.starts_with("handoff signal")
             || title.starts_with("completion signal")
             || title == "handoff"
-            || title == "signal"
+            || title == "signal")
+            && stream.handoff_signal.is_none()
         {
-            if stream.handoff_signal.is_none() {
-                stream.handoff_signal =
-                    Some(SignalSection { heading: sub.range.clone(), path: signal_path(outline, lines) });
-            }
+            stream.handoff_signal =
+                Some(SignalSection { heading: sub.range.clone(), path: signal_path(outline, lines) });
         }
     }
     stream

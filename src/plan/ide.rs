@@ -240,7 +240,7 @@ fn path_at(ctx: &IdeContext<'_>, offset: usize) -> Option<Target> {
         let relative = normalise(candidate)?;
         let root = ctx.root.canonicalize().ok()?;
         let target = root.join(&relative).canonicalize().ok()?;
-        (target.starts_with(&root) && target.is_file()).then(|| Target { path: relative, range: None })
+        (target.starts_with(&root) && target.is_file()).then_some(Target { path: relative, range: None })
     })
 }
 

@@ -86,13 +86,16 @@ pub struct ChecklistItem {
     pub range: Range<usize>,
 }
 
-/// A pipe table: header cells and rows, each cell with its trimmed text and byte range.
+/// A table cell: its trimmed text and byte range.
+pub type Cell = (String, Range<usize>);
+
+/// A pipe table: header cells and rows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Table {
     /// Header cells.
-    pub header: Vec<(String, Range<usize>)>,
+    pub header: Vec<Cell>,
     /// Data rows: the row's line range and its cells.
-    pub rows: Vec<(Range<usize>, Vec<(String, Range<usize>)>)>,
+    pub rows: Vec<(Range<usize>, Vec<Cell>)>,
 }
 
 /// The outline of one Markdown text.
