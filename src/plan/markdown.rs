@@ -461,13 +461,15 @@ impl<'a> Outline<'a> {
         range.map(|r| (text, r))
     }
 
-    /// The line range of `key:` in the front matter at any indentation (the first such line),
-    /// and the byte range of its value.
+    /// The line range of `key:` in the front matter (a top-level key first, else the first
+    /// line at any indentation), and the byte range of its value.
     pub fn front_matter_key(&self, key: &str) -> Option<(Range<usize>, Range<usize>)> {
         let fm = self.front_matter.as_ref()?;
         let first = self.line_at(fm.content.start);
         let last = self.line_at(fm.range.end);
-        (first..last).find_map(|i| {
+        let top_level = |i: &usize| !self.line_text(*i).starts_with([' ', '\t', '-']);
+        let lines = (first..last).filter(top_level).chain((first..last).filter(|i| !top_level(i)));
+        lines.into_iter().find_map(|i| {
             let raw = self.line_text(i);
             let trimmed = raw.trim_start().trim_start_matches("- ");
             let rest = trimmed
@@ -563,6 +565,9 @@ mod tests {
         let (line, value) = o.front_matter_key("status").unwrap();
         assert_eq!(&DOC[line], "status: APPROVED FOR PRODUCTION");
         assert_eq!(&DOC[value], "APPROVED FOR PRODUCTION");
+        let nested = "---\nworkstreams:\n  WS1:\n    status: done\nstatus: Draft\n---\n";
+        let (line, _) = Outline::read(nested).front_matter_key("status").unwrap();
+        assert_eq!(&nested[line], "status: Draft");
     }
 
     #[test]
