@@ -68,7 +68,8 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
         if kind == FileKind::Sql {
             replay_alone(&block.doc, config, &mut found);
         } else {
-            run_queries(&block.doc, config, facts, &mut found);
+            let file = std::cell::OnceCell::new();
+            run_queries(&block.doc, config, facts, &file, None, &mut |m| found.extend(m.finding));
         }
         finish(&block.doc, config, &mut found);
         for mut finding in found {
