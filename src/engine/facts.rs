@@ -60,11 +60,26 @@ pub struct DocumentFacts {
 impl DocumentFacts {
     /// Reads one document's contribution.
     pub fn collect(doc: &Document, config: &Config) -> DocumentFacts {
-        let mut facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
+        DocumentFacts::collect_with_imports(doc, config).0
+    }
+
+    /// Reads one document's contribution, plus every module specifier it imports (sorted,
+    /// without duplicates): the modules whose exported facts its findings may depend on. The
+    /// analysis cache keys a file's findings by those modules' facts.
+    pub fn collect_with_imports(doc: &Document, config: &Config) -> (DocumentFacts, Vec<String>) {
+        let facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
         if !doc.kind.is_ecmascript() {
-            return facts;
+            return (facts, Vec::new());
         }
         let file = FileFacts::collect(doc);
+        let mut specifiers: Vec<String> =
+            file.imports.iter().map(|i| i.source.clone()).chain(file.module_imports.iter().cloned()).collect();
+        specifiers.sort();
+        specifiers.dedup();
+        (DocumentFacts::from_file(doc, &file, config, facts), specifiers)
+    }
+
+    fn from_file(doc: &Document, file: &FileFacts, config: &Config, mut facts: DocumentFacts) -> DocumentFacts {
         let defined = file.top_level_declarations.iter();
         let imported = file.imports.iter().map(|i| if i.imported == "default" { &i.local } else { &i.imported });
         for name in defined.chain(imported) {
