@@ -80,6 +80,11 @@ pub fn check_with_cache(
     let parts: Vec<(DocumentFacts, Vec<String>, bool)> = entries
         .par_iter()
         .map(|e| {
+            if e.source.kind == FileKind::Sql {
+                // SQL contributes no per-file facts (its findings come from its sequence).
+                let facts = DocumentFacts { path: e.source.relative.clone(), ..DocumentFacts::default() };
+                return (facts, Vec::new(), false);
+            }
             let cacheable = cache::is_cached_kind(e.source.kind);
             if cacheable {
                 if let Some((facts, imports)) = cache.facts(&e.source.relative, &e.content) {
