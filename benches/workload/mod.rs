@@ -79,7 +79,7 @@ pub fn write(root: &Path, spec: &Spec) -> std::io::Result<Summary> {
     let sql = sql_migrations(spec.migrations, spec.migration_bytes, true);
     let docs = workflow_files(spec.workflows);
     let mut summary = Summary { files: 0, bytes: 0, ts_files: ts.len(), sql_files: sql.len() };
-    let config = vec![("baton.toml".to_string(), CONFIG.to_string())];
+    let config = [("baton.toml".to_string(), CONFIG.to_string())];
     for (path, text) in config.iter().chain(&ts).chain(&sql).chain(&docs) {
         let full = root.join(path);
         if let Some(parent) = full.parent() {
@@ -105,15 +105,15 @@ pub fn planted(spec: &Spec) -> BTreeMap<&'static str, usize> {
         "rls/prisma-outside-context",
         count(g, &|i| i % 4 == 2) // route without auth
             + count(g, &|i| i % 4 == 3) // route with auth, direct call
-            + count(g, &|i| i % 5 == 0) // service
+            + count(g, &|i| i.is_multiple_of(5)) // service
             + count(g, &|i| i % 4 == 1), // server page (TSX)
     );
     out.insert("auth/route-missing-auth", count(g, &|i| i % 4 == 2));
-    out.insert("security/prisma-raw-unsafe", count(g, &|i| i % 7 == 0));
-    out.insert("auth/jwt-verify-no-algorithms", count(g, &|i| i % 4 == 0));
-    out.insert("patterns/dto-interface", count(g, &|i| i % 2 == 0));
-    out.insert("patterns/dto-type-assertion", count(g, &|i| i % 3 == 0));
-    out.insert("errors/floating-promise", count(g, &|i| i % 3 == 0));
+    out.insert("security/prisma-raw-unsafe", count(g, &|i| i.is_multiple_of(7)));
+    out.insert("auth/jwt-verify-no-algorithms", count(g, &|i| i.is_multiple_of(4)));
+    out.insert("patterns/dto-interface", count(g, &|i| i.is_multiple_of(2)));
+    out.insert("patterns/dto-type-assertion", count(g, &|i| i.is_multiple_of(3)));
+    out.insert("errors/floating-promise", count(g, &|i| i.is_multiple_of(3)));
     let m = spec.migrations;
     out.insert("sql/non-concurrent-index", count(m, &|i| i > 2 && i % 10 == 5));
     out.insert("sql/rls-disabled-in-public", count(m, &|i| i % 30 == 7));
@@ -277,15 +277,15 @@ export async function purgeItems{i}() {{
 }}
 "#
     );
-    if i % 5 == 0 {
+    if i.is_multiple_of(5) {
         s.push_str(&format!("\nexport async function countItems{i}() {{\n  return prisma.item{i}.count();\n}}\n"));
     }
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         s.push_str(&format!(
             "\nexport async function search{i}(term: string) {{\n  return withSystemContext((tx) => tx.$queryRawUnsafe(`SELECT id FROM item_{i} WHERE name = '${{term}}'`));\n}}\n"
         ));
     }
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         s.push_str(&format!(
             "\nexport function touch{i}(userId: string) {{\n  listItems{i}(userId);\n  return userId;\n}}\n"
         ));
@@ -354,12 +354,12 @@ export default async function Page{i}() {{
 }
 
 fn dto(i: usize) -> String {
-    let update = if i % 2 == 0 {
+    let update = if i.is_multiple_of(2) {
         format!("export interface Item{i}UpdateDto {{\n  name?: string;\n  tags: string[];\n}}\n")
     } else {
         format!("export type Item{i}UpdateDto = {{\n  name?: string;\n  tags: string[];\n}};\n")
     };
-    let parse = if i % 3 == 0 {
+    let parse = if i.is_multiple_of(3) {
         format!("  return raw as Item{i}DTO;\n")
     } else {
         format!(
@@ -370,7 +370,7 @@ fn dto(i: usize) -> String {
 }
 
 fn job(i: usize) -> String {
-    let options = if i % 4 == 0 { "" } else { ", { algorithms: [\"RS256\"] }" };
+    let options = if i.is_multiple_of(4) { "" } else { ", { algorithms: [\"RS256\"] }" };
     format!(
         r#"import jwt from "jsonwebtoken";
 

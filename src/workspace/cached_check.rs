@@ -164,8 +164,11 @@ pub fn check_with_cache(
     (workspace, findings, stats)
 }
 
+/// SQL findings by path.
+type ByPath = HashMap<String, Vec<Finding>>;
+
 /// Findings of the SQL rules by path, and the sequences that were replayed (to be cached).
-type SqlFindings = (HashMap<String, Vec<Finding>>, Vec<(String, Digest, HashMap<String, Vec<Finding>>)>);
+type SqlFindings = (ByPath, Vec<(String, Digest, ByPath)>);
 
 /// The SQL findings of every migration sequence: from the cache when the sequence's files are
 /// unchanged, else replayed (parsing its files).
@@ -184,7 +187,7 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
         .into_iter()
         .map(|s| (s.folder, s.documents.iter().filter_map(|d| by_path.get(d.path.as_str()).copied()).collect()))
         .collect();
-    let results: Vec<(String, Digest, HashMap<String, Vec<Finding>>, bool)> = sequences
+    let results: Vec<(String, Digest, ByPath, bool)> = sequences
         .par_iter()
         .map(|(folder, files)| {
             let listed: Vec<(&str, &Digest)> = files.iter().map(|e| (e.source.relative.as_str(), &e.content)).collect();
