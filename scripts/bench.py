@@ -52,9 +52,13 @@ class Failure(Exception):
 
 def run(cmd, cwd, env=None, ok_codes=(0,)):
     """Runs cmd; returns (seconds, peak RSS in KiB, stdout text). Raises Failure on a bad exit."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    # Peak RSS from /usr/bin/time: wait4's ru_maxrss of a child forked from this (large) Python
+    # process starts at this process's RSS, not the tool's.
+    timer = shutil.which("time", path="/usr/bin")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
+        argv = [timer, "-f", "%M", "-o", rss.name] + [str(c) for c in cmd] if timer else cmd
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
         _, status, usage = os.wait4(proc.pid, 0)
         elapsed = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -62,9 +66,13 @@ def run(cmd, cwd, env=None, ok_codes=(0,)):
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
+        peak = usage.ru_maxrss
+        if timer:
+            lines = [line for line in rss.read().splitlines() if line.strip().isdigit()]
+            peak = int(lines[-1]) if lines else peak
     if proc.returncode not in ok_codes:
         raise Failure(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss, stdout
+    return elapsed, peak, stdout
 
 
 def measure(name, cmd, cwd, runs, env=None, ok_codes=(0,), before=None):
@@ -273,8 +281,10 @@ def render(args, generated, results, cold, astgrep, semgrep, semgrep_errors, squ
     lines = [f"## Against peers ({'quick' if args.quick else 'large'} workspace)", ""]
     lines.append(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory']}, Linux {m['kernel']}; load average at the end "
                  f"{m['load'][0]:.2f} / {m['load'][1]:.2f} / {m['load'][2]:.2f}.")
-    lines.append(f"Versions: {version([str(VENV / 'ast-grep'), '--version'])}, semgrep {version([str(VENV / 'semgrep'), '--version'])}, "
-                 f"{version([str(VENV / 'squawk'), '--version'])}.")
+    # Package metadata, not `semgrep --version`, which may wait on a network version check.
+    installed = version([str(VENV / "python"), "-c", "import importlib.metadata as m; print(' '.join("
+                         "f'{p} {m.version(p)}' for p in ('ast-grep-cli', 'semgrep', 'squawk-cli')))"])
+    lines.append(f"Versions: {installed}.")
     lines.append(f"Workspace: {files} files, {generated['bytes'] / 1048576:.1f} MiB ({generated['ts_files']} TS/TSX, "
                  f"{generated['sql_files']} SQL migrations, workflow docs and signals). Runs per tool: {len(results['baton-cold']['times'])}.")
     lines += ["", "| tool | files | median wall | min | files/s | peak RSS |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
