@@ -12,103 +12,13 @@ use baton::rules::{self, Matcher};
 use baton::sql::MigrationModel;
 use baton::syntax::{Document, FileKind};
 
-/// A small deterministic generator (xorshift), so every run replays the same files.
-struct Rng(u64);
+#[path = "workload/mod.rs"]
+mod workload;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-const COLUMN_TYPES: &[&str] = &[
-    "text",
-    "integer",
-    "bigint",
-    "boolean not null default false",
-    "timestamptz default now()",
-    "jsonb not null default '{}'::jsonb",
-    "numeric(12, 2)",
-    "uuid",
-];
-
-/// One migration of roughly `target` bytes: tables with keys, indexes, RLS and policies,
-/// SECURITY DEFINER RPCs, views, grants and some later ALTERs of earlier tables.
-fn migration(i: usize, rng: &mut Rng, target: usize) -> String {
-    let mut sql = format!("-- Migration {i}: generated Supabase-style schema change.\n\n");
-    let mut t = 0;
-    while sql.len() < target {
-        let table = format!("t{i}_{t}");
-        let parent =
-            if i > 0 { format!("public.t{}_{}", rng.below(i as u64), 0) } else { "public.accounts".to_string() };
-        if i == 0 && t == 0 {
-            sql.push_str("create table public.accounts (\n  id uuid primary key default gen_random_uuid(),\n  name text not null\n);\nalter table public.accounts enable row level security;\n\n");
-        }
-        sql.push_str(&format!(
-            "create table if not exists public.{table} (\n  id uuid primary key default gen_random_uuid(),\n  account_id uuid not null references public.accounts (id) on delete cascade,\n  parent_id uuid references {parent} (id),\n  created_by uuid references auth.users (id) default auth.uid(),\n"
-        ));
-        for c in 0..(4 + rng.below(8)) {
-            let ty = COLUMN_TYPES[rng.below(COLUMN_TYPES.len() as u64) as usize];
-            sql.push_str(&format!("  col_{c} {ty},\n"));
-        }
-        sql.push_str("  created_at timestamptz not null default now()\n);\n\n");
-        sql.push_str(&format!("create index if not exists {table}_account_id_idx on public.{table} (account_id);\n"));
-        if rng.below(2) == 0 {
-            sql.push_str(&format!(
-                "create index {table}_parent_id_idx on public.{table} (parent_id, created_at desc);\n"
-            ));
-        }
-        sql.push_str(&format!("alter table public.{table} enable row level security;\n\n"));
-        sql.push_str(&format!(
-            "create policy \"members read {table}\" on public.{table}\n  for select to authenticated\n  using (account_id in (select m.account_id from public.memberships m where m.user_id = (select auth.uid())));\n\n"
-        ));
-        sql.push_str(&format!(
-            "create policy \"members write {table}\" on public.{table}\n  for insert to authenticated\n  with check (created_by = {} and account_id is not null);\n\n",
-            if rng.below(4) == 0 { "auth.uid()" } else { "(select auth.uid())" }
-        ));
-        if rng.below(3) == 0 {
-            sql.push_str(&format!(
-                "create or replace function public.{table}_count(p_account uuid)\nreturns bigint\nlanguage sql stable security definer\nset search_path = ''\nas $$\n  select count(*) from public.{table} where account_id = p_account;\n$$;\nrevoke execute on function public.{table}_count(uuid) from public, anon;\n\n"
-            ));
-        }
-        if rng.below(4) == 0 {
-            sql.push_str(&format!(
-                "create view public.{table}_recent with (security_invoker = true) as\n  select id, account_id, created_at from public.{table} where created_at > now() - interval '30 days';\n\n"
-            ));
-        }
-        if i > 2 && rng.below(3) == 0 {
-            let old = format!("public.t{}_{}", rng.below(i as u64 - 1), 0);
-            sql.push_str(&format!("alter table {old} add column if not exists note_{i}_{t} text;\ncomment on table {old} is 'touched by migration {i}';\n\n"));
-        }
-        if rng.below(5) == 0 {
-            sql.push_str(&format!(
-                "grant select on public.{table} to authenticated;\nrevoke all on public.{table} from anon;\n\n"
-            ));
-        }
-        t += 1;
-    }
-    sql
-}
-
+/// The shared workload's migrations, without the planted findings (the figures in
+/// docs/performance-sql.md were measured on exactly these files).
 fn generate(files: usize, bytes_each: usize) -> Vec<(String, String)> {
-    let mut rng = Rng(0x5eed_cafe_f00d_1234);
-    let mut out = vec![(
-        "supabase/migrations/00000000000000_memberships.sql".to_string(),
-        "create table public.memberships (account_id uuid not null, user_id uuid not null, primary key (account_id, user_id));\n".to_string(),
-    )];
-    for i in 0..files {
-        out.push((
-            format!("supabase/migrations/{:014}_m{i}.sql", 20240101000000u64 + i as u64),
-            migration(i, &mut rng, bytes_each),
-        ));
-    }
-    out
+    workload::sql_migrations(files, bytes_each, false)
 }
 
 fn parse_all(files: &[(String, String)]) -> Vec<Document> {

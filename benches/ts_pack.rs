@@ -1,7 +1,8 @@
 //! Throughput of the TypeScript/JavaScript rule pack on a generated workspace.
 //!
-//! `cargo bench --bench ts_pack` writes a deterministic workspace of 3,000+ TS/TSX files (route
-//! handlers, services, client components, DTO modules, scripts) to a temp dir, loads it, and
+//! `cargo bench --bench ts_pack` writes a deterministic workspace of 3,003 TS/TSX files (the
+//! shared workload of `benches/workload/`: route handlers, services, client components, server
+//! pages, DTO modules, scripts, hooks) to a temp dir, loads it, and
 //! measures on one thread: parsing alone (the baseline), the workspace facts pass, the query pass
 //! with every TS rule switched off, each rule family alone, and all rules together. Figures are
 //! recorded in docs/performance.md.
@@ -13,53 +14,20 @@ use baton::engine::{analyze_document, WorkspaceFacts};
 use baton::rules::{self, ECMASCRIPT};
 use baton::syntax::{Document, FileKind};
 
-const MODULES: usize = 600;
+#[path = "workload/mod.rs"]
+mod workload;
+
+/// Groups of the shared workload: ten TS/TSX files each.
+const GROUPS: usize = 300;
 
 fn generate(root: &std::path::Path) -> usize {
-    let mut count = 0;
-    let mut write = |path: String, text: String| {
-        let full = root.join(&path);
+    let files = workload::ts_files(GROUPS);
+    for (path, text) in &files {
+        let full = root.join(path);
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(full, text).unwrap();
-        count += 1;
-    };
-    write(
-        "lib/db/context.ts".into(),
-        "import { prisma } from \"./client\";\nexport async function withUserContext(id: string, fn: (tx: any) => Promise<unknown>) {\n  return prisma.$transaction(async (tx) => fn(tx));\n}\n".into(),
-    );
-    for i in 0..MODULES {
-        write(
-            format!("app/api/m{i}/route.ts"),
-            format!(
-                "import {{ prisma }} from \"@/lib/db/client\";\nimport {{ auth }} from \"@/auth\";\nimport {{ load{i} }} from \"@/lib/services/s{i}\";\n\nexport async function GET(req: Request) {{\n  const session = await auth();\n  if (!session) return new Response(\"Unauthorized\", {{ status: 401 }});\n  const rows = await prisma.item{i}.findMany({{ where: {{ owner: session.user.id }} }});\n  return Response.json({{ rows, extra: await load{i}(session.user.id) }});\n}}\n\nexport async function POST(req: Request) {{\n  const body = await req.json();\n  const row = await prisma.item{i}.create({{ data: body }});\n  load{i}(row.id);\n  return Response.json(row, {{ status: 201 }});\n}}\n"
-            ),
-        );
-        write(
-            format!("lib/services/s{i}.ts"),
-            format!(
-                "import {{ prisma }} from \"@/lib/db/client\";\nimport {{ withUserContext }} from \"@/lib/db/context\";\nimport type {{ Item{i}DTO }} from \"@/lib/dto/d{i}\";\n\nexport async function load{i}(userId: string): Promise<Item{i}DTO[]> {{\n  return withUserContext(userId, async (tx) => {{\n    const rows = await tx.item{i}.findMany({{ take: 10 }});\n    return rows.map((r: any) => ({{ id: r.id, name: String(r.name) }}));\n  }});\n}}\n\nexport async function search{i}(term: string) {{\n  const a = await prisma.$queryRaw`SELECT * FROM t{i} WHERE name = ${{term}}`;\n  const b = await prisma.$queryRawUnsafe(`SELECT * FROM t{i} WHERE name = '${{term}}'`);\n  return [a, b];\n}}\n\nexport function helper{i}(values: number[]) {{\n  let total = 0;\n  for (const v of values) {{\n    if (v > {i}) total += v; else total -= 1;\n  }}\n  return values.filter((v) => v % 2 === 0).map((v) => v * total).reduce((s, v) => s + v, 0);\n}}\n"
-            ),
-        );
-        write(
-            format!("components/c{i}.tsx"),
-            format!(
-                "\"use client\";\nimport {{ useEffect, useState }} from \"react\";\nimport {{ createBrowserClient }} from \"@supabase/ssr\";\n\nconst supabase = createBrowserClient(process.env.NEXT_PUBLIC_SUPABASE_URL!, process.env.NEXT_PUBLIC_SUPABASE_ANON_KEY!);\n\nexport function Widget{i}({{ id }}: {{ id: string }}) {{\n  const [rows, setRows] = useState<unknown[]>([]);\n  useEffect(() => {{\n    supabase.from(\"t{i}\").select().eq(\"id\", id).then(({{ data }}) => setRows(data ?? []), console.error);\n  }}, [id]);\n  return (\n    <ul className=\"list-{i}\">\n      {{rows.map((row, n) => (\n        <li key={{n}}>{{JSON.stringify(row)}}</li>\n      ))}}\n    </ul>\n  );\n}}\n"
-            ),
-        );
-        write(
-            format!("lib/dto/d{i}.ts"),
-            format!(
-                "export type Item{i}DTO = {{ id: string; name: string }};\n\nexport interface Item{i}Dto {{\n  id: string;\n  tags: string[];\n}}\n\nexport function parse{i}(raw: unknown) {{\n  return raw as Item{i}DTO;\n}}\n"
-            ),
-        );
-        write(
-            format!("scripts/job{i}.ts"),
-            format!(
-                "import jwt from \"jsonwebtoken\";\n\nasync function run{i}() {{\n  const res = await fetch(\"https://example.com/{i}\");\n  return res.json();\n}}\n\nexport function check{i}(token: string, key: string) {{\n  return jwt.verify(token, key, {{ algorithms: [\"RS256\"] }});\n}}\n\nrun{i}().then((r) => console.log(r));\n"
-            ),
-        );
     }
-    count
+    files.len()
 }
 
 fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {

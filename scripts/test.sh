@@ -44,3 +44,8 @@ bash scripts/editor-tests.sh
 
 # The schema model must agree with a real PostgreSQL on every SQL fixture (installs it if needed).
 bash scripts/pg-agreement.sh
+
+# The benchmark harness against ast-grep, semgrep and squawk, on a small workspace: proves every
+# tool runs and gives parseable output and that Baton finds the planted findings. No timings are
+# asserted (CI machines are noisy); `bash scripts/bench.sh` without --quick measures.
+bash scripts/bench.sh --quick

@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::{absolute, error, render, Format, EXIT_FINDINGS, EXIT_OK};
 use crate::config::Config;
 use crate::rules::Severity;
-use crate::workspace::{relative_path, Workspace};
+use crate::workspace::{self, relative_path, Workspace};
 
 /// Arguments of `baton check`.
 #[derive(Args, Debug)]
@@ -24,7 +24,7 @@ pub struct CheckArgs {
     /// Lowest severity that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Neither read nor write the analysis cache.
+    /// Neither read nor write the analysis cache (`.baton/cache/` under the workspace root).
     #[arg(long)]
     pub no_cache: bool,
 }
@@ -63,13 +63,23 @@ pub fn run(args: CheckArgs) -> u8 {
         Ok(t) => t,
         Err(message) => return error(message),
     };
-    let workspace = Workspace::load(&target.root, target.config);
+    let requested = target.requested;
     let include = |path: &str| {
-        target.requested.iter().any(|r| {
+        requested.iter().any(|r| {
             r.is_empty() || path == r || path.strip_prefix(r.as_str()).is_some_and(|rest| rest.starts_with('/'))
         })
     };
-    let findings = workspace.check(include);
+    let (workspace, findings) = if args.no_cache {
+        let workspace = Workspace::load(&target.root, target.config);
+        let findings = workspace.check(include);
+        (workspace, findings)
+    } else {
+        let (workspace, findings, stats) = workspace::check_with_cache(&target.root, target.config, include);
+        if std::env::var_os("BATON_CACHE_STATS").is_some_and(|v| !v.is_empty() && v != "0") {
+            eprintln!("{}", stats.line());
+        }
+        (workspace, findings)
+    };
     for (path, problem) in &workspace.unreadable {
         if include(path) {
             eprintln!("baton: warning: cannot read {path}: {problem}");

@@ -67,10 +67,22 @@ pub struct DocumentFacts {
 impl DocumentFacts {
     /// Reads one document's contribution.
     pub fn collect(doc: &Document, config: &Config) -> DocumentFacts {
+        DocumentFacts::collect_with_imports(doc, config).0
+    }
+
+    /// Reads one document's contribution, plus every module specifier it imports (sorted,
+    /// without duplicates): the modules whose exported facts its findings may depend on. The
+    /// analysis cache keys a file's findings by those modules' facts.
+    pub fn collect_with_imports(doc: &Document, config: &Config) -> (DocumentFacts, Vec<String>) {
         if !doc.kind.is_ecmascript() {
-            return DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
+            return (DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() }, Vec::new());
         }
-        DocumentFacts::from_file_facts(doc, config, &FileFacts::collect(doc))
+        let file = FileFacts::collect(doc);
+        let mut specifiers: Vec<String> =
+            file.imports.iter().map(|i| i.source.clone()).chain(file.module_imports.iter().cloned()).collect();
+        specifiers.sort();
+        specifiers.dedup();
+        (DocumentFacts::from_file_facts(doc, config, &file), specifiers)
     }
 
     /// The contribution of an ECMAScript document whose [`FileFacts`] are known.

@@ -15,7 +15,13 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::engine::{self, Finding, WorkspaceFacts};
 use crate::handoff::WorkspaceFiles;
+use crate::line_index::LineIndex;
 use crate::syntax::{Document, FileKind};
+
+pub mod cache;
+mod cached_check;
+
+pub use cached_check::check_with_cache;
 
 /// Files larger than this are not parsed.
 pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
@@ -57,6 +63,17 @@ pub struct Workspace {
     pub unreadable: Vec<(String, String)>,
     /// Every file the scan saw (any kind), for the handoff checks of named files.
     pub files: WorkspaceFiles,
+    /// Files not parsed because their findings came from the analysis cache, sorted by path.
+    pub unparsed: Vec<UnparsedFile>,
+}
+
+/// What reading one file gave: its text (with a notice when it was decoded lossily), or why
+/// there is none.
+pub(crate) enum Read {
+    Text(String, Option<Finding>),
+    Notice(Finding),
+    Skipped,
+    Unreadable(String),
 }
 
 /// Why a file did not become a plain document.
@@ -65,6 +82,27 @@ enum Loaded {
     Notice(Finding),
     Skipped,
     Unreadable(String),
+}
+
+/// A file whose findings came from the analysis cache: its text (for rendering) but no tree.
+pub struct UnparsedFile {
+    /// Workspace-relative path.
+    pub path: String,
+    /// The full text.
+    pub text: Arc<str>,
+    line_index: std::sync::OnceLock<LineIndex>,
+}
+
+impl UnparsedFile {
+    /// A file known by its text only.
+    pub fn new(path: String, text: Arc<str>) -> UnparsedFile {
+        UnparsedFile { path, text, line_index: std::sync::OnceLock::new() }
+    }
+
+    /// Its line index, computed on first use.
+    pub fn line_index(&self) -> &LineIndex {
+        self.line_index.get_or_init(|| LineIndex::new(&self.text))
+    }
 }
 
 /// Lists the files under `root` that Baton reads.
@@ -112,9 +150,21 @@ pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
 
 /// Reads and parses one file.
 fn load(source: &SourcePath) -> Loaded {
+    match read(source) {
+        Read::Text(text, notice) => {
+            Loaded::Document(Document::parse(source.relative.clone(), source.kind, text), notice)
+        }
+        Read::Notice(finding) => Loaded::Notice(finding),
+        Read::Skipped => Loaded::Skipped,
+        Read::Unreadable(error) => Loaded::Unreadable(error),
+    }
+}
+
+/// Reads one file: size cap, binary skip, lossy UTF-8.
+pub(crate) fn read(source: &SourcePath) -> Read {
     let metadata = match std::fs::metadata(&source.absolute) {
         Ok(m) => m,
-        Err(e) => return Loaded::Unreadable(e.to_string()),
+        Err(e) => return Read::Unreadable(e.to_string()),
     };
     if metadata.len() > MAX_FILE_SIZE {
         let message = format!(
@@ -123,17 +173,17 @@ fn load(source: &SourcePath) -> Loaded {
             metadata.len() as f64 / (1024.0 * 1024.0),
             MAX_FILE_SIZE / (1024 * 1024)
         );
-        return Loaded::Notice(Finding::new("meta/file-too-large", 0..0, message));
+        return Read::Notice(Finding::new("meta/file-too-large", 0..0, message));
     }
     let bytes = match std::fs::read(&source.absolute) {
         Ok(b) => b,
-        Err(e) => return Loaded::Unreadable(e.to_string()),
+        Err(e) => return Read::Unreadable(e.to_string()),
     };
     let (text, notice) = decode(bytes, &source.relative);
     if text.as_bytes()[..text.len().min(8192)].contains(&0) {
-        return Loaded::Skipped;
+        return Read::Skipped;
     }
-    Loaded::Document(Document::parse(source.relative.clone(), source.kind, text), notice)
+    Read::Text(text, notice)
 }
 
 /// Decodes bytes as UTF-8, lossily, with a `meta/invalid-utf8` notice at the first bad byte.
@@ -170,6 +220,7 @@ impl Workspace {
             notices: Vec::new(),
             unreadable: Vec::new(),
             files: WorkspaceFiles::from_paths(sources.iter().map(|s| s.relative.clone())),
+            unparsed: Vec::new(),
         };
         for (source, result) in loaded {
             let path = source.relative.clone();
@@ -191,7 +242,15 @@ impl Workspace {
         let mut documents: Vec<Arc<Document>> = documents.into_iter().map(Arc::new).collect();
         documents.sort_by(|a, b| a.path.cmp(&b.path));
         let files = WorkspaceFiles::from_paths(documents.iter().map(|d| d.path.clone()));
-        Workspace { root: root.to_path_buf(), config, documents, notices: Vec::new(), unreadable: Vec::new(), files }
+        Workspace {
+            root: root.to_path_buf(),
+            config,
+            documents,
+            notices: Vec::new(),
+            unreadable: Vec::new(),
+            files,
+            unparsed: Vec::new(),
+        }
     }
 
     /// The document at a workspace-relative path.
@@ -199,9 +258,20 @@ impl Workspace {
         self.documents.binary_search_by(|d| d.path.as_str().cmp(path)).ok().map(|i| &self.documents[i])
     }
 
-    /// Number of files read (parsed or noted).
+    /// The text and line index of the file at a workspace-relative path, parsed or not.
+    pub fn text_of(&self, path: &str) -> Option<(&str, &LineIndex)> {
+        if let Some(doc) = self.document(path) {
+            return Some((&doc.text, &doc.line_index));
+        }
+        let i = self.unparsed.binary_search_by(|f| f.path.as_str().cmp(path)).ok()?;
+        Some((&self.unparsed[i].text, self.unparsed[i].line_index()))
+    }
+
+    /// Number of files read (parsed, taken from the cache, or noted).
     pub fn files_scanned(&self) -> usize {
-        self.documents.len() + self.notices.iter().filter(|n| n.finding.rule == "meta/file-too-large").count()
+        self.documents.len()
+            + self.unparsed.len()
+            + self.notices.iter().filter(|n| n.finding.rule == "meta/file-too-large").count()
     }
 
     /// Analyzes every document whose path `include` accepts, with facts from the whole workspace.
@@ -218,6 +288,13 @@ impl Workspace {
                     .map(|finding| FileFinding { path: doc.path.clone(), finding })
             })
             .collect();
+        self.finish_findings(&mut findings, include);
+        findings
+    }
+
+    /// Adds the loading notices `include` accepts (with their configured severity) and sorts by
+    /// path, then position, then rule id (contract §2).
+    fn finish_findings(&self, findings: &mut Vec<FileFinding>, include: impl Fn(&str) -> bool) {
         for notice in self.notices.iter().filter(|n| include(&n.path)) {
             let rule = crate::rules::find(notice.finding.rule);
             if let Some(severity) = rule.and_then(|r| self.config.severity_of(r)) {
@@ -233,7 +310,6 @@ impl Workspace {
                 b.finding.rule,
             ))
         });
-        findings
     }
 }
 

@@ -1,0 +1,578 @@
+//! The content-addressed analysis cache of `baton check` (in the style of ruff's).
+//!
+//! One file per (Baton build, configuration) under `<root>/.baton/cache/`, read whole at the
+//! start of a run and replaced atomically (temp file + rename) at the end. It holds, by path:
+//!
+//! - a file's [`DocumentFacts`] and the module specifiers it imports, valid while the file's
+//!   content hash is the same (facts depend on the content, the path and the configuration only);
+//! - a file's findings, valid while the digest of its content **and of the workspace facts they
+//!   depend on** is the same ([`dependency_digest`]);
+//! - each migration sequence's SQL findings, valid while the ordered (path, content hash) list of
+//!   the sequence is the same.
+//!
+//! Only TS/JS and SQL files are cached. Every other kind (Markdown, JSON, signals, and any kind
+//! added later) is parsed and analysed on every run: safe by default. A cache that cannot be read
+//! or decoded is treated as empty and overwritten; nothing here panics on bad input. See
+//! docs/cache.md.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::engine::ecma::{self, Export};
+use crate::engine::facts::DocumentFacts;
+use crate::engine::{Finding, Fix, TextEdit, WorkspaceFacts};
+use crate::rules::{self, Severity};
+use crate::syntax::FileKind;
+
+/// Where the cache lives, relative to the workspace root.
+pub const CACHE_DIR: &str = ".baton/cache";
+
+/// Bumped whenever the stored layout changes.
+const FORMAT: u32 = 1;
+
+/// A blake3 digest.
+pub type Digest = [u8; 32];
+
+/// The content hash of a file's text.
+pub fn content_hash(text: &str) -> Digest {
+    *blake3::hash(text.as_bytes()).as_bytes()
+}
+
+/// True for the file kinds whose results the cache keeps (and knows the dependencies of).
+pub fn is_cached_kind(kind: FileKind) -> bool {
+    kind.is_ecmascript() || kind == FileKind::Sql
+}
+
+/// Hits and misses of one run, for tests and `BATON_CACHE_STATS`.
+#[derive(Debug, Default)]
+pub struct CacheStats {
+    /// Per-file facts read from the cache.
+    pub facts_hits: AtomicUsize,
+    /// Per-file facts computed (file parsed).
+    pub facts_misses: AtomicUsize,
+    /// Per-file findings read from the cache.
+    pub findings_hits: AtomicUsize,
+    /// Per-file findings computed.
+    pub findings_misses: AtomicUsize,
+    /// Migration sequences whose SQL findings were read from the cache.
+    pub sql_hits: AtomicUsize,
+    /// Migration sequences replayed.
+    pub sql_misses: AtomicUsize,
+    /// Files parsed in this run (cached kinds and the kinds that are never cached).
+    pub parsed: AtomicUsize,
+}
+
+impl CacheStats {
+    /// Adds one to a counter.
+    pub fn bump(counter: &AtomicUsize) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// One line, `key=value` pairs, as printed to stderr under `BATON_CACHE_STATS=1`.
+    pub fn line(&self) -> String {
+        let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
+        format!(
+            "baton-cache-stats: facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={}",
+            get(&self.facts_hits),
+            get(&self.facts_misses),
+            get(&self.findings_hits),
+            get(&self.findings_misses),
+            get(&self.sql_hits),
+            get(&self.sql_misses),
+            get(&self.parsed),
+        )
+    }
+}
+
+/// Everything the cache file holds.
+#[derive(Default, Serialize, Deserialize)]
+struct CacheData {
+    format: u32,
+    /// The build-and-configuration digest this file belongs to (also its name).
+    base: Digest,
+    facts: HashMap<String, FactsEntry>,
+    findings: HashMap<String, FindingsEntry>,
+    sequences: HashMap<String, SequenceEntry>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct FactsEntry {
+    content: Digest,
+    facts: StoredFacts,
+    imports: Vec<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct FindingsEntry {
+    key: Digest,
+    findings: Vec<StoredFinding>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct SequenceEntry {
+    key: Digest,
+    findings: Vec<(String, Vec<StoredFinding>)>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredFacts {
+    rls_wrappers: BTreeSet<String>,
+    rls_wrapper_aliases: BTreeSet<String>,
+    async_exports: (String, BTreeSet<String>),
+    reexports: Vec<(String, String, Option<String>)>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredFinding {
+    rule: String,
+    severity: u8,
+    range: (usize, usize),
+    message: String,
+    fixes: Vec<(String, Vec<StoredEdit>)>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+struct StoredEdit {
+    path: String,
+    range: (usize, usize),
+    new_text: String,
+}
+
+impl StoredFacts {
+    fn from_facts(facts: &DocumentFacts) -> StoredFacts {
+        // Exhaustive on purpose: a new field of `DocumentFacts` must be stored (or the kind that
+        // produces it left uncached) before this compiles again.
+        let DocumentFacts { rls_wrappers, rls_wrapper_aliases, async_exports, reexports, path: _ } = facts;
+        StoredFacts {
+            rls_wrappers: rls_wrappers.clone(),
+            rls_wrapper_aliases: rls_wrapper_aliases.clone(),
+            async_exports: async_exports.clone(),
+            reexports: reexports.iter().map(|e| (e.exported.clone(), e.local.clone(), e.source.clone())).collect(),
+        }
+    }
+
+    fn to_facts(&self, path: &str) -> DocumentFacts {
+        DocumentFacts {
+            rls_wrappers: self.rls_wrappers.clone(),
+            rls_wrapper_aliases: self.rls_wrapper_aliases.clone(),
+            async_exports: self.async_exports.clone(),
+            reexports: self
+                .reexports
+                .iter()
+                .map(|(exported, local, source)| Export {
+                    exported: exported.clone(),
+                    local: local.clone(),
+                    source: source.clone(),
+                })
+                .collect(),
+            path: path.to_string(),
+        }
+    }
+}
+
+fn severity_code(severity: Severity) -> u8 {
+    match severity {
+        Severity::Hint => 0,
+        Severity::Info => 1,
+        Severity::Warning => 2,
+        Severity::Error => 3,
+    }
+}
+
+fn severity_from(code: u8) -> Option<Severity> {
+    Some(match code {
+        0 => Severity::Hint,
+        1 => Severity::Info,
+        2 => Severity::Warning,
+        3 => Severity::Error,
+        _ => return None,
+    })
+}
+
+impl StoredFinding {
+    fn from_finding(f: &Finding) -> StoredFinding {
+        StoredFinding {
+            rule: f.rule.to_string(),
+            severity: severity_code(f.severity),
+            range: (f.range.start, f.range.end),
+            message: f.message.clone(),
+            fixes: f
+                .fixes
+                .iter()
+                .map(|fix| {
+                    let edits = fix
+                        .edits
+                        .iter()
+                        .map(|e| StoredEdit {
+                            path: e.path.clone(),
+                            range: (e.range.start, e.range.end),
+                            new_text: e.new_text.clone(),
+                        })
+                        .collect();
+                    (fix.title.clone(), edits)
+                })
+                .collect(),
+        }
+    }
+
+    /// `None` when the rule no longer exists or the entry is damaged: the caller recomputes.
+    fn to_finding(&self) -> Option<Finding> {
+        let rule = rules::find(&self.rule)?.id;
+        Some(Finding {
+            rule,
+            severity: severity_from(self.severity)?,
+            range: self.range.0..self.range.1,
+            message: self.message.clone(),
+            fixes: self
+                .fixes
+                .iter()
+                .map(|(title, edits)| Fix {
+                    title: title.clone(),
+                    edits: edits
+                        .iter()
+                        .map(|e| TextEdit {
+                            path: e.path.clone(),
+                            range: e.range.0..e.range.1,
+                            new_text: e.new_text.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+        })
+    }
+}
+
+fn store(findings: &[Finding]) -> Vec<StoredFinding> {
+    findings.iter().map(StoredFinding::from_finding).collect()
+}
+
+fn restore(stored: &[StoredFinding]) -> Option<Vec<Finding>> {
+    stored.iter().map(StoredFinding::to_finding).collect()
+}
+
+/// The digest of everything outside a file's own content that every cached result depends on:
+/// the cache format, Baton's version and build, the rule set and the configuration.
+pub fn base_digest(config: &Config) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(&FORMAT.to_le_bytes());
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    // A rebuilt binary (a changed rule predicate or query) must not reuse results: its size and
+    // modification time stand for its build.
+    if let Some(meta) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) {
+        h.update(&meta.len().to_le_bytes());
+        if let Ok(modified) = meta.modified() {
+            if let Ok(since) = modified.duration_since(std::time::UNIX_EPOCH) {
+                h.update(&since.as_nanos().to_le_bytes());
+            }
+        }
+    }
+    for rule in rules::all() {
+        h.update(rule.id.as_bytes());
+        h.update(&[0, severity_code(rule.default_severity)]);
+    }
+    // `Config`'s Debug output is deterministic (ordered maps) and covers every key.
+    h.update(format!("{config:?}").as_bytes());
+    *h.finalize().as_bytes()
+}
+
+fn hash_str(h: &mut blake3::Hasher, s: &str) {
+    h.update(&(s.len() as u64).to_le_bytes());
+    h.update(s.as_bytes());
+}
+
+fn hash_findings(h: &mut blake3::Hasher, findings: Option<&Vec<Finding>>) {
+    match findings {
+        None => {
+            h.update(&[0]);
+        }
+        Some(findings) => {
+            h.update(&[1]);
+            let bytes = postcard::to_stdvec(&store(findings)).unwrap_or_default();
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(&bytes);
+        }
+    }
+}
+
+/// The key of a file's findings: its path and content, and exactly the workspace facts its
+/// analysis reads — the RLS wrappers in use and their aliases (TS/JS), the promise-returning
+/// exports of each module it imports (TS/JS), and the SQL and plan findings stored for its path.
+pub fn dependency_digest(
+    path: &str,
+    kind: FileKind,
+    content: &Digest,
+    imports: &[String],
+    facts: &WorkspaceFacts,
+) -> Digest {
+    // Exhaustive on purpose: a new field of `WorkspaceFacts` does not compile here until someone
+    // decides whether cached findings depend on it.
+    let WorkspaceFacts {
+        rls_wrappers_in_use,
+        rls_wrapper_aliases,
+        async_exports,
+        sql_findings,
+        // Read only by the plan rules, whose results are `plan_findings` (hashed below); the
+        // documents they come from are never cached.
+        plan: _,
+        handoffs: _,
+        plan_findings,
+        // Identifies values already hashed here (the RLS wrapper sets).
+        code_epoch: _,
+    } = facts;
+    let mut h = blake3::Hasher::new();
+    hash_str(&mut h, path);
+    h.update(content);
+    if kind.is_ecmascript() {
+        for name in rls_wrappers_in_use {
+            hash_str(&mut h, name);
+        }
+        h.update(&[0xff]);
+        for name in rls_wrapper_aliases {
+            hash_str(&mut h, name);
+        }
+        h.update(&[0xff]);
+        for specifier in imports {
+            hash_str(&mut h, specifier);
+            for key in ecma::resolve_module(path, specifier) {
+                hash_str(&mut h, &key);
+                match async_exports.get(&key) {
+                    None => {
+                        h.update(&[0]);
+                    }
+                    Some(names) => {
+                        h.update(&[1]);
+                        for name in names {
+                            hash_str(&mut h, name);
+                        }
+                        h.update(&[0xff]);
+                    }
+                }
+            }
+        }
+    }
+    hash_findings(&mut h, sql_findings.get(path));
+    hash_findings(&mut h, plan_findings.get(path));
+    *h.finalize().as_bytes()
+}
+
+/// The key of a migration sequence's SQL findings: its folder and its files in replay order.
+pub fn sequence_digest(folder: &str, files: &[(&str, &Digest)]) -> Digest {
+    let mut h = blake3::Hasher::new();
+    hash_str(&mut h, folder);
+    for (path, content) in files {
+        hash_str(&mut h, path);
+        h.update(*content);
+    }
+    *h.finalize().as_bytes()
+}
+
+/// The analysis cache of one workspace, for one build and configuration.
+pub struct AnalysisCache {
+    dir: PathBuf,
+    file: PathBuf,
+    old: CacheData,
+    new: CacheData,
+    /// This run's hits and misses.
+    pub stats: CacheStats,
+}
+
+impl AnalysisCache {
+    /// Opens the cache of the workspace at `root` for `config`. A missing, unreadable, corrupt or
+    /// foreign cache file gives an empty cache (it is overwritten on [`AnalysisCache::save`]).
+    pub fn open(root: &Path, config: &Config) -> AnalysisCache {
+        let base = base_digest(config);
+        let dir = root.join(CACHE_DIR);
+        let name: String = base[..8].iter().map(|b| format!("{b:02x}")).collect();
+        let file = dir.join(format!("{name}.bin"));
+        let old = std::fs::read(&file)
+            .ok()
+            .and_then(|bytes| postcard::from_bytes::<CacheData>(&bytes).ok())
+            .filter(|data| data.format == FORMAT && data.base == base)
+            .unwrap_or_default();
+        let new = CacheData { format: FORMAT, base, ..CacheData::default() };
+        AnalysisCache { dir, file, old, new, stats: CacheStats::default() }
+    }
+
+    /// Cached facts of the file at `path` with this content, and its imported specifiers.
+    pub fn facts(&self, path: &str, content: &Digest) -> Option<(DocumentFacts, Vec<String>)> {
+        let entry = self.old.facts.get(path).filter(|e| &e.content == content)?;
+        Some((entry.facts.to_facts(path), entry.imports.clone()))
+    }
+
+    /// Records a file's facts.
+    pub fn put_facts(&mut self, path: &str, content: Digest, facts: &DocumentFacts, imports: Vec<String>) {
+        let entry = FactsEntry { content, facts: StoredFacts::from_facts(facts), imports };
+        self.new.facts.insert(path.to_string(), entry);
+    }
+
+    /// Cached findings of the file at `path` under this dependency key.
+    pub fn findings(&self, path: &str, key: &Digest) -> Option<Vec<Finding>> {
+        restore(&self.old.findings.get(path).filter(|e| &e.key == key)?.findings)
+    }
+
+    /// Records a file's findings.
+    pub fn put_findings(&mut self, path: &str, key: Digest, findings: &[Finding]) {
+        self.new.findings.insert(path.to_string(), FindingsEntry { key, findings: store(findings) });
+    }
+
+    /// Cached SQL findings of the migration sequence in `folder` under this key, by path.
+    pub fn sequence(&self, folder: &str, key: &Digest) -> Option<HashMap<String, Vec<Finding>>> {
+        let entry = self.old.sequences.get(folder).filter(|e| &e.key == key)?;
+        entry.findings.iter().map(|(path, stored)| Some((path.clone(), restore(stored)?))).collect()
+    }
+
+    /// Records a migration sequence's SQL findings.
+    pub fn put_sequence(&mut self, folder: &str, key: Digest, findings: &HashMap<String, Vec<Finding>>) {
+        let mut stored: Vec<(String, Vec<StoredFinding>)> =
+            findings.iter().map(|(path, f)| (path.clone(), store(f))).collect();
+        stored.sort_by(|a, b| a.0.cmp(&b.0));
+        self.new.sequences.insert(folder.to_string(), SequenceEntry { key, findings: stored });
+    }
+
+    /// Writes the cache: this run's entries, plus earlier entries for files that still exist
+    /// (`existing` paths) and were not analysed this time. Written to a temp file in the cache
+    /// folder, then renamed over the old one, so a reader never sees half a file.
+    pub fn save(mut self, existing: &HashSet<&str>) -> std::io::Result<()> {
+        for (path, entry) in std::mem::take(&mut self.old.facts) {
+            if existing.contains(path.as_str()) {
+                self.new.facts.entry(path).or_insert(entry);
+            }
+        }
+        for (path, entry) in std::mem::take(&mut self.old.findings) {
+            if existing.contains(path.as_str()) {
+                self.new.findings.entry(path).or_insert(entry);
+            }
+        }
+        for (folder, entry) in std::mem::take(&mut self.old.sequences) {
+            let alive = entry.findings.iter().all(|(p, _)| existing.contains(p.as_str()));
+            if alive {
+                self.new.sequences.entry(folder).or_insert(entry);
+            }
+        }
+        std::fs::create_dir_all(&self.dir)?;
+        let gitignore = self.dir.join(".gitignore");
+        if !gitignore.exists() {
+            std::fs::write(&gitignore, "# Created by baton: the analysis cache is never committed.\n*\n")?;
+        }
+        let bytes = postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?;
+        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)?;
+        std::io::Write::write_all(&mut temp, &bytes)?;
+        temp.persist(&self.file).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// The cache file of this build and configuration.
+    pub fn path(&self) -> &Path {
+        &self.file
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding() -> Finding {
+        Finding::new("rls/prisma-outside-context", 3..9, "outside").with_fix(Fix::in_file(
+            "Wrap",
+            "a.ts",
+            [(3..3, "withUserContext(".to_string())],
+        ))
+    }
+
+    #[test]
+    fn findings_round_trip_through_the_stored_form() {
+        let f = finding();
+        assert_eq!(StoredFinding::from_finding(&f).to_finding(), Some(f));
+    }
+
+    #[test]
+    fn a_stored_finding_of_an_unknown_rule_is_a_miss() {
+        let mut stored = StoredFinding::from_finding(&finding());
+        stored.rule = "gone/rule".into();
+        assert_eq!(stored.to_finding(), None);
+        let mut stored = StoredFinding::from_finding(&finding());
+        stored.severity = 9;
+        assert_eq!(stored.to_finding(), None);
+    }
+
+    #[test]
+    fn a_corrupt_cache_file_is_an_empty_cache_and_is_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::default();
+        let cache = AnalysisCache::open(dir.path(), &config);
+        let file = cache.path().to_path_buf();
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, b"\xff\xff\xff\xff\xff\xff\xff\xff garbage").unwrap();
+        let mut cache = AnalysisCache::open(dir.path(), &config);
+        assert!(cache.findings("a.ts", &[0; 32]).is_none());
+        cache.put_findings("a.ts", [7; 32], &[finding()]);
+        cache.save(&HashSet::from(["a.ts"])).unwrap();
+        let cache = AnalysisCache::open(dir.path(), &config);
+        assert_eq!(cache.findings("a.ts", &[7; 32]), Some(vec![finding()]));
+        assert_eq!(cache.findings("a.ts", &[8; 32]), None, "another key is a miss");
+        let ignore = std::fs::read_to_string(dir.path().join(CACHE_DIR).join(".gitignore")).unwrap();
+        assert!(ignore.lines().any(|l| l == "*"));
+    }
+
+    #[test]
+    fn entries_read_but_not_rewritten_survive_a_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::default();
+        let mut cache = AnalysisCache::open(dir.path(), &config);
+        let facts = DocumentFacts { path: "a.ts".into(), ..DocumentFacts::default() };
+        cache.put_facts("a.ts", [1; 32], &facts, vec!["./b".into()]);
+        cache.save(&HashSet::from(["a.ts"])).unwrap();
+        // A warm run only reads: the next one must still find the entry.
+        AnalysisCache::open(dir.path(), &config).save(&HashSet::from(["a.ts"])).unwrap();
+        let cache = AnalysisCache::open(dir.path(), &config);
+        assert_eq!(cache.facts("a.ts", &[1; 32]), Some((facts, vec!["./b".to_string()])));
+        assert_eq!(cache.facts("a.ts", &[2; 32]), None, "another content is a miss");
+    }
+
+    #[test]
+    fn entries_of_deleted_files_are_dropped_on_save() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::default();
+        let mut cache = AnalysisCache::open(dir.path(), &config);
+        cache.put_findings("a.ts", [1; 32], &[]);
+        cache.put_findings("b.ts", [2; 32], &[]);
+        cache.save(&HashSet::from(["a.ts", "b.ts"])).unwrap();
+        // Second run: nothing recomputed; b.ts was deleted.
+        let cache = AnalysisCache::open(dir.path(), &config);
+        cache.save(&HashSet::from(["a.ts"])).unwrap();
+        let cache = AnalysisCache::open(dir.path(), &config);
+        assert!(cache.findings("a.ts", &[1; 32]).is_some());
+        assert!(cache.findings("b.ts", &[2; 32]).is_none());
+    }
+
+    #[test]
+    fn another_configuration_uses_another_cache() {
+        let dir = tempfile::tempdir().unwrap();
+        let strict = Config::parse("[rls]\nenforce = true\n", None).unwrap();
+        let a = AnalysisCache::open(dir.path(), &Config::default());
+        let b = AnalysisCache::open(dir.path(), &strict);
+        assert_ne!(a.path(), b.path());
+    }
+
+    #[test]
+    fn the_dependency_digest_follows_the_imported_modules_async_exports_only() {
+        let mut facts = WorkspaceFacts::default();
+        facts.async_exports.insert("lib/a".into(), BTreeSet::from(["load".to_string()]));
+        facts.async_exports.insert("lib/b".into(), BTreeSet::from(["other".to_string()]));
+        let imports = vec!["./a".to_string()];
+        let digest =
+            |facts: &WorkspaceFacts| dependency_digest("lib/x.ts", FileKind::TypeScript, &[1; 32], &imports, facts);
+        let before = digest(&facts);
+        facts.async_exports.get_mut("lib/b").unwrap().insert("more".into());
+        assert_eq!(digest(&facts), before, "an unrelated module changed");
+        facts.async_exports.get_mut("lib/a").unwrap().insert("save".into());
+        assert_ne!(digest(&facts), before, "the imported module changed");
+        let after = digest(&facts);
+        facts.rls_wrappers_in_use.insert("withUserContext".into());
+        assert_ne!(digest(&facts), after, "the wrappers in use changed");
+    }
+}

@@ -1,0 +1,169 @@
+//! The analysis cache of `baton check`: results are reused exactly when nothing they depend on
+//! changed, recomputed exactly when something did, and equal to an uncached run.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+fn write(root: &Path, path: &str, text: &str) {
+    let full = root.join(path);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::write(full, text).unwrap();
+}
+
+/// Runs `baton check --format json` (with `extra` flags) and returns the JSON output and the
+/// cache statistics printed under `BATON_CACHE_STATS`.
+fn check(root: &Path, extra: &[&str]) -> (serde_json::Value, BTreeMap<String, usize>) {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["check", "--format", "json", "--fail-on", "never"])
+        .args(extra)
+        .arg(root)
+        .env("BATON_CACHE_STATS", "1")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stats = stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("baton-cache-stats: "))
+        .flat_map(|l| l.split(' '))
+        .filter_map(|pair| pair.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.parse().unwrap()))
+        .collect();
+    (json, stats)
+}
+
+fn stat(stats: &BTreeMap<String, usize>, key: &str) -> usize {
+    *stats.get(key).unwrap_or_else(|| panic!("no {key} in {stats:?}"))
+}
+
+fn rules_in(json: &serde_json::Value, path: &str) -> Vec<String> {
+    json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"] == path)
+        .map(|d| d["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const CONTEXT: &str = "import { prisma } from \"./client\";\nexport async function withUserContext(id: string, fn: (tx: any) => Promise<unknown>) {\n  return prisma.$transaction(async (tx) => fn(tx));\n}\n";
+
+fn workspace(root: &Path) {
+    write(root, "lib/db/client.ts", "export const prisma = {} as any;\n");
+    write(root, "lib/db/context.ts", CONTEXT);
+    write(
+        root,
+        "lib/jobs.ts",
+        "export async function refresh() {\n  return 1;\n}\nexport function log() {\n  return 2;\n}\n",
+    );
+    write(
+        root,
+        "app/importer.ts",
+        "import { refresh, log } from \"../lib/jobs\";\nexport function run() {\n  log();\n  return refresh;\n}\n",
+    );
+    write(
+        root,
+        "app/unrelated.ts",
+        "import { prisma } from \"@/lib/db/client\";\nexport async function count() {\n  return prisma.user.count();\n}\n",
+    );
+    write(root, "supabase/migrations/001_t.sql", "create table public.t (id int primary key);\n");
+}
+
+#[test]
+fn a_warm_run_parses_nothing_and_equals_an_uncached_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    let (cold, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "facts_miss"), 5, "{stats:?}");
+    assert_eq!(stat(&stats, "findings_miss"), 6, "{stats:?}");
+    assert_eq!(stat(&stats, "sql_miss"), 1);
+    assert!(root.join(".baton/cache/.gitignore").exists());
+    // The cold run found what the workspace holds.
+    assert_eq!(rules_in(&cold, "app/unrelated.ts"), ["rls/prisma-outside-context"]);
+    assert_eq!(rules_in(&cold, "supabase/migrations/001_t.sql"), ["sql/rls-disabled-in-public"]);
+
+    let (warm, stats) = check(root, &[]);
+    assert_eq!(warm, cold);
+    assert_eq!(stat(&stats, "facts_hit"), 5);
+    assert_eq!(stat(&stats, "findings_hit"), 6);
+    assert_eq!(stat(&stats, "findings_miss"), 0);
+    assert_eq!(stat(&stats, "sql_hit"), 1);
+    assert_eq!(stat(&stats, "parsed"), 0, "a warm run parses no unchanged file");
+
+    let (uncached, stats) = check(root, &["--no-cache"]);
+    assert_eq!(uncached, cold);
+    assert!(stats.is_empty(), "--no-cache does not touch the cache: {stats:?}");
+}
+
+#[test]
+fn an_exported_async_function_invalidates_its_importers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    check(root, &[]);
+    // `log` becomes async: `log();` in the importer is now a floating promise.
+    write(
+        root,
+        "lib/jobs.ts",
+        "export async function refresh() {\n  return 1;\n}\nexport async function log() {\n  return 2;\n}\n",
+    );
+    let (json, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "facts_miss"), 1, "only the edited module's facts: {stats:?}");
+    assert_eq!(stat(&stats, "findings_miss"), 2, "the edited module and its importer: {stats:?}");
+    assert_eq!(stat(&stats, "findings_hit"), 4, "{stats:?}");
+    assert_eq!(stat(&stats, "parsed"), 2, "the importer is re-analysed, the rest is not parsed: {stats:?}");
+    assert_eq!(rules_in(&json, "app/importer.ts"), ["errors/floating-promise"]);
+    assert_eq!(json, check(root, &["--no-cache"]).0);
+}
+
+#[test]
+fn a_wrapper_definition_invalidates_what_depends_on_it_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    check(root, &[]);
+    // A new comment in the wrapper's module changes its content but not the workspace facts:
+    // every other file's result is reused.
+    write(root, "lib/db/context.ts", &format!("// The RLS context.\n{CONTEXT}"));
+    let (_, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "findings_miss"), 1, "{stats:?}");
+    assert_eq!(stat(&stats, "parsed"), 1, "{stats:?}");
+    // Removing the wrapper definition switches the RLS rule off (no wrapper in use): every TS
+    // file is re-analysed, the migration is not.
+    write(root, "lib/db/context.ts", "export const nothing = 1;\n");
+    let (json, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "findings_miss"), 5, "{stats:?}");
+    assert_eq!(stat(&stats, "findings_hit"), 1, "the migration's result is reused: {stats:?}");
+    assert_eq!(stat(&stats, "sql_hit"), 1);
+    assert_eq!(rules_in(&json, "app/unrelated.ts"), Vec::<String>::new());
+    assert_eq!(json, check(root, &["--no-cache"]).0);
+}
+
+#[test]
+fn a_changed_migration_replays_its_sequence_and_a_corrupt_cache_is_a_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    check(root, &[]);
+    write(root, "supabase/migrations/002_rls.sql", "alter table public.t enable row level security;\n");
+    let (json, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "sql_miss"), 1);
+    assert_eq!(stat(&stats, "findings_hit"), 5, "TS results are reused: {stats:?}");
+    assert!(!rules_in(&json, "supabase/migrations/001_t.sql").contains(&"sql/rls-disabled-in-public".to_string()));
+    assert_eq!(json, check(root, &["--no-cache"]).0);
+
+    for entry in std::fs::read_dir(root.join(".baton/cache")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "bin") {
+            std::fs::write(&path, b"\x01\x02 not a cache").unwrap();
+        }
+    }
+    let (again, stats) = check(root, &[]);
+    assert_eq!(again, json, "a corrupt cache changes nothing in the output");
+    assert_eq!(stat(&stats, "findings_hit"), 0);
+    let (_, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "findings_miss"), 0, "the corrupt cache was overwritten: {stats:?}");
+}
