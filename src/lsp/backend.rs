@@ -400,6 +400,7 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         }
     };
     let lenses_stale;
+    let started = std::time::Instant::now();
     let (targets, config, facts, encoding, pull) = {
         let mut state = shared.state();
         let encoding = state.encoding;
@@ -446,6 +447,7 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         let client = client.clone();
         tokio::spawn(async move { client.code_lens_refresh().await });
     }
+    let analysed = started.elapsed();
     let _guard = shared.publish.lock().await;
     let superseded = shared.jobs().get(&root).is_some_and(|job| job.0 != generation);
     if superseded {
@@ -484,6 +486,10 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         }
         client.publish_diagnostics(target.uri, pushed, target.version).await;
     }
+    log(
+        Level::Debug,
+        format_args!("job {generation}: analysed in {analysed:?}, published after {:?}", started.elapsed()),
+    );
     if pull {
         let refresh = shared.state().caps.diagnostic_refresh;
         if refresh {

@@ -70,6 +70,14 @@ impl BufferAnalysis {
             }
         }
         let findings = Arc::new(self.cache.analyze(doc, config, facts));
+        let stats = self.cache.last_stats();
+        super::log::log(
+            super::log::Level::Debug,
+            format_args!(
+                "{}: {} statements reused, {} analysed",
+                doc.path, stats.statements_reused, stats.statements_analyzed
+            ),
+        );
         self.last = Some(LastAnalysis(doc.clone(), facts.clone(), config.clone(), findings.clone()));
         findings
     }
