@@ -197,3 +197,58 @@ async fn code_lenses_are_refreshed_when_handoffs_change() {
     client.request("textDocument/codeLens", json!({"textDocument": doc(&client, ROUTE)})).await;
     assert_eq!(refreshes(&client), 1, "{:?}", client.server_requests);
 }
+
+/// In a trusted git workspace, a file committed after the handoff that names it gets a "changed
+/// since handoff" lens (the WS-1 signal of WOR-321 is from 2024-01-16; the commit is from 2025).
+#[tokio::test]
+async fn a_file_committed_after_its_handoff_is_marked_changed_in_trusted_workspaces() {
+    let (dir, root) = example_copy("wor-321");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(&root)
+            .args(["-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .env("GIT_COMMITTER_DATE", "2025-03-01T00:00:00Z")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "import"]);
+    let script = "scripts/verify-all-migrations.ts";
+    let lens_titles = |trusted: bool| {
+        let root = root.clone();
+        async move {
+            let mut client = Client::start(root, None);
+            client.initialize_with(json!({}), json!({"trusted": trusted})).await;
+            client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+            client.open(script, "typescript").await;
+            // The change times arrive after the scan; ask until the lenses settle.
+            let mut titles = Vec::new();
+            for _ in 0..50 {
+                let lenses =
+                    client.request("textDocument/codeLens", json!({"textDocument": doc(&client, script)})).await;
+                titles = lenses["result"]
+                    .as_array()
+                    .map(|l| l.iter().map(|l| l["command"]["title"].as_str().unwrap_or("").to_string()).collect())
+                    .unwrap_or_default();
+                if titles.iter().any(|t: &String| t.contains("changed since")) || !trusted {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            titles
+        }
+    };
+    let trusted = lens_titles(true).await;
+    assert!(trusted.iter().any(|t| t == "changed since handoff WS-1"), "{trusted:?}");
+    // Untrusted: git is never run, so no such lens.
+    let untrusted = lens_titles(false).await;
+    assert!(!untrusted.iter().any(|t| t.contains("changed since")), "{untrusted:?}");
+    assert!(untrusted.iter().any(|t| t.contains("WS-1")), "{untrusted:?}");
+    drop(dir);
+}

@@ -184,6 +184,11 @@ impl Client {
 
     /// `initialize` + `initialized` with typical client capabilities plus `extra` merged in.
     pub async fn initialize(&mut self, extra_capabilities: Value) -> Value {
+        self.initialize_with(extra_capabilities, json!({"trusted": false})).await
+    }
+
+    /// `initialize` + `initialized` with the given `initializationOptions`.
+    pub async fn initialize_with(&mut self, extra_capabilities: Value, options: Value) -> Value {
         let mut capabilities = json!({
             "window": {"workDoneProgress": true},
             "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": true}, "workspaceFolders": true},
@@ -199,7 +204,7 @@ impl Client {
                     "rootUri": root_uri,
                     "capabilities": capabilities,
                     "workspaceFolders": [{"uri": root_uri, "name": "root"}],
-                    "initializationOptions": {"trusted": false}
+                    "initializationOptions": options
                 }),
             )
             .await;
