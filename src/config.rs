@@ -36,6 +36,8 @@ pub struct Config {
     pub sql: SqlConfig,
     /// `[handoff]`: handoff checks.
     pub handoff: HandoffConfig,
+    /// `[spec]`: what specs and workflow documents must contain.
+    pub spec: SpecConfig,
     /// `[rules]`: severity overrides by rule id.
     pub rules: BTreeMap<String, Spanned<RuleLevel>>,
     /// `[workflow]`: ordered stages and what each requires.
@@ -183,6 +185,37 @@ impl Default for SqlConfig {
 pub struct HandoffConfig {
     /// Percent; a completed handoff under it is flagged.
     pub min_coverage: f64,
+}
+
+/// `[spec]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SpecConfig {
+    /// Gates every work stream's validation gate must name (`lint`, `type-check`, `test`, or any
+    /// other name: matched as a word, or by its `[gates.<name>] command`).
+    pub required_gates: Vec<String>,
+    /// Texts that make a lint gate fail on warnings (`--max-warnings=0` or an equivalent).
+    pub lint_strict_flags: Vec<String>,
+}
+
+impl Default for SpecConfig {
+    fn default() -> Self {
+        SpecConfig {
+            required_gates: ["lint", "type-check", "test"].map(String::from).to_vec(),
+            lint_strict_flags: [
+                "--max-warnings=0",
+                "--max-warnings 0",
+                "--deny-warnings",
+                "-D warnings",
+                "--error-on-warnings",
+                "zero warnings",
+                "no warnings",
+                "0 warnings",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }
+    }
 }
 
 /// A severity override in `[rules]`.

@@ -5,6 +5,7 @@
 //! and passed in; rules never read other files themselves.
 
 pub mod ecma;
+pub mod embedded;
 pub mod facts;
 pub mod finding;
 pub mod incremental;
@@ -143,6 +144,9 @@ fn finish_document(
     }
     if let Some(plan) = facts.plan_findings.get(&doc.path) {
         findings.extend(plan.iter().cloned());
+    }
+    if doc.kind == crate::syntax::FileKind::Markdown {
+        findings.extend(embedded::analyze(doc, config, facts));
     }
     finish(doc, config, &mut findings);
     findings

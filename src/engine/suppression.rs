@@ -3,6 +3,8 @@
 //! - `// baton-ignore RULE[, RULE …]: reason` (TS/JS), `-- baton-ignore …` (SQL),
 //!   `<!-- baton-ignore … -->` (Markdown): on a line of its own it covers the next line; after
 //!   code it covers its own line.
+//! - In Markdown, a comment on a line of its own right before a fenced code block covers the
+//!   whole block (findings of the code rules inside it, see `engine::embedded`).
 //! - `baton-ignore-file RULE` in the first 10 lines covers the whole file.
 //! - A rule id that suppresses nothing is reported as `meta/unused-suppression`.
 
@@ -17,8 +19,8 @@ pub const UNUSED_SUPPRESSION: &str = "meta/unused-suppression";
 /// One `baton-ignore` comment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Suppression {
-    /// The line it covers (0-based), or `None` for a file-level suppression.
-    pub target_line: Option<u32>,
+    /// The lines it covers (0-based, end exclusive), or `None` for a file-level suppression.
+    pub target_lines: Option<Range<u32>>,
     /// Byte range of the whole comment.
     pub comment: Range<usize>,
     /// Byte range to delete to remove the comment (its whole line when it stands alone).
@@ -104,14 +106,39 @@ pub fn parse(doc: &Document) -> Vec<Suppression> {
             let code_end = line_text[..open_at].trim_end().len();
             range.start + code_end..comment_end
         };
-        let target_line = match (file_level, alone) {
+        let target_lines = match (file_level, alone) {
             (true, _) => None,
-            (false, true) => Some(line + 1),
-            (false, false) => Some(line),
+            (false, true) => Some(line + 1..next_line_end(doc, line + 1)),
+            (false, false) => Some(line..line + 1),
         };
-        found.push(Suppression { target_line, comment, removal, rules });
+        found.push(Suppression { target_lines, comment, removal, rules });
     }
     found
+}
+
+/// One past the last line a stand-alone comment covers when `line` follows it: the line itself,
+/// or in Markdown a whole fenced code block that opens on it.
+fn next_line_end(doc: &Document, line: u32) -> u32 {
+    let text = &*doc.text;
+    let line_text = |l: u32| doc.line_index.line_range(text, l).map(|r| &text[r]);
+    let fence = match line_text(line) {
+        Some(t) if doc.kind == FileKind::Markdown => {
+            let t = t.trim_start();
+            let ch = t.bytes().next().filter(|b| matches!(b, b'`' | b'~'));
+            ch.map(|c| (c, t.bytes().take_while(|&b| b == c).count())).filter(|(_, n)| *n >= 3)
+        }
+        _ => None,
+    };
+    let Some((ch, len)) = fence else { return line + 1 };
+    let mut next = line + 1;
+    while let Some(t) = line_text(next) {
+        let t = t.trim();
+        if t.bytes().take_while(|&b| b == ch).count() >= len && t.bytes().all(|b| b == ch) {
+            return next + 1;
+        }
+        next += 1;
+    }
+    next
 }
 
 /// Removes suppressed findings and appends `meta/unused-suppression` notices for rule ids that
@@ -127,7 +154,7 @@ pub fn apply(doc: &Document, findings: &mut Vec<Finding>, enabled: impl Fn(&str)
         let line = doc.line_index.line_of(finding.range.start);
         let mut keep = true;
         for (s, suppression) in suppressions.iter().enumerate() {
-            if suppression.target_line.is_some_and(|t| t != line) {
+            if suppression.target_lines.as_ref().is_some_and(|t| !t.contains(&line)) {
                 continue;
             }
             for (r, (id, _)) in suppression.rules.iter().enumerate() {
@@ -243,6 +270,22 @@ mod tests {
         assert_eq!(s[0].rules.len(), 1);
         assert_eq!(s[0].rules[0].0, R);
         assert_eq!(d.slice(s[0].comment.clone()), "<!-- baton-ignore sql/rls-disabled-in-public: example -->");
+    }
+
+    #[test]
+    fn markdown_comment_before_a_fence_covers_the_block() {
+        let d = doc(
+            FileKind::Markdown,
+            "<!-- baton-ignore patterns/dto-interface: shows the anti-pattern -->\n```ts\ninterface ADTO {}\n\ninterface BDTO {}\n```\ninterface CDTO {}\n",
+        );
+        let mut findings = vec![
+            finding(&d, 2, "patterns/dto-interface"),
+            finding(&d, 4, "patterns/dto-interface"),
+            finding(&d, 6, "patterns/dto-interface"),
+        ];
+        apply(&d, &mut findings, |_| true);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(d.line_index.line_of(findings[0].range.start), 6);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod patterns;
 pub mod query_set;
 pub mod rls;
 pub mod security;
+pub mod spec;
 pub mod sql;
 
 use serde::Serialize;
@@ -119,6 +120,7 @@ pub fn all() -> &'static [Rule] {
         rules.extend(ts_pack());
         rules.extend(sql::pack());
         rules.extend(handoff::pack());
+        rules.extend(spec::pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules

@@ -2,6 +2,7 @@
 
 mod handoff_features;
 mod harness;
+mod plan_features;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};
 use serde_json::{json, Value};

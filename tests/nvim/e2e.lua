@@ -161,6 +161,31 @@ end, 100), "no 'missing' inlay hint in the WS-2 signal")
 local line = vim.api.nvim_buf_get_lines(signal, hint_at.line, hint_at.line + 1, false)[1]
 check(line:find("scripts/rollback-migration.ts", 1, true), "the 'missing' hint is not on the missing file's line: " .. line)
 -- <<< handoff features
+-- >>> plan: code lenses on a workflow document (issue #6) >>>
+vim.cmd("edit " .. root .. "/docs/workflows/WORKFLOW-WOR-321-remediation.md")
+local workflow = vim.api.nvim_get_current_buf()
+if not vim.lsp.start then vim.lsp.buf_attach_client(workflow, client_id) else start(workflow) end
+local lens_titles = {}
+check(vim.wait(timeout, function()
+  local lens_responses = vim.lsp.buf_request_sync(workflow, "textDocument/codeLens",
+    { textDocument = { uri = vim.uri_from_bufnr(workflow) } }, timeout)
+  lens_titles = {}
+  for _, response in pairs(lens_responses or {}) do
+    for _, lens in ipairs(response.result or {}) do
+      lens_titles[lens.range.start.line] = lens.command and lens.command.title
+    end
+  end
+  return vim.tbl_count(lens_titles) == 3
+end, 100), "no code lenses on the workflow document")
+local heading_line = {}
+for i, line in ipairs(vim.api.nvim_buf_get_lines(workflow, 0, -1, false)) do
+  local id = line:match("^## (WS%-%d+):")
+  if id then heading_line[id] = i - 1 end
+end
+check(lens_titles[heading_line["WS-3"]] == "✗ no completion signal", "WS-3 lens: " .. tostring(lens_titles[heading_line["WS-3"]]))
+check(lens_titles[heading_line["WS-4"]] == "blocked by WS-3", "WS-4 lens: " .. tostring(lens_titles[heading_line["WS-4"]]))
+check(lens_titles[heading_line["WS-5"]] == "blocked by WS-4", "WS-5 lens: " .. tostring(lens_titles[heading_line["WS-5"]]))
+-- <<< plan: code lenses <<<
 
 io.stdout:write("nvim e2e: ok (" .. tostring(vim.version and vim.version().minor or "?") .. ")\n")
 vim.cmd("qall!")

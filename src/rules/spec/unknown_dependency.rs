@@ -1,0 +1,37 @@
+//! `spec/unknown-dependency`: a work stream depends on a stream no document defines.
+
+use super::at;
+use crate::engine::{Finding, PlanRuleContext};
+use crate::rules::{Matcher, Rule, Severity};
+use crate::syntax::FileKind;
+
+const RULE_ID: &str = "spec/unknown-dependency";
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: RULE_ID,
+        default_severity: Severity::Error,
+        kinds: &[FileKind::Markdown],
+        summary: "Work stream that depends on a work stream no workflow document defines",
+        doc: include_str!("../../../docs/rules/spec/unknown-dependency.md"),
+        matcher: Matcher::Plan(check),
+    }
+}
+
+fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    for doc in &ctx.plan.documents {
+        for stream in &doc.workstreams {
+            for (dep, range) in &stream.depends_on {
+                if ctx.plan.defines(dep) {
+                    continue;
+                }
+                let message = format!(
+                    "{} depends on {dep}, which no workflow document or execution spec defines: its agent would wait forever",
+                    stream.id
+                );
+                out.push(at(RULE_ID, &doc.path, range.clone(), message));
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! `spec/unscheduled-workstream`: a work stream that none of its document's phases schedules.
+
+use super::at;
+use crate::engine::{Finding, PlanRuleContext};
+use crate::rules::{Matcher, Rule, Severity};
+use crate::syntax::FileKind;
+
+const RULE_ID: &str = "spec/unscheduled-workstream";
+
+/// The rule.
+pub fn rule() -> Rule {
+    Rule {
+        id: RULE_ID,
+        default_severity: Severity::Warning,
+        kinds: &[FileKind::Markdown],
+        summary: "Work stream in no execution phase of a workflow that has phases",
+        doc: include_str!("../../../docs/rules/spec/unscheduled-workstream.md"),
+        matcher: Matcher::Plan(check),
+    }
+}
+
+fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    for doc in ctx.plan.documents.iter().filter(|d| !d.phases.is_empty()) {
+        let mut seen = Vec::new();
+        for stream in &doc.workstreams {
+            if seen.contains(&&stream.id) || doc.phases.iter().any(|p| p.streams.iter().any(|(s, _)| *s == stream.id)) {
+                continue;
+            }
+            seen.push(&stream.id);
+            let phases: Vec<String> = doc.phases.iter().map(|p| p.display_name()).collect();
+            let message = format!(
+                "{} is in no execution phase ({}): no agent is scheduled to run it",
+                stream.id,
+                phases.join(", ")
+            );
+            out.push(at(RULE_ID, &doc.path, stream.id_range.clone(), message));
+        }
+    }
+}
