@@ -43,7 +43,11 @@ fn timeout_kills_the_gate() {
     assert_eq!(r.outcome, Outcome::TimedOut);
     assert_eq!(r.exit_code, None);
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
-    assert!(r.output_tail.starts_with("started") && r.output_tail.ends_with("timed out after 1 s"), "{}", r.output_tail);
+    assert!(
+        r.output_tail.starts_with("started") && r.output_tail.ends_with("timed out after 1 s"),
+        "{}",
+        r.output_tail
+    );
 }
 
 #[test]

@@ -67,7 +67,8 @@ pub fn run_gates(
                     };
                     events(GateEvent::Started(name.clone()));
                     let log = gate::log_path(root, item, name);
-                    let run = gate::run(root, gate_config, &log, cancel).map_err(|e| format!("cannot run `{name}`: {e}"));
+                    let run =
+                        gate::run(root, gate_config, &log, cancel).map_err(|e| format!("cannot run `{name}`: {e}"));
                     events(GateEvent::Finished(name.clone(), run.as_ref().map_or(Outcome::Failed, |r| r.outcome)));
                     let evidence = match (&run, item) {
                         (Ok(r), Some(item)) if r.outcome != Outcome::Cancelled => {
@@ -271,7 +272,10 @@ pub fn write_handoff(
         "context_summary": format!("{} moved from {} to {}.", advance.item, advance.from.as_deref().unwrap_or("no stage"), advance.to),
     });
     let snapshot_path = dir.join(format!("context-{next_number:03}-{stem}.json"));
-    super::atomic::write(&snapshot_path, (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes())?;
+    super::atomic::write(
+        &snapshot_path,
+        (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
+    )?;
     Ok((signal_path, snapshot_path))
 }
 

@@ -164,7 +164,10 @@ impl EvidenceSet {
                     serde_json::from_str::<Evidence>(&t).map_err(|e| format!("not an evidence file: {e}"))
                 }) {
                     Ok(evidence) => {
-                        set.by_item.entry(item_name.clone()).or_default().insert(evidence.requirement.clone(), evidence);
+                        set.by_item
+                            .entry(item_name.clone())
+                            .or_default()
+                            .insert(evidence.requirement.clone(), evidence);
                     }
                     Err(reason) => set.unreadable.push((shown, reason)),
                 }

@@ -65,8 +65,6 @@ const BUILTIN_LABELS: &[(&str, &str)] = &[
     ("in development", "implement"),
     ("ready for qa", "qa"),
     ("in qa", "qa"),
-    ("approved for production", "release"),
-    ("released", "release"),
 ];
 
 /// The ordered stages and what each requires, from `[workflow]` (or its defaults).

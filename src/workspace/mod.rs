@@ -55,6 +55,9 @@ pub struct Workspace {
     pub unreadable: Vec<(String, String)>,
     /// Every file the scan saw (any kind), for the handoff checks of named files.
     pub files: WorkspaceFiles,
+    /// Workflow evidence under `.baton/evidence/` and the tree's git state (loaded by
+    /// [`Workspace::load`]; empty for in-memory workspaces).
+    pub evidence: crate::stage::EvidenceSet,
 }
 
 /// Why a file did not become a plain document.
@@ -154,6 +157,7 @@ impl Workspace {
         let (sources, files) = discover_all(root);
         let mut workspace = Workspace::load_sources(root, config, &sources);
         workspace.files = files;
+        workspace.evidence = crate::stage::EvidenceSet::load(root);
         workspace
     }
 
@@ -168,6 +172,7 @@ impl Workspace {
             notices: Vec::new(),
             unreadable: Vec::new(),
             files: WorkspaceFiles::from_paths(sources.iter().map(|s| s.relative.clone())),
+            evidence: Default::default(),
         };
         for (source, result) in loaded {
             let path = source.relative.clone();
@@ -189,7 +194,15 @@ impl Workspace {
         let mut documents: Vec<Arc<Document>> = documents.into_iter().map(Arc::new).collect();
         documents.sort_by(|a, b| a.path.cmp(&b.path));
         let files = WorkspaceFiles::from_paths(documents.iter().map(|d| d.path.clone()));
-        Workspace { root: root.to_path_buf(), config, documents, notices: Vec::new(), unreadable: Vec::new(), files }
+        Workspace {
+            root: root.to_path_buf(),
+            config,
+            documents,
+            notices: Vec::new(),
+            unreadable: Vec::new(),
+            files,
+            evidence: Default::default(),
+        }
     }
 
     /// The document at a workspace-relative path.
@@ -206,7 +219,7 @@ impl Workspace {
     /// Findings are sorted by path, then position, then rule id (contract §2).
     pub fn check(&self, include: impl Fn(&str) -> bool + Sync) -> Vec<FileFinding> {
         let docs: Vec<&Document> = self.documents.iter().map(|d| d.as_ref()).collect();
-        let facts = WorkspaceFacts::collect_with_files(&docs, &self.config, &self.files);
+        let facts = WorkspaceFacts::collect_with_inputs(&docs, &self.config, &self.files, &self.evidence);
         let mut findings: Vec<FileFinding> = docs
             .par_iter()
             .filter(|d| include(&d.path))
