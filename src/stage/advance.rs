@@ -200,12 +200,18 @@ pub fn advance(
 /// Writes the handoff of an applied advance: the signal `.claude/handoff/<item>-<stage>.signal`
 /// and the next context snapshot `.claude/handoff/context-NNN-<item>-<stage>.json`, carrying the
 /// decisions, constraints and pending actions of the item's last snapshot. Returns both paths.
+///
+/// The signal's `workstream` is the first work stream the item's document defines (schema v1
+/// requires a work-stream id); an item without work streams gets its own id there, which
+/// `handoff/invalid` reports as a warning.
 pub fn write_handoff(
     root: &Path,
     handoffs: &Handoffs,
+    doc: &PlanDocument,
     advance: &Advance,
     by: &str,
 ) -> std::io::Result<(PathBuf, PathBuf)> {
+    let workstream = doc.workstreams.first().map_or_else(|| advance.item.clone(), |w| w.id.to_string());
     let dir = root.join(".claude/handoff");
     let stem = format!("{}-{}", super::evidence::item_dir(&advance.item), advance.to);
     let at = now();
@@ -230,7 +236,7 @@ pub fn write_handoff(
     let previous_agent = last.and_then(|s| s.next_agent.as_ref().and_then(|n| n.value.clone()));
     let signal = json!({
         "schema_version": 1,
-        "workstream": advance.item,
+        "workstream": workstream,
         "workflow_id": advance.item,
         "status": "complete",
         "agent": by,
