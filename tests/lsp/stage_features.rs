@@ -27,6 +27,8 @@ qa = ["gate:check"]
 command = "touch gate-ran; test -f ok || { echo 'error TS2322: nope'; exit 1; }"
 [gates.slow]
 command = "sleep 30"
+[agents]
+command = ["sh", "-c", "test -f \"$0\" && mkdir -p .claude/handoff && echo '{\"workstream\": \"WS-1\", \"status\": \"complete\"}' > .claude/handoff/WOR-9-qa.signal", "{brief}"]
 "#,
     )
     .unwrap();
@@ -149,4 +151,18 @@ async fn cancelling_the_progress_kills_the_gate() {
     assert!(started_at.elapsed() < std::time::Duration::from_secs(10));
     assert!(response["result"]["message"].as_str().unwrap().contains("cancelled"), "{response}");
     assert!(!client.root.join(".baton/evidence/WOR-9/gate:slow.json").exists(), "a cancelled run recorded evidence");
+}
+
+#[tokio::test]
+async fn dispatch_writes_a_brief_runs_the_agent_and_verifies_its_handoff() {
+    let mut client = started(true).await;
+    let mut params = command(&client, "baton.dispatchAgent", json!({"role": "implementer"}));
+    params["workDoneToken"] = json!("agent-1");
+    let response = client.request("workspace/executeCommand", params).await;
+    let message = response["result"]["message"].as_str().unwrap_or_default().to_string();
+    assert!(message.contains("implementer agent passed"), "{response}");
+    assert!(message.contains("handoff .claude/handoff/WOR-9-qa.signal: status complete"), "{response}");
+    let brief = std::fs::read_to_string(client.root.join(".baton/briefs/WOR-9-qa.md")).unwrap();
+    assert!(brief.contains("## Unmet requirements for qa") && brief.contains("gate:check missing"), "{brief}");
+    client.wait_for("$/progress", |p| p["token"] == "agent-1" && p["value"]["kind"] == "end").await;
 }
