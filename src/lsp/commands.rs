@@ -173,10 +173,19 @@ impl Backend {
 
     async fn workflow_command_inner(&self, params: &ExecuteCommandParams) -> Result<Option<Value>> {
         if !self.shared.state().trusted {
-            return Err(fail(
-                "this workspace is not trusted, so Baton runs no gates, agents or workflow commands here \
-                 (the editor must start the server with initializationOptions {\"trusted\": true})",
-            ));
+            let what = match params.command.as_str() {
+                ADVANCE => "advance the stage",
+                RUN_GATE => "run the gate",
+                RECORD_APPROVAL => "record the approval",
+                DISPATCH_AGENT => "dispatch the agent",
+                SHOW_EVIDENCE => "show the evidence",
+                CREATE_HANDOFF => "create the handoff",
+                _ => "open the log",
+            };
+            return Err(fail(format!(
+                "refusing to {what}: this workspace is not trusted, so Baton runs no workflow commands here \
+                 (the editor must start the server with initializationOptions {{\"trusted\": true}})"
+            )));
         }
         let args: Args = match params.arguments.first() {
             Some(value) => serde_json::from_value(value.clone())
