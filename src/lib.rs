@@ -21,5 +21,6 @@ pub mod lsp;
 pub mod plan;
 pub mod rules;
 pub mod sql;
+pub mod stage;
 pub mod syntax;
 pub mod workspace;

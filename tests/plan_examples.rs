@@ -50,7 +50,14 @@ fn every_spec_rule_fires_in_the_examples_and_near_misses_stay_quiet() {
     for (rule, path, line) in expected {
         assert!(has(rule, path, line), "missing {rule} at {path}:{line} in {found:#?}");
     }
-    let in_docs: Vec<_> = found.iter().filter(|f| f.1.contains("/docs/")).collect();
+    // `workflow/requirement-unmet` judges stages against evidence (issue #8), not the plan's
+    // shape: its findings are asserted below and left out of the near-miss count.
+    let workflow = |f: &&(String, String, u64)| f.0 == "workflow/requirement-unmet";
+    let in_docs: Vec<_> = found.iter().filter(|f| f.1.contains("/docs/") && !workflow(f)).collect();
     assert_eq!(in_docs.len(), expected.len(), "unexpected findings in plan documents: {in_docs:#?}");
-    assert!(!found.iter().any(|f| f.1.ends_with("WORKFLOW-WOR-321-remediation.md")), "{found:#?}");
+    assert!(
+        !found.iter().filter(|f| !workflow(f)).any(|f| f.1.ends_with("WORKFLOW-WOR-321-remediation.md")),
+        "{found:#?}"
+    );
+    assert!(has("workflow/requirement-unmet", "wor-321/docs/specs/WOR-321-spec.md", 5), "{found:#?}");
 }

@@ -6,6 +6,7 @@ mod debug;
 mod init;
 pub mod render;
 mod rules_cmd;
+mod stage;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -36,6 +37,12 @@ enum Command {
     Rules(rules_cmd::RulesArgs),
     /// Write a commented baton.toml in the current folder.
     Init(init::InitArgs),
+    /// Work-item stages: status table, advance, approvals.
+    Stage(stage::StageArgs),
+    /// Quality gates: run one.
+    Gate(stage::GateArgs),
+    /// Handoff signals: write one, verify all.
+    Handoff(stage::HandoffArgs),
     /// Internal tools for Baton's own tests (`debug model DIR`).
     #[command(hide = true)]
     Debug(debug::DebugArgs),
@@ -66,6 +73,9 @@ pub fn main() -> ExitCode {
         Command::Rules(args) => rules_cmd::run(args),
         Command::Init(args) => init::run(args),
         Command::Debug(args) => debug::run(args),
+        Command::Stage(args) => stage::run_stage(args),
+        Command::Gate(args) => stage::run_gate(args),
+        Command::Handoff(args) => stage::run_handoff(args),
         Command::Lsp { .. } => match crate::lsp::run_stdio() {
             Ok(()) => EXIT_OK,
             Err(e) => error(format!("language server: {e}")),

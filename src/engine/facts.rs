@@ -14,6 +14,7 @@ use crate::handoff::{Handoffs, WorkspaceFiles};
 use crate::plan::Plan;
 use crate::rules::{self, Matcher};
 use crate::sql::{migration_sequences, MigrationModel};
+use crate::stage::EvidenceSet;
 use crate::syntax::{Document, FileKind};
 
 /// Facts about the whole workspace, computed once from all its documents.
@@ -155,10 +156,22 @@ impl WorkspaceFacts {
     /// Like [`WorkspaceFacts::collect`], with the workspace's file listing (for the handoff
     /// checks of named files; the documents themselves always count as existing).
     pub fn collect_with_files(docs: &[&Document], config: &Config, files: &WorkspaceFiles) -> WorkspaceFacts {
+        WorkspaceFacts::collect_with_inputs(docs, config, files, &EvidenceSet::default())
+    }
+
+    /// Like [`WorkspaceFacts::collect_with_files`], with the workflow evidence the workspace
+    /// layer loaded (`.baton/evidence/` and the git state), for `workflow/requirement-unmet`.
+    pub fn collect_with_inputs(
+        docs: &[&Document],
+        config: &Config,
+        files: &WorkspaceFiles,
+        evidence: &EvidenceSet,
+    ) -> WorkspaceFacts {
         let parts: Vec<DocumentFacts> = docs.iter().map(|doc| DocumentFacts::collect(doc, config)).collect();
         let mut facts = WorkspaceFacts::assemble(&parts);
         facts.sql_findings = WorkspaceFacts::sql_findings(docs, config);
-        (facts.plan, facts.handoffs, facts.plan_findings) = WorkspaceFacts::plan_facts_with_files(docs, config, files);
+        (facts.plan, facts.handoffs, facts.plan_findings) =
+            WorkspaceFacts::plan_facts_with_inputs(docs, config, files, evidence);
         facts
     }
 
@@ -176,12 +189,23 @@ impl WorkspaceFacts {
     /// Like [`WorkspaceFacts::plan_facts`], with the workspace's file listing (every document in
     /// `docs` counts as existing too).
     pub fn plan_facts_with_files(docs: &[&Document], config: &Config, files: &WorkspaceFiles) -> PlanFacts {
+        WorkspaceFacts::plan_facts_with_inputs(docs, config, files, &EvidenceSet::default())
+    }
+
+    /// Like [`WorkspaceFacts::plan_facts_with_files`], with the workflow evidence (data loaded
+    /// by the workspace layer: the engine never reads `.baton/`).
+    pub fn plan_facts_with_inputs(
+        docs: &[&Document],
+        config: &Config,
+        files: &WorkspaceFiles,
+        evidence: &EvidenceSet,
+    ) -> PlanFacts {
         let plan_docs: Vec<&Document> = docs.iter().copied().filter(|d| WorkspaceFacts::feeds_plan(d)).collect();
         let plan = Plan::build(&plan_docs, config);
         let mut listing = files.clone();
         docs.iter().for_each(|d| listing.insert(d.path.clone()));
         let handoffs = Handoffs::build(&plan_docs, config).with_files(&listing);
-        let ctx = PlanRuleContext { config, documents: &plan_docs, plan: &plan, handoffs: &handoffs };
+        let ctx = PlanRuleContext { config, documents: &plan_docs, plan: &plan, handoffs: &handoffs, evidence };
         let mut found = Vec::new();
         for rule in rules::all() {
             if let Matcher::Plan(check) = rule.matcher {

@@ -94,6 +94,8 @@ pub struct PlanRuleContext<'a> {
     pub plan: &'a crate::plan::Plan,
     /// The handoffs (signals, snapshots, agents).
     pub handoffs: &'a crate::handoff::Handoffs,
+    /// Workflow evidence and the tree's git state, loaded by the workspace layer.
+    pub evidence: &'a crate::stage::EvidenceSet,
 }
 
 impl PlanRuleContext<'_> {

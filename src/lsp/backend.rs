@@ -110,8 +110,8 @@ impl Default for Shared {
 
 /// The language server.
 pub struct Backend {
-    client: Client,
-    shared: Arc<Shared>,
+    pub(super) client: Client,
+    pub(super) shared: Arc<Shared>,
 }
 
 /// A document ready to analyse outside the lock.
@@ -133,7 +133,7 @@ impl Backend {
     }
 
     /// Schedules re-analysis of `paths` (`None`: everything) in `root` after `delay`.
-    pub fn schedule(&self, root: usize, paths: Option<HashSet<String>>, delay: Duration) {
+    pub(super) fn schedule(&self, root: usize, paths: Option<HashSet<String>>, delay: Duration) {
         let generation = self.shared.generation.fetch_add(1, Ordering::SeqCst);
         {
             let mut jobs = self.shared.jobs();
@@ -158,7 +158,7 @@ impl Backend {
     }
 
     fn capabilities(&self, pull: bool, encoding: Encoding) -> ServerCapabilities {
-        let mut commands = Vec::new();
+        let mut commands: Vec<String> = super::commands::COMMANDS.iter().map(|c| c.to_string()).collect();
         if self.shared.test_hooks {
             commands.push(PANIC_COMMAND.to_string());
             commands.push(SLEEP_COMMAND.to_string());
@@ -175,7 +175,11 @@ impl Backend {
                 ..TextDocumentSyncOptions::default()
             })),
             code_action_provider: Some(CodeActionProviderCapability::Options(CodeActionOptions {
-                code_action_kinds: Some(vec![CodeActionKind::QUICKFIX, CodeActionKind::new(FIX_ALL_KIND)]),
+                code_action_kinds: Some(vec![
+                    CodeActionKind::QUICKFIX,
+                    CodeActionKind::new(FIX_ALL_KIND),
+                    CodeActionKind::new("refactor.baton.stage"),
+                ]),
                 ..CodeActionOptions::default()
             })),
             hover_provider: Some(HoverProviderCapability::Simple(true)),
@@ -779,6 +783,9 @@ impl LanguageServer for Backend {
                 }
             }
         }
+        if wants(&CodeActionKind::new("refactor.baton.stage")) {
+            actions.extend(self.stage_code_actions(&uri, params.range));
+        }
         let fix_all = CodeActionKind::new(FIX_ALL_KIND);
         if only.as_ref().is_some_and(|kinds| kinds.iter().any(|k| fix_all.as_str().starts_with(k.as_str()))) {
             if let Some((doc, findings, encoding)) = &doc {
@@ -844,11 +851,24 @@ impl LanguageServer for Backend {
             tokio::time::sleep(Duration::from_millis(millis)).await;
             return Ok(Some(serde_json::json!("slept")));
         }
+        if let Some(answer) = self.workflow_command(&params).await {
+            return answer;
+        }
         Err(Error::invalid_params(format!("unknown command `{}`", params.command)))
     }
 }
 
 impl Backend {
+    /// The stage code actions for `range` of the document at `uri` (see `commands::stage_actions`).
+    fn stage_code_actions(&self, uri: &Uri, range: Range) -> Vec<CodeActionOrCommand> {
+        let Some((doc, _, encoding)) = self.document_now(uri) else { return Vec::new() };
+        let Some(path) = state::uri_path(uri) else { return Vec::new() };
+        let state = self.shared.state();
+        let Some(root) = state.roots.iter().find(|r| path.starts_with(&r.path)) else { return Vec::new() };
+        let touched = convert::offset(&doc, range.start, encoding)..convert::offset(&doc, range.end, encoding);
+        super::commands::stage_actions(&root.facts.plan, &root.config, &root.evidence, &doc.path, uri, touched)
+    }
+
     /// `baton.toml` changed: reload, show or clear its error, re-analyse everything in the root.
     async fn config_changed(&self, path: &std::path::Path) {
         let root = {

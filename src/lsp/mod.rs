@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod buffer;
+pub mod commands;
 pub mod convert;
 pub mod framing;
 pub mod ide;
@@ -46,7 +47,10 @@ pub fn service_with(test_hooks: bool) -> (Ordered, ClientSocket) {
     shared.test_hooks = test_hooks;
     let shared = Arc::new(shared);
     let for_backend = shared.clone();
-    let (inner, socket) = LspService::new(move |client| Backend::new(client, for_backend));
+    let (inner, socket) = LspService::build(move |client| Backend::new(client, for_backend))
+        .custom_method("baton/itemStatus", Backend::item_status)
+        .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
+        .finish();
     (Ordered { inner, shared }, socket)
 }
 

@@ -72,6 +72,9 @@ pub struct Root {
     /// The handoffs changed since code lenses were last refreshed (lenses on source files show
     /// them).
     pub lenses_stale: bool,
+    /// Workflow evidence (`.baton/evidence/`) and the git state, read when the root is created
+    /// and after every workflow command; handed to the plan rules as data.
+    pub evidence: Arc<crate::stage::EvidenceSet>,
 }
 
 impl Root {
@@ -89,8 +92,10 @@ impl Root {
             published: HashSet::new(),
             files: WorkspaceFiles::default(),
             lenses_stale: false,
+            evidence: Arc::new(crate::stage::EvidenceSet::default()),
         };
         root.reload_config();
+        root.reload_evidence();
         root
     }
 
@@ -108,6 +113,13 @@ impl Root {
         self.config_error = error;
         self.revision += 1;
         changed
+    }
+
+    /// Re-reads the workflow evidence and git state; the next analysis re-runs the plan rules.
+    pub fn reload_evidence(&mut self) {
+        self.evidence = Arc::new(crate::stage::EvidenceSet::load(&self.path));
+        self.facts_revision = 0;
+        self.revision += 1;
     }
 
     /// Replaces the disk documents with a fresh scan's.
@@ -183,7 +195,7 @@ impl Root {
             let docs = self.documents();
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
             (facts.plan, facts.handoffs, facts.plan_findings) =
-                WorkspaceFacts::plan_facts_with_files(&refs, &config, &self.files);
+                WorkspaceFacts::plan_facts_with_inputs(&refs, &config, &self.files, &self.evidence);
             self.lenses_stale |= !first_time && facts.handoffs != self.facts.handoffs;
             for path in self.facts.plan_findings.keys().chain(facts.plan_findings.keys()) {
                 if self.facts.plan_findings.get(path) != facts.plan_findings.get(path) {

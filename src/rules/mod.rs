@@ -18,6 +18,7 @@ pub mod rls;
 pub mod security;
 pub mod spec;
 pub mod sql;
+pub mod workflow;
 
 use serde::Serialize;
 
@@ -121,6 +122,7 @@ pub fn all() -> &'static [Rule] {
         rules.extend(sql::pack());
         rules.extend(handoff::pack());
         rules.extend(spec::pack());
+        rules.extend(workflow::pack());
         rules.extend(meta::rules());
         rules.sort_by_key(|r| r.id);
         rules

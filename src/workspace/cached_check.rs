@@ -58,6 +58,7 @@ pub fn check_with_cache(
         unreadable: Vec::new(),
         files,
         unparsed: Vec::new(),
+        evidence: crate::stage::EvidenceSet::load(root),
     };
     let mut entries = Vec::new();
     for (source, result) in read_files {
@@ -112,7 +113,7 @@ pub fn check_with_cache(
         .filter(|d| WorkspaceFacts::feeds_plan(d))
         .collect();
     (facts.plan, facts.handoffs, facts.plan_findings) =
-        WorkspaceFacts::plan_facts_with_files(&plan_docs, config, &workspace.files);
+        WorkspaceFacts::plan_facts_with_inputs(&plan_docs, config, &workspace.files, &workspace.evidence);
 
     // 4. Findings of each requested file: from the cache by dependency key, else analysed.
     let analysed: Vec<(usize, Vec<Finding>, Option<Digest>)> = entries

@@ -63,6 +63,9 @@ pub struct Workspace {
     pub unreadable: Vec<(String, String)>,
     /// Every file the scan saw (any kind), for the handoff checks of named files.
     pub files: WorkspaceFiles,
+    /// Workflow evidence under `.baton/evidence/` and the tree's git state (loaded by
+    /// [`Workspace::load`]; empty for in-memory workspaces).
+    pub evidence: crate::stage::EvidenceSet,
     /// Files not parsed because their findings came from the analysis cache, sorted by path.
     pub unparsed: Vec<UnparsedFile>,
 }
@@ -206,6 +209,7 @@ impl Workspace {
         let (sources, files) = discover_all(root);
         let mut workspace = Workspace::load_sources(root, config, &sources);
         workspace.files = files;
+        workspace.evidence = crate::stage::EvidenceSet::load(root);
         workspace
     }
 
@@ -221,6 +225,7 @@ impl Workspace {
             unreadable: Vec::new(),
             files: WorkspaceFiles::from_paths(sources.iter().map(|s| s.relative.clone())),
             unparsed: Vec::new(),
+            evidence: Default::default(),
         };
         for (source, result) in loaded {
             let path = source.relative.clone();
@@ -250,6 +255,7 @@ impl Workspace {
             unreadable: Vec::new(),
             files,
             unparsed: Vec::new(),
+            evidence: Default::default(),
         }
     }
 
@@ -278,7 +284,7 @@ impl Workspace {
     /// Findings are sorted by path, then position, then rule id (contract §2).
     pub fn check(&self, include: impl Fn(&str) -> bool + Sync) -> Vec<FileFinding> {
         let docs: Vec<&Document> = self.documents.iter().map(|d| d.as_ref()).collect();
-        let facts = WorkspaceFacts::collect_with_files(&docs, &self.config, &self.files);
+        let facts = WorkspaceFacts::collect_with_inputs(&docs, &self.config, &self.files, &self.evidence);
         let mut findings: Vec<FileFinding> = docs
             .par_iter()
             .filter(|d| include(&d.path))

@@ -19,6 +19,8 @@ pub struct Client {
     pub server_requests: Vec<Value>,
     /// The workspace root (a temporary copy).
     pub root: PathBuf,
+    /// `initializationOptions.trusted` sent by [`Client::initialize`].
+    pub trusted: bool,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -64,6 +66,7 @@ impl Client {
             inbox: VecDeque::new(),
             server_requests: Vec::new(),
             root,
+            trusted: false,
             _dir: dir,
         }
     }
@@ -96,10 +99,12 @@ impl Client {
                 .await
                 .expect("server answered within 20 s");
             if message.get("method").is_some() && message.get("id").is_some() {
-                // A server→client request: answer with an empty success.
+                // A server→client request: answer with an empty success (an edit is applied).
                 let id = message["id"].clone();
+                let result =
+                    if message["method"] == "workspace/applyEdit" { json!({"applied": true}) } else { Value::Null };
                 self.server_requests.push(message);
-                self.send(json!({"jsonrpc": "2.0", "id": id, "result": null})).await;
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": result})).await;
                 continue;
             }
             return message;
@@ -184,7 +189,7 @@ impl Client {
 
     /// `initialize` + `initialized` with typical client capabilities plus `extra` merged in.
     pub async fn initialize(&mut self, extra_capabilities: Value) -> Value {
-        self.initialize_with(extra_capabilities, json!({"trusted": false})).await
+        self.initialize_with(extra_capabilities, json!({"trusted": self.trusted})).await
     }
 
     /// `initialize` + `initialized` with the given `initializationOptions`.

@@ -3,6 +3,7 @@
 mod handoff_features;
 mod harness;
 mod plan_features;
+mod stage_features;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};
 use serde_json::{json, Value};

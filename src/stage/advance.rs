@@ -1,0 +1,305 @@
+//! Running gates for an item and advancing it (IO): missing, failing or stale gates are run in
+//! parallel, their evidence recorded, and only when every requirement of the target stage holds
+//! is the status change produced — as a [`StatusEdit`] that the CLI writes to the file and the
+//! language server sends as a `WorkspaceEdit` — together with the handoff signal and context
+//! snapshot, which [`write_handoff`] writes once the change is applied.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::evidence::{now, Evidence, EvidenceSet, EvidenceStatus};
+use super::gate::{self, CancelToken, GateRun, Outcome};
+use super::{stage_of_document, unmet, Requirement, Shortfall, StageModel, Unmet};
+use crate::config::Config;
+use crate::handoff::Handoffs;
+use crate::plan::{Plan, PlanDocument};
+
+/// Something that happened while gates ran, for progress reports.
+#[derive(Clone, Debug)]
+pub enum GateEvent {
+    /// A gate started.
+    Started(String),
+    /// A gate finished.
+    Finished(String, Outcome),
+}
+
+/// A gate's run and the evidence it recorded (none when cancelled).
+#[derive(Clone, Debug)]
+pub struct GateResult {
+    /// The gate's name.
+    pub gate: String,
+    /// The run, or why it could not start.
+    pub run: Result<GateRun, String>,
+    /// The evidence written.
+    pub evidence: Option<Evidence>,
+}
+
+/// The user Baton records as `by` for gate runs: `$USER`, else "baton".
+pub fn current_user() -> String {
+    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "baton".to_string())
+}
+
+/// Runs `gates` in parallel in `root` (one thread each), records evidence for `item` when given,
+/// and reports each start and end to `events`. A gate that is not configured is an error result.
+pub fn run_gates(
+    root: &Path,
+    config: &Config,
+    item: Option<&str>,
+    gates: &[String],
+    cancel: &CancelToken,
+    events: &(dyn Fn(GateEvent) + Sync),
+) -> Vec<GateResult> {
+    let git = super::GitState::read(root);
+    let by = current_user();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = gates
+            .iter()
+            .map(|name| {
+                let (git, by) = (&git, &by);
+                scope.spawn(move || {
+                    let Some(gate_config) = config.gates.get(name) else {
+                        return GateResult {
+                            gate: name.clone(),
+                            run: Err(format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml")),
+                            evidence: None,
+                        };
+                    };
+                    events(GateEvent::Started(name.clone()));
+                    let log = gate::log_path(root, item, name);
+                    let run =
+                        gate::run(root, gate_config, &log, cancel).map_err(|e| format!("cannot run `{name}`: {e}"));
+                    events(GateEvent::Finished(name.clone(), run.as_ref().map_or(Outcome::Failed, |r| r.outcome)));
+                    let evidence = match (&run, item) {
+                        (Ok(r), Some(item)) if r.outcome != Outcome::Cancelled => {
+                            let evidence = Evidence {
+                                requirement: Requirement::Gate(name.clone()).to_string(),
+                                status: if r.outcome == Outcome::Passed {
+                                    EvidenceStatus::Pass
+                                } else {
+                                    EvidenceStatus::Fail
+                                },
+                                at: now(),
+                                by: by.clone(),
+                                command: Some(gate_config.command.clone()),
+                                exit_code: r.exit_code,
+                                duration_ms: Some(r.duration_ms),
+                                output_tail: Some(r.output_tail.clone()),
+                                git_head: git.head.clone(),
+                                dirty: git.dirty,
+                                note: None,
+                                worktree: git.fingerprint.clone(),
+                                log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
+                            };
+                            evidence.write(root, item).ok().map(|_| evidence)
+                        }
+                        _ => None,
+                    };
+                    GateResult { gate: name.clone(), run, evidence }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("gate thread panicked")).collect()
+    })
+}
+
+/// The work item `key` names: an item id (case-insensitive) or a document path.
+pub fn find_item<'p>(plan: &'p Plan, key: &str) -> Option<&'p PlanDocument> {
+    plan.documents
+        .iter()
+        .find(|d| d.id.eq_ignore_ascii_case(key))
+        .or_else(|| plan.documents.iter().find(|d| d.path == key || d.path.ends_with(&format!("/{key}"))))
+}
+
+/// The status change of an advance: replace `range` of `path` with `new_text`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusEdit {
+    /// Workspace-relative path of the item's document.
+    pub path: String,
+    /// Byte range of the status text.
+    pub range: std::ops::Range<usize>,
+    /// The new status text.
+    pub new_text: String,
+}
+
+/// What an advance produced.
+#[derive(Clone, Debug)]
+pub struct Advance {
+    /// The item id.
+    pub item: String,
+    /// Its stage before.
+    pub from: Option<String>,
+    /// The stage entered.
+    pub to: String,
+    /// The gates that ran.
+    pub gates: Vec<GateResult>,
+    /// Requirements still unmet after the gates ran (empty when the advance may happen).
+    pub unmet: Vec<Unmet>,
+    /// The status change, when every requirement holds.
+    pub edit: Option<StatusEdit>,
+}
+
+/// Why an advance could not even be attempted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdvanceError(pub String);
+
+impl std::fmt::Display for AdvanceError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Tries to move `doc` to stage `to` (the next stage when `None`): runs every missing, failing or
+/// stale gate the stage requires (in parallel), records evidence, and returns the status edit
+/// when every requirement then holds. Writes nothing but evidence and logs.
+pub fn advance(
+    root: &Path,
+    config: &Config,
+    doc: &PlanDocument,
+    to: Option<&str>,
+    cancel: &CancelToken,
+    events: &(dyn Fn(GateEvent) + Sync),
+) -> Result<Advance, AdvanceError> {
+    let model = StageModel::from_config(config);
+    let from = stage_of_document(&model, doc).map(str::to_string);
+    let Some(status) = &doc.status else {
+        return Err(AdvanceError(format!("{} has no status line (front matter `status` or `**Status**:`)", doc.id)));
+    };
+    let to = match to {
+        Some(to) if model.has(to) => to.to_string(),
+        Some(to) => {
+            return Err(AdvanceError(format!("unknown stage `{to}`; stages: {}", model.stages.join(", "))));
+        }
+        None => match from.as_deref().and_then(|f| model.next(f)) {
+            Some(next) => next.to_string(),
+            None => return Err(AdvanceError(format!("{} has no next stage; name one with --to", doc.id))),
+        },
+    };
+    let evidence = EvidenceSet::load(root);
+    let to_run: Vec<String> = unmet(&model, config, doc, &to, &evidence)
+        .into_iter()
+        .filter_map(|u| match (u.requirement, u.shortfall) {
+            (Requirement::Gate(name), Shortfall::Missing | Shortfall::Failing { .. } | Shortfall::Stale) => Some(name),
+            _ => None,
+        })
+        .collect();
+    let gates = run_gates(root, config, Some(&doc.id), &to_run, cancel, events);
+    if cancel.is_cancelled() {
+        return Err(AdvanceError("cancelled; nothing changed".to_string()));
+    }
+    let evidence = EvidenceSet::load(root);
+    let remaining = unmet(&model, config, doc, &to, &evidence);
+    let edit = remaining.is_empty().then(|| StatusEdit {
+        path: doc.path.clone(),
+        range: status.range.clone(),
+        new_text: model.label_for(&to).to_string(),
+    });
+    Ok(Advance { item: doc.id.clone(), from, to, gates, unmet: remaining, edit })
+}
+
+/// Writes the handoff of an applied advance: the signal `.claude/handoff/<item>-<stage>.signal`
+/// and the next context snapshot `.claude/handoff/context-NNN-<item>-<stage>.json`, carrying the
+/// decisions, constraints and pending actions of the item's last snapshot. Returns both paths.
+///
+/// The signal's `workstream` is the first work stream the item's document defines (schema v1
+/// requires a work-stream id); an item without work streams gets its own id there, which
+/// `handoff/invalid` reports as a warning.
+pub fn write_handoff(
+    root: &Path,
+    handoffs: &Handoffs,
+    doc: &PlanDocument,
+    advance: &Advance,
+    by: &str,
+) -> std::io::Result<(PathBuf, PathBuf)> {
+    let workstream = doc.workstreams.first().map_or_else(|| advance.item.clone(), |w| w.id.to_string());
+    let dir = root.join(".claude/handoff");
+    let stem = format!("{}-{}", super::evidence::item_dir(&advance.item), advance.to);
+    let at = now();
+    let evidence = EvidenceSet::load(root);
+    let mut validation = serde_json::Map::new();
+    if let Some(items) = evidence.by_item.get(&super::evidence::item_dir(&advance.item)) {
+        for (requirement, e) in items {
+            if let Some(gate) = requirement.strip_prefix("gate:") {
+                let outcome = if e.status == EvidenceStatus::Pass { "pass" } else { "fail" };
+                validation.insert(gate.to_string(), Value::String(outcome.to_string()));
+            }
+        }
+    }
+    let last = handoffs
+        .snapshots
+        .iter()
+        .filter(|s| s.workflow_id.as_ref().is_some_and(|w| w.value.eq_ignore_ascii_case(&advance.item)))
+        .max_by_key(|s| (crate::handoff::sequence_number(&s.path), s.timestamp.as_ref().map(|t| t.value)));
+    let decisions = last.map(|s| s.decisions.clone()).unwrap_or_default();
+    let constraints = last.map(|s| s.constraints.clone()).unwrap_or_default();
+    let pending = last.map(|s| s.pending_actions.clone()).unwrap_or_default();
+    let previous_agent = last.and_then(|s| s.next_agent.as_ref().and_then(|n| n.value.clone()));
+    let signal = json!({
+        "schema_version": 1,
+        "workstream": workstream,
+        "workflow_id": advance.item,
+        "status": "complete",
+        "agent": by,
+        "timestamp": at,
+        "stage": advance.to,
+        "previous_stage": advance.from,
+        "validation": validation,
+        "decisions": decisions,
+        "constraints": constraints,
+        "pending_actions": pending,
+        "notes": format!("{} entered stage {} (recorded by Baton)", advance.item, advance.to),
+    });
+    let signal_path = dir.join(format!("{stem}.signal"));
+    super::atomic::write(&signal_path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
+
+    let next_number = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| crate::handoff::sequence_number(&e.file_name().to_string_lossy()))
+                .max()
+                .unwrap_or(0)
+        })
+        .unwrap_or(0)
+        + 1;
+    let gates_passed: serde_json::Map<String, Value> =
+        validation.iter().map(|(k, v)| (k.clone(), Value::Bool(v == "pass"))).collect();
+    let snapshot = json!({
+        "version": "1.0",
+        "workflow_id": advance.item,
+        "timestamp": at,
+        "current_agent": previous_agent.unwrap_or_else(|| by.to_string()),
+        "phase": match &advance.from { Some(from) => format!("{from}-complete"), None => format!("{}-entered", advance.to) },
+        "status": "complete",
+        "decisions": decisions,
+        "constraints": constraints,
+        "pending_actions": pending,
+        "quality_gates_passed": gates_passed,
+        "context_summary": format!("{} moved from {} to {}.", advance.item, advance.from.as_deref().unwrap_or("no stage"), advance.to),
+    });
+    let snapshot_path = dir.join(format!("context-{next_number:03}-{stem}.json"));
+    super::atomic::write(
+        &snapshot_path,
+        (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
+    )?;
+    Ok((signal_path, snapshot_path))
+}
+
+/// One line per unmet requirement, for messages: "cannot enter qa: approval:architecture missing;
+/// gate:type-check failing (exit 2): …".
+pub fn describe_unmet(stage: &str, unmet: &[Unmet]) -> String {
+    let parts: Vec<String> = unmet.iter().map(ToString::to_string).collect();
+    format!("cannot enter {stage}: {}", parts.join("; "))
+}
+
+/// Applies `edit` to the text of its file under `root`, atomically.
+pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()> {
+    let path = root.join(&edit.path);
+    let mut text = std::fs::read_to_string(&path)?;
+    if edit.range.end > text.len() || !text.is_char_boundary(edit.range.start) || !text.is_char_boundary(edit.range.end)
+    {
+        return Err(std::io::Error::other(format!("{} changed while advancing; run again", edit.path)));
+    }
+    text.replace_range(edit.range.clone(), &edit.new_text);
+    super::atomic::write(&path, text.as_bytes())
+}

@@ -1,0 +1,217 @@
+//! Evidence files, `.baton/evidence/<item>/<requirement>.json` (contract §7): what a gate run or
+//! an approval recorded. [`EvidenceSet`] is the data the pure rule reads; [`EvidenceSet::load`]
+//! and [`Evidence::write`] are the IO around it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{GitState, Requirement};
+
+/// `"pass"` or `"fail"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EvidenceStatus {
+    /// The gate passed / the approval was given.
+    Pass,
+    /// The gate failed or timed out.
+    Fail,
+}
+
+/// One evidence file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// `gate:<name>` or `approval:<role>`.
+    pub requirement: String,
+    /// The verdict.
+    pub status: EvidenceStatus,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who: the approver, or the user who ran the gate.
+    pub by: String,
+    /// The gate's command.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The gate's exit code (written as `null` when it timed out or was killed by a signal).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// How long the gate ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// The end of the gate's output (at most [`super::gate::TAIL_BYTES`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_tail: Option<String>,
+    /// HEAD when recorded, `null` outside git.
+    pub git_head: Option<String>,
+    /// Whether the tree was dirty when recorded.
+    pub dirty: bool,
+    /// The approval's note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Fingerprint of the uncommitted changes when recorded (see [`GitState`]); Baton's addition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worktree: Option<String>,
+    /// Workspace-relative path of the gate's full log; Baton's addition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+impl Evidence {
+    /// An approval by `by` in `role`, recorded now on `git`.
+    pub fn approval(role: &str, by: &str, note: Option<&str>, git: &GitState) -> Evidence {
+        Evidence {
+            requirement: Requirement::Approval(role.to_string()).to_string(),
+            status: EvidenceStatus::Pass,
+            at: now(),
+            by: by.to_string(),
+            command: None,
+            exit_code: None,
+            duration_ms: None,
+            output_tail: None,
+            git_head: git.head.clone(),
+            dirty: git.dirty,
+            note: note.map(str::to_string),
+            worktree: git.fingerprint.clone(),
+            log: None,
+        }
+    }
+
+    /// True when recorded on the tree `git` describes: same HEAD, same dirty flag and, when
+    /// dirty, the same fingerprint of the changes. Outside git evidence never goes stale.
+    pub fn is_current(&self, git: &GitState) -> bool {
+        if self.git_head != git.head || self.dirty != git.dirty {
+            return false;
+        }
+        !self.dirty || self.worktree.is_none() || self.worktree == git.fingerprint
+    }
+
+    /// The JSON text written to disk.
+    pub fn to_json(&self) -> String {
+        let mut value = serde_json::to_value(self).unwrap_or_default();
+        // A gate always states its exit code: `null` after a timeout or a signal.
+        if let (true, Some(map)) = (self.requirement.starts_with("gate:"), value.as_object_mut()) {
+            map.entry("exit_code").or_insert(serde_json::Value::Null);
+        }
+        serde_json::to_string_pretty(&value).unwrap_or_default() + "\n"
+    }
+
+    /// Writes this evidence for `item` under `root`, atomically; returns the path.
+    pub fn write(&self, root: &Path, item: &str) -> std::io::Result<PathBuf> {
+        let path = evidence_path(root, item, &self.requirement);
+        super::atomic::write(&path, self.to_json().as_bytes())?;
+        Ok(path)
+    }
+}
+
+/// The current time, RFC 3339 in UTC with seconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// An item id as a folder name: path separators and `..` cannot escape `.baton/evidence/`.
+pub fn item_dir(item: &str) -> String {
+    let cleaned: String = item.chars().map(|c| if matches!(c, '/' | '\\' | '\0') { '_' } else { c }).collect();
+    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
+        format!("_{cleaned}")
+    } else {
+        cleaned
+    }
+}
+
+/// `.baton/evidence/<item>/<requirement>.json` under `root`.
+pub fn evidence_path(root: &Path, item: &str, requirement: &str) -> PathBuf {
+    root.join(".baton/evidence").join(item_dir(item)).join(format!("{}.json", item_dir(requirement)))
+}
+
+/// Every evidence file of a workspace and the tree's current state: what the pure rule reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EvidenceSet {
+    /// Evidence by item folder name, then requirement.
+    pub by_item: BTreeMap<String, BTreeMap<String, Evidence>>,
+    /// The tree's state when loaded.
+    pub git: GitState,
+    /// Evidence files that could not be read (path, reason).
+    pub unreadable: Vec<(String, String)>,
+}
+
+impl EvidenceSet {
+    /// The evidence for `requirement` of `item`.
+    pub fn get(&self, item: &str, requirement: &Requirement) -> Option<&Evidence> {
+        self.by_item.get(&item_dir(item))?.get(&requirement.to_string())
+    }
+
+    /// Adds (or replaces) one piece of evidence.
+    pub fn insert(&mut self, item: &str, evidence: Evidence) {
+        self.by_item.entry(item_dir(item)).or_default().insert(evidence.requirement.clone(), evidence);
+    }
+
+    /// Reads `.baton/evidence/` under `root` and the tree's git state. A missing folder is an
+    /// empty set; unreadable files are listed in `unreadable` and otherwise ignored.
+    pub fn load(root: &Path) -> EvidenceSet {
+        let mut set = EvidenceSet { git: GitState::read(root), ..EvidenceSet::default() };
+        let Ok(items) = std::fs::read_dir(root.join(".baton/evidence")) else { return set };
+        for item in items.flatten() {
+            let Ok(files) = std::fs::read_dir(item.path()) else { continue };
+            let item_name = item.file_name().to_string_lossy().into_owned();
+            for file in files.flatten() {
+                let path = file.path();
+                if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                    continue;
+                }
+                let shown = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+                match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| {
+                    serde_json::from_str::<Evidence>(&t).map_err(|e| format!("not an evidence file: {e}"))
+                }) {
+                    Ok(evidence) => {
+                        set.by_item
+                            .entry(item_name.clone())
+                            .or_default()
+                            .insert(evidence.requirement.clone(), evidence);
+                    }
+                    Err(reason) => set.unreadable.push((shown, reason)),
+                }
+            }
+        }
+        set
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(head: Option<&str>, dirty: bool, fp: Option<&str>) -> GitState {
+        GitState { head: head.map(String::from), dirty, fingerprint: fp.map(String::from) }
+    }
+
+    #[test]
+    fn staleness_follows_head_dirty_flag_and_fingerprint() {
+        let recorded = git(Some("abc"), true, Some("f1"));
+        let e = Evidence::approval("qa", "Ada", None, &recorded);
+        assert!(e.is_current(&recorded));
+        assert!(!e.is_current(&git(Some("abd"), true, Some("f1"))));
+        assert!(!e.is_current(&git(Some("abc"), false, None)));
+        assert!(!e.is_current(&git(Some("abc"), true, Some("f2"))));
+        let outside = Evidence::approval("qa", "Ada", None, &GitState::default());
+        assert!(outside.is_current(&GitState::default()));
+    }
+
+    #[test]
+    fn approval_json_omits_gate_fields_and_round_trips() {
+        let e = Evidence::approval("architecture", "Ada", Some("ok"), &GitState::default());
+        let json = e.to_json();
+        assert!(!json.contains("exit_code"), "{json}");
+        assert!(json.contains("\"git_head\": null"), "{json}");
+        let back: Evidence = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn item_ids_cannot_escape_the_evidence_folder() {
+        assert_eq!(item_dir("../x"), ".._x");
+        assert_eq!(item_dir(".."), "_..");
+        let p = evidence_path(Path::new("/r"), "a/b", "gate:lint");
+        assert_eq!(p, Path::new("/r/.baton/evidence/a_b/gate:lint.json"));
+    }
+}

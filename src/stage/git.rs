@@ -1,0 +1,54 @@
+//! The state of the working tree that evidence is judged against: the git HEAD, whether the tree
+//! is dirty, and a fingerprint of the uncommitted changes. Read by running `git` (IO); the pure
+//! side only compares [`GitState`]s.
+//!
+//! The fingerprint covers the workspace folder except Markdown files, `.baton/` and `.claude/`:
+//! editing a spec (including the status change an advance makes) or writing evidence and
+//! handoffs does not make a gate's evidence stale; changing code does. See `docs/stages.md`.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde::{Deserialize, Serialize};
+
+/// HEAD, dirty flag and change fingerprint of a workspace.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitState {
+    /// The commit HEAD points at; `None` outside a git repository (or before the first commit).
+    pub head: Option<String>,
+    /// True when tracked files differ from HEAD or untracked files exist (exclusions above).
+    pub dirty: bool,
+    /// XXH3 of `git status --porcelain` and `git diff HEAD` over the same paths, hex; `None` when
+    /// clean or outside git.
+    pub fingerprint: Option<String>,
+}
+
+/// Pathspecs: the workspace folder minus what Baton and agents write and the documents.
+const PATHSPECS: &[&str] = &[".", ":(exclude).baton", ":(exclude).claude", ":(exclude,glob)**/*.md"];
+
+fn git(root: &Path, args: &[&str]) -> Option<Vec<u8>> {
+    let output = Command::new("git").arg("-C").arg(root).args(args).output().ok()?;
+    output.status.success().then_some(output.stdout)
+}
+
+impl GitState {
+    /// Reads the state of the tree at `root`. Outside git (or without `git` installed) the state
+    /// is `{head: None, dirty: false}`.
+    pub fn read(root: &Path) -> GitState {
+        let Some(head) = git(root, &["rev-parse", "--verify", "-q", "HEAD"]) else { return GitState::default() };
+        let head = String::from_utf8_lossy(&head).trim().to_string();
+        let mut status_args = vec!["status", "--porcelain=v1", "-z", "--untracked-files=all", "--"];
+        status_args.extend_from_slice(PATHSPECS);
+        let status = git(root, &status_args).unwrap_or_default();
+        if status.is_empty() {
+            return GitState { head: Some(head), dirty: false, fingerprint: None };
+        }
+        let mut diff_args = vec!["diff", "--no-ext-diff", "--binary", "HEAD", "--"];
+        diff_args.extend_from_slice(PATHSPECS);
+        let diff = git(root, &diff_args).unwrap_or_default();
+        let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+        hasher.update(&status);
+        hasher.update(&diff);
+        GitState { head: Some(head), dirty: true, fingerprint: Some(format!("{:016x}", hasher.digest())) }
+    }
+}

@@ -1,0 +1,127 @@
+//! The gate runner with real child processes, and atomic evidence writes under SIGKILL.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use baton::config::GateConfig;
+use baton::stage::gate::{self, CancelToken, Outcome, LOG_CAP, TAIL_BYTES};
+use baton::stage::{Evidence, GitState};
+
+fn gate(command: &str, timeout_s: u64) -> GateConfig {
+    GateConfig { command: command.to_string(), timeout_s }
+}
+
+fn run(root: &Path, command: &str, timeout_s: u64) -> gate::GateRun {
+    gate::run(root, &gate(command, timeout_s), &root.join(".baton/logs/g.log"), &CancelToken::new()).unwrap()
+}
+
+#[test]
+fn passing_gate_runs_in_the_workspace_root_and_captures_output() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("ok"), "").unwrap();
+    let r = run(dir.path(), "test -f ok && echo fine && echo warn >&2", 10);
+    assert_eq!(r.outcome, Outcome::Passed);
+    assert_eq!(r.exit_code, Some(0));
+    assert_eq!(r.output_tail, "fine\nwarn");
+    assert_eq!(std::fs::read_to_string(&r.log).unwrap(), "fine\nwarn\n");
+}
+
+#[test]
+fn failing_gate_keeps_exit_code_and_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(dir.path(), "echo 'src/a.ts(3,1): error TS2322'; exit 2", 10);
+    assert_eq!(r.outcome, Outcome::Failed);
+    assert_eq!(r.exit_code, Some(2));
+    assert!(r.output_tail.contains("TS2322"), "{}", r.output_tail);
+}
+
+#[test]
+fn timeout_kills_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let started = Instant::now();
+    let r = run(dir.path(), "echo started; sleep 30", 1);
+    assert_eq!(r.outcome, Outcome::TimedOut);
+    assert_eq!(r.exit_code, None);
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert!(
+        r.output_tail.starts_with("started") && r.output_tail.ends_with("timed out after 1 s"),
+        "{}",
+        r.output_tail
+    );
+}
+
+#[test]
+fn cancellation_kills_the_whole_process_tree() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("grandchild-was-here");
+    let cancel = CancelToken::new();
+    let canceller = {
+        let cancel = cancel.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(300));
+            cancel.cancel();
+        })
+    };
+    // A grandchild in the background that would write a file after one second.
+    let command = "(sleep 1; touch grandchild-was-here) & sleep 30; wait";
+    let started = Instant::now();
+    let r = gate::run(dir.path(), &gate(command, 60), &dir.path().join("g.log"), &cancel).unwrap();
+    canceller.join().unwrap();
+    assert_eq!(r.outcome, Outcome::Cancelled);
+    assert!(started.elapsed() < Duration::from_secs(3));
+    std::thread::sleep(Duration::from_millis(1800));
+    assert!(!marker.exists(), "the grandchild survived cancellation");
+}
+
+#[test]
+fn huge_output_is_truncated_in_log_and_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let total = LOG_CAP + 3 * 1024 * 1024;
+    let r = run(dir.path(), &format!("head -c {total} /dev/zero | tr '\\0' 'x'; echo; echo END"), 60);
+    assert_eq!(r.outcome, Outcome::Passed);
+    assert_eq!(r.output_bytes, total + 5);
+    assert!(r.output_tail.len() <= TAIL_BYTES && r.output_tail.ends_with("END"), "{}", r.output_tail.len());
+    let log_len = std::fs::metadata(&r.log).unwrap().len();
+    assert!(log_len > LOG_CAP && log_len < LOG_CAP + 200, "log is {log_len} bytes");
+    let log = std::fs::read(&r.log).unwrap();
+    assert!(String::from_utf8_lossy(&log[log.len() - 100..]).contains("output truncated"));
+}
+
+/// Run as a child process by `evidence_writes_are_atomic_under_sigkill`: writes evidence forever.
+#[test]
+fn atomic_writer_child() {
+    let Ok(root) = std::env::var("BATON_TEST_ATOMIC_ROOT") else { return };
+    let mut n: u64 = 0;
+    loop {
+        n += 1;
+        let mut e = Evidence::approval("qa", &format!("writer {n}"), Some(&"note ".repeat(5000)), &GitState::default());
+        e.note = Some(format!("{}{n}", "x".repeat((n % 7000) as usize)));
+        e.write(Path::new(&root), "ITEM-1").unwrap();
+    }
+}
+
+#[test]
+fn evidence_writes_are_atomic_under_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let path = baton::stage::evidence::evidence_path(dir.path(), "ITEM-1", "approval:qa");
+    for round in 0..5 {
+        let mut child = std::process::Command::new(&exe)
+            .args(["--exact", "atomic_writer_child", "--nocapture", "--test-threads=1"])
+            .env("BATON_TEST_ATOMIC_ROOT", dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !path.exists() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        std::thread::sleep(Duration::from_millis(100 + round * 37));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let parsed: Evidence = serde_json::from_str(&text).unwrap_or_else(|e| panic!("torn evidence file: {e}"));
+        assert!(parsed.by.starts_with("writer "));
+    }
+}
