@@ -33,13 +33,16 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             // Said once, for the stage the user tried to enter.
             unmet.retain(|u| !lacking.iter().any(|l| l.requirement == u.requirement));
         }
+        // One finding per status line (the engine keeps one per rule and range).
+        let mut parts = Vec::new();
         if let (Some(stage), false) = (current, unmet.is_empty()) {
-            let message = stage::advance::describe_unmet(stage, &unmet);
-            out.push((doc.path.clone(), Finding::new(RULE_ID, status.line.clone(), message)));
+            parts.push(stage::advance::describe_unmet(stage, &unmet));
         }
         if let Some((to, lacking)) = refused {
-            let message = stage::advance::describe_unmet(to, &lacking);
-            out.push((doc.path.clone(), Finding::new(RULE_ID, status.line.clone(), message)));
+            parts.push(stage::advance::describe_unmet(to, &lacking));
+        }
+        if !parts.is_empty() {
+            out.push((doc.path.clone(), Finding::new(RULE_ID, status.line.clone(), parts.join(" — "))));
         }
     }
 }
