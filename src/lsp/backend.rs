@@ -509,14 +509,18 @@ impl LanguageServer for Backend {
             Some(kinds) if kinds.contains(&PositionEncodingKind::UTF8) => Encoding::Utf8,
             _ => Encoding::Utf16,
         };
+        let diagnostic_refresh = caps
+            .workspace
+            .as_ref()
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            .unwrap_or(false);
         let client_caps = ClientCaps {
-            pull_diagnostics: caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some()),
-            diagnostic_refresh: caps
-                .workspace
-                .as_ref()
-                .and_then(|w| w.diagnostics.as_ref())
-                .and_then(|d| d.refresh_support)
-                .unwrap_or(false),
+            // Pull only with `workspace/diagnostic/refresh`: without it the server could not update
+            // what a client shows when evidence, baton.toml or another file changes (Neovim 0.11
+            // pulls only after its own edits), so such clients get pushed diagnostics.
+            pull_diagnostics: diagnostic_refresh && caps.text_document.as_ref().is_some_and(|t| t.diagnostic.is_some()),
+            diagnostic_refresh,
             watched_files_dynamic: caps
                 .workspace
                 .as_ref()

@@ -217,8 +217,9 @@ impl Backend {
                 let (Some(role), Some(by)) = (role, by) else {
                     return Err(fail("baton.recordApproval needs `role` and `by`"));
                 };
-                let evidence =
+                let mut evidence =
                     Evidence::approval(role.trim(), by.trim(), args.note.as_deref(), &GitState::read(&target.root));
+                evidence.version = item.version.as_ref().map(|v| v.text.clone());
                 evidence.write(&target.root, &item.id).map_err(|e| fail(format!("cannot write evidence: {e}")))?;
                 Ok(Some(
                     json!({"message": format!("{}: recorded {} by {}", item.id, evidence.requirement, evidence.by)}),
@@ -467,7 +468,8 @@ fn outcome_word(outcome: Outcome) -> &'static str {
 }
 
 /// The stage code actions for a status line touched by `range` (byte offsets) in `doc_path`:
-/// "Advance ITEM → STAGE", "Run gate G", "Record approval", "Open gate log", "Dispatch agent".
+/// "Advance ITEM → STAGE", "Run gate G", "Record approval", "Open gate log", "Dispatch agent" —
+/// for the current stage, the next one and the stage of a refused advance.
 pub fn stage_actions(
     plan: &Plan,
     config: &Config,
@@ -498,6 +500,12 @@ pub fn stage_actions(
     if let Some(next) = current.and_then(|c| model.next(c)).or_else(|| model.stages.first().map(String::as_str)) {
         if current != Some(next) {
             stages.push(next);
+        }
+    }
+    // A stage the user tried to enter and was refused (`.baton/advance/`), when further ahead.
+    if let Some((to, _)) = stage::refused_target(&model, config, doc, evidence) {
+        if !stages.contains(&to) {
+            stages.push(to);
         }
     }
     let mut seen = std::collections::HashSet::new();

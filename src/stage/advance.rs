@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use super::evidence::{now, Evidence, EvidenceSet, EvidenceStatus};
+use super::evidence::{now, Evidence, EvidenceSet, EvidenceStatus, RefusedAdvance};
 use super::gate::{self, CancelToken, GateRun, Outcome};
 use super::{stage_of_document, unmet, Requirement, Shortfall, StageModel, Unmet};
 use crate::config::Config;
@@ -90,6 +90,7 @@ pub fn run_gates(
                                 note: None,
                                 worktree: git.fingerprint.clone(),
                                 log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
+                                version: None,
                             };
                             evidence.write(root, item).ok().map(|_| evidence)
                         }
@@ -151,7 +152,8 @@ impl std::fmt::Display for AdvanceError {
 
 /// Tries to move `doc` to stage `to` (the next stage when `None`): runs every missing, failing or
 /// stale gate the stage requires (in parallel), records evidence, and returns the status edit
-/// when every requirement then holds. Writes nothing but evidence and logs.
+/// when every requirement then holds. Writes nothing but evidence, logs and, when refused, the
+/// [`RefusedAdvance`] record.
 pub fn advance(
     root: &Path,
     config: &Config,
@@ -189,6 +191,11 @@ pub fn advance(
     }
     let evidence = EvidenceSet::load(root);
     let remaining = unmet(&model, config, doc, &to, &evidence);
+    if !remaining.is_empty() {
+        // Best effort: the record only points the diagnostic at the stage the user tried to enter.
+        let record = RefusedAdvance { item: doc.id.clone(), to: to.clone(), at: now(), by: current_user() };
+        let _ = record.write(root);
+    }
     let edit = remaining.is_empty().then(|| StatusEdit {
         path: doc.path.clone(),
         range: status.range.clone(),
@@ -282,6 +289,8 @@ pub fn write_handoff(
         &snapshot_path,
         (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
     )?;
+    // Cosmetic: a record of a stage the item has reached is ignored anyway.
+    let _ = RefusedAdvance::clear(root, &advance.item);
     Ok((signal_path, snapshot_path))
 }
 

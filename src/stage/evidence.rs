@@ -55,6 +55,9 @@ pub struct Evidence {
     /// Workspace-relative path of the gate's full log; Baton's addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
+    /// An approval's document version (the item's `version` when recorded); Baton's addition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 impl Evidence {
@@ -74,6 +77,7 @@ impl Evidence {
             note: note.map(str::to_string),
             worktree: git.fingerprint.clone(),
             log: None,
+            version: None,
         }
     }
 
@@ -124,11 +128,51 @@ pub fn evidence_path(root: &Path, item: &str, requirement: &str) -> PathBuf {
     root.join(".baton/evidence").join(item_dir(item)).join(format!("{}.json", item_dir(requirement)))
 }
 
+/// The last refused advance of an item, `.baton/advance/<item>.json` (Baton's own file): the
+/// stage the user tried to enter. `workflow/requirement-unmet` reports what that stage still
+/// lacks until the item reaches it; a successful advance deletes the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedAdvance {
+    /// The item id.
+    pub item: String,
+    /// The stage it was to enter.
+    pub to: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Who asked.
+    pub by: String,
+}
+
+impl RefusedAdvance {
+    /// `.baton/advance/<item>.json` under `root`.
+    pub fn path(root: &Path, item: &str) -> PathBuf {
+        root.join(".baton/advance").join(format!("{}.json", item_dir(item)))
+    }
+
+    /// Writes this record, atomically; returns the path.
+    pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
+        let path = Self::path(root, &self.item);
+        let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
+        super::atomic::write(&path, text.as_bytes())?;
+        Ok(path)
+    }
+
+    /// Deletes the record of `item` under `root`; a missing file is fine.
+    pub fn clear(root: &Path, item: &str) -> std::io::Result<()> {
+        match std::fs::remove_file(Self::path(root, item)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
 /// Every evidence file of a workspace and the tree's current state: what the pure rule reads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EvidenceSet {
     /// Evidence by item folder name, then requirement.
     pub by_item: BTreeMap<String, BTreeMap<String, Evidence>>,
+    /// The last refused advance by item folder name (`.baton/advance/`).
+    pub refused: BTreeMap<String, RefusedAdvance>,
     /// The tree's state when loaded.
     pub git: GitState,
     /// Evidence files that could not be read (path, reason).
@@ -141,15 +185,22 @@ impl EvidenceSet {
         self.by_item.get(&item_dir(item))?.get(&requirement.to_string())
     }
 
+    /// The last refused advance of `item`, if any.
+    pub fn refused(&self, item: &str) -> Option<&RefusedAdvance> {
+        self.refused.get(&item_dir(item))
+    }
+
     /// Adds (or replaces) one piece of evidence.
     pub fn insert(&mut self, item: &str, evidence: Evidence) {
         self.by_item.entry(item_dir(item)).or_default().insert(evidence.requirement.clone(), evidence);
     }
 
-    /// Reads `.baton/evidence/` under `root` and the tree's git state. A missing folder is an
-    /// empty set; unreadable files are listed in `unreadable` and otherwise ignored.
+    /// Reads `.baton/evidence/`, `.baton/advance/` under `root` and the tree's git state. A
+    /// missing folder is an empty set; unreadable files are listed in `unreadable` and otherwise
+    /// ignored.
     pub fn load(root: &Path) -> EvidenceSet {
         let mut set = EvidenceSet { git: GitState::read(root), ..EvidenceSet::default() };
+        set.load_refused(root);
         let Ok(items) = std::fs::read_dir(root.join(".baton/evidence")) else { return set };
         for item in items.flatten() {
             let Ok(files) = std::fs::read_dir(item.path()) else { continue };
@@ -174,6 +225,25 @@ impl EvidenceSet {
             }
         }
         set
+    }
+
+    fn load_refused(&mut self, root: &Path) {
+        let Ok(files) = std::fs::read_dir(root.join(".baton/advance")) else { return };
+        for file in files.flatten() {
+            let path = file.path();
+            if path.extension().and_then(|e| e.to_str()) != Some("json") {
+                continue;
+            }
+            let shown = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().into_owned();
+            match std::fs::read_to_string(&path).map_err(|e| e.to_string()).and_then(|t| {
+                serde_json::from_str::<RefusedAdvance>(&t).map_err(|e| format!("not a refused-advance record: {e}"))
+            }) {
+                Ok(record) => {
+                    self.refused.insert(item_dir(&record.item), record);
+                }
+                Err(reason) => self.unreadable.push((shown, reason)),
+            }
+        }
     }
 }
 
@@ -205,6 +275,22 @@ mod tests {
         assert!(json.contains("\"git_head\": null"), "{json}");
         let back: Evidence = serde_json::from_str(&json).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn refused_advance_is_written_loaded_and_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        let record = RefusedAdvance { item: "WOR/1".into(), to: "qa".into(), at: now(), by: "Ada".into() };
+        let path = record.write(dir.path()).unwrap();
+        assert_eq!(path, dir.path().join(".baton/advance/WOR_1.json"));
+        let set = EvidenceSet::load(dir.path());
+        assert_eq!(set.refused("WOR/1"), Some(&record));
+        assert!(set.unreadable.is_empty(), "{:?}", set.unreadable);
+        std::fs::write(dir.path().join(".baton/advance/torn.json"), "{\"item\": ").unwrap();
+        assert_eq!(EvidenceSet::load(dir.path()).unreadable.len(), 1);
+        RefusedAdvance::clear(dir.path(), "WOR/1").unwrap();
+        RefusedAdvance::clear(dir.path(), "WOR/1").unwrap();
+        assert_eq!(EvidenceSet::load(dir.path()).refused("WOR/1"), None);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! Semantics and defaults are written down in `docs/stages.md`.
 
 pub mod advance;
+pub mod approval;
 pub mod atomic;
 pub mod brief;
 pub mod evidence;
@@ -16,7 +17,7 @@ use std::fmt;
 
 use crate::config::Config;
 use crate::plan::PlanDocument;
-pub use evidence::{Evidence, EvidenceSet, EvidenceStatus};
+pub use evidence::{Evidence, EvidenceSet, EvidenceStatus, RefusedAdvance};
 pub use git::GitState;
 
 /// One thing that must hold to enter a stage.
@@ -118,6 +119,12 @@ impl StageModel {
         self.stages.get(at + 1).map(String::as_str)
     }
 
+    /// True when `later` comes after `stage` (any stage comes after no stage).
+    pub fn is_after(&self, later: &str, stage: Option<&str>) -> bool {
+        let Some(at) = self.stages.iter().position(|s| s == later) else { return false };
+        stage.is_none_or(|s| self.stages.iter().position(|x| x == s).is_some_and(|p| at > p))
+    }
+
     /// True when `stage` is a stage of the model.
     pub fn has(&self, stage: &str) -> bool {
         self.stage(stage).is_some()
@@ -148,7 +155,8 @@ pub enum Shortfall {
         /// The end of its output.
         output_tail: String,
     },
-    /// The evidence was recorded on another tree (see [`Evidence::is_current`]).
+    /// The gate's evidence was recorded on another tree (see [`Evidence::is_current`]), or the
+    /// approval is for an older document version (see [`approval`]).
     Stale,
     /// `gate:<name>` names no `[gates.<name>]`.
     NotConfigured,
@@ -196,8 +204,9 @@ pub fn last_line(text: &str) -> String {
 }
 
 /// What `item` (its plan document `doc`) lacks to enter `stage`, judged on `evidence` (whose
-/// `git` is the tree's current state). Pure. An `## Architecture Approval` section with an
-/// `**Approved by**:` line counts as `approval:architecture`.
+/// `git` is the tree's current state). Pure. Approvals are judged by [`approval::approval`] (an
+/// `## Architecture Approval` section with an `**Approved by**:` name counts as
+/// `approval:architecture`; an approval of an older document version is stale).
 pub fn unmet(
     model: &StageModel,
     config: &Config,
@@ -208,19 +217,11 @@ pub fn unmet(
     let mut out = Vec::new();
     for requirement in model.requires(stage) {
         let shortfall = match requirement {
-            Requirement::Approval(role) => {
-                let in_document = role == "architecture"
-                    && doc
-                        .architecture_approval
-                        .as_ref()
-                        .and_then(|a| a.approved_by.as_ref())
-                        .is_some_and(|by| !by.text.trim_matches(|c: char| !c.is_alphanumeric()).is_empty());
-                match evidence.get(&doc.id, requirement) {
-                    _ if in_document => None,
-                    Some(e) if e.status == EvidenceStatus::Pass => None,
-                    _ => Some(Shortfall::Missing),
-                }
-            }
+            Requirement::Approval(role) => match approval::approval(doc, role, evidence) {
+                approval::Approval::Given { .. } => None,
+                approval::Approval::Outdated { .. } => Some(Shortfall::Stale),
+                approval::Approval::Missing => Some(Shortfall::Missing),
+            },
             Requirement::Gate(name) => match evidence.get(&doc.id, requirement) {
                 _ if !config.gates.contains_key(name) && evidence.get(&doc.id, requirement).is_none() => {
                     Some(Shortfall::NotConfigured)
@@ -239,6 +240,24 @@ pub fn unmet(
         }
     }
     out
+}
+
+/// The stage an item's last refused advance tried to enter (`.baton/advance/`), while it is
+/// still ahead of the item's current stage, with what it lacks now. `None` when there is no such
+/// record, the item has reached that stage, or nothing is lacking any more.
+pub fn refused_target<'m>(
+    model: &'m StageModel,
+    config: &Config,
+    doc: &PlanDocument,
+    evidence: &EvidenceSet,
+) -> Option<(&'m str, Vec<Unmet>)> {
+    let record = evidence.refused(&doc.id)?;
+    let to = model.stage(&record.to)?;
+    if !model.is_after(to, stage_of_document(model, doc)) {
+        return None;
+    }
+    let lacking = unmet(model, config, doc, to, evidence);
+    (!lacking.is_empty()).then_some((to, lacking))
 }
 
 /// The stage `doc`'s status names, if any.
@@ -263,6 +282,11 @@ mod tests {
         assert_eq!(model.next("release"), None);
         assert_eq!(model.label_for("qa"), "Ready for QAS");
         assert_eq!(model.label_for("implement"), "implement");
+        assert!(model.is_after("qa", Some("implement")));
+        assert!(!model.is_after("implement", Some("implement")));
+        assert!(!model.is_after("plan", Some("qa")));
+        assert!(model.is_after("plan", None));
+        assert!(!model.is_after("shipped", None));
     }
 
     #[test]

@@ -307,7 +307,9 @@ async fn single_file_mode_without_a_root() {
 #[tokio::test]
 async fn workspace_diagnostics_are_pulled_with_result_ids() {
     let mut client = wor321().await;
-    let response = client.initialize(json!({"textDocument": {"diagnostic": {}}})).await;
+    let response = client
+        .initialize(json!({"textDocument": {"diagnostic": {}}, "workspace": {"diagnostics": {"refreshSupport": true}}}))
+        .await;
     assert_eq!(response["result"]["capabilities"]["diagnosticProvider"]["workspaceDiagnostics"], true);
     client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
     let first = client.request("workspace/diagnostic", json!({"previousResultIds": []})).await;
@@ -331,6 +333,18 @@ async fn workspace_diagnostics_are_pulled_with_result_ids() {
     assert_eq!(again.len(), items.len());
     assert!(again.iter().all(|i| i["kind"] == "unchanged"), "{again:?}");
     client.request("shutdown", Value::Null).await;
+}
+
+/// A client that can pull but cannot be told to pull again (Neovim 0.11) would keep showing
+/// diagnostics that evidence or other files made stale: it gets pushed diagnostics instead.
+#[tokio::test]
+async fn pull_without_refresh_support_gets_pushed_diagnostics() {
+    let mut client = wor321().await;
+    let response = client.initialize(json!({"textDocument": {"diagnostic": {}}})).await;
+    assert!(response["result"]["capabilities"].get("diagnosticProvider").is_none_or(Value::is_null), "{response}");
+    client.open(VERIFY, "typescript").await;
+    let pushed = client.diagnostics_for(VERIFY, |d| !d.is_empty()).await;
+    assert!(codes(&pushed).iter().any(|(c, _)| c == "rls/prisma-outside-context"));
 }
 
 #[tokio::test]

@@ -86,10 +86,14 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "begin").await;
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "report").await;
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "end").await;
-    // The diagnostic now names the failing gate, and a code action opens its log.
+    // The status line now also says why qa cannot be entered (the failing gate with its output),
+    // besides what implement lacks, and a code action opens the log.
     client
         .diagnostics_for(SPEC, |d| {
-            d.iter().any(|x| x["message"].as_str().unwrap_or("").contains("approval:architecture"))
+            let messages: Vec<&str> = d.iter().filter_map(|x| x["message"].as_str()).collect();
+            messages.contains(
+                &"cannot enter implement: approval:architecture missing — cannot enter qa: gate:check failing (exit 1): error TS2322: nope",
+            )
         })
         .await;
     let spec_uri = uri(&client.root.join(SPEC));
@@ -131,9 +135,9 @@ async fn item_status_and_recorded_approval() {
     let params = command(&client, "baton.recordApproval", json!({"role": "architecture", "by": "Ada", "note": "ok"}));
     let response = client.request("workspace/executeCommand", params).await;
     assert!(response["result"]["message"].as_str().unwrap().contains("approval:architecture by Ada"), "{response}");
-    // Evidence is reloaded and the finding goes away.
-    // (`spec/approved-without-architecture-review` reads only the document, so it stays.)
-    client.diagnostics_for(SPEC, |d| !d.iter().any(|x| x["code"] == "workflow/requirement-unmet")).await;
+    // Evidence is reloaded and both findings go away: the recorded approval satisfies
+    // `spec/approved-without-architecture-review` too.
+    client.diagnostics_for(SPEC, |d| d.is_empty()).await;
     let shown = client.request("workspace/executeCommand", command(&client, "baton.showEvidence", json!({}))).await;
     assert_eq!(shown["result"]["evidence"]["approval:architecture"]["by"], "Ada");
 }

@@ -1,13 +1,13 @@
 //! `spec/approved-without-architecture-review`: a spec or workflow document marked approved or
-//! ready for QA without a recorded architecture approval, or whose approval is for an older
-//! version than the document's.
-
-use std::cmp::Ordering;
+//! ready for QA without an architecture approval (its `## Architecture Approval` section or a
+//! recorded `approval:architecture`, judged by [`crate::stage::approval`]), or whose approval is
+//! for an older version than the document's.
 
 use super::at;
 use crate::config::Config;
 use crate::engine::{Finding, PlanRuleContext};
 use crate::rules::{Matcher, Rule, Severity};
+use crate::stage::approval::{self, Approval, Source};
 use crate::syntax::FileKind;
 
 const RULE_ID: &str = "spec/approved-without-architecture-review";
@@ -53,28 +53,7 @@ pub fn is_approved_status(config: &Config, status: &str) -> bool {
     (approved && !negated) || lower.starts_with("ready for qa")
 }
 
-/// True for an empty or placeholder approver ("TBD", "pending", "-", "[name]").
-fn is_placeholder(name: &str) -> bool {
-    let n = name.trim().trim_matches(['*', '_', '`']).trim().to_ascii_lowercase();
-    n.is_empty()
-        || ["tbd", "todo", "pending", "-", "—", "n/a", "none", "?", "name", "not yet"].contains(&n.as_str())
-        || (n.starts_with('[') && n.ends_with(']'))
-        || (n.starts_with('<') && n.ends_with('>'))
-}
-
-/// Compares dotted versions ("1.1.0" < "1.2"); `None` when either is not one.
-pub fn compare_versions(a: &str, b: &str) -> Option<Ordering> {
-    let parse = |v: &str| -> Option<Vec<u64>> {
-        let v = v.trim().trim_start_matches(['v', 'V']);
-        let core = v.split(['-', '+', ' ']).next()?;
-        core.split('.').map(|p| p.parse().ok()).collect()
-    };
-    let (mut a, mut b) = (parse(a)?, parse(b)?);
-    let len = a.len().max(b.len());
-    a.resize(len, 0);
-    b.resize(len, 0);
-    Some(a.cmp(&b))
-}
+pub use crate::stage::approval::compare_versions;
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for doc in &ctx.plan.documents {
@@ -82,29 +61,36 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         if !is_approved_status(ctx.config, &status.text) {
             continue;
         }
-        let approval = doc.architecture_approval.as_ref();
-        let approver = approval.and_then(|a| a.approved_by.as_ref()).filter(|a| !is_placeholder(&a.text));
-        let Some(_approver) = approver else {
-            let why = match approval {
-                None => "there is no `## Architecture Approval` section",
-                Some(_) => "its `## Architecture Approval` section records no approver (`**Approved by**:`)",
-            };
-            let message = format!(
-                "`{}` is marked \"{}\" but {why}: a spec that skipped the architecture review spreads its mistakes into code",
-                doc.id, status.text
-            );
-            out.push(at(RULE_ID, &doc.path, status.range.clone(), message));
-            continue;
-        };
-        let (Some(version), Some(approved)) = (&doc.version, approval.and_then(|a| a.version_approved.as_ref())) else {
-            continue;
-        };
-        if compare_versions(&approved.text, &version.text) == Some(Ordering::Less) {
-            let message = format!(
-                "the architecture approval is for version {} but `{}` is at version {}: the changes since were not reviewed",
-                approved.text, doc.id, version.text
-            );
-            out.push(at(RULE_ID, &doc.path, approved.range.clone(), message));
+        let section = doc.architecture_approval.as_ref();
+        match approval::approval(doc, "architecture", ctx.evidence) {
+            Approval::Given { .. } => {}
+            Approval::Missing => {
+                let why = match section {
+                    None => "there is no `## Architecture Approval` section",
+                    Some(_) => "its `## Architecture Approval` section records no approver (`**Approved by**:`)",
+                };
+                let message = format!(
+                    "`{}` is marked \"{}\" but {why} and no approval is recorded: a spec that skipped the architecture review spreads its mistakes into code",
+                    doc.id, status.text
+                );
+                out.push(at(RULE_ID, &doc.path, status.range.clone(), message));
+            }
+            Approval::Outdated { approved, current, source: Source::Document, .. } => {
+                let message = format!(
+                    "the architecture approval is for version {approved} but `{}` is at version {current}: the changes since were not reviewed",
+                    doc.id
+                );
+                let range =
+                    section.and_then(|s| s.version_approved.as_ref()).map_or(status.range.clone(), |v| v.range.clone());
+                out.push(at(RULE_ID, &doc.path, range, message));
+            }
+            Approval::Outdated { approved, current, source: Source::Recorded, by } => {
+                let message = format!(
+                    "the architecture approval recorded by {by} is for version {approved} but `{}` is at version {current}: the changes since were not reviewed",
+                    doc.id
+                );
+                out.push(at(RULE_ID, &doc.path, status.range.clone(), message));
+            }
         }
     }
 }
@@ -130,6 +116,7 @@ mod tests {
 
     #[test]
     fn versions() {
+        use std::cmp::Ordering;
         assert_eq!(compare_versions("1.1.0", "1.2"), Some(Ordering::Less));
         assert_eq!(compare_versions("v1.2", "1.2.0"), Some(Ordering::Equal));
         assert_eq!(compare_versions("2.0", "1.9.9"), Some(Ordering::Greater));
