@@ -9,11 +9,15 @@
 use std::path::Path;
 
 use baton::config::Config;
-use baton::engine::incremental::AnalysisCache;
-use baton::engine::{analyze_document, Finding, WorkspaceFacts};
 use baton::lsp::buffer::{Buffer, Encoding};
-use baton::syntax::{Document, FileKind};
+use baton::syntax::FileKind;
+use harness::{EditSession, INSERTS};
 use tower_lsp_server::ls_types::{Position, Range, TextDocumentContentChangeEvent};
+
+/// The fuzz harnesses: the `edits` fuzzer checks the same property with the same [`EditSession`].
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod harness;
 
 struct Rng(u64);
 
@@ -29,36 +33,6 @@ impl Rng {
     }
 }
 
-/// Snippets that stress the parsers and the rules: code fragments, brackets, quotes,
-/// multi-byte characters, all three line endings.
-const INSERTS: &[&str] = &[
-    "prisma.user.findMany()",
-    "await prisma.migrationRun.create({ data: {} });\n",
-    "withSystemContext(async (tx) => ",
-    ")",
-    "}",
-    "{",
-    "\"",
-    "'",
-    "`${",
-    "/*",
-    "*/",
-    "// baton-ignore rls/prisma-outside-context\n",
-    "\n",
-    "\r\n",
-    "\r",
-    "😀",
-    "名前",
-    "create table public.t (id int);\n",
-    "alter table public.validation_reports enable row level security;",
-    "-- baton-ignore sql/rls-disabled-in-public\n",
-    "$$",
-    ";",
-    "import { withUserContext } from \"@/lib/db/context\";\n",
-    "x",
-    "",
-];
-
 fn corpus() -> Vec<(String, FileKind, String)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut files = Vec::new();
@@ -70,28 +44,6 @@ fn corpus() -> Vec<(String, FileKind, String)> {
     }
     assert!(files.len() >= 20, "corpus too small: {}", files.len());
     files
-}
-
-fn findings(doc: &Document, config: &Config) -> Vec<Finding> {
-    let facts = WorkspaceFacts::collect(&[doc], config);
-    analyze_document(doc, config, &facts)
-}
-
-/// Findings through the editor's cache; the facts are recomputed like the server does, from the
-/// cached file facts.
-fn cached_findings(
-    cache: &mut AnalysisCache,
-    previous: &mut Option<WorkspaceFacts>,
-    doc: &Document,
-    config: &Config,
-) -> Vec<Finding> {
-    let mut facts = WorkspaceFacts::collect(&[doc], config);
-    if let Some(previous) = previous {
-        facts.continue_epoch(previous);
-    }
-    let found = cache.analyze(doc, config, &facts);
-    *previous = Some(facts);
-    found
 }
 
 fn random_position(rng: &mut Rng, text: &str) -> Position {
@@ -113,8 +65,8 @@ fn incremental_analysis_equals_analysis_from_scratch() {
     for sequence in 0..sequences {
         let (path, kind, text) = &files[sequence % files.len()];
         let mut buffer = Buffer::open(path.clone(), *kind, text, 0);
-        let (mut cache, mut previous) = (AnalysisCache::new(), None);
-        cached_findings(&mut cache, &mut previous, &buffer.doc, &config);
+        let mut session = EditSession::new();
+        session.findings(&buffer.doc, &config);
         let mut log = Vec::new();
         for version in 1..=4 {
             let changes: Vec<TextDocumentContentChangeEvent> = (0..1 + rng.below(3))
@@ -126,34 +78,17 @@ fn incremental_analysis_equals_analysis_from_scratch() {
                     TextDocumentContentChangeEvent { range: Some(Range { start: a, end: b }), range_length: None, text }
                 })
                 .collect();
-            // Changes within one notification apply in order; the test mirrors that by applying
-            // them one by one to a plain string.
             log.push(changes.clone());
             buffer.apply_changes(&changes, version, Encoding::Utf16);
-            let fresh = Document::parse(path.clone(), *kind, buffer.rope.to_string());
-            assert_eq!(&*buffer.doc.text, &*fresh.text);
-            if let (Some(a), Some(b)) = (buffer.doc.tree(), fresh.tree()) {
-                assert_eq!(
-                    a.root_node().to_sexp(),
-                    b.root_node().to_sexp(),
-                    "tree differs: {path}, sequence {sequence}, edits {log:?}"
-                );
-                reused += usize::from(!a.root_node().has_error());
+            let context = format!("{path}, sequence {sequence}, edits {log:?}");
+            assert_eq!(buffer.rope.to_string(), &*buffer.doc.text, "rope and document differ: {context}");
+            let clean = session.check(&buffer.doc, &config, &context);
+            if buffer.doc.tree().is_some() {
+                reused += usize::from(clean);
                 tree_checks += 1;
             }
-            let expected = findings(&fresh, &config);
-            assert_eq!(
-                findings(&buffer.doc, &config),
-                expected,
-                "findings differ: {path}, sequence {sequence}, edits {log:?}"
-            );
-            assert_eq!(
-                cached_findings(&mut cache, &mut previous, &buffer.doc, &config),
-                expected,
-                "cached findings differ: {path}, sequence {sequence}, edits {log:?}"
-            );
-            statements_reused += cache.last_stats().statements_reused;
-            statements_analyzed += cache.last_stats().statements_analyzed;
+            statements_reused += session.cache().last_stats().statements_reused;
+            statements_analyzed += session.cache().last_stats().statements_analyzed;
         }
     }
     // The cache must really have reused statements, not re-analysed everything.

@@ -28,11 +28,14 @@ fn kind_of(lang: &str) -> Option<(FileKind, &'static str)> {
     }
 }
 
-/// One line of a block: where it starts in the virtual document and in the Markdown, and its length.
+/// One line of a block: where it starts in the virtual document and in the Markdown, its length,
+/// and where the next Markdown line starts (`None` for a last line without a line break, where
+/// the virtual document still has one).
 struct LineMap {
     virtual_start: usize,
     markdown_start: usize,
     len: usize,
+    next_start: Option<usize>,
 }
 
 /// A code block as a virtual document.
@@ -43,17 +46,32 @@ struct Block {
 }
 
 impl Block {
-    /// The Markdown offset of a virtual offset.
-    fn map(&self, offset: usize) -> usize {
+    /// The Markdown offset of a virtual offset; `None` past the line break that the virtual
+    /// document adds after a last Markdown line that has none.
+    fn map(&self, offset: usize) -> Option<usize> {
         let i = self.lines.partition_point(|l| l.virtual_start <= offset).saturating_sub(1);
-        match self.lines.get(i) {
-            Some(l) => l.markdown_start + (offset - l.virtual_start).min(l.len + 1),
-            None => offset,
+        let Some(l) = self.lines.get(i) else { return Some(offset) };
+        let column = offset - l.virtual_start;
+        if column <= l.len {
+            Some(l.markdown_start + column)
+        } else {
+            l.next_start
         }
     }
 
+    /// The Markdown range of a virtual range, if it exists there.
+    fn try_map_range(&self, range: &Range<usize>) -> Option<Range<usize>> {
+        let start = self.map(range.start)?;
+        Some(start..self.map(range.end)?.max(start))
+    }
+
+    /// The Markdown range of a finding's virtual range, clamped to the Markdown text.
     fn map_range(&self, range: &Range<usize>) -> Range<usize> {
-        self.map(range.start)..self.map(range.end).max(self.map(range.start))
+        let clamp = |offset: usize| {
+            self.map(offset).unwrap_or_else(|| self.lines.last().map_or(offset, |l| l.markdown_start + l.len))
+        };
+        let start = clamp(range.start);
+        start..clamp(range.end).max(start)
     }
 }
 
@@ -77,13 +95,14 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
             finding.fixes.retain_mut(|fix| {
                 let ok = fix.edits.iter().all(|e| {
                     e.path == block.doc.path
+                        && block.try_map_range(&e.range).is_some()
                         && (!block.indented
                             || (!e.new_text.contains('\n') && !block.doc.text[e.range.clone()].contains('\n')))
                 });
                 for edit in &mut fix.edits {
                     *edit = TextEdit {
                         path: doc.path.clone(),
-                        range: block.map_range(&edit.range),
+                        range: block.try_map_range(&edit.range).unwrap_or_default(),
                         new_text: edit.new_text.clone(),
                     };
                 }
@@ -112,6 +131,7 @@ fn block(
             virtual_start: text.len(),
             markdown_start: outline.lines[i].range.start + strip,
             len: raw.len() - strip,
+            next_start: line_break_end(&doc.text, outline.lines[i].range.end),
         });
         text.push_str(&raw[strip..]);
         text.push('\n');
@@ -122,6 +142,16 @@ fn block(
     let line = doc.line_index.line_of(outline.lines[fence.open_line].range.start) + 1;
     let path = named.map_or_else(|| format!("{}.L{line}.{ext}", doc.path), str::to_string);
     Block { doc: Document::parse(path, kind, text), lines, indented: fence.indent > 0 }
+}
+
+/// Where the line break at `end` ends, if a line break is there.
+fn line_break_end(text: &str, end: usize) -> Option<usize> {
+    let rest = &text[end..];
+    if rest.starts_with("\r\n") {
+        Some(end + 2)
+    } else {
+        rest.starts_with('\n').then_some(end + 1)
+    }
 }
 
 /// Replays a SQL block as its own migration and runs the SQL rules on it.
@@ -194,6 +224,37 @@ mod tests {
         let lines: Vec<u32> = findings.iter().map(|f| doc.line_index.line_of(f.range.start)).collect();
         assert_eq!(findings.iter().map(|f| f.rule).collect::<Vec<_>>(), ["patterns/dto-interface"], "{findings:?}");
         assert_eq!(lines, [11]);
+    }
+
+    /// An unclosed block whose last line has no line break: the fix that appends after the
+    /// statement has no place in the Markdown, so it is dropped; the finding stays inside the text.
+    #[test]
+    fn unclosed_block_at_the_end_of_the_file_keeps_findings_inside_the_text() {
+        let text = "# M\n\n```sql\ncreate table public.notes (id uuid primary key);";
+        let (doc, findings) = analyze_md(text);
+        let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
+        assert!(f.range.end <= text.len());
+        assert!(doc.slice(f.range.clone()).starts_with("create table public.notes"));
+        assert!(f.fixes.iter().flat_map(|fix| &fix.edits).all(|e| e.range.end <= text.len()), "{:?}", f.fixes);
+        // The near miss: the same block with a final line break keeps a fix that applies there.
+        let (doc, findings) = analyze_md(&format!("{text}\n"));
+        let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
+        let fix = f.fixes.first().expect("a fix when the line break exists");
+        let fixed = crate::engine::apply_edits(&doc.text, "docs/spec.md", &fix.edits);
+        assert!(fixed.starts_with(&format!("{text}\n")), "{fixed}");
+        assert!(fixed.to_lowercase().contains("enable row level security"), "{fixed}");
+    }
+
+    /// With CRLF line breaks, an edit after a line lands after the whole `\r\n`.
+    #[test]
+    fn crlf_blocks_map_past_the_whole_line_break() {
+        let text = "# M\r\n\r\n```sql\r\ncreate table public.notes (id uuid primary key);\r\n```\r\n";
+        let (doc, findings) = analyze_md(text);
+        let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
+        for edit in f.fixes.iter().flat_map(|fix| &fix.edits) {
+            assert!(doc.text.is_char_boundary(edit.range.start));
+            assert_ne!(&text[edit.range.start.saturating_sub(1)..edit.range.start], "\r", "{edit:?}");
+        }
     }
 
     #[test]

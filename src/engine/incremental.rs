@@ -212,7 +212,10 @@ impl AnalysisCache {
                     // Findings that depend on more of the file than can be checked are not
                     // remembered; a statement with syntax errors keeps what its error-free twin
                     // established.
-                    if !dependencies.contains(&Dependency::FileWide) && !node.has_error() {
+                    if !dependencies.contains(&Dependency::FileWide)
+                        && !node.has_error()
+                        && !has_boundary_edit(&found, &doc.path, &node.byte_range())
+                    {
                         memo.findings = Some(RememberedFindings {
                             start: node.start_byte(),
                             findings: Arc::new(found.clone()),
@@ -252,6 +255,23 @@ fn statement_key(doc: &Document, node: Node<'_>) -> (u64, usize) {
 
 fn contains(outer: &Range<usize>, inner: &Range<usize>) -> bool {
     outer.start <= inner.start && inner.end <= outer.end
+}
+
+/// Whether a fix edits `statement`'s file at the statement's edge (an insertion at its very start
+/// or end) or across it. Such an edit cannot be told apart from an edit elsewhere in the file that
+/// happens to touch the statement (an import inserted at the top, right before a statement that
+/// starts the file): when the statement moves, [`shifted`] could not know whether to move the edit
+/// with it, so findings with such edits are not remembered.
+fn has_boundary_edit(findings: &[Finding], path: &str, statement: &Range<usize>) -> bool {
+    let edits = findings.iter().flat_map(|f| &f.fixes).flat_map(|fix| &fix.edits).filter(|e| e.path == path);
+    edits.into_iter().any(|edit| {
+        let touches = |at: usize| edit.range.start <= at && at <= edit.range.end;
+        let inside = contains(statement, &edit.range);
+        let outside = edit.range.end <= statement.start || edit.range.start >= statement.end;
+        touches(statement.start) && !(inside && !edit.range.is_empty() && edit.range.start > statement.start)
+            || touches(statement.end)
+            || !inside && !outside
+    })
 }
 
 /// A remembered finding moved with its statement from `old` to `new_start`: ranges inside the

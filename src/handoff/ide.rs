@@ -342,8 +342,9 @@ fn json_position(text: &str, offset: usize) -> JsonPosition {
             (start + 1..end, true)
         }
         None => {
-            let start =
-                text[..offset].rfind(|c: char| !(c.is_ascii_alphanumeric() || "-_".contains(c))).map_or(0, |p| p + 1);
+            let word = |c: char| c.is_ascii_alphanumeric() || "-_".contains(c);
+            // The word's characters are ASCII, so the word starts right after the last other one.
+            let start = text[..offset].trim_end_matches(word).len();
             (start..offset, false)
         }
     };

@@ -237,10 +237,15 @@ fn text_paths(text: &str) -> Vec<NamedFile> {
     let mut offset = 0;
     for token in text.split_inclusive(|c: char| c.is_whitespace() || c == '`' || c == '(' || c == ')' || c == ',') {
         let word = token.trim_end_matches(|c: char| c.is_whitespace() || "`(),".contains(c));
-        let lead = word.len() - word.trim_start_matches(['"', '\'', '*']).len();
-        let clean = word.trim_matches(['"', '\'', '*', ':', '.', ';']);
+        // Quotes and emphasis open a path; punctuation may close a sentence after it. A leading
+        // `.` belongs to the path (`.claude/…`, `./app/…`).
+        let opened = word.trim_start_matches(['"', '\'', '*']);
+        let lead = word.len() - opened.len();
+        let clean = opened.trim_end_matches(['"', '\'', '*', ':', '.', ';']);
         let has_extension = clean.rsplit('/').next().is_some_and(|name| {
-            name.rsplit_once('.').is_some_and(|(stem, ext)| !stem.is_empty() && (1..=5).contains(&ext.len()))
+            name.rsplit_once('.').is_some_and(|(stem, ext)| {
+                !stem.is_empty() && (1..=5).contains(&ext.len()) && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+            })
         });
         if clean.contains('/') && has_extension && !clean.contains("://") {
             let start = offset + lead;
@@ -309,5 +314,16 @@ mod tests {
         assert_eq!(files, ["services/rating-slip/index.ts", "services/rating-slip/dto.ts"]);
         assert_eq!(s.problems.len(), 1);
         assert!(s.problems[0].message.starts_with("unstructured signal"));
+    }
+
+    /// Paths in prose keep their leading dot, lose closing punctuation, and never end inside a
+    /// character (an em dash glued to a path is not part of its extension).
+    #[test]
+    fn text_paths_keep_dot_folders_and_stop_at_punctuation() {
+        let text = "Wrote .claude/context/snapshot-1.json. See \"./app/page.tsx\"; and *lib/a.ts*: done\nsnapshot .claude/x/y.js\u{2014} next\n";
+        let files = text_paths(text);
+        let at: Vec<&str> = files.iter().map(|f| &text[f.range.clone()]).collect();
+        assert_eq!(at, [".claude/context/snapshot-1.json", "./app/page.tsx", "lib/a.ts"]);
+        assert!(files.iter().all(|f| text[f.range.clone()] == f.text));
     }
 }
