@@ -11,6 +11,7 @@
 //! - [`config`]: the `baton.toml` configuration.
 //! - [`cli`] and [`lsp`]: the `baton` command and the language server, thin adapters over the above.
 
+pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -23,7 +23,7 @@ pub fn run(args: InitArgs) -> u8 {
     if path.exists() && !args.force {
         return error(format!("{CONFIG_FILE_NAME} already exists here (use --force to overwrite it)"));
     }
-    match write_atomically(path, TEMPLATE) {
+    match crate::atomic::write(path, TEMPLATE.as_bytes()) {
         Ok(()) => {
             println!("Wrote {CONFIG_FILE_NAME}. Run `baton check` to analyze this folder.");
             EXIT_OK
@@ -32,15 +32,6 @@ pub fn run(args: InitArgs) -> u8 {
     }
 }
 
-/// Writes `text` to a temporary file beside `path`, then renames it over `path`.
-pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
-    std::io::Write::write_all(&mut temp, text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
 
 #[cfg(test)]
 mod tests {

@@ -412,7 +412,7 @@ fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) ->
     });
     let path = root.join(".claude/handoff").join(format!("{}-{status}.signal", ws.to_string().to_ascii_lowercase()));
     let text = serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n";
-    match stage_mod::atomic::write(&path, text.as_bytes()) {
+    match crate::atomic::write(&path, text.as_bytes()) {
         Ok(()) => {
             println!("wrote {}", rel(root, &path));
             EXIT_OK

@@ -409,7 +409,7 @@ impl Backend {
         let unmet = stage::unmet(&model, &target.config, item, &stage, &self.evidence(target.root_index));
         let text = brief::render(item, role, &stage, &unmet, &target.handoffs);
         let path = brief::brief_path(&target.root, &item.id, &stage);
-        stage::atomic::write(&path, text.as_bytes()).map_err(|e| fail(format!("cannot write the brief: {e}")))?;
+        crate::atomic::write(&path, text.as_bytes()).map_err(|e| fail(format!("cannot write the brief: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
         if target.config.agents.command.is_empty() {
             return Ok(Some(json!({"message": format!("brief written to {}", rel(&path)), "brief": rel(&path)})));

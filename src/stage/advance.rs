@@ -257,7 +257,7 @@ pub fn write_handoff(
         "notes": format!("{} entered stage {} (recorded by Baton)", advance.item, advance.to),
     });
     let signal_path = dir.join(format!("{stem}.signal"));
-    super::atomic::write(&signal_path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
+    crate::atomic::write(&signal_path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
 
     let next_number = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -285,7 +285,7 @@ pub fn write_handoff(
         "context_summary": format!("{} moved from {} to {}.", advance.item, advance.from.as_deref().unwrap_or("no stage"), advance.to),
     });
     let snapshot_path = dir.join(format!("context-{next_number:03}-{stem}.json"));
-    super::atomic::write(
+    crate::atomic::write(
         &snapshot_path,
         (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
     )?;
@@ -310,5 +310,5 @@ pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()>
         return Err(std::io::Error::other(format!("{} changed while advancing; run again", edit.path)));
     }
     text.replace_range(edit.range.clone(), &edit.new_text);
-    super::atomic::write(&path, text.as_bytes())
+    crate::atomic::write(&path, text.as_bytes())
 }

@@ -103,7 +103,7 @@ impl Evidence {
     /// Writes this evidence for `item` under `root`, atomically; returns the path.
     pub fn write(&self, root: &Path, item: &str) -> std::io::Result<PathBuf> {
         let path = evidence_path(root, item, &self.requirement);
-        super::atomic::write(&path, self.to_json().as_bytes())?;
+        crate::atomic::write(&path, self.to_json().as_bytes())?;
         Ok(path)
     }
 }
@@ -153,7 +153,7 @@ impl RefusedAdvance {
     pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
         let path = Self::path(root, &self.item);
         let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
-        super::atomic::write(&path, text.as_bytes())?;
+        crate::atomic::write(&path, text.as_bytes())?;
         Ok(path)
     }
 

@@ -7,7 +7,6 @@
 
 pub mod advance;
 pub mod approval;
-pub mod atomic;
 pub mod brief;
 pub mod evidence;
 pub mod gate;

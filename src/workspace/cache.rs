@@ -456,13 +456,10 @@ impl AnalysisCache {
         std::fs::create_dir_all(&self.dir)?;
         let gitignore = self.dir.join(".gitignore");
         if !gitignore.exists() {
-            std::fs::write(&gitignore, "# Created by baton: the analysis cache is never committed.\n*\n")?;
+            crate::atomic::write_unsynced(&gitignore, b"# Created by baton: the analysis cache is never committed.\n*\n")?;
         }
         let bytes = postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?;
-        let mut temp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        std::io::Write::write_all(&mut temp, &bytes)?;
-        temp.persist(&self.file).map_err(|e| e.error)?;
-        Ok(())
+        crate::atomic::write_unsynced(&self.file, &bytes)
     }
 
     /// The cache file of this build and configuration.
