@@ -236,7 +236,7 @@ pub fn handoff(data: &[u8]) {
 pub fn lsp_frames(data: &[u8]) {
     let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime");
     let mut output: Vec<u8> = Vec::new();
-    runtime.block_on(baton::lsp::framing::sanitize(data, &mut output));
+    runtime.block_on(baton::lsp::framing::sanitize(data, &mut output, &Default::default()));
     let mut rest = output.as_slice();
     while !rest.is_empty() {
         let header_end = rest.windows(4).position(|w| w == b"\r\n\r\n").expect("a forwarded frame has a header");

@@ -32,7 +32,6 @@ pub fn run(args: InitArgs) -> u8 {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod backend;
 pub mod buffer;
+pub mod cancel;
 pub mod commands;
 pub mod convert;
 pub mod framing;
@@ -33,6 +34,7 @@ use log::{log, Level};
 pub struct Ordered {
     inner: LspService<Backend>,
     shared: Arc<Shared>,
+    cancellations: cancel::Cancellations,
 }
 
 /// Builds the service and the socket for server-to-client messages. Test hooks (a command that
@@ -51,7 +53,7 @@ pub fn service_with(test_hooks: bool) -> (Ordered, ClientSocket) {
         .custom_method("baton/itemStatus", Backend::item_status)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish();
-    (Ordered { inner, shared }, socket)
+    (Ordered { inner, shared, cancellations: cancel::Cancellations::default() }, socket)
 }
 
 /// Serves on stdin/stdout until `exit`.
@@ -72,10 +74,43 @@ pub async fn serve(
     output: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
     test_hooks: bool,
 ) {
-    let (checked_writer, checked_reader) = tokio::io::duplex(1 << 16);
-    tokio::spawn(framing::sanitize(input, checked_writer));
     let (service, socket) = service_with(test_hooks);
+    let cancellations = service.cancellations.clone();
+    // The guard reads the client eagerly, whatever the server is busy with (so it sees every
+    // `$/cancelRequest` as it arrives), queueing checked frames in memory for the server.
+    let (frames, mut queued) = tokio::sync::mpsc::unbounded_channel::<Vec<u8>>();
+    tokio::spawn(async move { framing::sanitize(input, QueueWriter(frames), &cancellations).await });
+    let (mut checked_writer, checked_reader) = tokio::io::duplex(1 << 16);
+    tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while let Some(bytes) = queued.recv().await {
+            if checked_writer.write_all(&bytes).await.is_err() {
+                return;
+            }
+        }
+    });
     Server::new(checked_reader, output, socket).serve(service).await;
+}
+
+/// An `AsyncWrite` into an unbounded queue of byte chunks (never blocks, never fails while the
+/// receiving end lives).
+struct QueueWriter(tokio::sync::mpsc::UnboundedSender<Vec<u8>>);
+
+impl tokio::io::AsyncWrite for QueueWriter {
+    fn poll_write(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.0.send(buf.to_vec()) {
+            Ok(()) => Poll::Ready(Ok(buf.len())),
+            Err(_) => Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
 }
 
 impl Ordered {
@@ -129,7 +164,11 @@ impl Service<Request> for Ordered {
                     let text = format!("Baton ignored an invalid message: {reason}");
                     client.log_message(tower_lsp_server::ls_types::MessageType::WARNING, text).await;
                 }
-                Ok(None)
+                // A request gets its answer: "invalid request", with the reason.
+                Ok(id.map(|id| {
+                    let error = Error { message: reason.into(), ..Error::invalid_request() };
+                    Response::from_error(id, error)
+                }))
             });
         }
         if matches!(method.as_str(), "textDocument/didOpen" | "textDocument/didChange" | "textDocument/didClose") {
@@ -154,7 +193,8 @@ impl Service<Request> for Ordered {
         }
         let shared = self.shared.clone();
         let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.call(request)));
-        Box::pin(async move {
+        let request_id = id.clone();
+        let handled = async move {
             let outcome = match future {
                 Ok(future) => std::panic::AssertUnwindSafe(future).catch_unwind().await,
                 Err(panic) => Err(panic),
@@ -167,6 +207,13 @@ impl Service<Request> for Ordered {
                     Ok(id.map(|id| Response::from_error(id, Error::internal_error())))
                 }
             }
-        })
+        };
+        match request_id {
+            None => Box::pin(handled),
+            Some(id) => match self.cancellations.admit(id, handled) {
+                cancel::Admission::Cancelled(response) => Box::pin(std::future::ready(Ok(Some(response)))),
+                cancel::Admission::Run(future) => Box::pin(future),
+            },
+        }
     }
 }

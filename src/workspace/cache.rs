@@ -456,7 +456,10 @@ impl AnalysisCache {
         std::fs::create_dir_all(&self.dir)?;
         let gitignore = self.dir.join(".gitignore");
         if !gitignore.exists() {
-            crate::atomic::write_unsynced(&gitignore, b"# Created by baton: the analysis cache is never committed.\n*\n")?;
+            crate::atomic::write_unsynced(
+                &gitignore,
+                b"# Created by baton: the analysis cache is never committed.\n*\n",
+            )?;
         }
         let bytes = postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?;
         crate::atomic::write_unsynced(&self.file, &bytes)

@@ -1,5 +1,6 @@
 //! `baton lsp` scenario tests through an in-process client over real framing.
 
+mod abuse;
 #[path = "../common/mod.rs"]
 mod common;
 mod handoff_features;

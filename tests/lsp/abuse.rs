@@ -1,0 +1,180 @@
+//! Protocol abuse (issue #10): requests out of order, wrong parameter types, positions and edit
+//! ranges past the end of a document, and a thousand requests in flight, all cancelled. Every
+//! case gets a correct answer and the server keeps serving. (Malformed frames, unknown methods,
+//! `didChange` for a document never opened and `didClose` twice are in `main.rs`.)
+
+use serde_json::{json, Value};
+
+use crate::harness::{example_copy, uri, Client};
+
+const VERIFY: &str = "scripts/verify-all-migrations.ts";
+
+fn fresh() -> Client {
+    let (dir, root) = example_copy("wor-321");
+    Client::start(root, Some(dir))
+}
+
+/// The error code of a response, if it is an error.
+fn error_code(response: &Value) -> Option<i64> {
+    response["error"]["code"].as_i64()
+}
+
+#[tokio::test]
+async fn requests_before_initialize_and_after_shutdown_are_refused_not_fatal() {
+    let mut client = fresh();
+    let file = uri(&client.root.join(VERIFY));
+    let hover = json!({"textDocument": {"uri": file}, "position": {"line": 0, "character": 0}});
+    // Before `initialize`: "server not initialized", and notifications are dropped.
+    let response = client.request("textDocument/hover", hover.clone()).await;
+    assert_eq!(error_code(&response), Some(-32002), "{response}");
+    client
+        .notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": file, "languageId": "typescript", "version": 1, "text": "x"}}),
+        )
+        .await;
+    // Initialising afterwards works as if nothing happened.
+    let init = client.initialize(json!({})).await;
+    assert!(init["result"]["capabilities"].is_object(), "{init}");
+    client.open(VERIFY, "typescript").await;
+    let diagnostics = client.diagnostics_for(VERIFY, |d| !d.is_empty()).await;
+    assert!(diagnostics.iter().any(|d| d["code"] == "rls/prisma-outside-context"), "{diagnostics:?}");
+    // A second `initialize` is an error, not a reset.
+    let again = client.request("initialize", json!({"capabilities": {}})).await;
+    assert_eq!(error_code(&again), Some(-32600), "{again}");
+    // After `shutdown`, requests are invalid; the connection still answers them.
+    let response = client.request("shutdown", Value::Null).await;
+    assert_eq!(response["result"], Value::Null);
+    let response = client.request("textDocument/hover", hover).await;
+    assert_eq!(error_code(&response), Some(-32600), "{response}");
+}
+
+#[tokio::test]
+async fn wrong_parameter_types_are_invalid_params_for_every_request_kind() {
+    let mut client = fresh();
+    client.initialize(json!({})).await;
+    let file = uri(&client.root.join(VERIFY));
+    client.open(VERIFY, "typescript").await;
+    let cases = [
+        ("textDocument/completion", json!({"textDocument": {"uri": file}, "position": "1:2"})),
+        ("textDocument/definition", json!({"textDocument": {"uri": 7}, "position": {"line": 0, "character": 0}})),
+        ("textDocument/codeAction", json!({"textDocument": {"uri": file}, "context": {"diagnostics": []}})),
+        ("textDocument/inlayHint", json!({"textDocument": {"uri": file}, "range": [0, 1]})),
+        ("textDocument/codeLens", json!({"textDocument": null})),
+        ("textDocument/documentSymbol", json!([])),
+        ("textDocument/diagnostic", json!({"textDocument": {"uri": false}})),
+        ("workspace/executeCommand", json!({"command": 12, "arguments": {}})),
+    ];
+    for (method, params) in cases {
+        let response = client.request(method, params.clone()).await;
+        assert_eq!(error_code(&response), Some(-32602), "{method} {params}: {response}");
+    }
+    // Params that are not an object or an array make the message an invalid request (JSON-RPC).
+    let response = client.request("baton/itemStatus", json!("WOR-321")).await;
+    assert_eq!(error_code(&response), Some(-32600), "{response}");
+    assert!(response["error"]["message"].as_str().unwrap().contains("params"), "{response}");
+    // Notifications with wrong types cannot be answered; they are logged and change nothing.
+    client.notify("textDocument/didChange", json!({"textDocument": {"uri": file}, "contentChanges": 5})).await;
+    client.notify("textDocument/didOpen", json!({"textDocument": {"uri": file, "text": 5}})).await;
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": "all"})).await;
+    // The open document is intact: a real request sees its findings.
+    let response = client.request("textDocument/diagnostic", json!({"textDocument": {"uri": file}})).await;
+    let items = response["result"]["items"].as_array().unwrap_or_else(|| panic!("{response}"));
+    assert!(items.iter().any(|d| d["code"] == "rls/prisma-outside-context"), "{response}");
+}
+
+#[tokio::test]
+async fn positions_and_edits_past_the_end_are_clamped() {
+    let mut client = fresh();
+    client.initialize(json!({})).await;
+    let file = uri(&client.root.join(VERIFY));
+    client.open(VERIFY, "typescript").await;
+    let original = std::fs::read_to_string(client.root.join(VERIFY)).unwrap();
+    let far = json!({"line": 1_000_000, "character": 1_000_000});
+    let point = json!({"textDocument": {"uri": file}, "position": far});
+    let span = json!({"start": {"line": 0, "character": 0}, "end": far});
+    for (method, params) in [
+        ("textDocument/hover", point.clone()),
+        ("textDocument/completion", point.clone()),
+        ("textDocument/definition", point),
+        ("textDocument/inlayHint", json!({"textDocument": {"uri": file}, "range": span})),
+        (
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": file}, "range": span, "context": {"diagnostics": []}}),
+        ),
+    ] {
+        let response = client.request(method, params).await;
+        assert!(response.get("error").is_none(), "{method}: {response}");
+    }
+    // An incremental edit whose range runs past the end appends at the end of the document.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file, "version": 2},
+                "contentChanges": [{"range": {"start": far, "end": far}, "text": "\n// tail\n"}]}),
+        )
+        .await;
+    // A reversed range (end before start) is treated as empty at its start, never a panic.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file, "version": 3},
+                "contentChanges": [{"range": {"start": {"line": 2, "character": 0}, "end": {"line": 0, "character": 0}},
+                    "text": ""}]}),
+        )
+        .await;
+    let diagnostics = client.diagnostics_for(VERIFY, |d| !d.is_empty()).await;
+    assert!(diagnostics.iter().any(|d| d["code"] == "rls/prisma-outside-context"), "{diagnostics:?}");
+    // The server's text is the original plus the tail: a fix computed now applies to exactly that.
+    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": file}})).await;
+    assert!(symbols.get("error").is_none(), "{symbols}");
+    let lines = original.lines().count() as u64;
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": file}, "position": {"line": lines + 1, "character": 3}}),
+        )
+        .await;
+    assert!(hover.get("error").is_none(), "{hover}");
+}
+
+#[tokio::test]
+async fn a_thousand_requests_in_flight_all_cancelled_each_get_one_answer() {
+    let mut client = fresh();
+    client.initialize(json!({})).await;
+    let file = uri(&client.root.join(VERIFY));
+    client.open(VERIFY, "typescript").await;
+    let first = 100_000;
+    let ids: Vec<i64> = (first..first + 1_000).collect();
+    // Slow requests (each sleeps 30 s unless cancelled) interleaved with fast ones.
+    for &id in &ids {
+        let request = if id % 2 == 0 {
+            json!({"jsonrpc": "2.0", "id": id, "method": "workspace/executeCommand",
+                "params": {"command": "baton.debug.sleep", "arguments": [30_000]}})
+        } else {
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+                "params": {"textDocument": {"uri": file}, "position": {"line": 3, "character": 4}}})
+        };
+        client.send(request).await;
+    }
+    for &id in &ids {
+        client.notify("$/cancelRequest", json!({"id": id})).await;
+    }
+    let mut cancelled = 0;
+    for &id in &ids {
+        let response = client.response(id).await;
+        match error_code(&response) {
+            Some(-32800) => cancelled += 1,
+            None => assert!(id % 2 == 1, "a sleep request finished instead of being cancelled: {response}"),
+            Some(_) => panic!("unexpected error for {id}: {response}"),
+        }
+    }
+    assert!(cancelled >= 500, "only {cancelled} of 1,000 requests were cancelled");
+    // Exactly one answer each: nothing else with those ids arrives before the next response.
+    let response = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": file}})).await;
+    assert!(response.get("error").is_none(), "{response}");
+    assert!(
+        client.inbox.iter().all(|m| m["id"].as_i64().is_none_or(|id| !ids.contains(&id))),
+        "a request was answered twice"
+    );
+}
