@@ -18,6 +18,10 @@ use crate::rules::{self, Severity};
 /// The file name Baton looks for.
 pub const CONFIG_FILE_NAME: &str = "baton.toml";
 
+/// The largest configuration Baton reads: a real `baton.toml` is a few kilobytes; anything near
+/// this is a mistake (or an attack) that should not stall the editor.
+pub const MAX_CONFIG_SIZE: usize = 1024 * 1024;
+
 /// The whole configuration.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -335,6 +339,9 @@ impl Config {
             });
             ConfigError { path: path.map(Path::to_path_buf), message, span, line_col }
         };
+        if text.len() > MAX_CONFIG_SIZE {
+            return Err(too_large(path, text.len() as u64));
+        }
         let config: Config = toml::from_str(text).map_err(|e| error_at(e.message().to_string(), e.span()))?;
         config.validate().map_err(|(message, span)| error_at(message, span))?;
         Ok(config)
@@ -342,6 +349,11 @@ impl Config {
 
     /// Reads and parses a configuration file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        if let Ok(metadata) = std::fs::metadata(path) {
+            if metadata.len() > MAX_CONFIG_SIZE as u64 {
+                return Err(too_large(Some(path), metadata.len()));
+            }
+        }
         let bytes = std::fs::read(path).map_err(|e| ConfigError {
             path: Some(path.to_path_buf()),
             message: format!("cannot read: {e}"),
@@ -393,6 +405,20 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// The error for a configuration file over [`MAX_CONFIG_SIZE`] (not read, not parsed).
+fn too_large(path: Option<&Path>, size: u64) -> ConfigError {
+    ConfigError {
+        path: path.map(Path::to_path_buf),
+        message: format!(
+            "is {:.1} MB; Baton reads configuration files up to {} MB",
+            size as f64 / (1024.0 * 1024.0),
+            MAX_CONFIG_SIZE / (1024 * 1024)
+        ),
+        span: None,
+        line_col: None,
     }
 }
 

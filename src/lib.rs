@@ -11,6 +11,9 @@
 //! - [`config`]: the `baton.toml` configuration.
 //! - [`cli`] and [`lsp`]: the `baton` command and the language server, thin adapters over the above.
 
+/// Stack size of the threads that parse and analyse (rayon's pool, the language server's runtime).
+pub const ANALYSIS_STACK_SIZE: usize = 8 * 1024 * 1024;
+
 pub mod atomic;
 pub mod cli;
 pub mod config;

@@ -68,6 +68,9 @@ pub enum Format {
 /// Parses arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Analysis threads get 8 MB stacks (Rust's default for spawned threads is 2 MB): parsing
+    // recurses per nesting level, and the guards (`syntax::MAX_SQL_NESTING`) keep a margin to it.
+    let _ = rayon::ThreadPoolBuilder::new().stack_size(crate::ANALYSIS_STACK_SIZE).build_global();
     let status = match cli.command {
         Command::Check(args) => check::run(args),
         Command::Rules(args) => rules_cmd::run(args),

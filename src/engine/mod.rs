@@ -141,6 +141,10 @@ fn finish_document(
     facts: &WorkspaceFacts,
     mut findings: Vec<Finding>,
 ) -> Vec<Finding> {
+    if let Some(reason) = &doc.not_parsed {
+        let first_line = doc.text.find('\n').unwrap_or(doc.text.len());
+        findings.push(Finding::new("meta/file-too-large", 0..first_line, reason.clone()));
+    }
     if let Some(sql) = facts.sql_findings.get(&doc.path) {
         findings.extend(sql.iter().cloned());
     }

@@ -58,7 +58,10 @@ pub fn service_with(test_hooks: bool) -> (Ordered, ClientSocket) {
 
 /// Serves on stdin/stdout until `exit`.
 pub fn run_stdio() -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .thread_stack_size(crate::ANALYSIS_STACK_SIZE)
+        .enable_all()
+        .build()?;
     let test_hooks = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
     runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), test_hooks));
     // After `exit` the reader may still be blocked on stdin (a client that keeps the pipe open);

@@ -5,6 +5,7 @@
 //! tree with error nodes, and every later stage works on whatever the tree holds.
 
 mod file_kind;
+mod sql_nesting;
 
 use std::sync::Arc;
 
@@ -24,7 +25,18 @@ pub struct Document {
     pub line_index: LineIndex,
     /// The syntax tree.
     pub syntax: Syntax,
+    /// Why the text was not parsed (the tree is then empty), if it was not.
+    pub not_parsed: Option<String>,
 }
+
+/// Texts larger than this are not parsed (the workspace does not even read such files; an editor
+/// may still send one).
+pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// The deepest SQL nesting Baton parses. squawk's parser and rowan's trees recurse once per
+/// level (to build and to drop), so a statement nested tens of thousands deep would overflow the
+/// stack; real migrations stay far below this.
+pub const MAX_SQL_NESTING: usize = 1000;
 
 /// A syntax tree from one of the two parsers.
 pub enum Syntax {
@@ -41,6 +53,15 @@ pub struct SyntaxError {
     pub range: std::ops::Range<usize>,
     /// Human-readable description.
     pub message: String,
+}
+
+/// The notice for a file of `size` bytes over [`MAX_FILE_SIZE`].
+pub fn too_large_message(path: &str, size: u64) -> String {
+    format!(
+        "{path} is {:.1} MiB, over the {} MiB limit: not analyzed",
+        size as f64 / (1024.0 * 1024.0),
+        MAX_FILE_SIZE / (1024 * 1024)
+    )
 }
 
 impl Document {
@@ -61,11 +82,31 @@ impl Document {
         old_tree: Option<&tree_sitter::Tree>,
     ) -> Document {
         let text: Arc<str> = text.into();
+        let path = path.into();
+        if text.len() as u64 > MAX_FILE_SIZE {
+            let reason = too_large_message(&path, text.len() as u64);
+            let syntax = match kind.grammar() {
+                Some(grammar) => Syntax::Tree(parse_tree(grammar, "", None)),
+                None => Syntax::Sql(squawk_syntax::SourceFile::parse("")),
+            };
+            return Document { path, kind, line_index: LineIndex::new(&text), text, syntax, not_parsed: Some(reason) };
+        }
+        // A tree of a text that was not parsed cannot be reused.
+        let old_tree = old_tree.filter(|tree| tree.root_node().end_byte() > 0);
+        let mut not_parsed = None;
         let syntax = match kind.grammar() {
             Some(grammar) => Syntax::Tree(parse_tree(grammar, &text, old_tree)),
-            None => Syntax::Sql(squawk_syntax::SourceFile::parse(&text)),
+            None => match sql_nesting::exceeds(&text, MAX_SQL_NESTING) {
+                false => Syntax::Sql(squawk_syntax::SourceFile::parse(&text)),
+                true => {
+                    not_parsed = Some(format!(
+                        "SQL nested more than {MAX_SQL_NESTING} levels deep (brackets and operator chains); not analyzed"
+                    ));
+                    Syntax::Sql(squawk_syntax::SourceFile::parse(""))
+                }
+            },
         };
-        Document { path: path.into(), kind, line_index: LineIndex::new(&text), text, syntax }
+        Document { path, kind, line_index: LineIndex::new(&text), text, syntax, not_parsed }
     }
 
     /// The tree-sitter tree, for kinds parsed with tree-sitter.

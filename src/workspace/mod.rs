@@ -23,8 +23,7 @@ mod cached_check;
 
 pub use cached_check::check_with_cache;
 
-/// Files larger than this are not parsed.
-pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+pub use crate::syntax::MAX_FILE_SIZE;
 
 /// Folders never scanned, whatever `.gitignore` says.
 const ALWAYS_SKIPPED: &[&str] = &["node_modules", "target", ".git"];
@@ -170,12 +169,7 @@ pub(crate) fn read(source: &SourcePath) -> Read {
         Err(e) => return Read::Unreadable(e.to_string()),
     };
     if metadata.len() > MAX_FILE_SIZE {
-        let message = format!(
-            "{} is {:.1} MiB, over the {} MiB limit: not analyzed",
-            source.relative,
-            metadata.len() as f64 / (1024.0 * 1024.0),
-            MAX_FILE_SIZE / (1024 * 1024)
-        );
+        let message = crate::syntax::too_large_message(&source.relative, metadata.len());
         return Read::Notice(Finding::new("meta/file-too-large", 0..0, message));
     }
     let bytes = match std::fs::read(&source.absolute) {

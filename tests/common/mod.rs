@@ -76,3 +76,127 @@ command = "echo 'vitest: 12 passed'"
     assert!(text.contains("status: Ready for QA"), "the WOR-321 spec's status changed");
     std::fs::write(&spec, text.replacen("status: Ready for QA", WALKTHROUGH_STATUS, 1)).unwrap();
 }
+
+/// What [`hostile_workspace`] built, for the assertions.
+pub struct HostileLayout {
+    /// The workspace folder (beside it, `outside/`, which symlinks point into).
+    pub root: std::path::PathBuf,
+    /// Migrations with odd names, each creating one unsecured table.
+    pub odd_names: Vec<String>,
+    /// Deeply nested code files without findings of their own (the SQL ones are refused).
+    pub deep_code: Vec<String>,
+    /// One file of each kind with invalid UTF-8.
+    pub invalid_utf8: Vec<String>,
+}
+
+/// Builds a hostile workspace in `dir/ws` (issue #10): symlink loops and links out of the
+/// workspace, odd names, a 50 MB file, a 100,000-line file, nesting 10,000 deep, invalid UTF-8 in
+/// every file kind, handoffs naming paths outside, 5,000 migrations.
+pub fn hostile_workspace(dir: &Path) -> HostileLayout {
+    use std::os::unix::fs::symlink;
+    let root = dir.join("ws");
+    let outside = dir.join("outside");
+    let write = |path: &str, bytes: &[u8]| {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    };
+    let unsecured = |table: &str| format!("create table public.{table} (id int primary key);\n");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::write(outside.join("20240101000000_secret.sql"), unsecured("outside_secret")).unwrap();
+    std::fs::write(outside.join("route.ts"), "export const x = prisma.$queryRawUnsafe(`${a}`);\n").unwrap();
+
+    // Links: a loop back to the root, a folder and a file outside.
+    write("supabase/migrations/.keep", b"");
+    write("lib/.keep", b"");
+    symlink(&root, root.join("loop")).unwrap();
+    symlink("..", root.join("supabase/loop")).unwrap();
+    symlink(&outside, root.join("supabase/migrations/outside_dir")).unwrap();
+    symlink(outside.join("20240101000000_secret.sql"), root.join("supabase/migrations/20240102000000_outside.sql"))
+        .unwrap();
+    symlink(outside.join("route.ts"), root.join("lib/outside_route.ts")).unwrap();
+    symlink(root.join("nowhere/missing.sql"), root.join("supabase/migrations/20240102000001_dangling.sql")).unwrap();
+
+    // Odd names.
+    let long = format!("supabase/migrations/20240103000003_{}.sql", "n".repeat(200));
+    let odd_names = vec![
+        "supabase/migrations/20240103000000_spaced name é.sql".to_string(),
+        "supabase/migrations/20240103000001_-rf.sql".to_string(),
+        "supabase/migrations/20240103000002_new\nline.sql".to_string(),
+        long,
+    ];
+    for (i, name) in odd_names.iter().enumerate() {
+        write(name, unsecured(&format!("odd_{i}")).as_bytes());
+    }
+
+    // Size: 50 MB (skipped with a notice) and 100,000 lines (analysed to the end).
+    write("supabase/migrations/20240104000000_huge.sql", &b"-- padding line\n".repeat(50 * 1024 * 1024 / 16));
+    let mut long_ts = String::from("import { prisma } from \"@/lib/db/client\";\n");
+    long_ts.push_str(&"x;\n".repeat(99_999));
+    long_ts.push_str("export async function f(id: string) { return prisma.$queryRawUnsafe(`SELECT ${id}`); }\n");
+    write("lib/long.ts", long_ts.as_bytes());
+
+    // Nesting 10,000 deep.
+    let n = 10_000;
+    let nest = |o: &str, c: &str| format!("{}{}", o.repeat(n), c.repeat(n));
+    write(".claude/context/snapshot-9.json", format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n)).as_bytes());
+    let deep_code = vec![
+        ("lib/deep.ts", format!("export const a = {};\n", nest("(", ")").replacen(")", "1)", 1))),
+        ("components/Deep.tsx", format!("export const D = () => {};\n", nest("<div>", "</div>"))),
+        (
+            "docs/specs/SPEC-DEEP.md",
+            format!("# Deep\n\n{} quote\n\n```ts\nconst a = {};\n```\n", ">".repeat(n), nest("[", "]")),
+        ),
+    ];
+    for (path, text) in &deep_code {
+        write(path, text.as_bytes());
+    }
+    let deep_code = deep_code.into_iter().map(|(p, _)| p.to_string()).collect();
+    // SQL that deep is refused before parsing (the parser recurses per level).
+    write(
+        "supabase/migrations/20240106000000_deep.sql",
+        format!("select {};\n", nest("(", ")").replacen(")", "1)", 1)).as_bytes(),
+    );
+    write("supabase/migrations/20240106000001_chain.sql", format!("select {}1;\n", "1 + ".repeat(n)).as_bytes());
+
+    // Invalid UTF-8 in every kind.
+    let invalid_utf8: Vec<String> = [
+        ("lib/latin1.ts", b"// caf\xe9\nexport const a = 1;\n".to_vec()),
+        ("components/Latin1.tsx", b"// caf\xe9\nexport const A = () => <div/>;\n".to_vec()),
+        ("lib/latin1.js", b"// caf\xe9\nexport const a = 1;\n".to_vec()),
+        (
+            "supabase/migrations/20240105000000_latin1.sql",
+            [b"-- caf\xe9\n".as_slice(), unsecured("latin1").as_bytes()].concat(),
+        ),
+        ("docs/specs/SPEC-LATIN1.md", b"# Caf\xe9\n\ntext\n".to_vec()),
+        (".claude/context/snapshot-2.json", b"{\"version\": \"1\", \"note\": \"caf\xe9\"}\n".to_vec()),
+        (
+            ".claude/handoff/ws2-latin1-complete.signal",
+            b"{\"workstream\": \"WS-2\", \"status\": \"complete\", \"note\": \"caf\xe9\"}\n".to_vec(),
+        ),
+    ]
+    .into_iter()
+    .map(|(path, bytes)| {
+        write(path, &bytes);
+        path.to_string()
+    })
+    .collect();
+
+    // Handoff paths that leave the workspace.
+    write(
+        ".claude/handoff/ws1-escape-complete.signal",
+        br#"{"workstream": "WS-1", "status": "complete", "files_modified": ["../../etc/passwd", "/etc/passwd", "../outside/20240101000000_secret.sql"]}"#,
+    );
+
+    // 5,000 migrations, each table secured, and one last table that is not.
+    for i in 0..5_000 {
+        let sql = format!(
+            "create table public.t{i} (id int primary key);\nalter table public.t{i} enable row level security;\n\
+             create policy \"read\" on public.t{i} for select to authenticated using (true);\n"
+        );
+        write(&format!("supabase/migrations/2025{i:010}_t{i}.sql"), sql.as_bytes());
+    }
+    write("supabase/migrations/20259999999999_unsecured.sql", unsecured("unsecured").as_bytes());
+
+    HostileLayout { root, odd_names, deep_code, invalid_utf8 }
+}

@@ -178,3 +178,45 @@ async fn a_thousand_requests_in_flight_all_cancelled_each_get_one_answer() {
         "a request was answered twice"
     );
 }
+
+/// The hostile workspace of `tests/hostile.rs`, served: the scan finishes, findings of unopened
+/// files are published, huge and deep documents opened in the editor get notices, and the server
+/// keeps answering.
+#[tokio::test]
+async fn a_hostile_workspace_is_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = crate::common::hostile_workspace(dir.path());
+    let mut client = Client::start(layout.root.clone(), Some(dir));
+    client.initialize(json!({})).await;
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    let unsecured = client.diagnostics_for("supabase/migrations/20259999999999_unsecured.sql", |d| !d.is_empty()).await;
+    assert_eq!(unsecured[0]["code"], "sql/rls-disabled-in-public", "{unsecured:?}");
+    let deep = client.diagnostics_for("supabase/migrations/20240106000000_deep.sql", |d| !d.is_empty()).await;
+    assert_eq!(deep[0]["code"], "meta/file-too-large", "{deep:?}");
+
+    // The 100,000-line file: opened, edited at its end, re-analysed.
+    const LONG: &str = "lib/long.ts";
+    let text = client.open(LONG, "typescript").await;
+    let lines = text.lines().count() as u64;
+    let found = client.diagnostics_for(LONG, |d| d.iter().any(|d| d["code"] == "security/prisma-raw-unsafe")).await;
+    let raw = found.iter().find(|d| d["code"] == "security/prisma-raw-unsafe").unwrap();
+    assert_eq!(raw["range"]["start"]["line"], lines - 1);
+    let file = uri(&client.root.join(LONG));
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file, "version": 2}, "contentChanges": [{
+                "range": {"start": {"line": lines, "character": 0}, "end": {"line": lines, "character": 0}},
+                "text": "export const g = (n: string) => prisma.$executeRawUnsafe(`DELETE ${n}`);\n"}]}),
+        )
+        .await;
+    client.diagnostics_for(LONG, |d| d.iter().filter(|d| d["code"] == "security/prisma-raw-unsafe").count() == 2).await;
+
+    // A 50 MB document sent by the editor: a notice, not an analysis.
+    const HUGE: &str = "supabase/migrations/20240104000000_huge.sql";
+    client.open(HUGE, "sql").await;
+    let huge = client.diagnostics_for(HUGE, |d| d.iter().any(|d| d["code"] == "meta/file-too-large")).await;
+    assert_eq!(huge.len(), 1, "{huge:?}");
+    let response = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": file}})).await;
+    assert!(response.get("error").is_none(), "{response}");
+}

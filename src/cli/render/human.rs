@@ -11,6 +11,10 @@ use crate::workspace::{FileFinding, Workspace};
 /// At most this many source lines are shown in one frame.
 const MAX_FRAME_LINES: u32 = 6;
 
+/// Source lines wider than this are cut around the annotated span (minified or generated files
+/// would otherwise print megabytes).
+const FRAME_WIDTH: usize = 140;
+
 /// Colour when stdout is a terminal and `NO_COLOR` is unset.
 pub fn use_color() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
@@ -27,7 +31,7 @@ fn level(severity: Severity) -> Level {
 
 /// Renders every finding as a code frame, then a summary line.
 pub fn render(workspace: &Workspace, findings: &[FileFinding], color: bool) -> String {
-    let renderer = if color { Renderer::styled() } else { Renderer::plain() };
+    let renderer = if color { Renderer::styled() } else { Renderer::plain() }.term_width(FRAME_WIDTH);
     let mut out = String::new();
     for f in findings {
         let finding = &f.finding;
@@ -45,7 +49,14 @@ pub fn render(workspace: &Workspace, findings: &[FileFinding], color: bool) -> S
                 let end = line_index.line_range(text, last_shown).map_or(text.len(), |r| r.end);
                 let source = &text[start..end];
                 let span_start = finding.range.start.saturating_sub(start).min(source.len());
-                let span_end = finding.range.end.saturating_sub(start).clamp(span_start, source.len());
+                let mut span_end = finding.range.end.saturating_sub(start).clamp(span_start, source.len());
+                if first == last && span_end - span_start > FRAME_WIDTH {
+                    // Underline the start of a very wide one-line span, not all of it.
+                    span_end = span_start + FRAME_WIDTH;
+                    while !source.is_char_boundary(span_end) {
+                        span_end -= 1;
+                    }
+                }
                 let snippet = Snippet::source(source)
                     .line_start(first as usize + 1)
                     .origin(&f.path)
