@@ -7,120 +7,12 @@
 //! 2. RSS of the server after scanning a generated 10,000-file workspace, against its RSS after
 //!    initializing an empty one.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::path::Path;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{channel, Receiver};
+mod lsp_client;
+
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-
-struct Server {
-    child: Child,
-    stdin: ChildStdin,
-    messages: Receiver<(Instant, Value)>,
-    next_id: i64,
-}
-
-impl Server {
-    fn start(root: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
-            .arg("lsp")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("baton lsp starts");
-        let stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = channel();
-        std::thread::spawn(move || {
-            let mut reader = BufReader::new(stdout);
-            loop {
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let line = line.trim_end();
-                    if line.is_empty() {
-                        break;
-                    }
-                    if let Some(v) = line.strip_prefix("Content-Length: ") {
-                        length = v.parse().unwrap();
-                    }
-                }
-                let mut body = vec![0; length];
-                if reader.read_exact(&mut body).is_err() {
-                    return;
-                }
-                let value: Value = serde_json::from_slice(&body).unwrap();
-                if tx.send((Instant::now(), value)).is_err() {
-                    return;
-                }
-            }
-        });
-        let mut server = Server { child, stdin, messages: rx, next_id: 1 };
-        let uri = format!("file://{}", root.display());
-        server.request(
-            "initialize",
-            json!({"processId": null, "rootUri": uri, "capabilities": {"window": {"workDoneProgress": true}}}),
-        );
-        server.notify("initialized", json!({}));
-        server
-    }
-
-    fn send(&mut self, message: Value) {
-        let body = serde_json::to_string(&message).unwrap();
-        write!(self.stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
-        self.stdin.flush().unwrap();
-    }
-
-    fn notify(&mut self, method: &str, params: Value) {
-        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}));
-    }
-
-    fn request(&mut self, method: &str, params: Value) -> Value {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        self.wait(|m| m["id"] == id).1
-    }
-
-    /// Waits for a message matching `accept`, answering server requests on the way.
-    fn wait(&mut self, accept: impl Fn(&Value) -> bool) -> (Instant, Value) {
-        loop {
-            let (at, message) = self.messages.recv_timeout(Duration::from_secs(120)).expect("server answers");
-            if message.get("method").is_some() && message.get("id").is_some() {
-                self.send(json!({"jsonrpc": "2.0", "id": message["id"], "result": null}));
-                continue;
-            }
-            if accept(&message) {
-                return (at, message);
-            }
-        }
-    }
-
-    fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
-            .unwrap_or(0)
-    }
-
-    fn stop(mut self) {
-        self.request("shutdown", Value::Null);
-        self.notify("exit", Value::Null);
-        let _ = self.child.wait();
-    }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use lsp_client::{percentile, Server};
+use serde_json::json;
 
 const CONTEXT: &str = "import { prisma } from \"./client\";\nexport async function withSystemContext<T>(fn: (tx: typeof prisma) => Promise<T>) { return prisma.$transaction(fn); }\n";
 
