@@ -35,8 +35,14 @@ else
 fi
 export BATON_NVIM
 
+# Includes tests/fuzz_regressions.rs (the fuzz corpus and every past crasher, replayed) and the
+# short soak of the language server (benches/soak.rs runs 3,000 edits when not given --bench).
 cargo test --locked --all-targets
 cargo test --locked --doc
+
+# Coverage-guided fuzzing, 20 seconds per target (docs/fuzzing.md): builds the cargo-fuzz targets
+# and proves they still run and find nothing quickly. Long runs: scripts/fuzz.sh 1800.
+bash scripts/fuzz.sh 20
 
 # The editor clients beyond Neovim: the LSP fast tier (node), the VS Code extension packaged as a
 # .vsix and exercised in code-server through Chromium (installs into target/test-deps/).

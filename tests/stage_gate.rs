@@ -105,7 +105,8 @@ fn evidence_writes_are_atomic_under_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     let path = baton::stage::evidence::evidence_path(dir.path(), "ITEM-1", "approval:qa");
-    for round in 0..5 {
+    let mut reads = 0;
+    for round in 0..20 {
         let mut child = std::process::Command::new(&exe)
             .args(["--exact", "atomic_writer_child", "--nocapture", "--test-threads=1"])
             .env("BATON_TEST_ATOMIC_ROOT", dir.path())
@@ -117,11 +118,18 @@ fn evidence_writes_are_atomic_under_sigkill() {
         while !path.exists() && Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(5));
         }
-        std::thread::sleep(Duration::from_millis(100 + round * 37));
+        // Read while the writer replaces the file over and over: always a whole file.
+        let kill_at = Instant::now() + Duration::from_millis(50 + round * 13);
+        while Instant::now() < kill_at {
+            let text = std::fs::read_to_string(&path).unwrap();
+            serde_json::from_str::<Evidence>(&text).unwrap_or_else(|e| panic!("torn evidence file while writing: {e}"));
+            reads += 1;
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
         let parsed: Evidence = serde_json::from_str(&text).unwrap_or_else(|e| panic!("torn evidence file: {e}"));
         assert!(parsed.by.starts_with("writer "));
     }
+    assert!(reads > 100, "only {reads} reads during the writes");
 }

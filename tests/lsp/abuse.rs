@@ -220,3 +220,63 @@ async fn a_hostile_workspace_is_served() {
     let response = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": file}})).await;
     assert!(response.get("error").is_none(), "{response}");
 }
+
+/// Every file of a folder with its bytes, relative paths sorted.
+fn snapshot(root: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((relative, std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Data safety: a whole editing session — open, edits, quick fixes and fix-all requested,
+/// hover, lenses, close — leaves every file on disk as it was. The server proposes edits
+/// (`WorkspaceEdit`s the client applies); it never writes the user's files itself.
+#[tokio::test]
+async fn an_editing_session_never_writes_the_users_files() {
+    let mut client = fresh();
+    let before = snapshot(&client.root);
+    client.initialize(json!({})).await;
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    let file = uri(&client.root.join(VERIFY));
+    let text = client.open(VERIFY, "typescript").await;
+    client.diagnostics_for(VERIFY, |d| d.len() >= 3).await;
+    let whole = json!({"start": {"line": 0, "character": 0}, "end": {"line": text.lines().count(), "character": 0}});
+    for only in [json!(["quickfix"]), json!(["source.fixAll.baton"]), json!(null)] {
+        let actions = client
+            .request(
+                "textDocument/codeAction",
+                json!({"textDocument": {"uri": file}, "range": whole, "context": {"diagnostics": [], "only": only}}),
+            )
+            .await;
+        assert!(actions.get("error").is_none(), "{actions}");
+    }
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": file, "version": 2}, "contentChanges": [{"text": format!("{text}\n// typed\n")}]}),
+        )
+        .await;
+    for method in ["textDocument/codeLens", "textDocument/documentSymbol"] {
+        client.request(method, json!({"textDocument": {"uri": file}})).await;
+    }
+    client
+        .request("textDocument/hover", json!({"textDocument": {"uri": file}, "position": {"line": 3, "character": 3}}))
+        .await;
+    client.notify("textDocument/didSave", json!({"textDocument": {"uri": file}})).await;
+    client.notify("textDocument/didClose", json!({"textDocument": {"uri": file}})).await;
+    client.request("shutdown", Value::Null).await;
+    assert!(client.server_requests.iter().all(|r| r["method"] != "workspace/applyEdit"), "the server applied an edit");
+    assert_eq!(snapshot(&client.root), before, "a file on disk changed");
+}
