@@ -2,17 +2,21 @@
 # Coverage-guided fuzzing of Baton with cargo-fuzz (libFuzzer) on the stable toolchain.
 #
 #   scripts/fuzz.sh SECONDS [TARGET...]
+#   scripts/fuzz.sh merge [TARGET...]
 #
 # Builds the targets of fuzz/ (installing cargo-fuzz into target/test-deps/ if needed), then runs
 # each TARGET (default: all) for SECONDS, starting from the committed corpus fuzz/corpus/TARGET
 # plus seeds made from the examples (fuzz/seed.py). New inputs go to target/fuzz/corpus/TARGET,
 # crashes to target/fuzz/artifacts/TARGET/; the script fails if any target found one.
+# `merge` replaces fuzz/corpus/TARGET with a minimised corpus of what the long runs found (libFuzzer
+# -merge=1 over target/fuzz/corpus/TARGET and the committed corpus; at most $CORPUS_CAP inputs,
+# the smallest first, so the repository and the test suite's replay stay small).
 # `cargo fuzz` needs nightly flags: RUSTC_BOOTSTRAP=1 lets the stable compiler accept them.
 # See docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-seconds=${1:?usage: scripts/fuzz.sh SECONDS [TARGET...]}
+mode=${1:?usage: scripts/fuzz.sh SECONDS|merge [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then targets=(workspace config handoff lsp_frames edits); fi
@@ -30,6 +34,21 @@ export CARGO_TARGET_DIR="$repo/target/fuzz/build"
 bin="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release"
 
 work="$repo/target/fuzz"
+CORPUS_CAP=${CORPUS_CAP:-200}
+if [ "$mode" = merge ]; then
+  for target in "${targets[@]}"; do
+    merged="$work/merged/$target"
+    rm -rf "$merged" && mkdir -p "$merged" "fuzz/corpus/$target" "$work/corpus/$target"
+    RAYON_NUM_THREADS=1 "$bin/$target" -merge=1 -timeout=10 -rss_limit_mb=2048 "$merged" \
+      "fuzz/corpus/$target" "$work/corpus/$target" > "$work/$target.merge.log" 2>&1
+    rm -rf "fuzz/corpus/$target" && mkdir -p "fuzz/corpus/$target"
+    # The smallest inputs first (libFuzzer's merge prefers them too), up to the cap.
+    ls -S -r "$merged" | head -n "$CORPUS_CAP" | while read -r name; do cp "$merged/$name" "fuzz/corpus/$target/"; done
+    echo "fuzz: $target corpus: $(ls "$merged" | wc -l) inputs after merging, $(ls "fuzz/corpus/$target" | wc -l) kept"
+  done
+  exit 0
+fi
+seconds=$mode
 python3 fuzz/seed.py "$work/seeds" > /dev/null
 failed=0
 for target in "${targets[@]}"; do

@@ -88,8 +88,9 @@ async fn positions_and_edits_past_the_end_are_clamped() {
     let mut client = fresh();
     client.initialize(json!({})).await;
     let file = uri(&client.root.join(VERIFY));
-    client.open(VERIFY, "typescript").await;
-    let original = std::fs::read_to_string(client.root.join(VERIFY)).unwrap();
+    let original = client.open(VERIFY, "typescript").await;
+    let first = client.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == file.as_str()).await;
+    let published_first = first["params"]["diagnostics"].clone();
     let far = json!({"line": 1_000_000, "character": 1_000_000});
     let point = json!({"textDocument": {"uri": file}, "position": far});
     let span = json!({"start": {"line": 0, "character": 0}, "end": far});
@@ -114,7 +115,7 @@ async fn positions_and_edits_past_the_end_are_clamped() {
                 "contentChanges": [{"range": {"start": far, "end": far}, "text": "\n// tail\n"}]}),
         )
         .await;
-    // A reversed range (end before start) is treated as empty at its start, never a panic.
+    // A reversed range (end before start) is read with its ends swapped: the first two lines go.
     client
         .notify(
             "textDocument/didChange",
@@ -123,19 +124,36 @@ async fn positions_and_edits_past_the_end_are_clamped() {
                     "text": ""}]}),
         )
         .await;
-    let diagnostics = client.diagnostics_for(VERIFY, |d| !d.is_empty()).await;
-    assert!(diagnostics.iter().any(|d| d["code"] == "rls/prisma-outside-context"), "{diagnostics:?}");
-    // The server's text is the original plus the tail: a fix computed now applies to exactly that.
-    let symbols = client.request("textDocument/documentSymbol", json!({"textDocument": {"uri": file}})).await;
-    assert!(symbols.get("error").is_none(), "{symbols}");
-    let lines = original.lines().count() as u64;
-    let hover = client
+    let published =
+        client.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == file.as_str() && p["version"] == 3).await;
+    let lines_of = |diagnostics: &Value| -> Vec<u64> {
+        let mut lines: Vec<u64> = diagnostics
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["code"] == "rls/prisma-outside-context")
+            .map(|d| d["range"]["start"]["line"].as_u64().unwrap())
+            .collect();
+        lines.sort();
+        lines
+    };
+    let after = lines_of(&published["params"]["diagnostics"]);
+    let before = lines_of(&published_first);
+    assert!(!before.is_empty());
+    assert_eq!(after, before.iter().map(|l| l - 2).collect::<Vec<_>>(), "findings moved up two lines");
+    // The server's text is exactly the expected one: fix-all's edits apply to it cleanly.
+    let expected: String = original.split_inclusive('\n').skip(2).collect::<String>() + "\n// tail\n";
+    let actions = client
         .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": file}, "position": {"line": lines + 1, "character": 3}}),
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": file}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
         )
         .await;
-    assert!(hover.get("error").is_none(), "{hover}");
+    let edits = actions["result"][0]["edit"]["changes"][&file].as_array().unwrap_or_else(|| panic!("{actions}"));
+    let fixed = crate::harness::apply_lsp_edits(&expected, edits);
+    assert!(fixed.ends_with("\n// tail\n"), "{fixed}");
+    assert!(fixed.contains("withSystemContext(async (tx) => tx."), "{fixed}");
 }
 
 #[tokio::test]
