@@ -568,10 +568,16 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         if self.shared.state().caps.watched_files_dynamic {
-            let watchers = ["**/baton.toml", "**/*.{ts,tsx,js,jsx,mjs,cjs,sql,md,json,signal}"]
-                .into_iter()
-                .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.into()), kind: None })
-                .collect();
+            // `.git/HEAD` and branch refs: a commit or checkout can make workflow evidence stale.
+            let watchers = [
+                "**/baton.toml",
+                "**/*.{ts,tsx,js,jsx,mjs,cjs,sql,md,json,signal}",
+                "**/.git/HEAD",
+                "**/.git/refs/heads/**",
+            ]
+            .into_iter()
+            .map(|glob| FileSystemWatcher { glob_pattern: GlobPattern::String(glob.into()), kind: None })
+            .collect();
             let options = DidChangeWatchedFilesRegistrationOptions { watchers };
             let registration = Registration {
                 id: "baton-watched-files".into(),
@@ -627,22 +633,39 @@ impl LanguageServer for Backend {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut configs = Vec::new();
         let mut touched: HashMap<usize, HashSet<String>> = HashMap::new();
+        let mut evidence_roots = HashSet::new();
         for change in params.changes {
             let Some(path) = state::uri_path(&change.uri) else { continue };
             if path.file_name().is_some_and(|n| n == CONFIG_FILE_NAME) {
                 configs.push(path);
                 continue;
             }
-            let location = self.shared.state().disk_changed(&path);
-            if let Some((root, relative)) = location {
+            let mut state = self.shared.state();
+            match state.evidence_change(&path) {
+                state::EvidenceChange::Only(root) => {
+                    evidence_roots.insert(root);
+                    continue;
+                }
+                state::EvidenceChange::Also(root) => {
+                    evidence_roots.insert(root);
+                }
+                state::EvidenceChange::None => {}
+            }
+            if let Some((root, relative)) = state.disk_changed(&path) {
                 touched.entry(root).or_default().insert(relative);
             }
         }
         for path in configs {
             self.config_changed(&path).await;
         }
+        for root in evidence_roots {
+            self.reload_evidence(root).await;
+            touched.entry(root).or_default();
+        }
         for (root, paths) in touched {
-            self.schedule(root, Some(paths), Duration::ZERO);
+            // An evidence change re-runs the plan rules of every file (`None`).
+            let paths = if paths.is_empty() { None } else { Some(paths) };
+            self.schedule(root, paths, Duration::ZERO);
         }
     }
 
@@ -871,6 +894,17 @@ impl Backend {
         let Some(root) = state.roots.iter().find(|r| path.starts_with(&r.path)) else { return Vec::new() };
         let touched = convert::offset(&doc, range.start, encoding)..convert::offset(&doc, range.end, encoding);
         super::commands::stage_actions(&root.facts.plan, &root.config, &root.evidence, &doc.path, uri, touched)
+    }
+
+    /// Re-reads a root's workflow evidence and git state (git runs off the async threads).
+    async fn reload_evidence(&self, root: usize) {
+        let Some(path) = self.shared.state().roots.get(root).map(|r| r.path.clone()) else { return };
+        let Ok(evidence) = tokio::task::spawn_blocking(move || crate::stage::EvidenceSet::load(&path)).await else {
+            return;
+        };
+        if let Some(r) = self.shared.state().roots.get_mut(root) {
+            r.set_evidence(evidence);
+        }
     }
 
     /// `baton.toml` changed: reload, show or clear its error, re-analyse everything in the root.

@@ -117,7 +117,12 @@ impl Root {
 
     /// Re-reads the workflow evidence and git state; the next analysis re-runs the plan rules.
     pub fn reload_evidence(&mut self) {
-        self.evidence = Arc::new(crate::stage::EvidenceSet::load(&self.path));
+        self.set_evidence(crate::stage::EvidenceSet::load(&self.path));
+    }
+
+    /// Replaces the workflow evidence (read elsewhere); the next analysis re-runs the plan rules.
+    pub fn set_evidence(&mut self, evidence: crate::stage::EvidenceSet) {
+        self.evidence = Arc::new(evidence);
         self.facts_revision = 0;
         self.revision += 1;
     }
@@ -304,6 +309,21 @@ impl State {
         Some((root, relative))
     }
 
+    /// What a changed file on disk means for workflow evidence (see [`EvidenceChange`]).
+    pub fn evidence_change(&self, path: &Path) -> EvidenceChange {
+        let Some((index, root)) = self.roots.iter().enumerate().find(|(_, r)| path.starts_with(&r.path)) else {
+            return EvidenceChange::None;
+        };
+        let relative = path.strip_prefix(&root.path).unwrap_or(path);
+        let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+        match first.as_deref() {
+            Some(".baton") | Some(".git") => EvidenceChange::Only(index),
+            // Any other change moves the working tree, which evidence is judged against.
+            _ if !root.evidence.by_item.is_empty() => EvidenceChange::Also(index),
+            _ => EvidenceChange::None,
+        }
+    }
+
     /// `textDocument/didChange`. Changes older than (or as old as) the buffer are dropped.
     pub fn change(
         &mut self,
@@ -367,6 +387,16 @@ impl State {
         r.revision += 1;
         Some((root, relative))
     }
+}
+
+/// What a changed file on disk means for a root's workflow evidence.
+pub enum EvidenceChange {
+    /// Nothing: no root, or a root without evidence.
+    None,
+    /// The file is evidence or git state (`.baton/`, `.git/`): reload the evidence, nothing else.
+    Only(usize),
+    /// A workspace file of a root that has evidence: reload it, and handle the file as usual.
+    Also(usize),
 }
 
 /// Reads and parses a file the way the workspace scan does.

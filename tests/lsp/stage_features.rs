@@ -170,3 +170,27 @@ async fn dispatch_writes_a_brief_runs_the_agent_and_verifies_its_handoff() {
     assert!(brief.contains("## Unmet requirements for qa") && brief.contains("gate:check missing"), "{brief}");
     client.wait_for("$/progress", |p| p["token"] == "agent-1" && p["value"]["kind"] == "end").await;
 }
+
+/// Evidence recorded outside the editor (`baton stage approve` in a terminal) reaches the
+/// editor through the watched-files notification: the finding goes away without a command.
+#[tokio::test]
+async fn evidence_written_on_disk_is_picked_up() {
+    let mut client = started(true).await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["stage", "approve", "WOR-9", "--role", "architecture", "--by", "Ada"])
+        .current_dir(&client.root)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let written = baton::stage::evidence::evidence_path(&client.root, "WOR-9", "approval:architecture");
+    assert!(written.is_file());
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": uri(&written), "type": 1}]})).await;
+    client.diagnostics_for(SPEC, |d| d.is_empty()).await;
+    // The evidence file is not taken for a workspace document (nothing is published for it).
+    client.request("shutdown", Value::Null).await;
+    let evidence_uri = uri(&written);
+    assert!(
+        client.inbox.iter().all(|m| m["params"]["uri"] != evidence_uri.as_str()),
+        "diagnostics published for the evidence file"
+    );
+}
