@@ -81,6 +81,20 @@ pub async fn sanitize(
 
 /// The message, if `body` is a JSON-RPC message tower-lsp-server can decode.
 fn check(body: &[u8]) -> Result<serde_json::Value, String> {
+    let value = check_shape(body)?;
+    // Finally what the server itself will do: its typed decoding also refuses what a JSON value
+    // accepts, such as a member given twice.
+    let request = serde_json::from_slice::<tower_lsp_server::jsonrpc::Request>(body);
+    let response = serde_json::from_slice::<tower_lsp_server::jsonrpc::Response>(body);
+    match (request, response) {
+        (Ok(_), _) | (_, Ok(_)) => Ok(value),
+        (Err(e), _) => Err(format!("the message is not valid JSON-RPC: {e}")),
+    }
+}
+
+/// The message, if `body` is a JSON object shaped like a JSON-RPC request, notification or
+/// response (with a reason for the log if not).
+fn check_shape(body: &[u8]) -> Result<serde_json::Value, String> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("invalid JSON: {e}"))?;
     let object = value.as_object().ok_or("the message is not a JSON object")?;
     if object.get("jsonrpc").and_then(|v| v.as_str()) != Some("2.0") {
@@ -142,6 +156,9 @@ mod tests {
         assert!(check(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":5}"#).is_err());
         assert!(check(br#"{"jsonrpc":"2.0","id":{"a":1},"method":"x"}"#).is_err());
         assert!(check(b"\xff\xfe").is_err());
+        // A member given twice: a JSON value takes the last, the server's decoder refuses it.
+        let twice = br#"{"jsonrpc":"2.0","id":1,"method":"x","id":1,"method":"initialize"}"#;
+        assert!(check(twice).unwrap_err().contains("duplicate field"), "{:?}", check(twice));
     }
 
     /// A request with bad params keeps its id (so it can be answered); anything else does not.

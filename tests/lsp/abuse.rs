@@ -298,3 +298,23 @@ async fn an_editing_session_never_writes_the_users_files() {
     assert!(client.server_requests.iter().all(|r| r["method"] != "workspace/applyEdit"), "the server applied an edit");
     assert_eq!(snapshot(&client.root), before, "a file on disk changed");
 }
+
+/// Found by fuzzing (`fuzz/regressions/lsp_frames/`): a message with a member given twice is
+/// valid JSON but not to tower-lsp-server's decoder, which ended the connection. Now the framing
+/// guard answers it "invalid request" and the server keeps serving.
+#[tokio::test]
+async fn a_member_given_twice_is_an_invalid_request_not_the_end() {
+    let mut client = fresh();
+    client.initialize(json!({})).await;
+    client
+        .send_raw(r#"{"jsonrpc":"2.0","id":77,"method":"textDocument/hover","id":77,"params":{"textDocument":{"uri":"file:///x.ts"},"position":{"line":0,"character":0}}}"#)
+        .await;
+    let response = client.response(77).await;
+    assert_eq!(error_code(&response), Some(-32600), "{response}");
+    assert!(response["error"]["message"].as_str().unwrap().contains("duplicate field"), "{response}");
+    let file = uri(&client.root.join(VERIFY));
+    let hover = client
+        .request("textDocument/hover", json!({"textDocument": {"uri": file}, "position": {"line": 0, "character": 0}}))
+        .await;
+    assert!(hover.get("error").is_none(), "{hover}");
+}
