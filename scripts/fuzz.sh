@@ -10,7 +10,7 @@
 # crashes to target/fuzz/artifacts/TARGET/; the script fails if any target found one.
 # `merge` replaces fuzz/corpus/TARGET with a minimised corpus of what the long runs found (libFuzzer
 # -merge=1 over target/fuzz/corpus/TARGET and the committed corpus; at most $CORPUS_CAP inputs,
-# the smallest first, so the repository and the test suite's replay stay small).
+# spread over the sizes, so the repository and the test suite's replay stay small).
 # `cargo fuzz` needs nightly flags: RUSTC_BOOTSTRAP=1 lets the stable compiler accept them.
 # See docs/fuzzing.md.
 set -euo pipefail
@@ -39,11 +39,15 @@ if [ "$mode" = merge ]; then
   for target in "${targets[@]}"; do
     merged="$work/merged/$target"
     rm -rf "$merged" && mkdir -p "$merged" "fuzz/corpus/$target" "$work/corpus/$target"
-    RAYON_NUM_THREADS=1 "$bin/$target" -merge=1 -timeout=10 -rss_limit_mb=2048 "$merged" \
+    # Edge coverage only (no hit counters): the smallest set that reaches every edge reached.
+    RAYON_NUM_THREADS=1 "$bin/$target" -merge=1 -use_counters=0 -timeout=10 -rss_limit_mb=2048 "$merged" \
       "fuzz/corpus/$target" "$work/corpus/$target" > "$work/$target.merge.log" 2>&1
     rm -rf "fuzz/corpus/$target" && mkdir -p "fuzz/corpus/$target"
-    # The smallest inputs first (libFuzzer's merge prefers them too), up to the cap.
-    ls -S -r "$merged" | head -n "$CORPUS_CAP" | while read -r name; do cp "$merged/$name" "fuzz/corpus/$target/"; done
+    # At most CORPUS_CAP of them, evenly spread from the smallest to the largest.
+    mapfile -t names < <(ls -S -r "$merged")
+    count=${#names[@]}
+    step=$(( (count + CORPUS_CAP - 1) / CORPUS_CAP ))
+    for ((i = 0; i < count; i += step > 0 ? step : 1)); do cp "$merged/${names[$i]}" "fuzz/corpus/$target/"; done
     echo "fuzz: $target corpus: $(ls "$merged" | wc -l) inputs after merging, $(ls "fuzz/corpus/$target" | wc -l) kept"
   done
   exit 0
