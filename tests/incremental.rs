@@ -66,7 +66,7 @@ fn incremental_analysis_equals_analysis_from_scratch() {
         let (path, kind, text) = &files[sequence % files.len()];
         let mut buffer = Buffer::open(path.clone(), *kind, text, 0);
         let mut session = EditSession::new();
-        session.findings(&buffer.doc, &config);
+        session.findings(buffer.doc(), &config);
         let mut log = Vec::new();
         for version in 1..=4 {
             let changes: Vec<TextDocumentContentChangeEvent> = (0..1 + rng.below(3))
@@ -81,9 +81,9 @@ fn incremental_analysis_equals_analysis_from_scratch() {
             log.push(changes.clone());
             buffer.apply_changes(&changes, version, Encoding::Utf16);
             let context = format!("{path}, sequence {sequence}, edits {log:?}");
-            assert_eq!(buffer.rope.to_string(), &*buffer.doc.text, "rope and document differ: {context}");
-            let clean = session.check(&buffer.doc, &config, &context);
-            if buffer.doc.tree().is_some() {
+            assert_eq!(buffer.rope.to_string(), &*buffer.doc().text, "rope and document differ: {context}");
+            let clean = session.check(buffer.doc(), &config, &context);
+            if buffer.doc().tree().is_some() {
                 reused += usize::from(clean);
                 tree_checks += 1;
             }

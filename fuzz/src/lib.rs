@@ -344,7 +344,7 @@ pub fn edits(data: &[u8]) {
     let encoding = if bytes.byte() % 2 == 0 { Encoding::Utf16 } else { Encoding::Utf8 };
     let mut buffer = Buffer::open(path.to_string(), kind, base, 0);
     let mut session = EditSession::new();
-    session.findings(&buffer.doc, &config);
+    session.findings(buffer.doc(), &config);
     let mut version = 0;
     while !bytes.0.is_empty() && version < 16 {
         version += 1;
@@ -358,8 +358,8 @@ pub fn edits(data: &[u8]) {
             changes.push(change(&mut bytes, &text));
         }
         buffer.apply_changes(&changes, version, encoding);
-        assert_eq!(buffer.rope.to_string(), &*buffer.doc.text, "rope and document differ");
-        session.check(&buffer.doc, &config, &format!("{path}, version {version}, changes {changes:?}"));
+        assert_eq!(buffer.rope.to_string(), &*buffer.doc().text, "rope and document differ");
+        session.check(buffer.doc(), &config, &format!("{path}, version {version}, changes {changes:?}"));
     }
 }
 

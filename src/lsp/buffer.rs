@@ -1,6 +1,6 @@
 //! An open editor buffer: text in a rope, edited incrementally, re-parsed from the old tree.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use ropey::Rope;
 use tower_lsp_server::ls_types::{Position, TextDocumentContentChangeEvent};
@@ -36,8 +36,14 @@ pub struct Buffer {
     pub rope: Rope,
     /// The version the client gave with the last applied change.
     pub version: i32,
-    /// The parsed current text.
-    pub doc: Arc<Document>,
+    /// The workspace-relative path and kind, for parsing.
+    path: String,
+    kind: FileKind,
+    /// The parsed current text, made on first use after a change (see [`Buffer::doc`]): a burst
+    /// of keystrokes is parsed once, when the debounced analysis or a request needs it.
+    parsed: OnceLock<Arc<Document>>,
+    /// Until then: the last tree, edited with every change since (tree-sitter kinds).
+    edited_tree: Option<tree_sitter::Tree>,
     /// What earlier analyses of this buffer established; shared with analysis jobs, which lock
     /// it outside the server's state lock.
     pub analysis: Arc<Mutex<BufferAnalysis>>,
@@ -89,15 +95,30 @@ impl Buffer {
         Buffer {
             rope: Rope::from_str(text),
             version,
-            doc: Arc::new(Document::parse(path, kind, text)),
+            path,
+            kind,
+            parsed: OnceLock::new(),
+            edited_tree: None,
             analysis: Arc::default(),
         }
+    }
+
+    /// The parsed current text, parsing it now (incrementally, from the edited tree) if a change
+    /// came since the last parse.
+    pub fn doc(&self) -> &Arc<Document> {
+        self.parsed.get_or_init(|| {
+            Arc::new(Document::reparse(self.path.clone(), self.kind, self.rope.to_string(), self.edited_tree.as_ref()))
+        })
     }
 
     /// Applies a `didChange`'s content changes in order, editing the syntax tree alongside, then
     /// re-parses once from the edited tree.
     pub fn apply_changes(&mut self, changes: &[TextDocumentContentChangeEvent], version: i32, encoding: Encoding) {
-        let mut tree = self.doc.tree().cloned();
+        // The tree to edit: the last parse's, or the one already edited since it.
+        let mut tree = match self.parsed.take() {
+            Some(doc) => doc.tree().cloned(),
+            None => self.edited_tree.take(),
+        };
         for change in changes {
             match change.range {
                 None => {
@@ -131,8 +152,7 @@ impl Buffer {
             }
         }
         self.version = version;
-        let text = self.rope.to_string();
-        self.doc = Arc::new(Document::reparse(self.doc.path.clone(), self.doc.kind, text, tree.as_ref()));
+        self.edited_tree = tree;
     }
 }
 
@@ -205,7 +225,7 @@ mod tests {
         );
         assert_eq!(buffer.rope.to_string(), "// 名前\nconst a = 1;\r\nconst renamed = 2;\n");
         let fresh = Document::parse("a.ts", FileKind::TypeScript, buffer.rope.to_string());
-        assert_eq!(buffer.doc.tree().unwrap().root_node().to_sexp(), fresh.tree().unwrap().root_node().to_sexp());
+        assert_eq!(buffer.doc().tree().unwrap().root_node().to_sexp(), fresh.tree().unwrap().root_node().to_sexp());
         assert_eq!(buffer.version, 2);
     }
 
@@ -215,6 +235,23 @@ mod tests {
         let full =
             TextDocumentContentChangeEvent { range: None, range_length: None, text: "create table t (id int);".into() };
         buffer.apply_changes(&[full], 5, Encoding::Utf8);
-        assert_eq!(&*buffer.doc.text, "create table t (id int);");
+        assert_eq!(&*buffer.doc().text, "create table t (id int);");
+    }
+
+    /// Changes between two uses are parsed once, from the tree edited by all of them, and the
+    /// result equals a fresh parse; a use without a change in between parses nothing.
+    #[test]
+    fn a_burst_of_changes_is_parsed_once_on_use() {
+        let mut buffer = Buffer::open("a.ts".into(), FileKind::TypeScript, "const a = 1;\n", 1);
+        let first = buffer.doc().clone();
+        assert!(Arc::ptr_eq(&first, buffer.doc()), "no change, no parse");
+        for (i, text) in ["c", "o", "n", "s", "t", " ", "b", ";", "\n"].iter().enumerate() {
+            buffer.apply_changes(&[change((1, i as u32), (1, i as u32), text)], i as i32 + 2, Encoding::Utf16);
+            assert!(buffer.parsed.get().is_none(), "parsed before use");
+        }
+        let fresh = Document::parse("a.ts", FileKind::TypeScript, "const a = 1;\nconst b;\n");
+        assert_eq!(&*buffer.doc().text, "const a = 1;\nconst b;\n");
+        assert_eq!(buffer.doc().tree().unwrap().root_node().to_sexp(), fresh.tree().unwrap().root_node().to_sexp());
+        assert!(!Arc::ptr_eq(&first, buffer.doc()));
     }
 }

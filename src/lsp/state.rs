@@ -43,7 +43,7 @@ pub struct Entry {
 impl Entry {
     /// The current document: the open buffer's, else the one from disk.
     pub fn current(&self) -> Option<&Arc<Document>> {
-        self.buffer.as_ref().map(|b| &b.doc).or(self.disk.as_ref())
+        self.buffer.as_ref().map(Buffer::doc).or(self.disk.as_ref())
     }
 }
 
