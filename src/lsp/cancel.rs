@@ -57,11 +57,12 @@ impl Cancellations {
         }
     }
 
-    /// Takes up request `id`, whose handler is `future`.
+    /// Takes up request `id`: unless it was cancelled already, `start` makes its handler (called
+    /// at most once, only then), and the returned future runs it until done or cancelled.
     pub fn admit<F, E>(
         &self,
         id: Id,
-        future: F,
+        start: impl FnOnce() -> F,
     ) -> Admission<impl Future<Output = Result<Option<Response>, E>> + Send + 'static>
     where
         F: Future<Output = Result<Option<Response>, E>> + Send + 'static,
@@ -74,6 +75,7 @@ impl Cancellations {
         let (handle, registration) = AbortHandle::new_pair();
         registry.running.insert(id.clone(), handle);
         drop(registry);
+        let future = start();
         let this = self.clone();
         Admission::Run(async move {
             let outcome = Abortable::new(future, registration).await;
@@ -100,12 +102,17 @@ mod tests {
     async fn a_cancellation_before_the_request_answers_it_without_running() {
         let cancellations = Cancellations::default();
         cancellations.cancel(Id::Number(1));
-        match cancellations.admit(Id::Number(1), async { answer(1) }) {
+        let mut started = false;
+        match cancellations.admit(Id::Number(1), || {
+            started = true;
+            async { answer(1) }
+        }) {
             Admission::Cancelled(response) => assert_eq!(response.error().unwrap().code.code(), -32800),
             Admission::Run(_) => panic!("a cancelled request ran"),
         }
+        assert!(!started, "the handler of a cancelled request was made");
         // The id is forgotten: a later request with it runs.
-        let Admission::Run(future) = cancellations.admit(Id::Number(1), async { answer(1) }) else { panic!() };
+        let Admission::Run(future) = cancellations.admit(Id::Number(1), || async { answer(1) }) else { panic!() };
         assert!(future.await.unwrap().unwrap().is_ok());
     }
 
@@ -116,7 +123,7 @@ mod tests {
             tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
             answer(2)
         };
-        let Admission::Run(future) = cancellations.admit(Id::Number(2), slow) else { panic!() };
+        let Admission::Run(future) = cancellations.admit(Id::Number(2), || slow) else { panic!() };
         assert_eq!(cancellations.running(), 1);
         cancellations.cancel(Id::Number(2));
         let response = future.await.unwrap().unwrap();

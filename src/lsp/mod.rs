@@ -195,25 +195,30 @@ impl Service<Request> for Ordered {
             return Box::pin(future);
         }
         let shared = self.shared.clone();
-        let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.inner.call(request)));
         let request_id = id.clone();
-        let handled = async move {
-            let outcome = match future {
-                Ok(future) => std::panic::AssertUnwindSafe(future).catch_unwind().await,
-                Err(panic) => Err(panic),
-            };
-            match outcome {
-                Ok(result) => result,
-                Err(panic) => {
-                    let message = state::panic_message(&panic);
-                    shared.report_panic(&method, &message).await;
-                    Ok(id.map(|id| Response::from_error(id, Error::internal_error())))
+        let inner = &mut self.inner;
+        // The handler, with a panic in making or running it turned into an error answer.
+        let start = move || {
+            let future = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.call(request)));
+            async move {
+                let outcome = match future {
+                    Ok(future) => std::panic::AssertUnwindSafe(future).catch_unwind().await,
+                    Err(panic) => Err(panic),
+                };
+                match outcome {
+                    Ok(result) => result,
+                    Err(panic) => {
+                        let message = state::panic_message(&panic);
+                        shared.report_panic(&method, &message).await;
+                        Ok(id.map(|id| Response::from_error(id, Error::internal_error())))
+                    }
                 }
             }
         };
         match request_id {
-            None => Box::pin(handled),
-            Some(id) => match self.cancellations.admit(id, handled) {
+            None => Box::pin(start()),
+            // A request cancelled while it waited is answered without making its handler.
+            Some(request_id) => match self.cancellations.admit(request_id, start) {
                 cancel::Admission::Cancelled(response) => Box::pin(std::future::ready(Ok(Some(response)))),
                 cancel::Admission::Run(future) => Box::pin(future),
             },
