@@ -192,9 +192,21 @@ try {
     els.map((e) => { const r = e.getBoundingClientRect(); return { x: r.x, y: r.y, w: r.width, h: r.height }; }));
   const squiggle = squiggles.find((r) => Math.abs(r.y + r.h / 2 - (box.y + box.height / 2)) < box.height);
   if (!squiggle) throw new Error(`no squiggle on line 45: ${JSON.stringify(squiggles)}`);
-  await page.mouse.move(squiggle.x + Math.min(20, squiggle.w / 2), squiggle.y + squiggle.h / 2);
+  // The workbench may drop a hover that starts while it is busy (a loaded CI machine): move
+  // away and back, up to three times, before giving up.
   const hover = page.locator(".monaco-hover", { hasText: RULE }).first();
-  await hover.waitFor({ state: "visible" });
+  for (let attempt = 1; ; attempt++) {
+    await page.mouse.move(squiggle.x + Math.min(20, squiggle.w / 2), squiggle.y + squiggle.h / 2);
+    try {
+      await hover.waitFor({ state: "visible", timeout: 15000 });
+      break;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      log(`hover not shown (attempt ${attempt}); moving away and back`);
+      await page.mouse.move(5, 5);
+      await page.waitForTimeout(1000);
+    }
+  }
   await shot("02-hover");
   log("hover shows the rule");
   await page.mouse.move(5, 5);
