@@ -1,7 +1,9 @@
 //! Property test: after any sequence of incremental edits, a buffer's findings (and its syntax
 //! tree) equal those of parsing and analysing the new text from scratch — both when the edited
 //! document is analysed afresh and when the editor's [`AnalysisCache`] reuses what it analysed
-//! for the earlier versions (findings, messages and fixes must be identical).
+//! for the earlier versions (findings, messages and fixes must be identical). A provisional parse
+//! (incremental, with syntax errors) must be analysed by the cache exactly as from scratch, and
+//! equal a fresh parse once settled; how often it differed before settling is printed.
 //!
 //! Deterministic: a seeded xorshift generator drives thousands of random edit sequences over the
 //! real fixture and example files of every kind. A failure prints the seed and the edits.
@@ -61,6 +63,7 @@ fn incremental_analysis_equals_analysis_from_scratch() {
     let sequences = 2000;
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let (mut reused, mut tree_checks) = (0usize, 0usize);
+    let (mut provisional, mut settled, mut diverged, mut findings_diverged) = (0usize, 0usize, 0usize, 0usize);
     let (mut statements_reused, mut statements_analyzed) = (0usize, 0usize);
     for sequence in 0..sequences {
         let (path, kind, text) = &files[sequence % files.len()];
@@ -81,11 +84,15 @@ fn incremental_analysis_equals_analysis_from_scratch() {
             log.push(changes.clone());
             buffer.apply_changes(&changes, version, Encoding::Utf16);
             let context = format!("{path}, sequence {sequence}, edits {log:?}");
-            assert_eq!(buffer.rope.to_string(), &*buffer.doc().text, "rope and document differ: {context}");
-            let clean = session.check(buffer.doc(), &config, &context);
+            let settle = rng.below(2) == 0;
+            let checked = session.check(&mut buffer, &config, settle, &context);
             if buffer.doc().tree().is_some() {
-                reused += usize::from(clean);
+                reused += usize::from(checked.clean_incremental);
                 tree_checks += 1;
+                provisional += usize::from(checked.provisional);
+                settled += usize::from(checked.provisional && settle);
+                diverged += usize::from(checked.diverged);
+                findings_diverged += usize::from(checked.findings_diverged);
             }
             statements_reused += session.cache().last_stats().statements_reused;
             statements_analyzed += session.cache().last_stats().statements_analyzed;
@@ -104,6 +111,13 @@ fn incremental_analysis_equals_analysis_from_scratch() {
         "only {reused} of {tree_checks} edits kept an error-free incrementally parsed tree"
     );
     eprintln!("{reused} of {tree_checks} tree-sitter edits were parsed incrementally");
+    // Provisional parses (incremental, with errors) must occur often, and be checked after
+    // settling often, for the settling path to be exercised.
+    assert!(provisional >= 1000 && settled >= 500, "{provisional} provisional parses, {settled} settled");
+    eprintln!(
+        "{provisional} provisional parses; of {settled} settled, {diverged} had a different tree than a fresh parse \
+         and {findings_diverged} different findings"
+    );
 }
 
 #[test]

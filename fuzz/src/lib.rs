@@ -334,8 +334,9 @@ fn change(bytes: &mut Bytes<'_>, text: &str) -> TextDocumentContentChangeEvent {
 
 /// `edits`: a base file picked by the first byte, then edits decoded from the rest (see
 /// [`change`]; a `0xFF` byte ends a version). After every version the incrementally parsed
-/// buffer must equal a fresh parse of its text (tree and findings), and the editor's
-/// [`AnalysisCache`] must give exactly the findings of a fresh analysis.
+/// buffer must equal a fresh parse of its text (tree and findings; a provisional parse after it
+/// is settled, which happens after every second version), and the editor's [`AnalysisCache`]
+/// must give exactly the findings of a fresh analysis.
 pub fn edits(data: &[u8]) {
     let mut bytes = Bytes(data);
     let (path, base) = EDIT_BASES[bytes.byte() as usize % EDIT_BASES.len()];
@@ -358,8 +359,8 @@ pub fn edits(data: &[u8]) {
             changes.push(change(&mut bytes, &text));
         }
         buffer.apply_changes(&changes, version, encoding);
-        assert_eq!(buffer.rope.to_string(), &*buffer.doc().text, "rope and document differ");
-        session.check(buffer.doc(), &config, &format!("{path}, version {version}, changes {changes:?}"));
+        let context = format!("{path}, version {version}, changes {changes:?}");
+        session.check(&mut buffer, &config, version % 2 == 0, &context);
     }
 }
 
@@ -398,21 +399,53 @@ impl EditSession {
         found
     }
 
-    /// Asserts the edited `doc` equals a fresh parse of its text (text, tree, findings) and that
-    /// the cache gives the fresh findings. Returns whether the tree was parsed incrementally
-    /// without errors (for the property test's coverage count).
-    pub fn check(&mut self, doc: &Document, config: &Config, context: &str) -> bool {
+    /// Checks the buffer's current parse after an edit. An exact parse must equal a fresh parse
+    /// of its text (text, tree, findings) and the cache must give the fresh findings. A
+    /// [provisional](Document::provisional) parse must be analysed by the cache exactly as from
+    /// scratch; with `settle` it is then settled, as the editor does when typing pauses, and the
+    /// settled parse is checked as an exact one.
+    pub fn check(&mut self, buffer: &mut Buffer, config: &Config, settle: bool, context: &str) -> Checked {
+        let doc = buffer.doc().clone();
+        assert_eq!(buffer.rope.to_string(), &*doc.text, "rope and document differ: {context}");
+        let mut checked = Checked { provisional: doc.provisional, ..Checked::default() };
+        if doc.provisional {
+            let found = self.findings(&doc, config);
+            assert_eq!(
+                found,
+                scratch_findings(&doc, config),
+                "cached findings of a provisional parse differ: {context}"
+            );
+            if !settle {
+                return checked;
+            }
+            let fresh = Document::parse(doc.path.clone(), doc.kind, doc.text.clone());
+            checked.diverged = !doc.same_syntax(&fresh);
+            checked.findings_diverged = found != scratch_findings(&fresh, config);
+        }
+        let doc = buffer.settled_doc().clone();
         let fresh = Document::parse(doc.path.clone(), doc.kind, doc.text.to_string());
-        let mut clean_incremental = false;
         if let (Some(a), Some(b)) = (doc.tree(), fresh.tree()) {
             assert_eq!(a.root_node().to_sexp(), b.root_node().to_sexp(), "tree differs: {context}");
-            clean_incremental = !a.root_node().has_error();
+            checked.clean_incremental = !a.root_node().has_error() && !checked.provisional;
         }
         let expected = scratch_findings(&fresh, config);
-        assert_eq!(scratch_findings(doc, config), expected, "findings differ: {context}");
-        assert_eq!(self.findings(doc, config), expected, "cached findings differ: {context}");
-        clean_incremental
+        assert_eq!(scratch_findings(&doc, config), expected, "findings differ: {context}");
+        assert_eq!(self.findings(&doc, config), expected, "cached findings differ: {context}");
+        checked
     }
+}
+
+/// What [`EditSession::check`] saw, for the property test's coverage counts.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Checked {
+    /// The parse was provisional (incremental, with syntax errors).
+    pub provisional: bool,
+    /// It was settled and the fresh tree differed from it.
+    pub diverged: bool,
+    /// It was settled and the fresh tree's findings differed from it.
+    pub findings_diverged: bool,
+    /// The tree was parsed incrementally, exactly, without errors.
+    pub clean_incremental: bool,
 }
 
 /// Findings of one document analysed from scratch, alone.

@@ -16,6 +16,7 @@ use super::buffer::{BufferAnalysis, Encoding};
 use super::convert::{self, DiagnosticData};
 use super::ide;
 use super::log::{log, Level};
+use super::settle;
 use super::state::{self, ClientCaps, State};
 use crate::config::CONFIG_FILE_NAME;
 use crate::engine::suppression;
@@ -134,27 +135,7 @@ impl Backend {
 
     /// Schedules re-analysis of `paths` (`None`: everything) in `root` after `delay`.
     pub(super) fn schedule(&self, root: usize, paths: Option<HashSet<String>>, delay: Duration) {
-        let generation = self.shared.generation.fetch_add(1, Ordering::SeqCst);
-        {
-            let mut jobs = self.shared.jobs();
-            let job = jobs.entry(root).or_insert((0, Some(HashSet::new())));
-            job.0 = generation;
-            job.1 = match (job.1.take(), paths) {
-                (Some(mut pending), Some(new)) => {
-                    pending.extend(new);
-                    Some(pending)
-                }
-                _ => None,
-            };
-        }
-        let shared = self.shared.clone();
-        let client = self.client.clone();
-        tokio::spawn(async move {
-            if !delay.is_zero() {
-                tokio::time::sleep(delay).await;
-            }
-            run_job(shared, client, root, generation).await;
-        });
+        schedule(&self.shared, &self.client, root, paths, delay);
     }
 
     fn capabilities(&self, pull: bool, encoding: Encoding) -> ServerCapabilities {
@@ -365,6 +346,37 @@ impl Backend {
     }
 }
 
+/// Schedules re-analysis of `paths` (`None`: everything) in `root` after `delay`; a newer job
+/// for the same root supersedes this one and takes its paths over.
+pub(super) fn schedule(
+    shared: &Arc<Shared>,
+    client: &Client,
+    root: usize,
+    paths: Option<HashSet<String>>,
+    delay: Duration,
+) {
+    let generation = shared.generation.fetch_add(1, Ordering::SeqCst);
+    {
+        let mut jobs = shared.jobs();
+        let job = jobs.entry(root).or_insert((0, Some(HashSet::new())));
+        job.0 = generation;
+        job.1 = match (job.1.take(), paths) {
+            (Some(mut pending), Some(new)) => {
+                pending.extend(new);
+                Some(pending)
+            }
+            _ => None,
+        };
+    }
+    let (shared, client) = (shared.clone(), client.clone());
+    tokio::spawn(async move {
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        run_job(shared, client, root, generation).await;
+    });
+}
+
 /// The documents of `r` to analyse: those in `scope`, or (without one) every document.
 fn collect_targets(r: &state::Root, scope: Option<&HashSet<String>>) -> Vec<Target> {
     let mut targets = Vec::new();
@@ -464,6 +476,12 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         }
         return;
     }
+    // Open documents shown from a provisional parse are checked against a fresh one later.
+    let unsettled: Vec<(String, Arc<Document>)> = computed
+        .iter()
+        .filter(|(t, _)| t.open && t.doc.provisional)
+        .map(|(t, _)| (t.path.clone(), t.doc.clone()))
+        .collect();
     for (target, result) in computed {
         let diagnostics = match result {
             Ok(d) => d,
@@ -489,6 +507,9 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
             }
         }
         client.publish_diagnostics(target.uri, pushed, target.version).await;
+    }
+    for (path, doc) in unsettled {
+        settle::later(&shared, &client, root, path, doc);
     }
     log(
         Level::Debug,

@@ -44,6 +44,9 @@ pub struct Buffer {
     parsed: OnceLock<Arc<Document>>,
     /// Until then: the last tree, edited with every change since (tree-sitter kinds).
     edited_tree: Option<tree_sitter::Tree>,
+    /// Whether the current parse, if provisional, was compared with a fresh one (see
+    /// [`Buffer::settle`]).
+    settled: bool,
     /// What earlier analyses of this buffer established; shared with analysis jobs, which lock
     /// it outside the server's state lock.
     pub analysis: Arc<Mutex<BufferAnalysis>>,
@@ -99,16 +102,50 @@ impl Buffer {
             kind,
             parsed: OnceLock::new(),
             edited_tree: None,
+            settled: false,
             analysis: Arc::default(),
         }
     }
 
     /// The parsed current text, parsing it now (incrementally, from the edited tree) if a change
-    /// came since the last parse.
+    /// came since the last parse. The result may be [`Document::provisional`]; see
+    /// [`Buffer::settle`].
     pub fn doc(&self) -> &Arc<Document> {
         self.parsed.get_or_init(|| {
-            Arc::new(Document::reparse(self.path.clone(), self.kind, self.rope.to_string(), self.edited_tree.as_ref()))
+            let text = self.rope.to_string();
+            Arc::new(Document::reparse_provisional(self.path.clone(), self.kind, text, self.edited_tree.as_ref()))
         })
+    }
+
+    /// The current parse, if it is provisional and was not settled yet.
+    pub fn unsettled(&self) -> Option<&Arc<Document>> {
+        self.parsed.get().filter(|doc| doc.provisional && !self.settled)
+    }
+
+    /// Settles `provisional` with `fresh` (a fresh parse of the same text), if `provisional` is
+    /// still the current parse. When their trees differ, `fresh` replaces it and this returns
+    /// true: the findings may change. When they are the same, the provisional parse stays,
+    /// marked settled.
+    pub fn settle(&mut self, provisional: &Arc<Document>, fresh: Document) -> bool {
+        let current = self.parsed.get().is_some_and(|doc| Arc::ptr_eq(doc, provisional));
+        if !current || provisional.text != fresh.text {
+            return false;
+        }
+        self.settled = true;
+        if provisional.same_syntax(&fresh) {
+            return false;
+        }
+        self.parsed = OnceLock::from(Arc::new(fresh));
+        true
+    }
+
+    /// The parsed current text, settled: a provisional parse is settled now.
+    pub fn settled_doc(&mut self) -> &Arc<Document> {
+        self.doc();
+        if let Some(doc) = self.unsettled().cloned() {
+            self.settle(&doc, Document::parse(doc.path.clone(), doc.kind, doc.text.clone()));
+        }
+        self.doc()
     }
 
     /// Applies a `didChange`'s content changes in order, editing the syntax tree alongside, then
@@ -153,6 +190,7 @@ impl Buffer {
         }
         self.version = version;
         self.edited_tree = tree;
+        self.settled = false;
     }
 }
 
@@ -253,5 +291,30 @@ mod tests {
         assert_eq!(&*buffer.doc().text, "const a = 1;\nconst b;\n");
         assert_eq!(buffer.doc().tree().unwrap().root_node().to_sexp(), fresh.tree().unwrap().root_node().to_sexp());
         assert!(!Arc::ptr_eq(&first, buffer.doc()));
+    }
+
+    /// An edit that breaks the syntax is parsed incrementally and marked provisional; settling
+    /// swaps in a fresh parse, but only while no newer change has come.
+    #[test]
+    fn a_broken_edit_is_provisional_until_settled() {
+        let text = "function f() {\n  return 1;\n}\nconst g = 2;\n";
+        let mut buffer = Buffer::open("a.ts".into(), FileKind::TypeScript, text, 1);
+        assert!(!buffer.doc().provisional, "a fresh parse is never provisional");
+        buffer.apply_changes(&[change((1, 2), (1, 2), "x ")], 2, Encoding::Utf16);
+        let provisional = buffer.doc().clone();
+        assert!(provisional.provisional && provisional.tree().unwrap().root_node().has_error());
+
+        buffer.apply_changes(&[change((3, 0), (3, 0), " ")], 3, Encoding::Utf16);
+        let fresh = Document::parse("a.ts", FileKind::TypeScript, provisional.text.clone());
+        assert!(!buffer.settle(&provisional, fresh), "a newer change came: nothing to settle");
+        assert!(buffer.unsettled().is_none(), "not parsed yet");
+
+        let settled = buffer.settled_doc().clone();
+        let fresh = Document::parse("a.ts", FileKind::TypeScript, buffer.rope.to_string());
+        assert!(buffer.unsettled().is_none());
+        assert!(settled.same_syntax(&fresh));
+
+        buffer.apply_changes(&[change((1, 2), (1, 4), "")], 4, Encoding::Utf16);
+        assert!(!buffer.doc().provisional, "an edit that removes the error parses exactly");
     }
 }

@@ -14,6 +14,7 @@ pub mod convert;
 pub mod framing;
 pub mod ide;
 pub mod log;
+pub mod settle;
 pub mod state;
 
 use std::future::Future;

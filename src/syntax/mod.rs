@@ -27,6 +27,19 @@ pub struct Document {
     pub syntax: Syntax,
     /// Why the text was not parsed (the tree is then empty), if it was not.
     pub not_parsed: Option<String>,
+    /// True when the tree came from [`Document::reparse_provisional`] and a fresh parse might
+    /// not reproduce it (it reused earlier subtrees and has syntax errors). The editor shows its
+    /// findings at once and re-parses the text afresh when typing pauses.
+    pub provisional: bool,
+}
+
+/// How much of an old tree a re-parse may trust.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reuse {
+    /// The result must equal a fresh parse.
+    Exact,
+    /// Error recovery over reused subtrees is accepted; such a result is marked provisional.
+    Provisional,
 }
 
 /// Texts larger than this are not parsed (the workspace does not even read such files; an editor
@@ -81,21 +94,48 @@ impl Document {
         text: impl Into<Arc<str>>,
         old_tree: Option<&tree_sitter::Tree>,
     ) -> Document {
-        let text: Arc<str> = text.into();
-        let path = path.into();
+        Document::reparse_with(path.into(), kind, text.into(), old_tree, Reuse::Exact)
+    }
+
+    /// Like [`Document::reparse`], but keeps the incremental result even when it has syntax
+    /// errors, so a keystroke that breaks the syntax costs an incremental parse, not a full one.
+    /// Such a document is marked [`Document::provisional`]: its tree (and so its findings) may
+    /// differ from a fresh parse's until the text is parsed afresh.
+    pub fn reparse_provisional(
+        path: impl Into<String>,
+        kind: FileKind,
+        text: impl Into<Arc<str>>,
+        old_tree: Option<&tree_sitter::Tree>,
+    ) -> Document {
+        Document::reparse_with(path.into(), kind, text.into(), old_tree, Reuse::Provisional)
+    }
+
+    fn reparse_with(
+        path: String,
+        kind: FileKind,
+        text: Arc<str>,
+        old_tree: Option<&tree_sitter::Tree>,
+        reuse: Reuse,
+    ) -> Document {
         if text.len() as u64 > MAX_FILE_SIZE {
             let reason = too_large_message(&path, text.len() as u64);
             let syntax = match kind.grammar() {
-                Some(grammar) => Syntax::Tree(parse_tree(grammar, "", None)),
+                Some(grammar) => Syntax::Tree(parse_tree(grammar, "", None, Reuse::Exact).0),
                 None => Syntax::Sql(squawk_syntax::SourceFile::parse("")),
             };
-            return Document { path, kind, line_index: LineIndex::new(&text), text, syntax, not_parsed: Some(reason) };
+            let line_index = LineIndex::new(&text);
+            return Document { path, kind, line_index, text, syntax, not_parsed: Some(reason), provisional: false };
         }
         // A tree of a text that was not parsed cannot be reused.
         let old_tree = old_tree.filter(|tree| tree.root_node().end_byte() > 0);
         let mut not_parsed = None;
+        let mut provisional = false;
         let syntax = match kind.grammar() {
-            Some(grammar) => Syntax::Tree(parse_tree(grammar, &text, old_tree)),
+            Some(grammar) => {
+                let (tree, uncertain) = parse_tree(grammar, &text, old_tree, reuse);
+                provisional = uncertain;
+                Syntax::Tree(tree)
+            }
             None => match sql_nesting::exceeds(&text, MAX_SQL_NESTING) {
                 false => Syntax::Sql(squawk_syntax::SourceFile::parse(&text)),
                 true => {
@@ -106,7 +146,7 @@ impl Document {
                 }
             },
         };
-        Document { path, kind, line_index: LineIndex::new(&text), text, syntax, not_parsed }
+        Document { path, kind, line_index: LineIndex::new(&text), text, syntax, not_parsed, provisional }
     }
 
     /// The tree-sitter tree, for kinds parsed with tree-sitter.
@@ -130,6 +170,16 @@ impl Document {
         self.text.get(range).unwrap_or("")
     }
 
+    /// True when both documents have the same tree: the same nodes (kind, range, missing or
+    /// not) in the same shape. SQL documents compare as equal when their texts are.
+    pub fn same_syntax(&self, other: &Document) -> bool {
+        match (self.tree(), other.tree()) {
+            (Some(a), Some(b)) => same_tree(a, b),
+            (None, None) => self.text == other.text,
+            _ => false,
+        }
+    }
+
     /// Syntax errors, in document order.
     pub fn syntax_errors(&self) -> Vec<SyntaxError> {
         match &self.syntax {
@@ -146,21 +196,65 @@ impl Document {
     }
 }
 
-/// Parses with tree-sitter. A parser that cannot be built (an ABI mismatch, which the test suite
-/// rules out) or that gives up yields an empty tree of the same language rather than a panic.
-fn parse_tree(grammar: Grammar, text: &str, old_tree: Option<&tree_sitter::Tree>) -> tree_sitter::Tree {
+/// Parses with tree-sitter, and says whether the result is provisional (see [`Reuse`]). A parser
+/// that cannot be built (an ABI mismatch, which the test suite rules out) or that gives up yields
+/// an empty tree of the same language rather than a panic.
+fn parse_tree(
+    grammar: Grammar,
+    text: &str,
+    old_tree: Option<&tree_sitter::Tree>,
+    reuse: Reuse,
+) -> (tree_sitter::Tree, bool) {
     let mut parser = tree_sitter::Parser::new();
     parser.set_language(&grammar.language()).expect("grammar ABI is checked by the test suite");
-    let reusable = old_tree.filter(|old| errors_all_edited(old));
-    // A result with errors is parsed again from scratch: tree-sitter's error recovery over a
-    // reused tree can differ from a fresh parse's (found by `tests/incremental.rs`).
-    let tree = match reusable.and_then(|old| parser.parse(text, Some(old))) {
-        Some(tree) if !tree.root_node().has_error() => Some(tree),
-        _ => parser.parse(text, None),
+    // Subtrees of an old error recovery outside the edits would be reused as they are.
+    let old_exact = old_tree.map(errors_all_edited);
+    let reusable = match reuse {
+        Reuse::Exact => old_tree.filter(|_| old_exact == Some(true)),
+        Reuse::Provisional => old_tree,
     };
-    match tree {
-        Some(tree) => tree,
-        None => parser.parse("", None).expect("parsing an empty text cannot fail"),
+    let incremental = reusable.and_then(|old| parser.parse(text, Some(old)));
+    let result = match incremental {
+        // Without errors, and from an old tree without stale recoveries, it equals a fresh parse.
+        Some(tree) if !tree.root_node().has_error() && old_exact == Some(true) => Some((tree, false)),
+        // Otherwise tree-sitter's error recovery over a reused tree can differ from a fresh
+        // parse's (found by `tests/incremental.rs`).
+        Some(tree) if reuse == Reuse::Provisional => Some((tree, true)),
+        _ => parser.parse(text, None).map(|tree| (tree, false)),
+    };
+    match result {
+        Some(result) => result,
+        None => (parser.parse("", None).expect("parsing an empty text cannot fail"), false),
+    }
+}
+
+/// Compares two trees node by node, without recursion (trees can be 10,000 levels deep).
+fn same_tree(a: &tree_sitter::Tree, b: &tree_sitter::Tree) -> bool {
+    let (mut a, mut b) = (a.walk(), b.walk());
+    loop {
+        let (x, y) = (a.node(), b.node());
+        if x.kind_id() != y.kind_id() || x.byte_range() != y.byte_range() || x.is_missing() != y.is_missing() {
+            return false;
+        }
+        let descended = a.goto_first_child();
+        if descended != b.goto_first_child() {
+            return false;
+        }
+        if descended {
+            continue;
+        }
+        loop {
+            match (a.goto_next_sibling(), b.goto_next_sibling()) {
+                (true, true) => break,
+                (false, false) => {}
+                _ => return false,
+            }
+            match (a.goto_parent(), b.goto_parent()) {
+                (true, true) => {}
+                (false, false) => return true,
+                _ => return false,
+            }
+        }
     }
 }
 

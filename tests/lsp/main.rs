@@ -369,3 +369,76 @@ async fn cancelled_requests_answer_request_cancelled() {
         .await;
     assert!(hover.get("error").is_none(), "{hover}");
 }
+
+/// An edit that breaks the syntax is published at once from the incremental parse; when typing
+/// pauses the text is parsed afresh and, where tree-sitter's error recovery over reused subtrees
+/// differed, the file is published again with exactly what `baton check` finds in the text.
+/// (This edit sequence was found by a random search over the fixtures: after the fourth edit the
+/// incremental tree misses a floating promise that the fresh tree has.)
+#[tokio::test]
+async fn a_provisional_parse_is_settled_and_republished_when_typing_pauses() {
+    const FILE: &str = "src/good_run.test.ts";
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("baton.toml"), "[rls]\nenforce = true\n").unwrap();
+    let text = "import type { RunDTO } from \"./dto\";\n\nexport const sample = { id: \"1\" } as RunDTO;\n";
+    std::fs::write(root.join(FILE), text).unwrap();
+    let mut client = Client::start(root.clone(), Some(dir));
+    client.initialize(json!({})).await;
+    client.open(FILE, "typescript").await;
+    let file_uri = uri(&root.join(FILE));
+    client.diagnostics_for(FILE, |_| true).await;
+
+    let edits = [
+        ((0, 15), (0, 16), "`${"),
+        ((3, 0), (3, 0), "`${"),
+        ((3, 3), (3, 3), "prisma.user.findMany()"),
+        ((1, 0), (1, 1), "/*"),
+    ];
+    let mut published = Vec::new();
+    for (i, ((l0, c0), (l1, c1), new_text)) in edits.into_iter().enumerate() {
+        let version = i as i64 + 2;
+        let range = json!({"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}});
+        client
+            .notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": file_uri, "version": version},
+                       "contentChanges": [{"range": range, "text": new_text}]}),
+            )
+            .await;
+        let message = client
+            .wait_for("textDocument/publishDiagnostics", |p| p["uri"] == file_uri && p["version"] == version)
+            .await;
+        published = message["params"]["diagnostics"].as_array().unwrap().clone();
+    }
+    let rules = |diagnostics: &[Value]| {
+        let mut rules: Vec<String> = diagnostics.iter().map(|d| d["code"].as_str().unwrap().to_string()).collect();
+        rules.sort();
+        rules
+    };
+    assert_eq!(rules(&published), ["rls/prisma-outside-context"], "the provisional result is published at once");
+
+    let settled =
+        client.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == file_uri && p["version"] == 5).await;
+    let settled = settled["params"]["diagnostics"].as_array().unwrap().clone();
+    assert_eq!(rules(&settled), ["errors/floating-promise", "rls/prisma-outside-context"]);
+
+    // Exactly what an analysis of the final text from scratch finds.
+    let mut final_text = text.to_string();
+    for ((l0, c0), (l1, c1), new_text) in edits {
+        let range = json!({"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}});
+        final_text = apply_lsp_edits(&final_text, &[json!({"range": range, "newText": new_text})]);
+    }
+    let config = baton::config::Config::parse("[rls]\nenforce = true\n", None).unwrap();
+    let doc = baton::syntax::Document::parse(FILE, baton::syntax::FileKind::TypeScript, final_text);
+    let facts = baton::engine::WorkspaceFacts::collect(&[&doc], &config);
+    let mut expected: Vec<(String, u64)> = baton::engine::analyze_document(&doc, &config, &facts)
+        .iter()
+        .map(|f| (f.rule.to_string(), doc.line_index.line_of(f.range.start) as u64))
+        .collect();
+    expected.sort();
+    let mut got = codes(&settled);
+    got.sort();
+    assert_eq!(got, expected);
+}
