@@ -17,6 +17,7 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[allow(dead_code)] // the memory part of `benches/lsp.rs` uses more of the client
 mod lsp_client;
 
 use std::path::Path;

@@ -18,13 +18,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `baton lsp` on `root` and initializes it.
+    /// Starts `baton lsp` on `root` and initializes it. With `BATON_LOG` set (e.g. `debug`: each analysis job's
+    /// time), the server's log is appended to `target/bench-lsp-server.log`.
     pub fn start(root: &Path) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(server_log())
             .spawn()
             .expect("baton lsp starts");
         let stdin = child.stdin.take().unwrap();
@@ -101,6 +102,19 @@ impl Server {
         }
     }
 
+    /// Waits until the server has sent nothing for `quiet` (answering its requests), and returns
+    /// how many messages came meanwhile.
+    pub fn settle(&mut self, quiet: Duration) -> usize {
+        let mut seen = 0;
+        while let Ok((_, message)) = self.messages.recv_timeout(quiet) {
+            if message.get("method").is_some() && message.get("id").is_some() {
+                self.send(json!({"jsonrpc": "2.0", "id": message["id"], "result": null}));
+            }
+            seen += 1;
+        }
+        seen
+    }
+
     /// The server's resident set size.
     pub fn rss_kib(&self) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap_or_default();
@@ -122,4 +136,16 @@ impl Server {
 /// The `p` quantile (0..=1) of sorted durations.
 pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// Where the server's stderr goes: nowhere, or with `BATON_LOG` set, the bench log file.
+fn server_log() -> Stdio {
+    if std::env::var_os("BATON_LOG").is_none() {
+        return Stdio::null();
+    }
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-lsp-server.log");
+    match std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        Ok(file) => Stdio::from(file),
+        Err(_) => Stdio::null(),
+    }
 }

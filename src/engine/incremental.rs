@@ -22,6 +22,7 @@
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -50,7 +51,43 @@ pub struct CacheStats {
 struct Memo {
     facts: Option<Arc<StatementFacts>>,
     findings: Option<RememberedFindings>,
+    /// The last analysis that saw the statement (see [`AnalysisCache::prune`]).
+    seen: u64,
 }
+
+/// Remembered statements by [`statement_key`].
+type Statements = HashMap<(u64, usize), Memo, BuildHasherDefault<KeyHasher>>;
+
+/// Hashes a [`statement_key`], whose first part already is a well-mixed 64-bit hash: the
+/// default SipHash would only cost time on every lookup of every statement after each edit.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(*byte)).wrapping_mul(MIX);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 ^= n;
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 ^= (n as u64).wrapping_mul(MIX);
+    }
+}
+
+/// An odd constant with well-spread bits (2^64 / golden ratio).
+const MIX: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// Forgotten statements are dropped once the memory holds this many times the document's.
+const PRUNE_FACTOR: usize = 2;
 
 /// Findings of a statement's matches: where the statement started when they were computed, and
 /// what their predicates read elsewhere in the file.
@@ -80,7 +117,9 @@ impl Context {
 /// Per-document memory of earlier analyses. See the module documentation.
 #[derive(Default)]
 pub struct AnalysisCache {
-    statements: HashMap<(u64, usize), Memo>,
+    statements: Statements,
+    /// Counts analyses, to tell which statements the last one saw.
+    generation: u64,
     file_facts: Option<(Arc<str>, Arc<FileFacts>)>,
     context: Option<Context>,
     last: CacheStats,
@@ -201,11 +240,12 @@ impl AnalysisCache {
 
         let mut findings = Vec::new();
         let mut stats = CacheStats::default();
-        let mut fresh: HashMap<(u64, usize), Memo> = HashMap::with_capacity(statements.len());
+        self.generation += 1;
         let mut inconsistent = false;
         for (index, node) in statements.iter().enumerate() {
-            let key = keys[index];
-            let mut memo = self.statements.remove(&key).or_else(|| fresh.remove(&key)).unwrap_or_default();
+            // Statements with the same text share one memo.
+            let memo = self.statements.entry(keys[index]).or_default();
+            memo.seen = self.generation;
             match computed.remove(&index) {
                 Some((found, dependencies)) => {
                     stats.statements_analyzed += 1;
@@ -234,9 +274,8 @@ impl AnalysisCache {
                     None => inconsistent = true,
                 },
             }
-            fresh.insert(key, memo);
         }
-        self.statements = fresh;
+        self.prune(statements.len());
         self.last = stats;
         if inconsistent {
             // Cannot happen (clean statements were checked to have findings); stay correct anyway.
@@ -244,6 +283,18 @@ impl AnalysisCache {
             return super::analyze_document(doc, config, facts);
         }
         finish_document(doc, config, facts, findings)
+    }
+}
+
+impl AnalysisCache {
+    /// Drops the memos of statements the last analysis did not see, once there are more than
+    /// [`PRUNE_FACTOR`] times as many as the document has statements (so memory stays bounded
+    /// while an edit that removes and restores a statement keeps its memo).
+    fn prune(&mut self, statements: usize) {
+        if self.statements.len() > statements * PRUNE_FACTOR + 64 {
+            let generation = self.generation;
+            self.statements.retain(|_, memo| memo.seen == generation);
+        }
     }
 }
 

@@ -27,6 +27,8 @@ use crate::workspace::{self, Workspace};
 /// Edits closer together than this are a burst of typing: the analysis waits this long after the
 /// last one. An isolated edit is analysed at once.
 const EDIT_DEBOUNCE: Duration = Duration::from_millis(50);
+/// A job analysing more documents than this returns freed memory to the system afterwards.
+const LARGE_JOB: usize = 256;
 /// Files loaded per progress report during a scan.
 const SCAN_CHUNK: usize = 256;
 /// The code action kind of "fix everything Baton can".
@@ -253,6 +255,7 @@ impl Backend {
                 progress.finish_with_message(format!("{total} files")).await;
             }
             log(Level::Info, format!("scanned {} ({total} files)", path.display()));
+            super::memory::release_freed();
             self.record_change_times(index, &path).await;
             self.publish_config_error(index).await;
             self.schedule(index, None, Duration::ZERO);
@@ -464,6 +467,9 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         tokio::spawn(async move { client.code_lens_refresh().await });
     }
     let analysed = started.elapsed();
+    if computed.len() > LARGE_JOB {
+        super::memory::release_freed();
+    }
     let _guard = shared.publish.lock().await;
     let superseded = shared.jobs().get(&root).is_some_and(|job| job.0 != generation);
     if superseded {

@@ -14,6 +14,7 @@ pub mod convert;
 pub mod framing;
 pub mod ide;
 pub mod log;
+pub mod memory;
 pub mod settle;
 pub mod state;
 
@@ -58,8 +59,13 @@ pub fn service_with(test_hooks: bool) -> (Ordered, ClientSocket) {
 }
 
 /// Serves on stdin/stdout until `exit`.
+///
+/// The protocol runs on one thread (a current-thread runtime): handlers only read state and
+/// schedule, the analysis runs on tokio's blocking pool. One thread saves the cross-thread
+/// wake-ups of a work-stealing pool on every message, which on a small VM were the largest part
+/// of the edit-latency tail (`cargo bench --bench lsp`, docs/performance.md).
 pub fn run_stdio() -> std::io::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .thread_stack_size(crate::ANALYSIS_STACK_SIZE)
         .enable_all()
         .build()?;
