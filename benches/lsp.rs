@@ -144,9 +144,11 @@ fn memory() {
     server.wait(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end");
     let scan = start.elapsed();
     let at_scan_end = server.rss_kib();
-    // Then the analysis of every file runs and its diagnostics are published: measure once the
-    // server has been quiet for a second (the steady state with the workspace open).
-    let published = server.settle(Duration::from_secs(1));
+    // Then the analysis of every file runs, and its diagnostics are published together when it
+    // is done: measure once they have started and the server has been quiet for a second (the
+    // steady state with the workspace open; a quiet second alone could fall inside the analysis).
+    server.wait(|m| m["method"] == "textDocument/publishDiagnostics");
+    let published = 1 + server.settle(Duration::from_secs(1));
     let ready = start.elapsed().saturating_sub(Duration::from_secs(1));
     let rss = server.rss_kib();
     server.stop();

@@ -284,9 +284,7 @@ impl AnalysisCache {
         }
         finish_document(doc, config, facts, findings)
     }
-}
 
-impl AnalysisCache {
     /// Drops the memos of statements the last analysis did not see, once there are more than
     /// [`PRUNE_FACTOR`] times as many as the document has statements (so memory stays bounded
     /// while an edit that removes and restores a statement keeps its memo).

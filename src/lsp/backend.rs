@@ -255,7 +255,6 @@ impl Backend {
                 progress.finish_with_message(format!("{total} files")).await;
             }
             log(Level::Info, format!("scanned {} ({total} files)", path.display()));
-            super::memory::release_freed();
             self.record_change_times(index, &path).await;
             self.publish_config_error(index).await;
             self.schedule(index, None, Duration::ZERO);

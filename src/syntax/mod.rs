@@ -311,6 +311,17 @@ fn tree_sitter_errors(tree: &tree_sitter::Tree) -> Vec<SyntaxError> {
 mod tests {
     use super::*;
 
+    /// Same kinds in the same shape with the same ranges compare equal whatever the names; a
+    /// different range, or a different shape, does not.
+    #[test]
+    fn same_syntax_compares_shape_kinds_and_ranges() {
+        let ts = |text: &str| Document::parse("a.ts", FileKind::TypeScript, text);
+        assert!(ts("const a = 1;\nf(a);\n").same_syntax(&ts("const b = 2;\ng(b);\n")));
+        assert!(!ts("const a = 1;\nf(a);\n").same_syntax(&ts("const ab = 1;\nf(a);\n")), "a range differs");
+        assert!(!ts("const a = 1;\nf(a);\n").same_syntax(&ts("const a = 1;\nf(a, );\n")), "a shape differs");
+        assert!(!ts("f(a);\n").same_syntax(&ts("f(a);\ng();\n")), "a sibling more");
+    }
+
     #[test]
     fn every_grammar_loads_and_parses() {
         for kind in [FileKind::TypeScript, FileKind::Tsx, FileKind::JavaScript, FileKind::Markdown, FileKind::Json] {
