@@ -175,10 +175,10 @@ impl WorkspaceFacts {
         facts
     }
 
-    /// True for the documents the plan and handoffs are read from: when one of them changes,
-    /// [`WorkspaceFacts::plan_facts`] must be recomputed.
-    pub fn feeds_plan(doc: &Document) -> bool {
-        matches!(doc.kind, FileKind::Markdown | FileKind::Json | FileKind::Signal)
+    /// True for the kinds of documents the plan and handoffs are read from: when one of them
+    /// changes, [`WorkspaceFacts::plan_facts`] must be recomputed.
+    pub fn feeds_plan(kind: FileKind) -> bool {
+        matches!(kind, FileKind::Markdown | FileKind::Json | FileKind::Signal)
     }
 
     /// Reads the plan and handoffs and runs every plan rule over them.
@@ -200,7 +200,7 @@ impl WorkspaceFacts {
         files: &WorkspaceFiles,
         evidence: &EvidenceSet,
     ) -> PlanFacts {
-        let plan_docs: Vec<&Document> = docs.iter().copied().filter(|d| WorkspaceFacts::feeds_plan(d)).collect();
+        let plan_docs: Vec<&Document> = docs.iter().copied().filter(|d| WorkspaceFacts::feeds_plan(d.kind)).collect();
         let plan = Plan::build(&plan_docs, config);
         let mut listing = files.clone();
         docs.iter().for_each(|d| listing.insert(d.path.clone()));

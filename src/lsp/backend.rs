@@ -40,6 +40,10 @@ pub const PANIC_COMMAND: &str = "baton.debug.panic";
 /// `$/cancelRequest`.
 pub const SLEEP_COMMAND: &str = "baton.debug.sleep";
 
+/// With test hooks: a command that lists the closed files whose syntax tree is kept now (see
+/// [`state::DiskFile`]), to test that trees are released after analysis.
+pub const KEPT_TREES_COMMAND: &str = "baton.debug.keptTrees";
+
 /// Per root: the newest job's generation, and the paths waiting to be re-analysed (`None`: all).
 type Jobs = HashMap<usize, (u64, Option<HashSet<String>>)>;
 
@@ -121,7 +125,7 @@ pub struct Backend {
 struct Target {
     path: String,
     uri: Uri,
-    doc: Arc<Document>,
+    source: state::Source,
     version: Option<i32>,
     open: bool,
     previously_published: bool,
@@ -145,6 +149,7 @@ impl Backend {
         if self.shared.test_hooks {
             commands.push(PANIC_COMMAND.to_string());
             commands.push(SLEEP_COMMAND.to_string());
+            commands.push(KEPT_TREES_COMMAND.to_string());
         }
         ServerCapabilities {
             position_encoding: Some(match encoding {
@@ -339,7 +344,7 @@ impl Backend {
         let r = state.roots.get_mut(root)?;
         r.refresh_facts();
         let entry = r.entries.get(&relative)?;
-        let doc = entry.current()?.clone();
+        let doc = entry.current()?;
         let analysis = entry.buffer.as_ref().map(|b| b.analysis.clone());
         let (config, facts) = (r.config.clone(), r.facts.clone());
         drop(state);
@@ -386,11 +391,11 @@ fn collect_targets(r: &state::Root, scope: Option<&HashSet<String>>) -> Vec<Targ
         if scope.is_some_and(|scope| !scope.contains(path)) {
             continue;
         }
-        let (Some(doc), Some(uri)) = (entry.current(), Uri::from_file_path(r.path.join(path))) else { continue };
+        let (Some(source), Some(uri)) = (entry.source(), Uri::from_file_path(r.path.join(path))) else { continue };
         targets.push(Target {
             path: path.clone(),
             uri,
-            doc: doc.clone(),
+            source,
             version: entry.buffer.as_ref().map(|b| b.version),
             open: entry.buffer.is_some(),
             previously_published: r.published.contains(path),
@@ -398,6 +403,33 @@ fn collect_targets(r: &state::Root, scope: Option<&HashSet<String>>) -> Vec<Targ
         });
     }
     targets
+}
+
+/// Analyses `targets` (parsing those whose tree was released, off the state lock) and converts
+/// their findings; a panic in one file's analysis is that file's `Err`.
+fn diagnose(
+    targets: Vec<Target>,
+    config: &Arc<crate::config::Config>,
+    facts: &Arc<crate::engine::WorkspaceFacts>,
+    encoding: Encoding,
+) -> Vec<(Target, std::result::Result<Vec<Diagnostic>, String>)> {
+    let by_path: HashMap<String, (Uri, state::Source)> =
+        targets.iter().map(|t| (t.path.clone(), (t.uri.clone(), t.source.clone()))).collect();
+    targets
+        .into_iter()
+        .map(|t| {
+            let doc = t.source.doc();
+            // Fixes mostly edit their own file: that one is parsed already.
+            let resolve = |path: &str| match path == t.path {
+                true => Some((t.uri.clone(), doc.clone())),
+                false => by_path.get(path).map(|(uri, source)| (uri.clone(), source.doc())),
+            };
+            let result = state::analyze(&doc, config, facts, t.analysis.as_deref()).map(|findings| {
+                findings.iter().map(|f| convert::diagnostic(&doc, f, encoding, &resolve)).collect::<Vec<_>>()
+            });
+            (t, result)
+        })
+        .collect()
 }
 
 /// A result id for a list of diagnostics: equal lists give equal ids.
@@ -437,22 +469,7 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         let targets = collect_targets(r, scope.as_ref());
         (targets, r.config.clone(), r.facts.clone(), encoding, pull)
     };
-    let computed = tokio::task::spawn_blocking(move || {
-        let by_path: HashMap<String, (Uri, Arc<Document>)> =
-            targets.iter().map(|t| (t.path.clone(), (t.uri.clone(), t.doc.clone()))).collect();
-        let resolve = |path: &str| by_path.get(path).cloned();
-        targets
-            .into_iter()
-            .map(|t| {
-                let result = state::analyze(&t.doc, &config, &facts, t.analysis.as_deref());
-                let result = result.map(|findings| {
-                    findings.iter().map(|f| convert::diagnostic(&t.doc, f, encoding, &resolve)).collect::<Vec<_>>()
-                });
-                (t, result)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await;
+    let computed = tokio::task::spawn_blocking(move || diagnose(targets, &config, &facts, encoding)).await;
     let computed = match computed {
         Ok(c) => c,
         Err(e) => {
@@ -466,9 +483,6 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         tokio::spawn(async move { client.code_lens_refresh().await });
     }
     let analysed = started.elapsed();
-    if computed.len() > LARGE_JOB {
-        super::memory::release_freed();
-    }
     let _guard = shared.publish.lock().await;
     let superseded = shared.jobs().get(&root).is_some_and(|job| job.0 != generation);
     if superseded {
@@ -484,9 +498,16 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
     // Open documents shown from a provisional parse are checked against a fresh one later.
     let unsettled: Vec<(String, Arc<Document>)> = computed
         .iter()
-        .filter(|(t, _)| t.open && t.doc.provisional)
-        .map(|(t, _)| (t.path.clone(), t.doc.clone()))
+        .filter_map(|(t, _)| match &t.source {
+            state::Source::Parsed(doc) if t.open && doc.provisional => Some((t.path.clone(), doc.clone())),
+            _ => None,
+        })
         .collect();
+    // Closed files are analysed: their trees are not needed until something re-evaluates them.
+    let large = computed.len() > LARGE_JOB;
+    if let Some(r) = shared.state().roots.get_mut(root) {
+        computed.iter().filter(|(t, _)| !t.open).for_each(|(t, _)| r.release_tree(&t.path));
+    }
     for (target, result) in computed {
         let diagnostics = match result {
             Ok(d) => d,
@@ -512,6 +533,9 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
             }
         }
         client.publish_diagnostics(target.uri, pushed, target.version).await;
+    }
+    if large {
+        super::memory::release_freed();
     }
     for (path, doc) in unsettled {
         settle::later(&shared, &client, root, path, doc);
@@ -756,13 +780,8 @@ impl LanguageServer for Backend {
         let computed = tokio::task::spawn_blocking(move || {
             let mut items = Vec::new();
             for (_, targets, config, facts, encoding) in jobs {
-                let by_path: HashMap<String, (Uri, Arc<Document>)> =
-                    targets.iter().map(|t| (t.path.clone(), (t.uri.clone(), t.doc.clone()))).collect();
-                let resolve = |path: &str| by_path.get(path).cloned();
-                for t in targets {
-                    let Ok(findings) = state::analyze(&t.doc, &config, &facts, t.analysis.as_deref()) else { continue };
-                    let diagnostics: Vec<Diagnostic> =
-                        findings.iter().map(|f| convert::diagnostic(&t.doc, f, encoding, &resolve)).collect();
+                for (t, diagnostics) in diagnose(targets, &config, &facts, encoding) {
+                    let Ok(diagnostics) = diagnostics else { continue };
                     let id = result_id(&diagnostics);
                     let version = t.version.map(i64::from);
                     match previous.get(&t.uri) {
@@ -903,6 +922,17 @@ impl LanguageServer for Backend {
             let millis = params.arguments.first().and_then(serde_json::Value::as_u64).unwrap_or(1000);
             tokio::time::sleep(Duration::from_millis(millis)).await;
             return Ok(Some(serde_json::json!("slept")));
+        }
+        if self.shared.test_hooks && params.command == KEPT_TREES_COMMAND {
+            let state = self.shared.state();
+            let kept: Vec<&String> = state
+                .roots
+                .iter()
+                .flat_map(|r| r.entries.iter())
+                .filter(|(_, e)| e.buffer.is_none() && e.disk.as_ref().is_some_and(state::DiskFile::is_parsed))
+                .map(|(path, _)| path)
+                .collect();
+            return Ok(Some(serde_json::json!(kept)));
         }
         if let Some(answer) = self.workflow_command(&params).await {
             return answer;

@@ -337,7 +337,7 @@ impl Backend {
             let state = self.shared.state();
             let encoding = state.encoding;
             let root = &state.roots[target.root_index];
-            let doc = root.entries.get(&edit.path).and_then(|e| e.current().cloned());
+            let doc = root.entries.get(&edit.path).and_then(|e| e.current());
             let uri = state.uri_of(target.root_index, &edit.path);
             match (doc, uri) {
                 (Some(doc), Some(uri)) => (uri, convert::range(&doc, &edit.range, encoding)),

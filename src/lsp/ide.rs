@@ -43,7 +43,7 @@ impl Snapshot {
         let encoding = state.encoding;
         let r = state.roots.get_mut(root_index)?;
         r.refresh_facts();
-        let doc = r.entries.get(&relative)?.current()?.clone();
+        let doc = r.entries.get(&relative)?.current()?;
         Some(Snapshot {
             doc,
             config: r.config.clone(),
@@ -117,7 +117,7 @@ pub fn definition(snapshot: &Snapshot, state: &State, position: Position) -> Vec
             let uri = Uri::from_file_path(snapshot.root.join(&target.path))?;
             let doc = root.and_then(|r| r.entries.get(&target.path)).and_then(|e| e.current());
             let range = match (doc, &target.range) {
-                (Some(doc), Some(bytes)) => convert::range(doc, bytes, snapshot.encoding),
+                (Some(doc), Some(bytes)) => convert::range(&doc, bytes, snapshot.encoding),
                 _ => Range::default(),
             };
             Some(Location { uri, range })

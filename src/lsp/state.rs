@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use rayon::prelude::*;
+
 use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 
 use super::buffer::{Buffer, BufferAnalysis, Encoding};
@@ -31,19 +33,145 @@ pub struct ClientCaps {
 }
 
 /// One document known to a root.
+#[derive(Default)]
 pub struct Entry {
-    /// The document as read from disk by the scan, if any.
-    pub disk: Option<Arc<Document>>,
+    /// The document as read from disk (by the scan or a watched-file change), if any.
+    pub disk: Option<DiskFile>,
     /// The open buffer, if the client has the document open.
     pub buffer: Option<Buffer>,
-    /// This document's contribution to the facts, and the document it was computed from.
-    pub facts: Option<(Arc<Document>, DocumentFacts)>,
+    /// This document's contribution to the facts, and what it was computed from.
+    pub facts: Option<(FactsKey, DocumentFacts)>,
 }
 
 impl Entry {
-    /// The current document: the open buffer's, else the one from disk.
-    pub fn current(&self) -> Option<&Arc<Document>> {
-        self.buffer.as_ref().map(Buffer::doc).or(self.disk.as_ref())
+    /// The current document: the open buffer's, else the one from disk (parsed now if its tree
+    /// was released; see [`DiskFile`]).
+    pub fn current(&self) -> Option<Arc<Document>> {
+        match &self.buffer {
+            Some(buffer) => Some(buffer.doc().clone()),
+            None => self.disk.as_ref().map(DiskFile::doc),
+        }
+    }
+
+    /// The current document without parsing anything: the parse, or the text to parse.
+    pub fn source(&self) -> Option<Source> {
+        match &self.buffer {
+            Some(buffer) => Some(Source::Parsed(buffer.doc().clone())),
+            None => self.disk.as_ref().map(DiskFile::source),
+        }
+    }
+
+    /// What the current document's facts would be keyed by.
+    fn facts_key(&self) -> Option<FactsKey> {
+        match (&self.buffer, &self.disk) {
+            (Some(buffer), _) => Some(FactsKey::Buffer(buffer.doc().clone())),
+            (None, Some(disk)) => Some(FactsKey::Disk(disk.text.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// What an entry's facts were computed from: an open buffer's parse (a settled parse of the same
+/// text may differ), or the text read from disk.
+pub enum FactsKey {
+    /// The buffer's document, by identity.
+    Buffer(Arc<Document>),
+    /// The disk text, by identity (a re-read makes a new one).
+    Disk(Arc<str>),
+}
+
+impl FactsKey {
+    /// True when both name the same document.
+    fn same(&self, other: &FactsKey) -> bool {
+        match (self, other) {
+            (FactsKey::Buffer(a), FactsKey::Buffer(b)) => Arc::ptr_eq(a, b),
+            (FactsKey::Disk(a), FactsKey::Disk(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+/// A file as read from disk: its text, and its parse while one is needed.
+///
+/// Syntax trees are large (a 0.4 KiB route handler's tree takes ≈16 KiB), and a closed file's
+/// tree is needed only when the file is analysed: after the scan, or when a config or facts
+/// change re-evaluates it. So the parse of a closed TypeScript or JavaScript file is kept until
+/// its analysis has run ([`DiskFile::release`]) and made again on demand. SQL, Markdown, JSON and
+/// signal files keep theirs: every change to one of them re-reads all of their kind (migration
+/// replay, the plan), and they are few.
+pub struct DiskFile {
+    path: String,
+    kind: FileKind,
+    text: Arc<str>,
+    parsed: Option<Arc<Document>>,
+}
+
+impl DiskFile {
+    /// A file whose parse is kept (until [`DiskFile::release`], for the kinds that release it).
+    pub fn new(doc: impl Into<Arc<Document>>) -> DiskFile {
+        let doc = doc.into();
+        DiskFile { path: doc.path.clone(), kind: doc.kind, text: doc.text.clone(), parsed: Some(doc) }
+    }
+
+    /// The parsed document: the kept parse, else a fresh one (not kept).
+    pub fn doc(&self) -> Arc<Document> {
+        match &self.parsed {
+            Some(doc) => doc.clone(),
+            None => Arc::new(Document::parse(self.path.clone(), self.kind, self.text.clone())),
+        }
+    }
+
+    /// The parsed document, parsing it now if needed and keeping the parse.
+    fn keep_parse(&mut self) -> Arc<Document> {
+        let (path, kind, text) = (&self.path, self.kind, &self.text);
+        self.parsed.get_or_insert_with(|| Arc::new(Document::parse(path.clone(), kind, text.clone()))).clone()
+    }
+
+    /// The kept parse, or the text to parse.
+    pub fn source(&self) -> Source {
+        match &self.parsed {
+            Some(doc) => Source::Parsed(doc.clone()),
+            None => Source::Text { path: self.path.clone(), kind: self.kind, text: self.text.clone() },
+        }
+    }
+
+    /// Whether the parse is kept now.
+    pub fn is_parsed(&self) -> bool {
+        self.parsed.is_some()
+    }
+
+    /// Drops the kept parse, for the kinds that are parsed on demand (see [`DiskFile`]).
+    pub fn release(&mut self) {
+        if self.kind.is_ecmascript() {
+            self.parsed = None;
+        }
+    }
+}
+
+/// A document to analyse: parsed already, or its text to parse where the work is done (off the
+/// state lock).
+#[derive(Clone)]
+pub enum Source {
+    /// A parse in hand.
+    Parsed(Arc<Document>),
+    /// The text of a file whose tree was released.
+    Text {
+        /// Workspace-relative path.
+        path: String,
+        /// Its kind.
+        kind: FileKind,
+        /// Its text.
+        text: Arc<str>,
+    },
+}
+
+impl Source {
+    /// The parsed document (parsing it now for [`Source::Text`]).
+    pub fn doc(&self) -> Arc<Document> {
+        match self {
+            Source::Parsed(doc) => doc.clone(),
+            Source::Text { path, kind, text } => Arc::new(Document::parse(path.clone(), *kind, text.clone())),
+        }
     }
 }
 
@@ -131,15 +259,26 @@ impl Root {
     pub fn install_scan(&mut self, workspace: Workspace) {
         for doc in workspace.documents {
             let path = doc.path.clone();
-            self.entries.entry(path).or_insert_with(|| Entry { disk: None, buffer: None, facts: None }).disk =
-                Some(doc);
+            self.entries.entry(path).or_default().disk = Some(DiskFile::new(doc));
         }
         self.revision += 1;
     }
 
-    /// Every current document.
-    pub fn documents(&self) -> Vec<Arc<Document>> {
-        self.entries.values().filter_map(|e| e.current().cloned()).collect()
+    /// The current documents of the kinds every change of one re-reads together (`kinds`),
+    /// parsed.
+    fn documents_of(&self, kinds: impl Fn(FileKind) -> bool) -> Vec<Arc<Document>> {
+        let wanted = |path: &String| FileKind::from_path(path).is_some_and(&kinds);
+        self.entries.iter().filter(|(path, _)| wanted(path)).filter_map(|(_, e)| e.current()).collect()
+    }
+
+    /// Drops the tree of `path` if the document is closed and its kind is parsed on demand (see
+    /// [`DiskFile`]): called once its analysis has run.
+    pub fn release_tree(&mut self, path: &str) {
+        if let Some(entry) = self.entries.get_mut(path).filter(|e| e.buffer.is_none()) {
+            if let Some(disk) = entry.disk.as_mut() {
+                disk.release();
+            }
+        }
     }
 
     /// Recomputes the facts when documents changed since they were last computed. Per-document
@@ -150,42 +289,46 @@ impl Root {
             return Some(HashSet::new());
         }
         let config = self.config.clone();
+        // The entries whose document changed since their facts were computed. A closed file
+        // whose tree was released is parsed again and keeps the parse until an analysis job
+        // releases it (every changed path is in the returned set, for the job to analyse).
+        let stale: Vec<(&String, &mut Entry, FactsKey)> = self
+            .entries
+            .iter_mut()
+            .filter_map(|(path, entry)| {
+                let key = entry.facts_key()?;
+                let fresh = entry.facts.as_ref().is_some_and(|(old, _)| old.same(&key));
+                (!fresh).then_some((path, entry, key))
+            })
+            .collect();
+        // An edit changes one entry: no thread hop for it.
+        let recomputed: Vec<_> = match stale.len() > PARALLEL_FACTS {
+            true => stale
+                .into_par_iter()
+                .filter_map(|(p, e, k)| recompute_facts(e, &config).map(|r| (p, e, k, r)))
+                .collect(),
+            false => {
+                stale.into_iter().filter_map(|(p, e, k)| recompute_facts(e, &config).map(|r| (p, e, k, r))).collect()
+            }
+        };
         let mut contributions_changed = false;
         let mut sql_changed = false;
         let mut plan_changed = false;
         let mut changed_paths = HashSet::new();
-        for (path, entry) in self.entries.iter_mut() {
-            let Some(current) = entry.current().cloned() else { continue };
-            let stale = entry.facts.as_ref().is_none_or(|(doc, _)| !Arc::ptr_eq(doc, &current));
-            if !stale {
-                continue;
-            }
+        for (path, entry, key, (current, new)) in recomputed {
             changed_paths.insert(path.clone());
-            if current.kind == FileKind::Sql {
-                sql_changed = true;
-            }
-            plan_changed |= WorkspaceFacts::feeds_plan(&current);
-            // An open buffer's statement facts are remembered; when a job is analysing it right
-            // now, compute them afresh rather than wait with the state locked.
-            let cached = entry
-                .buffer
-                .as_ref()
-                .filter(|_| current.kind.is_ecmascript())
-                .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.file_facts(&current)));
-            let new = match cached {
-                Some(file) => DocumentFacts::from_file_facts(&current, &config, &file),
-                None => DocumentFacts::collect(&current, &config),
-            };
+            sql_changed |= current.kind == FileKind::Sql;
+            plan_changed |= WorkspaceFacts::feeds_plan(current.kind);
             if entry.facts.as_ref().is_none_or(|(_, old)| *old != new) {
                 contributions_changed = true;
             }
-            entry.facts = Some((current, new));
+            entry.facts = Some((key, new));
         }
         let first_time = self.facts_revision == 0;
         let mut facts =
             WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f)));
         if sql_changed || first_time {
-            let docs = self.documents();
+            let docs = self.documents_of(|kind| kind == FileKind::Sql);
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
             facts.sql_findings = WorkspaceFacts::sql_findings(&refs, &config);
             for path in self.facts.sql_findings.keys().chain(facts.sql_findings.keys()) {
@@ -197,10 +340,13 @@ impl Root {
             facts.sql_findings = self.facts.sql_findings.clone();
         }
         if plan_changed || first_time {
-            let docs = self.documents();
+            let docs = self.documents_of(WorkspaceFacts::feeds_plan);
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
+            // Every document counts as an existing file for the handoffs, open or not.
+            let mut files = self.files.clone();
+            self.entries.keys().for_each(|path| files.insert(path.clone()));
             (facts.plan, facts.handoffs, facts.plan_findings) =
-                WorkspaceFacts::plan_facts_with_inputs(&refs, &config, &self.files, &self.evidence);
+                WorkspaceFacts::plan_facts_with_inputs(&refs, &config, &files, &self.evidence);
             self.lenses_stale |= !first_time && facts.handoffs != self.facts.handoffs;
             for path in self.facts.plan_findings.keys().chain(facts.plan_findings.keys()) {
                 if self.facts.plan_findings.get(path) != facts.plan_findings.get(path) {
@@ -221,6 +367,30 @@ impl Root {
             Some(changed_paths)
         }
     }
+}
+
+/// Above this many changed documents, their facts are recomputed in parallel.
+const PARALLEL_FACTS: usize = 64;
+
+/// The facts of `entry`'s current document, and that document. A closed file whose tree was
+/// released is parsed again and keeps the parse until its analysis runs.
+fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>, DocumentFacts)> {
+    let current = match entry.disk.as_mut().filter(|_| entry.buffer.is_none()) {
+        Some(disk) => disk.keep_parse(),
+        None => entry.current()?,
+    };
+    // An open buffer's statement facts are remembered; when a job is analysing it right now,
+    // compute them afresh rather than wait with the state locked.
+    let cached = entry
+        .buffer
+        .as_ref()
+        .filter(|_| current.kind.is_ecmascript())
+        .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.file_facts(&current)));
+    let facts = match cached {
+        Some(file) => DocumentFacts::from_file_facts(&current, config, &file),
+        None => DocumentFacts::collect(&current, config),
+    };
+    Some((current, facts))
 }
 
 /// All the server knows.
@@ -302,8 +472,7 @@ impl State {
         let (root, relative) = self.locate(&path)?;
         let kind = FileKind::from_path(&relative)?;
         let r = &mut self.roots[root];
-        let entry =
-            r.entries.entry(relative.clone()).or_insert_with(|| Entry { disk: None, buffer: None, facts: None });
+        let entry = r.entries.entry(relative.clone()).or_default();
         entry.buffer = Some(Buffer::open(relative.clone(), kind, text, version));
         r.revision += 1;
         Some((root, relative))
@@ -357,7 +526,7 @@ impl State {
         entry.buffer.take()?;
         if r.scanned {
             let kind = FileKind::from_path(&relative)?;
-            entry.disk = read_document(&path, &relative, kind).map(Arc::new);
+            entry.disk = read_document(&path, &relative, kind).map(DiskFile::new);
         }
         if entry.disk.is_none() {
             r.entries.remove(&relative);
@@ -371,9 +540,15 @@ impl State {
         let (root, relative) = self.locate(path)?;
         let kind = FileKind::from_path(&relative)?;
         let r = &mut self.roots[root];
-        let doc = read_document(path, &relative, kind).map(Arc::new);
+        let doc = read_document(path, &relative, kind).map(DiskFile::new);
         match (r.entries.get_mut(&relative), doc) {
-            (Some(entry), doc) if entry.buffer.is_some() => entry.disk = doc,
+            (Some(entry), doc) if entry.buffer.is_some() => {
+                // Shown again only when the buffer closes, which re-reads the file.
+                entry.disk = doc.map(|mut disk| {
+                    disk.release();
+                    disk
+                })
+            }
             (Some(_), None) => {
                 r.entries.remove(&relative);
             }

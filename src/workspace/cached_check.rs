@@ -110,7 +110,7 @@ pub fn check_with_cache(
         .iter()
         .filter(|e| !cache::is_cached_kind(e.source.kind))
         .map(|e| e.doc(stats))
-        .filter(|d| WorkspaceFacts::feeds_plan(d))
+        .filter(|d| WorkspaceFacts::feeds_plan(d.kind))
         .collect();
     (facts.plan, facts.handoffs, facts.plan_findings) =
         WorkspaceFacts::plan_facts_with_inputs(&plan_docs, config, &workspace.files, &workspace.evidence);

@@ -442,3 +442,89 @@ async fn a_provisional_parse_is_settled_and_republished_when_typing_pauses() {
     got.sort();
     assert_eq!(got, expected);
 }
+
+/// Closed TypeScript files keep no syntax tree once analysed (trees are most of the memory of a
+/// large workspace); SQL and workflow files keep theirs. When a change elsewhere re-evaluates a
+/// closed file, it is parsed again from its text, and what is published (ranges, fixes) is what
+/// a from-scratch analysis gives. A near miss, an importer that awaits, stays clean.
+#[tokio::test]
+async fn closed_files_are_reparsed_on_demand_when_a_change_reevaluates_them() {
+    const JOBS: &str = "lib/jobs.ts";
+    const IMPORTER: &str = "app/importer.ts";
+    const AWAITS: &str = "app/awaits.ts";
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::create_dir_all(root.join("supabase/migrations")).unwrap();
+    std::fs::write(root.join(JOBS), "export function log() {\n  return 2;\n}\n").unwrap();
+    std::fs::write(
+        root.join(IMPORTER),
+        "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        root.join(AWAITS),
+        "import { log } from \"../lib/jobs\";\nexport async function run() {\n  await log();\n}\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("supabase/migrations/001_t.sql"), "create table public.t (id int primary key);\n")
+        .unwrap();
+    let mut client = Client::start(root.clone(), Some(dir));
+    client.initialize(json!({})).await;
+    client.diagnostics_for("supabase/migrations/001_t.sql", |d| !d.is_empty()).await;
+    let kept = client.request("workspace/executeCommand", json!({"command": "baton.debug.keptTrees"})).await;
+    assert_eq!(kept["result"], json!(["supabase/migrations/001_t.sql"]), "TS trees released after the scan's analysis");
+
+    // `log` becomes async in the open module: the closed importer's call is now a floating promise.
+    client.open(JOBS, "typescript").await;
+    let jobs_uri = uri(&root.join(JOBS));
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": jobs_uri, "version": 2}, "contentChanges": [{
+                "range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 7}},
+                "text": "async "
+            }]}),
+        )
+        .await;
+    let published = client.diagnostics_for(IMPORTER, |d| !d.is_empty()).await;
+    let text = std::fs::read_to_string(root.join(IMPORTER)).unwrap();
+    let config = baton::config::Config::default();
+    let docs: Vec<baton::syntax::Document> =
+        [(JOBS, "export async function log() {\n  return 2;\n}\n".to_string()), (IMPORTER, text.clone())]
+            .into_iter()
+            .map(|(path, text)| baton::syntax::Document::parse(path, baton::syntax::FileKind::TypeScript, text))
+            .collect();
+    let refs: Vec<&baton::syntax::Document> = docs.iter().collect();
+    let facts = baton::engine::WorkspaceFacts::collect(&refs, &config);
+    let expected = baton::engine::analyze_document(&docs[1], &config, &facts);
+    assert_eq!(expected.len(), 1);
+    assert_eq!(published.len(), 1);
+    assert_eq!(published[0]["code"], "errors/floating-promise");
+    let start =
+        docs[1].line_index.position(&docs[1].text, expected[0].range.start, baton::line_index::ColumnEncoding::Utf16);
+    assert_eq!(published[0]["range"]["start"], json!({"line": start.line, "character": start.character}));
+    // Its fix, computed from the re-parsed file, applies cleanly.
+    let fix = &published[0]["data"]["fixes"][0]["edits"][0][1];
+    let fixed = apply_lsp_edits(&text, fix.as_array().unwrap());
+    assert!(fixed.contains("await log();") || fixed.contains("void log();"), "{fixed}");
+    let kept = client.request("workspace/executeCommand", json!({"command": "baton.debug.keptTrees"})).await;
+    assert_eq!(kept["result"], json!(["supabase/migrations/001_t.sql"]), "released again after the re-analysis");
+
+    // Back to a plain function: the finding goes away; the importer that awaits never had one.
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": jobs_uri, "version": 3}, "contentChanges": [{
+                "range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 13}},
+                "text": ""
+            }]}),
+        )
+        .await;
+    client.diagnostics_for(IMPORTER, |d| d.is_empty()).await;
+    let awaits_uri = uri(&root.join(AWAITS));
+    assert!(!client.inbox.iter().any(
+        |m| m["params"]["uri"] == awaits_uri.as_str() && !m["params"]["diagnostics"].as_array().unwrap().is_empty()
+    ));
+}
