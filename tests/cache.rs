@@ -167,3 +167,43 @@ fn a_changed_migration_replays_its_sequence_and_a_corrupt_cache_is_a_miss() {
     let (_, stats) = check(root, &[]);
     assert_eq!(stat(&stats, "findings_miss"), 0, "the corrupt cache was overwritten: {stats:?}");
 }
+
+/// The single cache file of a workspace and its inode (a rewrite renames a new file over it).
+fn cache_file(root: &Path) -> (std::path::PathBuf, u64) {
+    use std::os::unix::fs::MetadataExt;
+    let files: Vec<_> = std::fs::read_dir(root.join(".baton/cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let inode = std::fs::metadata(&files[0]).unwrap().ino();
+    (files[0].clone(), inode)
+}
+
+/// A warm run that computed nothing leaves the cache file alone (writing 5 MB for nothing was a
+/// tenth of a warm run); a run that has something to drop or add rewrites it.
+#[test]
+fn the_cache_is_rewritten_only_when_something_changed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    check(root, &[]);
+    let (file, first) = cache_file(root);
+    let before = std::fs::read(&file).unwrap();
+    check(root, &[]);
+    assert_eq!(cache_file(root).1, first, "nothing changed: not rewritten");
+
+    std::fs::remove_file(root.join("app/unrelated.ts")).unwrap();
+    let (json, _) = check(root, &[]);
+    let (_, pruned) = cache_file(root);
+    assert_ne!(pruned, first, "a deleted file's entries are pruned");
+    assert!(std::fs::read(&file).unwrap().len() < before.len());
+    assert!(rules_in(&json, "app/unrelated.ts").is_empty());
+
+    write(root, "app/new.ts", "export const x = 1;\n");
+    check(root, &[]);
+    assert_ne!(cache_file(root).1, pruned, "a new file's results are added");
+    let (_, stats) = check(root, &[]);
+    assert_eq!(stat(&stats, "findings_miss"), 0);
+}

@@ -70,6 +70,7 @@ pub fn run(args: CheckArgs) -> u8 {
         })
     };
     let (workspace, findings) = if args.no_cache {
+        crate::rules::query_set::QuerySet::prepare_all();
         let workspace = Workspace::load(&target.root, target.config);
         let findings = workspace.check(include);
         (workspace, findings)
@@ -96,7 +97,11 @@ pub fn run(args: CheckArgs) -> u8 {
             return error(format!("cannot write output: {e}"));
         }
     }
-    if findings.iter().any(|f| args.fail_on.fails(f.finding.severity)) {
+    let failed = findings.iter().any(|f| args.fail_on.fails(f.finding.severity));
+    // The process exits next: freeing every syntax tree one by one would take longer than the
+    // rendering (≈0.17 s of a 1 s check of 5,300 files); the system reclaims it at once.
+    std::mem::forget((workspace, findings));
+    if failed {
         EXIT_FINDINGS
     } else {
         EXIT_OK

@@ -617,6 +617,8 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        // The first analysis of a TS file would otherwise wait for the queries to compile.
+        crate::rules::query_set::QuerySet::prepare_all();
         if self.shared.state().caps.watched_files_dynamic {
             // `.git/HEAD` and branch refs: a commit or checkout can make workflow evidence stale.
             let watchers = [

@@ -205,8 +205,39 @@ fn parse_tree(
     old_tree: Option<&tree_sitter::Tree>,
     reuse: Reuse,
 ) -> (tree_sitter::Tree, bool) {
-    let mut parser = tree_sitter::Parser::new();
-    parser.set_language(&grammar.language()).expect("grammar ABI is checked by the test suite");
+    let mut parser = take_parser(grammar);
+    let parsed = parse_with(&mut parser, text, old_tree, reuse);
+    PARSERS.with_borrow_mut(|parsers| parsers.push((grammar, parser)));
+    parsed
+}
+
+thread_local! {
+    /// Parsers kept per thread and grammar: making one and loading its grammar costs about a
+    /// fifth of parsing a small file.
+    static PARSERS: std::cell::RefCell<Vec<(Grammar, tree_sitter::Parser)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// This thread's parser for `grammar` (taken out while in use), or a new one.
+fn take_parser(grammar: Grammar) -> tree_sitter::Parser {
+    let kept = PARSERS.with_borrow_mut(|parsers| {
+        let index = parsers.iter().position(|(g, _)| *g == grammar)?;
+        Some(parsers.swap_remove(index).1)
+    });
+    kept.unwrap_or_else(|| {
+        let mut parser = tree_sitter::Parser::new();
+        parser.set_language(&grammar.language()).expect("grammar ABI is checked by the test suite");
+        parser
+    })
+}
+
+fn parse_with(
+    parser: &mut tree_sitter::Parser,
+    text: &str,
+    old_tree: Option<&tree_sitter::Tree>,
+    reuse: Reuse,
+) -> (tree_sitter::Tree, bool) {
+    // A parse interrupted by a panic would leave state behind.
+    parser.reset();
     // Subtrees of an old error recovery outside the edits would be reused as they are.
     let old_exact = old_tree.map(errors_all_edited);
     let reusable = match reuse {

@@ -437,6 +437,12 @@ impl AnalysisCache {
     /// (`existing` paths) and were not analysed this time. Written to a temp file in the cache
     /// folder, then renamed over the old one, so a reader never sees half a file.
     pub fn save(mut self, existing: &HashSet<&str>) -> std::io::Result<()> {
+        let computed = !(self.new.facts.is_empty() && self.new.findings.is_empty() && self.new.sequences.is_empty());
+        let pruned = self.old.facts.keys().chain(self.old.findings.keys()).any(|p| !existing.contains(p.as_str()))
+            || self.old.sequences.values().flat_map(|s| s.findings.iter()).any(|(p, _)| !existing.contains(p.as_str()));
+        if !computed && !pruned && self.file.is_file() {
+            return Ok(()); // the file on disk says exactly this already
+        }
         for (path, entry) in std::mem::take(&mut self.old.facts) {
             if existing.contains(path.as_str()) {
                 self.new.facts.entry(path).or_insert(entry);

@@ -94,6 +94,8 @@ pub fn check_with_cache(
                     return (facts, imports, false);
                 }
                 CacheStats::bump(&stats.facts_misses);
+                // Its findings will most likely be missing too: they need the compiled queries.
+                crate::rules::query_set::QuerySet::prepare(e.source.kind);
             }
             let (facts, imports) = DocumentFacts::collect_with_imports(e.doc(stats), config);
             (facts, imports, cacheable)
@@ -101,11 +103,7 @@ pub fn check_with_cache(
         .collect();
     let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| &p.0));
 
-    // 2. SQL findings, per migration sequence.
-    let replayed;
-    (facts.sql_findings, replayed) = sql_findings(&entries, config, &cache);
-
-    // 3. Plan and handoff facts: their documents are never cached.
+    // 2. Plan and handoff facts: their documents are never cached.
     let plan_docs: Vec<&Document> = entries
         .iter()
         .filter(|e| !cache::is_cached_kind(e.source.kind))
@@ -115,25 +113,35 @@ pub fn check_with_cache(
     (facts.plan, facts.handoffs, facts.plan_findings) =
         WorkspaceFacts::plan_facts_with_inputs(&plan_docs, config, &workspace.files, &workspace.evidence);
 
-    // 4. Findings of each requested file: from the cache by dependency key, else analysed.
-    let analysed: Vec<(usize, Vec<Finding>, Option<Digest>)> = entries
-        .par_iter()
-        .enumerate()
-        .filter(|(_, e)| include(&e.source.relative))
-        .map(|(i, e)| {
-            let path = &e.source.relative;
-            if !cache::is_cached_kind(e.source.kind) {
-                return (i, engine::analyze_document(e.doc(stats), config, &facts), None);
-            }
-            let key = cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, &facts);
-            if let Some(found) = cache.findings(path, &key) {
-                CacheStats::bump(&stats.findings_hits);
-                return (i, found, Some(key));
-            }
-            CacheStats::bump(&stats.findings_misses);
-            (i, engine::analyze_document(e.doc(stats), config, &facts), Some(key))
-        })
-        .collect();
+    // 3. Findings of each requested file: from the cache by dependency key, else analysed. The
+    // SQL findings (per migration sequence) are computed alongside the findings of the
+    // TypeScript/JavaScript files, which never depend on them: their replay is mostly serial.
+    let analyse = |facts: &WorkspaceFacts, ecmascript: bool| {
+        entries
+            .par_iter()
+            .enumerate()
+            .filter(|(_, e)| e.source.kind.is_ecmascript() == ecmascript && include(&e.source.relative))
+            .map(|(i, e)| {
+                let path = &e.source.relative;
+                if !cache::is_cached_kind(e.source.kind) {
+                    return (i, engine::analyze_document(e.doc(stats), config, facts), None);
+                }
+                let key = cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts);
+                if let Some(found) = cache.findings(path, &key) {
+                    // Kept as it is in the cache: nothing to store.
+                    CacheStats::bump(&stats.findings_hits);
+                    return (i, found, None);
+                }
+                CacheStats::bump(&stats.findings_misses);
+                (i, engine::analyze_document(e.doc(stats), config, facts), Some(key))
+            })
+            .collect::<Vec<(usize, Vec<Finding>, Option<Digest>)>>()
+    };
+    let ((sql, replayed), mut analysed) =
+        rayon::join(|| sql_findings(&entries, config, &cache), || analyse(&facts, true));
+    facts.sql_findings = sql;
+    analysed.extend(analyse(&facts, false));
+    analysed.sort_unstable_by_key(|(i, _, _)| *i);
 
     for (i, (facts, imports, computed)) in parts.into_iter().enumerate() {
         if computed {

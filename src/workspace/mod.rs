@@ -115,6 +115,8 @@ pub fn discover(root: &Path) -> Vec<SourcePath> {
 /// Lists the files under `root` that Baton reads, and every file the scan saw (of any kind, with
 /// the same ignore rules) for the handoff checks of named files.
 pub fn discover_all(root: &Path) -> (Vec<SourcePath>, WorkspaceFiles) {
+    // Walked on several threads (a large tree's directory reads dominate a warm check), then
+    // sorted, so the result does not depend on the walk's order.
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -127,19 +129,34 @@ pub fn discover_all(root: &Path) -> (Vec<SourcePath>, WorkspaceFiles) {
             let name = entry.file_name().to_string_lossy();
             !(entry.file_type().is_some_and(|t| t.is_dir()) && ALWAYS_SKIPPED.contains(&name.as_ref()))
         })
-        .build();
-    let mut all = Vec::new();
-    let mut found: Vec<SourcePath> = walker
-        .filter_map(Result::ok)
-        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
-        .filter_map(|entry| {
-            let relative = relative_path(root, entry.path())?;
-            all.push(relative.clone());
-            let kind = FileKind::from_path(&relative)?;
-            Some(SourcePath { absolute: entry.path().to_path_buf(), relative, kind })
+        .build_parallel();
+    let seen: std::sync::Mutex<Vec<(String, Option<SourcePath>)>> = std::sync::Mutex::default();
+    walker.run(|| {
+        let seen = &seen;
+        Box::new(move |entry: Result<ignore::DirEntry, ignore::Error>| {
+            let Ok(entry) = entry else { return ignore::WalkState::Continue };
+            if !entry.file_type().is_some_and(|t| t.is_file()) {
+                return ignore::WalkState::Continue;
+            }
+            if let Some(relative) = relative_path(root, entry.path()) {
+                let source = FileKind::from_path(&relative).map(|kind| SourcePath {
+                    absolute: entry.path().to_path_buf(),
+                    relative: relative.clone(),
+                    kind,
+                });
+                seen.lock().unwrap_or_else(|e| e.into_inner()).push((relative, source));
+            }
+            ignore::WalkState::Continue
         })
-        .collect();
-    found.sort_by(|a, b| a.relative.cmp(&b.relative));
+    });
+    let mut seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
+    seen.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut found = Vec::new();
+    let mut all = Vec::with_capacity(seen.len());
+    for (relative, source) in seen {
+        found.extend(source);
+        all.push(relative);
+    }
     (found, WorkspaceFiles::from_paths(all))
 }
 
@@ -164,18 +181,28 @@ fn load(source: &SourcePath) -> Loaded {
 
 /// Reads one file: size cap, binary skip, lossy UTF-8.
 pub(crate) fn read(source: &SourcePath) -> Read {
-    let metadata = match std::fs::metadata(&source.absolute) {
-        Ok(m) => m,
+    use std::io::Read as _;
+    // One open, one fstat: the size is checked on the open file, and the read is capped, so a
+    // file that grows in between cannot make it read more than the limit.
+    let opened = std::fs::File::open(&source.absolute).and_then(|file| Ok((file.metadata()?.len(), file)));
+    let (len, file) = match opened {
+        Ok(opened) => opened,
         Err(e) => return Read::Unreadable(e.to_string()),
     };
-    if metadata.len() > MAX_FILE_SIZE {
-        let message = crate::syntax::too_large_message(&source.relative, metadata.len());
-        return Read::Notice(Finding::new("meta/file-too-large", 0..0, message));
+    let too_large = |len: u64| {
+        let message = crate::syntax::too_large_message(&source.relative, len);
+        Read::Notice(Finding::new("meta/file-too-large", 0..0, message))
+    };
+    if len > MAX_FILE_SIZE {
+        return too_large(len);
     }
-    let bytes = match std::fs::read(&source.absolute) {
-        Ok(b) => b,
-        Err(e) => return Read::Unreadable(e.to_string()),
-    };
+    let mut bytes = Vec::with_capacity(len as usize);
+    if let Err(e) = file.take(MAX_FILE_SIZE + 1).read_to_end(&mut bytes) {
+        return Read::Unreadable(e.to_string());
+    }
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return too_large(bytes.len() as u64);
+    }
     let (text, notice) = decode(bytes, &source.relative);
     if text.as_bytes()[..text.len().min(8192)].contains(&0) {
         return Read::Skipped;
