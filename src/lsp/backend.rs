@@ -2,6 +2,7 @@
 //! publishing, code actions and hover. Document state changes are applied in order by
 //! [`super::ordered`] before these handlers run; handlers only schedule and answer.
 
+use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,6 +30,8 @@ use crate::workspace::{self, Workspace};
 const EDIT_DEBOUNCE: Duration = Duration::from_millis(50);
 /// A job analysing more documents than this returns freed memory to the system afterwards.
 const LARGE_JOB: usize = 256;
+/// A job analysing more documents than this spreads them over the cores.
+const PARALLEL_JOB: usize = 16;
 /// Files loaded per progress report during a scan.
 const SCAN_CHUNK: usize = 256;
 /// The code action kind of "fix everything Baton can".
@@ -415,21 +418,24 @@ fn diagnose(
 ) -> Vec<(Target, std::result::Result<Vec<Diagnostic>, String>)> {
     let by_path: HashMap<String, (Uri, state::Source)> =
         targets.iter().map(|t| (t.path.clone(), (t.uri.clone(), t.source.clone()))).collect();
-    targets
-        .into_iter()
-        .map(|t| {
-            let doc = t.source.doc();
-            // Fixes mostly edit their own file: that one is parsed already.
-            let resolve = |path: &str| match path == t.path {
-                true => Some((t.uri.clone(), doc.clone())),
-                false => by_path.get(path).map(|(uri, source)| (uri.clone(), source.doc())),
-            };
-            let result = state::analyze(&doc, config, facts, t.analysis.as_deref()).map(|findings| {
-                findings.iter().map(|f| convert::diagnostic(&doc, f, encoding, &resolve)).collect::<Vec<_>>()
-            });
-            (t, result)
-        })
-        .collect()
+    let one = |t: Target| {
+        let doc = t.source.doc();
+        // Fixes mostly edit their own file: that one is parsed already.
+        let resolve = |path: &str| match path == t.path {
+            true => Some((t.uri.clone(), doc.clone())),
+            false => by_path.get(path).map(|(uri, source)| (uri.clone(), source.doc())),
+        };
+        let result = state::analyze(&doc, config, facts, t.analysis.as_deref()).map(|findings| {
+            findings.iter().map(|f| convert::diagnostic(&doc, f, encoding, &resolve)).collect::<Vec<_>>()
+        });
+        (t, result)
+    };
+    // An edit's job analyses a file or two: no thread hop for those. A scan's (or a change that
+    // re-evaluates every file) is spread over the cores.
+    match targets.len() > PARALLEL_JOB {
+        true => targets.into_par_iter().map(one).collect(),
+        false => targets.into_iter().map(one).collect(),
+    }
 }
 
 /// A result id for a list of diagnostics: equal lists give equal ids.
