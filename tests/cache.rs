@@ -14,11 +14,17 @@ fn write(root: &Path, path: &str, text: &str) {
 /// Runs `baton check --format json` (with `extra` flags) and returns the JSON output and the
 /// cache statistics printed under `BATON_CACHE_STATS`.
 fn check(root: &Path, extra: &[&str]) -> (serde_json::Value, BTreeMap<String, usize>) {
+    check_with(root, extra, &[])
+}
+
+/// [`check`] with extra environment variables.
+fn check_with(root: &Path, extra: &[&str], env: &[(&str, &str)]) -> (serde_json::Value, BTreeMap<String, usize>) {
     let out = Command::new(env!("CARGO_BIN_EXE_baton"))
         .args(["check", "--format", "json", "--fail-on", "never"])
         .args(extra)
         .arg(root)
         .env("BATON_CACHE_STATS", "1")
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -206,4 +212,54 @@ fn the_cache_is_rewritten_only_when_something_changed() {
     assert_ne!(cache_file(root).1, pruned, "a new file's results are added");
     let (_, stats) = check(root, &[]);
     assert_eq!(stat(&stats, "findings_miss"), 0);
+}
+
+/// A file parsed in a cold run is analysed at once under guessed workspace facts (no wrapper
+/// aliases, no async exports elsewhere, wrappers in use when their names occur in the code).
+/// Where a guess was wrong for a file, its findings are computed again: the output equals an
+/// uncached run's, and only the files that read a wrong answer are counted. (`BATON_TEST_HOOKS`
+/// makes every parsed file wait for the compiled queries, so each is analysed early.)
+#[test]
+fn findings_computed_under_guessed_facts_are_redone_where_a_guess_was_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "lib/db/client.ts", "export const prisma = {} as any;\n");
+    write(root, "lib/db/context.ts", CONTEXT);
+    // A re-exported alias of the wrapper: the guess knows no aliases.
+    write(root, "lib/db/index.ts", "export { withUserContext as withTenant } from \"./context\";\n");
+    write(
+        root,
+        "app/tenant.ts",
+        "import { prisma } from \"@/lib/db/client\";\nimport { withTenant } from \"@/lib/db\";\nexport async function list(id: string) {\n  return withTenant(id, async () => prisma.user.findMany());\n}\n",
+    );
+    // An async function used from another file: the guess says no module exports one.
+    write(root, "lib/jobs.ts", "export async function refresh() {\n  return 1;\n}\n");
+    write(
+        root,
+        "app/caller.ts",
+        "import { refresh } from \"../lib/jobs\";\nexport function run() {\n  refresh();\n}\n",
+    );
+    // Near miss: reads the same facts, and the guess holds for it.
+    write(root, "app/plain.ts", "export function id(x: number) {\n  return x;\n}\n");
+    let (cold, stats) = check_with(root, &[], &[("BATON_TEST_HOOKS", "1")]);
+    let (uncached, _) = check(root, &["--no-cache"]);
+    assert_eq!(cold, uncached);
+    assert_eq!(rules_in(&cold, "app/caller.ts"), ["errors/floating-promise"]);
+    assert!(rules_in(&cold, "app/tenant.ts").is_empty(), "{cold:#}");
+    assert_eq!(stat(&stats, "guesses_wrong"), 2, "{stats:?}");
+
+    // The wrapper's name only in a comment: guessed in use, but no file defines or imports it,
+    // so the rule stays silent (as uncached) and the file read a wrong guess.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "app/raw.ts",
+        "// not withUserContext here\nimport { prisma } from \"./client\";\nexport async function all() {\n  return prisma.user.findMany();\n}\n",
+    );
+    let (cold, stats) = check_with(root, &[], &[("BATON_TEST_HOOKS", "1")]);
+    let (uncached, _) = check(root, &["--no-cache"]);
+    assert_eq!(cold, uncached);
+    assert!(rules_in(&cold, "app/raw.ts").is_empty(), "{cold:#}");
+    assert_eq!(stat(&stats, "guesses_wrong"), 1, "{stats:?}");
 }

@@ -519,6 +519,12 @@ pub enum Dependency {
     /// Whether the module `specifier` (imported by this file) exports `name` as async
     /// ([`crate::engine::WorkspaceFacts::exports_async`]).
     ExportsAsync(String, String, bool),
+    /// Whether some module re-exports a configured RLS wrapper as `name`
+    /// ([`crate::engine::WorkspaceFacts::is_wrapper_alias`]).
+    WrapperAlias(String, bool),
+    /// Whether any file defines or imports a configured RLS wrapper
+    /// ([`crate::engine::WorkspaceFacts::wrappers_in_use`]).
+    WrappersInUse(bool),
 }
 
 impl Dependency {
@@ -527,11 +533,24 @@ impl Dependency {
     pub fn holds(&self, file: &FileFacts, facts: &crate::engine::WorkspaceFacts, path: &str) -> bool {
         match self {
             Dependency::FileWide => false,
-            Dependency::ExportsAsync(specifier, name, found) => {
-                facts.exports_async_unrecorded(path, specifier, name) == *found
+            Dependency::ExportsAsync(..) | Dependency::WrapperAlias(..) | Dependency::WrappersInUse(_) => {
+                self.holds_across_files(facts, path)
             }
             Dependency::Declares(name, found) => file.top_level_declarations.iter().any(|d| d == name) == *found,
             Dependency::AsyncFunction(name, found) => file.async_functions.iter().any(|f| f == name) == *found,
+        }
+    }
+
+    /// True when the workspace `facts` still give the answer recorded (for the document at
+    /// `path`); answers about the file itself are not checked: they hold while its text does.
+    pub fn holds_across_files(&self, facts: &crate::engine::WorkspaceFacts, path: &str) -> bool {
+        match self {
+            Dependency::ExportsAsync(specifier, name, found) => {
+                facts.exports_async_unrecorded(path, specifier, name) == *found
+            }
+            Dependency::WrapperAlias(name, found) => facts.rls_wrapper_aliases.contains(name) == *found,
+            Dependency::WrappersInUse(in_use) => facts.rls_wrappers_in_use.is_empty() != *in_use,
+            Dependency::FileWide | Dependency::Declares(..) | Dependency::AsyncFunction(..) => true,
         }
     }
 }

@@ -78,12 +78,19 @@ impl DocumentFacts {
         if !doc.kind.is_ecmascript() {
             return (DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() }, Vec::new());
         }
+        let (facts, imports, _) = DocumentFacts::collect_ecmascript(doc, config);
+        (facts, imports)
+    }
+
+    /// [`DocumentFacts::collect_with_imports`] for a TypeScript/JavaScript document, also
+    /// returning its [`FileFacts`] (which its rules read too).
+    pub fn collect_ecmascript(doc: &Document, config: &Config) -> (DocumentFacts, Vec<String>, Arc<FileFacts>) {
         let file = FileFacts::collect(doc);
         let mut specifiers: Vec<String> =
             file.imports.iter().map(|i| i.source.clone()).chain(file.module_imports.iter().cloned()).collect();
         specifiers.sort();
         specifiers.dedup();
-        (DocumentFacts::from_file_facts(doc, config, &file), specifiers)
+        (DocumentFacts::from_file_facts(doc, config, &file), specifiers, Arc::new(file))
     }
 
     /// The contribution of an ECMAScript document whose [`FileFacts`] are known.
@@ -124,6 +131,22 @@ impl WorkspaceFacts {
         let found = self.exports_async_unrecorded(from, specifier, name);
         ecma::record(ecma::Dependency::ExportsAsync(specifier.to_string(), name.to_string(), found));
         found
+    }
+
+    /// True when some module re-exports a configured RLS wrapper under the local name `name`.
+    /// The answer is recorded as a dependency of the current rule match.
+    pub fn is_wrapper_alias(&self, name: &str) -> bool {
+        let found = self.rls_wrapper_aliases.contains(name);
+        ecma::record(ecma::Dependency::WrapperAlias(name.to_string(), found));
+        found
+    }
+
+    /// True when some file defines or imports a configured RLS wrapper. The answer is recorded
+    /// as a dependency of the current rule match.
+    pub fn wrappers_in_use(&self) -> bool {
+        let in_use = !self.rls_wrappers_in_use.is_empty();
+        ecma::record(ecma::Dependency::WrappersInUse(in_use));
+        in_use
     }
 
     /// [`WorkspaceFacts::exports_async`] without recording a dependency.

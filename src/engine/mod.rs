@@ -133,6 +133,33 @@ pub fn analyze_document(doc: &Document, config: &Config, facts: &WorkspaceFacts)
     finish_document(doc, config, facts, findings)
 }
 
+/// [`analyze_document`] for a document whose per-file facts are already known, also returning
+/// what its rules read of the workspace `facts` (every [`ecma::Dependency`] recorded, without
+/// duplicates). `baton check` analyses a file right after parsing it, before the workspace
+/// facts are complete, under facts it guessed; the findings stand if every recorded answer is
+/// the same under the real facts ([`ecma::Dependency::holds_across_files`]).
+pub fn analyze_document_recording(
+    doc: &Document,
+    config: &Config,
+    facts: &WorkspaceFacts,
+    file_facts: Arc<ecma::FileFacts>,
+) -> (Vec<Finding>, Vec<ecma::Dependency>) {
+    let mut findings = Vec::new();
+    let mut dependencies: Vec<ecma::Dependency> = Vec::new();
+    if doc.kind.is_ecmascript() {
+        let file = OnceCell::from(file_facts);
+        run_queries(doc, config, facts, &file, None, &mut |m| {
+            findings.extend(m.finding);
+            for dependency in m.dependencies {
+                if !dependencies.contains(&dependency) {
+                    dependencies.push(dependency);
+                }
+            }
+        });
+    }
+    (finish_document(doc, config, facts, findings), dependencies)
+}
+
 /// Adds the document's cross-file findings (SQL, plan) to its query findings, then applies
 /// severities and suppressions and sorts.
 fn finish_document(

@@ -19,6 +19,9 @@ pub struct QuerySet {
     pub match_capture: Option<u32>,
 }
 
+/// The built-in query sets, by [`QuerySet::slot`].
+static BUILTIN: [OnceLock<Option<QuerySet>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+
 /// An error compiling a rule's query.
 #[derive(Debug)]
 pub struct QuerySetError {
@@ -111,8 +114,12 @@ impl QuerySet {
 
     /// The built-in query set for `kind`, compiled once per process.
     pub fn builtin(kind: FileKind) -> Option<&'static QuerySet> {
-        static SETS: [OnceLock<Option<QuerySet>>; 3] = [OnceLock::new(), OnceLock::new(), OnceLock::new()];
-        SETS[QuerySet::slot(kind)?].get_or_init(|| QuerySet::build(super::all(), kind).ok()).as_ref()
+        BUILTIN[QuerySet::slot(kind)?].get_or_init(|| QuerySet::build(super::all(), kind).ok()).as_ref()
+    }
+
+    /// True when [`QuerySet::builtin`] of `kind` would not have to wait for a compilation.
+    pub fn ready(kind: FileKind) -> bool {
+        QuerySet::slot(kind).is_some_and(|slot| BUILTIN[slot].get().is_some())
     }
 
     /// The rule of pattern `index`.

@@ -64,6 +64,9 @@ pub struct CacheStats {
     pub sql_misses: AtomicUsize,
     /// Files parsed in this run (cached kinds and the kinds that are never cached).
     pub parsed: AtomicUsize,
+    /// Files analysed right after parsing whose findings were computed again because the
+    /// workspace facts guessed for them proved wrong (see `cached_check.rs`).
+    pub guesses_wrong: AtomicUsize,
 }
 
 impl CacheStats {
@@ -76,7 +79,7 @@ impl CacheStats {
     pub fn line(&self) -> String {
         let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
         format!(
-            "baton-cache-stats: facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={}",
+            "baton-cache-stats: facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
             get(&self.facts_hits),
             get(&self.facts_misses),
             get(&self.findings_hits),
@@ -84,6 +87,7 @@ impl CacheStats {
             get(&self.sql_hits),
             get(&self.sql_misses),
             get(&self.parsed),
+            get(&self.guesses_wrong),
         )
     }
 }

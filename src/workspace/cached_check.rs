@@ -10,8 +10,10 @@ use rayon::prelude::*;
 use super::cache::{self, AnalysisCache, CacheStats, Digest};
 use super::{discover_all, read, FileFinding, Read, SourcePath, UnparsedFile, Workspace};
 use crate::config::Config;
+use crate::engine::ecma::Dependency;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{self, Finding, WorkspaceFacts};
+use crate::rules::query_set::QuerySet;
 use crate::sql::migration_sequences;
 use crate::syntax::{Document, FileKind};
 
@@ -77,70 +79,83 @@ pub fn check_with_cache(
     let config = &workspace.config;
     let mut cache = AnalysisCache::open(root, config);
     let stats = &cache.stats;
+    // Compiling a grammar's queries takes tens of milliseconds: start it at once, on its own
+    // thread, for every kind with a file the cache knows nothing of.
+    for e in &entries {
+        if e.source.kind.is_ecmascript() && cache.facts(&e.source.relative, &e.content).is_none() {
+            crate::rules::query_set::QuerySet::prepare(e.source.kind);
+        }
+    }
 
-    // 1. Per-file facts: from the cache by content, else parsed.
-    let parts: Vec<(DocumentFacts, Vec<String>, bool)> = entries
-        .par_iter()
-        .map(|e| {
-            if e.source.kind == FileKind::Sql {
-                // SQL contributes no per-file facts (its findings come from its sequence).
-                let facts = DocumentFacts { path: e.source.relative.clone(), ..DocumentFacts::default() };
-                return (facts, Vec::new(), false);
-            }
-            let cacheable = cache::is_cached_kind(e.source.kind);
-            if cacheable {
-                if let Some((facts, imports)) = cache.facts(&e.source.relative, &e.content) {
-                    CacheStats::bump(&stats.facts_hits);
-                    return (facts, imports, false);
-                }
-                CacheStats::bump(&stats.facts_misses);
-                // Its findings will most likely be missing too: they need the compiled queries.
-                crate::rules::query_set::QuerySet::prepare(e.source.kind);
-            }
-            let (facts, imports) = DocumentFacts::collect_with_imports(e.doc(stats), config);
-            (facts, imports, cacheable)
-        })
-        .collect();
-    let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| &p.0));
-
-    // 2. Plan and handoff facts: their documents are never cached.
+    // 1. Plan and handoff facts: their documents are never cached, and they read no code facts.
     let plan_docs: Vec<&Document> = entries
         .iter()
         .filter(|e| !cache::is_cached_kind(e.source.kind))
         .map(|e| e.doc(stats))
         .filter(|d| WorkspaceFacts::feeds_plan(d.kind))
         .collect();
-    (facts.plan, facts.handoffs, facts.plan_findings) =
+    let (plan, handoffs, plan_findings) =
         WorkspaceFacts::plan_facts_with_inputs(&plan_docs, config, &workspace.files, &workspace.evidence);
-
-    // 3. Findings of each requested file: from the cache by dependency key, else analysed. The
-    // SQL findings (per migration sequence) are computed alongside the findings of the
-    // TypeScript/JavaScript files, which never depend on them: their replay is mostly serial.
-    let analyse = |facts: &WorkspaceFacts, ecmascript: bool| {
-        entries
-            .par_iter()
-            .enumerate()
-            .filter(|(_, e)| e.source.kind.is_ecmascript() == ecmascript && include(&e.source.relative))
-            .map(|(i, e)| {
-                let path = &e.source.relative;
-                if !cache::is_cached_kind(e.source.kind) {
-                    return (i, engine::analyze_document(e.doc(stats), config, facts), None);
-                }
-                let key = cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts);
-                if let Some(found) = cache.findings(path, &key) {
-                    // Kept as it is in the cache: nothing to store.
-                    CacheStats::bump(&stats.findings_hits);
-                    return (i, found, None);
-                }
-                CacheStats::bump(&stats.findings_misses);
-                (i, engine::analyze_document(e.doc(stats), config, facts), Some(key))
-            })
-            .collect::<Vec<(usize, Vec<Finding>, Option<Digest>)>>()
+    let guess = WorkspaceFacts {
+        rls_wrappers_in_use: wrappers_named(&entries, config),
+        plan,
+        handoffs,
+        plan_findings,
+        ..WorkspaceFacts::default()
     };
-    let ((sql, replayed), mut analysed) =
-        rayon::join(|| sql_findings(&entries, config, &cache), || analyse(&facts, true));
+
+    // 2. Per-file facts, alongside the SQL findings (per migration sequence; their replay is
+    // mostly serial, and reads no code facts). A file's facts come from the cache by content;
+    // otherwise it is parsed, and — its findings cannot be in the cache either — analysed at
+    // once under the guessed facts, so its tree is dropped at once instead of being held (with
+    // every other file's) until the workspace facts are complete.
+    // Tests make every such file wait for the compiled queries, so that each is analysed early.
+    let wait_for_queries = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
+    let ((sql, replayed), parts): (SqlFindings, Vec<Part>) = rayon::join(
+        || sql_findings(&entries, config, &cache),
+        || entries.par_iter().map(|e| part(e, config, &cache, &guess, &include, wait_for_queries)).collect(),
+    );
+    let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| &p.facts));
+    let WorkspaceFacts { plan, handoffs, plan_findings, .. } = guess;
+    (facts.plan, facts.handoffs, facts.plan_findings) = (plan, handoffs, plan_findings);
     facts.sql_findings = sql;
-    analysed.extend(analyse(&facts, false));
+
+    // 3. Findings of each requested file: the early analysis when every answer it read of the
+    // workspace facts is the same under the real ones; else from the cache by dependency key;
+    // else analysed (parsed again if need be).
+    let (parts, early): (Vec<_>, Vec<_>) =
+        parts.into_iter().map(|p| ((p.facts, p.imports, p.computed), p.early)).unzip();
+    let facts = &facts;
+    let mut analysed: Vec<(usize, Vec<Finding>, Option<Digest>)> = entries
+        .par_iter()
+        .zip(early)
+        .enumerate()
+        .filter(|(_, (e, _))| include(&e.source.relative))
+        .map(|(i, (e, early))| {
+            let path = &e.source.relative;
+            if !cache::is_cached_kind(e.source.kind) {
+                return (i, engine::analyze_document(e.doc(stats), config, facts), None);
+            }
+            let key = cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts);
+            if let Some((found, dependencies)) = early {
+                CacheStats::bump(&stats.findings_misses);
+                let still = !facts.sql_findings.contains_key(path.as_str())
+                    && dependencies.iter().all(|d| d.holds_across_files(facts, path));
+                if still {
+                    return (i, found, Some(key));
+                }
+                CacheStats::bump(&stats.guesses_wrong);
+                return (i, engine::analyze_document(e.doc(stats), config, facts), Some(key));
+            }
+            if let Some(found) = cache.findings(path, &key) {
+                // Kept as it is in the cache: nothing to store.
+                CacheStats::bump(&stats.findings_hits);
+                return (i, found, None);
+            }
+            CacheStats::bump(&stats.findings_misses);
+            (i, engine::analyze_document(e.doc(stats), config, facts), Some(key))
+        })
+        .collect();
     analysed.sort_unstable_by_key(|(i, _, _)| *i);
 
     for (i, (facts, imports, computed)) in parts.into_iter().enumerate() {
@@ -173,6 +188,63 @@ pub fn check_with_cache(
     }
     workspace.finish_findings(&mut findings, &include);
     (workspace, findings, stats)
+}
+
+/// What step 2 gives for one file.
+struct Part {
+    facts: DocumentFacts,
+    /// The modules it imports (part of its findings' cache key).
+    imports: Vec<String>,
+    /// True when `facts` were computed in this run (to be cached).
+    computed: bool,
+    /// Its findings under the guessed workspace facts, and what they read of them.
+    early: Option<(Vec<Finding>, Vec<Dependency>)>,
+}
+
+/// Step 2 for one file: its facts, from the cache or computed; a TypeScript/JavaScript file that
+/// had to be parsed is analysed at once under `guess` (when it is requested and its grammar's
+/// queries are compiled already: waiting for them would leave a core idle; such a file keeps
+/// its tree for step 3 instead, unless `wait_for_queries`).
+fn part(
+    e: &Entry,
+    config: &Config,
+    cache: &AnalysisCache,
+    guess: &WorkspaceFacts,
+    include: &dyn Fn(&str) -> bool,
+    wait_for_queries: bool,
+) -> Part {
+    let stats = &cache.stats;
+    let path = &e.source.relative;
+    let plain = |facts: DocumentFacts, imports, computed| Part { facts, imports, computed, early: None };
+    if e.source.kind == FileKind::Sql {
+        // SQL contributes no per-file facts (its findings come from its sequence).
+        return plain(DocumentFacts { path: path.clone(), ..DocumentFacts::default() }, Vec::new(), false);
+    }
+    if !e.source.kind.is_ecmascript() {
+        let (facts, imports) = DocumentFacts::collect_with_imports(e.doc(stats), config);
+        return plain(facts, imports, false);
+    }
+    if let Some((facts, imports)) = cache.facts(path, &e.content) {
+        CacheStats::bump(&stats.facts_hits);
+        return plain(facts, imports, false);
+    }
+    CacheStats::bump(&stats.facts_misses);
+    if !include(path) || !(wait_for_queries || QuerySet::ready(e.source.kind)) {
+        let (facts, imports) = DocumentFacts::collect_with_imports(e.doc(stats), config);
+        return plain(facts, imports, true);
+    }
+    CacheStats::bump(&stats.parsed);
+    let doc = Document::parse(path.clone(), e.source.kind, e.text.clone());
+    let (facts, imports, file) = DocumentFacts::collect_ecmascript(&doc, config);
+    let early = engine::analyze_document_recording(&doc, config, guess, file);
+    Part { facts, imports, computed: true, early: Some(early) }
+}
+
+/// The configured RLS wrappers whose names occur in some TypeScript/JavaScript text: a superset
+/// of those in use (defined or imported), and almost always the same set.
+fn wrappers_named(entries: &[Entry], config: &Config) -> std::collections::BTreeSet<String> {
+    let code: Vec<&str> = entries.iter().filter(|e| e.source.kind.is_ecmascript()).map(|e| &*e.text).collect();
+    config.rls.wrappers.iter().filter(|w| code.iter().any(|text| text.contains(w.as_str()))).cloned().collect()
 }
 
 /// SQL findings by path.

@@ -260,8 +260,7 @@ fn data_access(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> Option<String
         "identifier" => {
             let name = ctx.text(function);
             let original = file.original_name(name);
-            if ctx.config.rls.wrappers.iter().any(|w| w == original) || ctx.facts.rls_wrapper_aliases.contains(original)
-            {
+            if ctx.config.rls.wrappers.iter().any(|w| w == original) || ctx.facts.is_wrapper_alias(original) {
                 return Some(format!("`{name}(…)`"));
             }
             // sql`SELECT …` (postgres.js, Neon, Vercel Postgres)

@@ -35,7 +35,7 @@ enum Placement<'t> {
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let rls = &ctx.config.rls;
-    if !rls.enforce && ctx.facts.rls_wrappers_in_use.is_empty() {
+    if !rls.enforce && !ctx.facts.wrappers_in_use() {
         return None;
     }
     let client = ctx.capture("client")?;
@@ -102,7 +102,7 @@ fn is_raw_client(name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
 /// A configured wrapper, a local alias of one, or a name some module re-exports one under.
 fn is_wrapper(name: &str, file: &FileFacts, rls: &RlsConfig, facts: &WorkspaceFacts) -> bool {
     let original = file.original_name(name);
-    rls.wrappers.iter().any(|w| w == name || w == original) || facts.rls_wrapper_aliases.contains(original)
+    rls.wrappers.iter().any(|w| w == name || w == original) || facts.is_wrapper_alias(original)
 }
 
 fn placement<'t>(
