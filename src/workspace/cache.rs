@@ -407,6 +407,12 @@ impl AnalysisCache {
         Some((entry.facts.to_facts(path), entry.imports.clone()))
     }
 
+    /// True when the cache holds facts of the file at `path` with this content (what
+    /// [`AnalysisCache::facts`] would return, without building them).
+    pub fn has_facts(&self, path: &str, content: &Digest) -> bool {
+        self.old.facts.get(path).is_some_and(|e| &e.content == content)
+    }
+
     /// Records a file's facts.
     pub fn put_facts(&mut self, path: &str, content: Digest, facts: &DocumentFacts, imports: Vec<String>) {
         let entry = FactsEntry { content, facts: StoredFacts::from_facts(facts), imports };

@@ -82,8 +82,8 @@ pub fn check_with_cache(
     // Compiling a grammar's queries takes tens of milliseconds: start it at once, on its own
     // thread, for every kind with a file the cache knows nothing of.
     for e in &entries {
-        if e.source.kind.is_ecmascript() && cache.facts(&e.source.relative, &e.content).is_none() {
-            crate::rules::query_set::QuerySet::prepare(e.source.kind);
+        if e.source.kind.is_ecmascript() && !cache.has_facts(&e.source.relative, &e.content) {
+            QuerySet::prepare(e.source.kind);
         }
     }
 
