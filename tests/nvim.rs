@@ -79,11 +79,14 @@ fn run_script(nvim: &str, script: &str, marker: &str, prepare: fn(&Path)) {
     let root = dir.path().join("wor-321");
     copy_dir(&repo.join("examples/wor-321"), &root);
     prepare(&root);
+    let expected = dir.path().join("expected-findings.txt");
+    std::fs::write(&expected, check_findings(&root)).unwrap();
     let output = Command::new("timeout")
         .args(["60", nvim, "--headless", "--clean", "-u", "NONE", "-c", &lua])
         .current_dir(repo)
         .env("BATON_BIN", env!("CARGO_BIN_EXE_baton"))
         .env("BATON_ROOT", &root)
+        .env("BATON_EXPECTED", &expected)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {nvim}: {e}"));
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -93,4 +96,25 @@ fn run_script(nvim: &str, script: &str, marker: &str, prepare: fn(&Path)) {
         "{nvim} {script} failed ({}):\n{stdout}\n{stderr}",
         output.status
     );
+}
+
+/// `baton check`'s findings of the workspace at `root`, one `path:line:rule` a line (line
+/// 0-based, as Neovim counts), for the end-to-end script to compare with what it was sent.
+fn check_findings(root: &Path) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["check", "--format", "json", "--fail-on", "never", "--no-cache"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lines: Vec<String> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            format!("{}:{}:{}", d["path"].as_str().unwrap(), d["range"]["start"]["line"], d["rule"].as_str().unwrap())
+        })
+        .collect();
+    lines.join("\n") + "\n"
 }

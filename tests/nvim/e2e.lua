@@ -1,7 +1,7 @@
 -- End-to-end test of `baton lsp` in a real Neovim (0.7 and newer), run headless:
 --   BATON_BIN=… BATON_ROOT=… nvim --headless --clean -u NONE -c "lua dofile('tests/nvim/e2e.lua')"
--- Opens files of a copy of examples/wor-321, waits for diagnostics, applies a quick fix,
--- checks the finding clears, and asks for hover. Any failure raises a Lua error.
+-- Opens files of a copy of examples/wor-321, waits for every finding `baton check` reports,
+-- applies a quick fix, checks the finding clears, and asks for hover. Any failure raises a Lua error.
 
 local baton = assert(os.getenv("BATON_BIN"), "BATON_BIN is not set")
 local root = assert(os.getenv("BATON_ROOT"), "BATON_ROOT is not set")
@@ -57,6 +57,42 @@ check(client_id, "the language server did not start")
 local rule = "rls/prisma-outside-context"
 check(vim.wait(timeout, function() return #diagnostics_with_code(bufnr, rule) >= 3 end, 50),
   "no rls/prisma-outside-context diagnostics within " .. timeout .. " ms")
+
+-- Every finding of `baton check` on the same workspace (BATON_EXPECTED: one `path:line:rule` a
+-- line, written by tests/nvim.rs), and nothing else, arrives in Neovim: the open file's and
+-- those of files never opened (migrations, specs, signals), published after the scan.
+local expected_file = assert(os.getenv("BATON_EXPECTED"), "BATON_EXPECTED is not set")
+local expected = {}
+for entry in io.lines(expected_file) do
+  if entry ~= "" then expected[entry] = true end
+end
+check(vim.tbl_count(expected) > 5, "BATON_EXPECTED lists too few findings")
+local function published()
+  local seen = {}
+  for _, d in ipairs(vim.diagnostic.get()) do
+    local name = vim.api.nvim_buf_get_name(d.bufnr)
+    local path = name:sub(1, #root + 1) == root .. "/" and name:sub(#root + 2) or name
+    local lsp = d.user_data and d.user_data.lsp or {}
+    seen[path .. ":" .. d.lnum .. ":" .. tostring(lsp.code or d.code)] = true
+  end
+  return seen
+end
+local function difference(a, b)
+  local out = {}
+  for k in pairs(a) do
+    if not b[k] then table.insert(out, k) end
+  end
+  table.sort(out)
+  return out
+end
+local all_arrived = vim.wait(timeout, function()
+  local seen = published()
+  return #difference(expected, seen) == 0 and #difference(seen, expected) == 0
+end, 100)
+check(all_arrived, "Neovim's diagnostics differ from baton check's: missing {"
+  .. table.concat(difference(expected, published()), ", ") .. "}, unexpected {"
+  .. table.concat(difference(published(), expected), ", ") .. "}")
+
 local target
 for _, d in ipairs(diagnostics_with_code(bufnr, rule)) do
   if d.lnum == 44 then target = d end
