@@ -12,7 +12,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{copy_dir, walkthrough_workspace};
+use common::{copy_dir, findings, walkthrough_workspace};
 
 #[test]
 fn neovim_end_to_end() {
@@ -108,13 +108,6 @@ fn check_findings(root: &Path) -> String {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let lines: Vec<String> = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            format!("{}:{}:{}", d["path"].as_str().unwrap(), d["range"]["start"]["line"], d["rule"].as_str().unwrap())
-        })
-        .collect();
-    lines.join("\n") + "\n"
+    // `findings` counts lines from 1; Neovim from 0.
+    findings(&json).iter().map(|(rule, path, line)| format!("{path}:{}:{rule}\n", line - 1)).collect()
 }

@@ -62,9 +62,10 @@ check(vim.wait(timeout, function() return #diagnostics_with_code(bufnr, rule) >=
 -- line, written by tests/nvim.rs), and nothing else, arrives in Neovim: the open file's and
 -- those of files never opened (migrations, specs, signals), published after the scan.
 local expected_file = assert(os.getenv("BATON_EXPECTED"), "BATON_EXPECTED is not set")
+-- Counted, not a set: two findings of one rule on one line must both arrive.
 local expected = {}
 for entry in io.lines(expected_file) do
-  if entry ~= "" then expected[entry] = true end
+  if entry ~= "" then expected[entry] = (expected[entry] or 0) + 1 end
 end
 check(vim.tbl_count(expected) > 5, "BATON_EXPECTED lists too few findings")
 local function published()
@@ -73,14 +74,16 @@ local function published()
     local name = vim.api.nvim_buf_get_name(d.bufnr)
     local path = name:sub(1, #root + 1) == root .. "/" and name:sub(#root + 2) or name
     local lsp = d.user_data and d.user_data.lsp or {}
-    seen[path .. ":" .. d.lnum .. ":" .. tostring(lsp.code or d.code)] = true
+    local key = path .. ":" .. d.lnum .. ":" .. tostring(lsp.code or d.code)
+    seen[key] = (seen[key] or 0) + 1
   end
   return seen
 end
+-- The entries of `a` that `b` has fewer of, with the count missing.
 local function difference(a, b)
   local out = {}
-  for k in pairs(a) do
-    if not b[k] then table.insert(out, k) end
+  for k, n in pairs(a) do
+    if (b[k] or 0) < n then table.insert(out, k .. " ×" .. (n - (b[k] or 0))) end
   end
   table.sort(out)
   return out
