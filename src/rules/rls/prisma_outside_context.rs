@@ -38,9 +38,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     if !rls.enforce && !ctx.facts.wrappers_in_use() {
         return None;
     }
-    let client = ctx.capture("client")?;
-    // `this.prisma`: the whole receiver is replaced by fixes; no parameter can shadow it.
-    let receiver = ctx.capture("receiver");
+    let operation_node = ctx.capture("operation")?;
+    let operation = ctx.text(operation_node);
+    let Target { client, receiver, model } = target(ctx.capture("object")?, is_raw_operation(operation))?;
     let client_name = ctx.text(client);
     let file = ctx.file_facts();
     let is_raw = match receiver {
@@ -54,11 +54,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let client = receiver.unwrap_or(client);
     let client_name = ctx.text(client);
     let call = ctx.node;
-    let operation_node = ctx.capture("operation")?;
-    let operation = ctx.text(operation_node);
     // Report on `client.model.operation`, not the (often multi-line) arguments.
     let range = call.start_byte()..operation_node.end_byte();
-    let shown = match ctx.capture("model") {
+    let shown = match model {
         Some(model) => format!("{client_name}.{}.{operation}()", ctx.text(model)),
         None => format!("{client_name}.{operation}"),
     };
@@ -91,6 +89,49 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
             }
             Some(finding)
         }
+    }
+}
+
+/// The client a Prisma call runs on, read off the object the operation is called on.
+struct Target<'t> {
+    /// The client's name: `prisma` in `prisma.user.findMany` and in `this.prisma.user.findMany`.
+    client: Node<'t>,
+    /// `this.prisma`, when the client is held by a class: fixes replace the whole receiver, and
+    /// no parameter can shadow it.
+    receiver: Option<Node<'t>>,
+    /// `user` in `prisma.user.findMany`; none for raw operations.
+    model: Option<Node<'t>>,
+}
+
+/// `$queryRaw` and its kin, called on the client itself; the others are called on a model.
+fn is_raw_operation(operation: &str) -> bool {
+    operation.starts_with('$')
+}
+
+/// The [`Target`] of a call on `object`, or none when `object` does not have the shape of a
+/// Prisma client (`client` or `this.client`), followed by `.model` for model operations.
+fn target(object: Node<'_>, raw: bool) -> Option<Target<'_>> {
+    let (holder, model) = if raw {
+        (object, None)
+    } else {
+        if object.kind() != "member_expression" {
+            return None;
+        }
+        let model = object.child_by_field_name("property").filter(|p| p.kind() == "property_identifier")?;
+        (object.child_by_field_name("object")?, Some(model))
+    };
+    match holder.kind() {
+        "identifier" => Some(Target { client: holder, receiver: None, model }),
+        "member_expression" => {
+            let this = holder.child_by_field_name("object")?;
+            let client = holder.child_by_field_name("property")?;
+            (this.kind() == "this" && client.kind() == "property_identifier").then_some(Target {
+                client,
+                receiver: Some(holder),
+                model,
+            })
+        }
+        _ => None,
     }
 }
 
