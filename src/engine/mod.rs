@@ -15,8 +15,7 @@ use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::Arc;
 
-use streaming_iterator::StreamingIterator;
-use tree_sitter::{Node, QueryCursor};
+use tree_sitter::Node;
 
 pub use facts::WorkspaceFacts;
 pub use finding::{apply_edits, Finding, Fix, TextEdit};
@@ -233,18 +232,13 @@ fn run_queries<'t>(
     let (Some(tree), Some(set)) = (doc.tree(), QuerySet::builtin(doc.kind)) else { return };
     let Some(match_capture) = set.match_capture else { return };
     let names = set.query.capture_names();
-    let mut cursor = QueryCursor::new();
-    if let Some(range) = range {
-        cursor.set_byte_range(range);
-    }
-    let mut matches = cursor.matches(&set.query, tree.root_node(), doc.text.as_bytes());
-    while let Some(m) = matches.next() {
+    set.for_each_match(tree, doc.text.as_bytes(), range, &mut |m| {
         let rule = set.rule_of_pattern(m.pattern_index);
         if config.severity_of(rule).is_none() {
-            continue;
+            return;
         }
-        let Some(node) = m.captures.iter().find(|c| c.index == match_capture).map(|c| c.node) else { continue };
-        let Matcher::Query { predicate, .. } = rule.matcher else { continue };
+        let Some(node) = m.captures.iter().find(|c| c.index == match_capture).map(|c| c.node) else { return };
+        let Matcher::Query { predicate, .. } = rule.matcher else { return };
         let extent = m
             .captures
             .iter()
@@ -264,5 +258,5 @@ fn run_queries<'t>(
             None => Some(ctx.finding(node.byte_range(), rule.summary)),
         };
         emit(EvaluatedMatch { node, extent, finding, dependencies: ecma::take_dependencies() });
-    }
+    });
 }

@@ -1,10 +1,12 @@
 //! All query rules of one grammar compiled into a single tree-sitter [`Query`], so a file is
 //! matched in one pass over its tree whatever the number of rules.
 
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-use tree_sitter::{CaptureQuantifier, Query};
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{CaptureQuantifier, Language, Node, Query, QueryCursor, QueryMatch, Tree};
 
 use super::{Matcher, Rule};
 use crate::syntax::{FileKind, Grammar};
@@ -17,6 +19,9 @@ pub struct QuerySet {
     pattern_rules: Vec<&'static Rule>,
     /// Index of the `@match` capture.
     pub match_capture: Option<u32>,
+    /// By node kind id: true when some pattern can start at a node of that kind. `None` when
+    /// some pattern's root is not a plain node kind (a wildcard, an alternation, a supertype …).
+    roots: Option<Vec<bool>>,
 }
 
 /// The built-in query sets, by [`QuerySet::slot`].
@@ -71,7 +76,71 @@ impl QuerySet {
                 return Err(QuerySetError { rule: rule.id, grammar, message });
             }
         }
-        Ok(QuerySet { query, pattern_rules, match_capture })
+        let roots = pattern_roots(&query, &combined, &language);
+        Ok(QuerySet { query, pattern_rules, match_capture, roots })
+    }
+
+    /// Calls `each` with every match of the query in `tree` (of `text`) that starts at a node
+    /// intersecting `range` (the whole tree when `None`), in the order of the nodes the matches
+    /// start at.
+    ///
+    /// When every pattern starts at a plain node kind, this walks the tree itself and runs the
+    /// query only at nodes of those kinds, with the cursor kept from descending further than
+    /// the pattern needs; that costs about three quarters of letting the query cursor visit
+    /// every node with every pattern in mind (docs/performance.md). Otherwise the cursor
+    /// traverses the whole tree.
+    pub fn for_each_match<'t>(
+        &self,
+        tree: &'t Tree,
+        text: &[u8],
+        range: Option<Range<usize>>,
+        each: &mut dyn FnMut(&QueryMatch<'_, 't>),
+    ) {
+        self.matches_with(self.roots.as_deref(), tree, text, range, each);
+    }
+
+    /// [`QuerySet::for_each_match`], probing only nodes of the `roots` kinds when given.
+    fn matches_with<'t>(
+        &self,
+        roots: Option<&[bool]>,
+        tree: &'t Tree,
+        text: &[u8],
+        range: Option<Range<usize>>,
+        each: &mut dyn FnMut(&QueryMatch<'_, 't>),
+    ) {
+        let mut cursor = QueryCursor::new();
+        let Some(roots) = roots else {
+            if let Some(range) = range {
+                cursor.set_byte_range(range);
+            }
+            let mut matches = cursor.matches(&self.query, tree.root_node(), text);
+            while let Some(m) = matches.next() {
+                each(m);
+            }
+            return;
+        };
+        cursor.set_max_start_depth(Some(0));
+        let intersects =
+            |node: Node<'_>| range.as_ref().is_none_or(|r| node.end_byte() > r.start && node.start_byte() < r.end);
+        let mut walk = tree.walk();
+        loop {
+            let node = walk.node();
+            let inside = intersects(node);
+            if inside && roots.get(usize::from(node.kind_id())).copied().unwrap_or(false) {
+                let mut matches = cursor.matches(&self.query, node, text);
+                while let Some(m) = matches.next() {
+                    each(m);
+                }
+            }
+            if inside && walk.goto_first_child() {
+                continue;
+            }
+            while !walk.goto_next_sibling() {
+                if !walk.goto_parent() {
+                    return;
+                }
+            }
+        }
     }
 
     /// The error of a combined query that did not compile: the first rule whose own query does
@@ -128,6 +197,39 @@ impl QuerySet {
     }
 }
 
+/// The node kinds at which the patterns of `query` (compiled from `source`) start, by kind id,
+/// when each pattern is rooted at one plain, visible, named node kind; else `None`. The root is
+/// read off the pattern's source: `(call_expression …` starts at `call_expression` nodes.
+fn pattern_roots(query: &Query, source: &str, language: &Language) -> Option<Vec<bool>> {
+    let mut roots = vec![false; language.node_kind_count()];
+    for pattern in 0..query.pattern_count() {
+        if !query.is_pattern_rooted(pattern) || query.is_pattern_non_local(pattern) {
+            return None;
+        }
+        let rest = source.get(query.start_byte_for_pattern(pattern)..)?.trim_start().strip_prefix('(')?;
+        let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
+        let name = &rest[..name_len];
+        if name.is_empty() || name == "_" || name == "ERROR" || name == "MISSING" {
+            return None;
+        }
+        let mut found = false;
+        for (id, is_root) in roots.iter_mut().enumerate() {
+            let id = u16::try_from(id).ok()?;
+            if language.node_kind_for_id(id) == Some(name) && language.node_kind_is_named(id) {
+                if language.node_kind_is_supertype(id) || !language.node_kind_is_visible(id) {
+                    return None;
+                }
+                *is_root = true;
+                found = true;
+            }
+        }
+        if !found {
+            return None;
+        }
+    }
+    Some(roots)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -141,6 +243,90 @@ mod tests {
             let set = QuerySet::builtin(*kind).expect("compiles");
             assert!(set.match_capture.is_some());
         }
+    }
+
+    /// One match as (pattern, captures as (capture, start byte, end byte)).
+    type MatchShape = (usize, Vec<(u32, usize, usize)>);
+
+    /// Every match as (pattern, captures by node range), sorted.
+    fn all_matches(
+        set: &QuerySet,
+        roots: Option<&[bool]>,
+        tree: &Tree,
+        text: &str,
+        range: Option<Range<usize>>,
+    ) -> Vec<MatchShape> {
+        let mut found = Vec::new();
+        set.matches_with(roots, tree, text.as_bytes(), range, &mut |m| {
+            found.push((
+                m.pattern_index,
+                m.captures.iter().map(|c| (c.index, c.node.start_byte(), c.node.end_byte())).collect(),
+            ));
+        });
+        found.sort();
+        found
+    }
+
+    /// Probing only the nodes a pattern can start at finds exactly what the query cursor's own
+    /// traversal finds: on every TypeScript/JavaScript file of the tests and examples, whole and
+    /// cut off at several points (half-typed files, error trees), over the whole tree and over a
+    /// byte range.
+    #[test]
+    fn probing_root_kinds_finds_what_a_full_traversal_finds() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        for dir in ["tests", "examples"] {
+            for entry in ignore::WalkBuilder::new(root.join(dir)).build().flatten() {
+                if let Some(kind) = entry.path().to_str().and_then(FileKind::from_path) {
+                    if kind.is_ecmascript() {
+                        files.push((kind, std::fs::read_to_string(entry.path()).unwrap_or_default()));
+                    }
+                }
+            }
+        }
+        assert!(files.len() > 40, "found only {} files", files.len());
+        let mut compared = 0;
+        let mut matched = 0;
+        for (kind, text) in &files {
+            let set = QuerySet::builtin(*kind).expect("compiles");
+            let roots = set.roots.as_deref().expect("every built-in pattern starts at a plain node kind");
+            let mut parser = tree_sitter::Parser::new();
+            parser.set_language(&kind.grammar().unwrap().language()).unwrap();
+            let cuts = [text.len(), text.len() * 2 / 3, text.len() / 3];
+            for cut in cuts.into_iter().filter(|c| text.is_char_boundary(*c)) {
+                let text = &text[..cut];
+                let tree = parser.parse(text, None).unwrap();
+                for range in [None, Some(text.len() / 4..text.len() / 2)] {
+                    let probed = all_matches(set, Some(roots), &tree, text, range.clone());
+                    let traversed = all_matches(set, None, &tree, text, range);
+                    assert_eq!(probed, traversed, "{kind:?} file cut at {cut}:\n{text}");
+                    matched += probed.len();
+                    compared += 1;
+                }
+            }
+        }
+        assert!(compared > 200 && matched > 100, "{compared} comparisons, {matched} matches");
+    }
+
+    /// A pattern whose root is not one plain node kind leaves the traversal to the cursor; a
+    /// near miss, a plain kind, is probed.
+    #[test]
+    fn roots_are_known_only_for_plain_node_kinds() {
+        let language = Grammar::TypeScript.language();
+        let roots = |source: &str| {
+            let query = Query::new(&language, source).expect(source);
+            pattern_roots(&query, source, &language)
+                .map(|r| (0..r.len()).filter(|i| r[*i]).filter_map(|i| language.node_kind_for_id(i as u16)).collect())
+        };
+        // A kind name can stand for several symbols (aliases): every one of them is a root.
+        let plain: Option<std::collections::BTreeSet<&str>> =
+            roots("; a comment\n(call_expression) @m\n(as_expression (_) @x) @m");
+        assert_eq!(plain, Some(["as_expression", "call_expression"].into()));
+        assert_eq!(roots("(_) @m"), None);
+        assert_eq!(roots("[(call_expression) (as_expression)] @m"), None);
+        assert_eq!(roots("(expression) @m"), None, "a supertype");
+        assert_eq!(roots("((identifier) @m (#eq? @m \"x\"))"), None, "a grouped pattern");
+        assert_eq!(roots("(call_expression) @m\n(_) @n"), None, "one pattern is enough");
     }
 
     fn rule(id: &'static str, source: &'static str) -> Rule {
