@@ -777,6 +777,23 @@ pub fn callee_name<'d>(doc: &'d Document, call: Node<'_>) -> Option<&'d str> {
     }
 }
 
+/// The method call a property name is called through: for the `name` of `receiver.name(…)` (or
+/// `receiver.name`…``), the call and its `receiver.name` member expression. `None` when the
+/// property is not called (`a.name`, `{ name: 1 }`, `a.name.b()`).
+pub fn method_call_of(property: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
+    let member = property.parent().filter(|m| m.kind() == "member_expression")?;
+    let call = member.parent().filter(|c| c.kind() == "call_expression")?;
+    let is_property = member.child_by_field_name("property") == Some(property);
+    (is_property && call.child_by_field_name("function") == Some(member)).then_some((call, member))
+}
+
+/// Argument `n` (from 0) of a call's argument list, comments skipped, when there is one.
+pub fn nth_argument(arguments: Node<'_>, n: usize) -> Option<Node<'_>> {
+    let mut cursor = arguments.walk();
+    let found = arguments.named_children(&mut cursor).filter(|a| a.kind() != "comment").nth(n);
+    found
+}
+
 /// The names a function binds as parameters (simple identifiers, including destructured ones).
 pub fn parameter_names<'d>(doc: &'d Document, function: Node<'_>) -> Vec<&'d str> {
     let mut names = Vec::new();

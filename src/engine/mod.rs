@@ -211,7 +211,7 @@ fn finish(doc: &Document, config: &Config, findings: &mut Vec<Finding>) {
 struct EvaluatedMatch<'tree> {
     /// The `@match` node.
     node: tree_sitter::Node<'tree>,
-    /// The byte extent of all its captures.
+    /// The byte extent of all its captures and of its finding.
     extent: Range<usize>,
     /// The predicate's verdict.
     finding: Option<Finding>,
@@ -239,7 +239,7 @@ fn run_queries<'t>(
         }
         let Some(node) = m.captures.iter().find(|c| c.index == match_capture).map(|c| c.node) else { return };
         let Matcher::Query { predicate, .. } = rule.matcher else { return };
-        let extent = m
+        let mut extent = m
             .captures
             .iter()
             .fold(node.byte_range(), |acc, c| acc.start.min(c.node.start_byte())..acc.end.max(c.node.end_byte()));
@@ -257,6 +257,11 @@ fn run_queries<'t>(
             Some(predicate) => predicate(&ctx),
             None => Some(ctx.finding(node.byte_range(), rule.summary)),
         };
+        // A predicate may report the expression around what was matched (a property's member
+        // expression): the extent covers that too.
+        if let Some(found) = &finding {
+            extent = extent.start.min(found.range.start)..extent.end.max(found.range.end);
+        }
         emit(EvaluatedMatch { node, extent, finding, dependencies: ecma::take_dependencies() });
     });
 }

@@ -206,7 +206,12 @@ fn pattern_roots(query: &Query, source: &str, language: &Language) -> Option<Vec
         if !query.is_pattern_rooted(pattern) || query.is_pattern_non_local(pattern) {
             return None;
         }
-        let rest = source.get(query.start_byte_for_pattern(pattern)..)?.trim_start().strip_prefix('(')?;
+        let mut rest = source.get(query.start_byte_for_pattern(pattern)..)?.trim_start().strip_prefix('(')?;
+        // A grouped single node, `((identifier) @name (#eq? @name "x"))`, starts at its node (a
+        // grouped sequence of siblings is not rooted, so it never gets here).
+        while let Some(inner) = rest.trim_start().strip_prefix('(') {
+            rest = inner;
+        }
         let name_len = rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(rest.len());
         let name = &rest[..name_len];
         if name.is_empty() || name == "_" || name == "ERROR" || name == "MISSING" {
@@ -325,7 +330,9 @@ mod tests {
         assert_eq!(roots("(_) @m"), None);
         assert_eq!(roots("[(call_expression) (as_expression)] @m"), None);
         assert_eq!(roots("(expression) @m"), None, "a supertype");
-        assert_eq!(roots("((identifier) @m (#eq? @m \"x\"))"), None, "a grouped pattern");
+        assert_eq!(roots("((identifier) @m (#eq? @m \"x\"))"), Some(["identifier"].into()), "a grouped node");
+        assert_eq!(roots("((identifier) @m (identifier))"), None, "a grouped sequence of siblings");
+        assert_eq!(roots("((_) @m (#eq? @m \"x\"))"), None, "a grouped wildcard");
         assert_eq!(roots("(call_expression) @m\n(_) @n"), None, "one pattern is enough");
     }
 

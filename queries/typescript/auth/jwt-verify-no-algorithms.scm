@@ -1,14 +1,9 @@
 ; auth/jwt-verify-no-algorithms — `jwt.verify(token, key, …)`, `verify(…)`, `jwtVerify(…)`,
 ; `jose.jwtVerify(…)`. The predicate in src/rules/auth/jwt_verify_no_algorithms.rs checks that the
-; callee comes from `jsonwebtoken` / `jose` and looks for an `algorithms` option.
+; callee is a plain name or `object.name`, that it comes from `jsonwebtoken` / `jose`, and looks
+; for an `algorithms` option. One flat pattern (the text test only narrows the calls): nested
+; alternatives cost far more to compile (docs/performance.md).
 (call_expression
-  function: (identifier) @callee
+  function: [(identifier) (member_expression)] @function
   arguments: (arguments) @args
-  (#any-of? @callee "verify" "jwtVerify")) @match
-
-(call_expression
-  function: (member_expression
-    object: (identifier) @object
-    property: (property_identifier) @callee)
-  arguments: (arguments) @args
-  (#any-of? @callee "verify" "jwtVerify")) @match
+  (#match? @function "(^|[.])(verify|jwtVerify)$")) @match

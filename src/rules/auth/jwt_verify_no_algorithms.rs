@@ -26,9 +26,21 @@ pub fn rule() -> Rule {
 const OPTIONS_INDEX: usize = 2;
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
-    let callee = ctx.text(ctx.capture("callee")?);
+    let function = ctx.capture("function")?;
+    // `verify` or `object.verify`, nothing deeper.
+    let (object, callee) = match function.kind() {
+        "member_expression" => {
+            let object = function.child_by_field_name("object").filter(|o| o.kind() == "identifier")?;
+            let property = function.child_by_field_name("property").filter(|p| p.kind() == "property_identifier")?;
+            (Some(object), ctx.text(property))
+        }
+        _ => (None, ctx.text(function)),
+    };
+    if callee != "verify" && callee != "jwtVerify" {
+        return None;
+    }
     let file = ctx.file_facts();
-    let library = match ctx.capture("object") {
+    let library = match object {
         // `jwt.verify(…)` with `import jwt from "jsonwebtoken"` / `import * as jwt` / `require`.
         Some(object) => {
             let import = file.import_of(ctx.text(object))?;

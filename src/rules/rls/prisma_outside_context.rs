@@ -40,7 +40,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     }
     let operation_node = ctx.capture("operation")?;
     let operation = ctx.text(operation_node);
-    let Target { client, receiver, model } = target(ctx.capture("object")?, is_raw_operation(operation))?;
+    let (call, member) = ecma::method_call_of(operation_node)?;
+    let object = member.child_by_field_name("object")?;
+    let Target { client, receiver, model } = target(object, is_raw_operation(operation))?;
     let client_name = ctx.text(client);
     let file = ctx.file_facts();
     let is_raw = match receiver {
@@ -53,7 +55,6 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let shadowable = receiver.is_none();
     let client = receiver.unwrap_or(client);
     let client_name = ctx.text(client);
-    let call = ctx.node;
     // Report on `client.model.operation`, not the (often multi-line) arguments.
     let range = call.start_byte()..operation_node.end_byte();
     let shown = match model {

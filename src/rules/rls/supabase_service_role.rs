@@ -30,6 +30,7 @@ const SUPABASE_MODULES: &[&str] = &["@supabase/supabase-js", "@supabase/ssr"];
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let config = &ctx.config.supabase;
     if let Some(name) = ctx.capture("public_name") {
+        let host = public_name_host(name)?;
         let name = ctx.text(name);
         if !is_service_role_name(name, config) {
             return None;
@@ -37,10 +38,10 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         let message = format!(
             "`{name}` puts the Supabase service-role key in a `NEXT_PUBLIC_` variable, which Next.js inlines into the browser bundle: anyone can read it and bypass row level security. Rotate the key and read it only on the server from a variable without the `NEXT_PUBLIC_` prefix (`SUPABASE_SERVICE_ROLE_KEY`)"
         );
-        return Some(ctx.finding(ctx.node.byte_range(), message));
+        return Some(ctx.finding(host.byte_range(), message));
     }
     let callee = ctx.capture("callee")?;
-    let key = ctx.capture("key")?;
+    let key = ecma::nth_argument(ctx.capture("args")?, 1)?;
     let file = ctx.file_facts();
     let import = file.import_of(ctx.text(callee))?;
     if !SUPABASE_MODULES.contains(&import.source.as_str()) || import.imported != ctx.text(callee) {
@@ -55,6 +56,23 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         ctx.text(callee)
     );
     Some(ctx.finding(ctx.node.start_byte()..callee.end_byte().max(key.end_byte()).min(ctx.node.end_byte()), message))
+}
+
+/// The expression a `NEXT_PUBLIC_…` name is read through: the member expression it is the
+/// property of (`process.env.NEXT_PUBLIC_X`), or the subscript it is the string index of
+/// (`process.env["NEXT_PUBLIC_X"]`). `None` anywhere else (an object key, a plain string).
+fn public_name_host(name: Node<'_>) -> Option<Node<'_>> {
+    let parent = name.parent()?;
+    match name.kind() {
+        "property_identifier" if parent.kind() == "member_expression" => {
+            (parent.child_by_field_name("property")? == name).then_some(parent)
+        }
+        "string_fragment" if parent.kind() == "string" => {
+            let subscript = parent.parent().filter(|s| s.kind() == "subscript_expression")?;
+            (subscript.child_by_field_name("index")? == parent).then_some(subscript)
+        }
+        _ => None,
+    }
 }
 
 /// Why the file counts as client code, or `None` when it is server code.

@@ -24,8 +24,11 @@ pub fn rule() -> Rule {
 }
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
-    let sql = ctx.capture("sql")?;
     let operation = ctx.capture("operation")?;
+    let (call, _) = ecma::method_call_of(operation)?;
+    // The tagged template `$queryRaw`…`` is parameterised: its arguments are a template string.
+    let arguments = call.child_by_field_name("arguments").filter(|a| a.kind() == "arguments")?;
+    let sql = ecma::nth_argument(arguments, 0)?;
     if is_constant(ctx.doc, sql, 0) {
         return None;
     }
@@ -40,10 +43,8 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let message = format!(
         "`{op}` receives SQL built from {what}; any value spliced into it is an SQL injection. Use the tagged template `{safe}`…${{value}}…`` (values become parameters) or pass values as extra arguments with `$1` placeholders"
     );
-    let call = ctx.node;
     let mut finding = ctx.finding(call.start_byte()..operation.end_byte(), message);
     // `x.$queryRawUnsafe(`… ${v} …`)` → `x.$queryRaw`… ${v} …``: the same SQL, parameterised.
-    let arguments = call.child_by_field_name("arguments")?;
     if sql.kind() == "template_string" && arguments.named_child_count() == 1 {
         let fix = Fix::in_file(
             format!("Use the tagged template `{safe}` (parameterised)"),
