@@ -2,7 +2,8 @@
 """Driver of scripts/bench.sh: Baton against ast-grep, semgrep, squawk and a parse-only pass.
 
 Generates the deterministic workspace (examples/bench_workload.rs), runs every tool on it
-several times (wall time: median; peak RSS from wait4), normalises each tool's JSON output to
+in rounds, each tool once per round in turn (wall time: median, and ratios within a round; peak
+RSS from wait4), normalises each tool's JSON output to
 (rule, path, line) findings, compares them per rule and prints a Markdown report (also written
 to target/bench/report.md, with the raw numbers in target/bench/report.json).
 
@@ -51,7 +52,8 @@ class Failure(Exception):
 
 
 def run(cmd, cwd, env=None, ok_codes=(0,)):
-    """Runs cmd; returns (seconds, peak RSS in KiB, stdout text). Raises Failure on a bad exit."""
+    """Runs cmd; returns (wall seconds, CPU seconds (user + system, children included), peak RSS in
+    KiB, stdout text). Raises Failure on a bad exit."""
     # Peak RSS from /usr/bin/time: wait4's ru_maxrss of a child forked from this (large) Python
     # process starts at this process's RSS, not the tool's.
     timer = shutil.which("time", path="/usr/bin")
@@ -67,28 +69,44 @@ def run(cmd, cwd, env=None, ok_codes=(0,)):
         stdout = out.read().decode("utf-8", "replace")
         stderr = err.read().decode("utf-8", "replace")
         peak = usage.ru_maxrss
+        cpu = usage.ru_utime + usage.ru_stime
         if timer:
             lines = [line for line in rss.read().splitlines() if line.strip().isdigit()]
             peak = int(lines[-1]) if lines else peak
     if proc.returncode not in ok_codes:
         raise Failure(f"{' '.join(map(str, cmd))} exited {proc.returncode}:\n{stderr[-2000:]}")
-    return elapsed, peak, stdout
+    return elapsed, cpu, peak, stdout
 
 
-def measure(name, cmd, cwd, runs, env=None, ok_codes=(0,), before=None):
-    """Runs a tool `runs` times; returns a dict with the median time, peak RSS and last output."""
-    times, rss, stdout = [], 0, ""
+def measure_rounds(tools, cwd, runs, env):
+    """Runs every tool once per round, `runs` rounds, in the given order: a change in the machine's
+    load then hits every tool alike instead of whichever ran during it, and each round gives one
+    ratio between any two tools. `tools` is a list of (key, label, cmd, ok_codes, before); returns,
+    by key, a dict with every time, the median, the peak RSS and the last output."""
+    results = {key: {"name": label, "times": [], "cpu": [], "rss_kib": 0, "stdout": ""} for key, label, *_ in tools}
     for _ in range(runs):
-        if before:
-            before()
-        # Written data (the generated workspace, the last run's cache) is flushed before the
-        # clock starts: writeback running during a run slowed its reads up to tenfold here.
-        os.sync()
-        seconds, peak, stdout = run(cmd, cwd, env, ok_codes)
-        times.append(seconds)
-        rss = max(rss, peak)
-        print(f"  {name}: {seconds:.3f} s, {peak / 1024:.0f} MiB", file=sys.stderr)
-    return {"name": name, "times": times, "median": statistics.median(times), "rss_kib": rss, "stdout": stdout}
+        for key, label, cmd, ok_codes, before in tools:
+            if before:
+                before()
+            # Written data (the generated workspace, the last run's cache) is flushed before the
+            # clock starts: writeback running during a run slowed its reads up to tenfold here.
+            os.sync()
+            seconds, cpu, peak, stdout = run(cmd, cwd, env, ok_codes)
+            r = results[key]
+            r["times"].append(seconds)
+            r["cpu"].append(cpu)
+            r["rss_kib"] = max(r["rss_kib"], peak)
+            r["stdout"] = stdout
+            print(f"  {label}: {seconds:.3f} s, {peak / 1024:.0f} MiB", file=sys.stderr)
+    for r in results.values():
+        r["median"] = statistics.median(r["times"])
+        r["median_cpu"] = statistics.median(r["cpu"])
+    return results
+
+
+def paired_ratio(results, a, b):
+    """The median over rounds of `a`'s time over `b`'s in the same round."""
+    return statistics.median(x / y for x, y in zip(results[a]["times"], results[b]["times"]))
 
 
 def parse_json(name, text):
@@ -200,7 +218,7 @@ def main():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     gen_args = [str(bin_dir / "examples/bench_workload"), str(work)] + (["--quick"] if args.quick else [])
-    _, _, gen_out = run(gen_args, REPO)
+    _, _, _, gen_out = run(gen_args, REPO)
     generated = parse_json("bench_workload", gen_out)
     files = generated["files"]
     print(f"workspace: {files} files ({generated['ts_files']} TS/TSX, {generated['sql_files']} SQL) in {work}", file=sys.stderr)
@@ -224,26 +242,23 @@ def main():
     clear_cache = lambda: shutil.rmtree(cache_dir, ignore_errors=True)  # noqa: E731
     baton_cmd = [str(baton), "check", "--format", "json", "--fail-on", "never", "."]
 
-    results = {}
     print("measuring:", file=sys.stderr)
-    results["parse-only"] = measure("parse-only", [str(bin_dir / "examples/parse_only"), "."], work, runs, env)
-    results["baton-cold"] = measure("baton cold", baton_cmd, work, runs, env, before=clear_cache)
-    results["baton-no-cache"] = measure("baton --no-cache", baton_cmd[:2] + ["--no-cache"] + baton_cmd[2:], work, runs, env)
-    clear_cache()
-    run(baton_cmd, work, env)
-    results["baton-warm"] = measure("baton warm", baton_cmd, work, runs, env)
-    results["ast-grep"] = measure(
-        "ast-grep",
-        [str(VENV / "ast-grep"), "scan", "--config", str(REPO / "scripts/bench/ast-grep/sgconfig.yml"), "--json=stream", "."],
-        work, runs, env, ok_codes=(0, 1),
-    )
-    results["semgrep"] = measure(
-        "semgrep",
-        [str(VENV / "semgrep"), "scan", "--config", str(REPO / "scripts/bench/semgrep.yml"), "--json", "--metrics=off",
-         "--disable-version-check", "--no-git-ignore", "--jobs", str(os.cpu_count() or 1), "--quiet", "."],
-        work, runs, env,
-    )
-    results["squawk"] = measure("squawk", [str(VENV / "squawk"), "--reporter", "json"] + migrations, work, runs, env, ok_codes=(0, 1))
+    tools = [
+        ("parse-only", "parse-only", [str(bin_dir / "examples/parse_only"), "."], (0,), None),
+        ("baton-cold", "baton cold", baton_cmd, (0,), clear_cache),
+        ("baton-no-cache", "baton --no-cache", baton_cmd[:2] + ["--no-cache"] + baton_cmd[2:], (0,), None),
+        # Right after the cold run, whose cache `--no-cache` neither reads nor writes.
+        ("baton-warm", "baton warm", baton_cmd, (0,), None),
+        ("ast-grep", "ast-grep",
+         [str(VENV / "ast-grep"), "scan", "--config", str(REPO / "scripts/bench/ast-grep/sgconfig.yml"), "--json=stream", "."],
+         (0, 1), None),
+        ("semgrep", "semgrep",
+         [str(VENV / "semgrep"), "scan", "--config", str(REPO / "scripts/bench/semgrep.yml"), "--json", "--metrics=off",
+          "--disable-version-check", "--no-git-ignore", "--jobs", str(os.cpu_count() or 1), "--quiet", "."],
+         (0,), None),
+        ("squawk", "squawk", [str(VENV / "squawk"), "--reporter", "json"] + migrations, (0, 1), None),
+    ]
+    results = measure_rounds(tools, work, runs, env)
 
     # Findings.
     cold = baton_findings(results["baton-cold"]["stdout"])
@@ -289,8 +304,9 @@ def render(args, generated, results, cold, astgrep, semgrep, semgrep_errors, squ
                          "f'{p} {m.version(p)}' for p in ('ast-grep-cli', 'semgrep', 'squawk-cli')))"])
     lines.append(f"Versions: {installed}.")
     lines.append(f"Workspace: {files} files, {generated['bytes'] / 1048576:.1f} MiB ({generated['ts_files']} TS/TSX, "
-                 f"{generated['sql_files']} SQL migrations, workflow docs and signals). Runs per tool: {len(results['baton-cold']['times'])}.")
-    lines += ["", "| tool | files | median wall | min | files/s | peak RSS |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+                 f"{generated['sql_files']} SQL migrations, workflow docs and signals). Rounds (runs per tool): {len(results['baton-cold']['times'])}.")
+    lines += ["", "| tool | files | median wall | min | files/s | median CPU | peak RSS |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
     scope = {
         "parse-only": files, "baton-cold": files, "baton-no-cache": files, "baton-warm": files,
         "ast-grep": generated["ts_files"], "semgrep": generated["ts_files"], "squawk": generated["sql_files"],
@@ -302,12 +318,13 @@ def render(args, generated, results, cold, astgrep, semgrep, semgrep_errors, squ
     }
     for key, r in results.items():
         lines.append(f"| {labels[key]} | {scope[key]} | {r['median'] * 1000:.0f} ms | {min(r['times']) * 1000:.0f} ms | "
-                     f"{scope[key] / r['median']:.0f} | {r['rss_kib'] / 1024:.0f} MiB |")
+                     f"{scope[key] / r['median']:.0f} | {r['median_cpu'] * 1000:.0f} ms | {r['rss_kib'] / 1024:.0f} MiB |")
     med = {k: v["median"] for k, v in results.items()}
-    lines += ["", "Headline ratios (median wall time; lower is better for Baton):", ""]
+    lines += ["", "Headline ratios (lower is better for Baton): the ratio of the median wall times, then in parentheses the "
+              "median over rounds of the ratio within one round (each round runs every tool once, in turn):", ""]
     for a, b in (("baton-cold", "ast-grep"), ("baton-cold", "semgrep"), ("baton-cold", "parse-only"),
                  ("baton-no-cache", "ast-grep"), ("baton-warm", "ast-grep"), ("parse-only", "ast-grep")):
-        lines.append(f"- {labels[a]} / {labels[b]}: **{med[a] / med[b]:.2f}×**")
+        lines.append(f"- {labels[a]} / {labels[b]}: **{med[a] / med[b]:.2f}×** ({paired_ratio(results, a, b):.2f}× by round)")
     lines += ["", "Findings per rule (Baton: every rule; peers: the rules they were given):", "",
               "| rule | planted | Baton | ast-grep | semgrep | squawk |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
     cb, ca, cs, cq = per_rule(cold), per_rule(astgrep), per_rule(semgrep), per_rule(squawk)
