@@ -120,6 +120,35 @@ fn incremental_analysis_equals_analysis_from_scratch() {
     );
 }
 
+/// Found by the property test above: three edits leave a provisional tree, with syntax errors,
+/// whose file facts differ from those of the settled tree of the same text (there `main` is no
+/// longer a top-level async function). The cache kept the provisional tree's file facts for the
+/// settled document, because it remembered them by the text alone, and reported `main()` as a
+/// floating promise that an analysis from scratch does not report.
+#[test]
+fn a_settled_tree_does_not_reuse_the_provisional_trees_file_facts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("tests/incremental-regressions/provisional-facts.ts")).unwrap();
+    let config = Config::parse("[rls]\nenforce = true\n", None).unwrap();
+    let mut buffer = Buffer::open("scripts/verify-all-migrations.ts".into(), FileKind::TypeScript, &text, 0);
+    let mut session = EditSession::new();
+    session.findings(buffer.doc(), &config);
+    let change = |start: (u32, u32), end: (u32, u32), text: &str| TextDocumentContentChangeEvent {
+        range: Some(Range { start: Position::new(start.0, start.1), end: Position::new(end.0, end.1) }),
+        range_length: None,
+        text: text.into(),
+    };
+    let changes = [change((105, 0), (105, 0), "{"), change((64, 0), (64, 0), "}"), change((80, 52), (77, 20), "")];
+    buffer.apply_changes(&changes, 1, Encoding::Utf16);
+    assert!(buffer.doc().provisional, "the edits must leave a provisional parse for this test to mean anything");
+    // Checks the provisional parse, settles it and checks the settled one against a fresh parse.
+    let checked = session.check(&mut buffer, &config, true, "the recorded edits");
+    assert!(
+        checked.findings_diverged,
+        "the provisional and the settled tree must disagree for this test to mean anything"
+    );
+}
+
 #[test]
 fn edits_in_utf8_columns_land_where_they_should() {
     let mut buffer = Buffer::open("a.sql".into(), FileKind::Sql, "-- é\ncreate table public.t (id int);\n", 0);

@@ -120,7 +120,9 @@ pub struct AnalysisCache {
     statements: Statements,
     /// Counts analyses, to tell which statements the last one saw.
     generation: u64,
-    file_facts: Option<(Arc<str>, Arc<FileFacts>)>,
+    /// The last document's file facts, by its text and whether its tree was provisional: a
+    /// provisional tree and the settled tree of the same text may differ, and so may their facts.
+    file_facts: Option<(Arc<str>, bool, Arc<FileFacts>)>,
     context: Option<Context>,
     last: CacheStats,
 }
@@ -138,8 +140,8 @@ impl AnalysisCache {
 
     /// The document's [`FileFacts`], reusing remembered statements' contributions.
     pub fn file_facts(&mut self, doc: &Document) -> Arc<FileFacts> {
-        if let Some((text, facts)) = &self.file_facts {
-            if Arc::ptr_eq(text, &doc.text) {
+        if let Some((text, provisional, facts)) = &self.file_facts {
+            if Arc::ptr_eq(text, &doc.text) && *provisional == doc.provisional {
                 return facts.clone();
             }
         }
@@ -151,7 +153,7 @@ impl AnalysisCache {
             let memo = statements.entry(statement_key(doc, node)).or_default();
             memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone()
         }));
-        self.file_facts = Some((doc.text.clone(), facts.clone()));
+        self.file_facts = Some((doc.text.clone(), doc.provisional, facts.clone()));
         facts
     }
 
