@@ -40,19 +40,15 @@ impl LineIndex {
     pub fn new(text: &str) -> LineIndex {
         let bytes = text.as_bytes();
         let mut line_starts = vec![0u32];
-        let mut i = 0;
-        while i < bytes.len() {
-            match bytes[i] {
-                b'\n' => line_starts.push(i as u32 + 1),
-                b'\r' => {
-                    if bytes.get(i + 1) == Some(&b'\n') {
-                        i += 1;
-                    }
-                    line_starts.push(i as u32 + 1);
-                }
-                _ => {}
+        // memchr finds the terminators many bytes at a time; every file with a finding is indexed.
+        let mut terminators = memchr::memchr2_iter(b'\n', b'\r', bytes);
+        while let Some(i) = terminators.next() {
+            if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+                terminators.next(); // the `\n` of this `\r\n`
+                line_starts.push(i as u32 + 2);
+            } else {
+                line_starts.push(i as u32 + 1);
             }
-            i += 1;
         }
         LineIndex { line_starts, len: bytes.len() as u32 }
     }
@@ -179,6 +175,29 @@ mod tests {
         assert_eq!(index.position(text, eq, ColumnEncoding::Utf16).character, 9);
         assert_eq!(index.position(text, eq, ColumnEncoding::Utf8).character, 13);
         roundtrip_all(text);
+    }
+
+    #[test]
+    fn line_starts_agree_with_a_byte_by_byte_scan() {
+        // Every sequence of up to five pieces, terminators and text mixed.
+        let pieces = ["\n", "\r", "\r\n", "x", "é"];
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            let longer: Vec<String> =
+                texts.iter().flat_map(|t| pieces.iter().map(move |p| format!("{t}{p}"))).collect();
+            texts.extend(longer);
+        }
+        for text in &texts {
+            let bytes = text.as_bytes();
+            let mut expected = vec![0u32];
+            for (i, b) in bytes.iter().enumerate() {
+                let crlf_cr = *b == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+                if (*b == b'\n' || *b == b'\r') && !crlf_cr {
+                    expected.push(i as u32 + 1);
+                }
+            }
+            assert_eq!(LineIndex::new(text).line_starts, expected, "{text:?}");
+        }
     }
 
     #[test]
