@@ -86,9 +86,9 @@ impl QuerySet {
     ///
     /// When every pattern starts at a plain node kind, this walks the tree itself and runs the
     /// query only at nodes of those kinds, with the cursor kept from descending further than
-    /// the pattern needs; that costs about three quarters of letting the query cursor visit
-    /// every node with every pattern in mind (docs/performance.md). Otherwise the cursor
-    /// traverses the whole tree.
+    /// the pattern needs, which is cheaper than letting the query cursor carry every pattern
+    /// across every node (measured in docs/performance.md, "What changed in session 7").
+    /// Otherwise the cursor traverses the whole tree.
     pub fn for_each_match<'t>(
         &self,
         tree: &'t Tree,
