@@ -5,7 +5,7 @@
 #
 #   bash scripts/bench.sh            # the large workspace (5,003 TS/TSX files, 301 migrations), 5 runs
 #   bash scripts/bench.sh --quick    # a small workspace, 2 runs: proves the harness works (scripts/test.sh)
-#   bash scripts/bench.sh --runs 7   # more runs per tool
+#   bash scripts/bench.sh --runs 9   # more rounds (each round runs every tool once, in turn)
 #
 # The peers are installed, pinned, into a venv under target/test-deps/ (nothing outside the repo).
 set -euo pipefail
