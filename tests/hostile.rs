@@ -123,6 +123,39 @@ fn a_hostile_workspace_is_analysed_with_clear_findings() {
     assert!(report["files_scanned"].as_u64().unwrap() > 5_000, "{}", report["files_scanned"]);
 }
 
+/// A 2.5 KB TSX file found by fuzzing on which tree-sitter's error recovery ran for minutes: the
+/// parse is given up after `PARSE_TIME_LIMIT`, the file gets a notice saying so, and the rest of
+/// the workspace is analysed as usual.
+#[test]
+fn a_file_whose_error_recovery_takes_minutes_is_reported_not_waited_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("components")).unwrap();
+    std::fs::create_dir_all(root.join("lib")).unwrap();
+    let stall = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile-inputs/tsx-error-recovery-stall.tsx.bin"),
+    )
+    .unwrap();
+    std::fs::write(root.join("components/Stall.tsx"), stall).unwrap();
+    std::fs::write(
+        root.join("lib/raw.ts"),
+        "import { prisma } from \"./db\";\nexport const all = (t: string) => prisma.$queryRawUnsafe(`SELECT * FROM ${t}`);\n",
+    )
+    .unwrap();
+    let output = check(root, &[]);
+    let report = report(&output);
+    let notices: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["path"] == "components/Stall.tsx" && d["rule"] == "meta/file-too-large")
+        .map(|d| d["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(notices.len(), 1, "{report}");
+    assert!(notices[0].starts_with("tree-sitter's error recovery did not finish parsing this file"), "{notices:?}");
+    assert!(has(&found(&report), "security/prisma-raw-unsafe", "lib/raw.ts"), "{report}");
+}
+
 /// The human format cuts the code frames of very long lines: a minified or generated file must
 /// not print megabytes.
 #[test]

@@ -51,6 +51,12 @@ pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
 /// stack; real migrations stay far below this.
 pub const MAX_SQL_NESTING: usize = 1000;
 
+/// How long one tree-sitter parse may run. Its error recovery can take minutes on some broken
+/// inputs (fuzzing found a 2.5 KB TSX file that did not finish in two); such a text is left
+/// unparsed and reported, instead of stalling `baton check` or the editor. Real files of the
+/// largest size Baton parses take a small fraction of this.
+pub const PARSE_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A syntax tree from one of the two parsers.
 pub enum Syntax {
     /// A tree-sitter tree (TypeScript, TSX, JavaScript, Markdown, JSON, signals).
@@ -120,7 +126,7 @@ impl Document {
         if text.len() as u64 > MAX_FILE_SIZE {
             let reason = too_large_message(&path, text.len() as u64);
             let syntax = match kind.grammar() {
-                Some(grammar) => Syntax::Tree(parse_tree(grammar, "", None, Reuse::Exact).0),
+                Some(grammar) => Syntax::Tree(parse_tree(grammar, "", None, Reuse::Exact).tree),
                 None => Syntax::Sql(squawk_syntax::SourceFile::parse("")),
             };
             let line_index = LineIndex::new(&text);
@@ -132,9 +138,15 @@ impl Document {
         let mut provisional = false;
         let syntax = match kind.grammar() {
             Some(grammar) => {
-                let (tree, uncertain) = parse_tree(grammar, &text, old_tree, reuse);
-                provisional = uncertain;
-                Syntax::Tree(tree)
+                let parsed = parse_tree(grammar, &text, old_tree, reuse);
+                provisional = parsed.provisional;
+                if parsed.gave_up {
+                    not_parsed = Some(format!(
+                        "tree-sitter's error recovery did not finish parsing this file within {} s (its syntax errors make it too costly); not analyzed",
+                        PARSE_TIME_LIMIT.as_secs()
+                    ));
+                }
+                Syntax::Tree(parsed.tree)
             }
             None => match sql_nesting::exceeds(&text, MAX_SQL_NESTING) {
                 false => Syntax::Sql(squawk_syntax::SourceFile::parse(&text)),
@@ -196,15 +208,17 @@ impl Document {
     }
 }
 
-/// Parses with tree-sitter, and says whether the result is provisional (see [`Reuse`]). A parser
-/// that cannot be built (an ABI mismatch, which the test suite rules out) or that gives up yields
-/// an empty tree of the same language rather than a panic.
-fn parse_tree(
-    grammar: Grammar,
-    text: &str,
-    old_tree: Option<&tree_sitter::Tree>,
-    reuse: Reuse,
-) -> (tree_sitter::Tree, bool) {
+/// A tree-sitter parse: the tree, whether it is provisional (see [`Reuse`]), and whether the
+/// parse ran out of [`PARSE_TIME_LIMIT`] (the tree is then empty).
+struct Parsed {
+    tree: tree_sitter::Tree,
+    provisional: bool,
+    gave_up: bool,
+}
+
+/// Parses with tree-sitter. A parser that cannot be built (an ABI mismatch, which the test suite
+/// rules out) or that gives up yields an empty tree of the same language rather than a panic.
+fn parse_tree(grammar: Grammar, text: &str, old_tree: Option<&tree_sitter::Tree>, reuse: Reuse) -> Parsed {
     let mut parser = take_parser(grammar);
     let parsed = parse_with(&mut parser, text, old_tree, reuse);
     PARSERS.with_borrow_mut(|parsers| parsers.push((grammar, parser)));
@@ -235,7 +249,7 @@ fn parse_with(
     text: &str,
     old_tree: Option<&tree_sitter::Tree>,
     reuse: Reuse,
-) -> (tree_sitter::Tree, bool) {
+) -> Parsed {
     // A parse interrupted by a panic would leave state behind.
     parser.reset();
     // Subtrees of an old error recovery outside the edits would be reused as they are.
@@ -244,19 +258,44 @@ fn parse_with(
         Reuse::Exact => old_tree.filter(|_| old_exact == Some(true)),
         Reuse::Provisional => old_tree,
     };
-    let incremental = reusable.and_then(|old| parser.parse(text, Some(old)));
+    let mut gave_up = false;
+    let incremental = reusable.and_then(|old| parse_in_time(parser, text, Some(old), &mut gave_up));
     let result = match incremental {
         // Without errors, and from an old tree without stale recoveries, it equals a fresh parse.
         Some(tree) if !tree.root_node().has_error() && old_exact == Some(true) => Some((tree, false)),
         // Otherwise tree-sitter's error recovery over a reused tree can differ from a fresh
         // parse's (found by `tests/incremental.rs`).
         Some(tree) if reuse == Reuse::Provisional => Some((tree, true)),
-        _ => parser.parse(text, None).map(|tree| (tree, false)),
+        // Out of time once: a fresh parse of the same text would fare no better.
+        _ if gave_up => None,
+        _ => parse_in_time(parser, text, None, &mut gave_up).map(|tree| (tree, false)),
     };
     match result {
-        Some(result) => result,
-        None => (parser.parse("", None).expect("parsing an empty text cannot fail"), false),
+        Some((tree, provisional)) => Parsed { tree, provisional, gave_up: false },
+        None => {
+            parser.reset();
+            let empty = parser.parse("", None).expect("parsing an empty text cannot fail");
+            Parsed { tree: empty, provisional: false, gave_up }
+        }
     }
+}
+
+/// `parser.parse`, given up after [`PARSE_TIME_LIMIT`] (and `gave_up` set).
+fn parse_in_time(
+    parser: &mut tree_sitter::Parser,
+    text: &str,
+    old_tree: Option<&tree_sitter::Tree>,
+    gave_up: &mut bool,
+) -> Option<tree_sitter::Tree> {
+    let deadline = std::time::Instant::now() + PARSE_TIME_LIMIT;
+    let mut out_of_time = |_: &tree_sitter::ParseState| {
+        let late = std::time::Instant::now() > deadline;
+        *gave_up |= late;
+        late
+    };
+    let bytes = text.as_bytes();
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut out_of_time);
+    parser.parse_with_options(&mut |offset, _| bytes.get(offset..).unwrap_or_default(), old_tree, Some(options))
 }
 
 /// Compares two trees node by node, without recursion (trees can be 10,000 levels deep).
