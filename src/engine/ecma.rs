@@ -787,11 +787,11 @@ pub fn method_call_of(property: Node<'_>) -> Option<(Node<'_>, Node<'_>)> {
     (is_property && call.child_by_field_name("function") == Some(member)).then_some((call, member))
 }
 
-/// Argument `n` (from 0) of a call's argument list, comments skipped, when there is one.
-pub fn nth_argument(arguments: Node<'_>, n: usize) -> Option<Node<'_>> {
+/// The arguments in a call's argument list, in order, comments left out.
+pub fn argument_list(arguments: Node<'_>) -> Vec<Node<'_>> {
     let mut cursor = arguments.walk();
-    let found = arguments.named_children(&mut cursor).filter(|a| a.kind() != "comment").nth(n);
-    found
+    let list = arguments.named_children(&mut cursor).filter(|a| a.kind() != "comment").collect();
+    list
 }
 
 /// The names a function binds as parameters (simple identifiers, including destructured ones).

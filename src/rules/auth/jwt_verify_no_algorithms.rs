@@ -2,7 +2,7 @@
 
 use tree_sitter::Node;
 
-use crate::engine::{Finding, Fix, QueryMatchContext};
+use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
 /// The rule.
@@ -63,9 +63,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         ("jose", "jwtVerify") => "jwtVerify",
         _ => return None,
     };
-    let args = ctx.capture("args")?;
-    let mut cursor = args.walk();
-    let list: Vec<Node<'_>> = args.named_children(&mut cursor).filter(|n| n.kind() != "comment").collect();
+    let list = ecma::argument_list(ctx.capture("args")?);
     if list.len() < 2 {
         return None; // Half-typed; nothing to verify yet.
     }

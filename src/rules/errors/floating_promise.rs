@@ -99,11 +99,7 @@ fn classify(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> Opti
             let object = function.child_by_field_name("object")?;
             match property {
                 "catch" => None,
-                "then" => {
-                    let handlers =
-                        arguments.named_children(&mut arguments.walk()).filter(|a| a.kind() != "comment").count();
-                    (handlers < 2).then_some(Promise::Then)
-                }
+                "then" => (ecma::argument_list(arguments).len() < 2).then_some(Promise::Then),
                 // `.finally` passes a rejection through: the chain before it decides.
                 "finally" => classify(ctx, object, depth + 1),
                 _ => member_call(ctx, object, property),

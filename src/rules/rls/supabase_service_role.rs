@@ -41,7 +41,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return Some(ctx.finding(host.byte_range(), message));
     }
     let callee = ctx.capture("callee")?;
-    let key = ecma::nth_argument(ctx.capture("args")?, 1)?;
+    let key = *ecma::argument_list(ctx.capture("args")?).get(1)?;
     let file = ctx.file_facts();
     let import = file.import_of(ctx.text(callee))?;
     if !SUPABASE_MODULES.contains(&import.source.as_str()) || import.imported != ctx.text(callee) {

@@ -28,7 +28,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let (call, _) = ecma::method_call_of(operation)?;
     // The tagged template `$queryRaw`…`` is parameterised: its arguments are a template string.
     let arguments = call.child_by_field_name("arguments").filter(|a| a.kind() == "arguments")?;
-    let sql = ecma::nth_argument(arguments, 0)?;
+    let sql = *ecma::argument_list(arguments).first()?;
     if is_constant(ctx.doc, sql, 0) {
         return None;
     }
