@@ -91,8 +91,17 @@ fn a_warm_run_parses_nothing_and_equals_an_uncached_run() {
     assert_eq!(rules_in(&cold, "app/unrelated.ts"), ["rls/prisma-outside-context"]);
     assert_eq!(rules_in(&cold, "supabase/migrations/001_t.sql"), ["sql/rls-disabled-in-public"]);
 
+    // Nothing changed: the stored report is printed, nothing else looked up.
     let (warm, stats) = check(root, &[]);
     assert_eq!(warm, cold);
+    assert_eq!(stat(&stats, "output_hit"), 1, "{stats:?}");
+    assert_eq!(stat(&stats, "facts_hit") + stat(&stats, "findings_hit") + stat(&stats, "parsed"), 0);
+
+    // Without the stored report, every result comes from the analysis cache.
+    std::fs::remove_file(root.join(".baton/cache/output-json.bin")).unwrap();
+    let (warm, stats) = check(root, &[]);
+    assert_eq!(warm, cold);
+    assert_eq!(stat(&stats, "output_hit"), 0);
     assert_eq!(stat(&stats, "facts_hit"), 5);
     assert_eq!(stat(&stats, "findings_hit"), 6);
     assert_eq!(stat(&stats, "findings_miss"), 0);
@@ -181,6 +190,7 @@ fn cache_file(root: &Path) -> (std::path::PathBuf, u64) {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "bin"))
+        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("output-"))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let inode = std::fs::metadata(&files[0]).unwrap().ino();
@@ -262,4 +272,82 @@ fn findings_computed_under_guessed_facts_are_redone_where_a_guess_was_wrong() {
     assert_eq!(cold, uncached);
     assert!(rules_in(&cold, "app/raw.ts").is_empty(), "{cold:#}");
     assert_eq!(stat(&stats, "guesses_wrong"), 1, "{stats:?}");
+}
+
+/// Runs `baton check` with `args` in `root`; its exit status, stdout and the `output_hit` count.
+fn run_raw(root: &Path, args: &[&str]) -> (i32, String, usize) {
+    let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+        .arg("check")
+        .args(args)
+        .current_dir(root)
+        .env("BATON_CACHE_STATS", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let hit = stderr.lines().any(|l| l.starts_with("baton-cache-stats: output_hit=1"));
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap(), usize::from(hit))
+}
+
+/// The stored report is printed again exactly while every input of the run is the same: each
+/// change below — to a file's content (same size), to the set of files (a file Baton does not
+/// read, named by a handoff), to the configuration, to the request — gives a fresh report equal
+/// to an uncached run's, and the exit status follows `--fail-on` either way.
+#[test]
+fn the_stored_report_is_printed_only_while_every_input_is_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    write(
+        root,
+        ".claude/handoff/ws-1-complete.signal",
+        r#"{"workstream": "WS-1", "status": "complete", "files_modified": ["docs/design.png"]}"#,
+    );
+    let json = ["--format", "json", "--fail-on", "never"];
+    let fresh = |args: &[&str]| run_raw(root, &[args, &["--no-cache"]].concat());
+    let (_, cold, hit) = run_raw(root, &json);
+    assert_eq!(hit, 0);
+    let (code, warm, hit) = run_raw(root, &json);
+    assert_eq!((code, hit), (0, 1));
+    assert_eq!(warm, cold, "byte for byte");
+    assert!(warm.contains("handoff/missing-file") && warm.contains("rls/prisma-outside-context"), "{warm}");
+
+    // The exit status comes from the stored findings' severities.
+    assert_eq!(run_raw(root, &["--format", "json"]), (1, cold.clone(), 1), "another --fail-on, the same report");
+    assert_eq!(run_raw(root, &["--format", "json", "--fail-on", "never"]).0, 0);
+
+    type Change<'a> = (&'a str, Box<dyn Fn() + 'a>);
+    let mut changes: Vec<Change> = vec![
+        (
+            "same-size edit",
+            Box::new(|| write(root, "supabase/migrations/001_t.sql", "create table public.u (id int primary key);\n")),
+        ),
+        ("a named file appears", Box::new(|| write(root, "docs/design.png", "not read by baton"))),
+        (
+            "configuration",
+            Box::new(|| write(root, "baton.toml", "[rules]\n\"rls/prisma-outside-context\" = \"off\"\n")),
+        ),
+        ("a removed file", Box::new(|| std::fs::remove_file(root.join("app/importer.ts")).unwrap())),
+    ];
+    for (what, change) in changes.drain(..) {
+        change();
+        let (code, out, hit) = run_raw(root, &json);
+        assert_eq!(hit, 0, "{what}: not the stored report");
+        assert_eq!((code, &out), (0, &fresh(&json).1), "{what}: equals an uncached run");
+        assert_ne!(out, cold, "{what}: the report changed");
+        let (_, again, hit) = run_raw(root, &json);
+        assert_eq!((hit, &again), (1, &out), "{what}: stored again");
+    }
+    let text = run_raw(root, &json).1;
+    assert!(!text.contains("handoff/missing-file") && !text.contains("rls/prisma-outside-context"), "{text}");
+
+    // Another format, or only part of the workspace, is another request.
+    let (_, sarif, hit) = run_raw(root, &["--format", "sarif", "--fail-on", "never"]);
+    assert_eq!(hit, 0);
+    assert_eq!(sarif, fresh(&["--format", "sarif", "--fail-on", "never"]).1);
+    let (_, part, hit) = run_raw(root, &["--format", "json", "--fail-on", "never", "app"]);
+    assert_eq!(hit, 0);
+    assert_eq!(part, fresh(&["--format", "json", "--fail-on", "never", "app"]).1);
+    assert_ne!(part, run_raw(root, &json).1);
+    assert_eq!(run_raw(root, &["--format", "sarif", "--fail-on", "never"]), (0, sarif, 1), "each format keeps its own");
 }

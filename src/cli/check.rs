@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::{absolute, error, render, Format, EXIT_FINDINGS, EXIT_OK};
 use crate::config::Config;
 use crate::rules::Severity;
-use crate::workspace::{self, relative_path, Workspace};
+use crate::workspace::{self, cache, output_cache, relative_path, FileFinding, Workspace};
 
 /// Arguments of `baton check`.
 #[derive(Args, Debug)]
@@ -69,38 +69,92 @@ pub fn run(args: CheckArgs) -> u8 {
             r.is_empty() || path == r || path.strip_prefix(r.as_str()).is_some_and(|rest| rest.starts_with('/'))
         })
     };
-    let (workspace, findings) = if args.no_cache {
+    if args.no_cache {
         crate::rules::query_set::QuerySet::prepare_all();
         let workspace = Workspace::load(&target.root, target.config);
         let findings = workspace.check(include);
-        (workspace, findings)
-    } else {
-        let (workspace, findings, stats) = workspace::check_with_cache(&target.root, target.config, include);
-        if std::env::var_os("BATON_CACHE_STATS").is_some_and(|v| !v.is_empty() && v != "0") {
+        let exit = report(&args, &workspace, &findings, &include).exit;
+        std::mem::forget((workspace, findings)); // as below
+        return exit;
+    }
+    let inputs = workspace::CheckInputs::read(&target.root);
+    let color = args.format == Format::Human && render::human::use_color();
+    let key = inputs.digest().map(|digest| {
+        let request = format!("{:?}\0{color}\0{}\0{requested:?}", args.format, target.root.display());
+        output_cache::output_key(&cache::base_digest(&target.config), &digest, request.as_bytes())
+    });
+    let slot = format!("{:?}", args.format).to_lowercase();
+    let show_stats = std::env::var_os("BATON_CACHE_STATS").is_some_and(|v| !v.is_empty() && v != "0");
+    if let Some(stored) = key.as_ref().and_then(|key| output_cache::load(&target.root, &slot, key)) {
+        if show_stats {
+            let stats = cache::CacheStats::default();
+            cache::CacheStats::bump(&stats.output_hits);
             eprintln!("{}", stats.line());
         }
-        (workspace, findings)
-    };
+        if let Err(message) = print(&stored.output) {
+            return error(message);
+        }
+        return exit_status(stored.worst.is_some_and(|worst| args.fail_on.fails(worst)));
+    }
+    let (workspace, findings, stats) = workspace::check_inputs(inputs, target.config, include);
+    if show_stats {
+        eprintln!("{}", stats.line());
+    }
+    let printed = report(&args, &workspace, &findings, &include);
+    if let Some(key) = key {
+        let worst = findings.iter().map(|f| f.finding.severity).max();
+        if let Err(e) = output_cache::store(&workspace.root, &slot, &key, printed.output.as_bytes(), worst) {
+            let dir = workspace.root.join(cache::CACHE_DIR);
+            eprintln!("baton: warning: cannot write the output cache in {}: {e}", dir.display());
+        }
+    }
+    // The process exits next: freeing every syntax tree one by one would take longer than the
+    // rendering (≈0.17 s of a 1 s check of 5,300 files); the system reclaims it at once.
+    std::mem::forget((workspace, findings, printed.output));
+    printed.exit
+}
+
+/// What [`report`] printed, and the exit status it calls for.
+struct Printed {
+    output: String,
+    exit: u8,
+}
+
+/// Warns of unreadable files, prints the report of `findings` on stdout, and gives the exit
+/// status.
+fn report(
+    args: &CheckArgs,
+    workspace: &Workspace,
+    findings: &[FileFinding],
+    include: &dyn Fn(&str) -> bool,
+) -> Printed {
     for (path, problem) in &workspace.unreadable {
         if include(path) {
             eprintln!("baton: warning: cannot read {path}: {problem}");
         }
     }
     let output = match args.format {
-        Format::Human => render::human::render(&workspace, &findings, render::human::use_color()),
-        Format::Json => render::json::render(&workspace, &findings),
-        Format::Sarif => render::sarif::render(&workspace, &findings),
+        Format::Human => render::human::render(workspace, findings, render::human::use_color()),
+        Format::Json => render::json::render(workspace, findings),
+        Format::Sarif => render::sarif::render(workspace, findings),
     };
-    let mut stdout = std::io::stdout().lock();
-    if let Err(e) = stdout.write_all(output.as_bytes()).and_then(|_| stdout.flush()) {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return error(format!("cannot write output: {e}"));
-        }
+    if let Err(message) = print(output.as_bytes()) {
+        return Printed { output, exit: error(message) };
     }
     let failed = findings.iter().any(|f| args.fail_on.fails(f.finding.severity));
-    // The process exits next: freeing every syntax tree one by one would take longer than the
-    // rendering (≈0.17 s of a 1 s check of 5,300 files); the system reclaims it at once.
-    std::mem::forget((workspace, findings));
+    Printed { output, exit: exit_status(failed) }
+}
+
+/// Writes the report on stdout; a closed pipe (`baton check | head`) is not an error.
+fn print(output: &[u8]) -> Result<(), String> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(output).and_then(|_| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write output: {e}")),
+        _ => Ok(()),
+    }
+}
+
+fn exit_status(failed: bool) -> u8 {
     if failed {
         EXIT_FINDINGS
     } else {

@@ -50,6 +50,9 @@ pub fn is_cached_kind(kind: FileKind) -> bool {
 /// Hits and misses of one run, for tests and `BATON_CACHE_STATS`.
 #[derive(Debug, Default)]
 pub struct CacheStats {
+    /// 1 when the whole report came from the output cache (see `output_cache.rs`): nothing
+    /// else was looked up.
+    pub output_hits: AtomicUsize,
     /// Per-file facts read from the cache.
     pub facts_hits: AtomicUsize,
     /// Per-file facts computed (file parsed).
@@ -79,7 +82,8 @@ impl CacheStats {
     pub fn line(&self) -> String {
         let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
         format!(
-            "baton-cache-stats: facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
+            "baton-cache-stats: output_hit={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
+            get(&self.output_hits),
             get(&self.facts_hits),
             get(&self.facts_misses),
             get(&self.findings_hits),

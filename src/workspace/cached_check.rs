@@ -34,6 +34,90 @@ impl Entry {
     }
 }
 
+/// Everything a cached check reads before it analyses anything: the discovered files, the text
+/// and content hash of each file Baton reads, the notices reading gave, and the workflow
+/// evidence. With the configuration and the build ([`cache::base_digest`]), these are every input
+/// of the check's result; [`CheckInputs::digest`] covers them all.
+pub struct CheckInputs {
+    root: std::path::PathBuf,
+    files: crate::handoff::WorkspaceFiles,
+    evidence: crate::stage::EvidenceSet,
+    entries: Vec<Entry>,
+    notices: Vec<FileFinding>,
+    unreadable: Vec<(String, String)>,
+}
+
+impl CheckInputs {
+    /// Discovers and reads (in parallel) every file under `root`, and loads the evidence.
+    pub fn read(root: &Path) -> CheckInputs {
+        let (sources, files) = discover_all(root);
+        let read_files: Vec<(SourcePath, Read)> = sources
+            .into_par_iter()
+            .map(|s| {
+                let r = read(&s);
+                (s, r)
+            })
+            .collect();
+        let mut inputs = CheckInputs {
+            root: root.to_path_buf(),
+            files,
+            evidence: crate::stage::EvidenceSet::load(root),
+            entries: Vec::new(),
+            notices: Vec::new(),
+            unreadable: Vec::new(),
+        };
+        for (source, result) in read_files {
+            let path = source.relative.clone();
+            match result {
+                Read::Text(text, notice) => {
+                    inputs.notices.extend(notice.map(|finding| FileFinding { path, finding }));
+                    let text: Arc<str> = text.into();
+                    let content = cache::content_hash(&text);
+                    inputs.entries.push(Entry { content, source, text, doc: OnceLock::new() });
+                }
+                Read::Notice(finding) => inputs.notices.push(FileFinding { path, finding }),
+                Read::Skipped => {}
+                Read::Unreadable(error) => inputs.unreadable.push((path, error)),
+            }
+        }
+        inputs
+    }
+
+    /// The digest of every input read: each discovered path, each read file's path, kind and
+    /// content hash, the reading notices, and the evidence with the git state. `None` when a
+    /// file could not be read: such a run's result depends on a passing condition (permissions,
+    /// a file being replaced), so it is not worth remembering.
+    pub fn digest(&self) -> Option<Digest> {
+        if !self.unreadable.is_empty() {
+            return None;
+        }
+        let mut h = blake3::Hasher::new();
+        let mut field = |bytes: &[u8]| {
+            h.update(&(bytes.len() as u64).to_le_bytes());
+            h.update(bytes);
+        };
+        for path in self.files.paths() {
+            field(path.as_bytes());
+        }
+        field(b"\xff read files");
+        for e in &self.entries {
+            field(e.source.relative.as_bytes());
+            field(format!("{:?}", e.source.kind).as_bytes());
+            field(&e.content);
+        }
+        field(b"\xff notices");
+        for n in &self.notices {
+            field(format!("{n:?}").as_bytes());
+        }
+        // `EvidenceSet`'s maps are ordered; its unreadable list follows the directory's order.
+        let crate::stage::EvidenceSet { by_item, refused, git, unreadable } = &self.evidence;
+        let mut unreadable = unreadable.clone();
+        unreadable.sort();
+        field(format!("{by_item:?}{refused:?}{git:?}{unreadable:?}").as_bytes());
+        Some(*h.finalize().as_bytes())
+    }
+}
+
 /// Checks the workspace at `root` like [`Workspace::load`] + [`Workspace::check`], reading and
 /// writing the analysis cache under `<root>/.baton/cache/`. Returns the workspace (for
 /// rendering: files served from the cache are in [`Workspace::unparsed`]), the findings, and the
@@ -44,38 +128,27 @@ pub fn check_with_cache(
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
 ) -> (Workspace, Vec<FileFinding>, CacheStats) {
-    let (sources, files) = discover_all(root);
-    let read_files: Vec<(SourcePath, Read)> = sources
-        .into_par_iter()
-        .map(|s| {
-            let r = read(&s);
-            (s, r)
-        })
-        .collect();
+    check_inputs(CheckInputs::read(root), config, include)
+}
+
+/// [`check_with_cache`] over inputs already read.
+pub fn check_inputs(
+    inputs: CheckInputs,
+    config: Config,
+    include: impl Fn(&str) -> bool + Sync,
+) -> (Workspace, Vec<FileFinding>, CacheStats) {
+    let CheckInputs { root, files, evidence, entries, notices, unreadable } = inputs;
+    let root = root.as_path();
     let mut workspace = Workspace {
         root: root.to_path_buf(),
         config,
         documents: Vec::new(),
-        notices: Vec::new(),
-        unreadable: Vec::new(),
+        notices,
+        unreadable,
         files,
         unparsed: Vec::new(),
-        evidence: crate::stage::EvidenceSet::load(root),
+        evidence,
     };
-    let mut entries = Vec::new();
-    for (source, result) in read_files {
-        let path = source.relative.clone();
-        match result {
-            Read::Text(text, notice) => {
-                workspace.notices.extend(notice.map(|finding| FileFinding { path, finding }));
-                let text: Arc<str> = text.into();
-                entries.push(Entry { content: cache::content_hash(&text), source, text, doc: OnceLock::new() });
-            }
-            Read::Notice(finding) => workspace.notices.push(FileFinding { path, finding }),
-            Read::Skipped => {}
-            Read::Unreadable(error) => workspace.unreadable.push((path, error)),
-        }
-    }
     let config = &workspace.config;
     let mut cache = AnalysisCache::open(root, config);
     let stats = &cache.stats;
@@ -293,4 +366,39 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
         all.extend(found);
     }
     (all, replayed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Inputs outside the files Baton analyses are part of the digest too: the workflow
+    /// evidence under `.baton/evidence/` and `.baton/advance/`, whose paths are in the listing
+    /// but whose content no rule reads as a file.
+    #[test]
+    fn the_inputs_digest_covers_the_workflow_evidence() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(root.join("a.ts"), "export const a = 1;\n").unwrap();
+        let digest = || CheckInputs::read(root).digest().expect("every file was read");
+        let evidence = |status: &str| {
+            format!(
+                r#"{{"requirement": "gate:lint", "status": "{status}", "at": "2026-01-01T00:00:00Z", "by": "ci", "git_head": null, "dirty": false}}"#
+            )
+        };
+        let gate = root.join(".baton/evidence/WOR-1/gate:lint.json");
+        let advance = root.join(".baton/advance/WOR-1.json");
+        std::fs::create_dir_all(gate.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(advance.parent().unwrap()).unwrap();
+        std::fs::write(&gate, evidence("pass")).unwrap();
+        std::fs::write(&advance, "{}").unwrap();
+        let before = digest();
+        assert_eq!(digest(), before, "nothing changed");
+        assert_eq!(CheckInputs::read(root).evidence.by_item.len(), 1, "the evidence file is valid");
+        std::fs::write(&gate, evidence("fail")).unwrap();
+        let failed = digest();
+        assert_ne!(failed, before, "the same evidence file, another verdict");
+        std::fs::write(&advance, "[]").unwrap();
+        assert_ne!(digest(), failed, "the same unreadable record, another reason");
+    }
 }

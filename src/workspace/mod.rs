@@ -20,8 +20,9 @@ use crate::syntax::{Document, FileKind};
 
 pub mod cache;
 mod cached_check;
+pub mod output_cache;
 
-pub use cached_check::check_with_cache;
+pub use cached_check::{check_inputs, check_with_cache, CheckInputs};
 
 pub use crate::syntax::MAX_FILE_SIZE;
 

@@ -1,0 +1,149 @@
+//! The output cache of `baton check`: the last report printed in each output format, kept with
+//! the digest of every input it was computed from, so that a re-run over an unchanged workspace
+//! prints it again without decoding, re-keying or rendering a single finding.
+//!
+//! The key ([`output_key`]) is content-addressed like the analysis cache's: the build, the rule
+//! set and the configuration ([`super::cache::base_digest`]), every discovered path, the path,
+//! kind and content hash of every file read, the reading notices, the workflow evidence and the
+//! git state ([`super::CheckInputs::digest`]), and the request (format, colour, root, requested
+//! paths). A report is a function of exactly these, so a stored report whose key matches is the
+//! report this run would print. One file per format, `.baton/cache/output-<format>.bin`,
+//! replaced atomically; a missing, damaged or foreign file is a miss. See docs/cache.md.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+
+use super::cache::{Digest, CACHE_DIR};
+use crate::rules::Severity;
+
+/// The first bytes of an output cache file (the trailing digit is the layout's version).
+const MAGIC: &[u8; 16] = b"baton-output-v01";
+
+/// Magic, key, worst severity, output length.
+const HEADER_LEN: usize = MAGIC.len() + 32 + 1 + 8;
+
+/// A report read back from the output cache.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StoredOutput {
+    /// Exactly the bytes the run printed on stdout.
+    pub output: Vec<u8>,
+    /// The highest severity among its findings (`None` when it had none): the exit status
+    /// follows from it under any `--fail-on`.
+    pub worst: Option<Severity>,
+}
+
+/// The key of a report: the build-and-configuration digest, the inputs' digest and the bytes
+/// that describe the request.
+pub fn output_key(base: &Digest, inputs: &Digest, request: &[u8]) -> Digest {
+    let mut h = blake3::Hasher::new();
+    h.update(MAGIC);
+    h.update(base);
+    h.update(inputs);
+    h.update(&(request.len() as u64).to_le_bytes());
+    h.update(request);
+    *h.finalize().as_bytes()
+}
+
+/// The output cache file of one format (`slot`) of the workspace at `root`.
+pub fn path(root: &Path, slot: &str) -> PathBuf {
+    root.join(CACHE_DIR).join(format!("output-{slot}.bin"))
+}
+
+/// The report stored in `slot` under `key`, if any. Only the header is read when the key
+/// differs.
+pub fn load(root: &Path, slot: &str, key: &Digest) -> Option<StoredOutput> {
+    let mut file = std::fs::File::open(path(root, slot)).ok()?;
+    let mut header = [0u8; HEADER_LEN];
+    file.read_exact(&mut header).ok()?;
+    let (magic, rest) = header.split_at(MAGIC.len());
+    let (stored_key, rest) = rest.split_at(32);
+    if magic != MAGIC || stored_key != key {
+        return None;
+    }
+    let worst = match rest[0] {
+        0 => None,
+        code => Some(severity_from(code)?),
+    };
+    let len = usize::try_from(u64::from_le_bytes(rest[1..9].try_into().ok()?)).ok()?;
+    // Capped: a damaged length must not make it allocate or read more than the file holds.
+    let mut output = Vec::with_capacity(len.min(1 << 30));
+    file.take((len as u64).saturating_add(1)).read_to_end(&mut output).ok()?;
+    (output.len() == len).then_some(StoredOutput { output, worst })
+}
+
+/// Stores `output` in `slot` under `key`, atomically (temp file + rename).
+pub fn store(root: &Path, slot: &str, key: &Digest, output: &[u8], worst: Option<Severity>) -> std::io::Result<()> {
+    let mut bytes = Vec::with_capacity(HEADER_LEN + output.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(key);
+    bytes.push(worst.map_or(0, severity_code));
+    bytes.extend_from_slice(&(output.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(output);
+    crate::atomic::write_unsynced(&path(root, slot), &bytes)
+}
+
+fn severity_code(severity: Severity) -> u8 {
+    match severity {
+        Severity::Hint => 1,
+        Severity::Info => 2,
+        Severity::Warning => 3,
+        Severity::Error => 4,
+    }
+}
+
+fn severity_from(code: u8) -> Option<Severity> {
+    Some(match code {
+        1 => Severity::Hint,
+        2 => Severity::Info,
+        3 => Severity::Warning,
+        4 => Severity::Error,
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_report_is_read_back_under_its_key_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = output_key(&[1; 32], &[2; 32], b"json");
+        store(dir.path(), "json", &key, b"{\"diagnostics\": []}\n", Some(Severity::Warning)).unwrap();
+        let stored = load(dir.path(), "json", &key).unwrap();
+        assert_eq!(
+            stored,
+            StoredOutput { output: b"{\"diagnostics\": []}\n".to_vec(), worst: Some(Severity::Warning) }
+        );
+        assert_eq!(load(dir.path(), "json", &output_key(&[1; 32], &[3; 32], b"json")), None, "other inputs");
+        assert_eq!(load(dir.path(), "json", &output_key(&[1; 32], &[2; 32], b"sarif")), None, "another request");
+        assert_eq!(load(dir.path(), "sarif", &key), None, "another slot");
+        store(dir.path(), "json", &key, b"", None).unwrap();
+        assert_eq!(load(dir.path(), "json", &key), Some(StoredOutput { output: Vec::new(), worst: None }));
+    }
+
+    #[test]
+    fn a_damaged_file_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = output_key(&[1; 32], &[2; 32], b"json");
+        store(dir.path(), "json", &key, b"0123456789", Some(Severity::Error)).unwrap();
+        let file = path(dir.path(), "json");
+        let good = std::fs::read(&file).unwrap();
+        // Cut short, one byte too many, a bad severity, a huge length, another magic.
+        let mut damaged = vec![good[..good.len() - 1].to_vec(), [good.as_slice(), b"x"].concat()];
+        let mut bad_severity = good.clone();
+        bad_severity[MAGIC.len() + 32] = 9;
+        damaged.push(bad_severity);
+        let mut huge = good.clone();
+        huge[MAGIC.len() + 33..HEADER_LEN].copy_from_slice(&u64::MAX.to_le_bytes());
+        damaged.push(huge);
+        let mut magic = good.clone();
+        magic[0] = b'x';
+        damaged.push(magic);
+        damaged.push(good[..10].to_vec());
+        for bytes in damaged {
+            std::fs::write(&file, &bytes).unwrap();
+            assert_eq!(load(dir.path(), "json", &key), None, "{bytes:?}");
+        }
+    }
+}
