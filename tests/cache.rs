@@ -190,7 +190,8 @@ fn cache_file(root: &Path) -> (std::path::PathBuf, u64) {
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "bin"))
-        .filter(|p| !p.file_name().unwrap().to_string_lossy().starts_with("output-"))
+        // Named by 16 hex digits (the stored reports and the file signatures are beside it).
+        .filter(|p| p.file_stem().unwrap().to_string_lossy().chars().all(|c| c.is_ascii_hexdigit()))
         .collect();
     assert_eq!(files.len(), 1, "{files:?}");
     let inode = std::fs::metadata(&files[0]).unwrap().ino();
@@ -350,4 +351,43 @@ fn the_stored_report_is_printed_only_while_every_input_is_the_same() {
     assert_eq!(part, fresh(&["--format", "json", "--fail-on", "never", "app"]).1);
     assert_ne!(part, run_raw(root, &json).1);
     assert_eq!(run_raw(root, &["--format", "sarif", "--fail-on", "never"]), (0, sarif, 1), "each format keeps its own");
+}
+
+/// Files whose signature (size, times, inode) has settled are not read again while it holds: an
+/// unchanged workspace's report comes back without a single file read. A rewrite, even to the
+/// same size, changes the signature (the status-change time is the kernel's), so the file is
+/// read; so is a file touched without a change, whose stored report still stands.
+#[cfg(unix)]
+#[test]
+fn settled_files_are_not_read_again_until_their_signature_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    workspace(root);
+    std::thread::sleep(baton::workspace::signatures::SETTLE + std::time::Duration::from_millis(300));
+    let json = ["--format", "json", "--fail-on", "never"];
+    let files_read = |root: &Path| {
+        let (_, stats) = check(root, &[]);
+        (stat(&stats, "output_hit"), stat(&stats, "files_read"))
+    };
+    let (_, cold, _) = run_raw(root, &json);
+    assert_eq!(files_read(root), (1, 0), "nothing read: every signature settled and unchanged");
+    assert_eq!(run_raw(root, &json).1, cold);
+
+    // Touched, content unchanged: read again, and the stored report stands.
+    let file = std::fs::File::options().write(true).open(root.join("lib/jobs.ts")).unwrap();
+    file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600)).unwrap();
+    assert_eq!(files_read(root), (1, 6));
+
+    // Rewritten to the same size with another finding, its modification time then set back (as
+    // `touch -r` or an archive tool would): only the status-change time tells; the file is read,
+    // and the report is new.
+    let migration = root.join("supabase/migrations/001_t.sql");
+    let modified = std::fs::metadata(&migration).unwrap().modified().unwrap();
+    write(root, "supabase/migrations/001_t.sql", "create table public.u (id int primary key);\n");
+    std::fs::File::options().write(true).open(&migration).unwrap().set_modified(modified).unwrap();
+    assert_eq!(std::fs::metadata(&migration).unwrap().modified().unwrap(), modified);
+    let (_, out, hit) = run_raw(root, &json);
+    assert_eq!(hit, 0);
+    assert_eq!(out, run_raw(root, &[&json[..], &["--no-cache"]].concat()).1);
+    assert!(out.contains("public.u") && !out.contains("public.t`"), "{out}");
 }

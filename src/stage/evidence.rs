@@ -199,9 +199,29 @@ impl EvidenceSet {
     /// missing folder is an empty set; unreadable files are listed in `unreadable` and otherwise
     /// ignored.
     pub fn load(root: &Path) -> EvidenceSet {
-        let mut set = EvidenceSet { git: GitState::read(root), ..EvidenceSet::default() };
+        let mut set = EvidenceSet::load_for_rules(root);
+        if set.by_item.is_empty() {
+            set.git = GitState::read(root);
+        }
+        set
+    }
+
+    /// [`EvidenceSet::load`] for the rules, which compare the git state with recorded evidence
+    /// only: without any evidence, git is not run and `git` is left empty (running it cost a
+    /// re-run of `baton check` over an unchanged workspace a fifth of its time).
+    pub fn load_for_rules(root: &Path) -> EvidenceSet {
+        let mut set = EvidenceSet::default();
         set.load_refused(root);
-        let Ok(items) = std::fs::read_dir(root.join(".baton/evidence")) else { return set };
+        set.load_items(root);
+        if !set.by_item.is_empty() {
+            set.git = GitState::read(root);
+        }
+        set
+    }
+
+    fn load_items(&mut self, root: &Path) {
+        let set = self;
+        let Ok(items) = std::fs::read_dir(root.join(".baton/evidence")) else { return };
         for item in items.flatten() {
             let Ok(files) = std::fs::read_dir(item.path()) else { continue };
             let item_name = item.file_name().to_string_lossy().into_owned();
@@ -224,7 +244,6 @@ impl EvidenceSet {
                 }
             }
         }
-        set
     }
 
     fn load_refused(&mut self, root: &Path) {

@@ -53,6 +53,8 @@ pub struct CacheStats {
     /// 1 when the whole report came from the output cache (see `output_cache.rs`): nothing
     /// else was looked up.
     pub output_hits: AtomicUsize,
+    /// Files read from disk (a run that knew every file unchanged from its signature reads none).
+    pub files_read: AtomicUsize,
     /// Per-file facts read from the cache.
     pub facts_hits: AtomicUsize,
     /// Per-file facts computed (file parsed).
@@ -82,8 +84,9 @@ impl CacheStats {
     pub fn line(&self) -> String {
         let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
         format!(
-            "baton-cache-stats: output_hit={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
+            "baton-cache-stats: output_hit={} files_read={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
             get(&self.output_hits),
+            get(&self.files_read),
             get(&self.facts_hits),
             get(&self.facts_misses),
             get(&self.findings_hits),
@@ -380,7 +383,6 @@ pub fn sequence_digest(folder: &str, files: &[(&str, &Digest)]) -> Digest {
 
 /// The analysis cache of one workspace, for one build and configuration.
 pub struct AnalysisCache {
-    dir: PathBuf,
     file: PathBuf,
     old: CacheData,
     new: CacheData,
@@ -402,7 +404,7 @@ impl AnalysisCache {
             .filter(|data| data.format == FORMAT && data.base == base)
             .unwrap_or_default();
         let new = CacheData { format: FORMAT, base, ..CacheData::default() };
-        AnalysisCache { dir, file, old, new, stats: CacheStats::default() }
+        AnalysisCache { file, old, new, stats: CacheStats::default() }
     }
 
     /// Cached facts of the file at `path` with this content, and its imported specifiers.
@@ -473,22 +475,34 @@ impl AnalysisCache {
                 self.new.sequences.entry(folder).or_insert(entry);
             }
         }
-        std::fs::create_dir_all(&self.dir)?;
-        let gitignore = self.dir.join(".gitignore");
-        if !gitignore.exists() {
-            crate::atomic::write_unsynced(
-                &gitignore,
-                b"# Created by baton: the analysis cache is never committed.\n*\n",
-            )?;
-        }
-        let bytes = postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?;
-        crate::atomic::write_unsynced(&self.file, &bytes)
+        write_in_cache_dir(&self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)
     }
 
     /// The cache file of this build and configuration.
     pub fn path(&self) -> &Path {
         &self.file
     }
+}
+
+/// Writes `bytes` to `file` in the cache folder atomically, first creating the folder with a
+/// `.gitignore` that keeps it out of commits (and out of Baton's own walk).
+pub fn write_in_cache_dir(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let gitignore = dir.join(".gitignore");
+    if !gitignore.exists() {
+        crate::atomic::write_unsynced(&gitignore, b"# Created by baton: the analysis cache is never committed.\n*\n")?;
+    }
+    crate::atomic::write_unsynced(file, bytes)
+}
+
+/// Reports on stderr, once per run, that the cache folder of `root` cannot be written: the
+/// run's result does not depend on it.
+pub fn warn_unwritable(root: &Path, error: &std::io::Error) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        eprintln!("baton: warning: cannot write the analysis cache in {}: {error}", root.join(CACHE_DIR).display());
+    });
 }
 
 #[cfg(test)]

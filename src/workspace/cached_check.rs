@@ -2,19 +2,24 @@
 //! file is parsed only when its facts or its findings are not in the cache (see `cache.rs`).
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::SystemTime;
 
 use rayon::prelude::*;
 
 use super::cache::{self, AnalysisCache, CacheStats, Digest};
-use super::{discover_all, read, FileFinding, Read, SourcePath, UnparsedFile, Workspace};
+use super::output_cache::{self, StoredOutput};
+use super::signatures::{Signature, SignatureTable};
+use super::{discover_all, read_signed, FileFinding, Read, SourcePath, UnparsedFile, Workspace};
 use crate::config::Config;
 use crate::engine::ecma::Dependency;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{self, Finding, WorkspaceFacts};
+use crate::handoff::WorkspaceFiles;
 use crate::rules::query_set::QuerySet;
 use crate::sql::migration_sequences;
+use crate::stage::EvidenceSet;
 use crate::syntax::{Document, FileKind};
 
 /// One file read from disk, parsed on first need.
@@ -34,45 +39,71 @@ impl Entry {
     }
 }
 
-/// Everything a cached check reads before it analyses anything: the discovered files, the text
-/// and content hash of each file Baton reads, the notices reading gave, and the workflow
-/// evidence. With the configuration and the build ([`cache::base_digest`]), these are every input
-/// of the check's result; [`CheckInputs::digest`] covers them all.
-pub struct CheckInputs {
-    root: std::path::PathBuf,
-    files: crate::handoff::WorkspaceFiles,
-    evidence: crate::stage::EvidenceSet,
-    entries: Vec<Entry>,
-    notices: Vec<FileFinding>,
-    unreadable: Vec<(String, String)>,
+/// The first half of [`CheckInputs`]: the walk and the workflow evidence, before any file is
+/// read.
+pub struct Discovery {
+    root: PathBuf,
+    sources: Vec<SourcePath>,
+    files: WorkspaceFiles,
+    evidence: EvidenceSet,
 }
 
-impl CheckInputs {
-    /// Discovers and reads (in parallel) every file under `root`, and loads the evidence.
-    pub fn read(root: &Path) -> CheckInputs {
+impl Discovery {
+    /// Walks `root` and loads the workflow evidence.
+    pub fn new(root: &Path) -> Discovery {
         let (sources, files) = discover_all(root);
-        let read_files: Vec<(SourcePath, Read)> = sources
+        Discovery { root: root.to_path_buf(), sources, files, evidence: EvidenceSet::load_for_rules(root) }
+    }
+
+    /// The digest that [`CheckInputs::digest`] would give after reading every file, from the
+    /// files' signatures alone: when every file Baton reads has a settled signature in `table`
+    /// and still has that signature now. Otherwise `None`. Reads no file; stats each in parallel.
+    pub fn digest_unread(&self, table: &SignatureTable) -> Option<Digest> {
+        if table.is_empty() {
+            return None;
+        }
+        let contents: Vec<&Digest> = self
+            .sources
+            .par_iter()
+            .map(|s| table.content(&s.relative, &Signature::of_path(&s.absolute)?))
+            .collect::<Option<_>>()?;
+        let read = self.sources.iter().zip(contents).map(|(s, content)| (s.relative.as_str(), content));
+        Some(inputs_digest(&self.files, read, &[], &self.evidence))
+    }
+
+    /// Reads every file (in parallel): size cap, binary skip, lossy UTF-8, content hash.
+    pub fn read(self) -> CheckInputs {
+        let Discovery { root, sources, files, evidence } = self;
+        let read_at = SystemTime::now();
+        let read_files: Vec<(SourcePath, Read, Option<Signature>)> = sources
             .into_par_iter()
             .map(|s| {
-                let r = read(&s);
-                (s, r)
+                let (r, signature) = read_signed(&s);
+                (s, r, signature)
             })
             .collect();
         let mut inputs = CheckInputs {
-            root: root.to_path_buf(),
+            root,
             files,
-            evidence: crate::stage::EvidenceSet::load(root),
+            evidence,
             entries: Vec::new(),
             notices: Vec::new(),
             unreadable: Vec::new(),
+            signatures: Vec::new(),
         };
-        for (source, result) in read_files {
+        for (source, result, signature) in read_files {
             let path = source.relative.clone();
             match result {
                 Read::Text(text, notice) => {
-                    inputs.notices.extend(notice.map(|finding| FileFinding { path, finding }));
                     let text: Arc<str> = text.into();
                     let content = cache::content_hash(&text);
+                    match (notice, signature) {
+                        (Some(finding), _) => inputs.notices.push(FileFinding { path, finding }),
+                        (None, Some(signature)) if signature.settled(read_at) => {
+                            inputs.signatures.push((path, signature, content));
+                        }
+                        (None, _) => {}
+                    }
                     inputs.entries.push(Entry { content, source, text, doc: OnceLock::new() });
                 }
                 Read::Notice(finding) => inputs.notices.push(FileFinding { path, finding }),
@@ -82,40 +113,162 @@ impl CheckInputs {
         }
         inputs
     }
+}
 
-    /// The digest of every input read: each discovered path, each read file's path, kind and
-    /// content hash, the reading notices, and the evidence with the git state. `None` when a
+/// Everything a cached check reads before it analyses anything: the discovered files, the text
+/// and content hash of each file Baton reads, the notices reading gave, and the workflow
+/// evidence. With the configuration and the build ([`cache::base_digest`]), these are every input
+/// of the check's result; [`CheckInputs::digest`] covers them all.
+pub struct CheckInputs {
+    root: PathBuf,
+    files: WorkspaceFiles,
+    evidence: EvidenceSet,
+    entries: Vec<Entry>,
+    notices: Vec<FileFinding>,
+    unreadable: Vec<(String, String)>,
+    /// The settled signatures of the files read as text without a notice.
+    signatures: Vec<(String, Signature, Digest)>,
+}
+
+impl CheckInputs {
+    /// Discovers and reads (in parallel) every file under `root`, and loads the evidence.
+    pub fn read(root: &Path) -> CheckInputs {
+        Discovery::new(root).read()
+    }
+
+    /// The digest of every input read: each discovered path, each read file's path and content
+    /// hash, the reading notices, and the evidence with the git state. `None` when a
     /// file could not be read: such a run's result depends on a passing condition (permissions,
     /// a file being replaced), so it is not worth remembering.
     pub fn digest(&self) -> Option<Digest> {
         if !self.unreadable.is_empty() {
             return None;
         }
-        let mut h = blake3::Hasher::new();
-        let mut field = |bytes: &[u8]| {
-            h.update(&(bytes.len() as u64).to_le_bytes());
-            h.update(bytes);
-        };
-        for path in self.files.paths() {
-            field(path.as_bytes());
-        }
-        field(b"\xff read files");
-        for e in &self.entries {
-            field(e.source.relative.as_bytes());
-            field(format!("{:?}", e.source.kind).as_bytes());
-            field(&e.content);
-        }
-        field(b"\xff notices");
-        for n in &self.notices {
-            field(format!("{n:?}").as_bytes());
-        }
-        // `EvidenceSet`'s maps are ordered; its unreadable list follows the directory's order.
-        let crate::stage::EvidenceSet { by_item, refused, git, unreadable } = &self.evidence;
-        let mut unreadable = unreadable.clone();
-        unreadable.sort();
-        field(format!("{by_item:?}{refused:?}{git:?}{unreadable:?}").as_bytes());
-        Some(*h.finalize().as_bytes())
+        let read = self.entries.iter().map(|e| (e.source.relative.as_str(), &e.content));
+        Some(inputs_digest(&self.files, read, &self.notices, &self.evidence))
     }
+
+    /// The settled signatures of the files read, for the next run's [`Discovery::digest_unread`].
+    pub fn signatures(&self) -> SignatureTable {
+        SignatureTable::new(self.signatures.clone())
+    }
+
+    /// How many files were read as text.
+    pub fn files_read(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+/// The digest of a run's inputs (see [`CheckInputs::digest`]); `read` in discovery order.
+fn inputs_digest<'a>(
+    files: &WorkspaceFiles,
+    read: impl Iterator<Item = (&'a str, &'a Digest)>,
+    notices: &[FileFinding],
+    evidence: &EvidenceSet,
+) -> Digest {
+    // Gathered into one buffer and hashed at once: thousands of small updates cost several times
+    // more than one large one.
+    let mut buffer = Vec::with_capacity(64 * files.len());
+    let mut field = |bytes: &[u8]| {
+        buffer.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        buffer.extend_from_slice(bytes);
+    };
+    for path in files.paths() {
+        field(path.as_bytes());
+    }
+    field(b"\xff read files");
+    // A file's kind follows from its path (and the build, part of the key).
+    for (path, content) in read {
+        field(path.as_bytes());
+        field(content);
+    }
+    field(b"\xff notices");
+    for n in notices {
+        field(format!("{n:?}").as_bytes());
+    }
+    // `EvidenceSet`'s maps are ordered; its unreadable list follows the directory's order.
+    let EvidenceSet { by_item, refused, git, unreadable } = evidence;
+    let mut unreadable = unreadable.clone();
+    unreadable.sort();
+    field(format!("{by_item:?}{refused:?}{git:?}{unreadable:?}").as_bytes());
+    *blake3::hash(&buffer).as_bytes()
+}
+
+/// What [`check_or_replay`] did.
+#[allow(clippy::large_enum_variant)] // one per run, moved once
+pub enum Checked {
+    /// Every input was as when the stored report was printed: this is it.
+    Replayed(StoredOutput, CacheStats),
+    /// The workspace was checked through the analysis cache ([`check_with_cache`]).
+    Analysed {
+        /// The workspace, for rendering.
+        workspace: Workspace,
+        /// Its findings.
+        findings: Vec<FileFinding>,
+        /// The analysis cache's hits and misses.
+        stats: CacheStats,
+        /// Where the report printed from these findings is to be stored (`None` when some file
+        /// could not be read).
+        slot: Option<ReportSlot>,
+    },
+}
+
+/// Where an analysed run's report goes, and under which key.
+pub struct ReportSlot {
+    root: PathBuf,
+    slot: String,
+    key: Digest,
+}
+
+impl ReportSlot {
+    /// Stores the report printed for `findings`.
+    pub fn store(&self, output: &[u8], findings: &[FileFinding]) -> std::io::Result<()> {
+        let worst = findings.iter().map(|f| f.finding.severity).max();
+        output_cache::store(&self.root, &self.slot, &self.key, output, worst)
+    }
+}
+
+/// `baton check` through both caches. The stored report of `slot` (one per output format) is
+/// returned when the inputs are those it was printed from, with `request` (the bytes that
+/// describe what is rendered and how): known from the files' settled signatures without reading
+/// any file when none changed, else after reading them all. Otherwise the workspace is checked
+/// with [`check_with_cache`]. The signatures of the files read are stored for the next run.
+pub fn check_or_replay(
+    root: &Path,
+    config: Config,
+    include: impl Fn(&str) -> bool + Sync,
+    slot: &str,
+    request: &[u8],
+) -> Checked {
+    let base = cache::base_digest(&config);
+    let key = |inputs: Digest| output_cache::output_key(&base, &inputs, request);
+    let replayed = |stored, files_read| {
+        let stats = CacheStats::default();
+        CacheStats::bump(&stats.output_hits);
+        stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
+        Checked::Replayed(stored, stats)
+    };
+    let discovery = Discovery::new(root);
+    let known = SignatureTable::load(root);
+    if let Some(stored) = discovery.digest_unread(&known).and_then(|d| output_cache::load(root, slot, &key(d))) {
+        return replayed(stored, 0);
+    }
+    let inputs = discovery.read();
+    let signatures = inputs.signatures();
+    if signatures != known {
+        if let Err(e) = signatures.save(root) {
+            cache::warn_unwritable(root, &e);
+        }
+    }
+    let key = inputs.digest().map(key);
+    if let Some(stored) = key.as_ref().and_then(|key| output_cache::load(root, slot, key)) {
+        return replayed(stored, inputs.files_read());
+    }
+    let files_read = inputs.files_read();
+    let (workspace, findings, stats) = check_inputs(inputs, config, include);
+    stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
+    let slot = key.map(|key| ReportSlot { root: root.to_path_buf(), slot: slot.to_string(), key });
+    Checked::Analysed { workspace, findings, stats, slot }
 }
 
 /// Checks the workspace at `root` like [`Workspace::load`] + [`Workspace::check`], reading and
@@ -137,7 +290,7 @@ pub fn check_inputs(
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
 ) -> (Workspace, Vec<FileFinding>, CacheStats) {
-    let CheckInputs { root, files, evidence, entries, notices, unreadable } = inputs;
+    let CheckInputs { root, files, evidence, entries, notices, unreadable, signatures: _ } = inputs;
     let root = root.as_path();
     let mut workspace = Workspace {
         root: root.to_path_buf(),
@@ -250,7 +403,7 @@ pub fn check_inputs(
     let existing: HashSet<&str> = entries.iter().map(|e| e.source.relative.as_str()).collect();
     let stats = std::mem::take(&mut cache.stats);
     if let Err(e) = cache.save(&existing) {
-        eprintln!("baton: warning: cannot write the analysis cache in {}: {e}", root.join(cache::CACHE_DIR).display());
+        cache::warn_unwritable(root, &e);
     }
 
     for entry in entries {

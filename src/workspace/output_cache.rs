@@ -22,14 +22,25 @@ const MAGIC: &[u8; 16] = b"baton-output-v01";
 /// Magic, key, worst severity, output length.
 const HEADER_LEN: usize = MAGIC.len() + 32 + 1 + 8;
 
-/// A report read back from the output cache.
-#[derive(Debug, PartialEq, Eq)]
+/// A report found in the output cache, not yet read: [`StoredOutput::copy_to`] prints it.
+#[derive(Debug)]
 pub struct StoredOutput {
-    /// Exactly the bytes the run printed on stdout.
-    pub output: Vec<u8>,
+    /// The cache file, positioned at the report's first byte.
+    file: std::fs::File,
+    /// The report's length in bytes (the file holds exactly that many more).
+    len: u64,
     /// The highest severity among its findings (`None` when it had none): the exit status
     /// follows from it under any `--fail-on`.
     pub worst: Option<Severity>,
+}
+
+impl StoredOutput {
+    /// Copies the report to `out`, in the kernel where both ends allow it (`copy_file_range`,
+    /// `sendfile` or `splice` on Linux): a report of several megabytes never passes through
+    /// Baton's memory.
+    pub fn copy_to(self, out: &mut impl std::io::Write) -> std::io::Result<u64> {
+        std::io::copy(&mut self.file.take(self.len), out)
+    }
 }
 
 /// The key of a report: the build-and-configuration digest, the inputs' digest and the bytes
@@ -49,8 +60,8 @@ pub fn path(root: &Path, slot: &str) -> PathBuf {
     root.join(CACHE_DIR).join(format!("output-{slot}.bin"))
 }
 
-/// The report stored in `slot` under `key`, if any. Only the header is read when the key
-/// differs.
+/// The report stored in `slot` under `key`, if any. Only the header is read here; a file whose
+/// length is not exactly the header's promise (cut short, or damaged) is a miss.
 pub fn load(root: &Path, slot: &str, key: &Digest) -> Option<StoredOutput> {
     let mut file = std::fs::File::open(path(root, slot)).ok()?;
     let mut header = [0u8; HEADER_LEN];
@@ -64,11 +75,9 @@ pub fn load(root: &Path, slot: &str, key: &Digest) -> Option<StoredOutput> {
         0 => None,
         code => Some(severity_from(code)?),
     };
-    let len = usize::try_from(u64::from_le_bytes(rest[1..9].try_into().ok()?)).ok()?;
-    // Capped: a damaged length must not make it allocate or read more than the file holds.
-    let mut output = Vec::with_capacity(len.min(1 << 30));
-    file.take((len as u64).saturating_add(1)).read_to_end(&mut output).ok()?;
-    (output.len() == len).then_some(StoredOutput { output, worst })
+    let len = u64::from_le_bytes(rest[1..9].try_into().ok()?);
+    let size = file.metadata().ok()?.len();
+    (size.checked_sub(HEADER_LEN as u64) == Some(len)).then_some(StoredOutput { file, len, worst })
 }
 
 /// Stores `output` in `slot` under `key`, atomically (temp file + rename).
@@ -79,7 +88,7 @@ pub fn store(root: &Path, slot: &str, key: &Digest, output: &[u8], worst: Option
     bytes.push(worst.map_or(0, severity_code));
     bytes.extend_from_slice(&(output.len() as u64).to_le_bytes());
     bytes.extend_from_slice(output);
-    crate::atomic::write_unsynced(&path(root, slot), &bytes)
+    super::cache::write_in_cache_dir(&path(root, slot), &bytes)
 }
 
 fn severity_code(severity: Severity) -> u8 {
@@ -105,21 +114,27 @@ fn severity_from(code: u8) -> Option<Severity> {
 mod tests {
     use super::*;
 
+    /// The report and worst severity stored under `key`, read back.
+    fn read_back(root: &Path, slot: &str, key: &Digest) -> Option<(Vec<u8>, Option<Severity>)> {
+        let stored = load(root, slot, key)?;
+        let worst = stored.worst;
+        let mut bytes = Vec::new();
+        stored.copy_to(&mut bytes).unwrap();
+        Some((bytes, worst))
+    }
+
     #[test]
     fn a_report_is_read_back_under_its_key_only() {
         let dir = tempfile::tempdir().unwrap();
         let key = output_key(&[1; 32], &[2; 32], b"json");
         store(dir.path(), "json", &key, b"{\"diagnostics\": []}\n", Some(Severity::Warning)).unwrap();
-        let stored = load(dir.path(), "json", &key).unwrap();
-        assert_eq!(
-            stored,
-            StoredOutput { output: b"{\"diagnostics\": []}\n".to_vec(), worst: Some(Severity::Warning) }
-        );
-        assert_eq!(load(dir.path(), "json", &output_key(&[1; 32], &[3; 32], b"json")), None, "other inputs");
-        assert_eq!(load(dir.path(), "json", &output_key(&[1; 32], &[2; 32], b"sarif")), None, "another request");
-        assert_eq!(load(dir.path(), "sarif", &key), None, "another slot");
+        let stored = read_back(dir.path(), "json", &key);
+        assert_eq!(stored, Some((b"{\"diagnostics\": []}\n".to_vec(), Some(Severity::Warning))));
+        assert_eq!(read_back(dir.path(), "json", &output_key(&[1; 32], &[3; 32], b"json")), None, "other inputs");
+        assert_eq!(read_back(dir.path(), "json", &output_key(&[1; 32], &[2; 32], b"sarif")), None, "another request");
+        assert_eq!(read_back(dir.path(), "sarif", &key), None, "another slot");
         store(dir.path(), "json", &key, b"", None).unwrap();
-        assert_eq!(load(dir.path(), "json", &key), Some(StoredOutput { output: Vec::new(), worst: None }));
+        assert_eq!(read_back(dir.path(), "json", &key), Some((Vec::new(), None)));
     }
 
     #[test]
@@ -143,7 +158,7 @@ mod tests {
         damaged.push(good[..10].to_vec());
         for bytes in damaged {
             std::fs::write(&file, &bytes).unwrap();
-            assert_eq!(load(dir.path(), "json", &key), None, "{bytes:?}");
+            assert_eq!(read_back(dir.path(), "json", &key), None, "{bytes:?}");
         }
     }
 }
