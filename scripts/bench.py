@@ -238,8 +238,17 @@ def main():
     })
     env.pop("BATON_CACHE_STATS", None)
     migrations = sorted(str(p.relative_to(work)) for p in (work / "supabase/migrations").glob("*.sql"))
-    cache_dir = work / ".baton"
-    clear_cache = lambda: shutil.rmtree(cache_dir, ignore_errors=True)  # noqa: E731
+    cache_dir = work / ".baton" / "cache"
+
+    def clear_cache():
+        # Empties the cache but keeps the folder, as in a workspace Baton has run in before:
+        # deleting `.baton/` would change the workspace root's entries (and so its listing).
+        for entry in cache_dir.glob("*") if cache_dir.is_dir() else ():
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
     baton_cmd = [str(baton), "check", "--format", "json", "--fail-on", "never", "."]
 
     print("measuring:", file=sys.stderr)

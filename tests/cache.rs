@@ -354,29 +354,33 @@ fn the_stored_report_is_printed_only_while_every_input_is_the_same() {
 }
 
 /// Files whose signature (size, times, inode) has settled are not read again while it holds: an
-/// unchanged workspace's report comes back without a single file read. A rewrite, even to the
-/// same size, changes the signature (the status-change time is the kernel's), so the file is
-/// read; so is a file touched without a change, whose stored report still stands.
+/// unchanged workspace's report comes back without a single file read, and without walking it
+/// (its directories and ignore files still have their signatures). A rewrite, even to the same
+/// size, changes the signature (the status-change time is the kernel's), so the file is read; so
+/// is a file touched without a change, whose stored report still stands. A new file makes the
+/// run walk again.
 #[cfg(unix)]
 #[test]
 fn settled_files_are_not_read_again_until_their_signature_changes() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     workspace(root);
+    // As in a workspace Baton has run in before (creating it would change the root's entries).
+    std::fs::create_dir_all(root.join(".baton/cache")).unwrap();
     std::thread::sleep(baton::workspace::signatures::SETTLE + std::time::Duration::from_millis(300));
     let json = ["--format", "json", "--fail-on", "never"];
-    let files_read = |root: &Path| {
+    let counts = |root: &Path| {
         let (_, stats) = check(root, &[]);
-        (stat(&stats, "output_hit"), stat(&stats, "files_read"))
+        (stat(&stats, "output_hit"), stat(&stats, "walk_reused"), stat(&stats, "files_read"))
     };
     let (_, cold, _) = run_raw(root, &json);
-    assert_eq!(files_read(root), (1, 0), "nothing read: every signature settled and unchanged");
+    assert_eq!(counts(root), (1, 1, 0), "nothing walked or read: every signature settled and unchanged");
     assert_eq!(run_raw(root, &json).1, cold);
 
     // Touched, content unchanged: read again, and the stored report stands.
     let file = std::fs::File::options().write(true).open(root.join("lib/jobs.ts")).unwrap();
     file.set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(3600)).unwrap();
-    assert_eq!(files_read(root), (1, 6));
+    assert_eq!(counts(root), (1, 1, 6));
 
     // Rewritten to the same size with another finding, its modification time then set back (as
     // `touch -r` or an archive tool would): only the status-change time tells; the file is read,
@@ -388,6 +392,19 @@ fn settled_files_are_not_read_again_until_their_signature_changes() {
     assert_eq!(std::fs::metadata(&migration).unwrap().modified().unwrap(), modified);
     let (_, out, hit) = run_raw(root, &json);
     assert_eq!(hit, 0);
-    assert_eq!(out, run_raw(root, &[&json[..], &["--no-cache"]].concat()).1);
+    let uncached = |root: &Path| run_raw(root, &[&json[..], &["--no-cache"]].concat()).1;
+    assert_eq!(out, uncached(root));
     assert!(out.contains("public.u") && !out.contains("public.t`"), "{out}");
+
+    // A new file: the directory changed, so the workspace is walked again and the file found.
+    write(
+        root,
+        "lib/db/extra.ts",
+        "import { prisma } from \"./client\";\nexport const n = () => prisma.user.count();\n",
+    );
+    let (_, stats) = check(root, &[]);
+    assert_eq!((stat(&stats, "output_hit"), stat(&stats, "walk_reused")), (0, 0));
+    let out = run_raw(root, &json).1;
+    assert!(out.contains("lib/db/extra.ts"), "{out}");
+    assert_eq!(out, uncached(root));
 }

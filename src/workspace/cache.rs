@@ -53,6 +53,8 @@ pub struct CacheStats {
     /// 1 when the whole report came from the output cache (see `output_cache.rs`): nothing
     /// else was looked up.
     pub output_hits: AtomicUsize,
+    /// 1 when the remembered walk still held and the workspace was not walked (`walk_cache.rs`).
+    pub walks_reused: AtomicUsize,
     /// Files read from disk (a run that knew every file unchanged from its signature reads none).
     pub files_read: AtomicUsize,
     /// Per-file facts read from the cache.
@@ -84,8 +86,9 @@ impl CacheStats {
     pub fn line(&self) -> String {
         let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
         format!(
-            "baton-cache-stats: output_hit={} files_read={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
+            "baton-cache-stats: output_hit={} walk_reused={} files_read={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
             get(&self.output_hits),
+            get(&self.walks_reused),
             get(&self.files_read),
             get(&self.facts_hits),
             get(&self.facts_misses),

@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use super::cache::{self, AnalysisCache, CacheStats, Digest};
 use super::output_cache::{self, StoredOutput};
 use super::signatures::{Signature, SignatureTable};
+use super::walk_cache::WalkRecord;
 use super::{discover_all, read_signed, FileFinding, Read, SourcePath, UnparsedFile, Workspace};
 use crate::config::Config;
 use crate::engine::ecma::Dependency;
@@ -53,6 +54,24 @@ impl Discovery {
     pub fn new(root: &Path) -> Discovery {
         let (sources, files) = discover_all(root);
         Discovery { root: root.to_path_buf(), sources, files, evidence: EvidenceSet::load_for_rules(root) }
+    }
+
+    /// [`Discovery::new`], reusing the walk remembered for `build` when it still holds (see
+    /// `walk_cache.rs`), else walking and remembering the walk. True when it was reused.
+    pub fn remembered(root: &Path, build: &Digest) -> (Discovery, bool) {
+        let evidence = EvidenceSet::load_for_rules(root);
+        let discovery = |(sources, files)| Discovery { root: root.to_path_buf(), sources, files, evidence };
+        if let Some(record) = WalkRecord::load(root, build).filter(|r| r.holds(root)) {
+            return (discovery(record.listing(root)), true);
+        }
+        let walked_at = SystemTime::now();
+        let walk = super::walk(root);
+        if let Some(record) = WalkRecord::new(root, *build, &walk, walked_at) {
+            if let Err(e) = record.save(root) {
+                cache::warn_unwritable(root, &e);
+            }
+        }
+        (discovery((walk.sources, walk.files)), false)
     }
 
     /// The digest that [`CheckInputs::digest`] would give after reading every file, from the
@@ -242,16 +261,17 @@ pub fn check_or_replay(
 ) -> Checked {
     let base = cache::base_digest(&config);
     let key = |inputs: Digest| output_cache::output_key(&base, &inputs, request);
-    let replayed = |stored, files_read| {
+    let replayed = |stored, files_read, walk_reused| {
         let stats = CacheStats::default();
         CacheStats::bump(&stats.output_hits);
+        stats.walks_reused.store(usize::from(walk_reused), std::sync::atomic::Ordering::Relaxed);
         stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
         Checked::Replayed(stored, stats)
     };
-    let discovery = Discovery::new(root);
+    let (discovery, walk_reused) = Discovery::remembered(root, &base);
     let known = SignatureTable::load(root);
     if let Some(stored) = discovery.digest_unread(&known).and_then(|d| output_cache::load(root, slot, &key(d))) {
-        return replayed(stored, 0);
+        return replayed(stored, 0, walk_reused);
     }
     let inputs = discovery.read();
     let signatures = inputs.signatures();
@@ -262,11 +282,12 @@ pub fn check_or_replay(
     }
     let key = inputs.digest().map(key);
     if let Some(stored) = key.as_ref().and_then(|key| output_cache::load(root, slot, key)) {
-        return replayed(stored, inputs.files_read());
+        return replayed(stored, inputs.files_read(), walk_reused);
     }
     let files_read = inputs.files_read();
     let (workspace, findings, stats) = check_inputs(inputs, config, include);
     stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
+    stats.walks_reused.store(usize::from(walk_reused), std::sync::atomic::Ordering::Relaxed);
     let slot = key.map(|key| ReportSlot { root: root.to_path_buf(), slot: slot.to_string(), key });
     Checked::Analysed { workspace, findings, stats, slot }
 }

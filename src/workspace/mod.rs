@@ -22,6 +22,7 @@ pub mod cache;
 mod cached_check;
 pub mod output_cache;
 pub mod signatures;
+pub mod walk_cache;
 
 pub use cached_check::{check_inputs, check_or_replay, check_with_cache, CheckInputs, Checked, Discovery, ReportSlot};
 
@@ -117,9 +118,29 @@ pub fn discover(root: &Path) -> Vec<SourcePath> {
 /// Lists the files under `root` that Baton reads, and every file the scan saw (of any kind, with
 /// the same ignore rules) for the handoff checks of named files.
 pub fn discover_all(root: &Path) -> (Vec<SourcePath>, WorkspaceFiles) {
+    let walk = walk(root);
+    (walk.sources, walk.files)
+}
+
+/// What one walk of a workspace saw.
+pub struct Walk {
+    /// The files Baton reads, sorted by path.
+    pub sources: Vec<SourcePath>,
+    /// Every file seen, of any kind.
+    pub files: WorkspaceFiles,
+    /// Every directory entered, relative to the root (`""` for the root), sorted.
+    pub dirs: Vec<String>,
+    /// False when some entry could not be read (a directory without permission, say).
+    pub complete: bool,
+}
+
+/// Walks `root`: the files Baton reads, every file seen, and the directories entered.
+pub fn walk(root: &Path) -> Walk {
     // Walked on several threads (a large tree's directory reads dominate a warm check), then
     // sorted, so the result does not depend on the walk's order. (Taking each file's signature
     // on the walk's threads made a warm check slower than a parallel pass after it.)
+    // Baton's own cache is never an input (and is written to on every run that computes).
+    let cache_dir = root.join(cache::CACHE_DIR);
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(true)
@@ -128,16 +149,27 @@ pub fn discover_all(root: &Path) -> (Vec<SourcePath>, WorkspaceFiles) {
         .require_git(false)
         .parents(true)
         .follow_links(false)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             let name = entry.file_name().to_string_lossy();
-            !(entry.file_type().is_some_and(|t| t.is_dir()) && ALWAYS_SKIPPED.contains(&name.as_ref()))
+            !(is_dir && (ALWAYS_SKIPPED.contains(&name.as_ref()) || entry.path() == cache_dir))
         })
         .build_parallel();
     let seen: std::sync::Mutex<Vec<(String, Option<SourcePath>)>> = std::sync::Mutex::default();
+    let dirs: std::sync::Mutex<Vec<String>> = std::sync::Mutex::default();
+    let complete = std::sync::atomic::AtomicBool::new(true);
     walker.run(|| {
-        let seen = &seen;
+        let (seen, dirs, complete) = (&seen, &dirs, &complete);
         Box::new(move |entry: Result<ignore::DirEntry, ignore::Error>| {
-            let Ok(entry) = entry else { return ignore::WalkState::Continue };
+            let Ok(entry) = entry else {
+                complete.store(false, std::sync::atomic::Ordering::Relaxed);
+                return ignore::WalkState::Continue;
+            };
+            if entry.file_type().is_some_and(|t| t.is_dir()) {
+                let relative = if entry.depth() == 0 { Some(String::new()) } else { relative_path(root, entry.path()) };
+                dirs.lock().unwrap_or_else(|e| e.into_inner()).extend(relative);
+                return ignore::WalkState::Continue;
+            }
             if !entry.file_type().is_some_and(|t| t.is_file()) {
                 return ignore::WalkState::Continue;
             }
@@ -154,13 +186,15 @@ pub fn discover_all(root: &Path) -> (Vec<SourcePath>, WorkspaceFiles) {
     });
     let mut seen = seen.into_inner().unwrap_or_else(|e| e.into_inner());
     seen.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut found = Vec::new();
+    let mut dirs = dirs.into_inner().unwrap_or_else(|e| e.into_inner());
+    dirs.sort();
+    let mut sources = Vec::new();
     let mut all = Vec::with_capacity(seen.len());
     for (relative, source) in seen {
-        found.extend(source);
+        sources.extend(source);
         all.push(relative);
     }
-    (found, WorkspaceFiles::from_paths(all))
+    Walk { sources, files: WorkspaceFiles::from_paths(all), dirs, complete: complete.into_inner() }
 }
 
 /// `path` relative to `root` with `/` separators, or `None` when it is not under `root`.
