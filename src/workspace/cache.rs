@@ -478,12 +478,40 @@ impl AnalysisCache {
                 self.new.sequences.entry(folder).or_insert(entry);
             }
         }
-        write_in_cache_dir(&self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)
+        write_in_cache_dir(&self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
+        prune_other_builds(&self.file, KEPT_OTHER_FILES);
+        Ok(())
     }
 
     /// The cache file of this build and configuration.
     pub fn path(&self) -> &Path {
         &self.file
+    }
+}
+
+/// How many analysis cache files of other builds or configurations are kept beside the current
+/// one (every rebuilt or upgraded `baton` starts a new file; a few cover switching between
+/// configurations).
+const KEPT_OTHER_FILES: usize = 3;
+
+/// Deletes the analysis cache files beside `current` (named by 16 hex digits) but the `keep`
+/// most recently written. Best effort: a file that cannot be deleted stays.
+fn prune_other_builds(current: &Path, keep: usize) {
+    let Some(dir) = current.parent() else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let mut others: Vec<(std::time::SystemTime, PathBuf)> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p != current && p.extension().is_some_and(|e| e == "bin"))
+        .filter(|p| {
+            let stem = p.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            stem.len() == 16 && stem.chars().all(|c| c.is_ascii_hexdigit())
+        })
+        .filter_map(|p| Some((std::fs::metadata(&p).and_then(|m| m.modified()).ok()?, p)))
+        .collect();
+    others.sort_by_key(|(modified, _)| std::cmp::Reverse(*modified));
+    for (_, path) in others.into_iter().skip(keep) {
+        let _ = std::fs::remove_file(path);
     }
 }
 
@@ -584,6 +612,36 @@ mod tests {
         let cache = AnalysisCache::open(dir.path(), &config);
         assert!(cache.findings("a.ts", &[1; 32]).is_some());
         assert!(cache.findings("b.ts", &[2; 32]).is_none());
+    }
+
+    #[test]
+    fn only_the_most_recent_files_of_other_builds_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache_dir = dir.path().join(CACHE_DIR);
+        std::fs::create_dir_all(&cache_dir).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let names: Vec<String> = (0..6).map(|i| format!("{i:016x}.bin")).collect();
+        for (i, name) in names.iter().enumerate() {
+            let file = std::fs::File::create(cache_dir.join(name)).unwrap();
+            file.set_modified(old + std::time::Duration::from_secs(i as u64)).unwrap();
+        }
+        for other in ["output-json.bin", "files.bin", "walk.bin", "notes.txt"] {
+            std::fs::write(cache_dir.join(other), "x").unwrap();
+        }
+        let mut cache = AnalysisCache::open(dir.path(), &Config::default());
+        cache.put_findings("a.ts", [1; 32], &[]);
+        let current = cache.path().to_path_buf();
+        cache.save(&HashSet::from(["a.ts"])).unwrap();
+        let mut left: Vec<String> = std::fs::read_dir(&cache_dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        let mut expected: Vec<String> = names[3..].to_vec();
+        expected.extend([".gitignore", "files.bin", "notes.txt", "output-json.bin", "walk.bin"].map(String::from));
+        expected.push(current.file_name().unwrap().to_string_lossy().into_owned());
+        expected.sort();
+        assert_eq!(left, expected, "the three newest of the other builds' files, and every other kind of file");
     }
 
     #[test]

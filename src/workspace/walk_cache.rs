@@ -123,7 +123,14 @@ impl WalkRecord {
     /// The stored record of the workspace at `root` for this build, if any.
     pub fn load(root: &Path, build: &Digest) -> Option<WalkRecord> {
         let bytes = std::fs::read(path(root)).ok()?;
-        postcard::from_bytes::<WalkRecord>(&bytes).ok().filter(|r| r.format == FORMAT && &r.build == build)
+        let record = postcard::from_bytes::<WalkRecord>(&bytes).ok()?;
+        // A damaged or planted file must not list a path outside the workspace.
+        let inside = |p: &str| p.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
+        let sound = record.format == FORMAT
+            && &record.build == build
+            && record.paths.iter().all(|p| inside(p))
+            && record.dirs.iter().all(|(d, _)| d.is_empty() || inside(d));
+        sound.then_some(record)
     }
 
     /// Writes the record (temp file, then rename).
@@ -196,7 +203,7 @@ mod tests {
 
     /// A record taken as if the walk had started well after every write (so that everything has
     /// settled without waiting).
-    fn record(root: &Path) -> WalkRecord {
+    fn record_of(root: &Path) -> WalkRecord {
         let later = SystemTime::now() + super::super::signatures::SETTLE + Duration::from_secs(5);
         WalkRecord::new(root, [7; 32], &super::super::walk(root), later).expect("recordable")
     }
@@ -238,7 +245,7 @@ mod tests {
             let (_dir, root) = workspace();
             write(&root, ".baton/cache/.gitignore", "*\n");
             let parent = root.parent().unwrap().to_path_buf();
-            let record = record(&root);
+            let record = record_of(&root);
             assert_eq!(record.listing(&root).1.paths().collect::<Vec<_>>(), listed(&root), "the listing is the walk's");
             let before = listed(&root);
             std::thread::sleep(Duration::from_millis(30));
@@ -268,11 +275,17 @@ mod tests {
     #[test]
     fn a_record_is_stored_per_build() {
         let (_dir, root) = workspace();
-        let record = record(&root);
+        let record = record_of(&root);
         record.save(&root).unwrap();
         assert_eq!(WalkRecord::load(&root, &[7; 32]), Some(record));
         assert_eq!(WalkRecord::load(&root, &[8; 32]), None, "another build");
         std::fs::write(path(&root), b"garbage").unwrap();
         assert_eq!(WalkRecord::load(&root, &[7; 32]), None);
+        for escaping in ["../secret.ts", "/etc/passwd.ts", "app/../../x.ts", ""] {
+            let mut planted = record_of(&root);
+            planted.paths.push(escaping.to_string());
+            planted.save(&root).unwrap();
+            assert_eq!(WalkRecord::load(&root, &[7; 32]), None, "{escaping:?}");
+        }
     }
 }
