@@ -120,11 +120,17 @@ fn path(root: &Path) -> std::path::PathBuf {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_signature_settles_only_once_both_times_are_old_enough() {
+    /// A temporary folder with `a.ts` holding `text`, and the file's path.
+    fn written(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("a.ts");
-        std::fs::write(&file, "a").unwrap();
+        std::fs::write(&file, text).unwrap();
+        (dir, file)
+    }
+
+    #[test]
+    fn a_signature_settles_only_once_both_times_are_old_enough() {
+        let (_dir, file) = written("a");
         let signature = Signature::of_path(&file).unwrap();
         let now = SystemTime::now();
         assert!(!signature.settled(now), "just written");
@@ -140,9 +146,7 @@ mod tests {
 
     #[test]
     fn any_rewrite_changes_the_signature_even_to_the_same_size() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.ts");
-        std::fs::write(&file, "aaaa").unwrap();
+        let (_dir, file) = written("aaaa");
         let before = Signature::of_path(&file).unwrap();
         std::thread::sleep(Duration::from_millis(50));
         std::fs::write(&file, "bbbb").unwrap();
@@ -151,9 +155,7 @@ mod tests {
 
     #[test]
     fn the_table_round_trips_and_a_damaged_one_is_empty() {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("a.ts");
-        std::fs::write(&file, "a").unwrap();
+        let (dir, file) = written("a");
         let signature = Signature::of_path(&file).unwrap();
         let table = SignatureTable::new(vec![("b.ts".into(), signature, [2; 32]), ("a.ts".into(), signature, [1; 32])]);
         table.save(dir.path()).unwrap();
