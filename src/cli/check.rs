@@ -73,7 +73,8 @@ pub fn run(args: CheckArgs) -> u8 {
         crate::rules::query_set::QuerySet::prepare_all();
         let workspace = Workspace::load(&target.root, target.config);
         let findings = workspace.check(include);
-        let exit = report(&args, &workspace, &findings, &include).exit;
+        let color = args.format == Format::Human && render::human::use_color();
+        let exit = report(&args, &workspace, &findings, &include, color).exit;
         std::mem::forget((workspace, findings)); // as below
         return exit;
     }
@@ -98,7 +99,7 @@ pub fn run(args: CheckArgs) -> u8 {
                 if show_stats {
                     eprintln!("{}", stats.line());
                 }
-                let printed = report(&args, &workspace, &findings, &include);
+                let printed = report(&args, &workspace, &findings, &include, color);
                 if let Some(slot) = slot {
                     if let Err(e) = slot.store(printed.output.as_bytes(), &findings) {
                         cache::warn_unwritable(&workspace.root, &e);
@@ -119,13 +120,14 @@ struct Printed {
     exit: u8,
 }
 
-/// Warns of unreadable files, prints the report of `findings` on stdout, and gives the exit
-/// status.
+/// Warns of unreadable files, prints the report of `findings` on stdout (human format in colour
+/// when `color`), and gives the exit status.
 fn report(
     args: &CheckArgs,
     workspace: &Workspace,
     findings: &[FileFinding],
     include: &dyn Fn(&str) -> bool,
+    color: bool,
 ) -> Printed {
     for (path, problem) in &workspace.unreadable {
         if include(path) {
@@ -133,7 +135,7 @@ fn report(
         }
     }
     let output = match args.format {
-        Format::Human => render::human::render(workspace, findings, render::human::use_color()),
+        Format::Human => render::human::render(workspace, findings, color),
         Format::Json => render::json::render(workspace, findings),
         Format::Sarif => render::sarif::render(workspace, findings),
     };

@@ -1,217 +1,25 @@
-//! `baton check` through the analysis cache: the same findings as [`Workspace::check`], but a
-//! file is parsed only when its facts or its findings are not in the cache (see `cache.rs`).
+//! `baton check` through the caches: the stored report when every input is as it was printed
+//! from ([`check_or_replay`]); otherwise the same findings as [`Workspace::check`], with a file
+//! parsed only when its facts or its findings are not in the analysis cache (see `cache.rs`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-use std::time::SystemTime;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use super::cache::{self, AnalysisCache, CacheStats, Digest};
+use super::inputs::{CheckInputs, Discovery, Entry};
 use super::output_cache::{self, StoredOutput};
-use super::signatures::{Signature, SignatureTable};
-use super::walk_cache::WalkRecord;
-use super::{discover_all, read_signed, FileFinding, Read, SourcePath, UnparsedFile, Workspace};
+use super::signatures::SignatureTable;
+use super::{FileFinding, UnparsedFile, Workspace};
 use crate::config::Config;
 use crate::engine::ecma::Dependency;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{self, Finding, WorkspaceFacts};
-use crate::handoff::WorkspaceFiles;
 use crate::rules::query_set::QuerySet;
 use crate::sql::migration_sequences;
-use crate::stage::EvidenceSet;
 use crate::syntax::{Document, FileKind};
-
-/// One file read from disk, parsed on first need.
-struct Entry {
-    source: SourcePath,
-    text: Arc<str>,
-    content: Digest,
-    doc: OnceLock<Document>,
-}
-
-impl Entry {
-    fn doc(&self, stats: &CacheStats) -> &Document {
-        self.doc.get_or_init(|| {
-            CacheStats::bump(&stats.parsed);
-            Document::parse(self.source.relative.clone(), self.source.kind, self.text.clone())
-        })
-    }
-}
-
-/// The first half of [`CheckInputs`]: the walk and the workflow evidence, before any file is
-/// read.
-pub struct Discovery {
-    root: PathBuf,
-    sources: Vec<SourcePath>,
-    files: WorkspaceFiles,
-    evidence: EvidenceSet,
-}
-
-impl Discovery {
-    /// Walks `root` and loads the workflow evidence.
-    pub fn new(root: &Path) -> Discovery {
-        let (sources, files) = discover_all(root);
-        Discovery { root: root.to_path_buf(), sources, files, evidence: EvidenceSet::load_for_rules(root) }
-    }
-
-    /// [`Discovery::new`], reusing the walk remembered for `build` when it still holds (see
-    /// `walk_cache.rs`), else walking and remembering the walk. True when it was reused.
-    pub fn remembered(root: &Path, build: &Digest) -> (Discovery, bool) {
-        let evidence = EvidenceSet::load_for_rules(root);
-        let discovery = |(sources, files)| Discovery { root: root.to_path_buf(), sources, files, evidence };
-        if let Some(record) = WalkRecord::load(root, build).filter(|r| r.holds(root)) {
-            return (discovery(record.listing(root)), true);
-        }
-        let walked_at = SystemTime::now();
-        let walk = super::walk(root);
-        if let Some(record) = WalkRecord::new(root, *build, &walk, walked_at) {
-            if let Err(e) = record.save(root) {
-                cache::warn_unwritable(root, &e);
-            }
-        }
-        (discovery((walk.sources, walk.files)), false)
-    }
-
-    /// The digest that [`CheckInputs::digest`] would give after reading every file, from the
-    /// files' signatures alone: when every file Baton reads has a settled signature in `table`
-    /// and still has that signature now. Otherwise `None`. Reads no file; stats each in parallel.
-    pub fn digest_unread(&self, table: &SignatureTable) -> Option<Digest> {
-        if table.is_empty() {
-            return None;
-        }
-        let contents: Vec<&Digest> = self
-            .sources
-            .par_iter()
-            .map(|s| table.content(&s.relative, &Signature::of_path(&s.absolute)?))
-            .collect::<Option<_>>()?;
-        let read = self.sources.iter().zip(contents).map(|(s, content)| (s.relative.as_str(), content));
-        Some(inputs_digest(&self.files, read, &[], &self.evidence))
-    }
-
-    /// Reads every file (in parallel): size cap, binary skip, lossy UTF-8, content hash.
-    pub fn read(self) -> CheckInputs {
-        let Discovery { root, sources, files, evidence } = self;
-        let read_at = SystemTime::now();
-        let read_files: Vec<(SourcePath, Read, Option<Signature>)> = sources
-            .into_par_iter()
-            .map(|s| {
-                let (r, signature) = read_signed(&s);
-                (s, r, signature)
-            })
-            .collect();
-        let mut inputs = CheckInputs {
-            root,
-            files,
-            evidence,
-            entries: Vec::new(),
-            notices: Vec::new(),
-            unreadable: Vec::new(),
-            signatures: Vec::new(),
-        };
-        for (source, result, signature) in read_files {
-            let path = source.relative.clone();
-            match result {
-                Read::Text(text, notice) => {
-                    let text: Arc<str> = text.into();
-                    let content = cache::content_hash(&text);
-                    match (notice, signature) {
-                        (Some(finding), _) => inputs.notices.push(FileFinding { path, finding }),
-                        (None, Some(signature)) if signature.settled(read_at) => {
-                            inputs.signatures.push((path, signature, content));
-                        }
-                        (None, _) => {}
-                    }
-                    inputs.entries.push(Entry { content, source, text, doc: OnceLock::new() });
-                }
-                Read::Notice(finding) => inputs.notices.push(FileFinding { path, finding }),
-                Read::Skipped => {}
-                Read::Unreadable(error) => inputs.unreadable.push((path, error)),
-            }
-        }
-        inputs
-    }
-}
-
-/// Everything a cached check reads before it analyses anything: the discovered files, the text
-/// and content hash of each file Baton reads, the notices reading gave, and the workflow
-/// evidence. With the configuration and the build ([`cache::base_digest`]), these are every input
-/// of the check's result; [`CheckInputs::digest`] covers them all.
-pub struct CheckInputs {
-    root: PathBuf,
-    files: WorkspaceFiles,
-    evidence: EvidenceSet,
-    entries: Vec<Entry>,
-    notices: Vec<FileFinding>,
-    unreadable: Vec<(String, String)>,
-    /// The settled signatures of the files read as text without a notice.
-    signatures: Vec<(String, Signature, Digest)>,
-}
-
-impl CheckInputs {
-    /// Discovers and reads (in parallel) every file under `root`, and loads the evidence.
-    pub fn read(root: &Path) -> CheckInputs {
-        Discovery::new(root).read()
-    }
-
-    /// The digest of every input read: each discovered path, each read file's path and content
-    /// hash, the reading notices, and the evidence with the git state. `None` when a
-    /// file could not be read: such a run's result depends on a passing condition (permissions,
-    /// a file being replaced), so it is not worth remembering.
-    pub fn digest(&self) -> Option<Digest> {
-        if !self.unreadable.is_empty() {
-            return None;
-        }
-        let read = self.entries.iter().map(|e| (e.source.relative.as_str(), &e.content));
-        Some(inputs_digest(&self.files, read, &self.notices, &self.evidence))
-    }
-
-    /// The settled signatures of the files read, for the next run's [`Discovery::digest_unread`].
-    pub fn signatures(&self) -> SignatureTable {
-        SignatureTable::new(self.signatures.clone())
-    }
-
-    /// How many files were read as text.
-    pub fn files_read(&self) -> usize {
-        self.entries.len()
-    }
-}
-
-/// The digest of a run's inputs (see [`CheckInputs::digest`]); `read` in discovery order.
-fn inputs_digest<'a>(
-    files: &WorkspaceFiles,
-    read: impl Iterator<Item = (&'a str, &'a Digest)>,
-    notices: &[FileFinding],
-    evidence: &EvidenceSet,
-) -> Digest {
-    // Gathered into one buffer and hashed at once: thousands of small updates cost several times
-    // more than one large one.
-    let mut buffer = Vec::with_capacity(64 * files.len());
-    let mut field = |bytes: &[u8]| {
-        buffer.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        buffer.extend_from_slice(bytes);
-    };
-    for path in files.paths() {
-        field(path.as_bytes());
-    }
-    field(b"\xff read files");
-    // A file's kind follows from its path (and the build, part of the key).
-    for (path, content) in read {
-        field(path.as_bytes());
-        field(content);
-    }
-    field(b"\xff notices");
-    for n in notices {
-        field(format!("{n:?}").as_bytes());
-    }
-    // `EvidenceSet`'s maps are ordered; its unreadable list follows the directory's order.
-    let EvidenceSet { by_item, refused, git, unreadable } = evidence;
-    let mut unreadable = unreadable.clone();
-    unreadable.sort();
-    field(format!("{by_item:?}{refused:?}{git:?}{unreadable:?}").as_bytes());
-    *blake3::hash(&buffer).as_bytes()
-}
 
 /// What [`check_or_replay`] did.
 #[allow(clippy::large_enum_variant)] // one per run, moved once
@@ -540,39 +348,4 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
         all.extend(found);
     }
     (all, replayed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// Inputs outside the files Baton analyses are part of the digest too: the workflow
-    /// evidence under `.baton/evidence/` and `.baton/advance/`, whose paths are in the listing
-    /// but whose content no rule reads as a file.
-    #[test]
-    fn the_inputs_digest_covers_the_workflow_evidence() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
-        std::fs::write(root.join("a.ts"), "export const a = 1;\n").unwrap();
-        let digest = || CheckInputs::read(root).digest().expect("every file was read");
-        let evidence = |status: &str| {
-            format!(
-                r#"{{"requirement": "gate:lint", "status": "{status}", "at": "2026-01-01T00:00:00Z", "by": "ci", "git_head": null, "dirty": false}}"#
-            )
-        };
-        let gate = root.join(".baton/evidence/WOR-1/gate:lint.json");
-        let advance = root.join(".baton/advance/WOR-1.json");
-        std::fs::create_dir_all(gate.parent().unwrap()).unwrap();
-        std::fs::create_dir_all(advance.parent().unwrap()).unwrap();
-        std::fs::write(&gate, evidence("pass")).unwrap();
-        std::fs::write(&advance, "{}").unwrap();
-        let before = digest();
-        assert_eq!(digest(), before, "nothing changed");
-        assert_eq!(CheckInputs::read(root).evidence.by_item.len(), 1, "the evidence file is valid");
-        std::fs::write(&gate, evidence("fail")).unwrap();
-        let failed = digest();
-        assert_ne!(failed, before, "the same evidence file, another verdict");
-        std::fs::write(&advance, "[]").unwrap();
-        assert_ne!(digest(), failed, "the same unreadable record, another reason");
-    }
 }

@@ -20,11 +20,13 @@ use crate::syntax::{Document, FileKind};
 
 pub mod cache;
 mod cached_check;
+mod inputs;
 pub mod output_cache;
 pub mod signatures;
 pub mod walk_cache;
 
-pub use cached_check::{check_inputs, check_or_replay, check_with_cache, CheckInputs, Checked, Discovery, ReportSlot};
+pub use cached_check::{check_inputs, check_or_replay, check_with_cache, Checked, ReportSlot};
+pub use inputs::{CheckInputs, Discovery};
 
 pub use crate::syntax::MAX_FILE_SIZE;
 
