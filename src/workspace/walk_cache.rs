@@ -15,8 +15,9 @@
 //!   present or not.
 //!
 //! A record is kept only when every signature in it has settled (see `signatures.rs`) and the
-//! walk had no error; a `.git` that is a file (a worktree or a submodule points elsewhere) or a
-//! `commondir` leaves the walk unrecorded. Stored as `.baton/cache/walk.bin`, valid for one
+//! walk had no error; a `.git` that is a file (a worktree or a submodule points elsewhere), a
+//! `commondir`, or an ignore file that is a symbolic link (its target can change unseen) leaves
+//! the walk unrecorded. Stored as `.baton/cache/walk.bin`, valid for one
 //! build (the walk's rules are code). See docs/cache.md.
 
 use std::path::{Path, PathBuf};
@@ -67,9 +68,13 @@ enum State {
 }
 
 impl State {
+    /// What is at `path`; `None` when it cannot be told by a signature: a symbolic link (the
+    /// walk reads through it, and the target can change without the link changing), or a
+    /// platform without signatures.
     fn of(path: &Path) -> Option<State> {
         match std::fs::symlink_metadata(path) {
             Err(_) => Some(State::Absent),
+            Ok(meta) if meta.file_type().is_symlink() => None,
             Ok(meta) if meta.is_dir() => Some(State::Directory),
             Ok(meta) => Signature::of(&meta).map(State::File),
         }
@@ -99,13 +104,13 @@ impl WalkRecord {
             .dirs
             .par_iter()
             .map(|d| {
-                MARKERS
-                    .iter()
-                    .map(|m| root.join(d).join(m))
-                    .filter_map(|path| State::of(&path).filter(|s| *s != State::Absent).map(|s| (path, s)))
-                    .collect()
+                let states = MARKERS.iter().map(|m| {
+                    let path = root.join(d).join(m);
+                    State::of(&path).map(|state| (path, state))
+                });
+                Some(states.collect::<Option<Vec<_>>>()?.into_iter().filter(|(_, s)| *s != State::Absent).collect())
             })
-            .collect();
+            .collect::<Option<_>>()?;
         let mut probes = Vec::new();
         for (path, state) in present.into_iter().flatten() {
             probes.extend(probe_marker(&path, state, walked_at)?);
@@ -267,6 +272,10 @@ mod tests {
         let mut broken = super::super::walk(&root);
         broken.complete = false;
         assert!(WalkRecord::new(&root, [7; 32], &broken, later).is_none(), "a walk with an error");
+        let linked = root.join("lib/.gitignore");
+        std::os::unix::fs::symlink(root.join(".gitignore"), &linked).unwrap();
+        assert!(WalkRecord::new(&root, [7; 32], &super::super::walk(&root), later).is_none(), "a linked .gitignore");
+        std::fs::remove_file(linked).unwrap();
         std::fs::remove_dir_all(root.join(".git")).unwrap();
         write(&root, ".git", "gitdir: /elsewhere\n");
         assert!(WalkRecord::new(&root, [7; 32], &super::super::walk(&root), later).is_none(), "a worktree");
