@@ -199,28 +199,29 @@ impl EvidenceSet {
     /// missing folder is an empty set; unreadable files are listed in `unreadable` and otherwise
     /// ignored.
     pub fn load(root: &Path) -> EvidenceSet {
-        let mut set = EvidenceSet::load_for_rules(root);
-        if set.by_item.is_empty() {
-            set.git = GitState::read(root);
-        }
-        set
+        EvidenceSet { git: GitState::read(root), ..EvidenceSet::load_files(root) }
     }
 
     /// [`EvidenceSet::load`] for the rules, which compare the git state with recorded evidence
     /// only: without any evidence, git is not run and `git` is left empty (running it cost a
     /// re-run of `baton check` over an unchanged workspace a fifth of its time).
     pub fn load_for_rules(root: &Path) -> EvidenceSet {
-        let mut set = EvidenceSet::default();
-        set.load_refused(root);
-        set.load_items(root);
+        let mut set = EvidenceSet::load_files(root);
         if !set.by_item.is_empty() {
             set.git = GitState::read(root);
         }
         set
     }
 
+    /// The evidence files and refused-advance records, without the git state.
+    fn load_files(root: &Path) -> EvidenceSet {
+        let mut set = EvidenceSet::default();
+        set.load_refused(root);
+        set.load_items(root);
+        set
+    }
+
     fn load_items(&mut self, root: &Path) {
-        let set = self;
         let Ok(items) = std::fs::read_dir(root.join(".baton/evidence")) else { return };
         for item in items.flatten() {
             let Ok(files) = std::fs::read_dir(item.path()) else { continue };
@@ -235,12 +236,12 @@ impl EvidenceSet {
                     serde_json::from_str::<Evidence>(&t).map_err(|e| format!("not an evidence file: {e}"))
                 }) {
                     Ok(evidence) => {
-                        set.by_item
+                        self.by_item
                             .entry(item_name.clone())
                             .or_default()
                             .insert(evidence.requirement.clone(), evidence);
                     }
-                    Err(reason) => set.unreadable.push((shown, reason)),
+                    Err(reason) => self.unreadable.push((shown, reason)),
                 }
             }
         }

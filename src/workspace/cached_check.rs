@@ -69,33 +69,35 @@ pub fn check_or_replay(
 ) -> Checked {
     let base = cache::base_digest(&config);
     let key = |inputs: Digest| output_cache::output_key(&base, &inputs, request);
-    let replayed = |stored, files_read, walk_reused| {
-        let stats = CacheStats::default();
-        CacheStats::bump(&stats.output_hits);
+    let (discovery, walk_reused) = Discovery::remembered(root, &base);
+    let counted = |stats: CacheStats, files_read: usize| {
         stats.walks_reused.store(usize::from(walk_reused), std::sync::atomic::Ordering::Relaxed);
         stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
-        Checked::Replayed(stored, stats)
+        stats
     };
-    let (discovery, walk_reused) = Discovery::remembered(root, &base);
+    let replayed = |stored, files_read| {
+        let stats = CacheStats::default();
+        CacheStats::bump(&stats.output_hits);
+        Checked::Replayed(stored, counted(stats, files_read))
+    };
     let known = SignatureTable::load(root);
     if let Some(stored) = discovery.digest_unread(&known).and_then(|d| output_cache::load(root, slot, &key(d))) {
-        return replayed(stored, 0, walk_reused);
+        return replayed(stored, 0);
     }
     let inputs = discovery.read();
     let signatures = inputs.signatures();
-    if signatures != known {
+    if *signatures != known {
         if let Err(e) = signatures.save(root) {
             cache::warn_unwritable(root, &e);
         }
     }
     let key = inputs.digest().map(key);
     if let Some(stored) = key.as_ref().and_then(|key| output_cache::load(root, slot, key)) {
-        return replayed(stored, inputs.files_read(), walk_reused);
+        return replayed(stored, inputs.files_read());
     }
     let files_read = inputs.files_read();
     let (workspace, findings, stats) = check_inputs(inputs, config, include);
-    stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
-    stats.walks_reused.store(usize::from(walk_reused), std::sync::atomic::Ordering::Relaxed);
+    let stats = counted(stats, files_read);
     let slot = key.map(|key| ReportSlot { root: root.to_path_buf(), slot: slot.to_string(), key });
     Checked::Analysed { workspace, findings, stats, slot }
 }

@@ -102,8 +102,9 @@ impl Discovery {
             entries: Vec::new(),
             notices: Vec::new(),
             unreadable: Vec::new(),
-            signatures: Vec::new(),
+            signatures: SignatureTable::default(),
         };
+        let mut settled = Vec::new();
         for (source, result, signature) in read_files {
             let path = source.relative.clone();
             match result {
@@ -113,7 +114,7 @@ impl Discovery {
                     match (notice, signature) {
                         (Some(finding), _) => inputs.notices.push(FileFinding { path, finding }),
                         (None, Some(signature)) if signature.settled(read_at) => {
-                            inputs.signatures.push((path, signature, content));
+                            settled.push((path, signature, content));
                         }
                         (None, _) => {}
                     }
@@ -124,6 +125,7 @@ impl Discovery {
                 Read::Unreadable(error) => inputs.unreadable.push((path, error)),
             }
         }
+        inputs.signatures = SignatureTable::new(settled);
         inputs
     }
 }
@@ -140,7 +142,7 @@ pub struct CheckInputs {
     pub(super) notices: Vec<FileFinding>,
     pub(super) unreadable: Vec<(String, String)>,
     /// The settled signatures of the files read as text without a notice.
-    pub(super) signatures: Vec<(String, Signature, Digest)>,
+    pub(super) signatures: SignatureTable,
 }
 
 impl CheckInputs {
@@ -162,8 +164,8 @@ impl CheckInputs {
     }
 
     /// The settled signatures of the files read, for the next run's [`Discovery::digest_unread`].
-    pub fn signatures(&self) -> SignatureTable {
-        SignatureTable::new(self.signatures.clone())
+    pub fn signatures(&self) -> &SignatureTable {
+        &self.signatures
     }
 
     /// How many files were read as text.

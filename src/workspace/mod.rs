@@ -205,10 +205,8 @@ pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
     // The walk gives clean paths: on Unix such a path is already the answer (this runs once per
     // file of every run, and splitting it into components cost a warm run a fifth of its time).
     if cfg!(unix) {
-        if let Some(text) = relative.to_str() {
-            if !text.is_empty() && text.split('/').all(|c| !c.is_empty() && c != "." && c != "..") {
-                return Some(text.to_string());
-            }
+        if let Some(text) = relative.to_str().filter(|t| is_clean_relative(t)) {
+            return Some(text.to_string());
         }
     }
     let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
@@ -225,6 +223,12 @@ fn load(source: &SourcePath) -> Loaded {
         Read::Skipped => Loaded::Skipped,
         Read::Unreadable(error) => Loaded::Unreadable(error),
     }
+}
+
+/// True when `path` is a non-empty `/`-separated relative path without empty, `.` or `..`
+/// components: one that names a file inside the folder it is relative to.
+pub fn is_clean_relative(path: &str) -> bool {
+    !path.is_empty() && path.split('/').all(|c| !c.is_empty() && c != "." && c != "..")
 }
 
 /// Reads one file: size cap, binary skip, lossy UTF-8.

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cache::{write_in_cache_dir, Digest, CACHE_DIR};
 use super::signatures::Signature;
-use super::{SourcePath, Walk};
+use super::{is_clean_relative, SourcePath, Walk};
 use crate::handoff::WorkspaceFiles;
 use crate::syntax::FileKind;
 
@@ -95,22 +95,24 @@ impl WalkRecord {
         if !walk.complete {
             return None;
         }
-        let settled = |path: &Path| Signature::of_path(path).filter(|s| s.settled(walked_at));
-        let dirs: Vec<(String, Signature)> =
-            walk.dirs.par_iter().map(|d| Some((d.clone(), settled(&root.join(d))?))).collect::<Option<_>>()?;
-        // Markers of entered directories: only those present (an absent one that appears changes
-        // its directory). Ancestors: every one, present or not.
-        let present: Vec<Vec<(PathBuf, State)>> = walk
+        // Each entered directory's signature, and its markers: only those present (an absent one
+        // that appears changes its directory). Ancestors: every one, present or not (below).
+        type Entered = ((String, Signature), Vec<(PathBuf, State)>);
+        let entered: Vec<Entered> = walk
             .dirs
             .par_iter()
             .map(|d| {
-                let states = MARKERS.iter().map(|m| {
-                    let path = root.join(d).join(m);
+                let dir = root.join(d);
+                let signature = Signature::of_path(&dir).filter(|s| s.settled(walked_at))?;
+                let markers = MARKERS.iter().map(|m| {
+                    let path = dir.join(m);
                     State::of(&path).map(|state| (path, state))
                 });
-                Some(states.collect::<Option<Vec<_>>>()?.into_iter().filter(|(_, s)| *s != State::Absent).collect())
+                let present = markers.collect::<Option<Vec<_>>>()?.into_iter().filter(|(_, s)| *s != State::Absent);
+                Some(((d.clone(), signature), present.collect()))
             })
             .collect::<Option<_>>()?;
+        let (dirs, present): (Vec<_>, Vec<_>) = entered.into_iter().unzip();
         let mut probes = Vec::new();
         for (path, state) in present.into_iter().flatten() {
             probes.extend(probe_marker(&path, state, walked_at)?);
@@ -130,11 +132,10 @@ impl WalkRecord {
         let bytes = std::fs::read(path(root)).ok()?;
         let record = postcard::from_bytes::<WalkRecord>(&bytes).ok()?;
         // A damaged or planted file must not list a path outside the workspace.
-        let inside = |p: &str| p.split('/').all(|c| !c.is_empty() && c != "." && c != "..");
         let sound = record.format == FORMAT
             && &record.build == build
-            && record.paths.iter().all(|p| inside(p))
-            && record.dirs.iter().all(|(d, _)| d.is_empty() || inside(d));
+            && record.paths.iter().all(|p| is_clean_relative(p))
+            && record.dirs.iter().all(|(d, _)| d.is_empty() || is_clean_relative(d));
         sound.then_some(record)
     }
 
