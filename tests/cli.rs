@@ -281,8 +281,9 @@ fn init_writes_a_valid_config_once() {
     assert_eq!(baton(&["check"], dir.path()).status.code(), Some(0));
 }
 
-#[test]
-fn lsp_exits_after_exit_even_with_stdin_open() {
+/// Runs `baton lsp`, writes `messages` (framed) and waits up to 20 s for it to exit on its own
+/// while its stdin stays open.
+fn lsp_session(messages: &[&str]) -> Option<std::process::ExitStatus> {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .arg("lsp")
@@ -292,12 +293,7 @@ fn lsp_exits_after_exit_even_with_stdin_open() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    for message in [
-        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}"#,
-        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
-        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
-        r#"{"jsonrpc":"2.0","method":"exit"}"#,
-    ] {
+    for message in messages {
         write!(stdin, "Content-Length: {}\r\n\r\n{message}", message.len()).unwrap();
     }
     stdin.flush().unwrap();
@@ -314,5 +310,27 @@ fn lsp_exits_after_exit_even_with_stdin_open() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     drop(stdin);
+    status
+}
+
+const LSP_INITIALIZE: &str =
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}"#;
+const LSP_INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+const LSP_SHUTDOWN: &str = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+const LSP_EXIT: &str = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+
+#[test]
+fn lsp_exits_after_exit_even_with_stdin_open() {
+    let status = lsp_session(&[LSP_INITIALIZE, LSP_INITIALIZED, LSP_SHUTDOWN, LSP_EXIT]);
     assert!(status.is_some_and(|s| s.success()), "baton lsp did not exit after `exit`: {status:?}");
+}
+
+/// The protocol: `exit` without a `shutdown` before it ends the server with code 1.
+#[test]
+fn lsp_exit_without_shutdown_exits_1() {
+    let status = lsp_session(&[LSP_INITIALIZE, LSP_INITIALIZED, LSP_EXIT]);
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{status:?}");
+    // Before `initialize` too.
+    let status = lsp_session(&[LSP_EXIT]);
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{status:?}");
 }
