@@ -169,6 +169,28 @@ fn human_output_has_code_frames_and_a_summary_without_color_when_piped() {
     assert!(last.starts_with("Found ") && last.contains(" errors") && last.ends_with('.'), "{last}");
 }
 
+/// Control characters in file names and source text never reach the terminal raw (issue 26):
+/// a newline in a name cannot forge a report line, ANSI/OSC escapes are shown escaped. Both
+/// the fresh run and the stored report's replay.
+#[test]
+fn human_output_escapes_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    let name = "1\nerror[forged]: \u{1b}[31mforged\u{1b}]0;title\u{7}.sql";
+    let text = "create table t (id int); -- \u{1b}[2J\u{1b}]8;;http://x\u{7}link\u{9b}31m\r\n";
+    std::fs::write(dir.path().join("migrations").join(name), text).unwrap();
+    for args in [&["check", "--no-cache"][..], &["check"], &["check"]] {
+        let output = baton(args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let out = stdout(&output);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: a raw control character: {out:?}");
+        assert!(!out.lines().any(|l| l.starts_with("error[forged]")), "{args:?}: a forged line: {out}");
+        assert!(out.contains("1\\nerror[forged]: \\x1b[31mforged\\x1b]0;title\\x07.sql"), "{args:?}: {out}");
+        assert!(out.contains("-- \\x1b[2J\\x1b]8;;http://x\\x07link\\u{9b}31m"), "{args:?}: {out}");
+        assert!(out.contains("^^^^"), "{args:?}: the frame is still underlined: {out}");
+    }
+}
+
 #[test]
 fn fail_on_controls_the_exit_status() {
     let (_, output) = check_json(&["examples/wor-321", "--fail-on", "never"]);
