@@ -129,7 +129,7 @@ impl WalkRecord {
 
     /// The stored record of the workspace at `root` for this build, if any.
     pub fn load(root: &Path, build: &Digest) -> Option<WalkRecord> {
-        let bytes = std::fs::read(path(root)).ok()?;
+        let bytes = super::cache::read_in_cache_dir(&path(root))?;
         let record = postcard::from_bytes::<WalkRecord>(&bytes).ok()?;
         // A damaged or planted file must not list a path outside the workspace.
         let sound = record.format == FORMAT
