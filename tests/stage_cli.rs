@@ -233,3 +233,44 @@ fn wor_321_walkthrough_from_the_cli() {
     assert!(!root.join(".baton/advance/WOR-321.json").exists(), "the refused-advance record was kept");
     assert_eq!(check_findings(&root, spec_rel), [], "findings remain on the spec after the advance");
 }
+
+/// Issue 26: the spec changes while the gates run. The status change is located again in the
+/// file as it is after the gates (text inserted before the status line, here by the gate
+/// itself, must not be overwritten); when the status line itself changed, the advance is refused
+/// and the file left as the gate left it.
+#[test]
+fn advance_relocates_the_status_after_the_gates_and_refuses_when_it_changed() {
+    let spec_text = "---\nid: WOR-9\nowner: Ada Lovelace\nstatus: implement\n---\n# WOR-9 spec\n";
+    for (edit, refused) in [
+        // Lines inserted above the status (the offsets before the gates are stale).
+        ("printf 'title: A longer title\\nreviewer: Grace Hopper\\n' > head && sed -i '1r head' docs/specs/WOR-9-spec.md", false),
+        // A shorter owner: the status moves up.
+        ("sed -i 's/owner: Ada Lovelace/owner: Ada/' docs/specs/WOR-9-spec.md", false),
+        // The status line itself changed.
+        ("sed -i 's/status: implement/status: plan/' docs/specs/WOR-9-spec.md", true),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = format!(
+            "[workflow]\nstages = [\"plan\", \"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:touch\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.touch]\ncommand = \"{}\"\n",
+            edit.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        std::fs::write(root.join("baton.toml"), config).unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        let spec = root.join("docs/specs/WOR-9-spec.md");
+        std::fs::write(&spec, spec_text).unwrap();
+        let (code, out, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        let after = std::fs::read_to_string(&spec).unwrap();
+        if refused {
+            assert_ne!(code, 0, "{edit}: {out}{err}");
+            assert!(err.contains("changed while the gates ran"), "{edit}: {err}");
+            assert_eq!(after, spec_text.replace("status: implement", "status: plan"), "{edit}");
+            assert!(!root.join(".claude/handoff/WOR-9-qa.signal").exists(), "{edit}");
+        } else {
+            assert_eq!(code, 0, "{edit}: {out}{err}");
+            assert!(after.contains("\nstatus: Ready for QA\n"), "{edit}: {after}");
+            assert!(after.contains("owner: Ada"), "{edit}: the owner line was damaged: {after}");
+            assert_eq!(after.matches("Ready for QA").count(), 1, "{after}");
+        }
+    }
+}

@@ -112,15 +112,40 @@ pub fn find_item<'p>(plan: &'p Plan, key: &str) -> Option<&'p PlanDocument> {
         .or_else(|| plan.documents.iter().find(|d| d.path == key || d.path.ends_with(&format!("/{key}"))))
 }
 
-/// The status change of an advance: replace `range` of `path` with `new_text`.
+/// The status change of an advance: replace the status of `path` — `range` in the text the
+/// advance started from — with `new_text`. The gates take time and the document may change
+/// meanwhile (by the user, an agent, the gate itself), so the change is applied to the text as
+/// it is by then: [`StatusEdit::locate`] finds the status again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusEdit {
     /// Workspace-relative path of the item's document.
     pub path: String,
-    /// Byte range of the status text.
+    /// Byte range of the status text in the text the advance started from.
     pub range: std::ops::Range<usize>,
+    /// The status text the advance started from.
+    pub old_text: String,
     /// The new status text.
     pub new_text: String,
+}
+
+impl StatusEdit {
+    /// The byte range of the status in `text` (the document as it is now), when it still says
+    /// what the advance started from; otherwise why the change cannot be applied.
+    pub fn locate(&self, text: &str) -> Result<std::ops::Range<usize>, String> {
+        let kind = crate::syntax::FileKind::from_path(&self.path).unwrap_or(crate::syntax::FileKind::Markdown);
+        let doc = crate::syntax::Document::parse(self.path.clone(), kind, text);
+        match crate::plan::document::read(&doc).status {
+            Some(status) if status.text == self.old_text => Ok(status.range),
+            Some(status) => Err(format!(
+                "the status of {} changed while the gates ran (`{}` → `{}`); nothing changed, run the advance again",
+                self.path, self.old_text, status.text
+            )),
+            None => Err(format!(
+                "the status line of {} changed while the gates ran (it is gone); nothing changed, run the advance again",
+                self.path
+            )),
+        }
+    }
 }
 
 /// What an advance produced.
@@ -199,6 +224,7 @@ pub fn advance(
     let edit = remaining.is_empty().then(|| StatusEdit {
         path: doc.path.clone(),
         range: status.range.clone(),
+        old_text: status.text.clone(),
         new_text: model.label_for(&to).to_string(),
     });
     Ok(Advance { item: doc.id.clone(), from, to, gates, unmet: remaining, edit })
@@ -301,14 +327,12 @@ pub fn describe_unmet(stage: &str, unmet: &[Unmet]) -> String {
     format!("cannot enter {stage}: {}", parts.join("; "))
 }
 
-/// Applies `edit` to the text of its file under `root`, atomically.
+/// Applies `edit` to the text of its file under `root` as it is now ([`StatusEdit::locate`]),
+/// atomically; an error when the status changed meanwhile.
 pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()> {
     let path = root.join(&edit.path);
     let mut text = std::fs::read_to_string(&path)?;
-    if edit.range.end > text.len() || !text.is_char_boundary(edit.range.start) || !text.is_char_boundary(edit.range.end)
-    {
-        return Err(std::io::Error::other(format!("{} changed while advancing; run again", edit.path)));
-    }
-    text.replace_range(edit.range.clone(), &edit.new_text);
+    let range = edit.locate(&text).map_err(std::io::Error::other)?;
+    text.replace_range(range, &edit.new_text);
     crate::atomic::write(&path, text.as_bytes())
 }
