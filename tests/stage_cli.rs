@@ -274,3 +274,44 @@ fn advance_relocates_the_status_after_the_gates_and_refuses_when_it_changed() {
         }
     }
 }
+
+/// Issue 26: evidence records the tree as the gate left it. A gate that writes a new untracked
+/// report file on every run, and one that fixes code (`--fix`), can be advanced past at the
+/// first try; a change made after the gate still makes its evidence stale.
+#[test]
+fn evidence_records_the_tree_after_the_gate() {
+    let git = |root: &Path, args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+    };
+    for gate in ["echo report > report-$$-$(date +%s%N).txt", "sed -i 's/bad/good/' src/a.ts"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("baton.toml"),
+            format!("[workflow]\nstages = [\"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:g\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.g]\ncommand = \"{gate}\"\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("docs/specs/WOR-9-spec.md"), SPEC).unwrap();
+        std::fs::write(root.join("src/a.ts"), "export const a = 'bad';\n").unwrap();
+        git(root, &["init", "-q"]);
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "init"]);
+        let (code, out, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        assert_eq!(code, 0, "{gate}: the gate's own output made its evidence stale: {out}{err}");
+        // A change after the gate makes the evidence stale.
+        std::fs::write(root.join("src/b.ts"), "export const b = 1;\n").unwrap();
+        let (_, out, _) = baton(root, &["stage", "status", "WOR-9"]);
+        let evidence = baton::stage::EvidenceSet::load(root);
+        let state = baton::stage::GitState::read(root);
+        let current = evidence.by_item["WOR-9"]["gate:g"].is_current(&state);
+        assert!(!current, "{gate}: a later change left the evidence current: {out}");
+    }
+}

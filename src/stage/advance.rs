@@ -42,6 +42,11 @@ pub fn current_user() -> String {
 
 /// Runs `gates` in parallel in `root` (one thread each), records evidence for `item` when given,
 /// and reports each start and end to `events`. A gate that is not configured is an error result.
+///
+/// The evidence records the tree as the gates left it: the git state is read once every gate
+/// of the batch has finished, so what the gates write themselves (a report file, the changes of
+/// a `--fix`) is part of what their evidence is judged against, and only a change made after
+/// them makes it stale (docs/stages.md, "When evidence is stale").
 pub fn run_gates(
     root: &Path,
     config: &Config,
@@ -50,58 +55,57 @@ pub fn run_gates(
     cancel: &CancelToken,
     events: &(dyn Fn(GateEvent) + Sync),
 ) -> Vec<GateResult> {
-    let git = super::GitState::read(root);
-    let by = current_user();
-    std::thread::scope(|scope| {
+    let runs: Vec<(String, Result<GateRun, String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = gates
             .iter()
             .map(|name| {
-                let (git, by) = (&git, &by);
                 scope.spawn(move || {
                     let Some(gate_config) = config.gates.get(name) else {
-                        return GateResult {
-                            gate: name.clone(),
-                            run: Err(format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml")),
-                            evidence: None,
-                        };
+                        let why = format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml");
+                        return (name.clone(), Err(why));
                     };
                     events(GateEvent::Started(name.clone()));
                     let log = gate::log_path(root, item, name);
                     let run =
                         gate::run(root, gate_config, &log, cancel).map_err(|e| format!("cannot run `{name}`: {e}"));
                     events(GateEvent::Finished(name.clone(), run.as_ref().map_or(Outcome::Failed, |r| r.outcome)));
-                    let evidence = match (&run, item) {
-                        (Ok(r), Some(item)) if r.outcome != Outcome::Cancelled => {
-                            let evidence = Evidence {
-                                requirement: Requirement::Gate(name.clone()).to_string(),
-                                status: if r.outcome == Outcome::Passed {
-                                    EvidenceStatus::Pass
-                                } else {
-                                    EvidenceStatus::Fail
-                                },
-                                at: now(),
-                                by: by.clone(),
-                                command: Some(gate_config.command.clone()),
-                                exit_code: r.exit_code,
-                                duration_ms: Some(r.duration_ms),
-                                output_tail: Some(r.output_tail.clone()),
-                                git_head: git.head.clone(),
-                                dirty: git.dirty,
-                                note: None,
-                                worktree: git.fingerprint.clone(),
-                                log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
-                                version: None,
-                            };
-                            evidence.write(root, item).ok().map(|_| evidence)
-                        }
-                        _ => None,
-                    };
-                    GateResult { gate: name.clone(), run, evidence }
+                    (name.clone(), run)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().expect("gate thread panicked")).collect()
-    })
+    });
+    let recorded =
+        item.is_some() && runs.iter().any(|(_, run)| run.as_ref().is_ok_and(|r| r.outcome != Outcome::Cancelled));
+    let git = if recorded { super::GitState::read(root) } else { super::GitState::default() };
+    let by = current_user();
+    runs.into_iter()
+        .map(|(name, run)| {
+            let evidence = match (&run, item, config.gates.get(&name)) {
+                (Ok(r), Some(item), Some(gate_config)) if r.outcome != Outcome::Cancelled => {
+                    let evidence = Evidence {
+                        requirement: Requirement::Gate(name.clone()).to_string(),
+                        status: if r.outcome == Outcome::Passed { EvidenceStatus::Pass } else { EvidenceStatus::Fail },
+                        at: now(),
+                        by: by.clone(),
+                        command: Some(gate_config.command.clone()),
+                        exit_code: r.exit_code,
+                        duration_ms: Some(r.duration_ms),
+                        output_tail: Some(r.output_tail.clone()),
+                        git_head: git.head.clone(),
+                        dirty: git.dirty,
+                        note: None,
+                        worktree: git.fingerprint.clone(),
+                        log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
+                        version: None,
+                    };
+                    evidence.write(root, item).ok().map(|_| evidence)
+                }
+                _ => None,
+            };
+            GateResult { gate: name, run, evidence }
+        })
+        .collect()
 }
 
 /// The work item `key` names: an item id (case-insensitive) or a document path.
