@@ -409,3 +409,38 @@ fn a_family_glob_switches_a_whole_family_off() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("baton.toml:1:"), "{}", stderr(&output));
 }
+
+/// Issue 26: file names that are not UTF-8 are reported one-to-one (invalid bytes as `\xNN`, a
+/// backslash as `\\`), read under their real names, and the cached walk gives what the uncached
+/// one gives.
+#[test]
+#[cfg(target_os = "linux")]
+fn file_names_that_are_not_utf8_are_kept_apart_and_cached_alike() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    let name = |bytes: &[u8]| migrations.join(std::ffi::OsStr::from_bytes(bytes));
+    std::fs::write(name(b"1_\xff.sql"), "create table public.a (id int primary key);\n").unwrap();
+    std::fs::write(name(b"2_\xfe.sql"), "create table public.b (id int primary key);\n").unwrap();
+    // A valid name that spells what the escaped form of the first would be.
+    std::fs::write(name(b"1_\\xff.sql"), "select 1;\n").unwrap();
+    let mut reports = Vec::new();
+    for args in [&["--no-cache"][..], &[], &[], &["--no-cache"]] {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend_from_slice(args);
+        let output = baton(&all, dir.path());
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut found: Vec<(String, String)> = findings(&report).into_iter().map(|f| (f.1, f.0)).collect();
+        found.sort();
+        reports.push((output.status.code(), found));
+    }
+    let (code, found) = &reports[0];
+    assert_eq!(*code, Some(1), "{found:?}");
+    let rls: Vec<&str> =
+        found.iter().filter(|(_, rule)| rule == "sql/rls-disabled-in-public").map(|(p, _)| p.as_str()).collect();
+    assert_eq!(rls, ["migrations/1_\\xff.sql", "migrations/2_\\xfe.sql"], "{found:?}");
+    for (i, report) in reports.iter().enumerate() {
+        assert_eq!(report, &reports[0], "run {i} differs from the uncached run");
+    }
+}
