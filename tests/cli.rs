@@ -444,3 +444,79 @@ fn file_names_that_are_not_utf8_are_kept_apart_and_cached_alike() {
         assert_eq!(report, &reports[0], "run {i} differs from the uncached run");
     }
 }
+
+/// Runs `baton ARGS` in `dir` as the unprivileged user `nobody` when this process is root (root
+/// reads files whatever their mode), with `home` as its home (for the cache key).
+#[cfg(target_os = "linux")]
+fn baton_unprivileged(args: &[&str], dir: &Path, home: &Path) -> Output {
+    let root = unsafe { libc_geteuid() } == 0;
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"]).arg(env!("CARGO_BIN_EXE_baton"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_baton"))
+    };
+    command.args(args).current_dir(dir).env("NO_COLOR", "1").env("HOME", home).env_remove("XDG_CACHE_HOME");
+    command.output().unwrap()
+}
+
+#[cfg(target_os = "linux")]
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+/// Issue 26: an unreadable folder and an unreadable file are reported in every format as
+/// `meta/unreadable` errors (so the run fails under the default `--fail-on error`), and neither
+/// the remembered walk nor the stored report ever hides them.
+#[test]
+#[cfg(target_os = "linux")]
+fn unreadable_paths_are_error_findings_in_every_format_cached_or_not() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for (path, text) in [
+        (
+            "migrations/1.sql",
+            "create table public.a (id int primary key);\nalter table public.a enable row level security;\n",
+        ),
+        ("migrations/2.sql", "create table public.b (id int primary key);\n"),
+        ("locked/3.sql", "create table public.c (id int primary key);\n"),
+    ] {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    std::fs::create_dir_all(root.join("home")).unwrap();
+    let chown = Command::new("chown").args(["-R", "65534:65534"]).arg(root).status();
+    assert!(chown.is_ok_and(|s| s.success()) || unsafe { libc_geteuid() } != 0);
+    std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+    // Readable and clean, then locked away.
+    let clean = baton_unprivileged(&["check", "--format", "json", "migrations/1.sql"], root, &root.join("home"));
+    assert_eq!(clean.status.code(), Some(0), "{}{}", stdout(&clean), stderr(&clean));
+    std::fs::set_permissions(root.join("migrations/2.sql"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    for args in [&["--no-cache"][..], &[], &[]] {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend_from_slice(args);
+        let output = baton_unprivileged(&all, root, &root.join("home"));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {}{}", stdout(&output), stderr(&output));
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let unreadable: Vec<(String, String)> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["rule"] == "meta/unreadable")
+            .map(|d| (d["path"].as_str().unwrap().to_string(), d["severity"].as_str().unwrap().to_string()))
+            .collect();
+        let expected = [("locked".to_string(), "error".to_string()), ("migrations/2.sql".into(), "error".into())];
+        assert_eq!(unreadable, expected, "{args:?}: {report}");
+        let human = baton_unprivileged(&["check"], root, &root.join("home"));
+        assert_eq!(human.status.code(), Some(1));
+        let text = stdout(&human);
+        assert!(text.contains("error[meta/unreadable]") && text.contains("--> locked"), "{text}");
+        let sarif = baton_unprivileged(&["check", "--format", "sarif"], root, &root.join("home"));
+        assert!(stdout(&sarif).contains("meta/unreadable"), "{}", stdout(&sarif));
+    }
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}

@@ -74,7 +74,7 @@ pub fn run(args: CheckArgs) -> u8 {
         let workspace = Workspace::load(&target.root, target.config);
         let findings = workspace.check(include);
         let color = args.format == Format::Human && render::human::use_color();
-        let exit = report(&args, &workspace, &findings, &include, color).exit;
+        let exit = report(&args, &workspace, &findings, color).exit;
         std::mem::forget((workspace, findings)); // as below
         return exit;
     }
@@ -99,7 +99,7 @@ pub fn run(args: CheckArgs) -> u8 {
                 if show_stats {
                     eprintln!("{}", stats.line());
                 }
-                let printed = report(&args, &workspace, &findings, &include, color);
+                let printed = report(&args, &workspace, &findings, color);
                 if let Some(slot) = slot {
                     if let Err(e) = slot.store(printed.output.as_bytes(), &findings) {
                         cache::warn_unwritable(&workspace.root, &e);
@@ -120,21 +120,9 @@ struct Printed {
     exit: u8,
 }
 
-/// Warns of unreadable files, prints the report of `findings` on stdout (human format in colour
-/// when `color`), and gives the exit status.
-fn report(
-    args: &CheckArgs,
-    workspace: &Workspace,
-    findings: &[FileFinding],
-    include: &dyn Fn(&str) -> bool,
-    color: bool,
-) -> Printed {
-    for (path, problem) in &workspace.unreadable {
-        if include(path) {
-            let path = crate::cli::render::human::escape_controls(path);
-            eprintln!("baton: warning: cannot read {path}: {problem}");
-        }
-    }
+/// Prints the report of `findings` on stdout (human format in colour when `color`), and gives
+/// the exit status. Unreadable paths are among the findings (`meta/unreadable`).
+fn report(args: &CheckArgs, workspace: &Workspace, findings: &[FileFinding], color: bool) -> Printed {
     let output = match args.format {
         Format::Human => render::human::render(workspace, findings, color),
         Format::Json => render::json::render(workspace, findings),

@@ -30,6 +30,14 @@ pub fn rules() -> Vec<Rule> {
             matcher: Matcher::Builtin,
         },
         Rule {
+            id: "meta/unreadable",
+            default_severity: Severity::Error,
+            kinds: &[],
+            summary: "A file or folder Baton could not read, so nothing in it was checked",
+            doc: include_str!("../../docs/rules/meta/unreadable.md"),
+            matcher: Matcher::Builtin,
+        },
+        Rule {
             id: "meta/config",
             default_severity: Severity::Error,
             kinds: &[],

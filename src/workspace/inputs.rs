@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::cache::{self, CacheStats, Digest};
 use super::signatures::{Signature, SignatureTable};
 use super::walk_cache::WalkRecord;
-use super::{discover_all, read_signed, FileFinding, Read, SourcePath};
+use super::{read_signed, FileFinding, Read, SourcePath};
 use crate::handoff::WorkspaceFiles;
 use crate::path_filter::PathFilter;
 use crate::stage::EvidenceSet;
@@ -42,26 +42,29 @@ pub struct Discovery {
     sources: Vec<SourcePath>,
     files: WorkspaceFiles,
     evidence: EvidenceSet,
+    /// The folders the walk could not read, and why.
+    unreadable: Vec<(String, String)>,
 }
 
 impl Discovery {
     /// Walks `root` and loads the workflow evidence. Only the files `filter` admits are read.
     pub fn new(root: &Path, filter: &PathFilter) -> Discovery {
-        let (mut sources, files) = discover_all(root);
+        let super::Walk { mut sources, files, unreadable, .. } = super::walk(root);
         sources.retain(|s| filter.admits(&s.relative));
-        Discovery { root: root.to_path_buf(), sources, files, evidence: EvidenceSet::load_for_rules(root) }
+        Discovery { root: root.to_path_buf(), sources, files, evidence: EvidenceSet::load_for_rules(root), unreadable }
     }
 
     /// [`Discovery::new`], reusing the walk remembered for `build` when it still holds (see
     /// `walk_cache.rs`), else walking and remembering the walk. True when it was reused.
     pub fn remembered(root: &Path, build: &Digest, filter: &PathFilter) -> (Discovery, bool) {
         let evidence = EvidenceSet::load_for_rules(root);
-        let discovery = |(mut sources, files): (Vec<SourcePath>, WorkspaceFiles)| {
+        // A remembered walk read every folder: an incomplete walk is never recorded.
+        let discovery = |(mut sources, files): (Vec<SourcePath>, WorkspaceFiles), unreadable| {
             sources.retain(|s| filter.admits(&s.relative));
-            Discovery { root: root.to_path_buf(), sources, files, evidence }
+            Discovery { root: root.to_path_buf(), sources, files, evidence, unreadable }
         };
         if let Some(record) = WalkRecord::load(root, build).filter(|r| r.holds(root)) {
-            return (discovery(record.listing(root)), true);
+            return (discovery(record.listing(root), Vec::new()), true);
         }
         let walked_at = SystemTime::now();
         let walk = super::walk(root);
@@ -70,14 +73,14 @@ impl Discovery {
                 cache::warn_unwritable(root, &e);
             }
         }
-        (discovery((walk.sources, walk.files)), false)
+        (discovery((walk.sources, walk.files), walk.unreadable), false)
     }
 
     /// The digest that [`CheckInputs::digest`] would give after reading every file, from the
     /// files' signatures alone: when every file Baton reads has a settled signature in `table`
     /// and still has that signature now. Otherwise `None`. Reads no file; stats each in parallel.
     pub fn digest_unread(&self, table: &SignatureTable) -> Option<Digest> {
-        if table.is_empty() {
+        if table.is_empty() || !self.unreadable.is_empty() {
             return None;
         }
         let contents: Vec<&Digest> = self
@@ -91,7 +94,7 @@ impl Discovery {
 
     /// Reads every file (in parallel): size cap, binary skip, lossy UTF-8, content hash.
     pub fn read(self) -> CheckInputs {
-        let Discovery { root, sources, files, evidence } = self;
+        let Discovery { root, sources, files, evidence, unreadable: unreadable_folders } = self;
         let read_at = SystemTime::now();
         let read_files: Vec<(SourcePath, Read, Option<Signature>)> = sources
             .into_par_iter()
@@ -109,6 +112,10 @@ impl Discovery {
             unreadable: Vec::new(),
             signatures: SignatureTable::default(),
         };
+        for (path, error) in unreadable_folders {
+            inputs.notices.push(super::unreadable_notice(&path, &error, true));
+            inputs.unreadable.push((path, error));
+        }
         let mut settled = Vec::new();
         for (source, result, signature) in read_files {
             let path = source.relative.clone();
@@ -127,7 +134,10 @@ impl Discovery {
                 }
                 Read::Notice(finding) => inputs.notices.push(FileFinding { path, finding }),
                 Read::Skipped => {}
-                Read::Unreadable(error) => inputs.unreadable.push((path, error)),
+                Read::Unreadable(error) => {
+                    inputs.notices.push(super::unreadable_notice(&path, &error, false));
+                    inputs.unreadable.push((path, error));
+                }
             }
         }
         inputs.signatures = SignatureTable::new(settled);

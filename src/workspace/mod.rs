@@ -134,6 +134,34 @@ pub struct Walk {
     pub dirs: Vec<String>,
     /// False when some entry could not be read (a directory without permission, say).
     pub complete: bool,
+    /// The paths the walk could not read (relative, `.` for the root) and why, sorted.
+    pub unreadable: Vec<(String, String)>,
+}
+
+/// The `meta/unreadable` finding of a path that could not be read: an error, so a run that could
+/// not look at everything fails under the default `--fail-on error` (docs/output.md).
+pub fn unreadable_notice(path: &str, error: &str, folder: bool) -> FileFinding {
+    let what = if folder { "folder" } else { "file" };
+    let message = if folder {
+        format!("cannot read the {what} {path}: {error}; nothing in it was checked")
+    } else {
+        format!("cannot read the {what} {path}: {error}; it was not checked")
+    };
+    FileFinding { path: path.to_string(), finding: Finding::new("meta/unreadable", 0..0, message) }
+}
+
+/// The path and the I/O error inside a walk error, if it is one (not, say, a bad glob in an
+/// ignore file).
+fn walk_io_error(error: &ignore::Error) -> Option<(Option<&Path>, String)> {
+    match error {
+        ignore::Error::WithPath { path, err } => {
+            walk_io_error(err).map(|(inner, e)| (inner.or(Some(path.as_path())), e))
+        }
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => walk_io_error(err),
+        ignore::Error::Partial(errors) => errors.iter().find_map(walk_io_error),
+        ignore::Error::Io(e) => Some((None, e.to_string())),
+        _ => None,
+    }
 }
 
 /// Walks `root`: the files Baton reads, every file seen, and the directories entered.
@@ -160,12 +188,26 @@ pub fn walk(root: &Path) -> Walk {
     let seen: std::sync::Mutex<Vec<(String, Option<SourcePath>)>> = std::sync::Mutex::default();
     let dirs: std::sync::Mutex<Vec<String>> = std::sync::Mutex::default();
     let complete = std::sync::atomic::AtomicBool::new(true);
+    let unreadable: std::sync::Mutex<Vec<(String, String)>> = std::sync::Mutex::default();
     walker.run(|| {
-        let (seen, dirs, complete) = (&seen, &dirs, &complete);
+        let (seen, dirs, complete, unreadable) = (&seen, &dirs, &complete, &unreadable);
         Box::new(move |entry: Result<ignore::DirEntry, ignore::Error>| {
-            let Ok(entry) = entry else {
-                complete.store(false, std::sync::atomic::Ordering::Relaxed);
-                return ignore::WalkState::Continue;
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(error) => {
+                    complete.store(false, std::sync::atomic::Ordering::Relaxed);
+                    if let Some((path, why)) = walk_io_error(&error) {
+                        let relative = match path {
+                            Some(path) if path == root => Some(".".to_string()),
+                            Some(path) => relative_path(root, path),
+                            None => None,
+                        };
+                        if let Some(relative) = relative {
+                            unreadable.lock().unwrap_or_else(|e| e.into_inner()).push((relative, why));
+                        }
+                    }
+                    return ignore::WalkState::Continue;
+                }
             };
             if entry.file_type().is_some_and(|t| t.is_dir()) {
                 let relative = if entry.depth() == 0 { Some(String::new()) } else { relative_path(root, entry.path()) };
@@ -196,7 +238,10 @@ pub fn walk(root: &Path) -> Walk {
         sources.extend(source);
         all.push(relative);
     }
-    Walk { sources, files: WorkspaceFiles::from_paths(all), dirs, complete: complete.into_inner() }
+    let mut unreadable = unreadable.into_inner().unwrap_or_else(|e| e.into_inner());
+    unreadable.sort();
+    unreadable.dedup_by(|a, b| a.0 == b.0);
+    Walk { sources, files: WorkspaceFiles::from_paths(all), dirs, complete: complete.into_inner(), unreadable }
 }
 
 /// `path` relative to `root` with `/` separators, or `None` when it is not under `root`. Names
@@ -349,11 +394,15 @@ pub fn decode(bytes: Vec<u8>, path: &str) -> (String, Option<Finding>) {
 impl Workspace {
     /// Discovers, reads and parses every file under `root`, in parallel.
     pub fn load(root: &Path, config: Config) -> Workspace {
-        let (mut sources, files) = discover_all(root);
+        let Walk { mut sources, files, unreadable, .. } = walk(root);
         let filter = config.path_filter();
         sources.retain(|s| filter.admits(&s.relative));
         let mut workspace = Workspace::load_sources(root, config, &sources);
         workspace.files = files;
+        for (path, error) in unreadable {
+            workspace.notices.push(unreadable_notice(&path, &error, true));
+            workspace.unreadable.push((path, error));
+        }
         workspace.evidence = crate::stage::EvidenceSet::load_for_rules(root);
         workspace
     }
@@ -381,7 +430,10 @@ impl Workspace {
                 }
                 Loaded::Notice(finding) => workspace.notices.push(FileFinding { path, finding }),
                 Loaded::Skipped => {}
-                Loaded::Unreadable(error) => workspace.unreadable.push((path, error)),
+                Loaded::Unreadable(error) => {
+                    workspace.notices.push(unreadable_notice(&path, &error, false));
+                    workspace.unreadable.push((path, error));
+                }
             }
         }
         workspace
