@@ -469,9 +469,9 @@ impl State {
         self.roots[root].config.path_filter().admits(relative).then_some(kind)
     }
 
-    /// The URI of a root-relative path.
+    /// The URI of a root-relative path (escaped names turned back into the file's real name).
     pub fn uri_of(&self, root: usize, relative: &str) -> Option<Uri> {
-        Uri::from_file_path(self.roots[root].path.join(relative))
+        Uri::from_file_path(crate::workspace::real_path(&self.roots[root].path, relative))
     }
 
     /// `textDocument/didOpen`: starts tracking a buffer. Returns its location when Baton reads

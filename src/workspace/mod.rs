@@ -520,6 +520,24 @@ impl Workspace {
 mod tests {
     use super::*;
 
+    /// Escaped names are one-to-one and [`real_path`] reverses them.
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_escape_one_to_one_and_back() {
+        use std::os::unix::ffi::OsStrExt;
+        let names: [&[u8]; 7] =
+            [b"a.sql", b"a\xff.sql", b"a\\xff.sql", b"a\\\\.sql", b"\xfe\xff", b"x\\", b"caf\xc3\xa9\xe9"];
+        let root = Path::new("/r");
+        let mut seen = std::collections::HashSet::new();
+        for name in names {
+            let path = root.join("d").join(std::ffi::OsStr::from_bytes(name));
+            let relative = relative_path(root, &path).unwrap();
+            assert!(seen.insert(relative.clone()), "{relative} twice");
+            assert_eq!(real_path(root, &relative), path, "{relative}");
+        }
+        assert_eq!(escape_name(std::ffi::OsStr::from_bytes(b"caf\xe9\\x")), "caf\\xe9\\\\x");
+    }
+
     #[test]
     fn relative_paths_are_slash_separated_and_inside_the_root() {
         let root = Path::new("/r");
