@@ -518,5 +518,14 @@ fn unreadable_paths_are_error_findings_in_every_format_cached_or_not() {
         let sarif = baton_unprivileged(&["check", "--format", "sarif"], root, &root.join("home"));
         assert!(stdout(&sarif).contains("meta/unreadable"), "{}", stdout(&sarif));
     }
+    // Asked about a file inside the unreadable folder: the path cannot even be resolved (exit 2);
+    // with the folder searchable but not listable, the folder is reported.
+    let output = baton_unprivileged(&["check", "--format", "json", "locked/3.sql"], root, &root.join("home"));
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(stderr(&output).contains("locked/3.sql"), "{}", stderr(&output));
+    std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o111)).unwrap();
+    let output = baton_unprivileged(&["check", "--format", "json", "locked/3.sql"], root, &root.join("home"));
+    assert_eq!(output.status.code(), Some(1), "{}{}", stdout(&output), stderr(&output));
+    assert!(stdout(&output).contains("\"rule\": \"meta/unreadable\""), "{}", stdout(&output));
     std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
 }

@@ -315,3 +315,20 @@ fn evidence_records_the_tree_after_the_gate() {
         assert!(!current, "{gate}: a later change left the evidence current: {out}");
     }
 }
+
+/// Issue 26 (item 17): `stage status` prints ids and labels from the documents with their control
+/// characters escaped.
+#[test]
+fn stage_status_escapes_control_characters() {
+    let dir = workspace();
+    let root = dir.path();
+    std::fs::write(
+        root.join("docs/specs/WOR-9-spec.md"),
+        "---\nid: \"WOR-\\e]0;title\\a\\e[2J9\"\nstatus: \"impl\\nement\"\n---\n# spec\n",
+    )
+    .unwrap();
+    let (code, out, err) = baton(root, &["stage", "status"]);
+    assert!(code == 0 || code == 1, "{out}{err}");
+    assert!(out.contains("WOR-\\x1b]0;title\\x07\\x1b[2J9"), "{out}");
+    assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+}

@@ -66,7 +66,12 @@ pub fn run(args: CheckArgs) -> u8 {
     let requested = target.requested;
     let include = |path: &str| {
         requested.iter().any(|r| {
-            r.is_empty() || path == r || path.strip_prefix(r.as_str()).is_some_and(|rest| rest.starts_with('/'))
+            r.is_empty()
+                || path == r
+                || path.strip_prefix(r.as_str()).is_some_and(|rest| rest.starts_with('/'))
+                // A finding on a folder that holds the requested path (`meta/unreadable`).
+                || path == "."
+                || r.strip_prefix(path).is_some_and(|rest| rest.starts_with('/'))
         })
     };
     if args.no_cache {

@@ -197,7 +197,9 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
         } else {
             unmet.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
         };
-        rows.push([doc.id.clone(), stage_text, unmet_text, newest]);
+        // Ids, labels and reasons come from the documents: no control character reaches the terminal.
+        let escape = |text: &str| crate::cli::render::human::escape_controls(text).into_owned();
+        rows.push([escape(&doc.id), escape(&stage_text), escape(&unmet_text), newest]);
     }
     let widths: Vec<usize> = (0..3).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     for row in &rows {
