@@ -289,8 +289,9 @@ impl WorkspaceFacts {
     /// Replays every migration sequence and runs the SQL rules on each model. A SQL file outside
     /// the migration folders is replayed on its own, except when it changes no PostgreSQL schema
     /// ([`crate::sql::migrations::changes_no_schema`]) or repeats what the migrations define (a
-    /// dump, a declarative schema or a setup script that creates the same tables again: most of
-    /// the relations and functions it creates exist in a migrated model).
+    /// dump, a declarative schema or a setup script that creates the same objects again: at
+    /// least half of the relations, functions, policies and extensions it creates exist in a
+    /// migrated model).
     pub fn sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
         WorkspaceFacts::sql_findings_of(docs, config, true)
     }
@@ -343,9 +344,11 @@ impl WorkspaceFacts {
     }
 }
 
-/// The relations and functions a replayed model ends with, by name.
+/// The relations, functions, policies and extensions a replayed model ends with, by name.
 fn defined_names(model: &MigrationModel) -> BTreeSet<String> {
     let relations = model.tables.keys().chain(model.views.keys()).map(|n| format!("relation {n}"));
     let functions = model.functions.iter().map(|f| format!("function {}", f.name));
-    relations.chain(functions).collect()
+    let policies = model.policies.iter().map(|p| format!("policy {} on {}", p.name, p.table));
+    let extensions = model.extensions.keys().map(|e| format!("extension {e}"));
+    relations.chain(functions).chain(policies).chain(extensions).collect()
 }

@@ -262,6 +262,9 @@ pub struct Function {
     /// The session's `search_path` when it was created (what its unqualified names resolve
     /// through in the migration).
     pub created_search_path: Vec<String>,
+    /// A statement the model cannot see into (a `DO` block) creates, alters, drops or grants a
+    /// function of this name.
+    pub uncertain: bool,
 }
 
 impl Function {
@@ -280,6 +283,8 @@ pub struct Extension {
     pub schema: String,
     /// The `CREATE EXTENSION` statement.
     pub created: Location,
+    /// Written `IF NOT EXISTS` (a no-op where the extension is already installed).
+    pub if_not_exists: bool,
 }
 
 /// A Supabase Storage bucket (a row of `storage.buckets` some migration inserted).

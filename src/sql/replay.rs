@@ -701,7 +701,7 @@ impl<'d> Replayer<'_, 'd> {
         };
         let method = child(statement, SyntaxKind::USING_METHOD)
             .and_then(|m| m.children().last())
-            .map_or_else(|| "btree".to_string(), |m| self.src(&m).to_string().to_lowercase());
+            .map_or_else(|| "btree".to_string(), |m| normalize_identifier(self.src(&m).trim()));
         let predicate = child(statement, SyntaxKind::WHERE_CLAUSE)
             .map(|w| self.src(&w).to_string().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "));
         let index = Index {
@@ -983,6 +983,7 @@ impl<'d> Replayer<'_, 'd> {
             signature,
             last_grant: None,
             created_search_path: self.search_path.clone(),
+            uncertain: false,
         };
         self.model.functions.push(function);
     }
@@ -1255,7 +1256,8 @@ impl<'d> Replayer<'_, 'd> {
             .and_then(|s| child(&s, SyntaxKind::SCHEMA_REF))
             .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
             .unwrap_or_else(|| if name == "plpgsql" { "pg_catalog".to_string() } else { self.creation_schema() });
-        let extension = Extension { name: name.clone(), schema, created: self.here(statement) };
+        let if_not_exists = child(statement, SyntaxKind::IF_NOT_EXISTS).is_some();
+        let extension = Extension { name: name.clone(), schema, created: self.here(statement), if_not_exists };
         self.model.extensions.insert(name, extension);
     }
 
@@ -1306,6 +1308,18 @@ impl<'d> Replayer<'_, 'd> {
         for view in self.model.views.values_mut() {
             if contains_word(&code, &view.name.name.to_lowercase()) {
                 view.uncertain = true;
+            }
+        }
+        // Only function DDL (`DROP FUNCTION`, `ALTER FUNCTION`, `GRANT … ON FUNCTION`, …): a
+        // block that merely calls a function leaves it as it was.
+        let words = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        let ddl =
+            ["drop function", "alter function", "create function", "replace function", "on function", "all functions"];
+        if ddl.iter().any(|phrase| words.contains(phrase)) {
+            for function in &mut self.model.functions {
+                if contains_word(&code, &function.name.name.to_lowercase()) {
+                    function.uncertain = true;
+                }
             }
         }
     }
