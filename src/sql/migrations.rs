@@ -67,7 +67,19 @@ pub fn changes_no_schema(doc: &Document) -> Option<&'static str> {
             .find(|t| !t.kind().is_trivia())
             .map(|t| (t.kind(), t.text().to_ascii_lowercase()))
     };
-    let statements: Vec<_> = root.children().filter_map(|s| first_word(&s).map(|w| (s, w))).collect();
+    let mut statements: Vec<_> = root.children().filter_map(|s| first_word(&s).map(|w| (s, w))).collect();
+    // pgTAP test files load the extension (and set options) before their transaction.
+    let setup = statements
+        .iter()
+        .take_while(|(s, (kind, _))| {
+            *kind == SyntaxKind::SET_KW
+                || (s.kind() == SyntaxKind::CREATE_EXTENSION
+                    && s.text().to_string().to_ascii_lowercase().contains("pgtap"))
+        })
+        .count();
+    if setup < statements.len() {
+        statements.drain(..setup);
+    }
     if let (Some((_, (first, _))), Some((last_statement, (last, _)))) = (statements.first(), statements.last()) {
         let opens = matches!(first, SyntaxKind::BEGIN_KW | SyntaxKind::START_KW);
         let rolls_back = matches!(last, SyntaxKind::ROLLBACK_KW | SyntaxKind::ABORT_KW)
@@ -172,6 +184,9 @@ mod tests {
             sql("begin;\nselect plan(1);\ncreate table t (id int);\nselect * from finish();\nrollback;\n").is_some()
         );
         assert!(sql("BEGIN;\ncreate table t (id int);\n-- done\nABORT;").is_some());
+        assert!(sql("create extension if not exists pgtap;\nbegin;\nselect plan(1);\nselect ok(true);\nrollback;")
+            .is_some());
+        assert!(sql("create extension if not exists citext;\nbegin;\nselect 1;\nrollback;").is_none());
         assert!(sql("begin;\ncreate table t (id int);\ncommit;\n").is_none());
         assert!(sql("begin;\ncreate table t (id int);\ncommit;\nbegin;\nselect 1;\nrollback;").is_none());
         assert!(sql("begin;\nsavepoint a;\ncreate table t (id int);\nrollback to savepoint a;").is_none());
