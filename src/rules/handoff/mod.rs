@@ -8,6 +8,7 @@ pub mod invalid;
 pub mod missing_dependency;
 pub mod missing_file;
 pub mod premature_complete;
+pub mod qualified_gate;
 
 use crate::rules::Rule;
 
@@ -20,5 +21,6 @@ pub fn pack() -> Vec<Rule> {
         missing_dependency::rule(),
         missing_file::rule(),
         premature_complete::rule(),
+        qualified_gate::rule(),
     ]
 }
