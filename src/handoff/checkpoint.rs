@@ -132,6 +132,11 @@ pub struct Checkpoint {
     pub has_error: bool,
     /// Schema problems (`handoff/invalid`).
     pub problems: Vec<Problem>,
+    /// True when the file tracks work streams (has at least one bucket key): only such files are
+    /// build-pipeline checkpoints. Other pipelines keep differently shaped files in
+    /// `checkpoints/` folders (a design pipeline's gate map, an architect's `latest.json`); they
+    /// are neither checked nor a completion source.
+    pub tracks_workstreams: bool,
 }
 
 impl Checkpoint {
@@ -168,6 +173,7 @@ impl Checkpoint {
             updated_at: None,
             has_error: false,
             problems: Vec::new(),
+            tracks_workstreams: false,
         };
         if let Some(json) = Json::from_document(doc).filter(|j| matches!(j.value, Value::Object(_))) {
             checkpoint.read_json(&json);
@@ -176,9 +182,16 @@ impl Checkpoint {
     }
 
     fn read_json(&mut self, json: &Json) {
+        self.tracks_workstreams = Bucket::ALL.iter().any(|b| b.keys().iter().any(|k| json.get(k).is_some()));
+        if !self.tracks_workstreams {
+            return;
+        }
         let first = |keys: &[&str]| keys.iter().find_map(|k| json.get(k));
+        // An id that is a path (`"prd": "docs/10-prd/PRD-7-x.md"`) leaves the file stem.
         if let Some(id) = first(&["prd", "prd_id", "spec_id", "id", "exec_id", "specId"]).and_then(Json::as_str) {
-            self.id = id.trim().to_string();
+            if !id.contains('/') && !id.trim().is_empty() {
+                self.id = id.trim().to_string();
+            }
         }
         let spec_keys = [
             "exec_spec_path",
@@ -364,6 +377,12 @@ mod tests {
                 "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z"}"#,
         );
         assert_eq!(good.problems, []);
-        assert!(read(r#"{"status": "executing"}"#).problems[0].message.contains("not a checkpoint status"));
+        assert!(read(r#"{"status": "executing", "pending_workstreams": []}"#).problems[0]
+            .message
+            .contains("not a checkpoint status"));
+        // Another pipeline's file in a `checkpoints/` folder: not a build-pipeline checkpoint.
+        let other = read(r#"{"status": "design-complete", "gates": {"prd-approved": {"passed": true}}}"#);
+        assert!(!other.tracks_workstreams);
+        assert_eq!(other.problems, []);
     }
 }

@@ -99,8 +99,11 @@ impl Handoffs {
     /// The checkpoints of the plan `doc_id` (at `doc_path`): those naming the document as their
     /// execution spec, else those whose intake id is the document's id, within its project.
     pub fn checkpoints_for<'a>(&'a self, doc_id: &str, doc_path: &str) -> Vec<&'a Checkpoint> {
-        let mine: Vec<&Checkpoint> =
-            self.checkpoints.iter().filter(|c| contains(project_of(&c.path), doc_path)).collect();
+        let mine: Vec<&Checkpoint> = self
+            .checkpoints
+            .iter()
+            .filter(|c| c.tracks_workstreams && contains(project_of(&c.path), doc_path))
+            .collect();
         let by_spec: Vec<&Checkpoint> = mine
             .iter()
             .copied()
@@ -119,7 +122,7 @@ impl Handoffs {
     /// True when the project holding `doc_path` tracks completion in checkpoints (it has at
     /// least one): its plans need no per-stream handoff-signal section.
     pub fn tracks_checkpoints(&self, doc_path: &str) -> bool {
-        self.checkpoints.iter().any(|c| contains(project_of(&c.path), doc_path))
+        self.checkpoints.iter().any(|c| c.tracks_workstreams && contains(project_of(&c.path), doc_path))
     }
 
     /// The path of a checkpoint of plan `doc_id` (at `doc_path`) listing stream `id` completed.
