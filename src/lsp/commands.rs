@@ -57,6 +57,7 @@ struct Args {
     uri: Option<String>,
     item: Option<String>,
     stage: Option<String>,
+    backward: Option<bool>,
     gate: Option<String>,
     role: Option<String>,
     by: Option<String>,
@@ -206,7 +207,7 @@ impl Backend {
         })?;
         let token = params.work_done_progress_params.work_done_token.clone();
         let result = match params.command.as_str() {
-            ADVANCE => self.advance(&target, &item, args.stage.as_deref(), token).await,
+            ADVANCE => self.advance(&target, &item, args.stage.as_deref(), args.backward.unwrap_or(false), token).await,
             RUN_GATE => {
                 let gate = args.gate.ok_or_else(|| fail("baton.runGate needs a `gate` argument"))?;
                 self.run_gate(&target, &item, &gate, token).await
@@ -318,6 +319,7 @@ impl Backend {
         target: &Target,
         item: &PlanDocument,
         to: Option<&str>,
+        backward: bool,
         token: Option<ProgressToken>,
     ) -> Result<Option<Value>> {
         let (root, config, doc) = (target.root.clone(), target.config.clone(), item.clone());
@@ -325,7 +327,7 @@ impl Backend {
         let title = format!("Advancing {}", item.id);
         let outcome = self
             .with_progress(token, &title, move |cancel, events| {
-                advance::advance(&root, &config, &doc, to.as_deref(), &cancel, events)
+                advance::advance(&root, &config, &doc, to.as_deref(), backward, &cancel, events)
             })
             .await?
             .map_err(|e| fail(e.0))?;
@@ -363,10 +365,15 @@ impl Backend {
             advance::write_handoff(&target.root, &target.handoffs, item, &outcome, &advance::current_user())
                 .map_err(|e| fail(format!("status changed, but the handoff could not be written: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
+        let signal = signal.as_deref().map(rel);
+        let wrote = match &signal {
+            Some(signal) => format!("{signal} and {}", rel(&snapshot)),
+            None => rel(&snapshot),
+        };
         Ok(Some(json!({
-            "message": format!("{}: {} → {}; wrote {} and {}", outcome.item, outcome.from.as_deref().unwrap_or("no stage"), outcome.to, rel(&signal), rel(&snapshot)),
-            "item": outcome.item, "from": outcome.from, "to": outcome.to,
-            "signal": rel(&signal), "snapshot": rel(&snapshot),
+            "message": format!("{}: {} → {}; wrote {wrote}", outcome.item, outcome.from.as_deref().unwrap_or("no stage"), outcome.to),
+            "item": outcome.item, "from": outcome.from, "to": outcome.to, "backward": outcome.backward,
+            "signal": signal, "snapshot": rel(&snapshot),
         })))
     }
 
@@ -510,7 +517,11 @@ pub fn stage_actions(
     }
     let mut seen = std::collections::HashSet::new();
     for stage_name in &stages {
-        let unmet = stage::unmet(&model, config, doc, stage_name, evidence);
+        let unmet = if Some(*stage_name) == current {
+            stage::unmet_standing(&model, config, doc, stage_name, evidence)
+        } else {
+            stage::unmet(&model, config, doc, stage_name, evidence)
+        };
         if Some(*stage_name) != current {
             actions.push(command(
                 format!("Advance {} → {stage_name}", doc.id),

@@ -21,6 +21,12 @@ pub struct GitState {
     /// XXH3 of `git status --porcelain` and `git diff HEAD` over the same paths, hex; `None` when
     /// clean or outside git.
     pub fingerprint: Option<String>,
+    /// XXH3 of the code the tree holds, whatever commit it is in: the staged blob of every file
+    /// under the same paths (`git ls-files -s`) plus the fingerprint when dirty, hex. Committing
+    /// only documents and handoffs (an advance's own commit) leaves it unchanged. `None` outside
+    /// git.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// Pathspecs: the workspace folder minus what Baton and agents write and the documents.
@@ -40,8 +46,12 @@ impl GitState {
         let mut status_args = vec!["status", "--porcelain=v1", "-z", "--untracked-files=all", "--"];
         status_args.extend_from_slice(PATHSPECS);
         let status = git(root, &status_args).unwrap_or_default();
+        let mut files_args = vec!["ls-files", "-s", "-z", "--"];
+        files_args.extend_from_slice(PATHSPECS);
+        let files = git(root, &files_args).unwrap_or_default();
         if status.is_empty() {
-            return GitState { head: Some(head), dirty: false, fingerprint: None };
+            let code = Some(format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&files)));
+            return GitState { head: Some(head), dirty: false, fingerprint: None, code };
         }
         let mut diff_args = vec!["diff", "--no-ext-diff", "--binary", "HEAD", "--"];
         diff_args.extend_from_slice(PATHSPECS);
@@ -49,6 +59,9 @@ impl GitState {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(&status);
         hasher.update(&diff);
-        GitState { head: Some(head), dirty: true, fingerprint: Some(format!("{:016x}", hasher.digest())) }
+        let fingerprint = format!("{:016x}", hasher.digest());
+        hasher.update(&files);
+        let code = Some(format!("{:016x}", hasher.digest()));
+        GitState { head: Some(head), dirty: true, fingerprint: Some(fingerprint), code }
     }
 }

@@ -66,7 +66,12 @@ impl FileKind {
             "js" | "jsx" | "mjs" | "cjs" => Some(FileKind::JavaScript),
             "sql" => Some(FileKind::Sql),
             "signal" if in_dir(".claude/handoff/") => Some(FileKind::Signal),
-            "json" if stem.starts_with("context-") || in_dir(".claude/handoff/") || in_dir(".claude/context/") => {
+            "json"
+                if stem.starts_with("context-")
+                    || in_dir(".claude/handoff/")
+                    || in_dir(".claude/context/")
+                    || crate::handoff::checkpoint::is_checkpoint(path) =>
+            {
                 Some(FileKind::Json)
             }
             "md" => {

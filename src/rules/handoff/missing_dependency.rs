@@ -34,15 +34,22 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                 continue;
             }
             seen.push(dep.value.clone());
-            if handoffs.completion_signal_in(&dep.value, project).is_none() {
-                let message = format!(
-                    "{} is signalled complete, but {} (in `depends_on`) has no completion signal",
-                    ws.value, dep.value
-                );
-                out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
+            match handoffs.completion_signal_in(&dep.value, project) {
+                None => {
+                    let message = format!(
+                        "{} is signalled complete, but {} (in `depends_on`) has no completion signal",
+                        ws.value, dep.value
+                    );
+                    out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
+                }
+                Some(path) => {
+                    if let Some(message) = earlier_than(handoffs, signal, &ws.value, &dep.value, path) {
+                        out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
+                    }
+                }
             }
         }
-        for dep in ctx.plan.dependencies_of(&ws.value) {
+        for dep in plan_dependencies(ctx, signal, &ws.value) {
             if seen.contains(&dep) {
                 continue;
             }
@@ -57,4 +64,59 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             }
         }
     }
+}
+
+/// "… was signalled complete at T1, before WS-1, which it depends on, at T2" when the signal at
+/// `dep_path` is timestamped later than `signal`: the dependent finished before its dependency.
+fn earlier_than(
+    handoffs: &crate::handoff::Handoffs,
+    signal: &crate::handoff::Signal,
+    ws: &crate::plan::WorkstreamId,
+    dep: &crate::plan::WorkstreamId,
+    dep_path: &str,
+) -> Option<String> {
+    let own = signal.timestamp.as_ref()?.value;
+    let theirs = handoffs.signal(dep_path)?.timestamp.as_ref()?.value;
+    (theirs > own).then(|| {
+        format!(
+            "{ws} was signalled complete at {}, before {dep}, which it depends on, at {} (`{dep_path}`): it was built on unfinished work",
+            own.format("%Y-%m-%dT%H:%M:%SZ"),
+            theirs.format("%Y-%m-%dT%H:%M:%SZ")
+        )
+    })
+}
+
+/// The dependencies the workflow gives `ws` for this signal: those of the one plan the signal
+/// belongs to — the plan whose id the signal's `workflow_id`/`prd` (or file name) names, else the
+/// only plan defining `ws`. Streams are per plan: with `WS-1` defined in many documents and no
+/// way to tell which one the signal completes, none is assumed.
+fn plan_dependencies(
+    ctx: &PlanRuleContext<'_>,
+    signal: &crate::handoff::Signal,
+    ws: &crate::plan::WorkstreamId,
+) -> Vec<crate::plan::WorkstreamId> {
+    let defining: Vec<&crate::plan::PlanDocument> =
+        ctx.plan.documents.iter().filter(|d| d.workstreams.iter().any(|w| &w.id == ws)).collect();
+    let name = signal.path.rsplit('/').next().unwrap_or(&signal.path).to_ascii_lowercase();
+    let named = |d: &&crate::plan::PlanDocument| {
+        let id = d.id.to_ascii_lowercase();
+        !id.is_empty()
+            && (signal.workflow.as_ref().is_some_and(|w| w.value.eq_ignore_ascii_case(&d.id))
+                || name.starts_with(&format!("{id}-")))
+    };
+    let doc = match defining.iter().copied().filter(named).collect::<Vec<_>>().as_slice() {
+        [one] => Some(*one),
+        [] if defining.len() == 1 => Some(defining[0]),
+        _ => None,
+    };
+    let Some(doc) = doc else { return Vec::new() };
+    let mut deps = Vec::new();
+    for w in doc.workstreams.iter().filter(|w| &w.id == ws) {
+        for (dep, _) in &w.depends_on {
+            if dep != ws && !deps.contains(dep) {
+                deps.push(dep.clone());
+            }
+        }
+    }
+    deps
 }

@@ -22,6 +22,11 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for doc in &ctx.plan.documents {
+        // A project that tracks completion in build-pipeline checkpoints needs no per-stream
+        // signal section (docs/handoff-format.md, "Checkpoints").
+        if ctx.handoffs.tracks_checkpoints(&doc.path) {
+            continue;
+        }
         for stream in &doc.workstreams {
             let message = match &stream.handoff_signal {
                 Some(signal) if signal.path.is_some() => continue,
