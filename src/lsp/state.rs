@@ -243,9 +243,10 @@ impl Root {
         changed
     }
 
-    /// Re-reads the workflow evidence and git state; the next analysis re-runs the plan rules.
+    /// Re-reads the workflow evidence and git state (git only when there is evidence to judge);
+    /// the next analysis re-runs the plan rules.
     pub fn reload_evidence(&mut self) {
-        self.set_evidence(crate::stage::EvidenceSet::load(&self.path));
+        self.set_evidence(crate::stage::EvidenceSet::load_for_rules(&self.path));
     }
 
     /// Replaces the workflow evidence (read elsewhere); the next analysis re-runs the plan rules.
