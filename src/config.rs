@@ -497,7 +497,10 @@ impl Config {
         const NAME_RULE: &str = "1–64 ASCII letters, digits, `-`, `_` or `.`, starting with a letter or digit";
         for (i, stage) in self.workflow.stages.iter().enumerate() {
             if !is_valid_name(stage) {
-                return Err((format!("[workflow] stage {stage:?} is not a valid stage name ({NAME_RULE})"), Spot::Stage(i)));
+                return Err((
+                    format!("[workflow] stage {stage:?} is not a valid stage name ({NAME_RULE})"),
+                    Spot::Stage(i),
+                ));
             }
         }
         for (stage, requirements) in &self.workflow.requires {
@@ -515,12 +518,18 @@ impl Config {
         }
         for label in self.workflow.labels.keys() {
             if let Some(problem) = label_problem(label) {
-                return Err((format!("[workflow.labels] the status label {label:?} {problem}"), Spot::Label(label.clone())));
+                return Err((
+                    format!("[workflow.labels] the status label {label:?} {problem}"),
+                    Spot::Label(label.clone()),
+                ));
             }
         }
         for (name, gate) in &self.gates {
             if !is_valid_name(name) {
-                return Err((format!("[gates] {name:?} is not a valid gate name ({NAME_RULE})"), Spot::Gate(name.clone())));
+                return Err((
+                    format!("[gates] {name:?} is not a valid gate name ({NAME_RULE})"),
+                    Spot::Gate(name.clone()),
+                ));
             }
             if !GATE_TIMEOUT_RANGE.contains(&gate.timeout_s) {
                 return Err((
@@ -639,7 +648,11 @@ command = ["claude", "-p", "{brief}"]
     fn workflow_names_labels_and_timeouts_are_validated_with_their_line() {
         let cases = [
             ("[workflow]\nstages = [\"plan\",\n  \"../../../../../ESC\"]\n", 3, "stage"),
-            ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.labels]\n\"Done\\nid: X\" = \"qa\"\n", 4, "line break"),
+            (
+                "[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.labels]\n\"Done\\nid: X\" = \"qa\"\n",
+                4,
+                "line break",
+            ),
             ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.labels]\n\"QA: ok\" = \"qa\"\n", 4, "YAML"),
             ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:../x\"]\n", 4, "gate:<name>"),
             ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.requires]\nqa = [\"lint\"]\n", 4, "gate:<name>"),

@@ -330,6 +330,10 @@ impl Backend {
             .await?
             .map_err(|e| fail(e.0))?;
         let Some(edit) = &outcome.edit else {
+            let problems: Vec<String> = outcome.gates.iter().filter_map(|g| g.problem()).collect();
+            if !problems.is_empty() {
+                return Err(fail(format!("{}: nothing changed: {}", outcome.item, problems.join("; "))));
+            }
             return Err(fail(advance::describe_unmet(&outcome.to, &outcome.unmet) + "; nothing changed"));
         };
         // The status change goes through the editor, so the user can undo it.
@@ -388,6 +392,9 @@ impl Backend {
             })
             .await?;
         let Some(result) = results.into_iter().next() else { return Err(Error::internal_error()) };
+        if let Some(problem) = result.problem() {
+            return Err(fail(problem));
+        }
         let run = result.run.map_err(fail)?;
         let mut message = format!("gate {gate_name}: {} in {} ms", outcome_word(run.outcome), run.duration_ms);
         if run.outcome != Outcome::Passed {
@@ -409,7 +416,8 @@ impl Backend {
         let unmet = stage::unmet(&model, &target.config, item, &stage, &self.evidence(target.root_index));
         let text = brief::render(item, role, &stage, &unmet, &target.handoffs);
         let path = brief::brief_path(&target.root, &item.id, &stage);
-        crate::atomic::write(&path, text.as_bytes()).map_err(|e| fail(format!("cannot write the brief: {e}")))?;
+        crate::atomic::write(&target.root, &path, text.as_bytes())
+            .map_err(|e| fail(format!("cannot write the brief: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
         if target.config.agents.command.is_empty() {
             return Ok(Some(json!({"message": format!("brief written to {}", rel(&path)), "brief": rel(&path)})));

@@ -103,7 +103,7 @@ impl Evidence {
     /// Writes this evidence for `item` under `root`, atomically; returns the path.
     pub fn write(&self, root: &Path, item: &str) -> std::io::Result<PathBuf> {
         let path = evidence_path(root, item, &self.requirement);
-        crate::atomic::write(&path, self.to_json().as_bytes())?;
+        crate::atomic::write(root, &path, self.to_json().as_bytes())?;
         Ok(path)
     }
 }
@@ -172,7 +172,7 @@ impl RefusedAdvance {
     pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
         let path = Self::path(root, &self.item);
         let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
-        crate::atomic::write(&path, text.as_bytes())?;
+        crate::atomic::write(root, &path, text.as_bytes())?;
         Ok(path)
     }
 
@@ -348,14 +348,30 @@ mod tests {
             assert_eq!(item_dir(plain), plain);
         }
         let ids = [
-            "TEAM/WOR-9", "TEAM_WOR-9", "TEAM\\WOR-9", "TEAM\0WOR-9", "TEAM%2FWOR-9", "TEAM%WOR-9", ".", "..", "%2E", "", "%",
-            "_", "_.", "a/b/c", "a%2Fb/c",
+            "TEAM/WOR-9",
+            "TEAM_WOR-9",
+            "TEAM\\WOR-9",
+            "TEAM\0WOR-9",
+            "TEAM%2FWOR-9",
+            "TEAM%WOR-9",
+            ".",
+            "..",
+            "%2E",
+            "",
+            "%",
+            "_",
+            "_.",
+            "a/b/c",
+            "a%2Fb/c",
         ];
         let names: std::collections::HashSet<String> = ids.iter().map(|id| item_dir(id)).collect();
         assert_eq!(names.len(), ids.len(), "{names:?}");
         for id in ids {
             let name = item_dir(id);
-            assert!(!name.contains(['/', '\\', '\0']) && name != "." && name != ".." && !name.is_empty(), "{id:?} → {name:?}");
+            assert!(
+                !name.contains(['/', '\\', '\0']) && name != "." && name != ".." && !name.is_empty(),
+                "{id:?} → {name:?}"
+            );
         }
         let dir = tempfile::tempdir().unwrap();
         Evidence::approval("qa", "Ada", None, &GitState::default()).write(dir.path(), "TEAM/WOR-9").unwrap();
