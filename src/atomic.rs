@@ -85,6 +85,20 @@ pub fn prepare(root: &Path, path: &Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// The file that `relative` (a path from input: a command's argument, an evidence file's `log`)
+/// names under `root/within`, when it is one: relative, without `..`, and resolving — through
+/// any link — to a file inside `root/within`. The one check before Baton shows or opens a path
+/// it was handed.
+pub fn contained_file(root: &Path, within: &str, relative: &str) -> Option<PathBuf> {
+    let path = Path::new(relative);
+    if !path.components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir)) {
+        return None;
+    }
+    let base = std::fs::canonicalize(root.join(within)).ok()?;
+    let resolved = std::fs::canonicalize(root.join(path)).ok()?;
+    (resolved.starts_with(&base) && resolved.is_file()).then_some(resolved)
+}
+
 fn replace(root: &Path, path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     let dir = prepare(root, path)?;
     let existing = std::fs::symlink_metadata(path).ok().filter(|m| m.is_file());
@@ -153,6 +167,32 @@ mod tests {
         std::os::unix::fs::symlink(&root, &linked_root).unwrap();
         super::write(&linked_root, &linked_root.join(".baton/evidence/a.json"), b"ok").unwrap();
         assert_eq!(std::fs::read_to_string(root.join(".baton/evidence/a.json")).unwrap(), "ok");
+    }
+
+    /// Issue #26 item 6: a path handed in is resolved and must stay inside its folder.
+    #[test]
+    fn a_path_handed_in_must_resolve_inside_its_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("root");
+        std::fs::create_dir_all(root.join(".baton/logs/WOR-9")).unwrap();
+        std::fs::write(root.join(".baton/logs/WOR-9/gate-lint.log"), "log").unwrap();
+        std::fs::write(dir.path().join("secret"), "x").unwrap();
+        std::fs::write(root.join("baton.toml"), "x").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret"), root.join(".baton/logs/link.log")).unwrap();
+        let inside = |p: &str| super::contained_file(&root, ".baton/logs", p).is_some();
+        assert!(inside(".baton/logs/WOR-9/gate-lint.log"));
+        assert!(inside("./.baton/logs/WOR-9/gate-lint.log"));
+        for outside in [
+            ".baton/logs/../../secret",
+            ".baton/logs/../../baton.toml",
+            ".baton/logs/WOR-9/../../../baton.toml",
+            "/etc/passwd",
+            ".baton/logs/link.log",
+            "baton.toml",
+            ".baton/logs/WOR-9",
+        ] {
+            assert!(!inside(outside), "{outside}");
+        }
     }
 
     /// Issue #26 item 9: replacing keeps the file's mode; a new file follows the umask.
