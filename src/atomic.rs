@@ -85,6 +85,40 @@ pub fn prepare(root: &Path, path: &Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// Deletes the file `path` under `root` — a write like any other: nothing is removed through a
+/// symbolic link on the way (a planted `.baton -> /elsewhere` cannot make Baton delete a file
+/// outside). A missing file, or a missing folder on the way, is fine.
+pub fn remove(root: &Path, path: &Path) -> std::io::Result<()> {
+    let Ok(relative) = path.strip_prefix(root) else {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("refusing to delete {}: outside the workspace", path.display()),
+        ));
+    };
+    let mut at = root.to_path_buf();
+    for component in relative.components() {
+        let Component::Normal(name) = component else {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("refusing to delete {}: it leaves the workspace", path.display()),
+            ));
+        };
+        at.push(name);
+        match std::fs::symlink_metadata(&at) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::PermissionDenied,
+                    format!("refusing to delete {}: {} is a symbolic link", path.display(), at.display()),
+                ))
+            }
+            Ok(_) => {}
+        }
+    }
+    std::fs::remove_file(path)
+}
+
 /// The file that `relative` (a path from input: a command's argument, an evidence file's `log`)
 /// names under `root/within`, when it is one: relative, without `..`, and resolving — through
 /// any link — to a file inside `root/within`. The one check before Baton shows or opens a path
@@ -162,6 +196,13 @@ mod tests {
         // `..` and paths outside the root.
         assert!(super::write(&root, &root.join("../escape"), b"x").is_err());
         assert!(super::write(&root, &outside.join("y"), b"x").is_err());
+        // Deleting goes through no link either.
+        let linked = dir.path().join("root-.baton");
+        std::fs::write(outside.join("victim.json"), "keep").unwrap();
+        assert!(super::remove(&linked, &linked.join(".baton/victim.json")).is_err());
+        assert_eq!(std::fs::read_to_string(outside.join("victim.json")).unwrap(), "keep");
+        super::remove(&root, &root.join("missing/file")).unwrap();
+        std::fs::remove_file(outside.join("victim.json")).unwrap();
         // A link as the root itself is the user's choice, and real folders are fine.
         let linked_root = dir.path().join("linked-root");
         std::os::unix::fs::symlink(&root, &linked_root).unwrap();

@@ -297,6 +297,9 @@ fn approve(l: &Loaded, key: &str, role: &str, by: &str, note: Option<&str>) -> u
     if role.trim().is_empty() || by.trim().is_empty() {
         return error("--role and --by must not be empty");
     }
+    if !crate::config::is_valid_name(role.trim()) {
+        return error(format!("`{}` is not a role name (1–64 ASCII letters, digits, `-`, `_`, `.`)", role.trim()));
+    }
     let mut evidence = Evidence::approval(role.trim(), by.trim(), note, &GitState::read(&l.root));
     evidence.version = doc.version.as_ref().map(|v| v.text.clone());
     match evidence.write(&l.root, &doc.id) {

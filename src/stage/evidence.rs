@@ -178,7 +178,7 @@ impl RefusedAdvance {
 
     /// Deletes the record of `item` under `root`; a missing file is fine.
     pub fn clear(root: &Path, item: &str) -> std::io::Result<()> {
-        match std::fs::remove_file(Self::path(root, item)) {
+        match crate::atomic::remove(root, &Self::path(root, item)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
