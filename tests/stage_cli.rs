@@ -384,3 +384,100 @@ fn no_required_gates_means_no_missing_gate_message_with_an_empty_list() {
     let (_, out, _) = baton(root, &["check", "--format", "json", "--fail-on", "never", "--no-cache"]);
     assert!(out.contains("fails the project's lint on commit"), "{out}");
 }
+
+/// Issue #26 item 4: whichever folder on a write path is a symbolic link out of the workspace,
+/// nothing is written through it: the command says why; `baton check` warns that its cache
+/// cannot be written and still checks.
+#[test]
+fn nothing_is_written_through_a_symbolic_link_out_of_the_workspace() {
+    use std::os::unix::fs::symlink;
+    for link in [".baton", ".baton/evidence", ".baton/logs", ".baton/cache", ".claude", ".claude/handoff"] {
+        let dir = workspace();
+        let root = dir.path();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.join(link).parent().unwrap()).unwrap();
+        symlink(outside.path(), root.join(link)).unwrap();
+        std::fs::write(root.join("ok"), "").unwrap();
+        let (_, _, approve) = baton(root, &["stage", "approve", "WOR-9", "--role", "architecture", "--by", "Ada"]);
+        let (_, _, advance) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        let (_, _, handoff) =
+            baton(root, &["handoff", "new", "--workstream", "WS-1", "--status", "complete", "--files", "ok"]);
+        let (check, _, warned) = baton(root, &["check"]);
+        let written: Vec<_> = walk(outside.path());
+        assert!(written.is_empty(), "{link}: wrote outside the workspace: {written:?}");
+        let said = format!("{approve}{advance}{handoff}{warned}");
+        assert!(said.contains("symbolic link"), "{link}: no clear message: {said}");
+        assert!(check == 0 || check == 1, "{link}: baton check failed ({check}): {warned}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        found.push(entry.path());
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(walk(&entry.path()));
+        }
+    }
+    found
+}
+
+/// Issue #26 item 9: `advance` keeps the spec's mode (it was 0600 after every advance).
+#[test]
+fn advance_keeps_the_mode_of_the_spec() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = workspace();
+    let root = dir.path();
+    let spec = root.join("docs/specs/WOR-9-spec.md");
+    std::fs::set_permissions(&spec, std::fs::Permissions::from_mode(0o664)).unwrap();
+    std::fs::write(root.join("ok"), "").unwrap();
+    let (code, _, err) = baton(root, &["stage", "approve", "WOR-9", "--role", "architecture", "--by", "Ada"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&spec).unwrap().contains("Ready for QA"));
+    assert_eq!(std::fs::metadata(&spec).unwrap().permissions().mode() & 0o7777, 0o664);
+}
+
+/// Issue #26 item 18: an item id too long for a file name reports the system's error, not
+/// "gate:lint missing" (exit 2, as for any IO error).
+#[test]
+fn an_item_id_too_long_for_a_file_name_reports_the_real_error() {
+    let dir = workspace();
+    let root = dir.path();
+    let long = format!("WOR-{}", "9".repeat(5000));
+    std::fs::write(root.join("docs/specs/WOR-9-spec.md"), SPEC.replace("id: WOR-9", &format!("id: {long}"))).unwrap();
+    std::fs::write(root.join("ok"), "").unwrap();
+    let (code, _, err) = baton(root, &["gate", "run", "lint", "--item", &long]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name too long"), "{err}");
+    let (code, _, err) = baton(root, &["stage", "advance", &long, "--to", "qa"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name too long") && !err.contains("missing"), "{err}");
+}
+
+/// Issue #26 item 18: `handoff new --files` refuses what `handoff verify` would reject — an
+/// absolute path, one that climbs out, one through a link that resolves outside; a file of the
+/// workspace (also spelled `./x/../ok`) is accepted.
+#[test]
+fn handoff_new_refuses_files_outside_the_workspace() {
+    let dir = workspace();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.env"), "x").unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("linked")).unwrap();
+    std::fs::write(root.join("ok"), "").unwrap();
+    let escape = outside.path().join("secret.env").display().to_string();
+    for file in [escape.as_str(), "../secret.env", "docs/../../secret.env", "linked/secret.env"] {
+        let (code, _, err) =
+            baton(root, &["handoff", "new", "--workstream", "ws2", "--status", "complete", "--files", file]);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(err.contains("outside the workspace"), "{file}: {err}");
+    }
+    assert!(!root.join(".claude/handoff").exists());
+    let (code, _, err) =
+        baton(root, &["handoff", "new", "--workstream", "ws2", "--status", "complete", "--files", "./docs/../ok"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = baton(root, &["handoff", "verify"]);
+    assert_eq!(code, 0, "{out}");
+}

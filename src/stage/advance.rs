@@ -33,6 +33,20 @@ pub struct GateResult {
     pub run: Result<GateRun, String>,
     /// The evidence written.
     pub evidence: Option<Evidence>,
+    /// Why the evidence of a finished run could not be written (a link on its path, a name too
+    /// long for the file system…): reported as it is, never as "missing" evidence.
+    pub error: Option<String>,
+}
+
+impl GateResult {
+    /// Why this gate left no usable result: it could not run, or its evidence not be written.
+    pub fn problem(&self) -> Option<String> {
+        match (&self.run, &self.error) {
+            (Err(e), _) => Some(e.clone()),
+            (_, Some(e)) => Some(format!("gate `{}` ran, but its evidence could not be written: {e}", self.gate)),
+            _ => None,
+        }
+    }
 }
 
 /// The user Baton records as `by` for gate runs: `$USER`, else "baton".
@@ -63,6 +77,7 @@ pub fn run_gates(
                             gate: name.clone(),
                             run: Err(format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml")),
                             evidence: None,
+                            error: None,
                         };
                     };
                     events(GateEvent::Started(name.clone()));
@@ -70,6 +85,7 @@ pub fn run_gates(
                     let run =
                         gate::run(root, gate_config, &log, cancel).map_err(|e| format!("cannot run `{name}`: {e}"));
                     events(GateEvent::Finished(name.clone(), run.as_ref().map_or(Outcome::Failed, |r| r.outcome)));
+                    let mut error = None;
                     let evidence = match (&run, item) {
                         (Ok(r), Some(item)) if r.outcome != Outcome::Cancelled => {
                             let evidence = Evidence {
@@ -93,11 +109,17 @@ pub fn run_gates(
                                 log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
                                 version: None,
                             };
-                            evidence.write(root, item).ok().map(|_| evidence)
+                            match evidence.write(root, item) {
+                                Ok(_) => Some(evidence),
+                                Err(e) => {
+                                    error = Some(e.to_string());
+                                    None
+                                }
+                            }
                         }
                         _ => None,
                     };
-                    GateResult { gate: name.clone(), run, evidence }
+                    GateResult { gate: name.clone(), run, evidence, error }
                 })
             })
             .collect();
@@ -308,7 +330,7 @@ pub fn write_handoff(
         None
     } else {
         let path = dir.join(format!("{stem}.signal"));
-        crate::atomic::write(&path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
+        crate::atomic::write(root, &path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
         Some(path)
     };
 
@@ -343,6 +365,7 @@ pub fn write_handoff(
     });
     let snapshot_path = dir.join(format!("context-{next_number:03}-{stem}.json"));
     crate::atomic::write(
+        root,
         &snapshot_path,
         (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
     )?;
@@ -367,5 +390,5 @@ pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()>
         return Err(std::io::Error::other(format!("{} changed while advancing; run again", edit.path)));
     }
     text.replace_range(edit.range.clone(), &edit.new_text);
-    crate::atomic::write(&path, text.as_bytes())
+    crate::atomic::write(root, &path, text.as_bytes())
 }

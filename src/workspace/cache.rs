@@ -386,6 +386,7 @@ pub fn sequence_digest(folder: &str, files: &[(&str, &Digest)]) -> Digest {
 
 /// The analysis cache of one workspace, for one build and configuration.
 pub struct AnalysisCache {
+    root: PathBuf,
     file: PathBuf,
     old: CacheData,
     new: CacheData,
@@ -407,7 +408,7 @@ impl AnalysisCache {
             .filter(|data| data.format == FORMAT && data.base == base)
             .unwrap_or_default();
         let new = CacheData { format: FORMAT, base, ..CacheData::default() };
-        AnalysisCache { file, old, new, stats: CacheStats::default() }
+        AnalysisCache { root: root.to_path_buf(), file, old, new, stats: CacheStats::default() }
     }
 
     /// Cached facts of the file at `path` with this content, and its imported specifiers.
@@ -478,7 +479,7 @@ impl AnalysisCache {
                 self.new.sequences.entry(folder).or_insert(entry);
             }
         }
-        write_in_cache_dir(&self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
+        write_in_cache_dir(&self.root, &self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
         prune_other_builds(&self.file, KEPT_OTHER_FILES);
         Ok(())
     }
@@ -517,14 +518,19 @@ fn prune_other_builds(current: &Path, keep: usize) {
 
 /// Writes `bytes` to `file` in the cache folder atomically, first creating the folder with a
 /// `.gitignore` that keeps it out of commits (and out of Baton's own walk).
-pub fn write_in_cache_dir(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+/// Like every write, it refuses to go through a symbolic link (`.baton` or `.baton/cache` linked
+/// elsewhere): the error reaches [`warn_unwritable`], and the check goes on without the cache.
+pub fn write_in_cache_dir(root: &Path, file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = crate::atomic::prepare(root, file)?;
     let gitignore = dir.join(".gitignore");
     if !gitignore.exists() {
-        crate::atomic::write_unsynced(&gitignore, b"# Created by baton: the analysis cache is never committed.\n*\n")?;
+        crate::atomic::write_unsynced(
+            root,
+            &gitignore,
+            b"# Created by baton: the analysis cache is never committed.\n*\n",
+        )?;
     }
-    crate::atomic::write_unsynced(file, bytes)
+    crate::atomic::write_unsynced(root, file, bytes)
 }
 
 /// Reports on stderr, once per run, that the cache folder of `root` cannot be written: the

@@ -7,6 +7,7 @@ mod handoff_features;
 mod harness;
 mod plan_features;
 mod stage_features;
+mod trust;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};
 use serde_json::{json, Value};
