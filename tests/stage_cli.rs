@@ -481,3 +481,85 @@ fn handoff_new_refuses_files_outside_the_workspace() {
     let (code, out, _) = baton(root, &["handoff", "verify"]);
     assert_eq!(code, 0, "{out}");
 }
+
+/// Issue 26: the spec changes while the gates run. The status change is located again in the
+/// file as it is after the gates (text inserted before the status line, here by the gate
+/// itself, must not be overwritten); when the status line itself changed, the advance is refused
+/// and the file left as the gate left it.
+#[test]
+fn advance_relocates_the_status_after_the_gates_and_refuses_when_it_changed() {
+    let spec_text = "---\nid: WOR-9\nowner: Ada Lovelace\nstatus: implement\n---\n# WOR-9 spec\n";
+    for (edit, refused) in [
+        // Lines inserted above the status (the offsets before the gates are stale).
+        ("printf 'title: A longer title\\nreviewer: Grace Hopper\\n' > head && sed -i '1r head' docs/specs/WOR-9-spec.md", false),
+        // A shorter owner: the status moves up.
+        ("sed -i 's/owner: Ada Lovelace/owner: Ada/' docs/specs/WOR-9-spec.md", false),
+        // The status line itself changed.
+        ("sed -i 's/status: implement/status: plan/' docs/specs/WOR-9-spec.md", true),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = format!(
+            "[workflow]\nstages = [\"plan\", \"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:touch\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.touch]\ncommand = \"{}\"\n",
+            edit.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        std::fs::write(root.join("baton.toml"), config).unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        let spec = root.join("docs/specs/WOR-9-spec.md");
+        std::fs::write(&spec, spec_text).unwrap();
+        let (code, out, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        let after = std::fs::read_to_string(&spec).unwrap();
+        if refused {
+            assert_ne!(code, 0, "{edit}: {out}{err}");
+            assert!(err.contains("changed while the gates ran"), "{edit}: {err}");
+            assert_eq!(after, spec_text.replace("status: implement", "status: plan"), "{edit}");
+            assert!(!root.join(".claude/handoff/WOR-9-qa.signal").exists(), "{edit}");
+        } else {
+            assert_eq!(code, 0, "{edit}: {out}{err}");
+            assert!(after.contains("\nstatus: Ready for QA\n"), "{edit}: {after}");
+            assert!(after.contains("owner: Ada"), "{edit}: the owner line was damaged: {after}");
+            assert_eq!(after.matches("Ready for QA").count(), 1, "{after}");
+        }
+    }
+}
+
+/// Issue 26: evidence records the tree as the gate left it. A gate that writes a new untracked
+/// report file on every run, and one that fixes code (`--fix`), can be advanced past at the
+/// first try; a change made after the gate still makes its evidence stale.
+#[test]
+fn evidence_records_the_tree_after_the_gate() {
+    let git = |root: &Path, args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+    };
+    for gate in ["echo report > report-$$-$(date +%s%N).txt", "sed -i 's/bad/good/' src/a.ts"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("baton.toml"),
+            format!("[workflow]\nstages = [\"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:g\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.g]\ncommand = \"{gate}\"\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("docs/specs/WOR-9-spec.md"), SPEC).unwrap();
+        std::fs::write(root.join("src/a.ts"), "export const a = 'bad';\n").unwrap();
+        git(root, &["init", "-q"]);
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "init"]);
+        let (code, out, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        assert_eq!(code, 0, "{gate}: the gate's own output made its evidence stale: {out}{err}");
+        // A change after the gate makes the evidence stale.
+        std::fs::write(root.join("src/b.ts"), "export const b = 1;\n").unwrap();
+        let (_, out, _) = baton(root, &["stage", "status", "WOR-9"]);
+        let evidence = baton::stage::EvidenceSet::load(root);
+        let state = baton::stage::GitState::read(root);
+        let current = evidence.by_item["WOR-9"]["gate:g"].is_current(&state);
+        assert!(!current, "{gate}: a later change left the evidence current: {out}");
+    }
+}

@@ -361,21 +361,42 @@ impl Backend {
             }
             return Err(fail(advance::describe_unmet(&outcome.to, &outcome.unmet) + "; nothing changed"));
         };
-        // The status change goes through the editor, so the user can undo it.
-        let (uri, range) = {
+        // The status change goes through the editor, so the user can undo it. It is located in
+        // the document as it is now — the gates took time, and the editor's buffer or the file
+        // may have changed meanwhile — and, where the client supports it, names the version of
+        // the open document it applies to, so a client that has moved on refuses it.
+        let (uri, open, document_changes, encoding) = {
             let state = self.shared.state();
-            let encoding = state.encoding;
             let root = &state.roots[target.root_index];
-            let doc = root.entries.get(&edit.path).and_then(|e| e.current());
-            let uri = state.uri_of(target.root_index, &edit.path);
-            match (doc, uri) {
-                (Some(doc), Some(uri)) => (uri, convert::range(&doc, &edit.range, encoding)),
-                _ => return Err(fail(format!("{} is not loaded", edit.path))),
+            let open = root.entries.get(&edit.path).and_then(|e| e.buffer.as_ref());
+            let open = open.map(|b| (b.doc().text.to_string(), b.version));
+            match state.uri_of(target.root_index, &edit.path) {
+                Some(uri) => (uri, open, state.caps.document_changes, state.encoding),
+                None => return Err(fail(format!("{} is not loaded", edit.path))),
             }
         };
-        let workspace_edit = WorkspaceEdit {
-            changes: Some(HashMap::from([(uri, vec![TextEdit { range, new_text: edit.new_text.clone() }])])),
-            ..WorkspaceEdit::default()
+        let (text, version) = match open {
+            Some((text, version)) => (text, Some(version)),
+            None => (
+                std::fs::read_to_string(target.root.join(&edit.path))
+                    .map_err(|e| fail(format!("cannot read {}: {e}", edit.path)))?,
+                None,
+            ),
+        };
+        let located = edit.locate(&text).map_err(fail)?;
+        let current = crate::syntax::Document::parse(edit.path.clone(), crate::syntax::FileKind::Markdown, text);
+        let range = convert::range(&current, &located, encoding);
+        let text_edit = TextEdit { range, new_text: edit.new_text.clone() };
+        let workspace_edit = if document_changes {
+            WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
+                    edits: vec![OneOf::Left(text_edit)],
+                }])),
+                ..WorkspaceEdit::default()
+            }
+        } else {
+            WorkspaceEdit { changes: Some(HashMap::from([(uri, vec![text_edit])])), ..WorkspaceEdit::default() }
         };
         let applied = self
             .client

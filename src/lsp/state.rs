@@ -30,6 +30,8 @@ pub struct ClientCaps {
     pub work_done_progress: bool,
     /// `workspace/codeLens/refresh` is supported.
     pub code_lens_refresh: bool,
+    /// `WorkspaceEdit.documentChanges` is supported: edits name the document version they apply to.
+    pub document_changes: bool,
 }
 
 /// One document known to a root.
