@@ -42,7 +42,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                 out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
             }
         }
-        for dep in ctx.plan.dependencies_of(&ws.value) {
+        for dep in ctx.plan.signal_dependencies(&signal.path, &ws.value) {
             if seen.contains(&dep) {
                 continue;
             }
