@@ -178,7 +178,7 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
             Some(doc) => vec![doc],
             None => return error(format!("no work item `{key}` (an item id or a spec/workflow document path)")),
         },
-        None => l.facts.plan.documents.iter().filter(|d| d.status.is_some()).collect(),
+        None => l.facts.plan.documents.iter().filter(|d| d.is_work_item()).collect(),
     };
     let mut any_unmet = false;
     for doc in docs {
