@@ -24,6 +24,7 @@ pub mod line_index;
 pub mod lsp;
 pub mod plan;
 pub mod rules;
+pub mod semantic;
 pub mod sql;
 pub mod stage;
 pub mod syntax;

@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::handoff::{Handoffs, WorkspaceFiles};
 use crate::plan::Plan;
 use crate::rules::{self, Matcher};
+use crate::semantic::{Manifest, ModuleGraph};
 use crate::sql::{migration_sequences, MigrationModel};
 use crate::stage::EvidenceSet;
 use crate::syntax::{Document, FileKind};
@@ -29,6 +30,9 @@ pub struct WorkspaceFacts {
     /// Names each module exports as functions that return a promise (declared `async` or
     /// returning `new Promise`), keyed by [`ecma::module_key`]. Re-exports are followed.
     pub async_exports: HashMap<String, BTreeSet<String>>,
+    /// The module graph: import specifiers resolved to workspace modules (tsconfig paths,
+    /// workspace packages, …), built from every TS/JS path and manifest.
+    pub graph: Arc<ModuleGraph>,
     /// Findings of the SQL rules, by document path, from replaying each migration sequence.
     pub sql_findings: HashMap<String, Vec<Finding>>,
     /// The plan read from the workflow documents and specs.
@@ -63,6 +67,9 @@ pub struct DocumentFacts {
     pub reexports: Vec<ecma::Export>,
     /// The document's path (re-exports resolve relative to it).
     pub path: String,
+    /// For a `package.json` / `tsconfig.json` / `jsconfig.json`: what it says about module
+    /// resolution (manifests are never cached: they are read afresh on every run).
+    pub manifest: Option<Manifest>,
 }
 
 impl DocumentFacts {
@@ -75,6 +82,10 @@ impl DocumentFacts {
     /// without duplicates): the modules whose exported facts its findings may depend on. The
     /// analysis cache keys a file's findings by those modules' facts.
     pub fn collect_with_imports(doc: &Document, config: &Config) -> (DocumentFacts, Vec<String>) {
+        if doc.kind == FileKind::Manifest {
+            let manifest = Some(Manifest::read(&doc.path, &doc.text));
+            return (DocumentFacts { path: doc.path.clone(), manifest, ..DocumentFacts::default() }, Vec::new());
+        }
         if !doc.kind.is_ecmascript() {
             return (DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() }, Vec::new());
         }
@@ -149,9 +160,19 @@ impl WorkspaceFacts {
         in_use
     }
 
+    /// The module keys that `specifier`, imported from the file at `from`, may name: the module
+    /// graph's answer when it has one, else the conventional guesses of
+    /// [`ecma::resolve_module`] (relative paths and `@/`, `~/`).
+    pub fn resolve_module(&self, from: &str, specifier: &str) -> Vec<String> {
+        match self.graph.resolve(from, specifier) {
+            Some(key) => vec![key],
+            None => ecma::resolve_module(from, specifier),
+        }
+    }
+
     /// [`WorkspaceFacts::exports_async`] without recording a dependency.
     pub fn exports_async_unrecorded(&self, from: &str, specifier: &str, name: &str) -> bool {
-        ecma::resolve_module(from, specifier)
+        self.resolve_module(from, specifier)
             .iter()
             .any(|key| self.async_exports.get(key).is_some_and(|names| names.contains(name)))
     }
@@ -251,6 +272,12 @@ impl WorkspaceFacts {
             ..WorkspaceFacts::default()
         };
         let mut reexports: Vec<(&str, &ecma::Export)> = Vec::new();
+        let parts: Vec<&DocumentFacts> = parts.into_iter().collect();
+        let code_paths = parts
+            .iter()
+            .map(|p| p.path.as_str())
+            .filter(|p| FileKind::from_path(p).is_some_and(FileKind::is_ecmascript));
+        facts.graph = Arc::new(ModuleGraph::build(code_paths, parts.iter().filter_map(|p| p.manifest.as_ref())));
         for part in parts {
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());
             facts.rls_wrapper_aliases.extend(part.rls_wrapper_aliases.iter().cloned());
@@ -268,7 +295,8 @@ impl WorkspaceFacts {
             let mut added = false;
             for (path, export) in &reexports {
                 let Some(source) = &export.source else { continue };
-                let is_async = ecma::resolve_module(path, source)
+                let is_async = facts
+                    .resolve_module(path, source)
                     .iter()
                     .any(|k| facts.async_exports.get(k).is_some_and(|names| names.contains(&export.local)));
                 if is_async {

@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::engine::ecma::{self, Export};
+use crate::engine::ecma::Export;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{Finding, Fix, TextEdit, WorkspaceFacts};
 use crate::rules::{self, Severity};
@@ -160,7 +160,15 @@ impl StoredFacts {
     fn from_facts(facts: &DocumentFacts) -> StoredFacts {
         // Exhaustive on purpose: a new field of `DocumentFacts` must be stored (or the kind that
         // produces it left uncached) before this compiles again.
-        let DocumentFacts { rls_wrappers, rls_wrapper_aliases, async_exports, reexports, path: _ } = facts;
+        let DocumentFacts {
+            rls_wrappers,
+            rls_wrapper_aliases,
+            async_exports,
+            reexports,
+            path: _,
+            // Manifests are not a cached kind.
+            manifest: _,
+        } = facts;
         StoredFacts {
             rls_wrappers: rls_wrappers.clone(),
             rls_wrapper_aliases: rls_wrapper_aliases.clone(),
@@ -184,6 +192,7 @@ impl StoredFacts {
                 })
                 .collect(),
             path: path.to_string(),
+            manifest: None,
         }
     }
 }
@@ -328,6 +337,8 @@ pub fn dependency_digest(
         rls_wrappers_in_use,
         rls_wrapper_aliases,
         async_exports,
+        // Hashed as each import's resolution below.
+        graph: _,
         sql_findings,
         // Read only by the plan rules, whose results are `plan_findings` (hashed below); the
         // documents they come from are never cached.
@@ -351,7 +362,7 @@ pub fn dependency_digest(
         h.update(&[0xff]);
         for specifier in imports {
             hash_str(&mut h, specifier);
-            for key in ecma::resolve_module(path, specifier) {
+            for key in facts.resolve_module(path, specifier) {
                 hash_str(&mut h, &key);
                 match async_exports.get(&key) {
                     None => {
