@@ -679,12 +679,7 @@ fn glob_segment_tail(pattern: &str, text: &str) -> bool {
 /// A module's key for cross-file lookups: its workspace-relative path without the extension
 /// (`lib/db/context` for `lib/db/context.ts`).
 pub fn module_key(path: &str) -> &str {
-    for ext in [".d.ts", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs"] {
-        if let Some(stem) = path.strip_suffix(ext) {
-            return stem;
-        }
-    }
-    path
+    crate::semantic::module_key(path)
 }
 
 /// The module keys an import specifier in the file at `from` may refer to, most likely first.

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::handoff::{Handoffs, WorkspaceFiles};
 use crate::plan::Plan;
 use crate::rules::{self, Matcher};
+use crate::semantic::{Manifest, ModuleGraph};
 use crate::sql::{migration_sequences, MigrationModel};
 use crate::stage::EvidenceSet;
 use crate::syntax::{Document, FileKind};
@@ -34,6 +35,9 @@ pub struct WorkspaceFacts {
     /// see [`crate::engine::rejects`]), keyed like `async_exports`; conditions on other
     /// modules' exports are resolved here, re-exports followed.
     pub never_reject_exports: HashMap<String, BTreeSet<String>>,
+    /// The module graph: import specifiers resolved to workspace modules (tsconfig paths,
+    /// workspace packages, …), built from every TS/JS path and manifest.
+    pub graph: Arc<ModuleGraph>,
     /// Findings of the SQL rules, by document path, from replaying each migration sequence.
     pub sql_findings: HashMap<String, Vec<Finding>>,
     /// The plan read from the workflow documents and specs.
@@ -76,6 +80,9 @@ pub struct DocumentFacts {
     pub reexports: Vec<ecma::Export>,
     /// The document's path (re-exports resolve relative to it).
     pub path: String,
+    /// For a `package.json` / `tsconfig.json` / `jsconfig.json`: what it says about module
+    /// resolution (manifests are never cached: they are read afresh on every run).
+    pub manifest: Option<Manifest>,
 }
 
 impl DocumentFacts {
@@ -88,6 +95,10 @@ impl DocumentFacts {
     /// without duplicates): the modules whose exported facts its findings may depend on. The
     /// analysis cache keys a file's findings by those modules' facts.
     pub fn collect_with_imports(doc: &Document, config: &Config) -> (DocumentFacts, Vec<String>) {
+        if doc.kind == FileKind::Manifest {
+            let manifest = Some(Manifest::read(&doc.path, &doc.text));
+            return (DocumentFacts { path: doc.path.clone(), manifest, ..DocumentFacts::default() }, Vec::new());
+        }
         if !doc.kind.is_ecmascript() {
             return (DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() }, Vec::new());
         }
@@ -165,7 +176,7 @@ impl WorkspaceFacts {
 
     /// [`WorkspaceFacts::never_rejects`] without recording a dependency.
     pub fn never_rejects_unrecorded(&self, from: &str, specifier: &str, name: &str) -> bool {
-        ecma::resolve_module(from, specifier)
+        self.resolve_module(from, specifier)
             .iter()
             .any(|key| self.never_reject_exports.get(key).is_some_and(|names| names.contains(name)))
     }
@@ -186,9 +197,19 @@ impl WorkspaceFacts {
         in_use
     }
 
+    /// The module keys that `specifier`, imported from the file at `from`, may name: the module
+    /// graph's answer when it has one, else the conventional guesses of
+    /// [`ecma::resolve_module`] (relative paths and `@/`, `~/`).
+    pub fn resolve_module(&self, from: &str, specifier: &str) -> Vec<String> {
+        match self.graph.resolve(from, specifier) {
+            Some(key) => vec![key],
+            None => ecma::resolve_module(from, specifier),
+        }
+    }
+
     /// [`WorkspaceFacts::exports_async`] without recording a dependency.
     pub fn exports_async_unrecorded(&self, from: &str, specifier: &str, name: &str) -> bool {
-        ecma::resolve_module(from, specifier)
+        self.resolve_module(from, specifier)
             .iter()
             .any(|key| self.async_exports.get(key).is_some_and(|names| names.contains(name)))
     }
@@ -289,6 +310,12 @@ impl WorkspaceFacts {
         };
         let mut reexports: Vec<(&str, &ecma::Export)> = Vec::new();
         let mut conditional: Vec<(&str, &str, &[ImportedName])> = Vec::new();
+        let parts: Vec<&DocumentFacts> = parts.into_iter().collect();
+        let code_paths = parts
+            .iter()
+            .map(|p| p.path.as_str())
+            .filter(|p| FileKind::from_path(p).is_some_and(FileKind::is_ecmascript));
+        facts.graph = Arc::new(ModuleGraph::build(code_paths, parts.iter().filter_map(|p| p.manifest.as_ref())));
         for part in parts {
             if !part.never_rejects.is_empty() {
                 facts
@@ -315,7 +342,8 @@ impl WorkspaceFacts {
             let mut added = false;
             for (path, export) in &reexports {
                 let Some(source) = &export.source else { continue };
-                let is_async = ecma::resolve_module(path, source)
+                let is_async = facts
+                    .resolve_module(path, source)
                     .iter()
                     .any(|k| facts.async_exports.get(k).is_some_and(|names| names.contains(&export.local)));
                 if is_async {

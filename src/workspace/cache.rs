@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::engine::ecma::{self, Export};
+use crate::engine::ecma::Export;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{Finding, Fix, TextEdit, WorkspaceFacts};
 use crate::rules::{self, Severity};
@@ -170,6 +170,8 @@ impl StoredFacts {
             never_rejects_if,
             reexports,
             path: _,
+            // Manifests are not a cached kind.
+            manifest: _,
         } = facts;
         StoredFacts {
             rls_wrappers: rls_wrappers.clone(),
@@ -198,6 +200,7 @@ impl StoredFacts {
                 })
                 .collect(),
             path: path.to_string(),
+            manifest: None,
         }
     }
 }
@@ -343,6 +346,8 @@ pub fn dependency_digest(
         rls_wrapper_aliases,
         async_exports,
         never_reject_exports,
+        // Hashed as each import's resolution below.
+        graph: _,
         sql_findings,
         // Read only by the plan rules, whose results are `plan_findings` (hashed below); the
         // documents they come from are never cached.
@@ -366,7 +371,7 @@ pub fn dependency_digest(
         h.update(&[0xff]);
         for specifier in imports {
             hash_str(&mut h, specifier);
-            for key in ecma::resolve_module(path, specifier) {
+            for key in facts.resolve_module(path, specifier) {
                 hash_str(&mut h, &key);
                 for map in [async_exports, never_reject_exports] {
                     match map.get(&key) {
