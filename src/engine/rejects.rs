@@ -3,10 +3,11 @@
 //! An async function rejects when something in its body throws outside a `try` whose `catch`
 //! swallows it, or when it returns (or awaits) a promise that rejects. The analysis is syntactic
 //! and deliberately simple:
-//! - `throw`, `new …`, and calls may throw, except logging calls (`console.*`, `logger.info(…)`
-//!   and the like on a receiver whose name mentions `log`) and the timer functions;
-//! - property reads, operators and literals do not throw (a `TypeError` on `undefined.x` is not
-//!   modelled: the rule would otherwise never call anything safe);
+//! - `throw` rejects; an `await` of anything but a plain call `f(…)` may reject;
+//! - synchronous exceptions are not modelled: a call that is neither awaited nor returned, `new`,
+//!   property reads and operators are taken not to throw (otherwise nothing could be shown
+//!   safe). An async function that does no asynchronous work of its own (`async () => {
+//!   enqueue(x); }`) therefore never rejects;
 //! - a `try { … } catch { … }` protects its block; a `throw` in its `catch` block rejects (other
 //!   code there — logging, state updates — is taken not to throw), its `finally` block is
 //!   analysed like the rest of the body;
@@ -110,7 +111,7 @@ pub fn import_conditions(doc: &Document, function: Node<'_>, file: &ecma::FileFa
 /// Whether evaluating `node` (not a nested function) cannot throw, collecting conditions.
 fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
     match node.kind() {
-        "throw_statement" | "new_expression" => false,
+        "throw_statement" => false,
         kind if ecma::is_function(node) || kind == "class" || kind == "class_declaration" => true,
         "try_statement" => {
             let handler = node.child_by_field_name("handler");
@@ -131,9 +132,9 @@ fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
             Some(value) => condition_call(doc, value, conditions),
             None => true,
         },
-        "call_expression" => {
-            (harmless_call(doc, node) || calls_local_async(doc, node)) && args_safe(doc, node, conditions)
-        }
+        // A call neither awaited nor returned: only a synchronous exception could reject, and
+        // those are not modelled (see the module documentation).
+        "call_expression" => args_safe(doc, node, conditions),
         _ => children_safe(doc, node, conditions),
     }
 }
@@ -189,46 +190,47 @@ fn args_safe(doc: &Document, call: Node<'_>, conditions: &mut Vec<String>) -> bo
     call.child_by_field_name("arguments").is_none_or(|a| children_safe(doc, a, conditions))
 }
 
-/// `f(…)` where `f` is an `async` function declared in an enclosing block: calling it cannot
-/// throw (its errors reject the promise it returns, which is that call's own concern).
-fn calls_local_async(doc: &Document, call: Node<'_>) -> bool {
-    let Some(function) = call.child_by_field_name("function").filter(|f| f.kind() == "identifier") else {
-        return false;
-    };
-    let name = doc.slice(function.byte_range());
-    let mut node = call;
-    for _ in 0..64 {
-        let Some(parent) = node.parent() else { return false };
+/// What `name` is bound to in a block or function enclosing `from` (not the module's top level):
+/// `Some(Some(function))` for a function declared there (`function f`, `const f = () => …`),
+/// `Some(None)` for any other local binding (a parameter, a variable), `None` when no enclosing
+/// block or function binds it.
+pub fn local_binding<'t>(doc: &Document, from: Node<'t>, name: &str) -> Option<Option<Node<'t>>> {
+    let mut node = from;
+    for _ in 0..256 {
+        let parent = node.parent()?;
         node = parent;
+        if ecma::is_function(node) && ecma::parameter_names(doc, node).contains(&name) {
+            return Some(None);
+        }
         if node.kind() != "statement_block" {
             continue;
         }
         let mut cursor = node.walk();
         for statement in node.named_children(&mut cursor) {
-            let declared = match statement.kind() {
-                "function_declaration" => Some(statement),
+            match statement.kind() {
+                "function_declaration"
+                    if statement.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name) =>
+                {
+                    return Some(Some(statement));
+                }
                 "lexical_declaration" | "variable_declaration" => {
                     let mut inner = statement.walk();
-                    let found = statement.named_children(&mut inner).find(|d| {
+                    let declarator = statement.named_children(&mut inner).find(|d| {
                         d.kind() == "variable_declarator"
                             && d.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
                     });
-                    found.and_then(|d| d.child_by_field_name("value"))
+                    if let Some(declarator) = declarator {
+                        return Some(declarator.child_by_field_name("value").filter(|v| ecma::is_function(*v)));
+                    }
                 }
-                _ => None,
-            };
-            let Some(declared) = declared else { continue };
-            let named = declared.kind() != "function_declaration"
-                || declared.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name);
-            if named && ecma::is_function(declared) {
-                return ecma::is_async(declared);
+                _ => {}
             }
         }
     }
-    false
+    None
 }
 
-/// Logging and timer calls, which do not throw in practice.
+/// Logging, timer and collection-update calls, which do not throw in practice.
 fn harmless_call(doc: &Document, call: Node<'_>) -> bool {
     let Some(function) = call.child_by_field_name("function") else { return false };
     match function.kind() {
@@ -246,6 +248,10 @@ fn harmless_call(doc: &Document, call: Node<'_>) -> bool {
                 "member_expression" => object.child_by_field_name("property").map_or("", |p| doc.slice(p.byte_range())),
                 _ => return false,
             };
+            // Collection updates (`list.push(x)`, `seen.add(k)`, `map.set(k, v)`).
+            if matches!(doc.slice(property.byte_range()), "push" | "unshift" | "add" | "set") {
+                return true;
+            }
             let logging = matches!(
                 doc.slice(property.byte_range()),
                 "log" | "info" | "warn" | "error" | "debug" | "trace" | "fatal"
@@ -280,7 +286,8 @@ mod tests {
         assert!(!decide("async function f() { try { await g(); } catch (e) { throw e; } }", "f"));
         assert!(!decide("async function f() { try { await g(); } finally { await h(); } }", "f"));
         assert!(!decide("async function f() { await g(); }", "f"));
-        assert!(!decide("async function f() { g(); }", "f"));
+        assert!(decide("async function f() { g(); new Date(); }", "f"));
+        assert!(!decide("async function f() { await g.h(); }", "f"));
         assert!(!decide("function f() { return new Promise(() => {}); }", "f"));
     }
 

@@ -124,7 +124,12 @@ fn classify(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> Opti
                 _ => member_call(ctx, object, property),
             }
         }
-        "identifier" => identifier_call(ctx, ctx.text(function)),
+        // Bound in an enclosing function or block: that binding, not an import or a top-level
+        // function, is called — and local functions are not followed (yet).
+        "identifier" => match rejects::local_binding(ctx.doc, call, ctx.text(function)) {
+            Some(_) => None,
+            None => identifier_call(ctx, ctx.text(function)),
+        },
         "parenthesized_expression" => {
             let inner = function.named_child(0)?;
             (ecma::is_function(inner) && ecma::returns_promise(ctx.doc, inner) && !never_rejects(ctx, inner))
