@@ -458,7 +458,7 @@ async fn closed_files_are_reparsed_on_demand_when_a_change_reevaluates_them() {
     std::fs::create_dir_all(root.join("lib")).unwrap();
     std::fs::create_dir_all(root.join("app")).unwrap();
     std::fs::create_dir_all(root.join("supabase/migrations")).unwrap();
-    std::fs::write(root.join(JOBS), "export function log() {\n  return 2;\n}\n").unwrap();
+    std::fs::write(root.join(JOBS), "export function log() {\n  return fetch(\"/log\");\n}\n").unwrap();
     std::fs::write(
         root.join(IMPORTER),
         "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n",
@@ -493,7 +493,7 @@ async fn closed_files_are_reparsed_on_demand_when_a_change_reevaluates_them() {
     let text = std::fs::read_to_string(root.join(IMPORTER)).unwrap();
     let config = baton::config::Config::default();
     let docs: Vec<baton::syntax::Document> =
-        [(JOBS, "export async function log() {\n  return 2;\n}\n".to_string()), (IMPORTER, text.clone())]
+        [(JOBS, "export async function log() {\n  return fetch(\"/log\");\n}\n".to_string()), (IMPORTER, text.clone())]
             .into_iter()
             .map(|(path, text)| baton::syntax::Document::parse(path, baton::syntax::FileKind::TypeScript, text))
             .collect();
