@@ -259,6 +259,7 @@ pub fn advance(
             let edit = Some(StatusEdit {
                 path: doc.path.clone(),
                 range: status.range.clone(),
+                old_text: status.text.clone(),
                 new_text: model.label_for(&to).to_string(),
             });
             return Ok(Advance {
