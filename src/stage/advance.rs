@@ -360,7 +360,11 @@ pub fn write_handoff(
         None
     } else {
         let path = dir.join(format!("{stem}.signal"));
-        crate::atomic::write(root, &path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
+        crate::atomic::write(
+            root,
+            &path,
+            (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes(),
+        )?;
         Some(path)
     };
 

@@ -85,4 +85,3 @@ fn earlier_than(
         )
     })
 }
-
