@@ -62,7 +62,7 @@ fn workspace(root: &Path) {
     write(
         root,
         "lib/jobs.ts",
-        "export async function refresh() {\n  return 1;\n}\nexport function log() {\n  return 2;\n}\n",
+        "export async function refresh() {\n  return fetch(\"/refresh\");\n}\nexport function log() {\n  return 2;\n}\n",
     );
     write(
         root,
@@ -123,7 +123,7 @@ fn an_exported_async_function_invalidates_its_importers_only() {
     write(
         root,
         "lib/jobs.ts",
-        "export async function refresh() {\n  return 1;\n}\nexport async function log() {\n  return 2;\n}\n",
+        "export async function refresh() {\n  return fetch(\"/refresh\");\n}\nexport async function log() {\n  return fetch(\"/log\");\n}\n",
     );
     let (json, stats) = check(root, &[]);
     assert_eq!(stat(&stats, "facts_miss"), 1, "only the edited module's facts: {stats:?}");
@@ -244,7 +244,7 @@ fn findings_computed_under_guessed_facts_are_redone_where_a_guess_was_wrong() {
         "import { prisma } from \"@/lib/db/client\";\nimport { withTenant } from \"@/lib/db\";\nexport async function list(id: string) {\n  return withTenant(id, async () => prisma.user.findMany());\n}\n",
     );
     // An async function used from another file: the guess says no module exports one.
-    write(root, "lib/jobs.ts", "export async function refresh() {\n  return 1;\n}\n");
+    write(root, "lib/jobs.ts", "export async function refresh() {\n  return fetch(\"/refresh\");\n}\n");
     write(
         root,
         "app/caller.ts",

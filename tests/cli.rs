@@ -294,6 +294,15 @@ fn init_writes_a_valid_config_once() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = std::fs::read_to_string(dir.path().join("baton.toml")).unwrap();
     assert!(baton::config::Config::parse(&text, None).is_ok());
+    // Issue #26 item 9: a new file follows the umask (it was always 0600), like one the OS creates.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = dir.path().join("probe");
+        std::fs::File::create(&probe).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("baton.toml")), mode(&probe));
+        std::fs::remove_file(probe).unwrap();
+    }
     std::fs::write(dir.path().join("baton.toml"), "# mine\n").unwrap();
     let output = baton(&["init"], dir.path());
     assert_eq!(output.status.code(), Some(2));

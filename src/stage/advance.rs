@@ -33,6 +33,20 @@ pub struct GateResult {
     pub run: Result<GateRun, String>,
     /// The evidence written.
     pub evidence: Option<Evidence>,
+    /// Why the evidence of a finished run could not be written (a link on its path, a name too
+    /// long for the file system…): reported as it is, never as "missing" evidence.
+    pub error: Option<String>,
+}
+
+impl GateResult {
+    /// Why this gate left no usable result: it could not run, or its evidence not be written.
+    pub fn problem(&self) -> Option<String> {
+        match (&self.run, &self.error) {
+            (Err(e), _) => Some(e.clone()),
+            (_, Some(e)) => Some(format!("gate `{}` ran, but its evidence could not be written: {e}", self.gate)),
+            _ => None,
+        }
+    }
 }
 
 /// The user Baton records as `by` for gate runs: `$USER`, else "baton".
@@ -81,6 +95,7 @@ pub fn run_gates(
     let by = current_user();
     runs.into_iter()
         .map(|(name, run)| {
+            let mut error = None;
             let evidence = match (&run, item, config.gates.get(&name)) {
                 (Ok(r), Some(item), Some(gate_config)) if r.outcome != Outcome::Cancelled => {
                     let evidence = Evidence {
@@ -96,14 +111,21 @@ pub fn run_gates(
                         dirty: git.dirty,
                         note: None,
                         worktree: git.fingerprint.clone(),
+                        code: git.code.clone(),
                         log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
                         version: None,
                     };
-                    evidence.write(root, item).ok().map(|_| evidence)
+                    match evidence.write(root, item) {
+                        Ok(_) => Some(evidence),
+                        Err(e) => {
+                            error = Some(e.to_string());
+                            None
+                        }
+                    }
                 }
                 _ => None,
             };
-            GateResult { gate: name, run, evidence }
+            GateResult { gate: name, run, evidence, error }
         })
         .collect()
 }
@@ -167,6 +189,9 @@ pub struct Advance {
     pub unmet: Vec<Unmet>,
     /// The status change, when every requirement holds.
     pub edit: Option<StatusEdit>,
+    /// True for a move to an earlier stage (`--backward`): no gates run, no requirement is
+    /// checked, and the handoff written is no completion signal.
+    pub backward: bool,
 }
 
 /// Why an advance could not even be attempted.
@@ -180,14 +205,19 @@ impl std::fmt::Display for AdvanceError {
 }
 
 /// Tries to move `doc` to stage `to` (the next stage when `None`): runs every missing, failing or
-/// stale gate the stage requires (in parallel), records evidence, and returns the status edit
-/// when every requirement then holds. Writes nothing but evidence, logs and, when refused, the
-/// [`RefusedAdvance`] record.
+/// stale gate the stages up to `to` require (in parallel; requirements add up, see
+/// [`super::unmet`]), records evidence, and returns the status edit when every requirement then
+/// holds. Writes nothing but evidence, logs and, when refused, the [`RefusedAdvance`] record.
+///
+/// Moving to the stage the item is in is refused. Moving to an earlier stage is refused unless
+/// `backward` is set; then nothing runs and nothing is checked (reopening work needs no gate).
+/// `backward` with a later target is refused too: the flag states the intent.
 pub fn advance(
     root: &Path,
     config: &Config,
     doc: &PlanDocument,
     to: Option<&str>,
+    backward: bool,
     cancel: &CancelToken,
     events: &(dyn Fn(GateEvent) + Sync),
 ) -> Result<Advance, AdvanceError> {
@@ -206,6 +236,44 @@ pub fn advance(
             None => return Err(AdvanceError(format!("{} has no next stage; name one with --to", doc.id))),
         },
     };
+    if from.as_deref() == Some(to.as_str()) {
+        return Err(AdvanceError(format!("{} is already in stage {to}; nothing to do", doc.id)));
+    }
+    let earlier = from.as_deref().is_some_and(|f| model.is_after(f, Some(&to)));
+    match (earlier, backward) {
+        (true, false) => {
+            return Err(AdvanceError(format!(
+                "{to} comes before {}'s stage {}: moving back needs --backward (it runs no gates and writes no completion signal)",
+                doc.id,
+                from.as_deref().unwrap_or_default()
+            )));
+        }
+        (false, true) => {
+            return Err(AdvanceError(format!(
+                "--backward moves to an earlier stage, but {to} is not before {}'s stage {}",
+                doc.id,
+                from.as_deref().unwrap_or("(none)")
+            )));
+        }
+        (true, true) => {
+            let edit = Some(StatusEdit {
+                path: doc.path.clone(),
+                range: status.range.clone(),
+                old_text: status.text.clone(),
+                new_text: model.label_for(&to).to_string(),
+            });
+            return Ok(Advance {
+                item: doc.id.clone(),
+                from,
+                to,
+                gates: Vec::new(),
+                unmet: Vec::new(),
+                edit,
+                backward,
+            });
+        }
+        (false, false) => {}
+    }
     let evidence = EvidenceSet::load(root);
     let to_run: Vec<String> = unmet(&model, config, doc, &to, &evidence)
         .into_iter()
@@ -231,12 +299,14 @@ pub fn advance(
         old_text: status.text.clone(),
         new_text: model.label_for(&to).to_string(),
     });
-    Ok(Advance { item: doc.id.clone(), from, to, gates, unmet: remaining, edit })
+    Ok(Advance { item: doc.id.clone(), from, to, gates, unmet: remaining, edit, backward })
 }
 
 /// Writes the handoff of an applied advance: the signal `.claude/handoff/<item>-<stage>.signal`
 /// and the next context snapshot `.claude/handoff/context-NNN-<item>-<stage>.json`, carrying the
 /// decisions, constraints and pending actions of the item's last snapshot. Returns both paths.
+/// A backward move writes no signal (nothing was completed), only the snapshot, with phase
+/// `<stage>-reopened` and status `partial`.
 ///
 /// The signal's `workstream` is the first work stream the item's document defines (schema v1
 /// requires a work-stream id); an item without work streams gets its own id there, which
@@ -247,7 +317,7 @@ pub fn write_handoff(
     doc: &PlanDocument,
     advance: &Advance,
     by: &str,
-) -> std::io::Result<(PathBuf, PathBuf)> {
+) -> std::io::Result<(Option<PathBuf>, PathBuf)> {
     let workstream = doc.workstreams.first().map_or_else(|| advance.item.clone(), |w| w.id.to_string());
     let dir = root.join(".claude/handoff");
     let stem = format!("{}-{}", super::evidence::item_dir(&advance.item), advance.to);
@@ -286,8 +356,17 @@ pub fn write_handoff(
         "pending_actions": pending,
         "notes": format!("{} entered stage {} (recorded by Baton)", advance.item, advance.to),
     });
-    let signal_path = dir.join(format!("{stem}.signal"));
-    crate::atomic::write(&signal_path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
+    let signal_path = if advance.backward {
+        None
+    } else {
+        let path = dir.join(format!("{stem}.signal"));
+        crate::atomic::write(
+            root,
+            &path,
+            (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes(),
+        )?;
+        Some(path)
+    };
 
     let next_number = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -306,8 +385,12 @@ pub fn write_handoff(
         "workflow_id": advance.item,
         "timestamp": at,
         "current_agent": previous_agent.unwrap_or_else(|| by.to_string()),
-        "phase": match &advance.from { Some(from) => format!("{from}-complete"), None => format!("{}-entered", advance.to) },
-        "status": "complete",
+        "phase": match (&advance.from, advance.backward) {
+            (_, true) => format!("{}-reopened", advance.to),
+            (Some(from), false) => format!("{from}-complete"),
+            (None, false) => format!("{}-entered", advance.to),
+        },
+        "status": if advance.backward { "partial" } else { "complete" },
         "decisions": decisions,
         "constraints": constraints,
         "pending_actions": pending,
@@ -316,6 +399,7 @@ pub fn write_handoff(
     });
     let snapshot_path = dir.join(format!("context-{next_number:03}-{stem}.json"));
     crate::atomic::write(
+        root,
         &snapshot_path,
         (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
     )?;
@@ -338,5 +422,5 @@ pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()>
     let mut text = std::fs::read_to_string(&path)?;
     let range = edit.locate(&text).map_err(std::io::Error::other)?;
     text.replace_range(range, &edit.new_text);
-    crate::atomic::write(&path, text.as_bytes())
+    crate::atomic::write(root, &path, text.as_bytes())
 }

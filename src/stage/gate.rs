@@ -109,9 +109,9 @@ pub fn run_program(
     log: &Path,
     cancel: &CancelToken,
 ) -> std::io::Result<GateRun> {
-    let dir = log.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let log_file = tempfile::Builder::new().prefix(".baton-tmp-").tempfile_in(dir)?;
+    // The log is written like every other file (`atomic`): no link on its path, inside `root`.
+    let dir = crate::atomic::prepare(root, log)?;
+    let log_file = tempfile::Builder::new().prefix(".baton-tmp-").tempfile_in(&dir)?;
     let (reader, writer) = std::io::pipe()?;
     let token = run_token();
     let started = Instant::now();

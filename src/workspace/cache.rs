@@ -22,7 +22,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
-use crate::engine::ecma::{self, Export};
+use crate::engine::ecma::Export;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{Finding, Fix, TextEdit, WorkspaceFacts};
 use crate::rules::{self, Severity};
@@ -32,7 +32,7 @@ use crate::syntax::FileKind;
 pub const CACHE_DIR: &str = ".baton/cache";
 
 /// Bumped whenever the stored layout changes.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// A blake3 digest.
 pub type Digest = [u8; 32];
@@ -137,6 +137,8 @@ struct StoredFacts {
     rls_wrappers: BTreeSet<String>,
     rls_wrapper_aliases: BTreeSet<String>,
     async_exports: (String, BTreeSet<String>),
+    never_rejects: BTreeSet<String>,
+    never_rejects_if: Vec<(String, Vec<(String, String)>)>,
     reexports: Vec<(String, String, Option<String>)>,
 }
 
@@ -160,11 +162,23 @@ impl StoredFacts {
     fn from_facts(facts: &DocumentFacts) -> StoredFacts {
         // Exhaustive on purpose: a new field of `DocumentFacts` must be stored (or the kind that
         // produces it left uncached) before this compiles again.
-        let DocumentFacts { rls_wrappers, rls_wrapper_aliases, async_exports, reexports, path: _ } = facts;
+        let DocumentFacts {
+            rls_wrappers,
+            rls_wrapper_aliases,
+            async_exports,
+            never_rejects,
+            never_rejects_if,
+            reexports,
+            path: _,
+            // Manifests are not a cached kind.
+            manifest: _,
+        } = facts;
         StoredFacts {
             rls_wrappers: rls_wrappers.clone(),
             rls_wrapper_aliases: rls_wrapper_aliases.clone(),
             async_exports: async_exports.clone(),
+            never_rejects: never_rejects.clone(),
+            never_rejects_if: never_rejects_if.clone(),
             reexports: reexports.iter().map(|e| (e.exported.clone(), e.local.clone(), e.source.clone())).collect(),
         }
     }
@@ -174,6 +188,8 @@ impl StoredFacts {
             rls_wrappers: self.rls_wrappers.clone(),
             rls_wrapper_aliases: self.rls_wrapper_aliases.clone(),
             async_exports: self.async_exports.clone(),
+            never_rejects: self.never_rejects.clone(),
+            never_rejects_if: self.never_rejects_if.clone(),
             reexports: self
                 .reexports
                 .iter()
@@ -184,6 +200,7 @@ impl StoredFacts {
                 })
                 .collect(),
             path: path.to_string(),
+            manifest: None,
         }
     }
 }
@@ -328,6 +345,9 @@ pub fn dependency_digest(
         rls_wrappers_in_use,
         rls_wrapper_aliases,
         async_exports,
+        never_reject_exports,
+        // Hashed as each import's resolution below.
+        graph: _,
         sql_findings,
         // Read only by the plan rules, whose results are `plan_findings` (hashed below); the
         // documents they come from are never cached.
@@ -351,18 +371,20 @@ pub fn dependency_digest(
         h.update(&[0xff]);
         for specifier in imports {
             hash_str(&mut h, specifier);
-            for key in ecma::resolve_module(path, specifier) {
+            for key in facts.resolve_module(path, specifier) {
                 hash_str(&mut h, &key);
-                match async_exports.get(&key) {
-                    None => {
-                        h.update(&[0]);
-                    }
-                    Some(names) => {
-                        h.update(&[1]);
-                        for name in names {
-                            hash_str(&mut h, name);
+                for map in [async_exports, never_reject_exports] {
+                    match map.get(&key) {
+                        None => {
+                            h.update(&[0]);
                         }
-                        h.update(&[0xff]);
+                        Some(names) => {
+                            h.update(&[1]);
+                            for name in names {
+                                hash_str(&mut h, name);
+                            }
+                            h.update(&[0xff]);
+                        }
                     }
                 }
             }
@@ -386,6 +408,7 @@ pub fn sequence_digest(folder: &str, files: &[(&str, &Digest)]) -> Digest {
 
 /// The analysis cache of one workspace, for one build and configuration.
 pub struct AnalysisCache {
+    root: PathBuf,
     file: PathBuf,
     old: CacheData,
     new: CacheData,
@@ -406,7 +429,7 @@ impl AnalysisCache {
             .filter(|data| data.format == FORMAT && data.base == base)
             .unwrap_or_default();
         let new = CacheData { format: FORMAT, base, ..CacheData::default() };
-        AnalysisCache { file, old, new, stats: CacheStats::default() }
+        AnalysisCache { root: root.to_path_buf(), file, old, new, stats: CacheStats::default() }
     }
 
     /// Cached facts of the file at `path` with this content, and its imported specifiers.
@@ -477,7 +500,7 @@ impl AnalysisCache {
                 self.new.sequences.entry(folder).or_insert(entry);
             }
         }
-        write_in_cache_dir(&self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
+        write_in_cache_dir(&self.root, &self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
         prune_other_builds(&self.file, KEPT_OTHER_FILES);
         Ok(())
     }
@@ -516,14 +539,19 @@ fn prune_other_builds(current: &Path, keep: usize) {
 
 /// Writes `bytes` to `file` in the cache folder atomically, sealed ([`seal`]), first creating
 /// the folder with a `.gitignore` that keeps it out of commits (and out of Baton's own walk).
-pub fn write_in_cache_dir(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+/// Like every write, it refuses to go through a symbolic link (`.baton` or `.baton/cache` linked
+/// elsewhere): the error reaches [`warn_unwritable`], and the check goes on without the cache.
+pub fn write_in_cache_dir(root: &Path, file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = crate::atomic::prepare(root, file)?;
     let gitignore = dir.join(".gitignore");
     if !gitignore.exists() {
-        crate::atomic::write_unsynced(&gitignore, b"# Created by baton: the analysis cache is never committed.\n*\n")?;
+        crate::atomic::write_unsynced(
+            root,
+            &gitignore,
+            b"# Created by baton: the analysis cache is never committed.\n*\n",
+        )?;
     }
-    crate::atomic::write_unsynced(file, &seal(bytes))
+    crate::atomic::write_unsynced(root, file, &seal(bytes))
 }
 
 /// The content of a cache file written by [`write_in_cache_dir`], if its seal holds: `None`

@@ -84,7 +84,7 @@ pub fn store(root: &Path, slot: &str, key: &Digest, output: &[u8], worst: Option
     bytes.push(worst.map_or(0, severity_code));
     bytes.extend_from_slice(&(output.len() as u64).to_le_bytes());
     bytes.extend_from_slice(output);
-    super::cache::write_in_cache_dir(&path(root, slot), &bytes)
+    super::cache::write_in_cache_dir(root, &path(root, slot), &bytes)
 }
 
 fn severity_code(severity: Severity) -> u8 {

@@ -95,7 +95,7 @@ impl SignatureTable {
     /// Writes the table (temp file, then rename).
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
         let bytes = postcard::to_stdvec(self).map_err(std::io::Error::other)?;
-        super::cache::write_in_cache_dir(&path(root), &bytes)
+        super::cache::write_in_cache_dir(root, &path(root), &bytes)
     }
 
     /// True when no file is listed.

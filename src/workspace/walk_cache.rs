@@ -141,7 +141,7 @@ impl WalkRecord {
 
     /// Writes the record (temp file, then rename).
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
-        write_in_cache_dir(&path(root), &postcard::to_stdvec(self).map_err(std::io::Error::other)?)
+        write_in_cache_dir(root, &path(root), &postcard::to_stdvec(self).map_err(std::io::Error::other)?)
     }
 
     /// True when every directory and probe is as recorded: the walk would see exactly the

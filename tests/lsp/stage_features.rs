@@ -78,7 +78,13 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
     params["workDoneToken"] = json!("adv-1");
     let response = client.request("workspace/executeCommand", params).await;
     let message = response["error"]["message"].as_str().unwrap_or_default().to_string();
-    assert!(message.contains("cannot enter qa: gate:check failing (exit 1): error TS2322: nope"), "{response}");
+    // Requirements add up: entering qa needs implement's approval too.
+    assert!(
+        message.contains(
+            "cannot enter qa: approval:architecture missing; gate:check failing (exit 1): error TS2322: nope"
+        ),
+        "{response}"
+    );
     assert!(client.root.join("gate-ran").exists());
     assert_eq!(std::fs::read_to_string(client.root.join(SPEC)).unwrap(), SPEC_TEXT);
     assert!(!client.server_requests.iter().any(|r| r["method"] == "workspace/applyEdit"));
@@ -86,13 +92,13 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "begin").await;
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "report").await;
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "end").await;
-    // The status line now also says why qa cannot be entered (the failing gate with its output),
-    // besides what implement lacks, and a code action opens the log.
+    // The status line now says why qa cannot be entered (what implement lacks is part of it, said
+    // once; the failing gate with its output), and a code action opens the log.
     client
         .diagnostics_for(SPEC, |d| {
             let messages: Vec<&str> = d.iter().filter_map(|x| x["message"].as_str()).collect();
             messages.contains(
-                &"cannot enter implement: approval:architecture missing — cannot enter qa: gate:check failing (exit 1): error TS2322: nope",
+                &"cannot enter qa: approval:architecture missing; gate:check failing (exit 1): error TS2322: nope",
             )
         })
         .await;
@@ -110,7 +116,10 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
         assert!(titles.contains(&expected), "{expected} not in {titles:?}");
     }
 
-    // Fix the code; advance again: the edit goes to the editor, the handoff is written.
+    // Approve, fix the code; advance again: the edit goes to the editor, the handoff is written.
+    let params = command(&client, "baton.recordApproval", json!({"role": "architecture", "by": "Ada"}));
+    let response = client.request("workspace/executeCommand", params).await;
+    assert!(response["result"].is_object(), "{response}");
     std::fs::write(client.root.join("ok"), "").unwrap();
     let params = command(&client, "baton.advanceStage", json!({"stage": "qa"}));
     let response = client.request("workspace/executeCommand", params).await;
@@ -128,7 +137,11 @@ async fn item_status_and_recorded_approval() {
     let mut client = started(true).await;
     let spec_uri = uri(&client.root.join(SPEC));
     let status = client.request("baton/itemStatus", json!({"uri": spec_uri})).await;
-    assert_eq!(status["result"], json!({"item": "WOR-9", "stage": "implement", "unmet": ["gate:check"]}));
+    // Entering qa needs implement's approval too (requirements add up).
+    assert_eq!(
+        status["result"],
+        json!({"item": "WOR-9", "stage": "implement", "unmet": ["approval:architecture", "gate:check"]})
+    );
     let none = client.request("baton/itemStatus", json!({"uri": uri(&client.root.join("baton.toml"))})).await;
     assert_eq!(none["result"], Value::Null);
 
