@@ -255,7 +255,10 @@ impl Plan {
 
 /// True for Markdown documents that are specs or workflow documents.
 pub fn is_plan_document(doc: &Document) -> bool {
-    doc.kind == FileKind::Markdown && !doc.path.starts_with(".claude/agents/") && !doc.path.contains("/.claude/agents/")
+    doc.kind == FileKind::Markdown
+        && !doc.path.starts_with(".claude/agents/")
+        && !doc.path.contains("/.claude/agents/")
+        && !crate::handoff::markdown::is_markdown_handoff(&doc.path)
 }
 
 #[cfg(test)]
