@@ -33,7 +33,11 @@ pub fn run(args: InitArgs) -> u8 {
     if path.exists() && !args.force {
         return error(format!("{CONFIG_FILE_NAME} already exists here (use --force to overwrite it)"));
     }
-    match crate::atomic::write(path, TEMPLATE.as_bytes()) {
+    let root = match std::env::current_dir() {
+        Ok(dir) => dir,
+        Err(e) => return error(format!("cannot tell the current folder: {e}")),
+    };
+    match crate::atomic::write(&root, &root.join(path), TEMPLATE.as_bytes()) {
         Ok(()) => {
             println!("Wrote {CONFIG_FILE_NAME}. Run `baton check` to analyze this folder.");
             println!("{GITIGNORE_ADVICE}");

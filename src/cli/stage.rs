@@ -178,7 +178,7 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
             Some(doc) => vec![doc],
             None => return error(format!("no work item `{key}` (an item id or a spec/workflow document path)")),
         },
-        None => l.facts.plan.documents.iter().filter(|d| d.status.is_some()).collect(),
+        None => l.facts.plan.documents.iter().filter(|d| d.is_work_item()).collect(),
     };
     let mut any_unmet = false;
     for doc in docs {
@@ -249,6 +249,7 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>, backward: bool) -> u8 {
         Ok(r) => r,
         Err(e) => return error(e),
     };
+    let problems: Vec<String> = result.gates.iter().filter_map(|g| g.problem()).collect();
     for g in &result.gates {
         if let Ok(run) = &g.run {
             if run.outcome != Outcome::Passed {
@@ -258,6 +259,10 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>, backward: bool) -> u8 {
         }
     }
     let Some(edit) = &result.edit else {
+        if !problems.is_empty() {
+            // An IO error is the answer, not the unmet requirement it caused.
+            return error(format!("{}: nothing changed: {}", result.item, problems.join("; ")));
+        }
         eprintln!("baton: {}: {}", result.item, advance::describe_unmet(&result.to, &result.unmet));
         eprintln!("baton: nothing changed");
         return EXIT_FINDINGS;
@@ -300,6 +305,9 @@ fn approve(l: &Loaded, key: &str, role: &str, by: &str, note: Option<&str>) -> u
     if role.trim().is_empty() || by.trim().is_empty() {
         return error("--role and --by must not be empty");
     }
+    if !crate::config::is_valid_name(role.trim()) {
+        return error(format!("`{}` is not a role name (1–64 ASCII letters, digits, `-`, `_`, `.`)", role.trim()));
+    }
     let mut evidence = Evidence::approval(role.trim(), by.trim(), note, &GitState::read(&l.root));
     evidence.version = doc.version.as_ref().map(|v| v.text.clone());
     match evidence.write(&l.root, &doc.id) {
@@ -338,6 +346,9 @@ pub fn run_gate(args: GateArgs) -> u8 {
         &print_event,
     );
     let Some(result) = results.into_iter().next() else { return EXIT_ERROR };
+    if let (Ok(_), Some(problem)) = (&result.run, result.problem()) {
+        return error(problem);
+    }
     match result.run {
         Ok(run) => {
             println!("{}", run.output_tail);
@@ -405,6 +416,27 @@ fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) ->
     if !["complete", "failed", "blocked", "partial"].contains(&status.as_str()) {
         return error(format!("status `{status}` must be complete, failed, blocked or partial"));
     }
+    // What `handoff verify` would reject is refused here: a path that is absolute, leaves the
+    // workspace (`..`, or a link that resolves outside it) or is no path at all.
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut cleaned = Vec::with_capacity(files.len());
+    for file in files {
+        use crate::handoff::normalize::{classify_path, PathKind};
+        match classify_path(file) {
+            PathKind::Relative(path) => {
+                let resolved = std::fs::canonicalize(root.join(&path));
+                if resolved.as_ref().is_ok_and(|r| !r.starts_with(&inside)) {
+                    return error(format!("`{file}` resolves outside the workspace (through a symbolic link)"));
+                }
+                cleaned.push(path);
+            }
+            PathKind::Absolute | PathKind::Escapes => {
+                return error(format!("`{file}` is outside the workspace: name files by their path relative to it"))
+            }
+            PathKind::NotAPath => return error(format!("`{file}` is not a file path")),
+        }
+    }
+    let files = &cleaned;
     let missing: Vec<&String> = files.iter().filter(|f| !root.join(f).exists()).collect();
     if !missing.is_empty() {
         let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
@@ -420,7 +452,7 @@ fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) ->
     });
     let path = root.join(".claude/handoff").join(format!("{}-{status}.signal", ws.to_string().to_ascii_lowercase()));
     let text = serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n";
-    match crate::atomic::write(&path, text.as_bytes()) {
+    match crate::atomic::write(root, &path, text.as_bytes()) {
         Ok(()) => {
             println!("wrote {}", rel(root, &path));
             EXIT_OK

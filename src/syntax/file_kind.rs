@@ -20,6 +20,9 @@ pub enum FileKind {
     Json,
     /// Handoff signals, `.claude/handoff/*.signal` (JSON, or unstructured text in the wild).
     Signal,
+    /// Project manifests the module graph reads: `package.json`, `tsconfig*.json`,
+    /// `jsconfig.json` (`crate::semantic::manifest`). No rule reports on them.
+    Manifest,
 }
 
 /// A tree-sitter grammar.
@@ -66,6 +69,9 @@ impl FileKind {
             "js" | "jsx" | "mjs" | "cjs" => Some(FileKind::JavaScript),
             "sql" => Some(FileKind::Sql),
             "signal" if in_dir(".claude/handoff/") => Some(FileKind::Signal),
+            "json" if crate::semantic::is_manifest_name(name) && !path.split('/').any(|c| c == "node_modules") => {
+                Some(FileKind::Manifest)
+            }
             "json"
                 if stem.starts_with("context-")
                     || in_dir(".claude/handoff/")
@@ -91,7 +97,7 @@ impl FileKind {
             FileKind::Tsx => Some(Grammar::Tsx),
             FileKind::JavaScript => Some(Grammar::JavaScript),
             FileKind::Markdown => Some(Grammar::Markdown),
-            FileKind::Json | FileKind::Signal => Some(Grammar::Json),
+            FileKind::Json | FileKind::Signal | FileKind::Manifest => Some(Grammar::Json),
             FileKind::Sql => None,
         }
     }
@@ -111,6 +117,7 @@ impl FileKind {
             FileKind::Markdown => "md",
             FileKind::Json => "json",
             FileKind::Signal => "signal",
+            FileKind::Manifest => "manifest",
         }
     }
 }
@@ -139,7 +146,9 @@ mod tests {
             // Near misses.
             ("README.md", None),
             ("notes/docs.md", None),
-            ("package.json", None),
+            ("package.json", Some(Manifest)),
+            ("apps/web/tsconfig.json", Some(Manifest)),
+            ("node_modules/x/package.json", None),
             ("x.signal", None),
             ("other/.claude/handoffs/a.signal", None),
             ("Makefile", None),

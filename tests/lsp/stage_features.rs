@@ -207,3 +207,73 @@ async fn evidence_written_on_disk_is_picked_up() {
         "diagnostics published for the evidence file"
     );
 }
+
+/// Issue 26: the status change the server sends is computed from the document as it is after
+/// the gates, as a versioned edit (`documentChanges`): for a closed file from its text on disk
+/// (here changed by the gate itself), for an open one from the editor's text, with its version.
+#[tokio::test]
+async fn advance_sends_a_versioned_edit_located_after_the_gates() {
+    for open in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let gate = if open { "sleep 2" } else { "sed -i '1a title: inserted by the gate' docs/specs/WOR-9-spec.md" };
+        std::fs::write(
+            root.join("baton.toml"),
+            format!("[workflow]\nstages = [\"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:check\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.check]\ncommand = \"{gate}\"\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        std::fs::write(root.join(SPEC), SPEC_TEXT).unwrap();
+        let mut client = Client::start(root, Some(dir));
+        client.trusted = true;
+        client.initialize(json!({"workspace": {"workspaceEdit": {"documentChanges": true}}})).await;
+        let spec_uri = uri(&client.root.join(SPEC));
+        // The scan is done once the server knows the item.
+        for _ in 0..200 {
+            let status = client.request("baton/itemStatus", json!({"uri": spec_uri})).await;
+            if status["result"]["item"] == "WOR-9" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if open {
+            client
+                .notify(
+                    "textDocument/didOpen",
+                    json!({"textDocument": {"uri": spec_uri, "languageId": "markdown", "version": 1, "text": SPEC_TEXT}}),
+                )
+                .await;
+        }
+        let mut params = command(&client, "baton.advanceStage", json!({"stage": "qa"}));
+        params["arguments"][0]["uri"] = json!(spec_uri);
+        client
+            .send(json!({"jsonrpc": "2.0", "id": 7777, "method": "workspace/executeCommand", "params": params}))
+            .await;
+        if open {
+            // While the gate runs, the user types two lines above the status.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            client
+                .notify(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": spec_uri, "version": 2},
+                           "contentChanges": [{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "a: 1\nb: 2\n"}]}),
+                )
+                .await;
+        }
+        let response = loop {
+            let message = client.read_message().await;
+            if message["id"] == 7777 {
+                break message;
+            }
+        };
+        assert!(response["result"]["message"].as_str().unwrap_or("").contains("implement → qa"), "{response}");
+        let edit = client.server_requests.iter().find(|r| r["method"] == "workspace/applyEdit").expect("an applyEdit");
+        let change = &edit["params"]["edit"]["documentChanges"][0];
+        assert_eq!(change["textDocument"]["uri"], spec_uri.as_str(), "{edit}");
+        let (version, line) = if open { (json!(2), 4) } else { (Value::Null, 3) };
+        assert_eq!(change["textDocument"]["version"], version, "{edit}");
+        assert_eq!(change["edits"][0]["newText"], "Ready for QA");
+        assert_eq!(change["edits"][0]["range"]["start"], json!({"line": line, "character": 8}), "{edit}");
+        assert_eq!(change["edits"][0]["range"]["end"], json!({"line": line, "character": 17}), "{edit}");
+    }
+}

@@ -49,7 +49,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                 }
             }
         }
-        for dep in plan_dependencies(ctx, signal, &ws.value) {
+        for dep in ctx.plan.signal_dependencies(&signal.path, &ws.value) {
             if seen.contains(&dep) {
                 continue;
             }
@@ -84,39 +84,4 @@ fn earlier_than(
             theirs.format("%Y-%m-%dT%H:%M:%SZ")
         )
     })
-}
-
-/// The dependencies the workflow gives `ws` for this signal: those of the one plan the signal
-/// belongs to — the plan whose id the signal's `workflow_id`/`prd` (or file name) names, else the
-/// only plan defining `ws`. Streams are per plan: with `WS-1` defined in many documents and no
-/// way to tell which one the signal completes, none is assumed.
-fn plan_dependencies(
-    ctx: &PlanRuleContext<'_>,
-    signal: &crate::handoff::Signal,
-    ws: &crate::plan::WorkstreamId,
-) -> Vec<crate::plan::WorkstreamId> {
-    let defining: Vec<&crate::plan::PlanDocument> =
-        ctx.plan.documents.iter().filter(|d| d.workstreams.iter().any(|w| &w.id == ws)).collect();
-    let name = signal.path.rsplit('/').next().unwrap_or(&signal.path).to_ascii_lowercase();
-    let named = |d: &&crate::plan::PlanDocument| {
-        let id = d.id.to_ascii_lowercase();
-        !id.is_empty()
-            && (signal.workflow.as_ref().is_some_and(|w| w.value.eq_ignore_ascii_case(&d.id))
-                || name.starts_with(&format!("{id}-")))
-    };
-    let doc = match defining.iter().copied().filter(named).collect::<Vec<_>>().as_slice() {
-        [one] => Some(*one),
-        [] if defining.len() == 1 => Some(defining[0]),
-        _ => None,
-    };
-    let Some(doc) = doc else { return Vec::new() };
-    let mut deps = Vec::new();
-    for w in doc.workstreams.iter().filter(|w| &w.id == ws) {
-        for (dep, _) in &w.depends_on {
-            if dep != ws && !deps.contains(dep) {
-                deps.push(dep.clone());
-            }
-        }
-    }
-    deps
 }

@@ -24,7 +24,7 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     let model = StageModel::from_config(ctx.config);
-    for doc in &ctx.plan.documents {
+    for doc in ctx.plan.documents.iter().filter(|d| d.is_work_item()) {
         let Some(status) = &doc.status else { continue };
         let current = model.stage_of(&status.text);
         let mut unmet =
