@@ -178,7 +178,8 @@ fn finish_document(
     if let Some(plan) = facts.plan_findings.get(&doc.path) {
         findings.extend(plan.iter().cloned());
     }
-    if doc.kind == crate::syntax::FileKind::Markdown {
+    // Code in a Markdown handoff is a report of what was done, not a proposal: not analysed.
+    if doc.kind == crate::syntax::FileKind::Markdown && !crate::handoff::markdown::is_markdown_handoff(&doc.path) {
         findings.extend(embedded::analyze(doc, config, facts));
     }
     finish(doc, config, &mut findings);

@@ -236,7 +236,8 @@ impl Checkpoint {
                 .elements()
                 .iter()
                 .filter_map(|item| {
-                    let text = item.as_str()?;
+                    // `{"id": "WS5", "reason": …}` entries (dormant streams with their reason).
+                    let text = item.as_str().or_else(|| item.get("id").and_then(Json::as_str))?;
                     WorkstreamId::find_all(text)
                         .into_iter()
                         .next()

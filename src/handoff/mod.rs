@@ -10,6 +10,7 @@ pub mod checkpoint;
 pub mod files;
 pub mod ide;
 pub mod json;
+pub mod markdown;
 pub mod normalize;
 pub mod read;
 pub mod signal;
@@ -40,6 +41,8 @@ pub struct Handoffs {
     pub agents: Vec<Agent>,
     /// Build-pipeline checkpoints, by path.
     pub checkpoints: Vec<Checkpoint>,
+    /// Markdown handoffs, by path.
+    pub markdown: Vec<markdown::MarkdownHandoff>,
     /// Chains of snapshots (indices into `snapshots`, in chain order), one per workflow and
     /// folder.
     pub chains: Vec<Vec<usize>>,
@@ -60,6 +63,9 @@ impl Handoffs {
                 }
                 FileKind::Json => handoffs.snapshots.push(Snapshot::read(doc)),
                 FileKind::Markdown if Agent::is_definition(&doc.path) => handoffs.agents.push(Agent::read(doc)),
+                FileKind::Markdown if markdown::is_markdown_handoff(&doc.path) => {
+                    handoffs.markdown.push(markdown::MarkdownHandoff::read(doc))
+                }
                 _ => {}
             }
         }
@@ -67,6 +73,7 @@ impl Handoffs {
         handoffs.snapshots.sort_by(|a, b| a.path.cmp(&b.path));
         handoffs.agents.sort_by(|a, b| a.path.cmp(&b.path));
         handoffs.checkpoints.sort_by(|a, b| a.path.cmp(&b.path));
+        handoffs.markdown.sort_by(|a, b| a.path.cmp(&b.path));
         handoffs.files = WorkspaceFiles::from_paths(docs.iter().map(|d| d.path.clone()));
         handoffs.chains = chains(&handoffs.snapshots);
         handoffs

@@ -388,7 +388,10 @@ pub fn stem(path: &str) -> &str {
 /// True for Markdown documents that may be specs or workflow documents (agent definitions
 /// under `.claude/agents/` never are).
 pub fn is_plan_document(doc: &Document) -> bool {
-    doc.kind == FileKind::Markdown && !doc.path.starts_with(".claude/agents/") && !doc.path.contains("/.claude/agents/")
+    doc.kind == FileKind::Markdown
+        && !doc.path.starts_with(".claude/agents/")
+        && !doc.path.contains("/.claude/agents/")
+        && !crate::handoff::markdown::is_markdown_handoff(&doc.path)
 }
 
 /// Folder names whose documents are history, not plans.

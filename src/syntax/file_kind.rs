@@ -83,7 +83,8 @@ impl FileKind {
             "md" => {
                 let in_docs = path.split('/').rev().skip(1).any(|c| c == "docs" || c == "specs");
                 let named = stem.starts_with("WORKFLOW-") || stem.ends_with("-spec");
-                (in_docs || named || in_dir(".claude/agents/")).then_some(FileKind::Markdown)
+                let handoff = crate::handoff::markdown::is_markdown_handoff(path);
+                (in_docs || named || handoff || in_dir(".claude/agents/")).then_some(FileKind::Markdown)
             }
             _ => None,
         }

@@ -29,9 +29,17 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for signal in &handoffs.signals {
         let Some(status) = signal.status.as_ref().filter(|s| s.value == Status::Complete) else { continue };
         let who = signal.workstream.as_ref().map_or("this work stream".to_string(), |w| w.value.to_string());
+        let doc = ctx.documents.iter().find(|d| d.path == signal.path);
         for gate in signal.gates.iter().filter(|g| !g.outcome.is_ok()) {
+            // A pass whose count is short of its total reads "failing (`pass (150/151)`)".
+            let written = doc
+                .filter(|_| gate.outcome == crate::handoff::Outcome::Fail && !gate.range.is_empty())
+                .map(|d| d.slice(gate.range.clone()).trim().trim_matches('"').to_string())
+                .filter(|t| t.to_ascii_lowercase().starts_with("pass"))
+                .map(|t| format!(" (`{t}`: a count short of its total)"))
+                .unwrap_or_default();
             let message = format!(
-                "{who} is signalled complete while gate `{}` is {} — {NOT_MET}",
+                "{who} is signalled complete while gate `{}` is {}{written} — {NOT_MET}",
                 gate.name,
                 gate.outcome.describe()
             );

@@ -2,6 +2,7 @@
 //! path that leaves it (reported, never read).
 
 use crate::engine::{Finding, PlanRuleContext};
+use crate::handoff::markdown::FileIntent;
 use crate::handoff::{NamedFile, PathKind};
 use crate::rules::{Matcher, Rule, Severity};
 use crate::syntax::FileKind;
@@ -13,7 +14,7 @@ pub fn rule() -> Rule {
     Rule {
         id: RULE_ID,
         default_severity: Severity::Error,
-        kinds: &[FileKind::Json, FileKind::Signal],
+        kinds: &[FileKind::Json, FileKind::Signal, FileKind::Markdown],
         summary: "A handoff that names a file that does not exist in the workspace",
         doc: include_str!("../../../docs/rules/handoff/missing-file.md"),
         matcher: Matcher::Plan(check),
@@ -28,6 +29,21 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         for file in files {
             if let Some(message) = problem(ctx, path, file) {
                 out.push((path.clone(), Finding::new(RULE_ID, file.range.clone(), message)));
+            }
+        }
+    }
+    // Markdown handoffs, precision first: templates, indexes and archives are history or
+    // examples; a deleted file is meant to be gone; a file a handoff that is not complete says
+    // it will create may not exist yet.
+    for handoff in handoffs.markdown.iter().filter(|h| !h.reference_only) {
+        for (file, intent) in &handoff.files {
+            match intent {
+                FileIntent::Deleted => continue,
+                FileIntent::Created if !handoff.is_complete() => continue,
+                _ => {}
+            }
+            if let Some(message) = problem(ctx, &handoff.path, file) {
+                out.push((handoff.path.clone(), Finding::new(RULE_ID, file.range.clone(), message)));
             }
         }
     }
