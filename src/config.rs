@@ -47,6 +47,8 @@ pub struct Config {
     pub handoff: HandoffConfig,
     /// `[spec]`: what specs and workflow documents must contain.
     pub spec: SpecConfig,
+    /// `[plan]`: which Markdown documents are plans.
+    pub plan: PlanConfig,
     /// `[rules]`: severity overrides by rule id, or by family glob (`"sql/*"`); a rule's own id
     /// wins over its family's glob.
     pub rules: BTreeMap<String, Spanned<RuleLevel>>,
@@ -197,13 +199,29 @@ pub struct HandoffConfig {
     pub min_coverage: f64,
 }
 
+/// `[plan]`: globs (as for `supabase.client_paths`) that decide which Markdown documents are
+/// workflow plans or work items. A document `exclude` matches is never a plan; when `include` is
+/// set, only the documents it matches can be, and Baton's name checks (archive folders, PRD /
+/// ADR / audit names) do not apply to them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Documents that may be plans (empty: every Markdown document, by Baton's classification).
+    pub include: Vec<String>,
+    /// Documents that are never plans.
+    pub exclude: Vec<String>,
+}
+
 /// `[spec]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SpecConfig {
-    /// Gates every work stream's validation gate must name (`lint`, `type-check`, `test`, or any
-    /// other name: matched as a word, or by its `[gates.<name>] command`).
+    /// Gates the workflow as a whole must run — some stream's gate or a final gate names each
+    /// (`lint`, `type-check`, `test`, or any other name: matched as a word, or by its
+    /// `[gates.<name>] command`).
     pub required_gates: Vec<String>,
+    /// Gates every work stream's own validation gate must name (none by default).
+    pub required_stream_gates: Vec<String>,
     /// Texts that make a lint gate fail on warnings (`--max-warnings=0` or an equivalent).
     pub lint_strict_flags: Vec<String>,
 }
@@ -212,6 +230,7 @@ impl Default for SpecConfig {
     fn default() -> Self {
         SpecConfig {
             required_gates: ["lint", "type-check", "test"].map(String::from).to_vec(),
+            required_stream_gates: Vec::new(),
             lint_strict_flags: [
                 "--max-warnings=0",
                 "--max-warnings 0",

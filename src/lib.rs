@@ -27,6 +27,7 @@ pub mod lsp;
 pub mod path_filter;
 pub mod plan;
 pub mod rules;
+pub mod semantic;
 pub mod sql;
 pub mod stage;
 pub mod syntax;

@@ -47,6 +47,10 @@ enum StageCommand {
         /// The stage to enter (default: the next one).
         #[arg(long)]
         to: Option<String>,
+        /// Move to an earlier stage (`--to` required): no gates run, no completion signal is
+        /// written.
+        #[arg(long, requires = "to")]
+        backward: bool,
     },
     /// Record an approval (`approval:ROLE`) for ITEM.
     Approve {
@@ -149,7 +153,7 @@ pub fn run_stage(args: StageArgs) -> u8 {
     };
     match args.command {
         StageCommand::Status { item } => status(&loaded, item.as_deref()),
-        StageCommand::Advance { item, to } => advance_cmd(&loaded, &item, to.as_deref()),
+        StageCommand::Advance { item, to, backward } => advance_cmd(&loaded, &item, to.as_deref(), backward),
         StageCommand::Approve { item, role, by, note } => approve(&loaded, &item, &role, &by, note.as_deref()),
     }
 }
@@ -174,12 +178,13 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
             Some(doc) => vec![doc],
             None => return error(format!("no work item `{key}` (an item id or a spec/workflow document path)")),
         },
-        None => l.facts.plan.documents.iter().filter(|d| d.status.is_some()).collect(),
+        None => l.facts.plan.documents.iter().filter(|d| d.is_work_item()).collect(),
     };
     let mut any_unmet = false;
     for doc in docs {
         let stage = stage_mod::stage_of_document(&model, doc);
-        let unmet = stage.map(|s| stage_mod::unmet(&model, &l.workspace.config, doc, s, evidence)).unwrap_or_default();
+        let unmet =
+            stage.map(|s| stage_mod::unmet_standing(&model, &l.workspace.config, doc, s, evidence)).unwrap_or_default();
         any_unmet |= !unmet.is_empty();
         let newest = evidence
             .by_item
@@ -235,12 +240,12 @@ fn outcome_text(outcome: Outcome) -> &'static str {
     }
 }
 
-fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>) -> u8 {
+fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>, backward: bool) -> u8 {
     let Some(doc) = advance::find_item(&l.facts.plan, key) else {
         return error(format!("no work item `{key}` (an item id or a spec/workflow document path)"));
     };
     let cancel = CancelToken::new();
-    let result = match advance::advance(&l.root, &l.workspace.config, doc, to, &cancel, &print_event) {
+    let result = match advance::advance(&l.root, &l.workspace.config, doc, to, backward, &cancel, &print_event) {
         Ok(r) => r,
         Err(e) => return error(e),
     };
@@ -267,14 +272,17 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>) -> u8 {
     }
     match advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user()) {
         Ok((signal, snapshot)) => {
+            let wrote = match signal {
+                Some(signal) => format!("{} and {}", rel(&l.root, &signal), rel(&l.root, &snapshot)),
+                None => rel(&l.root, &snapshot),
+            };
             println!(
-                "{}: {} → {} ({}); wrote {} and {}",
+                "{}: {} → {}{} ({}); wrote {wrote}",
                 result.item,
                 result.from.as_deref().unwrap_or("no stage"),
                 result.to,
+                if result.backward { " (backward)" } else { "" },
                 edit.path,
-                rel(&l.root, &signal),
-                rel(&l.root, &snapshot)
             );
             EXIT_OK
         }

@@ -593,6 +593,12 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.code_lens.as_ref())
                 .and_then(|c| c.refresh_support)
                 .unwrap_or(false),
+            document_changes: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|e| e.document_changes)
+                .unwrap_or(false),
         };
         let trust = state::Trust::from_option(params.initialization_options.as_ref().and_then(|o| o.get("trusted")));
         #[allow(deprecated)]

@@ -63,6 +63,7 @@ struct Args {
     uri: Option<String>,
     item: Option<String>,
     stage: Option<String>,
+    backward: Option<bool>,
     gate: Option<String>,
     role: Option<String>,
     by: Option<String>,
@@ -220,7 +221,7 @@ impl Backend {
         })?;
         let token = params.work_done_progress_params.work_done_token.clone();
         let result = match params.command.as_str() {
-            ADVANCE => self.advance(&target, &item, args.stage.as_deref(), token).await,
+            ADVANCE => self.advance(&target, &item, args.stage.as_deref(), args.backward.unwrap_or(false), token).await,
             RUN_GATE => {
                 let gate = args.gate.ok_or_else(|| fail("baton.runGate needs a `gate` argument"))?;
                 self.run_gate(&target, &item, &gate, token).await
@@ -341,6 +342,7 @@ impl Backend {
         target: &Target,
         item: &PlanDocument,
         to: Option<&str>,
+        backward: bool,
         token: Option<ProgressToken>,
     ) -> Result<Option<Value>> {
         let (root, config, doc) = (target.root.clone(), target.config.clone(), item.clone());
@@ -348,7 +350,7 @@ impl Backend {
         let title = format!("Advancing {}", item.id);
         let outcome = self
             .with_progress(token, &title, move |cancel, events| {
-                advance::advance(&root, &config, &doc, to.as_deref(), &cancel, events)
+                advance::advance(&root, &config, &doc, to.as_deref(), backward, &cancel, events)
             })
             .await?
             .map_err(|e| fail(e.0))?;
@@ -359,21 +361,42 @@ impl Backend {
             }
             return Err(fail(advance::describe_unmet(&outcome.to, &outcome.unmet) + "; nothing changed"));
         };
-        // The status change goes through the editor, so the user can undo it.
-        let (uri, range) = {
+        // The status change goes through the editor, so the user can undo it. It is located in
+        // the document as it is now — the gates took time, and the editor's buffer or the file
+        // may have changed meanwhile — and, where the client supports it, names the version of
+        // the open document it applies to, so a client that has moved on refuses it.
+        let (uri, open, document_changes, encoding) = {
             let state = self.shared.state();
-            let encoding = state.encoding;
             let root = &state.roots[target.root_index];
-            let doc = root.entries.get(&edit.path).and_then(|e| e.current());
-            let uri = state.uri_of(target.root_index, &edit.path);
-            match (doc, uri) {
-                (Some(doc), Some(uri)) => (uri, convert::range(&doc, &edit.range, encoding)),
-                _ => return Err(fail(format!("{} is not loaded", edit.path))),
+            let open = root.entries.get(&edit.path).and_then(|e| e.buffer.as_ref());
+            let open = open.map(|b| (b.doc().text.to_string(), b.version));
+            match state.uri_of(target.root_index, &edit.path) {
+                Some(uri) => (uri, open, state.caps.document_changes, state.encoding),
+                None => return Err(fail(format!("{} is not loaded", edit.path))),
             }
         };
-        let workspace_edit = WorkspaceEdit {
-            changes: Some(HashMap::from([(uri, vec![TextEdit { range, new_text: edit.new_text.clone() }])])),
-            ..WorkspaceEdit::default()
+        let (text, version) = match open {
+            Some((text, version)) => (text, Some(version)),
+            None => (
+                std::fs::read_to_string(target.root.join(&edit.path))
+                    .map_err(|e| fail(format!("cannot read {}: {e}", edit.path)))?,
+                None,
+            ),
+        };
+        let located = edit.locate(&text).map_err(fail)?;
+        let current = crate::syntax::Document::parse(edit.path.clone(), crate::syntax::FileKind::Markdown, text);
+        let range = convert::range(&current, &located, encoding);
+        let text_edit = TextEdit { range, new_text: edit.new_text.clone() };
+        let workspace_edit = if document_changes {
+            WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
+                    edits: vec![OneOf::Left(text_edit)],
+                }])),
+                ..WorkspaceEdit::default()
+            }
+        } else {
+            WorkspaceEdit { changes: Some(HashMap::from([(uri, vec![text_edit])])), ..WorkspaceEdit::default() }
         };
         let applied = self
             .client
@@ -390,10 +413,15 @@ impl Backend {
             advance::write_handoff(&target.root, &target.handoffs, item, &outcome, &advance::current_user())
                 .map_err(|e| fail(format!("status changed, but the handoff could not be written: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
+        let signal = signal.as_deref().map(rel);
+        let wrote = match &signal {
+            Some(signal) => format!("{signal} and {}", rel(&snapshot)),
+            None => rel(&snapshot),
+        };
         Ok(Some(json!({
-            "message": format!("{}: {} → {}; wrote {} and {}", outcome.item, outcome.from.as_deref().unwrap_or("no stage"), outcome.to, rel(&signal), rel(&snapshot)),
-            "item": outcome.item, "from": outcome.from, "to": outcome.to,
-            "signal": rel(&signal), "snapshot": rel(&snapshot),
+            "message": format!("{}: {} → {}; wrote {wrote}", outcome.item, outcome.from.as_deref().unwrap_or("no stage"), outcome.to),
+            "item": outcome.item, "from": outcome.from, "to": outcome.to, "backward": outcome.backward,
+            "signal": signal, "snapshot": rel(&snapshot),
         })))
     }
 
@@ -541,7 +569,11 @@ pub fn stage_actions(
     }
     let mut seen = std::collections::HashSet::new();
     for stage_name in &stages {
-        let unmet = stage::unmet(&model, config, doc, stage_name, evidence);
+        let unmet = if Some(*stage_name) == current {
+            stage::unmet_standing(&model, config, doc, stage_name, evidence)
+        } else {
+            stage::unmet(&model, config, doc, stage_name, evidence)
+        };
         if Some(*stage_name) != current {
             actions.push(command(
                 format!("Advance {} → {stage_name}", doc.id),

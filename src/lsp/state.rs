@@ -30,6 +30,8 @@ pub struct ClientCaps {
     pub work_done_progress: bool,
     /// `workspace/codeLens/refresh` is supported.
     pub code_lens_refresh: bool,
+    /// `WorkspaceEdit.documentChanges` is supported: edits name the document version they apply to.
+    pub document_changes: bool,
 }
 
 /// One document known to a root.
@@ -363,7 +365,9 @@ impl Root {
             facts.handoffs = self.facts.handoffs.clone();
             facts.plan_findings = self.facts.plan_findings.clone();
         }
-        let rls_changed = facts.continue_epoch(&self.facts) || facts.async_exports != self.facts.async_exports;
+        let rls_changed = facts.continue_epoch(&self.facts)
+            || facts.async_exports != self.facts.async_exports
+            || facts.never_reject_exports != self.facts.never_reject_exports;
         self.facts = Arc::new(facts);
         self.facts_revision = self.revision;
         if first_time || (contributions_changed && rls_changed) {

@@ -52,6 +52,10 @@ pub struct Evidence {
     /// Fingerprint of the uncommitted changes when recorded (see [`GitState`]); Baton's addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktree: Option<String>,
+    /// The code identity when recorded ([`GitState::code`]); Baton's addition. Evidence with it
+    /// stays current across commits that change no code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Workspace-relative path of the gate's full log; Baton's addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
@@ -76,14 +80,21 @@ impl Evidence {
             dirty: git.dirty,
             note: note.map(str::to_string),
             worktree: git.fingerprint.clone(),
+            code: git.code.clone(),
             log: None,
             version: None,
         }
     }
 
-    /// True when recorded on the tree `git` describes: same HEAD, same dirty flag and, when
-    /// dirty, the same fingerprint of the changes. Outside git evidence never goes stale.
+    /// True when recorded on the tree `git` describes: the same code identity when both sides
+    /// have one ([`GitState::code`]), else the same HEAD, dirty flag and, when dirty, the same
+    /// fingerprint of the changes. Outside git evidence never goes stale.
     pub fn is_current(&self, git: &GitState) -> bool {
+        // The same code, whatever commit holds it: committing documents and handoffs (the
+        // advance's own commit) keeps evidence current.
+        if let (Some(recorded), Some(now)) = (&self.code, &git.code) {
+            return recorded == now;
+        }
         if self.git_head != git.head || self.dirty != git.dirty {
             return false;
         }
@@ -291,7 +302,7 @@ mod tests {
     use super::*;
 
     fn git(head: Option<&str>, dirty: bool, fp: Option<&str>) -> GitState {
-        GitState { head: head.map(String::from), dirty, fingerprint: fp.map(String::from) }
+        GitState { head: head.map(String::from), dirty, fingerprint: fp.map(String::from), code: None }
     }
 
     #[test]

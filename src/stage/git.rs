@@ -21,6 +21,12 @@ pub struct GitState {
     /// XXH3 of `git status --porcelain` and `git diff HEAD` over the same paths, hex; `None` when
     /// clean or outside git.
     pub fingerprint: Option<String>,
+    /// XXH3 of the code the tree holds, whatever commit it is in: the staged blob of every file
+    /// under the same paths (`git ls-files -s`) plus the fingerprint when dirty, hex. Committing
+    /// only documents and handoffs (an advance's own commit) leaves it unchanged. `None` outside
+    /// git.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// Pathspecs: the workspace folder minus what Baton and agents write and the documents.
@@ -40,12 +46,16 @@ impl GitState {
         let mut status_args =
             vec!["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=all", "--"];
         status_args.extend_from_slice(PATHSPECS);
-        // In a repository, a status or diff git could not give (killed at the time bound, an
-        // unreadable index) is an unknown state: dirty, with a fingerprint no other reading
-        // shares, so evidence is never judged current against it — never "clean" by default.
+        // In a repository, a status, listing or diff git could not give (killed at the time
+        // bound, an unreadable index) is an unknown state: dirty, with fingerprints no other
+        // reading shares, so evidence is never judged current against it — never "clean".
         let Some(status) = git(root, &status_args) else { return GitState::unknown(head) };
+        let mut files_args = vec!["ls-files", "-s", "-z", "--"];
+        files_args.extend_from_slice(PATHSPECS);
+        let Some(files) = git(root, &files_args) else { return GitState::unknown(head) };
         if status.is_empty() {
-            return GitState { head: Some(head), dirty: false, fingerprint: None };
+            let code = Some(format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&files)));
+            return GitState { head: Some(head), dirty: false, fingerprint: None, code };
         }
         let mut diff_args =
             vec!["diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all", "--binary", "HEAD", "--"];
@@ -54,7 +64,10 @@ impl GitState {
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(&status);
         hasher.update(&diff);
-        GitState { head: Some(head), dirty: true, fingerprint: Some(format!("{:016x}", hasher.digest())) }
+        let fingerprint = format!("{:016x}", hasher.digest());
+        hasher.update(&files);
+        let code = Some(format!("{:016x}", hasher.digest()));
+        GitState { head: Some(head), dirty: true, fingerprint: Some(fingerprint), code }
     }
 
     /// A state that could not be read whole: dirty, with a fingerprint unique to this reading.
@@ -62,11 +75,8 @@ impl GitState {
         static READINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
         let n = READINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        GitState {
-            head: Some(head),
-            dirty: true,
-            fingerprint: Some(format!("unknown-{nanos:x}-{}-{n}", std::process::id())),
-        }
+        let unique = format!("unknown-{nanos:x}-{}-{n}", std::process::id());
+        GitState { head: Some(head), dirty: true, fingerprint: Some(unique.clone()), code: Some(unique) }
     }
 }
 
