@@ -33,7 +33,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// How long one git command may take before it is killed and treated as unanswered.
-pub const TIMEOUT: Duration = Duration::from_secs(10);
+pub const TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Configuration set for every call, whatever the repository says.
 const FIXED: &[(&str, &str)] = &[

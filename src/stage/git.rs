@@ -46,10 +46,13 @@ impl GitState {
         let mut status_args =
             vec!["status", "--porcelain=v1", "-z", "--untracked-files=all", "--ignore-submodules=all", "--"];
         status_args.extend_from_slice(PATHSPECS);
-        let status = git(root, &status_args).unwrap_or_default();
+        // In a repository, a status, listing or diff git could not give (killed at the time
+        // bound, an unreadable index) is an unknown state: dirty, with fingerprints no other
+        // reading shares, so evidence is never judged current against it — never "clean".
+        let Some(status) = git(root, &status_args) else { return GitState::unknown(head) };
         let mut files_args = vec!["ls-files", "-s", "-z", "--"];
         files_args.extend_from_slice(PATHSPECS);
-        let files = git(root, &files_args).unwrap_or_default();
+        let Some(files) = git(root, &files_args) else { return GitState::unknown(head) };
         if status.is_empty() {
             let code = Some(format!("{:016x}", xxhash_rust::xxh3::xxh3_64(&files)));
             return GitState { head: Some(head), dirty: false, fingerprint: None, code };
@@ -57,7 +60,7 @@ impl GitState {
         let mut diff_args =
             vec!["diff", "--no-ext-diff", "--no-textconv", "--ignore-submodules=all", "--binary", "HEAD", "--"];
         diff_args.extend_from_slice(PATHSPECS);
-        let diff = git(root, &diff_args).unwrap_or_default();
+        let Some(diff) = git(root, &diff_args) else { return GitState::unknown(head) };
         let mut hasher = xxhash_rust::xxh3::Xxh3::new();
         hasher.update(&status);
         hasher.update(&diff);
@@ -65,5 +68,61 @@ impl GitState {
         hasher.update(&files);
         let code = Some(format!("{:016x}", hasher.digest()));
         GitState { head: Some(head), dirty: true, fingerprint: Some(fingerprint), code }
+    }
+
+    /// A state that could not be read whole: dirty, with a fingerprint unique to this reading.
+    fn unknown(head: String) -> GitState {
+        static READINGS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let n = READINGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let unique = format!("unknown-{nanos:x}-{}-{n}", std::process::id());
+        GitState { head: Some(head), dirty: true, fingerprint: Some(unique.clone()), code: Some(unique) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(root: &Path, args: &[&str]) {
+        let status = std::process::Command::new("git")
+            .arg("-C")
+            .arg(root)
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@t",
+                "-c",
+                "commit.gpgsign=false",
+                "-c",
+                "core.hooksPath=/dev/null",
+            ])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    /// A state git cannot report (here a damaged index) is unknown — dirty, and never equal to
+    /// another reading — not clean; the intact repository (the near miss) reads clean, stably.
+    #[test]
+    fn an_unreadable_state_is_unknown_not_clean() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        run(root, &["init", "-q"]);
+        std::fs::write(root.join("a.ts"), "a").unwrap();
+        run(root, &["add", "."]);
+        run(root, &["commit", "-q", "-m", "c"]);
+        let clean = GitState::read(root);
+        assert!(clean.head.is_some() && !clean.dirty, "{clean:?}");
+        assert_eq!(GitState::read(root), clean);
+        std::fs::write(root.join(".git/index"), b"DIRC garbage").unwrap();
+        let (first, second) = (GitState::read(root), GitState::read(root));
+        assert_eq!(first.head, clean.head);
+        assert!(first.dirty && first.fingerprint.is_some(), "{first:?}");
+        assert_ne!(first, second);
     }
 }

@@ -210,10 +210,20 @@ pub enum GitProgram {
     CleanFilter,
     /// `diff.<x>.textconv`, chosen by `.gitattributes` (run by `git diff`).
     TextConv,
+    /// A `post-index-change` hook (run when `git status` refreshes and writes the index).
+    Hook,
+    /// A `process` filter driver defined in a file that `.git/config` includes.
+    IncludedProcessFilter,
 }
 
 /// Every [`GitProgram`].
-pub const GIT_PROGRAMS: [GitProgram; 3] = [GitProgram::FsMonitor, GitProgram::CleanFilter, GitProgram::TextConv];
+pub const GIT_PROGRAMS: [GitProgram; 5] = [
+    GitProgram::FsMonitor,
+    GitProgram::CleanFilter,
+    GitProgram::TextConv,
+    GitProgram::Hook,
+    GitProgram::IncludedProcessFilter,
+];
 
 fn test_git(root: &Path, args: &[&str]) {
     let status = std::process::Command::new("git")
@@ -258,6 +268,21 @@ pub fn git_repo_naming_a_program(root: &Path, program: GitProgram) -> std::path:
         GitProgram::FsMonitor => format!("[core]\n\tfsmonitor = {}\n", script.display()),
         GitProgram::CleanFilter => format!("[filter \"evil\"]\n\tclean = {}\n\trequired = true\n", script.display()),
         GitProgram::TextConv => format!("[diff \"evil\"]\n\ttextconv = {}\n", script.display()),
+        GitProgram::Hook => {
+            let hooks = git_dir.join("hooks");
+            std::fs::create_dir_all(&hooks).unwrap();
+            std::fs::copy(&script, hooks.join("post-index-change")).unwrap();
+            String::new()
+        }
+        GitProgram::IncludedProcessFilter => {
+            let included = git_dir.join("extra.config");
+            std::fs::write(
+                &included,
+                format!("[filter \"evil\"]\n\tprocess = {}\n\trequired = true\n", script.display()),
+            )
+            .unwrap();
+            format!("[include]\n\tpath = {}\n", included.display())
+        }
     };
     let mut config = std::fs::read_to_string(git_dir.join("config")).unwrap();
     config.push_str(&section);
