@@ -357,7 +357,7 @@ pub enum EventKind {
         statement: Location,
     },
     /// A statement that switches row level security off for someone: `BYPASSRLS`,
-    /// `SET row_security = off`, `DISABLE` / `NO FORCE ROW LEVEL SECURITY`.
+    /// `DISABLE` / `NO FORCE ROW LEVEL SECURITY`.
     RlsBypass {
         /// What it does, in words.
         what: String,
