@@ -204,6 +204,9 @@ pub struct Index {
     pub constraint: bool,
     /// Built with `CONCURRENTLY`.
     pub concurrently: bool,
+    /// Per key column, what follows its name (operator class, `DESC`, `NULLS FIRST`), normalised
+    /// (`ASC` and the default `NULLS` placement dropped); empty for a constraint's index.
+    pub column_options: Vec<String>,
     /// The statement that created it.
     pub created: Location,
 }
