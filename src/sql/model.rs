@@ -204,6 +204,9 @@ pub struct Index {
     pub constraint: bool,
     /// Built with `CONCURRENTLY`.
     pub concurrently: bool,
+    /// Per key column, what follows its name (operator class, `DESC`, `NULLS FIRST`), normalised
+    /// (`ASC` and the default `NULLS` placement dropped); empty for a constraint's index.
+    pub column_options: Vec<String>,
     /// The statement that created it.
     pub created: Location,
 }
@@ -357,7 +360,7 @@ pub enum EventKind {
         statement: Location,
     },
     /// A statement that switches row level security off for someone: `BYPASSRLS`,
-    /// `SET row_security = off`, `DISABLE` / `NO FORCE ROW LEVEL SECURITY`.
+    /// `DISABLE` / `NO FORCE ROW LEVEL SECURITY`.
     RlsBypass {
         /// What it does, in words.
         what: String,

@@ -272,6 +272,7 @@ impl<'d> Replayer<'_, 'd> {
                     predicate: None,
                     constraint: true,
                     concurrently: false,
+                    column_options: Vec::new(),
                     created: self.here(statement),
                 };
                 self.model.indexes.insert(name, index);
@@ -673,6 +674,17 @@ impl<'d> Replayer<'_, 'd> {
             .find(|e| e.kind() == SyntaxKind::INDEX_KW)
             .map_or(text_range(statement).start, |e| usize::from(e.text_range().end()));
         self.event(EventKind::CreateIndex { concurrently, after_index_kw }, statement, Some(&table));
+        let column_options: Vec<String> = child(statement, SyntaxKind::PARTITION_ITEM_LIST)
+            .map(|list| {
+                list.children()
+                    .filter(|n| n.kind() == SyntaxKind::PARTITION_ITEM)
+                    .map(|item| {
+                        let after = item.first_child().map_or(0, |f| text_range(&f).end - text_range(&item).start);
+                        index_column_options(self.src(&item).get(after..).unwrap_or(""))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
         let columns: Vec<Option<String>> = child(statement, SyntaxKind::PARTITION_ITEM_LIST)
             .map(|list| {
                 list.children()
@@ -713,6 +725,7 @@ impl<'d> Replayer<'_, 'd> {
             predicate,
             constraint: false,
             concurrently,
+            column_options,
             created: self.here(statement),
         };
         self.model.indexes.insert(name, index);
@@ -1297,9 +1310,15 @@ impl<'d> Replayer<'_, 'd> {
         }
     }
 
-    /// Marks every table and view whose name appears in opaque code (a `DO` block) as uncertain.
+    /// Marks every table and view whose name appears in opaque code (a `DO` block) as uncertain,
+    /// when the code can change a schema at all: a block of checks (`SELECT`, `IF`, `RAISE`)
+    /// without `CREATE`, `ALTER`, `DROP`, `GRANT`, `REVOKE` or dynamic SQL (`EXECUTE`) leaves
+    /// every object as it was.
     fn mark_uncertain_in(&mut self, code: &str) {
         let code = code.to_lowercase();
+        if !["create", "alter", "drop", "grant", "revoke", "execute"].iter().any(|w| contains_word(&code, w)) {
+            return;
+        }
         for table in self.model.tables.values_mut() {
             if contains_word(&code, &table.name.name.to_lowercase()) {
                 table.uncertain = true;
@@ -1452,6 +1471,25 @@ pub(super) fn normalize_type(text: &str) -> String {
     format!("{canonical}{array}")
 }
 
+/// What follows a key column's name in `CREATE INDEX`, normalised: lower case, `ASC` and the
+/// default `NULLS` placement (`LAST` ascending, `FIRST` descending) dropped.
+fn index_column_options(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(str::to_lowercase).collect();
+    let desc = words.iter().any(|w| w == "desc");
+    let mut out: Vec<&str> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        match (words[i].as_str(), words.get(i + 1).map(String::as_str)) {
+            ("asc", _) => {}
+            ("nulls", Some("first")) if desc => i += 1,
+            ("nulls", Some("last")) if !desc => i += 1,
+            (word, _) => out.push(word),
+        }
+        i += 1;
+    }
+    out.join(" ")
+}
+
 /// PostgreSQL truncates identifiers to 63 bytes.
 fn truncate_identifier(name: &str) -> String {
     let mut end = name.len().min(63);
@@ -1511,5 +1549,16 @@ mod tests {
         assert_eq!(normalize_type("timestamp(3)  with time zone"), "timestamp with time zone");
         assert_eq!(normalize_type("pg_catalog.int4"), "integer");
         assert_eq!(normalize_type("app.status"), "app.status");
+    }
+
+    #[test]
+    fn index_column_options_drop_the_defaults() {
+        use super::index_column_options;
+        assert_eq!(index_column_options(""), "");
+        assert_eq!(index_column_options(" ASC NULLS LAST"), "");
+        assert_eq!(index_column_options(" DESC"), "desc");
+        assert_eq!(index_column_options(" desc nulls first"), "desc");
+        assert_eq!(index_column_options(" DESC NULLS LAST"), "desc nulls last");
+        assert_eq!(index_column_options(" text_pattern_ops"), "text_pattern_ops");
     }
 }

@@ -24,10 +24,11 @@ pub fn rule() -> Rule {
 }
 
 /// What makes two indexes the same, as in splinter's lint 0009 (indexes whose definitions differ
-/// only in their names): table, key columns, uniqueness, access method, predicate. An index
+/// only in their names): table, key columns with their sort order and operator class,
+/// uniqueness, access method, predicate. An index
 /// backing a primary key or UNIQUE constraint takes part like any other; a plain index on the
 /// columns of a unique one is not the same index (see the rule's documentation).
-type IndexKey<'m> = (&'m QualifiedName, &'m [Option<String>], bool, &'m str, Option<&'m str>);
+type IndexKey<'m> = (&'m QualifiedName, &'m [Option<String>], Vec<&'m str>, bool, &'m str, Option<&'m str>);
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     let mut indexes: Vec<&Index> = ctx.model.indexes.values().filter(|i| is_user_schema(&i.table.schema)).collect();
@@ -38,8 +39,18 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         if index.columns.iter().any(Option::is_none) {
             continue;
         }
-        let key =
-            (&index.table, index.columns.as_slice(), index.unique, index.method.as_str(), index.predicate.as_deref());
+        // Sort order and operator class are part of the definition (`id DESC` is another index);
+        // a constraint's index has the defaults.
+        let options: Vec<&str> =
+            (0..index.columns.len()).map(|i| index.column_options.get(i).map_or("", String::as_str)).collect();
+        let key = (
+            &index.table,
+            index.columns.as_slice(),
+            options,
+            index.unique,
+            index.method.as_str(),
+            index.predicate.as_deref(),
+        );
         let Some(other) = first.get(&key) else {
             first.insert(key, index);
             continue;

@@ -1,4 +1,5 @@
-//! `sql/rls-bypass`: BYPASSRLS grants, SET row_security = off, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY.
+//! `sql/rls-bypass`: BYPASSRLS grants, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY. (`SET
+//! row_security = off` is no bypass: see the rule's documentation.)
 
 use super::at;
 use crate::engine::Finding;
@@ -15,7 +16,7 @@ pub fn rule() -> Rule {
         id: RULE_ID,
         default_severity: Severity::Warning,
         kinds: &[FileKind::Sql],
-        summary: "BYPASSRLS grants, SET row_security = off, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY",
+        summary: "BYPASSRLS grants, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY",
         doc: include_str!("../../../docs/rules/sql/rls-bypass.md"),
         matcher: Matcher::Sql(check),
     }
