@@ -439,7 +439,7 @@ const WORKFLOW_WORDS: &[&str] =
 /// `[plan] include` globs (when set) make everything they do not match `Other` and skip the
 /// name checks below; a document in an archive folder, or whose front matter `type` / file name
 /// says PRD, ADR, RFC, audit, analysis, report, notes… is `Other` (unless its name starts with
-/// workflow / exec / execution / plan / spec); a document with work streams and workflow structure (an
+/// workflow / exec / execution / plan / spec, or ends with spec: `PRD-002-pause-tracking-spec`); a document with work streams and workflow structure (an
 /// execution-spec `workstreams` map, a stream with an executor, gate, signal or dependencies, or
 /// phases that schedule its streams) is a [`PlanKind::Workflow`]; one with a status (and no
 /// streams) is a [`PlanKind::WorkItem`] when its front matter gives an id or its name says spec;
@@ -467,7 +467,8 @@ pub fn classify(doc: &PlanDocument, config: &Config) -> PlanKind {
             .filter(|w| !w.is_empty())
             .map(str::to_ascii_lowercase)
             .collect();
-        let workflow_named = words.first().is_some_and(|w| WORKFLOW_WORDS.contains(&w.as_str()));
+        let workflow_named = words.first().is_some_and(|w| WORKFLOW_WORDS.contains(&w.as_str()))
+            || words.last().is_some_and(|w| w == "spec");
         if !workflow_named && words.iter().any(|w| OTHER_WORDS.contains(&w.as_str())) {
             return PlanKind::Other;
         }
