@@ -26,6 +26,11 @@ pub const MAX_CONFIG_SIZE: usize = 1024 * 1024;
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Top-level `include`: globs of the files analysed (empty: every discovered file). See
+    /// [`crate::path_filter`] for the pattern syntax.
+    pub include: Vec<Spanned<String>>,
+    /// Top-level `exclude`: globs of files never analysed (they still exist for handoff checks).
+    pub exclude: Vec<Spanned<String>>,
     /// `[rls]`: raw database clients and the wrappers that set the RLS context.
     pub rls: RlsConfig,
     /// `[auth]`: calls and higher-order handlers that authenticate.
@@ -44,7 +49,8 @@ pub struct Config {
     pub spec: SpecConfig,
     /// `[plan]`: which Markdown documents are plans.
     pub plan: PlanConfig,
-    /// `[rules]`: severity overrides by rule id.
+    /// `[rules]`: severity overrides by rule id, or by family glob (`"sql/*"`); a rule's own id
+    /// wins over its family's glob.
     pub rules: BTreeMap<String, Spanned<RuleLevel>>,
     /// `[workflow]`: ordered stages and what each requires.
     pub workflow: WorkflowConfig,
@@ -193,8 +199,8 @@ pub struct HandoffConfig {
     pub min_coverage: f64,
 }
 
-/// `[plan]`: globs (as for `supabase.client_paths`) that decide which Markdown documents are
-/// workflow plans or work items. A document `exclude` matches is never a plan; when `include` is
+/// `[plan]`: globs (matched like the top-level `include` / `exclude`) that decide which Markdown
+/// documents are workflow plans or work items. A document `exclude` matches is never a plan; when `include` is
 /// set, only the documents it matches can be, and Baton's name checks (archive folders, PRD /
 /// ADR / audit names) do not apply to them.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -348,6 +354,14 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl PlanConfig {
+    /// The compiled `[plan]` globs, as a [`crate::path_filter::PathFilter`]: `admits` is "may be a
+    /// plan" (validated when the configuration was parsed).
+    pub fn filter(&self) -> crate::path_filter::PathFilter {
+        crate::path_filter::PathFilter::new(&self.include, &self.exclude).unwrap_or_default()
+    }
+}
+
 impl Config {
     /// Parses configuration text. `path` is only used in error messages.
     pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
@@ -394,20 +408,60 @@ impl Config {
         start.ancestors().map(|dir| dir.join(CONFIG_FILE_NAME)).find(|candidate| candidate.is_file())
     }
 
-    /// The severity `rule` reports with here, or `None` when it is switched off.
+    /// The severity `rule` reports with here, or `None` when it is switched off: its own entry
+    /// in `[rules]`, else its family's glob (`"sql/*"`), else its default.
     pub fn severity_of(&self, rule: &rules::Rule) -> Option<Severity> {
-        match self.rules.get(rule.id) {
-            Some(level) => level.get_ref().severity(),
+        if let Some(level) = self.rules.get(rule.id) {
+            return level.get_ref().severity();
+        }
+        let family = rule.id.split_once('/').map_or(rule.id, |(family, _)| family);
+        let by_family = self.rules.iter().find(|(key, _)| key.strip_suffix("/*") == Some(family));
+        match by_family {
+            Some((_, level)) => level.get_ref().severity(),
             None => Some(rule.default_severity),
         }
+    }
+
+    /// The compiled top-level `include` / `exclude` globs (validated when the configuration was
+    /// parsed, so this does not fail for a parsed configuration).
+    pub fn path_filter(&self) -> crate::path_filter::PathFilter {
+        let strings = |list: &[Spanned<String>]| list.iter().map(|s| s.get_ref().clone()).collect::<Vec<_>>();
+        crate::path_filter::PathFilter::new(&strings(&self.include), &strings(&self.exclude)).unwrap_or_default()
     }
 
     /// Checks what serde cannot: rule ids exist, workflow stages are consistent.
     fn validate(&self) -> Result<(), (String, Option<Range<usize>>)> {
         for (id, level) in &self.rules {
+            if let Some(family) = id.strip_suffix("/*") {
+                if !rules::all().iter().any(|rule| rule.id.split_once('/').is_some_and(|(f, _)| f == family)) {
+                    return Err((format!("[rules] glob `{id}` names no rule family"), Some(level.span())));
+                }
+                continue;
+            }
+            if id.contains('*') {
+                return Err((
+                    format!("[rules] key `{id}`: only whole families can be globbed (`family/*`)"),
+                    Some(level.span()),
+                ));
+            }
             if rules::find(id).is_none() {
                 let hint = rules::closest_id(id).map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default();
                 return Err((format!("unknown rule `{id}` in [rules]{hint}"), Some(level.span())));
+            }
+        }
+        for (key, list) in [("include", &self.include), ("exclude", &self.exclude)] {
+            for pattern in list {
+                let one = [pattern.get_ref().clone()];
+                if let Err(e) = crate::path_filter::PathFilter::new(&one, &[]) {
+                    return Err((format!("`{key}` pattern `{}`: {}", e.pattern, e.message), Some(pattern.span())));
+                }
+            }
+        }
+        for (key, list) in [("plan.include", &self.plan.include), ("plan.exclude", &self.plan.exclude)] {
+            for pattern in list {
+                if let Err(e) = crate::path_filter::PathFilter::new(std::slice::from_ref(pattern), &[]) {
+                    return Err((format!("`{key}` pattern `{}`: {}", e.pattern, e.message), None));
+                }
             }
         }
         for stage in self.workflow.requires.keys() {
@@ -520,6 +574,37 @@ command = ["claude", "-p", "{brief}"]
     fn bad_severity_is_an_error() {
         let err = Config::parse("[rules]\n\"sql/rls-disabled-in-public\" = \"loud\"\n", None).unwrap_err();
         assert_eq!(err.line_col.map(|(l, _)| l), Some(2), "{err}");
+    }
+
+    #[test]
+    fn a_family_glob_sets_every_rule_of_the_family_and_an_id_wins() {
+        let text = "[rules]\n\"sql/*\" = \"off\"\n\"sql/rls-bypass\" = \"warning\"\n";
+        let config = Config::parse(text, None).unwrap();
+        assert_eq!(config.severity_of(rules::find("sql/rls-disabled-in-public").unwrap()), None);
+        assert_eq!(config.severity_of(rules::find("sql/rls-bypass").unwrap()), Some(Severity::Warning));
+        let other = rules::find("auth/route-missing-auth").unwrap();
+        assert_eq!(config.severity_of(other), Some(other.default_severity));
+    }
+
+    #[test]
+    fn a_glob_of_no_family_or_a_partial_glob_is_an_error() {
+        let err = Config::parse("[rules]\n\"sqll/*\" = \"off\"\n", None).unwrap_err();
+        assert!(err.message.contains("names no rule family"), "{err}");
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(2), "{err}");
+        let err = Config::parse("[rules]\n\"sql/rls-*\" = \"off\"\n", None).unwrap_err();
+        assert!(err.message.contains("whole families"), "{err}");
+    }
+
+    #[test]
+    fn include_and_exclude_are_read_and_a_broken_glob_names_its_line() {
+        let config = Config::parse("include = [\"apps/web\"]\nexclude = [\"**/archive\"]\n", None).unwrap();
+        let filter = config.path_filter();
+        assert!(filter.admits("apps/web/app/route.ts"));
+        assert!(!filter.admits("apps/web/archive/route.ts"));
+        assert!(!filter.admits("apps/admin/route.ts"));
+        let err = Config::parse("include = []\nexclude = [\"ok\", \"bad/[x\"]\n", None).unwrap_err();
+        assert_eq!(err.line_col.map(|(l, _)| l), Some(2), "{err}");
+        assert!(err.message.contains("bad/[x"), "{err}");
     }
 
     #[test]

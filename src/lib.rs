@@ -22,6 +22,7 @@ pub mod handoff;
 pub mod ide;
 pub mod line_index;
 pub mod lsp;
+pub mod path_filter;
 pub mod plan;
 pub mod rules;
 pub mod sql;

@@ -316,3 +316,56 @@ fn lsp_exits_after_exit_even_with_stdin_open() {
     drop(stdin);
     assert!(status.is_some_and(|s| s.success()), "baton lsp did not exit after `exit`: {status:?}");
 }
+
+/// A workspace with a DTO interface in the sources and another in generated legacy code.
+fn workspace_with_a_legacy_dump(config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("src/user.ts", "export interface UserDTO {\n  id: string;\n}\n");
+    write("legacy/dump/types.ts", "export interface OldUserDTO {\n  id: string;\n}\n");
+    write("baton.toml", config);
+    dir
+}
+
+fn reported_paths(dir: &Path, extra: &[&str]) -> Vec<String> {
+    let mut args = vec!["check", "--format", "json", "--fail-on", "never"];
+    args.extend_from_slice(extra);
+    let output = baton(&args, dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    findings(&report).into_iter().map(|f| f.1).collect()
+}
+
+#[test]
+fn exclude_globs_leave_files_out_of_the_analysis_cached_or_not() {
+    let dir = workspace_with_a_legacy_dump("");
+    let all = reported_paths(dir.path(), &["--no-cache"]);
+    assert!(all.iter().any(|p| p == "legacy/dump/types.ts"), "{all:?}");
+    let dir = workspace_with_a_legacy_dump("exclude = [\"legacy\"]\n");
+    for extra in [&["--no-cache"][..], &[], &[]] {
+        let paths = reported_paths(dir.path(), extra);
+        assert!(paths.iter().all(|p| !p.starts_with("legacy/")), "{extra:?}: {paths:?}");
+        assert!(paths.iter().any(|p| p.starts_with("src/")), "{extra:?}: {paths:?}");
+    }
+    let dir = workspace_with_a_legacy_dump("include = [\"legacy/\"]\n");
+    let paths = reported_paths(dir.path(), &[]);
+    assert!(!paths.is_empty() && paths.iter().all(|p| p.starts_with("legacy/")), "{paths:?}");
+}
+
+#[test]
+fn a_family_glob_switches_a_whole_family_off() {
+    let dir = workspace_with_a_legacy_dump("[rules]\n\"patterns/*\" = \"off\"\n");
+    assert_eq!(reported_paths(dir.path(), &["--no-cache"]), Vec::<String>::new());
+    let dir =
+        workspace_with_a_legacy_dump("[rules]\n\"patterns/*\" = \"off\"\n\"patterns/dto-interface\" = \"warning\"\n");
+    let paths = reported_paths(dir.path(), &["--no-cache"]);
+    assert!(paths.iter().any(|p| p.starts_with("src/")), "{paths:?}");
+    let bad = workspace_with_a_legacy_dump("exclude = [\"a/[b\"]\n");
+    let output = baton(&["check"], bad.path());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("baton.toml:1:"), "{}", stderr(&output));
+}

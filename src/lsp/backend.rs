@@ -231,8 +231,14 @@ impl Backend {
                 None
             };
             let (sources, files) = {
-                let path = path.clone();
-                tokio::task::spawn_blocking(move || workspace::discover_all(&path)).await.unwrap_or_default()
+                let (path, filter) = (path.clone(), config.path_filter());
+                tokio::task::spawn_blocking(move || {
+                    let (mut sources, files) = workspace::discover_all(&path);
+                    sources.retain(|s| filter.admits(&s.relative));
+                    (sources, files)
+                })
+                .await
+                .unwrap_or_default()
             };
             if let Some(root) = self.shared.state().roots.get_mut(index) {
                 root.files = files;

@@ -460,6 +460,13 @@ impl State {
         Some((index, relative))
     }
 
+    /// The kind of the file at `relative` in root `root` when Baton analyses it: a kind it reads,
+    /// not left out by the root's `include` / `exclude` globs.
+    fn analysed_kind(&self, root: usize, relative: &str) -> Option<FileKind> {
+        let kind = FileKind::from_path(relative)?;
+        self.roots[root].config.path_filter().admits(relative).then_some(kind)
+    }
+
     /// The URI of a root-relative path.
     pub fn uri_of(&self, root: usize, relative: &str) -> Option<Uri> {
         Uri::from_file_path(self.roots[root].path.join(relative))
@@ -470,7 +477,7 @@ impl State {
     pub fn open(&mut self, uri: &Uri, text: &str, version: i32) -> Option<Location> {
         let path = uri_path(uri)?;
         let (root, relative) = self.locate(&path)?;
-        let kind = FileKind::from_path(&relative)?;
+        let kind = self.analysed_kind(root, &relative)?;
         let r = &mut self.roots[root];
         let entry = r.entries.entry(relative.clone()).or_default();
         entry.buffer = Some(Buffer::open(relative.clone(), kind, text, version));
@@ -538,7 +545,7 @@ impl State {
     /// A file changed on disk (watched files): re-read it unless it is open.
     pub fn disk_changed(&mut self, path: &Path) -> Option<Location> {
         let (root, relative) = self.locate(path)?;
-        let kind = FileKind::from_path(&relative)?;
+        let kind = self.analysed_kind(root, &relative)?;
         let r = &mut self.roots[root];
         let doc = read_document(path, &relative, kind).map(DiskFile::new);
         match (r.entries.get_mut(&relative), doc) {

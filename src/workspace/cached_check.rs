@@ -69,7 +69,7 @@ pub fn check_or_replay(
 ) -> Checked {
     let base = cache::base_digest(&config);
     let key = |inputs: Digest| output_cache::output_key(&base, &inputs, request);
-    let (discovery, walk_reused) = Discovery::remembered(root, &base);
+    let (discovery, walk_reused) = Discovery::remembered(root, &base, &config.path_filter());
     let counted = |stats: CacheStats, files_read: usize| {
         stats.walks_reused.store(usize::from(walk_reused), std::sync::atomic::Ordering::Relaxed);
         stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
@@ -112,7 +112,7 @@ pub fn check_with_cache(
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
 ) -> (Workspace, Vec<FileFinding>, CacheStats) {
-    check_inputs(CheckInputs::read(root), config, include)
+    check_inputs(CheckInputs::read(root, &config.path_filter()), config, include)
 }
 
 /// [`check_with_cache`] over inputs already read.

@@ -288,7 +288,9 @@ pub fn decode(bytes: Vec<u8>, path: &str) -> (String, Option<Finding>) {
 impl Workspace {
     /// Discovers, reads and parses every file under `root`, in parallel.
     pub fn load(root: &Path, config: Config) -> Workspace {
-        let (sources, files) = discover_all(root);
+        let (mut sources, files) = discover_all(root);
+        let filter = config.path_filter();
+        sources.retain(|s| filter.admits(&s.relative));
         let mut workspace = Workspace::load_sources(root, config, &sources);
         workspace.files = files;
         workspace.evidence = crate::stage::EvidenceSet::load_for_rules(root);
