@@ -610,6 +610,11 @@ pub fn code_spans_in(line: &str) -> Vec<Range<usize>> {
     spans
 }
 
+/// The 1-based line of a YAML error (0 when it has none).
+fn at_line(error: &serde_yaml_ng::Error) -> usize {
+    error.location().map_or(0, |l| l.line())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -702,9 +707,4 @@ mod tests {
         assert!(o.headings.is_empty());
         assert_eq!(o.fences[0].close_line, 2);
     }
-}
-
-/// The 1-based line of a YAML error (0 when it has none).
-fn at_line(error: &serde_yaml_ng::Error) -> usize {
-    error.location().map_or(0, |l| l.line())
 }
