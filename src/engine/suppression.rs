@@ -35,7 +35,7 @@ fn comment_syntax(kind: FileKind) -> Option<(&'static str, &'static str)> {
         FileKind::TypeScript | FileKind::Tsx | FileKind::JavaScript => Some(("//", "")),
         FileKind::Sql => Some(("--", "")),
         FileKind::Markdown => Some(("<!--", "-->")),
-        FileKind::Json | FileKind::Signal => None,
+        FileKind::Json | FileKind::Signal | FileKind::Manifest => None,
     }
 }
 

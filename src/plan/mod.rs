@@ -465,8 +465,9 @@ pub fn classify(doc: &PlanDocument, config: &Config, filter: &crate::path_filter
             .filter(|w| !w.is_empty())
             .map(str::to_ascii_lowercase)
             .collect();
+        // `*-spec.md` is a spec by name (contract §5), whatever word comes first (`PRD-002-…-spec`).
         let workflow_named = words.first().is_some_and(|w| WORKFLOW_WORDS.contains(&w.as_str()))
-            || words.last().is_some_and(|w| w == "spec");
+            || (doc.doc_type.is_none() && words.last().is_some_and(|w| w == "spec"));
         if !workflow_named && words.iter().any(|w| OTHER_WORDS.contains(&w.as_str())) {
             return PlanKind::Other;
         }

@@ -20,6 +20,9 @@ pub enum FileKind {
     Json,
     /// Handoff signals, `.claude/handoff/*.signal` (JSON, or unstructured text in the wild).
     Signal,
+    /// Project manifests the module graph reads: `package.json`, `tsconfig*.json`,
+    /// `jsconfig.json` (`crate::semantic::manifest`). No rule reports on them.
+    Manifest,
 }
 
 /// A tree-sitter grammar.
@@ -66,7 +69,15 @@ impl FileKind {
             "js" | "jsx" | "mjs" | "cjs" => Some(FileKind::JavaScript),
             "sql" => Some(FileKind::Sql),
             "signal" if in_dir(".claude/handoff/") => Some(FileKind::Signal),
-            "json" if stem.starts_with("context-") || in_dir(".claude/handoff/") || in_dir(".claude/context/") => {
+            "json" if crate::semantic::is_manifest_name(name) && !path.split('/').any(|c| c == "node_modules") => {
+                Some(FileKind::Manifest)
+            }
+            "json"
+                if stem.starts_with("context-")
+                    || in_dir(".claude/handoff/")
+                    || in_dir(".claude/context/")
+                    || crate::handoff::checkpoint::is_checkpoint(path) =>
+            {
                 Some(FileKind::Json)
             }
             "md" => {
@@ -85,7 +96,7 @@ impl FileKind {
             FileKind::Tsx => Some(Grammar::Tsx),
             FileKind::JavaScript => Some(Grammar::JavaScript),
             FileKind::Markdown => Some(Grammar::Markdown),
-            FileKind::Json | FileKind::Signal => Some(Grammar::Json),
+            FileKind::Json | FileKind::Signal | FileKind::Manifest => Some(Grammar::Json),
             FileKind::Sql => None,
         }
     }
@@ -105,6 +116,7 @@ impl FileKind {
             FileKind::Markdown => "md",
             FileKind::Json => "json",
             FileKind::Signal => "signal",
+            FileKind::Manifest => "manifest",
         }
     }
 }
@@ -133,7 +145,9 @@ mod tests {
             // Near misses.
             ("README.md", None),
             ("notes/docs.md", None),
-            ("package.json", None),
+            ("package.json", Some(Manifest)),
+            ("apps/web/tsconfig.json", Some(Manifest)),
+            ("node_modules/x/package.json", None),
             ("x.signal", None),
             ("other/.claude/handoffs/a.signal", None),
             ("Makefile", None),

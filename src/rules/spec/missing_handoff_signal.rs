@@ -24,7 +24,9 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for doc in ctx.plan.documents.iter().filter(|d| d.kind == crate::plan::PlanKind::Workflow) {
-        if !doc.workstreams.iter().any(|w| w.handoff_signal.is_some()) {
+        // A project that tracks completion in build-pipeline checkpoints needs no per-stream
+        // signal section (docs/handoff-format.md, "Checkpoints").
+        if ctx.handoffs.tracks_checkpoints(&doc.path) || !doc.workstreams.iter().any(|w| w.handoff_signal.is_some()) {
             continue;
         }
         for stream in &doc.workstreams {
