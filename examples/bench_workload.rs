@@ -2,7 +2,9 @@
 //!
 //! `cargo run --release --example bench_workload -- OUT_DIR [--quick]` writes the large
 //! workspace (5,003 TS/TSX files, 301 migrations, workflow documents and handoff signals), or
-//! with `--quick` a small one, then prints one JSON line: the file counts and the planted
+//! with `--quick` a small one, or with `--workflow-repo` a workflow repository's shape (1,600
+//! TS/TSX files, 340 migrations, about 2,000 Markdown documents with fenced SQL and TS; add
+//! `--no-docs` for the same workspace without those documents, the baseline), then prints one JSON line: the file counts and the planted
 //! findings per rule (what `scripts/bench.sh` checks Baton's output against).
 
 #[path = "../benches/workload/mod.rs"]
@@ -13,11 +15,22 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
+    let workflow_repo = args.iter().any(|a| a == "--workflow-repo");
+    let no_docs = args.iter().any(|a| a == "--no-docs");
     let Some(out) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: bench_workload OUT_DIR [--quick]");
+        eprintln!("usage: bench_workload OUT_DIR [--quick | --workflow-repo [--no-docs]]");
         return ExitCode::from(2);
     };
-    let spec = if quick { workload::Spec::quick() } else { workload::Spec::large() };
+    let mut spec = if quick {
+        workload::Spec::quick()
+    } else if workflow_repo {
+        workload::Spec::workflow_repo()
+    } else {
+        workload::Spec::large()
+    };
+    if no_docs {
+        spec.documents = 0;
+    }
     let summary = match workload::write(std::path::Path::new(out), &spec) {
         Ok(summary) => summary,
         Err(e) => {

@@ -199,8 +199,8 @@ pub struct HandoffConfig {
     pub min_coverage: f64,
 }
 
-/// `[plan]`: globs (as for `supabase.client_paths`) that decide which Markdown documents are
-/// workflow plans or work items. A document `exclude` matches is never a plan; when `include` is
+/// `[plan]`: globs (matched like the top-level `include` / `exclude`) that decide which Markdown
+/// documents are workflow plans or work items. A document `exclude` matches is never a plan; when `include` is
 /// set, only the documents it matches can be, and Baton's name checks (archive folders, PRD /
 /// ADR / audit names) do not apply to them.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -436,6 +436,14 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+impl PlanConfig {
+    /// The compiled `[plan]` globs, as a [`crate::path_filter::PathFilter`]: `admits` is "may be a
+    /// plan" (validated when the configuration was parsed).
+    pub fn filter(&self) -> crate::path_filter::PathFilter {
+        crate::path_filter::PathFilter::new(&self.include, &self.exclude).unwrap_or_default()
+    }
+}
+
 impl Config {
     /// Parses configuration text. `path` is only used in error messages.
     pub fn parse(text: &str, path: Option<&Path>) -> Result<Config, ConfigError> {
@@ -529,6 +537,13 @@ impl Config {
                 let one = [pattern.get_ref().clone()];
                 if let Err(e) = crate::path_filter::PathFilter::new(&one, &[]) {
                     return Err((format!("`{key}` pattern `{}`: {}", e.pattern, e.message), Some(pattern.span())));
+                }
+            }
+        }
+        for (key, list) in [("plan.include", &self.plan.include), ("plan.exclude", &self.plan.exclude)] {
+            for pattern in list {
+                if let Err(e) = crate::path_filter::PathFilter::new(std::slice::from_ref(pattern), &[]) {
+                    return Err((format!("`{key}` pattern `{}`: {}", e.pattern, e.message), None));
                 }
             }
         }

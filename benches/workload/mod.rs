@@ -43,6 +43,9 @@ pub struct Spec {
     pub migration_bytes: usize,
     /// Workflow documents (`docs/WORKFLOW-*.md`); each has two handoff signals.
     pub workflows: usize,
+    /// Other Markdown documents of a workflow repository ([`plan_documents`]): execution specs,
+    /// PRDs, ADRs, audits and archived plans, with fenced SQL and TypeScript.
+    pub documents: usize,
 }
 
 /// TS/TSX files per group.
@@ -51,12 +54,18 @@ pub const FILES_PER_GROUP: usize = 10;
 impl Spec {
     /// The issue's workspace: 5,003 TS/TSX files, 301 migrations, 4 workflow documents.
     pub fn large() -> Spec {
-        Spec { groups: 500, migrations: 300, migration_bytes: 10_000, workflows: 4 }
+        Spec { groups: 500, migrations: 300, migration_bytes: 10_000, workflows: 4, documents: 0 }
+    }
+
+    /// A workflow repository's shape (issue #24): 1,600 TS/TSX files, 340 migrations and about
+    /// 2,000 Markdown documents with fenced SQL and TypeScript.
+    pub fn workflow_repo() -> Spec {
+        Spec { groups: 160, migrations: 340, migration_bytes: 6_000, workflows: 4, documents: 2_000 }
     }
 
     /// A small workspace that still has every planted finding (the harness's quick mode).
     pub fn quick() -> Spec {
-        Spec { groups: 24, migrations: 40, migration_bytes: 2_000, workflows: 1 }
+        Spec { groups: 24, migrations: 40, migration_bytes: 2_000, workflows: 1, documents: 0 }
     }
 }
 
@@ -77,7 +86,8 @@ pub struct Summary {
 pub fn write(root: &Path, spec: &Spec) -> std::io::Result<Summary> {
     let ts = ts_files(spec.groups);
     let sql = sql_migrations(spec.migrations, spec.migration_bytes, true);
-    let docs = workflow_files(spec.workflows);
+    let mut docs = workflow_files(spec.workflows);
+    docs.extend(plan_documents(spec.documents));
     let mut summary = Summary { files: 0, bytes: 0, ts_files: ts.len(), sql_files: sql.len() };
     let config = [("baton.toml".to_string(), CONFIG.to_string())];
     for (path, text) in config.iter().chain(&ts).chain(&sql).chain(&docs) {
@@ -589,6 +599,46 @@ pub fn workflow_files(workflows: usize) -> Vec<(String, String)> {
                 ),
             ));
         }
+    }
+    out
+}
+
+/// `n` Markdown documents shaped like a workflow repository's `docs/`: execution specs with
+/// front-matter work streams (a fifth), PRDs and ADRs with `### WS1` headings, audits quoting a
+/// migration's `CREATE TABLE`, and archived plans; each has fenced SQL and TypeScript. They plant
+/// no finding of their own kind (the plan rules' precision is measured on real repositories).
+pub fn plan_documents(n: usize) -> Vec<(String, String)> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let sql = format!(
+            "```sql\ncreate table public.doc_t{i} (id uuid primary key, owner uuid not null);\nalter table public.doc_t{i} enable row level security;\ncreate policy p{i} on public.doc_t{i} for select to authenticated using (owner = (select auth.uid()));\n```\n"
+        );
+        let ts = format!(
+            "```ts\nexport type Doc{i}Dto = {{ id: string; owner: string }};\nexport async function load{i}(id: string) {{\n  return fetch(`/api/docs/${{id}}`);\n}}\n```\n"
+        );
+        let prose = "Context, decisions and trade-offs are written out here at the length real documents have, so that the reader's cost is representative of the repository.\n\n".repeat(20);
+        let (path, text) = match i % 5 {
+            0 => (
+                format!("docs/21-exec-spec/EXEC-{i:04}.md"),
+                format!(
+                    "---\nspec: EXEC-{i:04}\nstatus: draft\nworkstreams:\n  WS1_MIGRATION:\n    name: Schema\n    executor: db-agent\n    depends_on: []\n    gate: type-check\n  WS2_SERVICE:\n    name: Service\n    executor: service-agent\n    depends_on: [WS1_MIGRATION]\n    gate: test-pass\nexecution_phases:\n  - name: Phase 1\n    parallel: [WS1_MIGRATION]\n  - name: Phase 2\n    parallel: [WS2_SERVICE]\ngates:\n  type-check:\n    command: npm run type-check\n  test-pass:\n    command: npm test && npm run lint -- --max-warnings=0\n---\n\n# EXEC-{i:04}\n\n{prose}{sql}\n{ts}"
+                ),
+            ),
+            1 => (
+                format!("docs/10-prd/PRD-{i:04}-feature.md"),
+                format!("# PRD-{i:04}\n\n**Status**: Approved\n\n### WS1 Database\n\n{prose}{sql}\n### WS2 API\n\n{ts}"),
+            ),
+            2 => (
+                format!("docs/80-adrs/ADR-{i:04}-decision.md"),
+                format!("# ADR-{i:04}\n\n**Status**: Accepted\n\n{prose}{ts}"),
+            ),
+            3 => (format!("docs/audits/AUDIT-{i:04}.md"), format!("# Audit {i}\n\n{prose}{sql}")),
+            _ => (
+                format!("docs/_archive/WORKFLOW-{i:04}.md"),
+                format!("# Old workflow {i}\n\n## WS-1: Schema\n\n**Agent Type**: db-agent\n\n{prose}{sql}\n{ts}"),
+            ),
+        };
+        out.push((path, text));
     }
     out
 }

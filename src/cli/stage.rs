@@ -181,7 +181,9 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
         None => l.facts.plan.documents.iter().filter(|d| d.is_work_item()).collect(),
     };
     let mut any_unmet = false;
-    for doc in docs {
+    // Two documents may give the same id (a spec and its `.updated` copy): name them by path too.
+    let shared_id = |id: &str| docs.iter().filter(|d| d.id == id).count() > 1;
+    for &doc in &docs {
         let stage = stage_mod::stage_of_document(&model, doc);
         let unmet =
             stage.map(|s| stage_mod::unmet_standing(&model, &l.workspace.config, doc, s, evidence)).unwrap_or_default();
@@ -204,7 +206,8 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
         };
         // Ids, labels and reasons come from the documents: no control character reaches the terminal.
         let escape = |text: &str| crate::cli::render::human::escape_controls(text).into_owned();
-        rows.push([escape(&doc.id), escape(&stage_text), escape(&unmet_text), newest]);
+        let item = if shared_id(&doc.id) { format!("{} ({})", doc.id, doc.path) } else { doc.id.clone() };
+        rows.push([escape(&item), escape(&stage_text), escape(&unmet_text), newest]);
     }
     let widths: Vec<usize> = (0..3).map(|i| rows.iter().map(|r| r[i].chars().count()).max().unwrap_or(0)).collect();
     for row in &rows {

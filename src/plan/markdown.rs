@@ -118,6 +118,9 @@ pub struct Outline<'a> {
     pub front_matter: Option<FrontMatter>,
     /// The opening `---` line of a front matter block longer than [`MAX_FRONT_MATTER_LINES`].
     pub front_matter_too_long: Option<Range<usize>>,
+    /// The line index where the front matter stops being valid YAML, when only the keys before
+    /// it were read.
+    pub front_matter_error: Option<usize>,
 }
 
 impl<'a> Outline<'a> {
@@ -142,6 +145,7 @@ impl<'a> Outline<'a> {
             fences: Vec::new(),
             front_matter: None,
             front_matter_too_long: None,
+            front_matter_error: None,
         };
         let fm_lines = outline.read_front_matter();
         for line in fm_lines.clone() {
@@ -209,12 +213,39 @@ impl<'a> Outline<'a> {
         } else {
             self.lines[open + 1].range.start..self.lines[close - 1].range.end
         };
-        let Ok(serde_yaml_ng::Value::Mapping(value)) = serde_yaml_ng::from_str(&self.text[content.clone()]) else {
-            return if looks_like_yaml && open == 0 { open..close + 1 } else { 0..0 };
+        let value = match serde_yaml_ng::from_str(&self.text[content.clone()]) {
+            Ok(serde_yaml_ng::Value::Mapping(value)) => value,
+            Ok(_) => return 0..0,
+            Err(error) if looks_like_yaml => {
+                // Invalid YAML: read the keys before the error (up to the last top-level key
+                // that starts before it), so one bad line late in a long block does not hide
+                // the work streams above it.
+                let Some(value) = error.location().and_then(|at| self.yaml_before(open + 1, at.line())) else {
+                    return if open == 0 { open..close + 1 } else { 0..0 };
+                };
+                self.front_matter_error = Some(open + at_line(&error));
+                value
+            }
+            Err(_) => return 0..0,
         };
         let range = self.lines[open].range.start..self.lines[close].range.end;
         self.front_matter = Some(FrontMatter { range, content, value });
         open..close + 1
+    }
+
+    /// The mapping of the YAML lines from `first` up to (not including) the last top-level key
+    /// line at or before `error_line` (1-based, relative to `first`), when it parses.
+    fn yaml_before(&self, first: usize, error_line: usize) -> Option<serde_yaml_ng::Mapping> {
+        let error_at = first + error_line.saturating_sub(1);
+        let cut = (first + 1..=error_at.min(self.lines.len().saturating_sub(1))).rev().find(|&i| {
+            let line = self.line_text(i);
+            line.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '"') && line.contains(':')
+        })?;
+        let text = &self.text[self.lines[first].range.start..self.lines[cut - 1].range.end];
+        match serde_yaml_ng::from_str(text) {
+            Ok(serde_yaml_ng::Value::Mapping(value)) => Some(value),
+            _ => None,
+        }
     }
 
     /// Fences and headings (front matter lines are already verbatim).
@@ -579,6 +610,11 @@ pub fn code_spans_in(line: &str) -> Vec<Range<usize>> {
     spans
 }
 
+/// The 1-based line of a YAML error (0 when it has none).
+fn at_line(error: &serde_yaml_ng::Error) -> usize {
+    error.location().map_or(0, |l| l.line())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -656,6 +692,11 @@ mod tests {
         // Invalid YAML at the top is still not Markdown; a prose block between rules is.
         let o = Outline::read("---\n# note\nkey: [unclosed\n---\n## Real\n");
         assert_eq!(o.headings.len(), 1);
+        // Invalid YAML late in the block: the keys before it are read.
+        let o = Outline::read("---\nid: X-1\nworkstreams:\n  WS1:\n    gate: lint\nnotes: a: b\n---\n");
+        let fm = o.front_matter.as_ref().expect("the keys before the error");
+        assert!(fm.value.get("workstreams").is_some());
+        assert!(o.front_matter_error.is_some());
         let o = Outline::read("---\n## A heading between rules, then prose\n---\n");
         assert!(o.front_matter.is_none());
     }

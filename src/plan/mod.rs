@@ -224,12 +224,13 @@ impl Plan {
     /// ([`classify`], overridable by `[plan] include` / `exclude`), and kept when it is a workflow
     /// plan or a work item.
     pub fn build(docs: &[&Document], config: &Config) -> Plan {
+        let filter = config.plan.filter();
         let mut documents: Vec<PlanDocument> = docs
             .iter()
             .filter(|d| is_plan_document(d))
             .filter_map(|d| {
                 let mut read = document::read(d);
-                read.kind = classify(&read, config);
+                read.kind = classify(&read, config, &filter);
                 (read.kind != PlanKind::Other).then_some(read)
             })
             .collect();
@@ -438,25 +439,22 @@ const OTHER_WORDS: &[&str] = &[
 const WORKFLOW_WORDS: &[&str] =
     &["workflow", "exec", "execution", "plan", "impl", "implementation", "workstreams", "workstream", "spec"];
 
-/// Classifies a read document. In order: `[plan] exclude` globs make it [`PlanKind::Other`];
+/// Classifies a read document (`filter`: the compiled `[plan]` globs, matched like the top-level
+/// `include` / `exclude`). In order: `[plan] exclude` globs make it [`PlanKind::Other`];
 /// `[plan] include` globs (when set) make everything they do not match `Other` and skip the
 /// name checks below; a document in an archive folder, or whose front matter `type` / file name
 /// says PRD, ADR, RFC, audit, analysis, report, notes… is `Other` (unless its name starts with
-/// workflow / exec / execution / plan / spec); a document with work streams and workflow structure (an
+/// workflow / exec / execution / plan / spec, or ends with spec: `PRD-002-pause-tracking-spec`); a document with work streams and workflow structure (an
 /// execution-spec `workstreams` map, a stream with an executor, gate, signal or dependencies, or
 /// phases that schedule its streams) is a [`PlanKind::Workflow`]; one with a status (and no
 /// streams) is a [`PlanKind::WorkItem`] when its front matter gives an id or its name says spec;
 /// the rest is `Other`.
-pub fn classify(doc: &PlanDocument, config: &Config) -> PlanKind {
-    use crate::engine::ecma::path_matches;
+pub fn classify(doc: &PlanDocument, config: &Config, filter: &crate::path_filter::PathFilter) -> PlanKind {
     let path = doc.path.as_str();
-    if config.plan.exclude.iter().any(|g| path_matches(g, path)) {
+    if !filter.admits(path) {
         return PlanKind::Other;
     }
-    let included = !config.plan.include.is_empty() && config.plan.include.iter().any(|g| path_matches(g, path));
-    if !config.plan.include.is_empty() && !included {
-        return PlanKind::Other;
-    }
+    let included = !config.plan.include.is_empty();
     if !included {
         let dirs = path.split('/').rev().skip(1);
         if dirs.into_iter().any(|d| ARCHIVE_DIRS.contains(&d.to_ascii_lowercase().as_str())) {
@@ -581,7 +579,7 @@ mod tests {
             .map(|(p, t)| Document::parse(*p, FileKind::Markdown, *t))
             .collect();
         let refs: Vec<&Document> = docs.iter().collect();
-        let config = Config::parse("[plan]\ninclude = [\"docs/10-prd/**\"]\n", None).unwrap();
+        let config = Config::parse("[plan]\ninclude = [\"docs/10-prd\"]\n", None).unwrap();
         let p = Plan::build(&refs, &config);
         assert_eq!(p.documents.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["docs/10-prd/PRD-001-thing.md"]);
         let config = Config::parse("[plan]\nexclude = [\"WORKFLOW-*.md\"]\n", None).unwrap();
