@@ -222,12 +222,14 @@ pub struct StepReader<'a, 'c> {
     data: Option<DataClassifier<'c>>,
     /// Data accesses found, by [`Step::Data`] index: (start, end, description).
     pub accesses: Vec<(Node<'a>, String)>,
+    /// How many closures deep the reader is (their returns are not the function's).
+    closure_depth: u32,
 }
 
 impl<'a, 'c> StepReader<'a, 'c> {
     /// A reader over `doc` with the file's `scope`; `data` classifies data accesses (or none).
     pub fn new(doc: &'a Document, scope: &'a Scope, data: Option<DataClassifier<'c>>) -> Self {
-        StepReader { doc, scope, data, accesses: Vec::new() }
+        StepReader { doc, scope, data, accesses: Vec::new(), closure_depth: 0 }
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
@@ -277,7 +279,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     self.scan(v, env, out, false);
                 }
                 let from = value.and_then(|v| self.value_source(v, env));
-                out.push(Step::Return { from });
+                if self.closure_depth == 0 {
+                    out.push(Step::Return { from });
+                }
                 true
             }
             "throw_statement" => {
@@ -292,13 +296,13 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     .is_some_and(|b| exits(self.doc, b));
                 let mut inner = Vec::new();
                 let body_exits = node.child_by_field_name("body").is_some_and(|b| self.block(b, env, &mut inner));
-                if !catch_exits {
-                    // A failing guard's error is swallowed: the guards inside do not hold.
-                    inner = inner.into_iter().map(without_guards).collect();
+                if catch_exits {
+                    out.extend(inner);
                 } else {
-                    mark_checked(&mut inner);
+                    // A guard's failure may be swallowed by the `catch`: within the `try` body the
+                    // guard still dominates what follows it, after the `try` it does not.
+                    out.push(Step::Branch(vec![inner]));
                 }
-                out.extend(inner);
                 let mut rest = Vec::new();
                 if let Some(handler) = node.child_by_field_name("handler") {
                     let mut branch = Vec::new();
@@ -347,6 +351,21 @@ impl<'a, 'c> StepReader<'a, 'c> {
             "expression_statement" => {
                 let Some(expression) = node.named_child(0) else { return false };
                 self.scan(expression, env, out, false);
+                if expression.kind() == "assignment_expression" {
+                    // `event = stripe.webhooks.constructEvent(…)`: like a declaration.
+                    let (Some(left), Some(right)) =
+                        (expression.child_by_field_name("left"), expression.child_by_field_name("right"))
+                    else {
+                        return false;
+                    };
+                    if let Some(callee) = self.call_callee(right) {
+                        out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
+                        for name in pattern_names(self.doc, left) {
+                            env.bound.insert(name, callee.clone());
+                        }
+                    }
+                    return false;
+                }
                 if let Some(callee) = self.call_callee(expression) {
                     out.push(Step::Guard { callee, checked: false, discarded: true });
                 }
@@ -506,9 +525,17 @@ impl<'a, 'c> StepReader<'a, 'c> {
         match node.kind() {
             "arrow_function" | "function_expression" | "function" | "function_declaration" | "method_definition" => {
                 if let Some(body) = node.child_by_field_name("body") {
-                    // A closure's body runs later or never: what it does is a branch.
+                    // A closure's body runs later or never: what it does is a branch, in which
+                    // its own guards dominate what follows them; its returns are its own.
                     let mut branch = Vec::new();
-                    self.scan(body, env, &mut branch, true);
+                    self.closure_depth += 1;
+                    if body.kind() == "statement_block" {
+                        let mut inner = env.clone();
+                        self.block(body, &mut inner, &mut branch);
+                    } else {
+                        self.scan(body, env, &mut branch, true);
+                    }
+                    self.closure_depth -= 1;
                     if !branch.is_empty() {
                         out.push(Step::Branch(vec![branch]));
                     }
@@ -707,22 +734,6 @@ fn strip(mut node: Node<'_>) -> Node<'_> {
         }
     }
     node
-}
-
-fn without_guards(step: Step) -> Step {
-    match step {
-        Step::Guard { .. } | Step::SecretCheck => Step::Branch(Vec::new()),
-        Step::Branch(bs) => Step::Branch(bs.into_iter().map(|b| b.into_iter().map(without_guards).collect()).collect()),
-        other => other,
-    }
-}
-
-fn mark_checked(steps: &mut [Step]) {
-    for step in steps {
-        if let Step::Guard { checked, .. } = step {
-            *checked = true;
-        }
-    }
 }
 
 /// True when a statement always ends the function: `return`, `throw`, a Next.js exiting call
