@@ -112,6 +112,11 @@ pub struct Wrapper {
     pub delegate: Option<Callee>,
     /// Steps of the function that calls the handler (`CallsParam` marks the call), if any.
     pub inner: Option<Vec<Step>>,
+    /// Functions passed to the delegate beside the handler (`withMiddleware(handler,
+    /// authMiddleware)`): when one of them is a guard, the wrapper counts as authenticating —
+    /// a guard is not handed to a wrapper for nothing.
+    #[serde(default)]
+    pub guard_args: Vec<Callee>,
 }
 
 /// What a file exports and the summaries of its top-level bindings.
@@ -966,7 +971,7 @@ fn wrapper_call(doc: &Document, scope: &Scope, call: Node<'_>) -> Option<Wrapper
             let name = doc.slice(function.byte_range());
             match scope.imports.get(name) {
                 Some((source, imported)) if builtin_wrapper(source, imported) => {
-                    return Some(Wrapper { delegate: Some(Callee::Builtin(GuardKind::Throws)), inner: None });
+                    return Some(Wrapper { delegate: Some(Callee::Builtin(GuardKind::Throws)), ..Wrapper::default() });
                 }
                 _ => reader.name_callee(name),
             }
@@ -1011,13 +1016,13 @@ fn wrapper_call(doc: &Document, scope: &Scope, call: Node<'_>) -> Option<Wrapper
             }
             let delegate =
                 (root.kind() == "identifier").then(|| reader.name_callee(doc.slice(root.byte_range()))).flatten();
-            return Some(Wrapper { delegate, inner: chain_inner });
+            return Some(Wrapper { delegate, inner: chain_inner, ..Wrapper::default() });
         }
         _ => None,
     };
     // The handler calls inside a literal argument are the caller's to record (a wrapper's own
     // parameters are known only there, see `summarize_function`).
-    Some(Wrapper { delegate, inner: None })
+    Some(Wrapper { delegate, ..Wrapper::default() })
 }
 
 /// A function's summary: its steps, and whether it returns a handler-wrapping function.
@@ -1030,7 +1035,11 @@ pub fn summarize_function(doc: &Document, scope: &Scope, function: Node<'_>) -> 
         if is_function(returned) {
             let mut r = StepReader::new(doc, scope, None);
             let inner = r.function_steps(returned, Some(&params));
-            return inner.iter().any(contains_param_call).then_some(Wrapper { delegate: None, inner: Some(inner) });
+            return inner.iter().any(contains_param_call).then_some(Wrapper {
+                delegate: None,
+                inner: Some(inner),
+                ..Wrapper::default()
+            });
         }
         if returned.kind() == "call_expression" {
             // `return withAxiom(async (req) => { …; return handler(req) })` or `return base(handler)`.
@@ -1049,6 +1058,15 @@ pub fn summarize_function(doc: &Document, scope: &Scope, function: Node<'_>) -> 
                 .any(|a| a.kind() == "identifier" && params.iter().any(|p| p == doc.slice(a.byte_range())))
             {
                 wrapper.inner = Some(vec![Step::CallsParam]);
+                let reader = StepReader::new(doc, scope, None);
+                wrapper.guard_args = args
+                    .iter()
+                    .filter(|a| a.kind() == "identifier" && !params.iter().any(|p| p == doc.slice(a.byte_range())))
+                    .filter_map(|a| match reader.name_callee(doc.slice(a.byte_range())) {
+                        Some(Callee::Global(_)) | None => None,
+                        Some(c) => Some(c),
+                    })
+                    .collect();
             }
             return Some(wrapper);
         }
@@ -1156,9 +1174,12 @@ pub fn resolve_summary(summary: &FnSummary, oracle: Oracle<'_>) -> Resolved {
     let mut resolved = Resolved::default();
     if !summary.steps.is_empty() {
         let outcome = evaluate(&summary.steps, oracle);
-        if !outcome.unguarded_return && ends_guarded(&summary.steps, oracle) {
+        let ends_guarded = ends_guarded(&summary.steps, oracle);
+        if !outcome.unguarded_return && ends_guarded {
             resolved.guard = Some(GuardKind::Throws);
-        } else if outcome.returns_guard_result {
+        } else if outcome.returns_guard_result || ends_guarded {
+            // Returns what a guard gave, or answers a denial on one path and goes on verified on
+            // the other (a middleware returning 401 or the request): callers check its result.
             resolved.guard = Some(GuardKind::Returns);
         }
     }
@@ -1172,7 +1193,8 @@ pub fn resolve_summary(summary: &FnSummary, oracle: Oracle<'_>) -> Resolved {
             let o = evaluate(steps, oracle);
             o.param_called && !o.param_unguarded
         });
-        resolved.auth_wrapper = delegated || inner;
+        let guarded_args = wrapper.inner.is_some() && wrapper.guard_args.iter().any(|c| oracle(c).0.guard.is_some());
+        resolved.auth_wrapper = delegated || inner || guarded_args;
     }
     resolved
 }
@@ -1327,6 +1349,7 @@ fn for_each_callee<'s>(summary: &'s FnSummary, f: &mut dyn FnMut(&'s Callee)) {
         if let Some(d) = &w.delegate {
             f(d);
         }
+        w.guard_args.iter().for_each(&mut *f);
         if let Some(inner) = &w.inner {
             steps(inner, f);
         }
