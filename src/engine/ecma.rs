@@ -478,6 +478,16 @@ pub fn top_level_function<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>>
 /// whole file, so it marks the current match as file-wide ([`mark_file_wide`]).
 pub fn top_level_value<'t>(doc: &'t Document, name: &str, const_only: bool) -> Option<Node<'t>> {
     mark_file_wide();
+    top_level_value_unrecorded(doc, name, const_only)
+}
+
+/// [`top_level_function`] without marking the current match file-wide (for facts collected
+/// outside a rule match).
+pub fn top_level_function_unrecorded<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    top_level_value_unrecorded(doc, name, false)
+}
+
+fn top_level_value_unrecorded<'t>(doc: &'t Document, name: &str, const_only: bool) -> Option<Node<'t>> {
     let root = doc.tree()?.root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
@@ -525,6 +535,9 @@ pub enum Dependency {
     /// Whether the module `specifier` (imported by this file) exports `name` as async
     /// ([`crate::engine::WorkspaceFacts::exports_async`]).
     ExportsAsync(String, String, bool),
+    /// Whether the module `specifier` exports `name` as an async function that never rejects
+    /// ([`crate::engine::WorkspaceFacts::never_rejects`]).
+    NeverRejects(String, String, bool),
     /// Whether some module re-exports a configured RLS wrapper as `name`
     /// ([`crate::engine::WorkspaceFacts::is_wrapper_alias`]).
     WrapperAlias(String, bool),
@@ -547,6 +560,7 @@ impl Dependency {
         match self {
             Dependency::FileWide => false,
             Dependency::ExportsAsync(..)
+            | Dependency::NeverRejects(..)
             | Dependency::WrapperAlias(..)
             | Dependency::WrappersInUse(_)
             | Dependency::Summary(..)
@@ -562,6 +576,9 @@ impl Dependency {
         match self {
             Dependency::ExportsAsync(specifier, name, found) => {
                 facts.exports_async_unrecorded(path, specifier, name) == *found
+            }
+            Dependency::NeverRejects(specifier, name, found) => {
+                facts.never_rejects_unrecorded(path, specifier, name) == *found
             }
             Dependency::WrapperAlias(name, found) => facts.rls_wrapper_aliases.contains(name) == *found,
             Dependency::WrappersInUse(in_use) => facts.rls_wrappers_in_use.is_empty() != *in_use,

@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use super::ecma::{self, FileFacts};
+use super::rejects;
 use super::{Finding, PlanRuleContext, SqlRuleContext};
 use crate::config::Config;
 use crate::handoff::{Handoffs, WorkspaceFiles};
@@ -31,6 +32,10 @@ pub struct WorkspaceFacts {
     /// Names each module exports as functions that return a promise (declared `async` or
     /// returning `new Promise`), keyed by [`ecma::module_key`]. Re-exports are followed.
     pub async_exports: HashMap<String, BTreeSet<String>>,
+    /// Of those, the names that never reject (an async body wholly inside a `try` that swallows,
+    /// see [`crate::engine::rejects`]), keyed like `async_exports`; conditions on other
+    /// modules' exports are resolved here, re-exports followed.
+    pub never_reject_exports: HashMap<String, BTreeSet<String>>,
     /// The module graph: import specifiers resolved to workspace modules (tsconfig paths,
     /// workspace packages, …), built from every TS/JS path and manifest.
     pub graph: Arc<ModuleGraph>,
@@ -55,6 +60,9 @@ pub struct WorkspaceFacts {
     pub code_epoch: u64,
 }
 
+/// An imported name: `(module specifier, exported name)`.
+pub type ImportedName = (String, String);
+
 /// The next [`WorkspaceFacts::code_epoch`].
 static NEXT_CODE_EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
@@ -71,6 +79,11 @@ pub struct DocumentFacts {
     pub rls_wrapper_aliases: BTreeSet<String>,
     /// This module's key and the names it exports as promise-returning functions.
     pub async_exports: (String, BTreeSet<String>),
+    /// Exported async functions that never reject, whatever other modules do.
+    pub never_rejects: BTreeSet<String>,
+    /// Exported async functions that never reject if each of these imports, `(specifier,
+    /// exported name)`, never rejects.
+    pub never_rejects_if: Vec<(String, Vec<ImportedName>)>,
     /// Re-exports (`export { f } from "./f"`) to follow when assembling.
     pub reexports: Vec<ecma::Export>,
     /// The document's path (re-exports resolve relative to it).
@@ -137,6 +150,15 @@ impl DocumentFacts {
                 Some(_) => facts.reexports.push(export.clone()),
                 None if async_functions.contains(export.local.as_str()) => {
                     facts.async_exports.1.insert(export.exported.clone());
+                    let function =
+                        ecma::top_level_function_unrecorded(doc, &export.local).filter(|f| ecma::is_function(*f));
+                    match function.and_then(|f| rejects::import_conditions(doc, f, file)) {
+                        Some(conditions) if conditions.is_empty() => {
+                            facts.never_rejects.insert(export.exported.clone());
+                        }
+                        Some(conditions) => facts.never_rejects_if.push((export.exported.clone(), conditions)),
+                        None => {}
+                    }
                 }
                 None => {}
             }
@@ -270,6 +292,21 @@ impl WorkspaceFacts {
         found
     }
 
+    /// True when the module that `specifier` names (imported from the file at `from`) exports
+    /// `name` as an async function that never rejects. Recorded as a dependency of the match.
+    pub fn never_rejects(&self, from: &str, specifier: &str, name: &str) -> bool {
+        let found = self.never_rejects_unrecorded(from, specifier, name);
+        ecma::record(ecma::Dependency::NeverRejects(specifier.to_string(), name.to_string(), found));
+        found
+    }
+
+    /// [`WorkspaceFacts::never_rejects`] without recording a dependency.
+    pub fn never_rejects_unrecorded(&self, from: &str, specifier: &str, name: &str) -> bool {
+        self.resolve_module(from, specifier)
+            .iter()
+            .any(|key| self.never_reject_exports.get(key).is_some_and(|names| names.contains(name)))
+    }
+
     /// True when some module re-exports a configured RLS wrapper under the local name `name`.
     /// The answer is recorded as a dependency of the current rule match.
     pub fn is_wrapper_alias(&self, name: &str) -> bool {
@@ -401,6 +438,7 @@ impl WorkspaceFacts {
             ..WorkspaceFacts::default()
         };
         let mut reexports: Vec<(&str, &ecma::Export)> = Vec::new();
+        let mut conditional: Vec<(&str, &str, &[ImportedName])> = Vec::new();
         let parts: Vec<&DocumentFacts> = parts.into_iter().collect();
         let code_paths = parts
             .iter()
@@ -408,6 +446,15 @@ impl WorkspaceFacts {
             .filter(|p| FileKind::from_path(p).is_some_and(FileKind::is_ecmascript));
         facts.graph = Arc::new(ModuleGraph::build(code_paths, parts.iter().filter_map(|p| p.manifest.as_ref())));
         for part in parts.iter().copied() {
+            if !part.never_rejects.is_empty() {
+                facts
+                    .never_reject_exports
+                    .entry(ecma::module_key(&part.path).to_string())
+                    .or_default()
+                    .extend(part.never_rejects.iter().cloned());
+            }
+            conditional
+                .extend(part.never_rejects_if.iter().map(|(n, c)| (part.path.as_str(), n.as_str(), c.as_slice())));
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());
             facts.rls_wrapper_aliases.extend(part.rls_wrapper_aliases.iter().cloned());
             if !part.async_exports.1.is_empty() {
@@ -468,15 +515,62 @@ impl WorkspaceFacts {
                 break;
             }
         }
+        // Never-rejecting exports: conditions on other modules, then re-exports, to a fixpoint
+        // (bounded: each round adds a name or stops).
+        for _ in 0..8 {
+            let mut added = false;
+            for (path, name, conditions) in &conditional {
+                let holds = conditions
+                    .iter()
+                    .all(|(specifier, imported)| facts.never_rejects_unrecorded(path, specifier, imported));
+                if holds {
+                    added |= facts
+                        .never_reject_exports
+                        .entry(ecma::module_key(path).to_string())
+                        .or_default()
+                        .insert((*name).to_string());
+                }
+            }
+            for (path, export) in &reexports {
+                let Some(source) = &export.source else { continue };
+                if facts.never_rejects_unrecorded(path, source, &export.local) {
+                    added |= facts
+                        .never_reject_exports
+                        .entry(ecma::module_key(path).to_string())
+                        .or_default()
+                        .insert(export.exported.clone());
+                }
+            }
+            if !added {
+                break;
+            }
+        }
         facts
     }
 
-    /// Replays every migration sequence and runs the SQL rules on each model.
+    /// Replays every migration sequence and runs the SQL rules on each model. A SQL file outside
+    /// the migration folders is replayed on its own, except when it changes no PostgreSQL schema
+    /// ([`crate::sql::migrations::changes_no_schema`]) or repeats what the migrations define (a
+    /// dump, a declarative schema or a setup script that creates the same objects again: at
+    /// least half of the relations, functions, policies and extensions it creates exist in a
+    /// migrated model).
     pub fn sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
+        WorkspaceFacts::sql_findings_of(docs, config, true)
+    }
+
+    /// [`WorkspaceFacts::sql_findings`] of the stand-alone SQL files only (the migrations are
+    /// replayed to know what they define, their findings are not returned).
+    pub fn standalone_sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
+        WorkspaceFacts::sql_findings_of(docs, config, false)
+    }
+
+    fn sql_findings_of(docs: &[&Document], config: &Config, with_migrations: bool) -> HashMap<String, Vec<Finding>> {
         let mut by_path: HashMap<String, Vec<Finding>> = HashMap::new();
-        for sequence in migration_sequences(docs, config) {
-            let model = MigrationModel::replay(&sequence.documents);
-            let ctx = SqlRuleContext { model: &model, config, documents: &sequence.documents };
+        let (folders, standalone): (Vec<_>, Vec<_>) =
+            migration_sequences(docs, config).into_iter().partition(|s| s.is_migrations_folder);
+        let mut migrated: BTreeSet<String> = BTreeSet::new();
+        let mut run = |sequence: &crate::sql::MigrationSequence<'_>, model: &MigrationModel| {
+            let ctx = SqlRuleContext { model, config, documents: &sequence.documents };
             let mut found = Vec::new();
             for rule in rules::all() {
                 if let Matcher::Sql(check) = rule.matcher {
@@ -488,7 +582,35 @@ impl WorkspaceFacts {
             for (path, finding) in found {
                 by_path.entry(path).or_default().push(finding);
             }
+        };
+        for sequence in &folders {
+            let model = MigrationModel::replay(&sequence.documents);
+            migrated.extend(defined_names(&model));
+            if with_migrations {
+                run(sequence, &model);
+            }
+        }
+        for sequence in &standalone {
+            if sequence.documents.iter().any(|d| crate::sql::migrations::changes_no_schema(d).is_some()) {
+                continue;
+            }
+            let model = MigrationModel::replay(&sequence.documents);
+            let defined = defined_names(&model);
+            let repeated = defined.iter().filter(|n| migrated.contains(*n)).count();
+            if repeated > 0 && repeated * 2 >= defined.len() {
+                continue;
+            }
+            run(sequence, &model);
         }
         by_path
     }
+}
+
+/// The relations, functions, policies and extensions a replayed model ends with, by name.
+fn defined_names(model: &MigrationModel) -> BTreeSet<String> {
+    let relations = model.tables.keys().chain(model.views.keys()).map(|n| format!("relation {n}"));
+    let functions = model.functions.iter().map(|f| format!("function {}", f.name));
+    let policies = model.policies.iter().map(|p| format!("policy {} on {}", p.name, p.table));
+    let extensions = model.extensions.keys().map(|e| format!("extension {e}"));
+    relations.chain(functions).chain(policies).chain(extensions).collect()
 }

@@ -447,7 +447,7 @@ mod dependency_tests {
             previous = Some(facts);
             found.len()
         };
-        assert_eq!(run("async function main() {}\n\nmain();\n"), 1);
-        assert_eq!(run("function other() {}\n\nmain();\n"), 0);
+        assert_eq!(run("async function main() {\n  await fetch(\"/x\");\n}\n\nfunction run() {\n  main();\n}\n"), 1);
+        assert_eq!(run("function other() {}\n\nfunction run() {\n  main();\n}\n"), 0);
     }
 }

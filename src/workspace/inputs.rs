@@ -13,6 +13,7 @@ use super::signatures::{Signature, SignatureTable};
 use super::walk_cache::WalkRecord;
 use super::{discover_all, read_signed, FileFinding, Read, SourcePath};
 use crate::handoff::WorkspaceFiles;
+use crate::path_filter::PathFilter;
 use crate::stage::EvidenceSet;
 use crate::syntax::Document;
 
@@ -44,17 +45,21 @@ pub struct Discovery {
 }
 
 impl Discovery {
-    /// Walks `root` and loads the workflow evidence.
-    pub fn new(root: &Path) -> Discovery {
-        let (sources, files) = discover_all(root);
+    /// Walks `root` and loads the workflow evidence. Only the files `filter` admits are read.
+    pub fn new(root: &Path, filter: &PathFilter) -> Discovery {
+        let (mut sources, files) = discover_all(root);
+        sources.retain(|s| filter.admits(&s.relative));
         Discovery { root: root.to_path_buf(), sources, files, evidence: EvidenceSet::load_for_rules(root) }
     }
 
     /// [`Discovery::new`], reusing the walk remembered for `build` when it still holds (see
     /// `walk_cache.rs`), else walking and remembering the walk. True when it was reused.
-    pub fn remembered(root: &Path, build: &Digest) -> (Discovery, bool) {
+    pub fn remembered(root: &Path, build: &Digest, filter: &PathFilter) -> (Discovery, bool) {
         let evidence = EvidenceSet::load_for_rules(root);
-        let discovery = |(sources, files)| Discovery { root: root.to_path_buf(), sources, files, evidence };
+        let discovery = |(mut sources, files): (Vec<SourcePath>, WorkspaceFiles)| {
+            sources.retain(|s| filter.admits(&s.relative));
+            Discovery { root: root.to_path_buf(), sources, files, evidence }
+        };
         if let Some(record) = WalkRecord::load(root, build).filter(|r| r.holds(root)) {
             return (discovery(record.listing(root)), true);
         }
@@ -146,9 +151,10 @@ pub struct CheckInputs {
 }
 
 impl CheckInputs {
-    /// Discovers and reads (in parallel) every file under `root`, and loads the evidence.
-    pub fn read(root: &Path) -> CheckInputs {
-        Discovery::new(root).read()
+    /// Discovers and reads (in parallel) every file under `root` that `filter` admits, and loads
+    /// the evidence.
+    pub fn read(root: &Path, filter: &PathFilter) -> CheckInputs {
+        Discovery::new(root, filter).read()
     }
 
     /// The digest of every input read: each discovered path, each read file's path and content
@@ -221,7 +227,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         std::fs::write(root.join("a.ts"), "export const a = 1;\n").unwrap();
-        let digest = || CheckInputs::read(root).digest().expect("every file was read");
+        let digest = || CheckInputs::read(root, &PathFilter::default()).digest().expect("every file was read");
         let evidence = |status: &str| {
             format!(
                 r#"{{"requirement": "gate:lint", "status": "{status}", "at": "2026-01-01T00:00:00Z", "by": "ci", "git_head": null, "dirty": false}}"#
@@ -235,7 +241,11 @@ mod tests {
         std::fs::write(&advance, "{}").unwrap();
         let before = digest();
         assert_eq!(digest(), before, "nothing changed");
-        assert_eq!(CheckInputs::read(root).evidence.by_item.len(), 1, "the evidence file is valid");
+        assert_eq!(
+            CheckInputs::read(root, &PathFilter::default()).evidence.by_item.len(),
+            1,
+            "the evidence file is valid"
+        );
         std::fs::write(&gate, evidence("fail")).unwrap();
         let failed = digest();
         assert_ne!(failed, before, "the same evidence file, another verdict");

@@ -110,4 +110,4 @@ async function main(): Promise<void> {
   }
 }
 
-main();
+export function start(): void { main(); }

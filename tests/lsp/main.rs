@@ -7,6 +7,7 @@ mod handoff_features;
 mod harness;
 mod plan_features;
 mod stage_features;
+mod trust;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};
 use serde_json::{json, Value};
@@ -422,7 +423,10 @@ async fn a_provisional_parse_is_settled_and_republished_when_typing_pauses() {
     let settled =
         client.wait_for("textDocument/publishDiagnostics", |p| p["uri"] == file_uri && p["version"] == 5).await;
     let settled = settled["params"]["diagnostics"].as_array().unwrap().clone();
-    assert_eq!(rules(&settled), ["errors/floating-promise", "rls/prisma-outside-context"]);
+    // The fresh tree differs from the provisional one, so the file is published again. (When the
+    // sequence was found, the fresh tree also had a floating promise that the provisional one
+    // missed; the rule no longer reports a script's top level, so both now find the same.)
+    assert_eq!(rules(&settled), ["rls/prisma-outside-context"]);
 
     // Exactly what an analysis of the final text from scratch finds.
     let mut final_text = text.to_string();
@@ -457,7 +461,7 @@ async fn closed_files_are_reparsed_on_demand_when_a_change_reevaluates_them() {
     std::fs::create_dir_all(root.join("lib")).unwrap();
     std::fs::create_dir_all(root.join("app")).unwrap();
     std::fs::create_dir_all(root.join("supabase/migrations")).unwrap();
-    std::fs::write(root.join(JOBS), "export function log() {\n  return 2;\n}\n").unwrap();
+    std::fs::write(root.join(JOBS), "export function log() {\n  return fetch(\"/log\");\n}\n").unwrap();
     std::fs::write(
         root.join(IMPORTER),
         "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n",
@@ -492,7 +496,7 @@ async fn closed_files_are_reparsed_on_demand_when_a_change_reevaluates_them() {
     let text = std::fs::read_to_string(root.join(IMPORTER)).unwrap();
     let config = baton::config::Config::default();
     let docs: Vec<baton::syntax::Document> =
-        [(JOBS, "export async function log() {\n  return 2;\n}\n".to_string()), (IMPORTER, text.clone())]
+        [(JOBS, "export async function log() {\n  return fetch(\"/log\");\n}\n".to_string()), (IMPORTER, text.clone())]
             .into_iter()
             .map(|(path, text)| baton::syntax::Document::parse(path, baton::syntax::FileKind::TypeScript, text))
             .collect();

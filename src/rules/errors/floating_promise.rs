@@ -8,7 +8,7 @@
 
 use tree_sitter::Node;
 
-use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
+use crate::engine::{ecma, rejects, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
 /// The rule.
@@ -39,8 +39,26 @@ enum Promise {
 }
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
+    // Minified bundles (`*.min.js`) are build output, not source.
+    if ctx.doc.path.contains(".min.") {
+        return None;
+    }
+    // Tests leave promises floating on purpose (fake timers, synchronous effects), and test
+    // runners fail a test on an unhandled rejection.
+    if ecma::is_test_path(&ctx.doc.path) {
+        return None;
+    }
     let call = ctx.capture("call")?;
+    // A script's top level (and the callbacks of a chain there): a rejection ends the process
+    // with exit code 1 and a stack trace, exactly as an awaited one would.
+    if is_script_level(ctx, ctx.node) {
+        return None;
+    }
     let why = classify(ctx, call, 0)?;
+    // One finding per chain: inside a callback of a chain that is itself reported, only the chain.
+    if inside_reported_chain(ctx, ctx.node) {
+        return None;
+    }
     let function = call.child_by_field_name("function")?;
     let has_args = call.child_by_field_name("arguments").is_some_and(|a| a.named_child_count() > 0);
     let shown = if function.kind() == "parenthesized_expression" {
@@ -50,10 +68,10 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     };
     let message = match why {
         Promise::Then => format!(
-            "`{shown}` has no rejection handler and nothing awaits it: a rejection becomes an unhandled rejection (Node.js exits on one) and the work may not finish before the caller moves on; `await` it, add `.catch(…)`, or mark it `void` if fire-and-forget is intended"
+            "`{shown}` has no rejection handler and nothing awaits it: the caller's `try`/`catch` never sees a rejection, which surfaces as an unhandled rejection instead (Node.js 15+ prints it and exits with code 1; a browser logs it), and the caller moves on before the work finishes; `await` it, add `.catch(…)`, or mark it `void` if fire-and-forget is intended"
         ),
         Promise::Call(reason) => format!(
-            "`{shown}` returns a promise ({reason}) that is neither awaited, returned nor given a rejection handler: errors are lost and nothing waits for it; `await` it, add `.catch(…)`, or mark it `void` if fire-and-forget is intended"
+            "`{shown}` returns a promise ({reason}) that is neither awaited, returned nor given a rejection handler: the caller's `try`/`catch` never sees a rejection, which surfaces as an unhandled rejection instead (Node.js 15+ prints it and exits with code 1; a browser logs it), and the caller moves on before the work finishes; `await` it, add `.catch(…)`, or mark it `void` if fire-and-forget is intended"
         ),
     };
     let single_line = ctx.doc.line_index.line_of(call.start_byte()) == ctx.doc.line_index.line_of(call.end_byte());
@@ -99,16 +117,22 @@ fn classify(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> Opti
             let object = function.child_by_field_name("object")?;
             match property {
                 "catch" => None,
-                "then" => (ecma::argument_list(arguments).len() < 2).then_some(Promise::Then),
+                "then" => (ecma::argument_list(arguments).len() < 2 && may_be_rejected_promise(ctx, object, depth))
+                    .then_some(Promise::Then),
                 // `.finally` passes a rejection through: the chain before it decides.
                 "finally" => classify(ctx, object, depth + 1),
                 _ => member_call(ctx, object, property),
             }
         }
-        "identifier" => identifier_call(ctx, ctx.text(function)),
+        // Bound in an enclosing function or block: that binding, not an import or a top-level
+        // function, is called — and local functions are not followed (yet).
+        "identifier" => match rejects::local_binding(ctx.doc, call, ctx.text(function)) {
+            Some(_) => None,
+            None => identifier_call(ctx, ctx.text(function)),
+        },
         "parenthesized_expression" => {
             let inner = function.named_child(0)?;
-            (ecma::is_function(inner) && ecma::returns_promise(ctx.doc, inner))
+            (ecma::is_function(inner) && ecma::returns_promise(ctx.doc, inner) && !never_rejects(ctx, inner))
                 .then(|| Promise::Call("an async function expression called in place".into()))
         }
         _ => None,
@@ -131,7 +155,10 @@ fn member_call(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, property: &str
     // ns.fn() with `import * as ns from "./module"` exporting `fn` as async.
     if object.kind() == "identifier" {
         let import = file.import_of(ctx.text(object))?;
-        if import.imported == "*" && ctx.facts.exports_async(&ctx.doc.path, &import.source, property) {
+        if import.imported == "*"
+            && ctx.facts.exports_async(&ctx.doc.path, &import.source, property)
+            && !ctx.facts.never_rejects(&ctx.doc.path, &import.source, property)
+        {
             return Some(Promise::Call(format!("`{property}` is exported as async by `{}`", import.source)));
         }
         return None;
@@ -147,12 +174,14 @@ fn identifier_call(ctx: &QueryMatchContext<'_, '_>, name: &str) -> Option<Promis
     let file = ctx.file_facts();
     if let Some(import) = file.import_of(name) {
         let exported = if import.imported == "*" { return None } else { import.imported.as_str() };
-        return ctx
-            .facts
-            .exports_async(&ctx.doc.path, &import.source, exported)
-            .then(|| Promise::Call(format!("`{name}` is exported as async by `{}`", import.source)));
+        let may_reject = ctx.facts.exports_async(&ctx.doc.path, &import.source, exported)
+            && !ctx.facts.never_rejects(&ctx.doc.path, &import.source, exported);
+        return may_reject.then(|| Promise::Call(format!("`{name}` is exported as async by `{}`", import.source)));
     }
     if file.is_async_function(name) {
+        if local_never_rejects(ctx, name) {
+            return None;
+        }
         return Some(Promise::Call(format!("`{name}` is declared `async` in this file")));
     }
     if name == "fetch" && !file.declares("fetch") {
@@ -177,4 +206,110 @@ fn class_has_async_method(ctx: &QueryMatchContext<'_, '_>, from: Node<'_>, name:
             && ecma::returns_promise(ctx.doc, member)
     });
     found
+}
+
+/// True when the top-level function `name` of this file is async and cannot reject.
+fn local_never_rejects(ctx: &QueryMatchContext<'_, '_>, name: &str) -> bool {
+    let Some(function) = ecma::top_level_function(ctx.doc, name).filter(|f| ecma::is_function(*f)) else {
+        return false;
+    };
+    never_rejects(ctx, function)
+}
+
+/// True when the async function node `function` cannot reject (imports resolved through the
+/// workspace facts).
+fn never_rejects(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> bool {
+    let file = ctx.file_facts();
+    let mut imported = |callee: &str| {
+        let import = file.import_of(callee)?;
+        Some(import.imported != "*" && ctx.facts.never_rejects(&ctx.doc.path, &import.source, &import.imported))
+    };
+    rejects::never_rejects(ctx.doc, function, &mut imported)
+}
+
+/// Whether the receiver of a `.then(ok)` may be a promise that rejects: not a Cypress chain
+/// (`cy.request(…).then(…)` yields no promise), not a call of a function that never rejects.
+fn may_be_rejected_promise(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, depth: u32) -> bool {
+    let mut head = object;
+    for _ in 0..64 {
+        let next = match head.kind() {
+            "call_expression" => head.child_by_field_name("function"),
+            "member_expression" => head.child_by_field_name("object"),
+            "await_expression" | "parenthesized_expression" | "non_null_expression" => head.named_child(0),
+            _ => None,
+        };
+        match next {
+            Some(n) => head = n,
+            None => break,
+        }
+    }
+    if head.kind() == "identifier" && matches!(ctx.text(head), "cy" | "Cypress") {
+        return false;
+    }
+    // `f(…).then(ok)` with `f` async and never rejecting.
+    if object.kind() == "call_expression" {
+        if let Some(function) = object.child_by_field_name("function").filter(|f| f.kind() == "identifier") {
+            let name = ctx.text(function);
+            let file = ctx.file_facts();
+            let known_async = match file.import_of(name) {
+                Some(import) => ctx.facts.exports_async(&ctx.doc.path, &import.source, &import.imported),
+                None => file.is_async_function(name),
+            };
+            if known_async && classify(ctx, object, depth + 1).is_none() {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// True for a statement at a module's top level, or in a callback of a promise chain that is
+/// (`main().then(() => { … })`): what rejects there ends a Node.js script with a stack trace.
+fn is_script_level(ctx: &QueryMatchContext<'_, '_>, statement: Node<'_>) -> bool {
+    let mut node = statement;
+    for _ in 0..16 {
+        let Some(function) = ecma::enclosing_function(node) else { return true };
+        let Some(call) = ecma::call_receiving_callback(function) else { return false };
+        if !is_chain_method(ctx, call) {
+            return false;
+        }
+        node = call;
+    }
+    false
+}
+
+/// `.then`, `.catch` or `.finally` calls.
+fn is_chain_method(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
+    call.child_by_field_name("function")
+        .filter(|f| f.kind() == "member_expression")
+        .and_then(|f| f.child_by_field_name("property"))
+        .is_some_and(|p| matches!(ctx.text(p), "then" | "catch" | "finally"))
+}
+
+/// True when `statement` sits in a callback of a `.then`/`.catch`/`.finally` chain whose own
+/// expression statement is reported, or marked `void`: one finding per chain.
+fn inside_reported_chain(ctx: &QueryMatchContext<'_, '_>, statement: Node<'_>) -> bool {
+    let Some(function) = ecma::enclosing_function(statement) else { return false };
+    let Some(call) = ecma::call_receiving_callback(function) else { return false };
+    if !is_chain_method(ctx, call) {
+        return false;
+    }
+    // The outermost call of the chain this call belongs to.
+    let mut top = call;
+    while let Some(parent) = top.parent() {
+        match parent.kind() {
+            "member_expression" if parent.child_by_field_name("object") == Some(top) => top = parent,
+            "call_expression" if parent.child_by_field_name("function") == Some(top) => top = parent,
+            _ => break,
+        }
+    }
+    let Some(parent) = top.parent() else { return false };
+    // `void chain` marks the whole chain, its callbacks' work included, as fire-and-forget.
+    if parent.kind() == "unary_expression" && parent.child(0).is_some_and(|op| op.kind() == "void") {
+        return parent.parent().is_some_and(|p| p.kind() == "expression_statement");
+    }
+    parent.kind() == "expression_statement"
+        && top.kind() == "call_expression"
+        && !is_script_level(ctx, parent)
+        && classify(ctx, top, 0).is_some()
 }
