@@ -229,12 +229,18 @@ pub struct StepReader<'a, 'c> {
     pub accesses: Vec<(Node<'a>, String)>,
     /// How many closures deep the reader is (their returns are not the function's).
     closure_depth: u32,
+    /// How deep the walk is: past [`MAX_NESTING`] a subtree is not read (hostile nesting must
+    /// not exhaust the stack).
+    nesting: u32,
 }
+
+/// Nesting past which the step reader stops descending.
+const MAX_NESTING: u32 = 200;
 
 impl<'a, 'c> StepReader<'a, 'c> {
     /// A reader over `doc` with the file's `scope`; `data` classifies data accesses (or none).
     pub fn new(doc: &'a Document, scope: &'a Scope, data: Option<DataClassifier<'c>>) -> Self {
-        StepReader { doc, scope, data, accesses: Vec::new(), closure_depth: 0 }
+        StepReader { doc, scope, data, accesses: Vec::new(), closure_depth: 0, nesting: 0 }
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
@@ -276,6 +282,16 @@ impl<'a, 'c> StepReader<'a, 'c> {
 
     /// One statement; returns whether it always exits (return/throw).
     fn statement(&mut self, node: Node<'a>, env: &mut Env, out: &mut Vec<Step>) -> bool {
+        if self.nesting >= MAX_NESTING {
+            return false;
+        }
+        self.nesting += 1;
+        let exits = self.statement_inner(node, env, out);
+        self.nesting -= 1;
+        exits
+    }
+
+    fn statement_inner(&mut self, node: Node<'a>, env: &mut Env, out: &mut Vec<Step>) -> bool {
         match node.kind() {
             "statement_block" => self.block(node, env, out),
             "return_statement" => {
@@ -527,6 +543,15 @@ impl<'a, 'c> StepReader<'a, 'c> {
     /// source order. Closures are entered for data accesses and handler calls (a callback may
     /// run), not for returns.
     fn scan(&mut self, node: Node<'a>, env: &Env, out: &mut Vec<Step>, in_closure: bool) {
+        if self.nesting >= MAX_NESTING {
+            return;
+        }
+        self.nesting += 1;
+        self.scan_inner(node, env, out, in_closure);
+        self.nesting -= 1;
+    }
+
+    fn scan_inner(&mut self, node: Node<'a>, env: &Env, out: &mut Vec<Step>, in_closure: bool) {
         match node.kind() {
             "arrow_function" | "function_expression" | "function" | "function_declaration" | "method_definition" => {
                 if let Some(body) = node.child_by_field_name("body") {
@@ -745,19 +770,26 @@ fn strip(mut node: Node<'_>) -> Node<'_> {
 /// (`redirect()`), a block that does one of those at its top level, or an `if` whose both
 /// branches do.
 pub fn exits(doc: &Document, node: Node<'_>) -> bool {
+    exits_within(doc, node, 0)
+}
+
+fn exits_within(doc: &Document, node: Node<'_>, depth: u32) -> bool {
+    if depth > MAX_NESTING {
+        return false;
+    }
     match node.kind() {
         "return_statement" | "throw_statement" => true,
         "statement_block" => {
             let mut cursor = node.walk();
-            let found = node.named_children(&mut cursor).any(|s| exits(doc, s));
+            let found = node.named_children(&mut cursor).any(|s| exits_within(doc, s, depth + 1));
             found
         }
         "expression_statement" => node.named_child(0).is_some_and(|e| is_exiting_call(doc, e)),
         "if_statement" => {
-            let consequence = node.child_by_field_name("consequence").is_some_and(|c| exits(doc, c));
+            let consequence = node.child_by_field_name("consequence").is_some_and(|c| exits_within(doc, c, depth + 1));
             let alternative = node.child_by_field_name("alternative").is_some_and(|a| {
                 let mut cursor = a.walk();
-                let found = a.named_children(&mut cursor).any(|s| exits(doc, s));
+                let found = a.named_children(&mut cursor).any(|s| exits_within(doc, s, depth + 1));
                 found
             });
             consequence && alternative
