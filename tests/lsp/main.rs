@@ -532,3 +532,55 @@ async fn closed_files_are_reparsed_on_demand_when_a_change_reevaluates_them() {
         |m| m["params"]["uri"] == awaits_uri.as_str() && !m["params"]["diagnostics"].as_array().unwrap().is_empty()
     ));
 }
+
+/// Issue 23: editing an auth wrapper in another workspace package re-evaluates the closed route
+/// that uses it — the function summaries are updated in the server as files change.
+#[tokio::test(flavor = "current_thread")]
+async fn editing_a_wrapper_in_another_package_updates_the_route_that_uses_it() {
+    const WRAPPER: &str = "packages/auth/src/index.ts";
+    const ROUTE: &str = "apps/web/app/api/links/route.ts";
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    for folder in ["packages/auth/src", "apps/web/app/api/links", "supabase/migrations"] {
+        std::fs::create_dir_all(root.join(folder)).unwrap();
+    }
+    std::fs::write(root.join("packages/auth/package.json"), r#"{ "name": "@acme/auth", "main": "./dist/index.js" }"#)
+        .unwrap();
+    let guarded = "import { getServerSession } from \"next-auth\";\n\nexport function withUser(handler: (req: Request) => Promise<Response>) {\n  return async (req: Request) => {\n    const session = await getServerSession();\n    if (!session) throw new Error(\"signed out\");\n    return handler(req);\n  };\n}\n";
+    std::fs::write(root.join(WRAPPER), guarded).unwrap();
+    std::fs::write(
+        root.join(ROUTE),
+        "import { withUser } from \"@acme/auth\";\nimport { prisma } from \"@/lib/db\";\n\nexport const GET = withUser(async () => Response.json(await prisma.link.findMany()));\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("supabase/migrations/001_t.sql"), "create table public.t (id int primary key);\n")
+        .unwrap();
+    // As written, the wrapper from the other package authenticates: no finding on the route.
+    let before = std::process::Command::new(env!("CARGO_BIN_EXE_baton"))
+        .args(["check", "--format", "json", "--no-cache", "--fail-on", "never"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&before.stdout).unwrap();
+    let on_route = report["diagnostics"].as_array().unwrap().iter().filter(|d| d["path"] == ROUTE).count();
+    assert_eq!(on_route, 0, "{report}");
+    let mut client = Client::start(root.clone(), Some(dir));
+    client.initialize(json!({})).await;
+    client.diagnostics_for("supabase/migrations/001_t.sql", |d| !d.is_empty()).await;
+
+    // The guard line goes: the wrapper no longer authenticates, and the route is reported.
+    client.open(WRAPPER, "typescript").await;
+    let wrapper_uri = uri(&root.join(WRAPPER));
+    client
+        .notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": wrapper_uri, "version": 2}, "contentChanges": [{
+                "range": {"start": {"line": 5, "character": 0}, "end": {"line": 6, "character": 0}},
+                "text": ""
+            }]}),
+        )
+        .await;
+    let published = client.diagnostics_for(ROUTE, |d| !d.is_empty()).await;
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0]["code"], "auth/route-missing-auth");
+}
