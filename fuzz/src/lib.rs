@@ -290,9 +290,11 @@ fn forwarded_bodies(mut rest: &[u8]) -> Vec<&[u8]> {
 
 /// `lsp_resync`: the bytes are garbage a client wrote to `baton lsp`'s stdin (its first byte
 /// also picks how many bytes each read returns, 0 to 7, 0 meaning all); three well-formed
-/// requests follow. The framing guard must resynchronise after whatever came before: the last
-/// three frames it forwards are those requests, unchanged, and every frame it forwards is one
-/// tower-lsp-server can decode.
+/// requests follow. The framing guard must resynchronise after whatever came before, within one
+/// frame: the last frames it forwards are those requests, unchanged, except that the first may
+/// be lost — garbage whose own `Content-Length` reaches into the next frame's header (a length
+/// a few bytes too large) makes that frame unreadable, and no reader can tell it from a body.
+/// Every frame it forwards is one tower-lsp-server can decode.
 pub fn lsp_resync(data: &[u8]) {
     let step = data.first().map_or(0, |b| (b % 8) as usize);
     let requests = resync_requests();
@@ -311,7 +313,14 @@ pub fn lsp_resync(data: &[u8]) {
     }
     let tail: Vec<String> =
         bodies[bodies.len().saturating_sub(3)..].iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
-    assert_eq!(tail, requests, "the requests after the garbage are not the last frames forwarded");
+    if tail != requests {
+        // The first request may have been taken by the garbage before it; the rest must follow.
+        assert_eq!(
+            tail[tail.len().saturating_sub(2)..],
+            requests[1..],
+            "the requests after the garbage are not the last frames forwarded"
+        );
+    }
 }
 
 /// Real files the `edits` harness starts from, one of each kind.
