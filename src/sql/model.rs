@@ -365,6 +365,10 @@ pub enum EventKind {
         /// What it does, in words.
         what: String,
     },
+    /// A session's `SET row_security = off` after the file's leading `SET`s (pg_dump writes it in
+    /// that preamble, where it is harmless): it bypasses nothing, but makes every later query a
+    /// policy would filter raise an error.
+    RowSecurityOff,
 }
 
 /// The replayed schema.

@@ -25,7 +25,8 @@ pub(super) fn replay(documents: &[&Document]) -> MigrationModel {
     for (migration, doc) in documents.iter().enumerate() {
         model.migrations.push(doc.path.clone());
         let Some(parse) = doc.sql() else { continue };
-        let mut replayer = Replayer { model: &mut model, doc, migration, search_path: vec!["public".to_string()] };
+        let mut replayer =
+            Replayer { model: &mut model, doc, migration, search_path: vec!["public".to_string()], preamble: true };
         for statement in parse.syntax_node().children() {
             replayer.statement(&statement);
         }
@@ -40,6 +41,8 @@ struct Replayer<'m, 'd> {
     doc: &'d Document,
     migration: usize,
     search_path: Vec<String>,
+    /// True while every statement so far was a `SET` or a `SELECT` (pg_dump's header).
+    preamble: bool,
 }
 
 impl<'d> Replayer<'_, 'd> {
@@ -79,6 +82,9 @@ impl<'d> Replayer<'_, 'd> {
     }
 
     fn statement(&mut self, statement: &SyntaxNode) {
+        if !matches!(statement.kind(), SyntaxKind::SET | SyntaxKind::SELECT) {
+            self.preamble = false;
+        }
         match statement.kind() {
             SyntaxKind::CREATE_TABLE | SyntaxKind::CREATE_TABLE_AS => self.create_table(statement),
             SyntaxKind::ALTER_TABLE => self.alter_table(statement),
@@ -1290,8 +1296,16 @@ impl<'d> Replayer<'_, 'd> {
                     .collect();
                 self.search_path = schemas;
             }
-            // `row_security = off` (pg_dump's header sets it) bypasses nothing: a query that a
-            // policy would filter raises an error instead, and the setting ends with the session.
+            // `row_security = off` bypasses nothing: a query that a policy would filter raises an
+            // error instead, until the session ends. In pg_dump's header it is routine; after the
+            // preamble it is reported (the contract's `sql/rls-bypass`, with the true consequence).
+            [p] if p == "row_security" && !self.preamble => {
+                let value = self.src(&config).to_ascii_lowercase();
+                let value = value.rsplit(['=', ' ']).next().unwrap_or("").trim_matches(['\'', ' ', ';']);
+                if matches!(value, "off" | "false" | "0" | "no") {
+                    self.event(EventKind::RowSecurityOff, statement, None);
+                }
+            }
             _ => {}
         }
     }

@@ -1,5 +1,6 @@
-//! `sql/rls-bypass`: BYPASSRLS grants, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY. (`SET
-//! row_security = off` is no bypass: see the rule's documentation.)
+//! `sql/rls-bypass`: BYPASSRLS grants, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY, and a
+//! session's `SET row_security = off` outside pg_dump's header (which bypasses nothing but makes
+//! filtered queries fail: see the rule's documentation).
 
 use super::at;
 use crate::engine::Finding;
@@ -16,7 +17,7 @@ pub fn rule() -> Rule {
         id: RULE_ID,
         default_severity: Severity::Warning,
         kinds: &[FileKind::Sql],
-        summary: "BYPASSRLS grants, ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY",
+        summary: "BYPASSRLS grants, SET row_security = off (outside pg_dump's header), ALTER TABLE … DISABLE / NO FORCE ROW LEVEL SECURITY",
         doc: include_str!("../../../docs/rules/sql/rls-bypass.md"),
         matcher: Matcher::Sql(check),
     }
@@ -24,8 +25,16 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for event in &ctx.model.events {
-        let EventKind::RlsBypass { what } = &event.kind else { continue };
-        let message = format!("this statement {what}: row level security no longer protects the rows it covers");
+        let message = match &event.kind {
+            EventKind::RlsBypass { what } => {
+                format!("this statement {what}: row level security no longer protects the rows it covers")
+            }
+            EventKind::RowSecurityOff => "`SET row_security = off` bypasses no policy: for the rest of the session a query \
+                 that a policy would filter raises an error instead. Outside a pg_dump header it marks a script that \
+                 expects row level security out of its way: run those statements as the table owner and drop the setting"
+                .to_string(),
+            _ => continue,
+        };
         out.push(at(RULE_ID, &event.location, message));
     }
 }
