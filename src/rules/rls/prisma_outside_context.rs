@@ -231,7 +231,7 @@ fn wrap_fix(
     let module = file
         .imports
         .iter()
-        .find(|i| rls.wrappers.iter().any(|w| *w == i.imported))
+        .find(|i| rls.wrappers.contains(&i.imported))
         .map_or(rls.wrapper_import.as_str(), |i| i.source.as_str());
     if !available && !module.is_empty() {
         edits.push(import_edit(ctx, file, wrapper, module));
