@@ -131,7 +131,7 @@ pub struct SupabaseConfig {
 impl Default for SupabaseConfig {
     fn default() -> Self {
         SupabaseConfig {
-            service_role_patterns: vec!["SERVICE_ROLE".into()],
+            service_role_patterns: ["SERVICE_ROLE", "SUPABASE_SECRET", "sb_secret_"].map(String::from).to_vec(),
             client_paths: ["components/", "app/**/page.{tsx,jsx}", "pages/**", "!pages/api/**", "src/client/"]
                 .map(String::from)
                 .to_vec(),
