@@ -140,17 +140,12 @@ impl Default for SupabaseConfig {
 }
 
 /// `[jwt]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JwtConfig {
-    /// The algorithms the `auth/jwt-verify-no-algorithms` quick fix allows.
+    /// The algorithms the `auth/jwt-verify-no-algorithms` quick fix allows; empty (the default):
+    /// inferred from the key, or offered as separate choices.
     pub algorithms: Vec<String>,
-}
-
-impl Default for JwtConfig {
-    fn default() -> Self {
-        JwtConfig { algorithms: vec!["RS256".into()] }
-    }
 }
 
 /// `[patterns]`.
