@@ -98,8 +98,12 @@ pub struct AuthConfig {
     pub fix_guard: String,
     /// The function the inserted guard calls; imported from `fix_import` when missing.
     pub fix_guard_function: String,
-    /// Module the quick fix imports `fix_guard_function` from (empty: add no import).
+    /// Module the quick fix imports `fix_guard_function` from when no file of the workspace
+    /// imports it yet (empty: only where the project already imports it).
     pub fix_import: String,
+    /// Endpoints public by design (`auth/route-missing-auth` skips them): globs over
+    /// workspace-relative paths, as in `[rules]` paths (`app/api/og/**`, `**/.well-known/**`).
+    pub public_routes: Vec<String>,
 }
 
 impl Default for AuthConfig {
@@ -112,6 +116,7 @@ impl Default for AuthConfig {
                     .into(),
             fix_guard_function: "auth".into(),
             fix_import: "@/auth".into(),
+            public_routes: Vec::new(),
         }
     }
 }

@@ -368,7 +368,13 @@ fn collect_exports(doc: &Document, statement: Node<'_>, out: &mut Vec<Export>) {
         return;
     }
     let mut cursor = statement.walk();
-    let Some(clause) = statement.named_children(&mut cursor).find(|n| n.kind() == "export_clause") else { return };
+    let Some(clause) = statement.named_children(&mut cursor).find(|n| n.kind() == "export_clause") else {
+        // `export * from "./x"`: every name of `x`.
+        if source.is_some() {
+            out.push(Export { exported: "*".into(), local: "*".into(), source });
+        }
+        return;
+    };
     let mut specs = clause.walk();
     for spec in clause.named_children(&mut specs).filter(|n| n.kind() == "export_specifier") {
         let Some(name) = spec.child_by_field_name("name") else { continue };
@@ -541,6 +547,13 @@ pub enum Dependency {
     /// Whether any file defines or imports a configured RLS wrapper
     /// ([`crate::engine::WorkspaceFacts::wrappers_in_use`]).
     WrappersInUse(bool),
+    /// The resolved summary of `name` as the module `specifier` exports it, or (empty
+    /// specifier) of this file's top-level `name`
+    /// ([`crate::engine::WorkspaceFacts::imported_summary`], `local_summary`).
+    Summary(String, String, crate::semantic::summary::Resolved),
+    /// Where the guard `name` can be imported from, given the configured module
+    /// ([`crate::engine::WorkspaceFacts::guard_import_source`]).
+    GuardImport(String, String, Option<String>),
 }
 
 impl Dependency {
@@ -553,7 +566,9 @@ impl Dependency {
             | Dependency::NeverRejects(..)
             | Dependency::WrapperAlias(..)
             | Dependency::WrapperInUse(..)
-            | Dependency::WrappersInUse(_) => self.holds_across_files(facts, path),
+            | Dependency::WrappersInUse(_)
+            | Dependency::Summary(..)
+            | Dependency::GuardImport(..) => self.holds_across_files(facts, path),
             Dependency::Declares(name, found) => file.top_level_declarations.iter().any(|d| d == name) == *found,
             Dependency::AsyncFunction(name, found) => file.async_functions.iter().any(|f| f == name) == *found,
         }
@@ -572,6 +587,15 @@ impl Dependency {
             Dependency::WrapperAlias(name, found) => facts.rls_wrapper_aliases.contains(name) == *found,
             Dependency::WrapperInUse(name, found) => facts.rls_wrappers_in_use.contains(name) == *found,
             Dependency::WrappersInUse(in_use) => facts.rls_wrappers_in_use.is_empty() != *in_use,
+            Dependency::Summary(specifier, name, found) if specifier.is_empty() => {
+                facts.local_summary_unrecorded(path, name) == *found
+            }
+            Dependency::Summary(specifier, name, found) => {
+                facts.imported_summary_unrecorded(path, specifier, name) == *found
+            }
+            Dependency::GuardImport(name, configured, found) => {
+                facts.guard_import_source_unrecorded(path, name, configured) == *found
+            }
             Dependency::FileWide | Dependency::Declares(..) | Dependency::AsyncFunction(..) => true,
         }
     }
@@ -734,8 +758,13 @@ fn collect_declared_names(doc: &Document, statement: Node<'_>, out: &mut Vec<Str
         "lexical_declaration" | "variable_declaration" => {
             let mut cursor = declaration.walk();
             for declarator in declaration.named_children(&mut cursor).filter(|n| n.kind() == "variable_declarator") {
-                if let Some(name) = declarator.child_by_field_name("name").filter(|n| n.kind() == "identifier") {
-                    out.push(doc.slice(name.byte_range()).to_string());
+                match declarator.child_by_field_name("name") {
+                    Some(name) if name.kind() == "identifier" => out.push(doc.slice(name.byte_range()).to_string()),
+                    // `export const { auth, handlers } = NextAuth(…)`
+                    Some(pattern) if matches!(pattern.kind(), "object_pattern" | "array_pattern") => {
+                        out.extend(crate::semantic::summary::pattern_names(doc, pattern));
+                    }
+                    _ => {}
                 }
             }
         }

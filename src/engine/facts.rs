@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::handoff::{Handoffs, WorkspaceFiles};
 use crate::plan::Plan;
 use crate::rules::{self, Matcher};
+use crate::semantic::summary::{self, Callee, FileSummaries, ModuleSummaries, Resolved, ResolvedModules};
 use crate::semantic::{Manifest, ModuleGraph};
 use crate::sql::{migration_sequences, MigrationModel};
 use crate::stage::EvidenceSet;
@@ -38,6 +39,13 @@ pub struct WorkspaceFacts {
     /// The module graph: import specifiers resolved to workspace modules (tsconfig paths,
     /// workspace packages, …), built from every TS/JS path and manifest.
     pub graph: Arc<ModuleGraph>,
+    /// Function summaries resolved across files, by module key: each top-level binding by its
+    /// local name, each export as `export:<name>` (see [`WorkspaceFacts::imported_summary`]).
+    pub summaries: Arc<ResolvedModules>,
+    /// Every export some module of the workspace offers as a guard: (module key, exported
+    /// name), sorted — where a quick fix can import a guard from; built-in guards imported from
+    /// packages appear as (`package:<specifier>`, name).
+    pub guard_exports: Arc<Vec<(String, String)>>,
     /// Findings of the SQL rules, by document path, from replaying each migration sequence.
     pub sql_findings: HashMap<String, Vec<Finding>>,
     /// The plan read from the workflow documents and specs.
@@ -83,6 +91,8 @@ pub struct DocumentFacts {
     /// For a `package.json` / `tsconfig.json` / `jsconfig.json`: what it says about module
     /// resolution (manifests are never cached: they are read afresh on every run).
     pub manifest: Option<Manifest>,
+    /// For a TS/JS document: the summaries of its top-level bindings and its exports.
+    pub summaries: FileSummaries,
 }
 
 impl DocumentFacts {
@@ -137,6 +147,7 @@ impl DocumentFacts {
                 facts.rls_wrapper_aliases.insert(name.clone());
             }
         }
+        facts.summaries = summary::summarize_file(doc, &scope_of(file), &exports_of(file));
         facts.async_exports.0 = ecma::module_key(&doc.path).to_string();
         let async_functions: std::collections::HashSet<&str> =
             file.async_functions.iter().map(String::as_str).collect();
@@ -166,7 +177,122 @@ impl DocumentFacts {
     }
 }
 
+/// A relative specifier from the file at `from` to the module `key` (`../lib/auth`).
+fn relative_specifier(from: &str, key: &str) -> String {
+    let from_dir: Vec<&str> = from.rsplit_once('/').map_or(Vec::new(), |(d, _)| d.split('/').collect());
+    let target: Vec<&str> = key.split('/').collect();
+    let common = from_dir.iter().zip(&target).take_while(|(a, b)| a == b).count();
+    let ups = from_dir.len() - common;
+    let mut parts: Vec<String> = vec!["..".to_string(); ups];
+    parts.extend(target[common..].iter().map(|s| s.to_string()));
+    let joined = parts.join("/");
+    let joined = joined.strip_suffix("/index").unwrap_or(&joined).to_string();
+    if ups == 0 {
+        format!("./{joined}")
+    } else {
+        joined
+    }
+}
+
+/// What the summaries need to know of a file's names.
+pub fn scope_of(file: &FileFacts) -> summary::Scope {
+    summary::Scope {
+        imports: file.imports.iter().map(|i| (i.local.clone(), (i.source.clone(), i.imported.clone()))).collect(),
+        top_level: file.top_level_declarations.iter().cloned().collect(),
+    }
+}
+
+fn exports_of(file: &FileFacts) -> Vec<(String, String, Option<String>)> {
+    file.exports.iter().map(|e| (e.exported.clone(), e.local.clone(), e.source.clone())).collect()
+}
+
 impl WorkspaceFacts {
+    /// The resolved summary of `name` as exported by the module `specifier` names (imported
+    /// from the file at `from`): default (no guard, no wrapper) for external modules. Recorded
+    /// as a dependency of the current rule match.
+    pub fn imported_summary(&self, from: &str, specifier: &str, name: &str) -> Resolved {
+        let found = self.imported_summary_unrecorded(from, specifier, name);
+        ecma::record(ecma::Dependency::Summary(specifier.to_string(), name.to_string(), found));
+        found
+    }
+
+    /// [`WorkspaceFacts::imported_summary`] without recording a dependency.
+    pub fn imported_summary_unrecorded(&self, from: &str, specifier: &str, name: &str) -> Resolved {
+        let Some(key) = self.graph.resolve(from, specifier) else { return Resolved::default() };
+        self.summaries.get(&key).and_then(|m| m.get(&format!("export:{name}"))).copied().unwrap_or_default()
+    }
+
+    /// The resolved summary of the top-level binding `name` of the file at `path`. Recorded as
+    /// a dependency of the current rule match (it may depend on other files).
+    pub fn local_summary(&self, path: &str, name: &str) -> Resolved {
+        let found = self.local_summary_unrecorded(path, name);
+        ecma::record(ecma::Dependency::Summary(String::new(), name.to_string(), found));
+        found
+    }
+
+    /// [`WorkspaceFacts::local_summary`] without recording a dependency.
+    pub fn local_summary_unrecorded(&self, path: &str, name: &str) -> Resolved {
+        let key = ecma::module_key(path);
+        self.summaries.get(key).and_then(|m| m.get(name)).copied().unwrap_or_default()
+    }
+
+    /// The module specifier the file at `path` can import the guard `name` from: `configured`
+    /// (`[auth] fix_import`) when it names a workspace module that exports `name`; else a
+    /// workspace module that exports `name` as a guard (by its package name from another
+    /// package, else by a relative path); else `configured` when it is an external package
+    /// (`@clerk/nextjs/server`); else `None` — no module to import it from. Recorded as a
+    /// dependency of the current rule match.
+    pub fn guard_import_source(&self, path: &str, name: &str, configured: &str) -> Option<String> {
+        let found = self.guard_import_source_unrecorded(path, name, configured);
+        ecma::record(ecma::Dependency::GuardImport(name.to_string(), configured.to_string(), found.clone()));
+        found
+    }
+
+    /// [`WorkspaceFacts::guard_import_source`] without recording a dependency.
+    pub fn guard_import_source_unrecorded(&self, path: &str, name: &str, configured: &str) -> Option<String> {
+        let exporters: Vec<&str> = self
+            .guard_exports
+            .iter()
+            .filter(|(key, n)| n == name && !key.starts_with("package:"))
+            .map(|(key, _)| key.as_str())
+            .collect();
+        let packages: Vec<&str> = self
+            .guard_exports
+            .iter()
+            .filter(|(_, n)| n == name)
+            .filter_map(|(key, _)| key.strip_prefix("package:"))
+            .collect();
+        if !configured.is_empty() {
+            if let Some(key) = self.graph.resolve(path, configured) {
+                let exports = self.summaries.get(&key).is_some_and(|m| m.contains_key(&format!("export:{name}")));
+                if exports || exporters.contains(&key.as_str()) {
+                    return Some(configured.to_string());
+                }
+            }
+        }
+        // A package the project already imports the guard from (`@clerk/nextjs/server`).
+        if let Some(package) = packages.iter().find(|p| **p == configured).or(packages.first()) {
+            return Some(package.to_string());
+        }
+        // The shallowest exporter (a package's entry over its inner files).
+        let best = exporters.iter().min_by_key(|k| (k.matches('/').count(), k.len()))?;
+        if let Some(spec) = self.graph.package_specifier(path, best) {
+            return Some(spec);
+        }
+        let relative = relative_specifier(path, best);
+        (self.graph.resolve(path, &relative).as_deref() == Some(*best)).then_some(relative)
+    }
+
+    /// How a callee read by [`summary::StepReader`] in the file at `path` resolves.
+    pub fn callee_summary(&self, path: &str, callee: &Callee) -> Resolved {
+        match callee {
+            Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
+            Callee::Local(name) => self.local_summary(path, name),
+            Callee::Global(_) => Resolved::default(),
+            Callee::Import { source, name, .. } => self.imported_summary(path, source, name),
+        }
+    }
+
     /// True when the module that `specifier` names (imported from the file at `from`) exports
     /// `name` as a promise-returning function.
     /// The answer is recorded as a dependency of the current rule match.
@@ -234,7 +360,10 @@ impl WorkspaceFacts {
 
     /// True when the facts under [`WorkspaceFacts::code_epoch`] are equal in both.
     pub fn same_code_facts(&self, other: &WorkspaceFacts) -> bool {
-        self.rls_wrappers_in_use == other.rls_wrappers_in_use && self.rls_wrapper_aliases == other.rls_wrapper_aliases
+        self.rls_wrappers_in_use == other.rls_wrappers_in_use
+            && self.rls_wrapper_aliases == other.rls_wrapper_aliases
+            && self.summaries == other.summaries
+            && self.guard_exports == other.guard_exports
     }
 
     /// Takes over `previous`'s [`WorkspaceFacts::code_epoch`] when the facts under it did not
@@ -334,7 +463,7 @@ impl WorkspaceFacts {
             .map(|p| p.path.as_str())
             .filter(|p| FileKind::from_path(p).is_some_and(FileKind::is_ecmascript));
         facts.graph = Arc::new(ModuleGraph::build(code_paths, parts.iter().filter_map(|p| p.manifest.as_ref())));
-        for part in parts {
+        for part in parts.iter().copied() {
             if !part.never_rejects.is_empty() {
                 facts
                     .never_reject_exports
@@ -355,6 +484,34 @@ impl WorkspaceFacts {
             }
             reexports.extend(part.reexports.iter().map(|e| (part.path.as_str(), e)));
         }
+        let modules: Vec<ModuleSummaries<'_>> = parts
+            .iter()
+            .filter(|p| !p.summaries.functions.is_empty() || !p.summaries.reexports.is_empty())
+            .map(|p| ModuleSummaries { key: ecma::module_key(&p.path), path: &p.path, summaries: &p.summaries })
+            .collect();
+        let graph = facts.graph.clone();
+        facts.summaries =
+            Arc::new(summary::resolve_workspace(&modules, &|from, specifier| graph.resolve(from, specifier), &|_| {
+                false
+            }));
+        let mut guard_exports: Vec<(String, String)> = facts
+            .summaries
+            .iter()
+            .flat_map(|(key, names)| {
+                names.iter().filter_map(move |(n, r)| {
+                    let exported = n.strip_prefix("export:")?;
+                    r.guard.is_some().then(|| (key.clone(), exported.to_string()))
+                })
+            })
+            .collect();
+        for part in &parts {
+            for (name, source) in &part.summaries.guard_imports {
+                guard_exports.push((format!("package:{source}"), name.clone()));
+            }
+        }
+        guard_exports.sort();
+        guard_exports.dedup();
+        facts.guard_exports = Arc::new(guard_exports);
         // Follow re-exports (`export { f } from "./f"`), a few levels deep.
         for _ in 0..3 {
             let mut added = false;

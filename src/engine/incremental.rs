@@ -415,7 +415,8 @@ mod tests {
         };
         let (mut cache, mut previous) = (AnalysisCache::new(), None);
         let path = "app/api/users/route.ts";
-        let (_, rules) = step(&mut cache, &mut previous, path, &route("return auth();"));
+        let guard = "const session = await auth();\n  if (!session) throw new Error(\"signed out\");";
+        let (_, rules) = step(&mut cache, &mut previous, path, &route(guard));
         assert!(!rules.contains(&"auth/route-missing-auth"), "{rules:?}");
         // Only the helper changed; the handler's verdict depends on it.
         let (stats, rules) = step(&mut cache, &mut previous, path, &route("return null;"));

@@ -127,6 +127,21 @@ impl ModuleGraph {
         self.packages.get(name).map(|p| p.dir.as_str())
     }
 
+    /// The bare specifier another package's file at `from` can import module `key` by: the
+    /// name of the workspace package that holds it, when that name resolves to `key` (an entry
+    /// point) — `None` inside the same package or when the entry is another module.
+    pub fn package_specifier(&self, from: &str, key: &str) -> Option<String> {
+        let (name, package) = self
+            .packages
+            .iter()
+            .filter(|(_, p)| p.dir.is_empty() || key.starts_with(&format!("{}/", p.dir)))
+            .max_by_key(|(_, p)| p.dir.len())?;
+        if package.dir.is_empty() || from.starts_with(&format!("{}/", package.dir)) {
+            return None;
+        }
+        (self.resolve(from, name).as_deref() == Some(key)).then(|| name.clone())
+    }
+
     /// The module key that `specifier`, imported from the file at `from`, names in this
     /// workspace; `None` for external packages and unresolvable specifiers.
     pub fn resolve(&self, from: &str, specifier: &str) -> Option<String> {

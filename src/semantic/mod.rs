@@ -8,10 +8,18 @@
 //!   (relative paths, tsconfig `paths`/`baseUrl` with `extends`, workspace packages with
 //!   `exports`/`main`/`types`), over the walked file list, without `node_modules`.
 //!
+//! - [`summary`]: function summaries — *authenticates*, *returns a session*, *auth wrapper* —
+//!   read per file ([`summary::summarize_file`]) and resolved across files to a fixpoint
+//!   ([`summary::resolve_workspace`]); the rules evaluate a handler's own steps with
+//!   [`summary::StepReader`] and [`summary::evaluate`].
+//!
 //! Query API (what rules call, through `engine::WorkspaceFacts`):
 //! - [`ModuleGraph::resolve`]`(from, specifier) -> Option<module key>`;
 //! - [`ModuleGraph::has_module`], [`ModuleGraph::package_dir`];
-//! - [`module_key`] (a path without its extension: the key modules are known by).
+//! - [`module_key`] (a path without its extension: the key modules are known by);
+//! - `WorkspaceFacts::imported_summary(from, specifier, name)` and
+//!   `WorkspaceFacts::local_summary(path, name)` → [`summary::Resolved`] (recorded as
+//!   dependencies of the rule match, so cached findings stay correct).
 //!
 //! Design decision (docs/semantic.md): a small resolver over the file list the workspace layer
 //! hands in, rather than `oxc_resolver`, which resolves against a file system (it would need an
@@ -21,6 +29,7 @@
 
 pub mod graph;
 pub mod manifest;
+pub mod summary;
 
 pub use graph::{module_key, ModuleGraph};
 pub use manifest::{is_manifest_name, Manifest};

@@ -140,6 +140,7 @@ struct StoredFacts {
     never_rejects: BTreeSet<String>,
     never_rejects_if: Vec<(String, Vec<(String, String)>)>,
     reexports: Vec<(String, String, Option<String>)>,
+    summaries: crate::semantic::summary::FileSummaries,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -172,6 +173,7 @@ impl StoredFacts {
             path: _,
             // Manifests are not a cached kind.
             manifest: _,
+            summaries,
         } = facts;
         StoredFacts {
             rls_wrappers: rls_wrappers.clone(),
@@ -180,6 +182,7 @@ impl StoredFacts {
             never_rejects: never_rejects.clone(),
             never_rejects_if: never_rejects_if.clone(),
             reexports: reexports.iter().map(|e| (e.exported.clone(), e.local.clone(), e.source.clone())).collect(),
+            summaries: summaries.clone(),
         }
     }
 
@@ -201,6 +204,7 @@ impl StoredFacts {
                 .collect(),
             path: path.to_string(),
             manifest: None,
+            summaries: self.summaries.clone(),
         }
     }
 }
@@ -349,6 +353,10 @@ pub fn dependency_digest(
         never_reject_exports,
         // Hashed as each import's resolution below.
         graph: _,
+        // Hashed below: this module's and each imported module's.
+        summaries,
+        // Hashed below (where a quick fix imports a guard from).
+        guard_exports,
         sql_findings,
         // Read only by the plan rules, whose results are `plan_findings` (hashed below); the
         // documents they come from are never cached.
@@ -370,10 +378,17 @@ pub fn dependency_digest(
             hash_str(&mut h, name);
         }
         h.update(&[0xff]);
+        hash_summaries(&mut h, summaries.get(ecma_module_key(path)));
+        for (key, name) in guard_exports.iter() {
+            hash_str(&mut h, key);
+            hash_str(&mut h, name);
+        }
+        h.update(&[0xff]);
         for specifier in imports {
             hash_str(&mut h, specifier);
             for key in facts.resolve_module(path, specifier) {
                 hash_str(&mut h, &key);
+                hash_summaries(&mut h, summaries.get(&key));
                 for map in [async_exports, never_reject_exports] {
                     match map.get(&key) {
                         None => {
@@ -394,6 +409,30 @@ pub fn dependency_digest(
     hash_findings(&mut h, sql_findings.get(path));
     hash_findings(&mut h, plan_findings.get(path));
     *h.finalize().as_bytes()
+}
+
+fn ecma_module_key(path: &str) -> &str {
+    crate::semantic::module_key(path)
+}
+
+/// Hashes a module's resolved summaries in name order.
+fn hash_summaries(h: &mut blake3::Hasher, summaries: Option<&HashMap<String, crate::semantic::summary::Resolved>>) {
+    let Some(summaries) = summaries else {
+        h.update(&[0]);
+        return;
+    };
+    let mut names: Vec<(&String, &crate::semantic::summary::Resolved)> = summaries.iter().collect();
+    names.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (name, r) in names {
+        hash_str(h, name);
+        let guard = match r.guard {
+            None => 0,
+            Some(crate::semantic::summary::GuardKind::Throws) => 1,
+            Some(crate::semantic::summary::GuardKind::Returns) => 2,
+        };
+        h.update(&[guard, r.auth_wrapper as u8, r.wrapper as u8]);
+    }
+    h.update(&[0xff]);
 }
 
 /// The key of a migration sequence's SQL findings: its folder and its files in replay order.

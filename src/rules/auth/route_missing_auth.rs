@@ -3,9 +3,10 @@
 
 use tree_sitter::Node;
 
-use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
+use crate::engine::{ecma, facts, Finding, Fix, QueryMatchContext};
 use crate::rules::rls::supabase_service_role;
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
+use crate::semantic::summary::{self, Callee, Resolved, StepReader};
 
 /// The rule.
 pub fn rule() -> Rule {
@@ -41,26 +42,15 @@ const CLIENT_DATA_METHODS: &[&str] = &[
     "query",
 ];
 
-/// Calls that verify a request's credentials besides `[auth] guards`: token and webhook
-/// signature checks.
-const BUILTIN_GUARDS: &[&str] = &[
-    "verify",
-    "jwtVerify",
-    "getToken",
-    "verifySignature",
-    "verifyWebhook",
-    "constructEvent",
-    "constructEventAsync",
-    "validateRequest",
-];
-
-/// Which kind of route file this is.
+/// Which kind of endpoint a file holds.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum RouteKind {
     /// `app/**/route.{ts,js}`.
     App,
     /// `pages/api/**`.
     PagesApi,
+    /// A file that starts with `'use server'`: every exported function is a server action.
+    ServerActions,
 }
 
 fn route_kind(path: &str) -> Option<RouteKind> {
@@ -74,37 +64,98 @@ fn route_kind(path: &str) -> Option<RouteKind> {
 }
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
-    let kind = route_kind(&ctx.doc.path)?;
     let statement = ctx.node;
-    let is_default = {
-        let mut cursor = statement.walk();
-        let found = statement.children(&mut cursor).any(|c| c.kind() == "default");
-        found
+    // `export { GET }`: the exported name is the local one.
+    let unaliased = ctx.capture("handler").filter(|h| h.parent().is_some_and(|p| p.kind() == "export_specifier"));
+    let name = ctx.capture("name").or(unaliased).map(|n| ctx.text(n));
+    let label = if ctx.capture("directive").is_some() {
+        // A function with its own `'use server'` directive: an inline server action.
+        if ecma::unquote(ctx.text(ctx.capture("directive")?)) != "use server" {
+            return None;
+        }
+        let name = ctx.capture("handler").and_then(|h| h.child_by_field_name("name")).map(|n| ctx.text(n));
+        format!("server action `{}`", name.unwrap_or("(inline)"))
+    } else {
+        let kind = route_kind(&ctx.doc.path)
+            .or_else(|| ctx.file_facts().has_directive("use server").then_some(RouteKind::ServerActions))?;
+        let is_default = {
+            let mut cursor = statement.walk();
+            let found = statement.children(&mut cursor).any(|c| c.kind() == "default");
+            found
+        };
+        match (kind, is_default, name) {
+            (RouteKind::App, false, Some(n)) if METHODS.contains(&n) => format!("`{n}` route handler"),
+            (RouteKind::PagesApi, true, _) => "API handler".to_string(),
+            (RouteKind::ServerActions, false, Some(n)) => format!("server action `{n}`"),
+            (RouteKind::ServerActions, true, _) => "server action (default export)".to_string(),
+            _ => return None,
+        }
     };
-    let name = ctx.capture("name").map(|n| ctx.text(n));
-    let label = match (kind, is_default, name) {
-        (RouteKind::App, false, Some(n)) if METHODS.contains(&n) => format!("`{n}` route handler"),
-        (RouteKind::PagesApi, true, _) => "API handler".to_string(),
-        _ => return None,
-    };
+    if is_public(ctx) {
+        return None;
+    }
     let handler = resolve_handler(ctx, ctx.capture("handler")?, 0)?;
-    let data = first_unguarded_data_access(ctx, handler)?;
+    let scope = facts::scope_of(ctx.file_facts());
+    let classify = |node: Node<'_>| data_access(ctx, node);
+    let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
+    let steps = reader.function_steps(handler, None);
+    let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
+    let outcome = summary::evaluate(&steps, &oracle);
+    let (node, what) = reader.accesses.get(outcome.first_unguarded_data? as usize)?.clone();
     let guards = ctx.config.auth.guards.iter().map(|g| format!("`{g}()`")).collect::<Vec<_>>().join(", ");
     // An absolute line number in the message: the finding moves with edits above it.
     ecma::mark_file_wide();
-    let line = ctx.doc.line_index.line_of(data.node.start_byte()) + 1;
+    let line = ctx.doc.line_index.line_of(node.start_byte()) + 1;
+    let single = line == ctx.doc.line_index.line_of(node.end_byte()) + 1;
+    let end = match node.child_by_field_name("function") {
+        Some(function) if !single => function.end_byte(),
+        _ => node.end_byte(),
+    };
     let message = format!(
-        "The {label} reaches data ({}, line {line}) before any auth guard runs, so anyone who can reach the URL can use it; call a guard ({guards}) and return 401 first, or wrap the handler in a configured `[auth] wrappers` function",
-        data.what
+        "The {label} reaches data ({what}, line {line}) before any auth guard has run on every path to it, so anyone who can reach it can use it; check the session first and return 401 (a guard such as {guards}, an imported helper that does, or a higher-order wrapper that does), or list the route in `[auth] public_routes` if it is public by design"
     );
-    let range = data.node.start_byte()..data.end;
-    let mut finding = ctx.finding(range, message);
-    if kind == RouteKind::App {
+    let mut finding = ctx.finding(node.start_byte()..end, message);
+    if ctx.capture("directive").is_none() && route_kind(&ctx.doc.path) == Some(RouteKind::App) {
         if let Some(fix) = guard_fix(ctx, handler) {
             finding = finding.with_fix(fix);
         }
     }
     Some(finding)
+}
+
+/// How a callee resolves for this rule: a same-file helper is summarised from the tree with
+/// the configured guards in view (a few levels deep); anything else from the workspace facts.
+fn callee_resolved(ctx: &QueryMatchContext<'_, '_>, scope: &summary::Scope, callee: &Callee, depth: u32) -> Resolved {
+    let path = ctx.doc.path.as_str();
+    match callee {
+        Callee::Local(name) => {
+            if depth >= 4 {
+                return Resolved::default();
+            }
+            // Reads another declaration of the file (`top_level_function` marks the match
+            // file-wide).
+            let Some(value) = ecma::top_level_function(ctx.doc, name) else { return Resolved::default() };
+            let Some(local) = summary::summarize_value(ctx.doc, scope, value) else { return Resolved::default() };
+            let oracle = |c: &Callee| (callee_resolved(ctx, scope, c, depth + 1), is_configured_guard(ctx, c));
+            summary::resolve_summary(&local, &oracle)
+        }
+        other => ctx.facts.callee_summary(path, other),
+    }
+}
+
+/// True when the file is listed in `[auth] public_routes`.
+fn is_public(ctx: &QueryMatchContext<'_, '_>) -> bool {
+    ctx.config.auth.public_routes.iter().any(|p| ecma::path_matches(p, &ctx.doc.path))
+}
+
+/// A call of a name listed in `[auth] guards` (by its local or its imported name).
+fn is_configured_guard(ctx: &QueryMatchContext<'_, '_>, callee: &Callee) -> bool {
+    let guards = &ctx.config.auth.guards;
+    match callee {
+        Callee::Builtin(_) => false,
+        Callee::Local(name) | Callee::Global(name) => guards.iter().any(|g| g == name),
+        Callee::Import { name, local, .. } => guards.iter().any(|g| g == name || g == local),
+    }
 }
 
 /// The function that handles requests, or `None` when an auth wrapper or an unknown value
@@ -118,14 +169,21 @@ fn resolve_handler<'t>(ctx: &QueryMatchContext<'t, 't>, node: Node<'t>, depth: u
         "parenthesized_expression" | "as_expression" | "satisfies_expression" | "non_null_expression" => {
             resolve_handler(ctx, node.named_child(0)?, depth + 1)
         }
-        "identifier" => resolve_handler(ctx, ecma::top_level_function(ctx.doc, ctx.text(node))?, depth + 1),
-        "call_expression" => {
-            let callee = ecma::callee_name(ctx.doc, node)?;
-            if is_auth_wrapper(ctx, callee) {
+        "identifier" => {
+            let name = ctx.text(node);
+            if ctx.file_facts().import_of(name).is_some() {
+                // A handler defined in another module is checked there, if anywhere.
                 return None;
             }
-            // An unknown higher-order handler (`withErrorHandling(async (req) => …)`): check the
-            // function it wraps.
+            let value = ecma::top_level_function(ctx.doc, name).or_else(|| ecma::declarator_value(ctx.doc, name))?;
+            resolve_handler(ctx, value, depth + 1)
+        }
+        "call_expression" => {
+            if is_auth_wrapper_call(ctx, node) {
+                return None;
+            }
+            // An unknown or non-authenticating higher-order handler (`withErrorHandling(async
+            // (req) => …)`, `actionClient.action(async () => …)`): check the function it wraps.
             let arguments = node.child_by_field_name("arguments")?;
             let mut cursor = arguments.walk();
             let inner = arguments
@@ -137,118 +195,46 @@ fn resolve_handler<'t>(ctx: &QueryMatchContext<'t, 't>, node: Node<'t>, depth: u
     }
 }
 
-/// A configured `[auth] wrappers` function (or an alias of one), or a higher-order function
-/// whose name says it authenticates (`withAuth`, `withSession`, `protectedRoute`, …).
-fn is_auth_wrapper(ctx: &QueryMatchContext<'_, '_>, name: &str) -> bool {
-    let original = ctx.file_facts().original_name(name);
+/// A call through an auth wrapper: a configured `[auth] wrappers` name, a built-in one
+/// (QStash `verifySignatureAppRouter`, Upstash Workflow and Inngest `serve`), or a function —
+/// of this file, another file or a workspace package — whose summary says it authenticates
+/// before calling the handler; for a method chain (`authActionClient.schema(s).action(fn)`),
+/// the chain's root binding.
+fn is_auth_wrapper_call(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
+    let Some(mut function) = call.child_by_field_name("function") else { return false };
+    for _ in 0..16 {
+        match function.kind() {
+            "member_expression" => match function.child_by_field_name("object") {
+                Some(o) => function = o,
+                None => return false,
+            },
+            "call_expression" => match function.child_by_field_name("function") {
+                Some(f) => function = f,
+                None => return false,
+            },
+            "parenthesized_expression" | "await_expression" | "non_null_expression" => match function.named_child(0) {
+                Some(o) => function = o,
+                None => return false,
+            },
+            _ => break,
+        }
+    }
+    if function.kind() != "identifier" {
+        return false;
+    }
+    let name = ctx.text(function);
+    let file = ctx.file_facts();
+    let original = file.original_name(name);
     if ctx.config.auth.wrappers.iter().any(|w| w == name || w == original) {
         return true;
     }
-    let lower = original.to_ascii_lowercase();
-    ["auth", "session", "protect", "guard", "permission", "role", "signed", "user"].iter().any(|t| lower.contains(t))
-}
-
-/// The first data access of a handler, when no guard precedes it.
-struct DataAccess<'t> {
-    node: Node<'t>,
-    end: usize,
-    what: String,
-}
-
-fn first_unguarded_data_access<'t>(ctx: &QueryMatchContext<'_, 't>, function: Node<'t>) -> Option<DataAccess<'t>> {
-    let body = function.child_by_field_name("body")?;
-    let mut cursor = body.walk();
-    loop {
-        let node = cursor.node();
-        match node.kind() {
-            "call_expression" => {
-                if is_guard_call(ctx, node, 0) {
-                    return None;
-                }
-                if let Some(what) = data_access(ctx, node) {
-                    let function = node.child_by_field_name("function")?;
-                    let single =
-                        ctx.doc.line_index.line_of(node.start_byte()) == ctx.doc.line_index.line_of(node.end_byte());
-                    let end = if single { node.end_byte() } else { function.end_byte() };
-                    return Some(DataAccess { node, end, what });
-                }
-            }
-            "binary_expression" if is_secret_comparison(ctx, node) => return None,
-            _ => {}
+    match file.import_of(name) {
+        Some(import) => {
+            summary::builtin_wrapper(&import.source, &import.imported)
+                || ctx.facts.imported_summary(&ctx.doc.path, &import.source, &import.imported).auth_wrapper
         }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() || cursor.node() == body {
-                return None;
-            }
-        }
+        None => ctx.facts.local_summary(&ctx.doc.path, name).auth_wrapper,
     }
-}
-
-/// `auth()`, `getServerSession(…)`, `supabase.auth.getUser()`, a same-file helper that calls one,
-/// a token or webhook-signature check, or a call whose name says it authenticates.
-fn is_guard_call(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> bool {
-    let Some(function) = call.child_by_field_name("function") else { return false };
-    let Some(name) = ecma::callee_name(ctx.doc, call) else { return false };
-    let original = ctx.file_facts().original_name(name);
-    let guards = &ctx.config.auth.guards;
-    if guards.iter().any(|g| g == name || g == original) || BUILTIN_GUARDS.contains(&original) {
-        return true;
-    }
-    // supabase.auth.getUser() / getClaims() / getSession()
-    if function.kind() == "member_expression" {
-        let on_auth = function
-            .child_by_field_name("object")
-            .and_then(|o| o.child_by_field_name("property"))
-            .is_some_and(|p| ctx.text(p) == "auth");
-        if on_auth && matches!(name, "getUser" | "getClaims" | "getSession") {
-            return true;
-        }
-    }
-    let lower = original.to_ascii_lowercase();
-    if ["auth", "session", "currentuser", "apikey"].iter().any(|t| lower.contains(t)) {
-        return true;
-    }
-    // A same-file helper that calls a guard (`const user = await requireUser(req)`).
-    if depth < 2 && function.kind() == "identifier" {
-        if let Some(helper) = ecma::top_level_function(ctx.doc, name).filter(|f| ecma::is_function(*f)) {
-            return calls_guard(ctx, helper, depth + 1);
-        }
-    }
-    false
-}
-
-fn calls_guard(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>, depth: u32) -> bool {
-    let Some(body) = function.child_by_field_name("body") else { return false };
-    let mut cursor = body.walk();
-    loop {
-        let node = cursor.node();
-        if (node.kind() == "call_expression" && is_guard_call(ctx, node, depth))
-            || (node.kind() == "binary_expression" && is_secret_comparison(ctx, node))
-        {
-            return true;
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() || cursor.node() == body {
-                return false;
-            }
-        }
-    }
-}
-
-/// `token !== process.env.CRON_SECRET`, `` auth === `Bearer ${process.env.API_TOKEN}` ``.
-fn is_secret_comparison(ctx: &QueryMatchContext<'_, '_>, node: Node<'_>) -> bool {
-    let Some(operator) = node.child_by_field_name("operator") else { return false };
-    if !matches!(operator.kind(), "===" | "!==" | "==" | "!=") {
-        return false;
-    }
-    let text = ctx.text(node);
-    text.contains("process.env.") && ["SECRET", "TOKEN", "API_KEY", "PASSWORD"].iter().any(|s| text.contains(s))
 }
 
 /// What data the call reaches, in words, or `None` when it reaches none.
@@ -392,9 +378,12 @@ fn guard_fix(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Option<Fix>
     }
     let file = ctx.file_facts();
     let name = &auth.fix_guard_function;
-    let available = file.import_of(name).is_some() || file.declares(name);
-    if !available && !auth.fix_import.is_empty() && !name.is_empty() {
-        edits.push(ecma::add_named_import(ctx.doc, file, name, &auth.fix_import));
+    let available = name.is_empty() || file.import_of(name).is_some() || file.declares(name);
+    if !available {
+        // Import the guard from where it lives; a fix whose import names nothing would not
+        // compile, so without a source none is offered.
+        let source = ctx.facts.guard_import_source(&ctx.doc.path, name, &auth.fix_import)?;
+        edits.push(ecma::add_named_import(ctx.doc, file, name, &source));
     }
     Some(Fix::in_file("Check the session at the top of the handler", &ctx.doc.path, edits))
 }

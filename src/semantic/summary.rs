@@ -1,0 +1,1337 @@
+//! Function summaries: what a function does about authentication, read from its syntax once and
+//! resolved across files over the [`super::ModuleGraph`].
+//!
+//! A function's body becomes a list of [`Step`]s in execution order — guard calls that dominate
+//! what follows, normal returns, calls of the function's own parameters (the handler a wrapper
+//! wraps) and, for the rules that ask, data accesses — with branches (`if`, `switch`, loops,
+//! `catch`) as nested step lists whose guards do not outlive them. A guard is a call whose
+//! callee is a built-in guard recognised by the module it comes from ([`builtin_guard`]), a
+//! function of this or another module whose own summary says it authenticates, or (for the
+//! rules) a configured name. It counts where it dominates: on the straight-line path of the
+//! body (or of the branch it is in), not inside an `if` that may be skipped, not in a closure.
+//! A guard that *returns* a session (`auth()`, `getServerSession()`) counts only when its result
+//! is checked by an `if` whose branch exits (`return`, `throw`, `redirect()`); one that throws
+//! on failure (`requireUser()`, `jwt.verify()`, `stripe.webhooks.constructEvent()`) counts
+//! wherever it dominates, also inside a `try` whose `catch` exits.
+//!
+//! Resolved per function ([`Resolved`]):
+//! - *authenticates* ([`GuardKind::Throws`]): every normal return comes after a guard;
+//! - *returns a session* ([`GuardKind::Returns`]): it returns what a guard gave;
+//! - *auth wrapper*: it returns a function (or a client built with `.use(middleware)`) that runs
+//!   a guard before it calls the handler it was given.
+//!
+//! Resolution ([`resolve_workspace`]) iterates to a fixpoint over every module, at most
+//! [`MAX_ROUNDS`] rounds, so cycles end and call chains are followed that deep.
+
+use std::collections::{HashMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use tree_sitter::Node;
+
+use crate::syntax::Document;
+
+/// How a guard reports failure.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum GuardKind {
+    /// Throws (or redirects) when the request is not authenticated: counts wherever it
+    /// dominates.
+    Throws,
+    /// Returns the session, or nothing: counts when its result is checked.
+    Returns,
+}
+
+/// Who a call calls, as far as one file can tell.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Callee {
+    /// A built-in guard, recognised by its module.
+    Builtin(GuardKind),
+    /// A top-level function of the same file.
+    Local(String),
+    /// A name neither imported nor declared at the top level (a global, or a binding the
+    /// reader does not follow): only a configured guard name gives it meaning.
+    Global(String),
+    /// An imported function: the specifier and the exported name.
+    Import {
+        /// Module specifier.
+        source: String,
+        /// Exported name (`default` for a default import).
+        name: String,
+        /// The local name (configured guards are matched by it too).
+        local: String,
+    },
+}
+
+/// One step of a function body, in execution order.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Step {
+    /// A call that dominates what follows. `checked`: its result is tested by an `if` whose
+    /// branch exits (or it sits in a `try` whose `catch` exits); `discarded`: it is called as a
+    /// statement and its result is dropped.
+    Guard {
+        /// The callee.
+        callee: Callee,
+        /// The result is checked.
+        checked: bool,
+        /// The result is dropped.
+        discarded: bool,
+    },
+    /// A check that holds by its behaviour whose failing branch exits: a comparison with a
+    /// secret from the environment (`token !== process.env.CRON_SECRET`), or a test of a call's
+    /// result whose failing branch answers 401/403.
+    SecretCheck,
+    /// A normal return (or the end of the body); `from`: the callee whose result is returned.
+    Return {
+        /// The callee whose result (or a value derived from it) is returned.
+        from: Option<Callee>,
+    },
+    /// A call of one of the function's parameters (the wrapped handler).
+    CallsParam,
+    /// A data access, by its index in the caller's list (only when the caller classifies).
+    Data(u32),
+    /// Alternatives that may or may not run: guards inside do not hold after them.
+    Branch(Vec<Vec<Step>>),
+}
+
+/// The summary of one top-level binding, before resolution.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FnSummary {
+    /// The body's steps (empty for a non-function value).
+    pub steps: Vec<Step>,
+    /// When the binding is (or returns) a wrapped function: the wrapper it delegates to and the
+    /// steps of the function that receives the handler.
+    pub wrapper: Option<Wrapper>,
+    /// The binding is another callee under a new name (`export const { auth } = NextAuth(…)`,
+    /// `const getSession = auth`).
+    pub alias: Option<Callee>,
+}
+
+/// A function value that wraps a handler.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Wrapper {
+    /// An outer wrapper this one is built on (`base.use(…)`, `withAxiom(async (req) => …)`).
+    pub delegate: Option<Callee>,
+    /// Steps of the function that calls the handler (`CallsParam` marks the call), if any.
+    pub inner: Option<Vec<Step>>,
+}
+
+/// What a file exports and the summaries of its top-level bindings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileSummaries {
+    /// Top-level bindings by local name.
+    pub functions: Vec<(String, FnSummary)>,
+    /// Local exports: (exported, local).
+    pub exports: Vec<(String, String)>,
+    /// Re-exports: (exported, name in source, source); `*` for `export * from`.
+    pub reexports: Vec<(String, String, String)>,
+    /// Built-in guards this file imports under their own name: (name, module specifier) —
+    /// where the project gets them (`auth` from `@clerk/nextjs/server`).
+    pub guard_imports: Vec<(String, String)>,
+}
+
+/// A function's resolved summary.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Resolved {
+    /// The function is a guard, and how it reports failure.
+    pub guard: Option<GuardKind>,
+    /// The function wraps a handler and authenticates before calling it.
+    pub auth_wrapper: bool,
+    /// The function wraps a handler (authenticating or not).
+    pub wrapper: bool,
+}
+
+/// Rounds of the cross-file fixpoint: also the depth of call chains followed.
+pub const MAX_ROUNDS: usize = 6;
+
+/// Modules whose `.verify(…)` checks a signature or token and throws on failure.
+const VERIFY_MODULES: &[&str] = &[
+    "svix",
+    "standardwebhooks",
+    "@upstash/qstash",
+    "jsonwebtoken",
+    "@octokit/webhooks",
+    "@slack/bolt",
+    "twilio",
+    "@line/bot-sdk",
+];
+
+/// Calls that end a request in Next.js (they throw): an `if` whose branch calls one exits.
+const EXITING_CALLS: &[&str] = &["redirect", "permanentRedirect", "notFound", "unauthorized", "forbidden"];
+
+/// A built-in guard by the module a function is imported from and its exported name.
+pub fn builtin_guard(source: &str, name: &str) -> Option<GuardKind> {
+    let package = source.trim_start_matches("node:");
+    match (package, name) {
+        ("next-auth" | "next-auth/next", "getServerSession" | "unstable_getServerSession") => Some(GuardKind::Returns),
+        ("next-auth/jwt", "getToken") => Some(GuardKind::Returns),
+        ("next-auth/react", "getSession") => Some(GuardKind::Returns),
+        (p, "auth" | "currentUser" | "getAuth") if p.starts_with("@clerk/") => Some(GuardKind::Returns),
+        (p, "getIronSession" | "getServerActionSession") if p.starts_with("iron-session") => Some(GuardKind::Returns),
+        ("jose", "jwtVerify") => Some(GuardKind::Throws),
+        ("jsonwebtoken", "verify") => Some(GuardKind::Throws),
+        ("crypto", "timingSafeEqual") => Some(GuardKind::Returns),
+        (p, "verifySignature" | "verifySignatureAppRouter" | "verifySignatureEdge")
+            if p.starts_with("@upstash/qstash") =>
+        {
+            None // wrappers, see `builtin_wrapper`
+        }
+        (p, "validateRequest" | "validateSession") if p.starts_with("lucia") => Some(GuardKind::Returns),
+        _ => None,
+    }
+}
+
+/// A built-in auth wrapper by module and exported name: QStash's and Upstash Workflow's
+/// signature-verifying handlers, Inngest's `serve` (signing key).
+pub fn builtin_wrapper(source: &str, name: &str) -> bool {
+    match name {
+        "verifySignature" | "verifySignatureAppRouter" | "verifySignatureEdge" => source.starts_with("@upstash/qstash"),
+        "serve" => source.starts_with("@upstash/workflow") || source.starts_with("inngest"),
+        _ => false,
+    }
+}
+
+/// A built-in `NextAuth(…)`-style factory whose destructured `auth` is a session guard.
+fn session_factory(source: &str, name: &str) -> bool {
+    name == "default" && (source == "next-auth" || source.starts_with("@auth/"))
+}
+
+/// What a file's code needs to know about names: its imports (local → (source, exported name)),
+/// its top-level declarations, and the modules it imports.
+#[derive(Debug, Default)]
+pub struct Scope {
+    /// Local name → (module specifier, exported name; `default`, `*`).
+    pub imports: HashMap<String, (String, String)>,
+    /// Top-level names.
+    pub top_level: HashSet<String>,
+}
+
+impl Scope {
+    fn imports_module(&self, wanted: &[&str]) -> bool {
+        self.imports
+            .values()
+            .any(|(source, _)| wanted.iter().any(|w| source == w || source.starts_with(&format!("{w}/"))))
+    }
+}
+
+/// Classifies calls as data accesses for the rule that asks: a short description or `None`.
+pub type DataClassifier<'c> = &'c dyn Fn(Node<'_>) -> Option<String>;
+
+/// Reads the steps of one function.
+pub struct StepReader<'a, 'c> {
+    doc: &'a Document,
+    scope: &'a Scope,
+    data: Option<DataClassifier<'c>>,
+    /// Data accesses found, by [`Step::Data`] index: (start, end, description).
+    pub accesses: Vec<(Node<'a>, String)>,
+    /// How many closures deep the reader is (their returns are not the function's).
+    closure_depth: u32,
+}
+
+impl<'a, 'c> StepReader<'a, 'c> {
+    /// A reader over `doc` with the file's `scope`; `data` classifies data accesses (or none).
+    pub fn new(doc: &'a Document, scope: &'a Scope, data: Option<DataClassifier<'c>>) -> Self {
+        StepReader { doc, scope, data, accesses: Vec::new(), closure_depth: 0 }
+    }
+
+    fn text(&self, node: Node<'_>) -> &'a str {
+        self.doc.slice(node.byte_range())
+    }
+
+    /// The steps of `function`'s body; calls of any name in `handler_params` are
+    /// [`Step::CallsParam`] (by default the function's own parameters).
+    pub fn function_steps(&mut self, function: Node<'a>, handler_params: Option<&[String]>) -> Vec<Step> {
+        let own = parameter_names(self.doc, function);
+        let params: Vec<String> = handler_params.map_or(own, |p| p.to_vec());
+        let mut env = Env { params, ..Env::default() };
+        let mut steps = Vec::new();
+        let Some(body) = function.child_by_field_name("body") else { return steps };
+        if body.kind() == "statement_block" {
+            let exits = self.block(body, &mut env, &mut steps);
+            if !exits {
+                steps.push(Step::Return { from: None });
+            }
+        } else {
+            self.scan(body, &env, &mut steps, false);
+            let from = self.value_source(body, &env);
+            steps.push(Step::Return { from });
+        }
+        steps
+    }
+
+    /// Walks a block's statements; returns whether the block always exits.
+    fn block(&mut self, block: Node<'a>, env: &mut Env, out: &mut Vec<Step>) -> bool {
+        let mut cursor = block.walk();
+        let statements: Vec<Node<'a>> = block.named_children(&mut cursor).collect();
+        for statement in statements {
+            if self.statement(statement, env, out) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// One statement; returns whether it always exits (return/throw).
+    fn statement(&mut self, node: Node<'a>, env: &mut Env, out: &mut Vec<Step>) -> bool {
+        match node.kind() {
+            "statement_block" => self.block(node, env, out),
+            "return_statement" => {
+                let value = node.named_child(0);
+                if let Some(v) = value {
+                    self.scan(v, env, out, false);
+                }
+                let from = value.and_then(|v| self.value_source(v, env));
+                if self.closure_depth == 0 {
+                    out.push(Step::Return { from });
+                }
+                true
+            }
+            "throw_statement" => {
+                self.scan(node, env, out, false);
+                true
+            }
+            "if_statement" => self.if_statement(node, env, out),
+            "try_statement" => {
+                let catch_exits = node
+                    .child_by_field_name("handler")
+                    .and_then(|h| h.child_by_field_name("body"))
+                    .is_some_and(|b| exits(self.doc, b));
+                let mut inner = Vec::new();
+                let body_exits = node.child_by_field_name("body").is_some_and(|b| self.block(b, env, &mut inner));
+                if catch_exits {
+                    out.extend(inner);
+                } else {
+                    // A guard's failure may be swallowed by the `catch`: within the `try` body the
+                    // guard still dominates what follows it, after the `try` it does not.
+                    out.push(Step::Branch(vec![inner]));
+                }
+                let mut rest = Vec::new();
+                if let Some(handler) = node.child_by_field_name("handler") {
+                    let mut branch = Vec::new();
+                    if let Some(body) = handler.child_by_field_name("body") {
+                        let mut e = env.clone();
+                        self.block(body, &mut e, &mut branch);
+                    }
+                    rest.push(branch);
+                }
+                if !rest.is_empty() {
+                    out.push(Step::Branch(rest));
+                }
+                if let Some(finalizer) = node.child_by_field_name("finalizer") {
+                    self.scan(finalizer, env, out, false);
+                }
+                body_exits && catch_exits
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut cursor = node.walk();
+                let declarators: Vec<Node<'a>> =
+                    node.named_children(&mut cursor).filter(|d| d.kind() == "variable_declarator").collect();
+                for declarator in declarators {
+                    let Some(value) = declarator.child_by_field_name("value") else { continue };
+                    self.scan(value, env, out, false);
+                    let names =
+                        declarator.child_by_field_name("name").map(|p| pattern_names(self.doc, p)).unwrap_or_default();
+                    if let Some(callee) = self.call_callee(value) {
+                        out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
+                        for name in &names {
+                            env.bound.insert(name.clone(), callee.clone());
+                        }
+                    } else if let Some(callee) = self.value_source(value, env) {
+                        for name in &names {
+                            env.bound.insert(name.clone(), callee.clone());
+                        }
+                    }
+                    if self.text(value).contains("process.env") {
+                        env.env_vars.extend(names.iter().cloned());
+                    }
+                    if contains_call(value) {
+                        env.computed.extend(names);
+                    }
+                }
+                false
+            }
+            "expression_statement" => {
+                let Some(expression) = node.named_child(0) else { return false };
+                self.scan(expression, env, out, false);
+                if expression.kind() == "assignment_expression" {
+                    // `event = stripe.webhooks.constructEvent(…)`: like a declaration.
+                    let (Some(left), Some(right)) =
+                        (expression.child_by_field_name("left"), expression.child_by_field_name("right"))
+                    else {
+                        return false;
+                    };
+                    if let Some(callee) = self.call_callee(right) {
+                        out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
+                        for name in pattern_names(self.doc, left) {
+                            env.bound.insert(name, callee.clone());
+                        }
+                    }
+                    return false;
+                }
+                if let Some(callee) = self.call_callee(expression) {
+                    out.push(Step::Guard { callee, checked: false, discarded: true });
+                }
+                is_exiting_call(self.doc, expression)
+            }
+            "switch_statement" => {
+                if let Some(value) = node.child_by_field_name("value") {
+                    self.scan(value, env, out, false);
+                }
+                let mut branches = Vec::new();
+                if let Some(body) = node.child_by_field_name("body") {
+                    let mut cursor = body.walk();
+                    for case in body.named_children(&mut cursor) {
+                        let mut branch = Vec::new();
+                        let mut e = env.clone();
+                        let mut c = case.walk();
+                        for statement in case.children_by_field_name("body", &mut c) {
+                            if self.statement(statement, &mut e, &mut branch) {
+                                break;
+                            }
+                        }
+                        branches.push(branch);
+                    }
+                }
+                out.push(Step::Branch(branches));
+                false
+            }
+            "function_declaration" | "class_declaration" | "comment" | "empty_statement" => false,
+            _ => {
+                // Loops, labels, `with`: may run zero times.
+                let mut branch = Vec::new();
+                self.scan(node, env, &mut branch, false);
+                out.push(Step::Branch(vec![branch]));
+                false
+            }
+        }
+    }
+
+    fn if_statement(&mut self, node: Node<'a>, env: &mut Env, out: &mut Vec<Step>) -> bool {
+        let condition = node.child_by_field_name("condition");
+        if let Some(c) = condition {
+            self.scan(c, env, out, false);
+        }
+        let consequence = node.child_by_field_name("consequence");
+        let alternative = node.child_by_field_name("alternative");
+        let consequence_exits = consequence.is_some_and(|c| exits(self.doc, c));
+        let mut branches = Vec::new();
+        let mut branch = Vec::new();
+        let mut e = env.clone();
+        if let Some(c) = consequence {
+            self.statement(c, &mut e, &mut branch);
+        }
+        branches.push(branch);
+        let mut alternative_exits = false;
+        if let Some(a) = alternative {
+            let mut branch = Vec::new();
+            let mut e = env.clone();
+            let mut cursor = a.walk();
+            let statements: Vec<Node<'a>> = a.named_children(&mut cursor).collect();
+            for statement in statements {
+                alternative_exits |= self.statement(statement, &mut e, &mut branch);
+            }
+            branches.push(branch);
+        }
+        out.push(Step::Branch(branches));
+        if consequence_exits && alternative_exits {
+            return true;
+        }
+        // `if (!session) return …` / `if (!(await isAdmin())) throw …`: the test guards what
+        // follows when the branch taken on failure exits. Only the consequence is read as the
+        // failure branch (`if (ok) { … } else { return 401 }` is rare and stays unguarded).
+        if consequence_exits {
+            if let Some(c) = condition {
+                self.condition_guards(c, env, out);
+                // Behaviour, not names: a check of something computed (a call's result) whose
+                // failing branch answers 401/403 is an authentication check.
+                if consequence.is_some_and(|b| denies(self.text(b))) && self.mentions_computed(c, env) {
+                    out.push(Step::SecretCheck);
+                }
+            }
+        }
+        false
+    }
+
+    /// True when a condition reads a call's result: a call in it, or a variable bound to one.
+    fn mentions_computed(&self, condition: Node<'a>, env: &Env) -> bool {
+        let mut stack = vec![condition];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "call_expression" => return true,
+                "identifier" if env.bound.contains_key(self.text(node)) || env.computed.contains(self.text(node)) => {
+                    return true
+                }
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// Guards a condition establishes when its failing branch exits.
+    fn condition_guards(&mut self, condition: Node<'a>, env: &Env, out: &mut Vec<Step>) {
+        let mut stack = vec![condition];
+        let mut seen = HashSet::new();
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "arrow_function" | "function_expression" | "function" => continue,
+                "call_expression" => {
+                    if let Some(callee) = self.call_callee(node) {
+                        out.push(Step::Guard { callee, checked: true, discarded: false });
+                    }
+                }
+                "identifier" => {
+                    let name = self.text(node);
+                    if let Some(callee) = env.bound.get(name) {
+                        if seen.insert(name) {
+                            out.push(Step::Guard { callee: callee.clone(), checked: true, discarded: false });
+                        }
+                    }
+                }
+                "binary_expression" if self.is_secret_comparison(node, env) => out.push(Step::SecretCheck),
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+
+    /// `x !== process.env.SECRET`, `` h === `Bearer ${process.env.TOKEN}` ``, or a comparison with
+    /// a variable read from `process.env` earlier, against something that is not a literal.
+    fn is_secret_comparison(&self, node: Node<'a>, env: &Env) -> bool {
+        let Some(operator) = node.child_by_field_name("operator") else { return false };
+        if !matches!(operator.kind(), "===" | "!==" | "==" | "!=") {
+            return false;
+        }
+        let (Some(left), Some(right)) = (node.child_by_field_name("left"), node.child_by_field_name("right")) else {
+            return false;
+        };
+        let secret = |n: Node<'a>| {
+            let text = self.text(n);
+            let reads_env = text.split("process.env.").skip(1).any(|rest| {
+                let var: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                !matches!(var.as_str(), "NODE_ENV" | "VERCEL_ENV" | "NEXT_RUNTIME" | "CI")
+                    && !var.starts_with("NEXT_PUBLIC_")
+            });
+            reads_env || (n.kind() == "identifier" && env.env_vars.contains(text))
+        };
+        let literal = |n: Node<'a>| matches!(n.kind(), "string" | "number" | "true" | "false" | "null" | "undefined");
+        (secret(left) && !literal(right) && !secret(right)) || (secret(right) && !literal(left) && !secret(left))
+    }
+
+    /// Data accesses, parameter calls and nested returns inside an expression or statement, in
+    /// source order. Closures are entered for data accesses and handler calls (a callback may
+    /// run), not for returns.
+    fn scan(&mut self, node: Node<'a>, env: &Env, out: &mut Vec<Step>, in_closure: bool) {
+        match node.kind() {
+            "arrow_function" | "function_expression" | "function" | "function_declaration" | "method_definition" => {
+                if let Some(body) = node.child_by_field_name("body") {
+                    // A closure's body runs later or never: what it does is a branch, in which
+                    // its own guards dominate what follows them; its returns are its own.
+                    let mut branch = Vec::new();
+                    self.closure_depth += 1;
+                    if body.kind() == "statement_block" {
+                        let mut inner = env.clone();
+                        self.block(body, &mut inner, &mut branch);
+                    } else {
+                        self.scan(body, env, &mut branch, true);
+                    }
+                    self.closure_depth -= 1;
+                    if !branch.is_empty() {
+                        out.push(Step::Branch(vec![branch]));
+                    }
+                }
+                return;
+            }
+            "call_expression" => {
+                if let Some(function) = node.child_by_field_name("function") {
+                    if function.kind() == "identifier" && env.params.iter().any(|p| p == self.text(function)) {
+                        out.push(Step::CallsParam);
+                    }
+                }
+                if let Some(classify) = self.data {
+                    if let Some(what) = classify(node) {
+                        out.push(Step::Data(self.accesses.len() as u32));
+                        self.accesses.push((node, what));
+                        return;
+                    }
+                }
+            }
+            "return_statement" if in_closure => {}
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        let children: Vec<Node<'a>> = node.named_children(&mut cursor).collect();
+        for child in children {
+            self.scan(child, env, out, in_closure);
+        }
+    }
+
+    /// The callee of a call (through `await`, parentheses and `!`), when one file can name it.
+    pub fn call_callee(&self, node: Node<'a>) -> Option<Callee> {
+        let call = strip(node);
+        if call.kind() != "call_expression" {
+            return None;
+        }
+        let function = strip(call.child_by_field_name("function")?);
+        match function.kind() {
+            "identifier" => self.name_callee(self.text(function)),
+            "member_expression" => self.member_callee(function),
+            _ => None,
+        }
+    }
+
+    fn name_callee(&self, name: &str) -> Option<Callee> {
+        if let Some((source, imported)) = self.scope.imports.get(name) {
+            if let Some(kind) = builtin_guard(source, imported) {
+                return Some(Callee::Builtin(kind));
+            }
+            return Some(Callee::Import { source: source.clone(), name: imported.clone(), local: name.to_string() });
+        }
+        if self.scope.top_level.contains(name) {
+            return Some(Callee::Local(name.to_string()));
+        }
+        Some(Callee::Global(name.to_string()))
+    }
+
+    fn member_callee(&self, function: Node<'a>) -> Option<Callee> {
+        let property = self.text(function.child_by_field_name("property")?);
+        let object = strip(function.child_by_field_name("object")?);
+        let object_text = self.text(object);
+        let object_last = object_text.rsplit(['.', '?']).next().unwrap_or(object_text);
+        match property {
+            // Supabase `*.auth.getUser()` / `getClaims()` / `getSession()`.
+            "getUser" | "getClaims" | "getSession" if object_last == "auth" => {
+                return Some(Callee::Builtin(GuardKind::Returns))
+            }
+            // Better Auth `auth.api.getSession()`.
+            "getSession" if object_last == "api" => return Some(Callee::Builtin(GuardKind::Returns)),
+            // Stripe.
+            "constructEvent" | "constructEventAsync" if object_last == "webhooks" => {
+                return Some(Callee::Builtin(GuardKind::Throws))
+            }
+            // Lucia.
+            "validateSession" | "validateSessionToken" => return Some(Callee::Builtin(GuardKind::Returns)),
+            "timingSafeEqual" => return Some(Callee::Builtin(GuardKind::Returns)),
+            "verify" if self.scope.imports_module(VERIFY_MODULES) => return Some(Callee::Builtin(GuardKind::Throws)),
+            // A signature or token check of unknown origin (`receiver.verify(…)` on a client built
+            // in another file): counts when its result is checked.
+            "verify" => return Some(Callee::Builtin(GuardKind::Returns)),
+            _ => {}
+        }
+        if object.kind() == "identifier" {
+            if let Some((source, imported)) = self.scope.imports.get(object_text) {
+                if source.starts_with("@clerk/") && imported == "auth" && property == "protect" {
+                    return Some(Callee::Builtin(GuardKind::Throws));
+                }
+                if imported == "*" || imported == "default" {
+                    if let Some(kind) = builtin_guard(source, property) {
+                        return Some(Callee::Builtin(kind));
+                    }
+                    if imported == "*" {
+                        return Some(Callee::Import {
+                            source: source.clone(),
+                            name: property.to_string(),
+                            local: property.to_string(),
+                        });
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    /// Where a returned or bound value comes from: a call's callee, or the callee a variable
+    /// it starts with was bound to (`session.user`, `{ user: session.user }` is not followed).
+    fn value_source(&self, node: Node<'a>, env: &Env) -> Option<Callee> {
+        let node = strip(node);
+        if let Some(callee) = self.call_callee(node) {
+            return Some(callee);
+        }
+        let mut root = node;
+        for _ in 0..8 {
+            match root.kind() {
+                "member_expression" | "subscript_expression" => root = root.child_by_field_name("object")?,
+                "call_expression" => root = root.child_by_field_name("function")?,
+                "await_expression" | "parenthesized_expression" | "non_null_expression" => {
+                    root = root.named_child(0)?
+                }
+                _ => break,
+            }
+        }
+        if root.kind() == "identifier" {
+            return env.bound.get(self.text(root)).cloned();
+        }
+        // `{ user: { id: result.user.id } }`: a value built from a guard's result.
+        if matches!(root.kind(), "object" | "array") {
+            let mut stack = vec![root];
+            while let Some(n) = stack.pop() {
+                if n.kind() == "identifier" {
+                    if let Some(callee) = env.bound.get(self.text(n)) {
+                        return Some(callee.clone());
+                    }
+                }
+                if is_function(n) {
+                    continue;
+                }
+                let mut cursor = n.walk();
+                stack.extend(n.named_children(&mut cursor));
+            }
+        }
+        None
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+struct Env {
+    params: Vec<String>,
+    bound: HashMap<String, Callee>,
+    env_vars: HashSet<String>,
+    /// Variables holding a call's result (any callee).
+    computed: HashSet<String>,
+}
+
+fn contains_call(node: Node<'_>) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if n.kind() == "call_expression" {
+            return true;
+        }
+        if is_function(n) {
+            continue;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
+}
+
+/// True when a failing branch answers 401 or 403 (`{ status: 401 }`, `res.status(403)`,
+/// `unauthorized()`, `"Unauthorized"`).
+fn denies(text: &str) -> bool {
+    text.contains("401")
+        || text.contains("403")
+        || text.contains("Unauthorized")
+        || text.contains("Forbidden")
+        || text.contains("unauthorized()")
+        || text.contains("forbidden()")
+        || text.contains("UNAUTHORIZED")
+        || text.contains("FORBIDDEN")
+}
+
+/// Through `await`, parentheses, `!`, `as`, `satisfies`.
+fn strip(mut node: Node<'_>) -> Node<'_> {
+    for _ in 0..8 {
+        match node.kind() {
+            "await_expression"
+            | "parenthesized_expression"
+            | "non_null_expression"
+            | "as_expression"
+            | "satisfies_expression" => match node.named_child(0) {
+                Some(inner) => node = inner,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    node
+}
+
+/// True when a statement always ends the function: `return`, `throw`, a Next.js exiting call
+/// (`redirect()`), a block that does one of those at its top level, or an `if` whose both
+/// branches do.
+pub fn exits(doc: &Document, node: Node<'_>) -> bool {
+    match node.kind() {
+        "return_statement" | "throw_statement" => true,
+        "statement_block" => {
+            let mut cursor = node.walk();
+            let found = node.named_children(&mut cursor).any(|s| exits(doc, s));
+            found
+        }
+        "expression_statement" => node.named_child(0).is_some_and(|e| is_exiting_call(doc, e)),
+        "if_statement" => {
+            let consequence = node.child_by_field_name("consequence").is_some_and(|c| exits(doc, c));
+            let alternative = node.child_by_field_name("alternative").is_some_and(|a| {
+                let mut cursor = a.walk();
+                let found = a.named_children(&mut cursor).any(|s| exits(doc, s));
+                found
+            });
+            consequence && alternative
+        }
+        _ => false,
+    }
+}
+
+fn is_exiting_call(doc: &Document, expression: Node<'_>) -> bool {
+    let call = strip(expression);
+    if call.kind() != "call_expression" {
+        return false;
+    }
+    let Some(function) = call.child_by_field_name("function") else { return false };
+    let name = doc.slice(function.byte_range());
+    EXITING_CALLS.contains(&name) || name == "process.exit"
+}
+
+/// Names a function's parameters bind, destructuring included (`({ req, next })`).
+pub fn parameter_names(doc: &Document, function: Node<'_>) -> Vec<String> {
+    if let Some(single) = function.child_by_field_name("parameter") {
+        return pattern_names(doc, single);
+    }
+    let Some(parameters) = function.child_by_field_name("parameters") else { return Vec::new() };
+    pattern_names(doc, parameters)
+}
+
+/// Identifiers a binding pattern introduces (not property keys, not type annotations, not
+/// default values).
+pub fn pattern_names(doc: &Document, pattern: Node<'_>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![pattern];
+    while let Some(node) = stack.pop() {
+        match node.kind() {
+            "identifier" | "shorthand_property_identifier_pattern" => {
+                out.push(doc.slice(node.byte_range()).to_string())
+            }
+            "type_annotation" | "property_identifier" => {}
+            "assignment_pattern" | "object_assignment_pattern" => {
+                if let Some(left) = node.child_by_field_name("left") {
+                    stack.push(left);
+                }
+            }
+            "required_parameter" | "optional_parameter" => {
+                if let Some(p) = node.child_by_field_name("pattern") {
+                    stack.push(p);
+                }
+            }
+            "pair_pattern" => {
+                if let Some(v) = node.child_by_field_name("value") {
+                    stack.push(v);
+                }
+            }
+            _ => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+        }
+    }
+    out.reverse();
+    out
+}
+
+fn is_function(node: Node<'_>) -> bool {
+    matches!(
+        node.kind(),
+        "function_declaration"
+            | "arrow_function"
+            | "function_expression"
+            | "function"
+            | "generator_function_declaration"
+    )
+}
+
+/// Summarises the top-level bindings of a TS/JS document.
+pub fn summarize_file(doc: &Document, scope: &Scope, exports: &[(String, String, Option<String>)]) -> FileSummaries {
+    let mut file = FileSummaries::default();
+    for (exported, local, source) in exports {
+        match source {
+            Some(source) => file.reexports.push((exported.clone(), local.clone(), source.clone())),
+            None => file.exports.push((exported.clone(), local.clone())),
+        }
+    }
+    for (local, (source, imported)) in &scope.imports {
+        if local == imported && builtin_guard(source, imported).is_some() {
+            file.guard_imports.push((local.clone(), source.clone()));
+        }
+    }
+    file.guard_imports.sort();
+    let Some(tree) = doc.tree() else { return file };
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let declaration = match statement.kind() {
+            "export_statement" => {
+                if let Some(d) = statement.child_by_field_name("declaration") {
+                    d
+                } else if let Some(value) = statement.child_by_field_name("value") {
+                    // `export default withAuth(handler)` / `export default async function () {}`
+                    if let Some(summary) = summarize_value(doc, scope, value) {
+                        file.functions.push(("default".to_string(), summary));
+                    }
+                    continue;
+                } else {
+                    continue;
+                }
+            }
+            _ => statement,
+        };
+        match declaration.kind() {
+            "function_declaration" | "generator_function_declaration" => {
+                let Some(name) = declaration.child_by_field_name("name") else { continue };
+                let summary = summarize_function(doc, scope, declaration);
+                file.functions.push((doc.slice(name.byte_range()).to_string(), summary));
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut c = declaration.walk();
+                for declarator in declaration.named_children(&mut c).filter(|d| d.kind() == "variable_declarator") {
+                    let (Some(name), Some(value)) =
+                        (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+                    else {
+                        continue;
+                    };
+                    if name.kind() == "object_pattern" {
+                        // `export const { auth, handlers } = NextAuth(config)`
+                        let factory = strip(value);
+                        let is_session_factory = factory.kind() == "call_expression"
+                            && factory.child_by_field_name("function").is_some_and(|f| {
+                                scope
+                                    .imports
+                                    .get(doc.slice(f.byte_range()))
+                                    .is_some_and(|(source, imported)| session_factory(source, imported))
+                            });
+                        if is_session_factory {
+                            for local in pattern_names(doc, name) {
+                                let original = original_key(doc, name, &local);
+                                if original == "auth" {
+                                    let alias = Some(Callee::Builtin(GuardKind::Returns));
+                                    file.functions.push((local, FnSummary { alias, ..FnSummary::default() }));
+                                }
+                            }
+                        }
+                        continue;
+                    }
+                    if name.kind() != "identifier" {
+                        continue;
+                    }
+                    if let Some(summary) = summarize_value(doc, scope, value) {
+                        file.functions.push((doc.slice(name.byte_range()).to_string(), summary));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    file
+}
+
+/// The property key a destructured local name comes from (`{ auth: _auth }` → `auth`).
+fn original_key(doc: &Document, pattern: Node<'_>, local: &str) -> String {
+    let mut cursor = pattern.walk();
+    for child in pattern.named_children(&mut cursor) {
+        if child.kind() == "pair_pattern" {
+            let key = child.child_by_field_name("key").map(|k| doc.slice(k.byte_range()));
+            let value = child.child_by_field_name("value").map(|v| doc.slice(v.byte_range()));
+            if value == Some(local) {
+                return key.unwrap_or(local).to_string();
+            }
+        }
+    }
+    local.to_string()
+}
+
+/// The summary of a top-level value: a function, a wrapper built by a call, or an alias.
+pub fn summarize_value(doc: &Document, scope: &Scope, value: Node<'_>) -> Option<FnSummary> {
+    let value = strip(value);
+    if is_function(value) {
+        return Some(summarize_function(doc, scope, value));
+    }
+    let reader = StepReader::new(doc, scope, None);
+    match value.kind() {
+        "identifier" => {
+            let callee = reader.name_callee(doc.slice(value.byte_range()))?;
+            Some(FnSummary { alias: Some(callee), ..FnSummary::default() })
+        }
+        "call_expression" => {
+            let wrapper = wrapper_call(doc, scope, value)?;
+            // `cache(async () => { … })`, `withX(async (req) => { … })`: the value runs the
+            // literal, so its steps are the literal's (whether the wrapper authenticates is the
+            // wrapper's part).
+            let arguments = value.child_by_field_name("arguments");
+            let literal = arguments.and_then(|a| {
+                let mut cursor = a.walk();
+                let found = a.named_children(&mut cursor).map(strip).find(|n| is_function(*n));
+                found
+            });
+            let steps = literal.map(|l| StepReader::new(doc, scope, None).function_steps(l, None)).unwrap_or_default();
+            Some(FnSummary { steps, wrapper: Some(wrapper), ..FnSummary::default() })
+        }
+        _ => None,
+    }
+}
+
+/// `G(fn)`, `G(handler, opts)` and `base.use(middleware)`: the wrapper a call builds.
+fn wrapper_call(doc: &Document, scope: &Scope, call: Node<'_>) -> Option<Wrapper> {
+    let reader = StepReader::new(doc, scope, None);
+    let function = strip(call.child_by_field_name("function")?);
+    call.child_by_field_name("arguments")?;
+    let delegate = match function.kind() {
+        "identifier" => {
+            let name = doc.slice(function.byte_range());
+            match scope.imports.get(name) {
+                Some((source, imported)) if builtin_wrapper(source, imported) => {
+                    return Some(Wrapper { delegate: Some(Callee::Builtin(GuardKind::Throws)), inner: None });
+                }
+                _ => reader.name_callee(name),
+            }
+        }
+        // `base.use(mw)`, `client.schema(s).action(fn)`: the chain's root binding.
+        "member_expression" => {
+            let mut root = function;
+            for _ in 0..16 {
+                match root.kind() {
+                    "member_expression" => root = root.child_by_field_name("object")?,
+                    "call_expression" => root = root.child_by_field_name("function")?,
+                    "parenthesized_expression" | "await_expression" | "non_null_expression" => {
+                        root = root.named_child(0)?
+                    }
+                    _ => break,
+                }
+            }
+            // A middleware of the chain that authenticates counts too: `.use(async ({ next }) => …)`.
+            let mut chain_inner = None;
+            let mut node = call;
+            for _ in 0..16 {
+                if node.kind() != "call_expression" {
+                    break;
+                }
+                let f = node.child_by_field_name("function")?;
+                if f.kind() != "member_expression" {
+                    break;
+                }
+                let is_use = f
+                    .child_by_field_name("property")
+                    .is_some_and(|p| matches!(doc.slice(p.byte_range()), "use" | "middleware" | "use_middleware"));
+                if is_use && chain_inner.is_none() {
+                    let a = node.child_by_field_name("arguments")?;
+                    let mut c = a.walk();
+                    let found = a.named_children(&mut c).map(strip).find(|n| is_function(*n));
+                    if let Some(mw) = found {
+                        let mut r = StepReader::new(doc, scope, None);
+                        chain_inner = Some(r.function_steps(mw, None));
+                    }
+                }
+                node = f.child_by_field_name("object")?;
+            }
+            let delegate =
+                (root.kind() == "identifier").then(|| reader.name_callee(doc.slice(root.byte_range()))).flatten();
+            return Some(Wrapper { delegate, inner: chain_inner });
+        }
+        _ => None,
+    };
+    // The handler calls inside a literal argument are the caller's to record (a wrapper's own
+    // parameters are known only there, see `summarize_function`).
+    Some(Wrapper { delegate, inner: None })
+}
+
+/// A function's summary: its steps, and whether it returns a handler-wrapping function.
+pub fn summarize_function(doc: &Document, scope: &Scope, function: Node<'_>) -> FnSummary {
+    let mut reader = StepReader::new(doc, scope, None);
+    let steps = reader.function_steps(function, None);
+    let params = parameter_names(doc, function);
+    let wrapper = returned_function(doc, function).and_then(|returned| {
+        let returned = strip(returned);
+        if is_function(returned) {
+            let mut r = StepReader::new(doc, scope, None);
+            let inner = r.function_steps(returned, Some(&params));
+            return inner.iter().any(contains_param_call).then_some(Wrapper { delegate: None, inner: Some(inner) });
+        }
+        if returned.kind() == "call_expression" {
+            // `return withAxiom(async (req) => { …; return handler(req) })` or `return base(handler)`.
+            let mut wrapper = wrapper_call(doc, scope, returned)?;
+            let arguments = returned.child_by_field_name("arguments")?;
+            let mut cursor = arguments.walk();
+            let args: Vec<Node<'_>> = arguments.named_children(&mut cursor).map(strip).collect();
+            if let Some(literal) = args.iter().copied().find(|a| is_function(*a)) {
+                let mut r = StepReader::new(doc, scope, None);
+                let inner = r.function_steps(literal, Some(&params));
+                if inner.iter().any(contains_param_call) {
+                    wrapper.inner = Some(inner);
+                }
+            } else if args
+                .iter()
+                .any(|a| a.kind() == "identifier" && params.iter().any(|p| p == doc.slice(a.byte_range())))
+            {
+                wrapper.inner = Some(vec![Step::CallsParam]);
+            }
+            return Some(wrapper);
+        }
+        None
+    });
+    FnSummary { steps, wrapper, alias: None }
+}
+
+fn contains_param_call(step: &Step) -> bool {
+    match step {
+        Step::CallsParam => true,
+        Step::Branch(bs) => bs.iter().flatten().any(contains_param_call),
+        _ => false,
+    }
+}
+
+/// The value a function returns when it returns a function: an expression body, or the value
+/// of its last top-level `return`.
+fn returned_function<'t>(_doc: &Document, function: Node<'t>) -> Option<Node<'t>> {
+    let body = function.child_by_field_name("body")?;
+    if body.kind() != "statement_block" {
+        return Some(body);
+    }
+    let mut cursor = body.walk();
+    let last_return = body.named_children(&mut cursor).filter(|s| s.kind() == "return_statement").last()?;
+    last_return.named_child(0)
+}
+
+/// What evaluating steps found.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Outcome {
+    /// The first data access reached before any guard (index into the reader's accesses).
+    pub first_unguarded_data: Option<u32>,
+    /// Some normal return happens before a guard.
+    pub unguarded_return: bool,
+    /// Some return passes on what a guard gave.
+    pub returns_guard_result: bool,
+    /// A parameter is called before a guard.
+    pub param_unguarded: bool,
+    /// A parameter is called.
+    pub param_called: bool,
+}
+
+/// How a callee counts, for evaluation: its resolved summary, and whether it is a configured
+/// guard (matched by the caller).
+pub type Oracle<'o> = &'o dyn Fn(&Callee) -> (Resolved, bool);
+
+/// Evaluates steps from an unguarded start.
+pub fn evaluate(steps: &[Step], oracle: Oracle<'_>) -> Outcome {
+    let mut outcome = Outcome::default();
+    eval(steps, false, oracle, &mut outcome);
+    outcome
+}
+
+fn eval(steps: &[Step], mut guarded: bool, oracle: Oracle<'_>, out: &mut Outcome) -> bool {
+    for step in steps {
+        match step {
+            Step::Guard { callee, checked, discarded } => {
+                let (resolved, configured) = oracle(callee);
+                let counts = match resolved.guard {
+                    Some(GuardKind::Throws) => true,
+                    Some(GuardKind::Returns) => *checked,
+                    None => configured && (*checked || *discarded),
+                };
+                guarded |= counts;
+            }
+            Step::SecretCheck => guarded = true,
+            Step::Return { from } => {
+                if !guarded {
+                    out.unguarded_return = true;
+                }
+                if let Some(callee) = from {
+                    let (resolved, configured) = oracle(callee);
+                    out.returns_guard_result |= resolved.guard.is_some() || configured;
+                }
+            }
+            Step::CallsParam => {
+                out.param_called = true;
+                out.param_unguarded |= !guarded;
+            }
+            Step::Data(i) => {
+                if !guarded && out.first_unguarded_data.is_none() {
+                    out.first_unguarded_data = Some(*i);
+                }
+            }
+            Step::Branch(branches) => {
+                for branch in branches {
+                    eval(branch, guarded, oracle, out);
+                }
+            }
+        }
+    }
+    guarded
+}
+
+/// Resolves one summary given how its callees resolve.
+pub fn resolve_summary(summary: &FnSummary, oracle: Oracle<'_>) -> Resolved {
+    if let Some(alias) = &summary.alias {
+        let (resolved, configured) = oracle(alias);
+        if configured && resolved.guard.is_none() {
+            return Resolved { guard: Some(GuardKind::Returns), ..resolved };
+        }
+        return resolved;
+    }
+    let mut resolved = Resolved::default();
+    if !summary.steps.is_empty() {
+        let outcome = evaluate(&summary.steps, oracle);
+        if !outcome.unguarded_return && ends_guarded(&summary.steps, oracle) {
+            resolved.guard = Some(GuardKind::Throws);
+        } else if outcome.returns_guard_result {
+            resolved.guard = Some(GuardKind::Returns);
+        }
+    }
+    if let Some(wrapper) = &summary.wrapper {
+        resolved.wrapper = true;
+        let delegated = wrapper.delegate.as_ref().is_some_and(|d| match d {
+            Callee::Builtin(_) => true,
+            other => oracle(other).0.auth_wrapper,
+        });
+        let inner = wrapper.inner.as_ref().is_some_and(|steps| {
+            let o = evaluate(steps, oracle);
+            o.param_called && !o.param_unguarded
+        });
+        resolved.auth_wrapper = delegated || inner;
+    }
+    resolved
+}
+
+/// True when some guard ran on the straight-line path (a function that returns nothing but
+/// throws on failure: `async function requireAdmin() { const s = await auth(); if (!s) throw … }`).
+fn ends_guarded(steps: &[Step], oracle: Oracle<'_>) -> bool {
+    let mut out = Outcome::default();
+    eval(steps, false, oracle, &mut out)
+}
+
+/// Exported name → the summary's resolution, per module key.
+pub type ResolvedModules = HashMap<String, HashMap<String, Resolved>>;
+
+/// One module for [`resolve_workspace`]: its key, its path and its summaries.
+pub struct ModuleSummaries<'a> {
+    /// Module key.
+    pub key: &'a str,
+    /// Path (imports resolve relative to it).
+    pub path: &'a str,
+    /// Its summaries.
+    pub summaries: &'a FileSummaries,
+}
+
+/// Resolves every module's summaries to a fixpoint (at most [`MAX_ROUNDS`] rounds). `resolve`
+/// maps (importing path, specifier) to a module key. The result has, per module, every local
+/// binding by local name and every export by exported name.
+pub fn resolve_workspace(
+    modules: &[ModuleSummaries<'_>],
+    resolve: &dyn Fn(&str, &str) -> Option<String>,
+    configured: &dyn Fn(&Callee) -> bool,
+) -> ResolvedModules {
+    let by_key: HashMap<&str, &ModuleSummaries<'_>> = modules.iter().map(|m| (m.key, m)).collect();
+    let mut result: ResolvedModules = HashMap::new();
+    // Resolutions of each module's specifiers, once.
+    let mut specifiers: HashMap<(&str, &str), Option<String>> = HashMap::new();
+    for m in modules {
+        for (_, summary) in &m.summaries.functions {
+            for_each_callee(summary, &mut |c| {
+                if let Callee::Import { source, .. } = c {
+                    specifiers.entry((m.path, source.as_str())).or_insert_with(|| resolve(m.path, source));
+                }
+            });
+        }
+        for (_, _, source) in &m.summaries.reexports {
+            specifiers.entry((m.path, source.as_str())).or_insert_with(|| resolve(m.path, source));
+        }
+    }
+    for _ in 0..MAX_ROUNDS {
+        let mut changed = false;
+        let mut next: ResolvedModules = HashMap::new();
+        for m in modules {
+            let oracle = |callee: &Callee| -> (Resolved, bool) {
+                let value = match callee {
+                    Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
+                    Callee::Local(name) => result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default(),
+                    Callee::Global(_) => Resolved::default(),
+                    Callee::Import { source, name, .. } => specifiers
+                        .get(&(m.path, source.as_str()))
+                        .cloned()
+                        .flatten()
+                        .and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0))
+                        .unwrap_or_default(),
+                };
+                (value, configured(callee))
+            };
+            let mut resolved: HashMap<String, Resolved> = HashMap::new();
+            for (name, summary) in &m.summaries.functions {
+                resolved.insert(name.clone(), resolve_summary(summary, &oracle));
+            }
+            if result.get(m.key) != Some(&resolved) {
+                changed = true;
+            }
+            next.insert(m.key.to_string(), resolved);
+        }
+        result = next;
+        if !changed {
+            break;
+        }
+    }
+    // Exports by exported name.
+    let mut exported: ResolvedModules = HashMap::new();
+    for m in modules {
+        let mut names = HashMap::new();
+        for (exported_name, local) in &m.summaries.exports {
+            if let Some(r) = result.get(m.key).and_then(|f| f.get(local)) {
+                names.insert(exported_name.clone(), *r);
+            }
+        }
+        for (exported_name, name, source) in &m.summaries.reexports {
+            if exported_name == "*" {
+                continue;
+            }
+            let target = specifiers.get(&(m.path, source.as_str())).cloned().flatten();
+            if let Some(r) = target.and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0)) {
+                names.insert(exported_name.clone(), r);
+            }
+        }
+        exported.insert(m.key.to_string(), names);
+    }
+    for (key, names) in exported {
+        let entry = result.entry(key).or_default();
+        for (name, r) in names {
+            entry.insert(format!("export:{name}"), r);
+        }
+    }
+    result
+}
+
+/// An export's resolution: a local export, a named re-export or an `export *`, followed a few
+/// levels deep.
+fn lookup_export(
+    result: &ResolvedModules,
+    by_key: &HashMap<&str, &ModuleSummaries<'_>>,
+    specifiers: &HashMap<(&str, &str), Option<String>>,
+    key: &str,
+    name: &str,
+    depth: u32,
+) -> Option<Resolved> {
+    if depth > 4 {
+        return None;
+    }
+    let module = by_key.get(key)?;
+    if let Some((_, local)) = module.summaries.exports.iter().find(|(e, _)| e == name) {
+        return result.get(key).and_then(|f| f.get(local)).copied();
+    }
+    for (exported, original, source) in &module.summaries.reexports {
+        if exported == name || exported == "*" {
+            let wanted = if exported == "*" { name } else { original.as_str() };
+            let target = specifiers.get(&(module.path, source.as_str())).cloned().flatten()?;
+            if let Some(found) = lookup_export(result, by_key, specifiers, &target, wanted, depth + 1) {
+                return Some(found);
+            }
+        }
+    }
+    None
+}
+
+fn for_each_callee<'s>(summary: &'s FnSummary, f: &mut dyn FnMut(&'s Callee)) {
+    fn steps<'s>(list: &'s [Step], f: &mut dyn FnMut(&'s Callee)) {
+        for step in list {
+            match step {
+                Step::Guard { callee, .. } => f(callee),
+                Step::Return { from: Some(callee) } => f(callee),
+                Step::Branch(bs) => bs.iter().for_each(|b| steps(b, f)),
+                _ => {}
+            }
+        }
+    }
+    steps(&summary.steps, f);
+    if let Some(w) = &summary.wrapper {
+        if let Some(d) = &w.delegate {
+            f(d);
+        }
+        if let Some(inner) = &w.inner {
+            steps(inner, f);
+        }
+    }
+    if let Some(a) = &summary.alias {
+        f(a);
+    }
+}
