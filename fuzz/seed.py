@@ -94,6 +94,19 @@ def main() -> None:
     for i, session in enumerate(sessions):
         write("lsp_frames", f"session-{i}", b"".join(frame(m) for m in session))
     write("lsp_frames", "broken-header", b"Content-Length: x\r\n\r\n{}" + frame('{"jsonrpc":"2.0","method":"exit"}'))
+    # lsp_resync: garbage before three well-formed requests (the first byte also sets the read size).
+    one = '{"jsonrpc":"2.0","id":1,"method":"textDocument/hover","params":{}}'
+    broken = {
+        "stray-byte": b"x" + frame(one),
+        "short": b"Content-Length: %d\r\n\r\n%s" % (len(one) - 1, one.encode()),
+        "long": b"Content-Length: %d\r\n\r\n%s" % (len(one) + 1, one.encode()),
+        "absurd": b"Content-Length: 99999999999999999999\r\n\r\n" + one.encode(),
+        "open-string": b"Content-Length: 500\r\n\r\n{\"a\":\"",
+        "no-blank-line": b"Content-Length: %d\r\n%s" % (len(one), one.encode()),
+    }
+    for name, garbage in broken.items():
+        for step in (0, 1, 3):
+            write("lsp_resync", f"{name}-{step}", bytes([step]) + garbage)
     for base in range(6):
         for n in range(3):
             edits = bytes(rng.randrange(256) for _ in range(40 * (n + 1)))

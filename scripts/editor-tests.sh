@@ -2,7 +2,8 @@
 # The editor-client tests that are not cargo tests (scripts/test.sh runs this after them):
 #   1. the fast tier: `baton lsp` through vscode-languageserver-protocol (node --test);
 #   2. the VS Code extension built and packaged as a .vsix;
-#   3. VS Code's real UI: code-server with the .vsix, driven by Debian's Chromium (playwright-core).
+#   3. VS Code's real UI: code-server with the .vsix, driven by Debian's Chromium (playwright-core);
+#      then Restricted Mode (tests/vscode/untrusted.mjs).
 # Everything is installed under target/test-deps/ and reused while its inputs are unchanged.
 # BATON_BIN: the server binary (default target/debug/baton, which `cargo test` builds).
 # BATON_SKIP_VSCODE_UI=1 skips step 3.
@@ -95,3 +96,6 @@ fi
 
 CODE_SERVER="$cs/node_modules/code-server" BATON_VSIX="$ext/baton.vsix" BATON_BIN="$bin" \
   BATON_ARTIFACTS="$repo/target/test-artifacts/vscode" node tests/vscode/ui.mjs
+# Restricted Mode: a folder's own `baton.path` program never starts (issue #26).
+CODE_SERVER="$cs/node_modules/code-server" BATON_VSIX="$ext/baton.vsix" BATON_BIN="$bin" \
+  BATON_ARTIFACTS="$repo/target/test-artifacts/vscode" node tests/vscode/untrusted.mjs

@@ -19,7 +19,7 @@ repo=$PWD
 mode=${1:?usage: scripts/fuzz.sh SECONDS|merge [TARGET...]}
 shift
 targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then targets=(workspace config handoff lsp_frames edits); fi
+if [ ${#targets[@]} -eq 0 ]; then targets=(workspace config handoff lsp_frames lsp_resync edits); fi
 
 tools="$repo/target/test-deps/cargo-fuzz"
 if [ ! -x "$tools/bin/cargo-fuzz" ]; then

@@ -54,6 +54,8 @@ create table storage.objects (
   metadata jsonb
 );
 alter table storage.objects enable row level security;
+create function storage.foldername(name text) returns text[] language sql immutable
+  as $$ select (string_to_array(name, '/'))[1:array_length(string_to_array(name, '/'), 1) - 1] $$;
 create schema extensions;
 grant usage on schema public, auth, storage, extensions to anon, authenticated, service_role;
 alter default privileges in schema public grant all on tables to anon, authenticated, service_role;

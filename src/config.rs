@@ -47,6 +47,8 @@ pub struct Config {
     pub handoff: HandoffConfig,
     /// `[spec]`: what specs and workflow documents must contain.
     pub spec: SpecConfig,
+    /// `[plan]`: which Markdown documents are plans.
+    pub plan: PlanConfig,
     /// `[rules]`: severity overrides by rule id, or by family glob (`"sql/*"`); a rule's own id
     /// wins over its family's glob.
     pub rules: BTreeMap<String, Spanned<RuleLevel>>,
@@ -197,13 +199,29 @@ pub struct HandoffConfig {
     pub min_coverage: f64,
 }
 
+/// `[plan]`: globs (as for `supabase.client_paths`) that decide which Markdown documents are
+/// workflow plans or work items. A document `exclude` matches is never a plan; when `include` is
+/// set, only the documents it matches can be, and Baton's name checks (archive folders, PRD /
+/// ADR / audit names) do not apply to them.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PlanConfig {
+    /// Documents that may be plans (empty: every Markdown document, by Baton's classification).
+    pub include: Vec<String>,
+    /// Documents that are never plans.
+    pub exclude: Vec<String>,
+}
+
 /// `[spec]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SpecConfig {
-    /// Gates every work stream's validation gate must name (`lint`, `type-check`, `test`, or any
-    /// other name: matched as a word, or by its `[gates.<name>] command`).
+    /// Gates the workflow as a whole must run — some stream's gate or a final gate names each
+    /// (`lint`, `type-check`, `test`, or any other name: matched as a word, or by its
+    /// `[gates.<name>] command`).
     pub required_gates: Vec<String>,
+    /// Gates every work stream's own validation gate must name (none by default).
+    pub required_stream_gates: Vec<String>,
     /// Texts that make a lint gate fail on warnings (`--max-warnings=0` or an equivalent).
     pub lint_strict_flags: Vec<String>,
 }
@@ -212,6 +230,7 @@ impl Default for SpecConfig {
     fn default() -> Self {
         SpecConfig {
             required_gates: ["lint", "type-check", "test"].map(String::from).to_vec(),
+            required_stream_gates: Vec::new(),
             lint_strict_flags: [
                 "--max-warnings=0",
                 "--max-warnings 0",
@@ -302,6 +321,88 @@ fn default_gate_timeout() -> u64 {
     600
 }
 
+/// The `timeout_s` a gate may have: one second to one day.
+pub const GATE_TIMEOUT_RANGE: std::ops::RangeInclusive<u64> = 1..=86_400;
+
+/// Whether `name` may name a stage, a gate or an approval role: it becomes part of file names
+/// (signals, snapshots, briefs, evidence, logs), so 1–64 ASCII letters, digits, `-`, `_` or `.`,
+/// starting with a letter or digit (no path separator, no `..` component, nothing hidden).
+pub fn is_valid_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Why `label` cannot be a status text Baton writes into a document (`None` when it can): it is
+/// written as it is after `status:` (YAML front matter) or `**Status:**`, so one line without
+/// control characters, no surrounding blanks, no YAML indicator in front, no `: ` or ` #` inside.
+pub fn label_problem(label: &str) -> Option<&'static str> {
+    if label.trim().is_empty() {
+        return Some("is empty");
+    }
+    if label.chars().any(char::is_control) {
+        return Some("contains a line break or another control character");
+    }
+    if label.trim() != label {
+        return Some("starts or ends with blanks");
+    }
+    if label.chars().count() > 120 {
+        return Some("is longer than 120 characters");
+    }
+    if label.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@`".contains(c)) {
+        return Some("starts with a YAML indicator character");
+    }
+    if label.contains(": ") || label.contains(" #") || label.ends_with(':') {
+        return Some("contains `: ` or ` #`, which YAML front matter reads differently");
+    }
+    None
+}
+
+/// Where in the text a validation error points; resolved to a span only when reporting.
+enum Spot {
+    Stage(usize),
+    Label(String),
+    Requires(String),
+    Gate(String),
+    Timeout(String),
+}
+
+/// The parts of `baton.toml` validation points at, with their spans (parsed only on error).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct Spans {
+    workflow: WorkflowSpans,
+    gates: BTreeMap<String, GateSpans>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct WorkflowSpans {
+    stages: Vec<Spanned<String>>,
+    labels: BTreeMap<String, Spanned<String>>,
+    requires: BTreeMap<String, Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GateSpans {
+    command: Option<Spanned<String>>,
+    timeout_s: Option<Spanned<u64>>,
+}
+
+impl Spot {
+    fn span(&self, text: &str) -> Option<Range<usize>> {
+        let spans: Spans = toml::from_str(text).ok()?;
+        match self {
+            Spot::Stage(i) => spans.workflow.stages.get(*i).map(Spanned::span),
+            Spot::Label(label) => spans.workflow.labels.get(label).map(Spanned::span),
+            Spot::Requires(stage) => spans.workflow.requires.get(stage).map(Spanned::span),
+            Spot::Gate(name) => spans.gates.get(name).and_then(|g| g.command.as_ref()).map(Spanned::span),
+            Spot::Timeout(name) => spans.gates.get(name).and_then(|g| g.timeout_s.as_ref()).map(Spanned::span),
+        }
+    }
+}
+
 /// `[agents]`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -349,6 +450,7 @@ impl Config {
             return Err(too_large(path, text.len() as u64));
         }
         let config: Config = toml::from_str(text).map_err(|e| error_at(e.message().to_string(), e.span()))?;
+        config.validate_workflow().map_err(|(message, spot)| error_at(message, spot.span(text)))?;
         config.validate().map_err(|(message, span)| error_at(message, span))?;
         Ok(config)
     }
@@ -441,6 +543,62 @@ impl Config {
         for (label, stage) in &self.workflow.labels {
             if !self.workflow.stages.contains(stage) {
                 return Err((format!("[workflow.labels] maps `{label}` to unknown stage `{stage}`"), None));
+            }
+        }
+        Ok(())
+    }
+
+    /// Checks the names that become file names and the texts written into documents: stage,
+    /// gate and role names ([`is_valid_name`]), status labels ([`label_problem`]) and gate
+    /// timeouts ([`GATE_TIMEOUT_RANGE`]).
+    fn validate_workflow(&self) -> Result<(), (String, Spot)> {
+        const NAME_RULE: &str = "1–64 ASCII letters, digits, `-`, `_` or `.`, starting with a letter or digit";
+        for (i, stage) in self.workflow.stages.iter().enumerate() {
+            if !is_valid_name(stage) {
+                return Err((
+                    format!("[workflow] stage {stage:?} is not a valid stage name ({NAME_RULE})"),
+                    Spot::Stage(i),
+                ));
+            }
+        }
+        for (stage, requirements) in &self.workflow.requires {
+            for requirement in requirements {
+                let name = requirement.strip_prefix("gate:").or_else(|| requirement.strip_prefix("approval:"));
+                if !name.is_some_and(is_valid_name) {
+                    return Err((
+                        format!(
+                            "[workflow.requires] {stage}: {requirement:?} is not `gate:<name>` or `approval:<role>` with a valid name ({NAME_RULE})"
+                        ),
+                        Spot::Requires(stage.clone()),
+                    ));
+                }
+            }
+        }
+        for label in self.workflow.labels.keys() {
+            if let Some(problem) = label_problem(label) {
+                return Err((
+                    format!("[workflow.labels] the status label {label:?} {problem}"),
+                    Spot::Label(label.clone()),
+                ));
+            }
+        }
+        for (name, gate) in &self.gates {
+            if !is_valid_name(name) {
+                return Err((
+                    format!("[gates] {name:?} is not a valid gate name ({NAME_RULE})"),
+                    Spot::Gate(name.clone()),
+                ));
+            }
+            if !GATE_TIMEOUT_RANGE.contains(&gate.timeout_s) {
+                return Err((
+                    format!(
+                        "[gates.{name}] timeout_s = {} is out of range: a gate's timeout is {} to {} seconds",
+                        gate.timeout_s,
+                        GATE_TIMEOUT_RANGE.start(),
+                        GATE_TIMEOUT_RANGE.end()
+                    ),
+                    Spot::Timeout(name.clone()),
+                ));
             }
         }
         Ok(())
@@ -540,6 +698,37 @@ command = ["claude", "-p", "{brief}"]
     fn bad_severity_is_an_error() {
         let err = Config::parse("[rules]\n\"sql/rls-disabled-in-public\" = \"loud\"\n", None).unwrap_err();
         assert_eq!(err.line_col.map(|(l, _)| l), Some(2), "{err}");
+    }
+
+    /// Issue #26 items 5 and 16: names that become file names, labels written into documents and
+    /// gate timeouts are validated at load, with the offending line.
+    #[test]
+    fn workflow_names_labels_and_timeouts_are_validated_with_their_line() {
+        let cases = [
+            ("[workflow]\nstages = [\"plan\",\n  \"../../../../../ESC\"]\n", 3, "stage"),
+            (
+                "[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.labels]\n\"Done\\nid: X\" = \"qa\"\n",
+                4,
+                "line break",
+            ),
+            ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.labels]\n\"QA: ok\" = \"qa\"\n", 4, "YAML"),
+            ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:../x\"]\n", 4, "gate:<name>"),
+            ("[workflow]\nstages = [\"plan\", \"qa\"]\n[workflow.requires]\nqa = [\"lint\"]\n", 4, "gate:<name>"),
+            ("[gates.\"../x\"]\ncommand = \"true\"\n", 2, "gate name"),
+            ("[gates.lint]\ncommand = \"true\"\ntimeout_s = 9223372036854775807\n", 3, "out of range"),
+            ("[gates.lint]\ncommand = \"true\"\ntimeout_s = 0\n", 3, "out of range"),
+        ];
+        for (text, line, needle) in cases {
+            let err = Config::parse(text, None).expect_err(text);
+            assert_eq!(err.line_col.map(|(l, _)| l), Some(line), "{text}: {err}");
+            assert!(err.message.contains(needle), "{text}: {err}");
+        }
+        // Near misses: ordinary names, labels and timeouts load.
+        let ok = "[workflow]\nstages = [\"plan\", \"architecture-review\", \"qa_2\", \"v1.2\"]\n\
+                  [workflow.requires]\nqa_2 = [\"gate:type-check\", \"approval:qa.lead\"]\n\
+                  [workflow.labels]\n\"Ready for QA (2)\" = \"qa_2\"\n\"In review — arch\" = \"architecture-review\"\n\
+                  [gates.type-check]\ncommand = \"true\"\ntimeout_s = 86400\n[gates.x]\ncommand = \"true\"\ntimeout_s = 1\n";
+        Config::parse(ok, None).unwrap();
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`ide`]: editor features beyond diagnostics (symbols, hover, lenses …), pure like the engine.
 //! - [`workspace`]: discovery and loading (IO), parallel checking.
 //! - [`config`]: the `baton.toml` configuration.
+//! - [`git`]: the one guarded way Baton runs `git` (no repository-configured program ever runs).
 //! - [`cli`] and [`lsp`]: the `baton` command and the language server, thin adapters over the above.
 
 /// Stack size of the threads that parse and analyse (rayon's pool, the language server's runtime).
@@ -18,6 +19,7 @@ pub mod atomic;
 pub mod cli;
 pub mod config;
 pub mod engine;
+pub mod git;
 pub mod handoff;
 pub mod ide;
 pub mod line_index;

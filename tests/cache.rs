@@ -408,3 +408,63 @@ fn settled_files_are_not_read_again_until_their_signature_changes() {
     assert!(out.contains("lib/db/extra.ts"), "{out}");
     assert_eq!(out, uncached(root));
 }
+
+/// Issue 26: the stored report and the analysis cache are checked before use. A same-length
+/// corruption of the stored report is not printed; a report forged in the documented layout
+/// (header, key, worst severity, length, text), saying "no problems", neither prints nor passes
+/// `--fail-on warning`; a same-length corruption of the analysis cache's findings is a miss.
+#[test]
+fn damaged_or_forged_cache_files_are_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, "migrations/1.sql", "create table public.t (id int primary key);\n");
+    let (code, fresh, _) = run_raw(root, &["--fail-on", "warning"]);
+    assert_eq!(code, 1, "{fresh}");
+    let report = root.join(".baton/cache/output-human.bin");
+    let stored = std::fs::read(&report).unwrap();
+    let at = stored.windows(5).position(|w| w == b"table").expect("the report text is in the file");
+    // Same length, one word changed.
+    let mut damaged = stored.clone();
+    damaged[at..at + 5].copy_from_slice(b"TABLE");
+    std::fs::write(&report, &damaged).unwrap();
+    let (code, out, hit) = run_raw(root, &["--fail-on", "warning"]);
+    assert_eq!((code, hit), (1, 0), "{out}");
+    assert_eq!(out, fresh, "the damaged report is not printed");
+    // Forged: the same header with "no findings", a short text and its length.
+    let forged_text = b"No problems found in 1 file.\n";
+    let header_len = 16 + 32;
+    let mut forged = stored[..header_len].to_vec();
+    forged.push(0);
+    forged.extend_from_slice(&(forged_text.len() as u64).to_le_bytes());
+    forged.extend_from_slice(forged_text);
+    let mut unsealed = forged.clone();
+    // Also without whatever precedes the layout (a checksum would be in front of it).
+    if let Some(start) = stored.windows(16).position(|w| w == b"baton-output-v01") {
+        unsealed = stored[start..start + header_len].to_vec();
+        unsealed.push(0);
+        unsealed.extend_from_slice(&(forged_text.len() as u64).to_le_bytes());
+        unsealed.extend_from_slice(forged_text);
+        let mut resealed = stored[..start].to_vec();
+        resealed.extend_from_slice(&unsealed);
+        forged = resealed;
+    }
+    for planted in [&forged, &unsealed] {
+        std::fs::write(&report, planted).unwrap();
+        let (code, out, hit) = run_raw(root, &["--fail-on", "warning"]);
+        assert_eq!((code, hit), (1, 0), "a forged report is not replayed: {out}");
+        assert_eq!(out, fresh);
+    }
+    // The analysis cache: change the stored message's text, same length, and force a miss of
+    // the stored report (another request) so the analysis cache is consulted.
+    let (analysis, _) = cache_file(root);
+    let bytes = std::fs::read(&analysis).unwrap();
+    let json_fresh = check(root, &["--no-cache"]).0;
+    let message = json_fresh["diagnostics"][0]["message"].as_str().unwrap().to_string();
+    let word = &message.as_bytes()[..5];
+    let at = bytes.windows(5).position(|w| w == word).expect("the message is stored");
+    let mut damaged = bytes.clone();
+    damaged[at] ^= 0x20;
+    std::fs::write(&analysis, &damaged).unwrap();
+    let (json, _) = check(root, &[]);
+    assert_eq!(json["diagnostics"], json_fresh["diagnostics"], "the damaged cache entry is not used");
+}

@@ -169,6 +169,28 @@ fn human_output_has_code_frames_and_a_summary_without_color_when_piped() {
     assert!(last.starts_with("Found ") && last.contains(" errors") && last.ends_with('.'), "{last}");
 }
 
+/// Control characters in file names and source text never reach the terminal raw (issue 26):
+/// a newline in a name cannot forge a report line, ANSI/OSC escapes are shown escaped. Both
+/// the fresh run and the stored report's replay.
+#[test]
+fn human_output_escapes_control_characters() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
+    let name = "1\nerror[forged]: \u{1b}[31mforged\u{1b}]0;title\u{7}.sql";
+    let text = "create table t (id int); -- \u{1b}[2J\u{1b}]8;;http://x\u{7}link\u{9b}31m\r\n";
+    std::fs::write(dir.path().join("migrations").join(name), text).unwrap();
+    for args in [&["check", "--no-cache"][..], &["check"], &["check"]] {
+        let output = baton(args, dir.path());
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let out = stdout(&output);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{args:?}: a raw control character: {out:?}");
+        assert!(!out.lines().any(|l| l.starts_with("error[forged]")), "{args:?}: a forged line: {out}");
+        assert!(out.contains("1\\nerror[forged]: \\x1b[31mforged\\x1b]0;title\\x07.sql"), "{args:?}: {out}");
+        assert!(out.contains("-- \\x1b[2J\\x1b]8;;http://x\\x07link\\u{9b}31m"), "{args:?}: {out}");
+        assert!(out.contains("^^^^"), "{args:?}: the frame is still underlined: {out}");
+    }
+}
+
 #[test]
 fn fail_on_controls_the_exit_status() {
     let (_, output) = check_json(&["examples/wor-321", "--fail-on", "never"]);
@@ -272,6 +294,15 @@ fn init_writes_a_valid_config_once() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = std::fs::read_to_string(dir.path().join("baton.toml")).unwrap();
     assert!(baton::config::Config::parse(&text, None).is_ok());
+    // Issue #26 item 9: a new file follows the umask (it was always 0600), like one the OS creates.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = dir.path().join("probe");
+        std::fs::File::create(&probe).unwrap();
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir.path().join("baton.toml")), mode(&probe));
+        std::fs::remove_file(probe).unwrap();
+    }
     std::fs::write(dir.path().join("baton.toml"), "# mine\n").unwrap();
     let output = baton(&["init"], dir.path());
     assert_eq!(output.status.code(), Some(2));
@@ -281,8 +312,9 @@ fn init_writes_a_valid_config_once() {
     assert_eq!(baton(&["check"], dir.path()).status.code(), Some(0));
 }
 
-#[test]
-fn lsp_exits_after_exit_even_with_stdin_open() {
+/// Runs `baton lsp`, writes `messages` (framed) and waits up to 20 s for it to exit on its own
+/// while its stdin stays open.
+fn lsp_session(messages: &[&str]) -> Option<std::process::ExitStatus> {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
         .arg("lsp")
@@ -292,12 +324,7 @@ fn lsp_exits_after_exit_even_with_stdin_open() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
-    for message in [
-        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}"#,
-        r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#,
-        r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#,
-        r#"{"jsonrpc":"2.0","method":"exit"}"#,
-    ] {
+    for message in messages {
         write!(stdin, "Content-Length: {}\r\n\r\n{message}", message.len()).unwrap();
     }
     stdin.flush().unwrap();
@@ -314,7 +341,29 @@ fn lsp_exits_after_exit_even_with_stdin_open() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     };
     drop(stdin);
+    status
+}
+
+const LSP_INITIALIZE: &str =
+    r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}"#;
+const LSP_INITIALIZED: &str = r#"{"jsonrpc":"2.0","method":"initialized","params":{}}"#;
+const LSP_SHUTDOWN: &str = r#"{"jsonrpc":"2.0","id":2,"method":"shutdown"}"#;
+const LSP_EXIT: &str = r#"{"jsonrpc":"2.0","method":"exit"}"#;
+
+#[test]
+fn lsp_exits_after_exit_even_with_stdin_open() {
+    let status = lsp_session(&[LSP_INITIALIZE, LSP_INITIALIZED, LSP_SHUTDOWN, LSP_EXIT]);
     assert!(status.is_some_and(|s| s.success()), "baton lsp did not exit after `exit`: {status:?}");
+}
+
+/// The protocol: `exit` without a `shutdown` before it ends the server with code 1.
+#[test]
+fn lsp_exit_without_shutdown_exits_1() {
+    let status = lsp_session(&[LSP_INITIALIZE, LSP_INITIALIZED, LSP_EXIT]);
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{status:?}");
+    // Before `initialize` too.
+    let status = lsp_session(&[LSP_EXIT]);
+    assert_eq!(status.and_then(|s| s.code()), Some(1), "{status:?}");
 }
 
 /// A workspace with a DTO interface in the sources and another in generated legacy code.
@@ -368,4 +417,39 @@ fn a_family_glob_switches_a_whole_family_off() {
     let output = baton(&["check"], bad.path());
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("baton.toml:1:"), "{}", stderr(&output));
+}
+
+/// Issue 26: file names that are not UTF-8 are reported one-to-one (invalid bytes as `\xNN`, a
+/// backslash as `\\`), read under their real names, and the cached walk gives what the uncached
+/// one gives.
+#[test]
+#[cfg(target_os = "linux")]
+fn file_names_that_are_not_utf8_are_kept_apart_and_cached_alike() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let migrations = dir.path().join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    let name = |bytes: &[u8]| migrations.join(std::ffi::OsStr::from_bytes(bytes));
+    std::fs::write(name(b"1_\xff.sql"), "create table public.a (id int primary key);\n").unwrap();
+    std::fs::write(name(b"2_\xfe.sql"), "create table public.b (id int primary key);\n").unwrap();
+    // A valid name that spells what the escaped form of the first would be.
+    std::fs::write(name(b"1_\\xff.sql"), "select 1;\n").unwrap();
+    let mut reports = Vec::new();
+    for args in [&["--no-cache"][..], &[], &[], &["--no-cache"]] {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend_from_slice(args);
+        let output = baton(&all, dir.path());
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut found: Vec<(String, String)> = findings(&report).into_iter().map(|f| (f.1, f.0)).collect();
+        found.sort();
+        reports.push((output.status.code(), found));
+    }
+    let (code, found) = &reports[0];
+    assert_eq!(*code, Some(1), "{found:?}");
+    let rls: Vec<&str> =
+        found.iter().filter(|(_, rule)| rule == "sql/rls-disabled-in-public").map(|(p, _)| p.as_str()).collect();
+    assert_eq!(rls, ["migrations/1_\\xff.sql", "migrations/2_\\xfe.sql"], "{found:?}");
+    for (i, report) in reports.iter().enumerate() {
+        assert_eq!(report, &reports[0], "run {i} differs from the uncached run");
+    }
 }

@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Harness)] = &[
     ("config", harness::config),
     ("handoff", harness::handoff),
     ("lsp_frames", harness::lsp_frames),
+    ("lsp_resync", harness::lsp_resync),
     ("edits", harness::edits),
 ];
 
@@ -56,4 +57,44 @@ fn workspace_inputs_split_into_files_by_place() {
     let paths: Vec<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(paths, ["supabase/migrations/20240100000000_m.sql", "baton.toml", "app/api/f4/route.ts"]);
     assert_eq!(files[0].1, b"create table t();");
+}
+
+/// `lsp_resync` over generated garbage made of header and JSON fragments (a seeded, cheap
+/// stand-in for the fuzzer on every test run): the requests after it always get through.
+#[test]
+fn lsp_resync_holds_for_generated_garbage() {
+    const PIECES: &[&[u8]] = &[
+        b"Content-Length: ",
+        b"content-length:",
+        b"Content-Type: x",
+        b"12",
+        b"99999999999999999999",
+        b"\r\n",
+        b"\n",
+        b"\r",
+        b"{",
+        b"}",
+        b"\"",
+        b"\\",
+        b"{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"x\",\"params\":{}}",
+        b"Content-L",
+        b" ",
+        b"[",
+        b"x",
+    ];
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..3000 {
+        let mut garbage = vec![(next() % 8) as u8];
+        for _ in 0..(next() % 12) {
+            garbage.extend_from_slice(PIECES[(next() % PIECES.len() as u64) as usize]);
+        }
+        let outcome = std::panic::catch_unwind(|| harness::lsp_resync(&garbage));
+        assert!(outcome.is_ok(), "lsp_resync fails on {:?}", String::from_utf8_lossy(&garbage));
+    }
 }

@@ -213,3 +213,35 @@ fn invalid_utf8_in_baton_toml_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("baton.toml") && stderr.contains("not valid UTF-8"), "{stderr}");
 }
+
+/// Issue #26, item 1: `baton check` reads the git state once evidence exists; a repository whose
+/// configuration names a program (fsmonitor, a clean filter, a textconv driver) must not get it
+/// run. The program would create a marker and then block: the check must finish, marker-free.
+#[test]
+fn git_never_runs_a_program_the_repository_configures() {
+    for program in common::GIT_PROGRAMS {
+        let dir = tempfile::tempdir().unwrap();
+        let marker = common::git_repo_naming_a_program(dir.path(), program);
+        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(["check", "--format", "json"])
+            .arg(dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline || marker.exists() {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        assert!(!marker.exists(), "{program:?}: git ran the repository's program");
+        assert!(status.is_some(), "{program:?}: baton check hung on the repository's program");
+    }
+}

@@ -233,3 +233,334 @@ fn wor_321_walkthrough_from_the_cli() {
     assert!(!root.join(".baton/advance/WOR-321.json").exists(), "the refused-advance record was kept");
     assert_eq!(check_findings(&root, spec_rel), [], "findings remain on the spec after the advance");
 }
+
+/// A workspace whose stages each add a requirement: implement needs the architecture approval,
+/// qa the lint gate, release the QA approval. `status` is the item's status text.
+fn staged_workspace(status: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let config = r#"
+[workflow]
+stages = ["plan", "implement", "qa", "release"]
+[workflow.requires]
+implement = ["approval:architecture"]
+qa = ["gate:lint"]
+release = ["approval:qa"]
+[gates.lint]
+command = "echo linted"
+"#;
+    std::fs::write(dir.path().join("baton.toml"), config).unwrap();
+    std::fs::create_dir_all(dir.path().join("docs/specs")).unwrap();
+    let spec = format!("---\nid: WOR-7\nstatus: {status}\n---\n# WOR-7 spec\n\n## Objective\n\nDo it.\n");
+    std::fs::write(dir.path().join("docs/specs/WOR-7-spec.md"), spec).unwrap();
+    dir
+}
+
+fn spec_text(root: &Path) -> String {
+    std::fs::read_to_string(root.join("docs/specs/WOR-7-spec.md")).unwrap()
+}
+
+#[test]
+fn requirements_add_up_entering_qa_from_plan_needs_implements_approval_too() {
+    let dir = staged_workspace("plan");
+    let root = dir.path();
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "qa"]);
+    assert_eq!(code, 1, "jumping over implement skipped its approval: {out}{err}");
+    assert!(err.contains("cannot enter qa: approval:architecture missing"), "{err}");
+    assert!(spec_text(root).contains("status: plan"));
+    baton(root, &["stage", "approve", "WOR-7", "--role", "architecture", "--by", "Ada"]);
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "qa"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(spec_text(root).contains("status: qa"));
+}
+
+#[test]
+fn an_item_in_a_stage_it_never_met_is_reported_and_cannot_advance_past_it() {
+    // At qa without the architecture approval and without the lint gate ever run.
+    let dir = staged_workspace("qa");
+    let root = dir.path();
+    let findings = check_findings(root, "docs/specs/WOR-7-spec.md");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0].1.contains("approval:architecture missing"), "{findings:?}");
+    assert!(findings[0].1.contains("gate:lint missing"), "{findings:?}");
+
+    baton(root, &["stage", "approve", "WOR-7", "--role", "qa", "--by", "Bo"]);
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "release"]);
+    assert_eq!(code, 1, "advanced past a stage whose requirements never held: {out}{err}");
+    assert!(err.contains("approval:architecture missing"), "{err}");
+    assert!(spec_text(root).contains("status: qa"));
+    assert!(!root.join(".claude/handoff").exists());
+
+    // Standing in release without qa's gate is reported too (before: only release's own).
+    let dir = staged_workspace("release");
+    let findings = check_findings(dir.path(), "docs/specs/WOR-7-spec.md");
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert!(findings[0].1.contains("gate:lint missing"), "{findings:?}");
+}
+
+#[test]
+fn advancing_to_the_current_stage_is_refused() {
+    let dir = staged_workspace("qa");
+    let root = dir.path();
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "qa"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("already in stage qa"), "{err}");
+    assert!(!root.join(".claude/handoff").exists(), "a qa → qa handoff was written");
+}
+
+#[test]
+fn backward_moves_need_the_flag_and_write_no_completion_signal() {
+    let dir = staged_workspace("qa");
+    let root = dir.path();
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "implement"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("needs --backward"), "{err}");
+    assert!(spec_text(root).contains("status: qa"));
+    assert!(!root.join(".claude/handoff").exists());
+
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "release", "--backward"]);
+    assert_eq!(code, 2, "--backward forwards: {out}{err}");
+
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "implement", "--backward"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("qa → implement (backward)"), "{out}");
+    assert!(spec_text(root).contains("status: implement"));
+    let written: Vec<String> = std::fs::read_dir(root.join(".claude/handoff"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(written.iter().all(|n| !n.ends_with(".signal")), "a signal was written: {written:?}");
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root.join(".claude/handoff/context-001-WOR-7-implement.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(snapshot["status"], "partial");
+    assert_eq!(snapshot["phase"], "implement-reopened");
+}
+
+fn git(root: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(root)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn committing_the_advance_keeps_its_gate_evidence_current() {
+    let dir = staged_workspace("implement");
+    let root = dir.path();
+    std::fs::write(root.join("a.ts"), "export const a = 1;\n").unwrap();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "code"]);
+    baton(root, &["stage", "approve", "WOR-7", "--role", "architecture", "--by", "Ada"]);
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "qa"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // The advance's own commit: the status change, the handoff and the evidence.
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "WOR-7 enters qa"]);
+    assert_eq!(check_findings(root, "docs/specs/WOR-7-spec.md"), [], "the advance's commit made its evidence stale");
+    // A code change does make it stale.
+    std::fs::write(root.join("a.ts"), "export const a = 2;\n").unwrap();
+    git(root, &["commit", "-q", "-am", "code again"]);
+    let findings = check_findings(root, "docs/specs/WOR-7-spec.md");
+    assert!(findings.iter().any(|(_, m)| m.contains("gate:lint stale")), "{findings:?}");
+}
+
+#[test]
+fn no_required_gates_means_no_missing_gate_message_with_an_empty_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::write(root.join("baton.toml"), "[spec]\nrequired_gates = []\n").unwrap();
+    let plan = "# Workflow\n\n## Work Streams\n\n### WS-1: Database\n\n**Executor**: backend-dev\n\nBuild it.\n\n#### Validation Gate\n\n- `npm test`\n";
+    std::fs::write(root.join("WORKFLOW-PRD-001.md"), plan).unwrap();
+    let (_, out, _) = baton(root, &["check", "--format", "json", "--fail-on", "never", "--no-cache"]);
+    // No message names an empty list of required gates.
+    assert!(!out.contains("project's  on commit") && !out.contains("required_gates`: )"), "{out}");
+    assert!(!out.contains("no gate of this workflow runs"), "{out}");
+    // The near miss: with a gate required, the workflow that runs none is told which.
+    std::fs::write(root.join("baton.toml"), "[spec]\nrequired_gates = [\"lint\"]\n").unwrap();
+    let (_, out, _) = baton(root, &["check", "--format", "json", "--fail-on", "never", "--no-cache"]);
+    assert!(out.contains("no gate of this workflow runs `lint`"), "{out}");
+}
+
+/// Issue #26 item 4: whichever folder on a write path is a symbolic link out of the workspace,
+/// nothing is written through it: the command says why; `baton check` warns that its cache
+/// cannot be written and still checks.
+#[test]
+fn nothing_is_written_through_a_symbolic_link_out_of_the_workspace() {
+    use std::os::unix::fs::symlink;
+    for link in [".baton", ".baton/evidence", ".baton/logs", ".baton/cache", ".claude", ".claude/handoff"] {
+        let dir = workspace();
+        let root = dir.path();
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.join(link).parent().unwrap()).unwrap();
+        symlink(outside.path(), root.join(link)).unwrap();
+        std::fs::write(root.join("ok"), "").unwrap();
+        let (_, _, approve) = baton(root, &["stage", "approve", "WOR-9", "--role", "architecture", "--by", "Ada"]);
+        let (_, _, advance) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        let (_, _, handoff) =
+            baton(root, &["handoff", "new", "--workstream", "WS-1", "--status", "complete", "--files", "ok"]);
+        let (check, _, warned) = baton(root, &["check"]);
+        let written: Vec<_> = walk(outside.path());
+        assert!(written.is_empty(), "{link}: wrote outside the workspace: {written:?}");
+        let said = format!("{approve}{advance}{handoff}{warned}");
+        assert!(said.contains("symbolic link"), "{link}: no clear message: {said}");
+        assert!(check == 0 || check == 1, "{link}: baton check failed ({check}): {warned}");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        found.push(entry.path());
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(walk(&entry.path()));
+        }
+    }
+    found
+}
+
+/// Issue #26 item 9: `advance` keeps the spec's mode (it was 0600 after every advance).
+#[test]
+fn advance_keeps_the_mode_of_the_spec() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = workspace();
+    let root = dir.path();
+    let spec = root.join("docs/specs/WOR-9-spec.md");
+    std::fs::set_permissions(&spec, std::fs::Permissions::from_mode(0o664)).unwrap();
+    std::fs::write(root.join("ok"), "").unwrap();
+    let (code, _, err) = baton(root, &["stage", "approve", "WOR-9", "--role", "architecture", "--by", "Ada"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&spec).unwrap().contains("Ready for QA"));
+    assert_eq!(std::fs::metadata(&spec).unwrap().permissions().mode() & 0o7777, 0o664);
+}
+
+/// Issue #26 item 18: an item id too long for a file name reports the system's error, not
+/// "gate:lint missing" (exit 2, as for any IO error).
+#[test]
+fn an_item_id_too_long_for_a_file_name_reports_the_real_error() {
+    let dir = workspace();
+    let root = dir.path();
+    let long = format!("WOR-{}", "9".repeat(5000));
+    std::fs::write(root.join("docs/specs/WOR-9-spec.md"), SPEC.replace("id: WOR-9", &format!("id: {long}"))).unwrap();
+    std::fs::write(root.join("ok"), "").unwrap();
+    let (code, _, err) = baton(root, &["gate", "run", "lint", "--item", &long]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name too long"), "{err}");
+    let (code, _, err) = baton(root, &["stage", "advance", &long, "--to", "qa"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("name too long") && !err.contains("missing"), "{err}");
+}
+
+/// Issue #26 item 18: `handoff new --files` refuses what `handoff verify` would reject — an
+/// absolute path, one that climbs out, one through a link that resolves outside; a file of the
+/// workspace (also spelled `./x/../ok`) is accepted.
+#[test]
+fn handoff_new_refuses_files_outside_the_workspace() {
+    let dir = workspace();
+    let root = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret.env"), "x").unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("linked")).unwrap();
+    std::fs::write(root.join("ok"), "").unwrap();
+    let escape = outside.path().join("secret.env").display().to_string();
+    for file in [escape.as_str(), "../secret.env", "docs/../../secret.env", "linked/secret.env"] {
+        let (code, _, err) =
+            baton(root, &["handoff", "new", "--workstream", "ws2", "--status", "complete", "--files", file]);
+        assert_eq!(code, 2, "{file}: {err}");
+        assert!(err.contains("outside the workspace"), "{file}: {err}");
+    }
+    assert!(!root.join(".claude/handoff").exists());
+    let (code, _, err) =
+        baton(root, &["handoff", "new", "--workstream", "ws2", "--status", "complete", "--files", "./docs/../ok"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = baton(root, &["handoff", "verify"]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Issue 26: the spec changes while the gates run. The status change is located again in the
+/// file as it is after the gates (text inserted before the status line, here by the gate
+/// itself, must not be overwritten); when the status line itself changed, the advance is refused
+/// and the file left as the gate left it.
+#[test]
+fn advance_relocates_the_status_after_the_gates_and_refuses_when_it_changed() {
+    let spec_text = "---\nid: WOR-9\nowner: Ada Lovelace\nstatus: implement\n---\n# WOR-9 spec\n";
+    for (edit, refused) in [
+        // Lines inserted above the status (the offsets before the gates are stale).
+        ("printf 'title: A longer title\\nreviewer: Grace Hopper\\n' > head && sed -i '1r head' docs/specs/WOR-9-spec.md", false),
+        // A shorter owner: the status moves up.
+        ("sed -i 's/owner: Ada Lovelace/owner: Ada/' docs/specs/WOR-9-spec.md", false),
+        // The status line itself changed.
+        ("sed -i 's/status: implement/status: plan/' docs/specs/WOR-9-spec.md", true),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let config = format!(
+            "[workflow]\nstages = [\"plan\", \"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:touch\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.touch]\ncommand = \"{}\"\n",
+            edit.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        std::fs::write(root.join("baton.toml"), config).unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        let spec = root.join("docs/specs/WOR-9-spec.md");
+        std::fs::write(&spec, spec_text).unwrap();
+        let (code, out, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        let after = std::fs::read_to_string(&spec).unwrap();
+        if refused {
+            assert_ne!(code, 0, "{edit}: {out}{err}");
+            assert!(err.contains("changed while the gates ran"), "{edit}: {err}");
+            assert_eq!(after, spec_text.replace("status: implement", "status: plan"), "{edit}");
+            assert!(!root.join(".claude/handoff/WOR-9-qa.signal").exists(), "{edit}");
+        } else {
+            assert_eq!(code, 0, "{edit}: {out}{err}");
+            assert!(after.contains("\nstatus: Ready for QA\n"), "{edit}: {after}");
+            assert!(after.contains("owner: Ada"), "{edit}: the owner line was damaged: {after}");
+            assert_eq!(after.matches("Ready for QA").count(), 1, "{after}");
+        }
+    }
+}
+
+/// Issue 26: evidence records the tree as the gate left it. A gate that writes a new untracked
+/// report file on every run, and one that fixes code (`--fix`), can be advanced past at the
+/// first try; a change made after the gate still makes its evidence stale.
+#[test]
+fn evidence_records_the_tree_after_the_gate() {
+    let git = |root: &Path, args: &[&str]| {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(root)
+            .output()
+            .unwrap();
+        assert!(status.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&status.stderr));
+    };
+    for gate in ["echo report > report-$$-$(date +%s%N).txt", "sed -i 's/bad/good/' src/a.ts"] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::write(
+            root.join("baton.toml"),
+            format!("[workflow]\nstages = [\"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:g\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.g]\ncommand = \"{gate}\"\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        std::fs::create_dir_all(root.join("src")).unwrap();
+        std::fs::write(root.join("docs/specs/WOR-9-spec.md"), SPEC).unwrap();
+        std::fs::write(root.join("src/a.ts"), "export const a = 'bad';\n").unwrap();
+        git(root, &["init", "-q"]);
+        git(root, &["add", "."]);
+        git(root, &["commit", "-q", "-m", "init"]);
+        let (code, out, err) = baton(root, &["stage", "advance", "WOR-9", "--to", "qa"]);
+        assert_eq!(code, 0, "{gate}: the gate's own output made its evidence stale: {out}{err}");
+        // A change after the gate makes the evidence stale.
+        std::fs::write(root.join("src/b.ts"), "export const b = 1;\n").unwrap();
+        let (_, out, _) = baton(root, &["stage", "status", "WOR-9"]);
+        let evidence = baton::stage::EvidenceSet::load(root);
+        let state = baton::stage::GitState::read(root);
+        let current = evidence.by_item["WOR-9"]["gate:g"].is_current(&state);
+        assert!(!current, "{gate}: a later change left the evidence current: {out}");
+    }
+}

@@ -133,3 +133,42 @@ fn evidence_writes_are_atomic_under_sigkill() {
     }
     assert!(reads > 100, "only {reads} reads during the writes");
 }
+
+/// Whether process `pid` is gone (or a zombie nobody reaped: dead all the same).
+fn is_dead(pid: &str) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Err(_) => true,
+        Ok(stat) => stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+    }
+}
+
+/// Issue 26: children that leave the process group (`setsid`, a double fork into a new session)
+/// are killed too, after a normal exit and after a timeout, and the output the gate printed is
+/// kept although an orphan still holds the pipe.
+#[test]
+#[cfg(target_os = "linux")]
+fn descendants_that_leave_the_process_group_are_killed_and_the_output_kept() {
+    for (command, timeout_s, outcome) in [
+        ("setsid sh -c 'echo $$ > orphan.pid; exec sleep 300' & sleep 0.3; echo printed", 60, Outcome::Passed),
+        (
+            "( setsid sh -c 'echo $$ > orphan.pid; exec sleep 300' & ); sleep 0.3; echo printed; exit 3",
+            60,
+            Outcome::Failed,
+        ),
+        ("setsid sh -c 'echo $$ > orphan.pid; exec sleep 300' & echo printed; sleep 30", 1, Outcome::TimedOut),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let started = Instant::now();
+        let r = run(dir.path(), command, timeout_s);
+        assert_eq!(r.outcome, outcome, "{command}");
+        assert!(r.output_tail.starts_with("printed"), "{command}: the output was lost: {:?}", r.output_tail);
+        assert!(started.elapsed() < Duration::from_secs(10), "{command}: took {:?}", started.elapsed());
+        let pid = std::fs::read_to_string(dir.path().join("orphan.pid")).unwrap();
+        let pid = pid.trim();
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while !is_dead(pid) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        assert!(is_dead(pid), "{command}: the orphan {pid} survived");
+    }
+}

@@ -234,18 +234,10 @@ pub fn handoff(data: &[u8]) {
 /// must pass on only frames that tower-lsp-server can decode: each forwarded frame has a valid
 /// `Content-Length` and a body that is a JSON-RPC request, notification or response.
 pub fn lsp_frames(data: &[u8]) {
-    let runtime = tokio::runtime::Builder::new_current_thread().build().expect("a tokio runtime");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
     let mut output: Vec<u8> = Vec::new();
     runtime.block_on(baton::lsp::framing::sanitize(data, &mut output, &Default::default()));
-    let mut rest = output.as_slice();
-    while !rest.is_empty() {
-        let header_end = rest.windows(4).position(|w| w == b"\r\n\r\n").expect("a forwarded frame has a header");
-        let header = std::str::from_utf8(&rest[..header_end]).expect("an ASCII header");
-        let length: usize = header
-            .strip_prefix("Content-Length: ")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("a forwarded header is `Content-Length: N`, got {header:?}"));
-        let body = &rest[header_end + 4..header_end + 4 + length];
+    for body in forwarded_bodies(&output) {
         let request = serde_json::from_slice::<tower_lsp_server::jsonrpc::Request>(body);
         let response = serde_json::from_slice::<tower_lsp_server::jsonrpc::Response>(body);
         assert!(
@@ -253,8 +245,73 @@ pub fn lsp_frames(data: &[u8]) {
             "a forwarded body tower-lsp-server cannot decode: {}",
             String::from_utf8_lossy(body)
         );
+    }
+}
+
+/// The well-formed requests `lsp_resync` appends to its input.
+fn resync_requests() -> Vec<String> {
+    (1..=3)
+        .map(|i| serde_json::json!({"jsonrpc": "2.0", "id": format!("resync-{i}"), "method": "textDocument/hover", "params": {}}).to_string())
+        .collect()
+}
+
+/// A reader that hands out at most `step` bytes per read (0: all at once).
+struct Trickle<'a>(&'a [u8], usize);
+
+impl tokio::io::AsyncRead for Trickle<'_> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let step = if self.1 == 0 { self.0.len() } else { self.1 };
+        let n = step.min(self.0.len()).min(buf.remaining());
+        buf.put_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+/// The bodies of the frames the framing guard wrote (checking each header on the way).
+fn forwarded_bodies(mut rest: &[u8]) -> Vec<&[u8]> {
+    let mut bodies = Vec::new();
+    while !rest.is_empty() {
+        let header_end = rest.windows(4).position(|w| w == b"\r\n\r\n").expect("a forwarded frame has a header");
+        let header = std::str::from_utf8(&rest[..header_end]).expect("an ASCII header");
+        let length: usize = header
+            .strip_prefix("Content-Length: ")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("a forwarded header is `Content-Length: N`, got {header:?}"));
+        bodies.push(&rest[header_end + 4..header_end + 4 + length]);
         rest = &rest[header_end + 4 + length..];
     }
+    bodies
+}
+
+/// `lsp_resync`: the bytes are garbage a client wrote to `baton lsp`'s stdin (its first byte
+/// also picks how many bytes each read returns, 0 to 7, 0 meaning all); three well-formed
+/// requests follow. The framing guard must resynchronise after whatever came before: the last
+/// three frames it forwards are those requests, unchanged, and every frame it forwards is one
+/// tower-lsp-server can decode.
+pub fn lsp_resync(data: &[u8]) {
+    let step = data.first().map_or(0, |b| (b % 8) as usize);
+    let requests = resync_requests();
+    let mut input = data.to_vec();
+    for body in &requests {
+        input.extend_from_slice(format!("Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_time().build().expect("a tokio runtime");
+    let mut output: Vec<u8> = Vec::new();
+    runtime.block_on(baton::lsp::framing::sanitize(Trickle(&input, step), &mut output, &Default::default()));
+    let bodies = forwarded_bodies(&output);
+    for body in &bodies {
+        let request = serde_json::from_slice::<tower_lsp_server::jsonrpc::Request>(body);
+        let response = serde_json::from_slice::<tower_lsp_server::jsonrpc::Response>(body);
+        assert!(request.is_ok() || response.is_ok(), "a forwarded body tower-lsp-server cannot decode");
+    }
+    let tail: Vec<String> =
+        bodies[bodies.len().saturating_sub(3)..].iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect();
+    assert_eq!(tail, requests, "the requests after the garbage are not the last frames forwarded");
 }
 
 /// Real files the `edits` harness starts from, one of each kind.

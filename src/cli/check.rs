@@ -131,6 +131,7 @@ fn report(
 ) -> Printed {
     for (path, problem) in &workspace.unreadable {
         if include(path) {
+            let path = crate::cli::render::human::escape_controls(path);
             eprintln!("baton: warning: cannot read {path}: {problem}");
         }
     }

@@ -80,7 +80,9 @@ pub fn main() -> ExitCode {
         Command::Gate(args) => stage::run_gate(args),
         Command::Handoff(args) => stage::run_handoff(args),
         Command::Lsp { .. } => match crate::lsp::run_stdio() {
-            Ok(()) => EXIT_OK,
+            Ok(true) => EXIT_OK,
+            // `exit` (or the end of stdin) without `shutdown` first: the protocol says 1.
+            Ok(false) => EXIT_FINDINGS,
             Err(e) => error(format!("language server: {e}")),
         },
     };

@@ -47,6 +47,10 @@ enum StageCommand {
         /// The stage to enter (default: the next one).
         #[arg(long)]
         to: Option<String>,
+        /// Move to an earlier stage (`--to` required): no gates run, no completion signal is
+        /// written.
+        #[arg(long, requires = "to")]
+        backward: bool,
     },
     /// Record an approval (`approval:ROLE`) for ITEM.
     Approve {
@@ -149,7 +153,7 @@ pub fn run_stage(args: StageArgs) -> u8 {
     };
     match args.command {
         StageCommand::Status { item } => status(&loaded, item.as_deref()),
-        StageCommand::Advance { item, to } => advance_cmd(&loaded, &item, to.as_deref()),
+        StageCommand::Advance { item, to, backward } => advance_cmd(&loaded, &item, to.as_deref(), backward),
         StageCommand::Approve { item, role, by, note } => approve(&loaded, &item, &role, &by, note.as_deref()),
     }
 }
@@ -174,12 +178,13 @@ fn status(l: &Loaded, only: Option<&str>) -> u8 {
             Some(doc) => vec![doc],
             None => return error(format!("no work item `{key}` (an item id or a spec/workflow document path)")),
         },
-        None => l.facts.plan.documents.iter().filter(|d| d.status.is_some()).collect(),
+        None => l.facts.plan.documents.iter().filter(|d| d.is_work_item()).collect(),
     };
     let mut any_unmet = false;
     for doc in docs {
         let stage = stage_mod::stage_of_document(&model, doc);
-        let unmet = stage.map(|s| stage_mod::unmet(&model, &l.workspace.config, doc, s, evidence)).unwrap_or_default();
+        let unmet =
+            stage.map(|s| stage_mod::unmet_standing(&model, &l.workspace.config, doc, s, evidence)).unwrap_or_default();
         any_unmet |= !unmet.is_empty();
         let newest = evidence
             .by_item
@@ -235,15 +240,16 @@ fn outcome_text(outcome: Outcome) -> &'static str {
     }
 }
 
-fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>) -> u8 {
+fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>, backward: bool) -> u8 {
     let Some(doc) = advance::find_item(&l.facts.plan, key) else {
         return error(format!("no work item `{key}` (an item id or a spec/workflow document path)"));
     };
     let cancel = CancelToken::new();
-    let result = match advance::advance(&l.root, &l.workspace.config, doc, to, &cancel, &print_event) {
+    let result = match advance::advance(&l.root, &l.workspace.config, doc, to, backward, &cancel, &print_event) {
         Ok(r) => r,
         Err(e) => return error(e),
     };
+    let problems: Vec<String> = result.gates.iter().filter_map(|g| g.problem()).collect();
     for g in &result.gates {
         if let Ok(run) = &g.run {
             if run.outcome != Outcome::Passed {
@@ -253,6 +259,10 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>) -> u8 {
         }
     }
     let Some(edit) = &result.edit else {
+        if !problems.is_empty() {
+            // An IO error is the answer, not the unmet requirement it caused.
+            return error(format!("{}: nothing changed: {}", result.item, problems.join("; ")));
+        }
         eprintln!("baton: {}: {}", result.item, advance::describe_unmet(&result.to, &result.unmet));
         eprintln!("baton: nothing changed");
         return EXIT_FINDINGS;
@@ -262,14 +272,17 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>) -> u8 {
     }
     match advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user()) {
         Ok((signal, snapshot)) => {
+            let wrote = match signal {
+                Some(signal) => format!("{} and {}", rel(&l.root, &signal), rel(&l.root, &snapshot)),
+                None => rel(&l.root, &snapshot),
+            };
             println!(
-                "{}: {} → {} ({}); wrote {} and {}",
+                "{}: {} → {}{} ({}); wrote {wrote}",
                 result.item,
                 result.from.as_deref().unwrap_or("no stage"),
                 result.to,
+                if result.backward { " (backward)" } else { "" },
                 edit.path,
-                rel(&l.root, &signal),
-                rel(&l.root, &snapshot)
             );
             EXIT_OK
         }
@@ -291,6 +304,9 @@ fn approve(l: &Loaded, key: &str, role: &str, by: &str, note: Option<&str>) -> u
     };
     if role.trim().is_empty() || by.trim().is_empty() {
         return error("--role and --by must not be empty");
+    }
+    if !crate::config::is_valid_name(role.trim()) {
+        return error(format!("`{}` is not a role name (1–64 ASCII letters, digits, `-`, `_`, `.`)", role.trim()));
     }
     let mut evidence = Evidence::approval(role.trim(), by.trim(), note, &GitState::read(&l.root));
     evidence.version = doc.version.as_ref().map(|v| v.text.clone());
@@ -330,6 +346,9 @@ pub fn run_gate(args: GateArgs) -> u8 {
         &print_event,
     );
     let Some(result) = results.into_iter().next() else { return EXIT_ERROR };
+    if let (Ok(_), Some(problem)) = (&result.run, result.problem()) {
+        return error(problem);
+    }
     match result.run {
         Ok(run) => {
             println!("{}", run.output_tail);
@@ -397,6 +416,27 @@ fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) ->
     if !["complete", "failed", "blocked", "partial"].contains(&status.as_str()) {
         return error(format!("status `{status}` must be complete, failed, blocked or partial"));
     }
+    // What `handoff verify` would reject is refused here: a path that is absolute, leaves the
+    // workspace (`..`, or a link that resolves outside it) or is no path at all.
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut cleaned = Vec::with_capacity(files.len());
+    for file in files {
+        use crate::handoff::normalize::{classify_path, PathKind};
+        match classify_path(file) {
+            PathKind::Relative(path) => {
+                let resolved = std::fs::canonicalize(root.join(&path));
+                if resolved.as_ref().is_ok_and(|r| !r.starts_with(&inside)) {
+                    return error(format!("`{file}` resolves outside the workspace (through a symbolic link)"));
+                }
+                cleaned.push(path);
+            }
+            PathKind::Absolute | PathKind::Escapes => {
+                return error(format!("`{file}` is outside the workspace: name files by their path relative to it"))
+            }
+            PathKind::NotAPath => return error(format!("`{file}` is not a file path")),
+        }
+    }
+    let files = &cleaned;
     let missing: Vec<&String> = files.iter().filter(|f| !root.join(f).exists()).collect();
     if !missing.is_empty() {
         let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
@@ -412,7 +452,7 @@ fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) ->
     });
     let path = root.join(".claude/handoff").join(format!("{}-{status}.signal", ws.to_string().to_ascii_lowercase()));
     let text = serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n";
-    match crate::atomic::write(&path, text.as_bytes()) {
+    match crate::atomic::write(root, &path, text.as_bytes()) {
         Ok(()) => {
             println!("wrote {}", rel(root, &path));
             EXIT_OK

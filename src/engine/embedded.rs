@@ -79,6 +79,13 @@ impl Block {
 pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<Finding> {
     let outline = Outline::read(&doc.text);
     let mut out = Vec::new();
+    if let Some(range) = &outline.front_matter_too_long {
+        let message = format!(
+            "the front matter is longer than {} lines, so Baton did not read it (its work streams, phases and gates are not checked); move long prose out of the YAML",
+            crate::plan::markdown::MAX_FRONT_MATTER_LINES
+        );
+        out.push(Finding::new("meta/file-too-large", range.clone(), message));
+    }
     for fence in &outline.fences {
         let Some((kind, ext)) = kind_of(&fence.lang) else { continue };
         let block = block(doc, &outline, fence, kind, ext);
@@ -255,6 +262,18 @@ mod tests {
             assert!(doc.text.is_char_boundary(edit.range.start));
             assert_ne!(&text[edit.range.start.saturating_sub(1)..edit.range.start], "\r", "{edit:?}");
         }
+    }
+
+    #[test]
+    fn front_matter_over_the_limit_is_reported() {
+        let lines = crate::plan::markdown::MAX_FRONT_MATTER_LINES + 1;
+        let body: String = (0..lines).map(|i| format!("k{i}: {i}\n")).collect();
+        let (_, findings) = analyze_md(&format!("---\n{body}---\n# T\n"));
+        let notice = findings.iter().find(|f| f.rule == "meta/file-too-large").expect("a notice");
+        assert_eq!(notice.range, 0..3);
+        let body: String = (0..lines - 2).map(|i| format!("k{i}: {i}\n")).collect();
+        let (_, findings) = analyze_md(&format!("---\n{body}---\n# T\n"));
+        assert!(findings.iter().all(|f| f.rule != "meta/file-too-large"));
     }
 
     #[test]

@@ -566,12 +566,29 @@ impl WorkspaceFacts {
         facts
     }
 
-    /// Replays every migration sequence and runs the SQL rules on each model.
+    /// Replays every migration sequence and runs the SQL rules on each model. A SQL file outside
+    /// the migration folders is replayed on its own, except when it changes no PostgreSQL schema
+    /// ([`crate::sql::migrations::changes_no_schema`]) or repeats what the migrations define (a
+    /// dump, a declarative schema or a setup script that creates the same objects again: at
+    /// least half of the relations, functions, policies and extensions it creates exist in a
+    /// migrated model).
     pub fn sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
+        WorkspaceFacts::sql_findings_of(docs, config, true)
+    }
+
+    /// [`WorkspaceFacts::sql_findings`] of the stand-alone SQL files only (the migrations are
+    /// replayed to know what they define, their findings are not returned).
+    pub fn standalone_sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
+        WorkspaceFacts::sql_findings_of(docs, config, false)
+    }
+
+    fn sql_findings_of(docs: &[&Document], config: &Config, with_migrations: bool) -> HashMap<String, Vec<Finding>> {
         let mut by_path: HashMap<String, Vec<Finding>> = HashMap::new();
-        for sequence in migration_sequences(docs, config) {
-            let model = MigrationModel::replay(&sequence.documents);
-            let ctx = SqlRuleContext { model: &model, config, documents: &sequence.documents };
+        let (folders, standalone): (Vec<_>, Vec<_>) =
+            migration_sequences(docs, config).into_iter().partition(|s| s.is_migrations_folder);
+        let mut migrated: BTreeSet<String> = BTreeSet::new();
+        let mut run = |sequence: &crate::sql::MigrationSequence<'_>, model: &MigrationModel| {
+            let ctx = SqlRuleContext { model, config, documents: &sequence.documents };
             let mut found = Vec::new();
             for rule in rules::all() {
                 if let Matcher::Sql(check) = rule.matcher {
@@ -583,7 +600,35 @@ impl WorkspaceFacts {
             for (path, finding) in found {
                 by_path.entry(path).or_default().push(finding);
             }
+        };
+        for sequence in &folders {
+            let model = MigrationModel::replay(&sequence.documents);
+            migrated.extend(defined_names(&model));
+            if with_migrations {
+                run(sequence, &model);
+            }
+        }
+        for sequence in &standalone {
+            if sequence.documents.iter().any(|d| crate::sql::migrations::changes_no_schema(d).is_some()) {
+                continue;
+            }
+            let model = MigrationModel::replay(&sequence.documents);
+            let defined = defined_names(&model);
+            let repeated = defined.iter().filter(|n| migrated.contains(*n)).count();
+            if repeated > 0 && repeated * 2 >= defined.len() {
+                continue;
+            }
+            run(sequence, &model);
         }
         by_path
     }
+}
+
+/// The relations, functions, policies and extensions a replayed model ends with, by name.
+fn defined_names(model: &MigrationModel) -> BTreeSet<String> {
+    let relations = model.tables.keys().chain(model.views.keys()).map(|n| format!("relation {n}"));
+    let functions = model.functions.iter().map(|f| format!("function {}", f.name));
+    let policies = model.policies.iter().map(|p| format!("policy {} on {}", p.name, p.table));
+    let extensions = model.extensions.keys().map(|e| format!("extension {e}"));
+    relations.chain(functions).chain(policies).chain(extensions).collect()
 }

@@ -172,7 +172,10 @@ pub fn definition(ctx: &IdeContext<'_>, offset: usize) -> Vec<Target> {
             .collect(),
         "workstream" | "depends_on" => WorkstreamId::parse(value)
             .and_then(|id| {
-                ctx.facts.plan.workstream_location(&id).map(|(p, r)| Target { path: p.to_string(), range: Some(r) })
+                ctx.facts
+                    .plan
+                    .workstream_location(path, &id)
+                    .map(|(p, r)| Target { path: p.to_string(), range: Some(r) })
             })
             .into_iter()
             .collect(),

@@ -6,6 +6,7 @@
 //! Schema v1 is documented in `docs/handoff-format.md` and shipped as JSON Schema in `schemas/`.
 
 pub mod agent;
+pub mod checkpoint;
 pub mod files;
 pub mod ide;
 pub mod json;
@@ -17,6 +18,7 @@ pub mod snapshot;
 use std::collections::BTreeMap;
 
 pub use agent::Agent;
+pub use checkpoint::Checkpoint;
 pub use files::WorkspaceFiles;
 pub use normalize::{Outcome, PathKind, Status};
 pub use read::{At, Gate, NamedFile, Problem};
@@ -36,6 +38,8 @@ pub struct Handoffs {
     pub snapshots: Vec<Snapshot>,
     /// Agent definitions, by path.
     pub agents: Vec<Agent>,
+    /// Build-pipeline checkpoints, by path.
+    pub checkpoints: Vec<Checkpoint>,
     /// Chains of snapshots (indices into `snapshots`, in chain order), one per workflow and
     /// folder.
     pub chains: Vec<Vec<usize>>,
@@ -51,6 +55,9 @@ impl Handoffs {
         for doc in docs {
             match doc.kind {
                 FileKind::Signal => handoffs.signals.push(Signal::read(doc)),
+                FileKind::Json if checkpoint::is_checkpoint(&doc.path) => {
+                    handoffs.checkpoints.push(Checkpoint::read(doc))
+                }
                 FileKind::Json => handoffs.snapshots.push(Snapshot::read(doc)),
                 FileKind::Markdown if Agent::is_definition(&doc.path) => handoffs.agents.push(Agent::read(doc)),
                 _ => {}
@@ -59,6 +66,7 @@ impl Handoffs {
         handoffs.signals.sort_by(|a, b| a.path.cmp(&b.path));
         handoffs.snapshots.sort_by(|a, b| a.path.cmp(&b.path));
         handoffs.agents.sort_by(|a, b| a.path.cmp(&b.path));
+        handoffs.checkpoints.sort_by(|a, b| a.path.cmp(&b.path));
         handoffs.files = WorkspaceFiles::from_paths(docs.iter().map(|d| d.path.clone()));
         handoffs.chains = chains(&handoffs.snapshots);
         handoffs
@@ -86,6 +94,40 @@ impl Handoffs {
                     && s.status.as_ref().is_some_and(|st| st.value == Status::Complete)
             })
             .map(|s| s.path.as_str())
+    }
+
+    /// The checkpoints of the plan `doc_id` (at `doc_path`): those naming the document as their
+    /// execution spec, else those whose intake id is the document's id, within its project.
+    pub fn checkpoints_for<'a>(&'a self, doc_id: &str, doc_path: &str) -> Vec<&'a Checkpoint> {
+        let mine: Vec<&Checkpoint> = self
+            .checkpoints
+            .iter()
+            .filter(|c| c.tracks_workstreams && contains(project_of(&c.path), doc_path))
+            .collect();
+        let by_spec: Vec<&Checkpoint> = mine
+            .iter()
+            .copied()
+            .filter(|c| c.spec.as_ref().is_some_and(|s| same_document(&s.value, doc_path, project_of(&c.path))))
+            .collect();
+        if !by_spec.is_empty() {
+            return by_spec;
+        }
+        let id = doc_id.trim();
+        if id.is_empty() {
+            return Vec::new();
+        }
+        mine.into_iter().filter(|c| c.id.eq_ignore_ascii_case(id)).collect()
+    }
+
+    /// True when the project holding `doc_path` tracks completion in checkpoints (it has at
+    /// least one): its plans need no per-stream handoff-signal section.
+    pub fn tracks_checkpoints(&self, doc_path: &str) -> bool {
+        self.checkpoints.iter().any(|c| c.tracks_workstreams && contains(project_of(&c.path), doc_path))
+    }
+
+    /// The path of a checkpoint of plan `doc_id` (at `doc_path`) listing stream `id` completed.
+    pub fn completion_checkpoint(&self, doc_id: &str, doc_path: &str, id: &WorkstreamId) -> Option<&str> {
+        self.checkpoints_for(doc_id, doc_path).into_iter().find(|c| c.completes(id)).map(|c| c.path.as_str())
     }
 
     /// The agents defined for the project of the handoff at `path`.
@@ -144,6 +186,19 @@ pub fn project_of(path: &str) -> &str {
         return "";
     }
     path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+/// True when the document at `doc_path` lies inside `project` (a folder; `""` is the root).
+fn contains(project: &str, doc_path: &str) -> bool {
+    project.is_empty() || doc_path.starts_with(&format!("{project}/"))
+}
+
+/// True when `named` (as a checkpoint writes it: relative to the repository, maybe with `./`)
+/// is the document at `doc_path`.
+fn same_document(named: &str, doc_path: &str, project: &str) -> bool {
+    let named = named.trim().trim_start_matches("./");
+    let full = if project.is_empty() { named.to_string() } else { format!("{project}/{named}") };
+    full == doc_path || doc_path.ends_with(&format!("/{named}"))
 }
 
 /// The workspace paths a relative name may mean, most specific first: under the handoff's

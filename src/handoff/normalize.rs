@@ -79,6 +79,8 @@ impl Outcome {
         }
         let word: String = lower.chars().take_while(|c| c.is_ascii_alphabetic() || *c == '/').collect();
         match word.as_str() {
+            // "pass (150/151)": a count short of its total is a failure, whatever the word says.
+            "pass" | "passed" | "passing" | "ok" | "success" | "green" if short_count(&lower) => Outcome::Fail,
             "pass" | "passed" | "passing" | "ok" | "success" | "green" => Outcome::Pass,
             "fail" | "failed" | "failing" | "failure" | "error" | "red" => Outcome::Fail,
             "skip" | "skipped" | "n/a" | "na" | "not" => Outcome::Skipped,
@@ -106,6 +108,21 @@ impl Outcome {
             Outcome::Unknown(text) => format!("`{text}`"),
         }
     }
+}
+
+/// True when `text` holds a count `n/m` with `n < m` ("150/151").
+fn short_count(text: &str) -> bool {
+    for (at, _) in text.match_indices('/') {
+        let before: String = text[..at].trim_end().chars().rev().take_while(char::is_ascii_digit).collect();
+        let after: String = text[at + 1..].trim_start().chars().take_while(char::is_ascii_digit).collect();
+        let (Ok(n), Ok(m)) = (before.chars().rev().collect::<String>().parse::<u64>(), after.parse::<u64>()) else {
+            continue;
+        };
+        if n < m {
+            return true;
+        }
+    }
+    false
 }
 
 /// Reads an RFC 3339 timestamp. A timestamp without offset is read as UTC and reported by the
@@ -294,6 +311,8 @@ mod tests {
     fn validation_values_in_the_wild_normalise() {
         assert_eq!(Outcome::parse("pass"), Outcome::Pass);
         assert_eq!(Outcome::parse("pass (22/22)"), Outcome::Pass);
+        assert_eq!(Outcome::parse("pass (150/151)"), Outcome::Fail);
+        assert_eq!(Outcome::parse("PASS (150 / 151 tests)"), Outcome::Fail);
         assert_eq!(Outcome::parse("skipped (pre-existing errors in codebase)"), Outcome::Skipped);
         assert_eq!(Outcome::parse("FAILED: 3 errors"), Outcome::Fail);
         assert_eq!(Outcome::parse("waived:PRJ-12"), Outcome::Waived("PRJ-12".into()));

@@ -244,6 +244,9 @@ fn gate(name: &str, value: &Json, problems: &mut Vec<Problem>) -> Option<Gate> {
         Value::Bool(false) => Outcome::Fail,
         Value::Object(_) => match value.get("status").or_else(|| value.get("result")) {
             Some(status) => return gate(name, status, problems),
+            // Figures beside the gates (`"coverage": {"statements": "70%", …}`) are data, not a
+            // gate without a status; only an object that looks like a gate record is reported.
+            None if value.get("command").is_none() && value.get("detail").is_none() => return None,
             None => {
                 problems.push(Problem {
                     range: value.range.clone(),
@@ -253,6 +256,8 @@ fn gate(name: &str, value: &Json, problems: &mut Vec<Problem>) -> Option<Gate> {
                 return None;
             }
         },
+        // A count beside the gates (`"test_count": 44`) is data, not a gate.
+        Value::Number(_) => return None,
         _ => {
             problems.push(type_problem(name, value, "`pass`, `fail`, `skipped`, `waived:<issue>` or a boolean"));
             return None;

@@ -280,10 +280,7 @@ impl Backend {
     async fn record_change_times(&self, index: usize, path: &std::path::Path) {
         let named = {
             let mut state = self.shared.state();
-            if !state.trusted {
-                return;
-            }
-            let Some(root) = state.roots.get_mut(index) else { return };
+            let Some(root) = state.roots.get_mut(index).filter(|r| r.trusted) else { return };
             root.refresh_facts();
             root.facts.handoffs.named_paths()
         };
@@ -596,13 +593,14 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.code_lens.as_ref())
                 .and_then(|c| c.refresh_support)
                 .unwrap_or(false),
+            document_changes: caps
+                .workspace
+                .as_ref()
+                .and_then(|w| w.workspace_edit.as_ref())
+                .and_then(|e| e.document_changes)
+                .unwrap_or(false),
         };
-        let trusted = params
-            .initialization_options
-            .as_ref()
-            .and_then(|o| o.get("trusted"))
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false);
+        let trust = state::Trust::from_option(params.initialization_options.as_ref().and_then(|o| o.get("trusted")));
         #[allow(deprecated)]
         let folders: Vec<PathBuf> = match (&params.workspace_folders, &params.root_uri) {
             (Some(folders), _) if !folders.is_empty() => {
@@ -615,12 +613,12 @@ impl LanguageServer for Backend {
             let mut state = self.shared.state();
             state.encoding = encoding;
             state.caps = client_caps;
-            state.trusted = trusted;
+            state.trust = trust.clone();
             for folder in folders {
                 state.add_root(folder, true);
             }
         }
-        log(Level::Info, format!("initialize: encoding {encoding:?}, caps {client_caps:?}, trusted {trusted}"));
+        log(Level::Info, format!("initialize: encoding {encoding:?}, caps {client_caps:?}, trust {trust:?}"));
         Ok(InitializeResult {
             capabilities: self.capabilities(client_caps.pull_diagnostics, encoding),
             server_info: Some(ServerInfo { name: "baton".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
@@ -961,9 +959,27 @@ impl Backend {
         let Some((doc, _, encoding)) = self.document_now(uri) else { return Vec::new() };
         let Some(path) = state::uri_path(uri) else { return Vec::new() };
         let state = self.shared.state();
-        let Some(root) = state.roots.iter().find(|r| path.starts_with(&r.path)) else { return Vec::new() };
+        // The most specific root, as `State::locate` picks; an untrusted one is offered nothing
+        // that would run what its configuration names.
+        let Some(root) = state
+            .roots
+            .iter()
+            .filter(|r| path.starts_with(&r.path))
+            .max_by_key(|r| r.path.components().count())
+            .filter(|r| r.trusted)
+        else {
+            return Vec::new();
+        };
         let touched = convert::offset(&doc, range.start, encoding)..convert::offset(&doc, range.end, encoding);
-        super::commands::stage_actions(&root.facts.plan, &root.config, &root.evidence, &doc.path, uri, touched)
+        super::commands::stage_actions(
+            &root.path,
+            &root.facts.plan,
+            &root.config,
+            &root.evidence,
+            &doc.path,
+            uri,
+            touched,
+        )
     }
 
     /// Re-reads a root's workflow evidence and git state (git runs off the async threads).

@@ -2,8 +2,11 @@
 //! `docs/editor-protocol.md`), `baton/itemStatus`, the stage code actions on a status line, and
 //! progress with cancellation for gates and agents.
 //!
-//! Nothing runs unless the client declared the workspace trusted (`initializationOptions
-//! {"trusted": true}`) and the user invoked a command. Cancelling the progress
+//! Nothing runs unless the client declared the document's *folder* trusted
+//! (`initializationOptions.trusted`: `true` or a list of folder URIs, [`super::state::Trust`];
+//! a file outside every folder never is) and the user invoked a command. Paths handed in (a
+//! log to open, a role that names a log) are resolved and contained (`atomic::contained_file`,
+//! `config::is_valid_name`). Cancelling the progress
 //! (`window/workDoneProgress/cancel`) or the request (`$/cancelRequest`) kills the child's
 //! process group.
 
@@ -48,6 +51,9 @@ pub const OPEN_LOG: &str = "baton.openLog";
 pub const COMMANDS: &[&str] =
     &[ADVANCE, RUN_GATE, RECORD_APPROVAL, CREATE_HANDOFF, DISPATCH_AGENT, SHOW_EVIDENCE, OPEN_LOG];
 
+/// Where gate and agent logs live, relative to the root.
+const LOGS: &str = ".baton/logs";
+
 /// Timeout of a dispatched agent (agents run long; cancellation is the usual way out).
 const AGENT_TIMEOUT: Duration = Duration::from_secs(4 * 3600);
 
@@ -57,6 +63,7 @@ struct Args {
     uri: Option<String>,
     item: Option<String>,
     stage: Option<String>,
+    backward: Option<bool>,
     gate: Option<String>,
     role: Option<String>,
     by: Option<String>,
@@ -172,20 +179,24 @@ impl Backend {
     }
 
     async fn workflow_command_inner(&self, params: &ExecuteCommandParams) -> Result<Option<Value>> {
-        if !self.shared.state().trusted {
-            let what = match params.command.as_str() {
-                ADVANCE => "advance the stage",
-                RUN_GATE => "run the gate",
-                RECORD_APPROVAL => "record the approval",
-                DISPATCH_AGENT => "dispatch the agent",
-                SHOW_EVIDENCE => "show the evidence",
-                CREATE_HANDOFF => "create the handoff",
-                _ => "open the log",
-            };
-            return Err(fail(format!(
-                "refusing to {what}: this workspace is not trusted, so Baton runs no workflow commands here \
-                 (the editor must start the server with initializationOptions {{\"trusted\": true}})"
-            )));
+        let what = match params.command.as_str() {
+            ADVANCE => "advance the stage",
+            RUN_GATE => "run the gate",
+            RECORD_APPROVAL => "record the approval",
+            DISPATCH_AGENT => "dispatch the agent",
+            SHOW_EVIDENCE => "show the evidence",
+            CREATE_HANDOFF => "create the handoff",
+            _ => "open the log",
+        };
+        let refuse = |folder: String| {
+            Err(fail(format!(
+                "refusing to {what}: {folder} is not trusted, so Baton runs no workflow commands there \
+                 (the editor must start the server with initializationOptions {{\"trusted\": true}} \
+                 or list the folder in \"trusted\")"
+            )))
+        };
+        if !self.shared.state().roots.iter().any(|r| r.trusted) {
+            return refuse("this workspace".to_string());
         }
         let args: Args = match params.arguments.first() {
             Some(value) => serde_json::from_value(value.clone())
@@ -198,6 +209,10 @@ impl Backend {
             .and_then(|u| u.parse::<Uri>().ok())
             .ok_or_else(|| fail(format!("{} needs a `uri` argument", params.command)))?;
         let target = self.target(&uri, args.item.as_deref()).map_err(fail)?;
+        // Trust is per folder: the folder of this document, not the session.
+        if !self.shared.state().roots.get(target.root_index).is_some_and(|r| r.trusted) {
+            return refuse(format!("the folder {}", target.root.display()));
+        }
         if params.command == OPEN_LOG {
             return self.open_log(&target, args.path.as_deref()).await;
         }
@@ -206,7 +221,7 @@ impl Backend {
         })?;
         let token = params.work_done_progress_params.work_done_token.clone();
         let result = match params.command.as_str() {
-            ADVANCE => self.advance(&target, &item, args.stage.as_deref(), token).await,
+            ADVANCE => self.advance(&target, &item, args.stage.as_deref(), args.backward.unwrap_or(false), token).await,
             RUN_GATE => {
                 let gate = args.gate.ok_or_else(|| fail("baton.runGate needs a `gate` argument"))?;
                 self.run_gate(&target, &item, &gate, token).await
@@ -217,6 +232,9 @@ impl Backend {
                 let (Some(role), Some(by)) = (role, by) else {
                     return Err(fail("baton.recordApproval needs `role` and `by`"));
                 };
+                if !crate::config::is_valid_name(role.trim()) {
+                    return Err(fail(format!("`{}` is not a role name (letters, digits, `-`, `_`, `.`)", role.trim())));
+                }
                 let mut evidence =
                     Evidence::approval(role.trim(), by.trim(), args.note.as_deref(), &GitState::read(&target.root));
                 evidence.version = item.version.as_ref().map(|v| v.text.clone());
@@ -232,6 +250,12 @@ impl Backend {
             }
             DISPATCH_AGENT => {
                 let role = args.role.filter(|r| !r.trim().is_empty()).unwrap_or_else(|| "implementer".to_string());
+                // The role becomes part of the agent log's file name.
+                if !crate::config::is_valid_name(&role) {
+                    return Err(fail(format!(
+                        "`{role}` is not an agent name (letters, digits, `-`, `_`, `.`; no path)"
+                    )));
+                }
                 self.dispatch(&target, &item, &role, token).await
             }
             CREATE_HANDOFF => Err(fail("baton.createHandoff is not available yet; use `baton handoff new`")),
@@ -318,6 +342,7 @@ impl Backend {
         target: &Target,
         item: &PlanDocument,
         to: Option<&str>,
+        backward: bool,
         token: Option<ProgressToken>,
     ) -> Result<Option<Value>> {
         let (root, config, doc) = (target.root.clone(), target.config.clone(), item.clone());
@@ -325,28 +350,53 @@ impl Backend {
         let title = format!("Advancing {}", item.id);
         let outcome = self
             .with_progress(token, &title, move |cancel, events| {
-                advance::advance(&root, &config, &doc, to.as_deref(), &cancel, events)
+                advance::advance(&root, &config, &doc, to.as_deref(), backward, &cancel, events)
             })
             .await?
             .map_err(|e| fail(e.0))?;
         let Some(edit) = &outcome.edit else {
+            let problems: Vec<String> = outcome.gates.iter().filter_map(|g| g.problem()).collect();
+            if !problems.is_empty() {
+                return Err(fail(format!("{}: nothing changed: {}", outcome.item, problems.join("; "))));
+            }
             return Err(fail(advance::describe_unmet(&outcome.to, &outcome.unmet) + "; nothing changed"));
         };
-        // The status change goes through the editor, so the user can undo it.
-        let (uri, range) = {
+        // The status change goes through the editor, so the user can undo it. It is located in
+        // the document as it is now — the gates took time, and the editor's buffer or the file
+        // may have changed meanwhile — and, where the client supports it, names the version of
+        // the open document it applies to, so a client that has moved on refuses it.
+        let (uri, open, document_changes, encoding) = {
             let state = self.shared.state();
-            let encoding = state.encoding;
             let root = &state.roots[target.root_index];
-            let doc = root.entries.get(&edit.path).and_then(|e| e.current());
-            let uri = state.uri_of(target.root_index, &edit.path);
-            match (doc, uri) {
-                (Some(doc), Some(uri)) => (uri, convert::range(&doc, &edit.range, encoding)),
-                _ => return Err(fail(format!("{} is not loaded", edit.path))),
+            let open = root.entries.get(&edit.path).and_then(|e| e.buffer.as_ref());
+            let open = open.map(|b| (b.doc().text.to_string(), b.version));
+            match state.uri_of(target.root_index, &edit.path) {
+                Some(uri) => (uri, open, state.caps.document_changes, state.encoding),
+                None => return Err(fail(format!("{} is not loaded", edit.path))),
             }
         };
-        let workspace_edit = WorkspaceEdit {
-            changes: Some(HashMap::from([(uri, vec![TextEdit { range, new_text: edit.new_text.clone() }])])),
-            ..WorkspaceEdit::default()
+        let (text, version) = match open {
+            Some((text, version)) => (text, Some(version)),
+            None => (
+                std::fs::read_to_string(target.root.join(&edit.path))
+                    .map_err(|e| fail(format!("cannot read {}: {e}", edit.path)))?,
+                None,
+            ),
+        };
+        let located = edit.locate(&text).map_err(fail)?;
+        let current = crate::syntax::Document::parse(edit.path.clone(), crate::syntax::FileKind::Markdown, text);
+        let range = convert::range(&current, &located, encoding);
+        let text_edit = TextEdit { range, new_text: edit.new_text.clone() };
+        let workspace_edit = if document_changes {
+            WorkspaceEdit {
+                document_changes: Some(DocumentChanges::Edits(vec![TextDocumentEdit {
+                    text_document: OptionalVersionedTextDocumentIdentifier { uri, version },
+                    edits: vec![OneOf::Left(text_edit)],
+                }])),
+                ..WorkspaceEdit::default()
+            }
+        } else {
+            WorkspaceEdit { changes: Some(HashMap::from([(uri, vec![text_edit])])), ..WorkspaceEdit::default() }
         };
         let applied = self
             .client
@@ -363,10 +413,15 @@ impl Backend {
             advance::write_handoff(&target.root, &target.handoffs, item, &outcome, &advance::current_user())
                 .map_err(|e| fail(format!("status changed, but the handoff could not be written: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
+        let signal = signal.as_deref().map(rel);
+        let wrote = match &signal {
+            Some(signal) => format!("{signal} and {}", rel(&snapshot)),
+            None => rel(&snapshot),
+        };
         Ok(Some(json!({
-            "message": format!("{}: {} → {}; wrote {} and {}", outcome.item, outcome.from.as_deref().unwrap_or("no stage"), outcome.to, rel(&signal), rel(&snapshot)),
-            "item": outcome.item, "from": outcome.from, "to": outcome.to,
-            "signal": rel(&signal), "snapshot": rel(&snapshot),
+            "message": format!("{}: {} → {}; wrote {wrote}", outcome.item, outcome.from.as_deref().unwrap_or("no stage"), outcome.to),
+            "item": outcome.item, "from": outcome.from, "to": outcome.to, "backward": outcome.backward,
+            "signal": signal, "snapshot": rel(&snapshot),
         })))
     }
 
@@ -388,6 +443,9 @@ impl Backend {
             })
             .await?;
         let Some(result) = results.into_iter().next() else { return Err(Error::internal_error()) };
+        if let Some(problem) = result.problem() {
+            return Err(fail(problem));
+        }
         let run = result.run.map_err(fail)?;
         let mut message = format!("gate {gate_name}: {} in {} ms", outcome_word(run.outcome), run.duration_ms);
         if run.outcome != Outcome::Passed {
@@ -409,14 +467,15 @@ impl Backend {
         let unmet = stage::unmet(&model, &target.config, item, &stage, &self.evidence(target.root_index));
         let text = brief::render(item, role, &stage, &unmet, &target.handoffs);
         let path = brief::brief_path(&target.root, &item.id, &stage);
-        crate::atomic::write(&path, text.as_bytes()).map_err(|e| fail(format!("cannot write the brief: {e}")))?;
+        crate::atomic::write(&target.root, &path, text.as_bytes())
+            .map_err(|e| fail(format!("cannot write the brief: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
         if target.config.agents.command.is_empty() {
             return Ok(Some(json!({"message": format!("brief written to {}", rel(&path)), "brief": rel(&path)})));
         }
         let argv = brief::agent_argv(&target.config.agents.command, &path);
         let root = target.root.clone();
-        let log = root.join(".baton/logs").join(stage::evidence::item_dir(&item.id)).join(format!("agent-{role}.log"));
+        let log = root.join(LOGS).join(stage::evidence::item_dir(&item.id)).join(format!("agent-{role}.log"));
         let run = self
             .with_progress(token, &format!("{role} agent for {}", item.id), move |cancel, _| {
                 gate::run_program(&root, &Program::Argv(argv), AGENT_TIMEOUT, &log, &cancel)
@@ -444,10 +503,9 @@ impl Backend {
 
     async fn open_log(&self, target: &Target, path: Option<&str>) -> Result<Option<Value>> {
         let path = path.ok_or_else(|| fail("baton.openLog needs a `path`"))?;
-        let full = target.root.join(path);
-        if !full.starts_with(target.root.join(".baton/logs")) || !full.is_file() {
-            return Err(fail(format!("no gate log at {path}")));
-        }
+        let Some(full) = crate::atomic::contained_file(&target.root, LOGS, path) else {
+            return Err(fail(format!("no gate log at {path} (logs live under {LOGS}/)")));
+        };
         let uri = Uri::from_file_path(&full).ok_or_else(|| fail("bad log path"))?;
         let shown = self
             .client
@@ -471,6 +529,7 @@ fn outcome_word(outcome: Outcome) -> &'static str {
 /// "Advance ITEM → STAGE", "Run gate G", "Record approval", "Open gate log", "Dispatch agent" —
 /// for the current stage, the next one and the stage of a refused advance.
 pub fn stage_actions(
+    root: &Path,
     plan: &Plan,
     config: &Config,
     evidence: &EvidenceSet,
@@ -510,7 +569,11 @@ pub fn stage_actions(
     }
     let mut seen = std::collections::HashSet::new();
     for stage_name in &stages {
-        let unmet = stage::unmet(&model, config, doc, stage_name, evidence);
+        let unmet = if Some(*stage_name) == current {
+            stage::unmet_standing(&model, config, doc, stage_name, evidence)
+        } else {
+            stage::unmet(&model, config, doc, stage_name, evidence)
+        };
         if Some(*stage_name) != current {
             actions.push(command(
                 format!("Advance {} → {stage_name}", doc.id),
@@ -531,7 +594,10 @@ pub fn stage_actions(
                         json!({"uri": uri_text, "item": doc.id, "gate": g}),
                     ));
                     if matches!(shortfall, Shortfall::Failing { .. }) {
-                        if let Some(log) = evidence.get(&doc.id, &u.requirement).and_then(|e| e.log.clone()) {
+                        // The log path comes from an evidence file anyone can edit: offered
+                        // only when it resolves to a log inside the workspace.
+                        let log = evidence.get(&doc.id, &u.requirement).and_then(|e| e.log.clone());
+                        if let Some(log) = log.filter(|l| crate::atomic::contained_file(root, LOGS, l).is_some()) {
                             actions.push(command(
                                 format!("Open gate log ({g})"),
                                 OPEN_LOG,

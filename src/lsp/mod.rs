@@ -37,6 +37,8 @@ pub struct Ordered {
     inner: LspService<Backend>,
     shared: Arc<Shared>,
     cancellations: cancel::Cancellations,
+    /// Set when the client sends `shutdown`: the exit code after `exit` depends on it.
+    shutdown: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Builds the service and the socket for server-to-client messages. Test hooks (a command that
@@ -55,36 +57,40 @@ pub fn service_with(test_hooks: bool) -> (Ordered, ClientSocket) {
         .custom_method("baton/itemStatus", Backend::item_status)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish();
-    (Ordered { inner, shared, cancellations: cancel::Cancellations::default() }, socket)
+    let shutdown = Arc::default();
+    (Ordered { inner, shared, cancellations: cancel::Cancellations::default(), shutdown }, socket)
 }
 
-/// Serves on stdin/stdout until `exit`.
+/// Serves on stdin/stdout until `exit` (or the end of stdin). Returns whether the client sent
+/// `shutdown` first: the protocol wants exit code 0 then, 1 otherwise.
 ///
 /// The protocol runs on one thread (a current-thread runtime): handlers only read state and
 /// schedule, the analysis runs on tokio's blocking pool. One thread saves the cross-thread
 /// wake-ups of a work-stealing pool on every message, which on a small VM were the largest part
 /// of the edit-latency tail (`cargo bench --bench lsp`, docs/performance.md).
-pub fn run_stdio() -> std::io::Result<()> {
+pub fn run_stdio() -> std::io::Result<bool> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .thread_stack_size(crate::ANALYSIS_STACK_SIZE)
         .enable_all()
         .build()?;
     let test_hooks = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
-    runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), test_hooks));
+    let shut_down = runtime.block_on(serve(tokio::io::stdin(), tokio::io::stdout(), test_hooks));
     // After `exit` the reader may still be blocked on stdin (a client that keeps the pipe open);
     // do not wait for it, or the process would never end.
     runtime.shutdown_background();
-    Ok(())
+    Ok(shut_down)
 }
 
 /// Serves the protocol over any byte streams (stdio, or in-memory pipes in tests), with every
-/// incoming frame checked by [`framing::sanitize`] first.
+/// incoming frame checked by [`framing::sanitize`] first. Returns whether the client sent
+/// `shutdown` before the session ended.
 pub async fn serve(
     input: impl tokio::io::AsyncRead + Unpin + Send + 'static,
     output: impl tokio::io::AsyncWrite + Unpin + Send + 'static,
     test_hooks: bool,
-) {
+) -> bool {
     let (service, socket) = service_with(test_hooks);
+    let shutdown = service.shutdown.clone();
     let cancellations = service.cancellations.clone();
     // The guard reads the client eagerly, whatever the server is busy with (so it sees every
     // `$/cancelRequest` as it arrives), queueing checked frames in memory for the server.
@@ -100,6 +106,7 @@ pub async fn serve(
         }
     });
     Server::new(checked_reader, output, socket).serve(service).await;
+    shutdown.load(std::sync::atomic::Ordering::SeqCst)
 }
 
 /// An `AsyncWrite` into an unbounded queue of byte chunks (never blocks, never fails while the
@@ -163,6 +170,9 @@ impl Service<Request> for Ordered {
     fn call(&mut self, request: Request) -> Self::Future {
         let method = request.method().to_string();
         let id = request.id().cloned();
+        if method == "shutdown" && id.is_some() {
+            self.shutdown.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
         if method == framing::INVALID_MESSAGE_METHOD {
             let (_, _, params) = request.into_parts();
             let reason =

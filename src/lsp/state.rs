@@ -30,6 +30,8 @@ pub struct ClientCaps {
     pub work_done_progress: bool,
     /// `workspace/codeLens/refresh` is supported.
     pub code_lens_refresh: bool,
+    /// `WorkspaceEdit.documentChanges` is supported: edits name the document version they apply to.
+    pub document_changes: bool,
 }
 
 /// One document known to a root.
@@ -193,6 +195,9 @@ pub struct Root {
     pub facts_revision: u64,
     /// True for a real workspace folder (scanned); false for a single-file root.
     pub scanned: bool,
+    /// Whether the client trusts this folder ([`Trust`]): only then may a workflow command run
+    /// what its `baton.toml` configures. A single-file root (a file outside every folder) never is.
+    pub trusted: bool,
     /// Paths whose last published diagnostics were not empty.
     pub published: HashSet<String>,
     /// Every file the scan saw (any kind), for the handoff checks of named files.
@@ -217,6 +222,7 @@ impl Root {
             revision: 1,
             facts_revision: 0,
             scanned,
+            trusted: false,
             published: HashSet::new(),
             files: WorkspaceFiles::default(),
             lenses_stale: false,
@@ -243,9 +249,10 @@ impl Root {
         changed
     }
 
-    /// Re-reads the workflow evidence and git state; the next analysis re-runs the plan rules.
+    /// Re-reads the workflow evidence and git state (git only when there is evidence to judge);
+    /// the next analysis re-runs the plan rules.
     pub fn reload_evidence(&mut self) {
-        self.set_evidence(crate::stage::EvidenceSet::load(&self.path));
+        self.set_evidence(crate::stage::EvidenceSet::load_for_rules(&self.path));
     }
 
     /// Replaces the workflow evidence (read elsewhere); the next analysis re-runs the plan rules.
@@ -401,8 +408,8 @@ pub struct State {
     pub encoding: Encoding,
     /// Client capabilities that change behaviour.
     pub caps: ClientCaps,
-    /// Whether the client declared the workspace trusted.
-    pub trusted: bool,
+    /// Which workspace folders the client declared trusted (`initializationOptions.trusted`).
+    pub trust: Trust,
     /// Workspace roots, most specific first when nested.
     pub roots: Vec<Root>,
     /// Whether a panic was already shown to the user (shown once, logged always).
@@ -414,9 +421,51 @@ impl Default for State {
         State {
             encoding: Encoding::Utf16,
             caps: ClientCaps::default(),
-            trusted: false,
+            trust: Trust::default(),
             roots: Vec::new(),
             panic_shown: false,
+        }
+    }
+}
+
+/// Which workspace folders the client trusts, from `initializationOptions.trusted`
+/// (docs/editor-protocol.md): `true` — every workspace folder it opens; a list of folder URIs —
+/// exactly those; absent, `false` or anything else — none. Files outside every folder are never
+/// trusted, whatever the client says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Trust {
+    /// No folder is trusted.
+    #[default]
+    Nothing,
+    /// Every workspace folder (also those added later).
+    AllFolders,
+    /// These folders only.
+    Folders(Vec<PathBuf>),
+}
+
+impl Trust {
+    /// Reads the `trusted` initialization option.
+    pub fn from_option(value: Option<&serde_json::Value>) -> Trust {
+        match value {
+            Some(serde_json::Value::Bool(true)) => Trust::AllFolders,
+            Some(serde_json::Value::Array(items)) => Trust::Folders(
+                items
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .filter_map(|u| u.parse::<Uri>().ok())
+                    .filter_map(|u| uri_path(&u))
+                    .collect(),
+            ),
+            _ => Trust::Nothing,
+        }
+    }
+
+    /// Whether the workspace folder at `folder` is trusted.
+    pub fn covers(&self, folder: &Path) -> bool {
+        match self {
+            Trust::Nothing => false,
+            Trust::AllFolders => true,
+            Trust::Folders(folders) => folders.iter().any(|f| f == folder),
         }
     }
 }
@@ -435,7 +484,10 @@ impl State {
         if let Some(i) = self.roots.iter().position(|r| r.path == path) {
             return i;
         }
-        self.roots.push(Root::new(path, scanned));
+        let trusted = scanned && self.trust.covers(&path);
+        let mut root = Root::new(path, scanned);
+        root.trusted = trusted;
+        self.roots.push(root);
         self.roots.len() - 1
     }
 

@@ -29,6 +29,17 @@ pub fn read(doc: &Document) -> PlanDocument {
         phases: Vec::new(),
         gates: Vec::new(),
         pocs: Vec::new(),
+        kind: super::PlanKind::Workflow,
+        front_matter_too_long: outline.front_matter_too_long.clone(),
+        names_plans: Vec::new(),
+        doc_type: outline.front_matter.as_ref().and_then(|f| {
+            ["type", "doc_type", "document_type", "kind"].iter().find_map(|k| f.value.get(*k).and_then(scalar))
+        }),
+        has_front_matter_id: outline.front_matter.as_ref().is_some_and(|f| {
+            ["id", "spec_ref", "spec", "spec_id", "prd", "prd_id"]
+                .iter()
+                .any(|k| f.value.get(*k).and_then(scalar).is_some())
+        }),
     };
     plan.title = outline
         .headings
@@ -72,7 +83,7 @@ pub fn read(doc: &Document) -> PlanDocument {
             if plan.objective.is_none() {
                 plan.objective = paragraph(&outline, lines);
             }
-        } else if title.starts_with("validation gate") || title.starts_with("quality gate") {
+        } else if is_gates_title(title) {
             plan.gates.push(Gate {
                 name: outline.heading_text(heading).to_string(),
                 command: None,
@@ -84,12 +95,40 @@ pub fn read(doc: &Document) -> PlanDocument {
         }
     }
 
+    if plan.architecture_approval.is_none() {
+        plan.architecture_approval = front_matter_approval(&outline);
+    }
     read_pocs(&outline, &mut plan.pocs);
     read_execution_spec(&outline, &mut plan);
     if plan.phases.is_empty() {
         fallback_phases(&outline, &mut plan);
     }
     plan
+}
+
+/// An architecture approval recorded in the front matter: `architecture_approval: NAME` (or a
+/// mapping with `approved_by` / `by` and `version`), `architecture_approved_by: NAME`, or
+/// `approvals: {architecture: NAME or mapping}`. A bare `approved_by` is not one: it does not say
+/// what was approved.
+fn front_matter_approval(outline: &Outline<'_>) -> Option<ArchitectureApproval> {
+    let fm = outline.front_matter.as_ref()?;
+    let (key, value) = ["architecture_approval", "architecture_approved_by", "architecture_review"]
+        .iter()
+        .find_map(|k| fm.value.get(*k).map(|v| (*k, v)))
+        .or_else(|| match fm.value.get("approvals") {
+            Some(Value::Mapping(m)) => m.get("architecture").map(|v| ("architecture", v)),
+            _ => None,
+        })?;
+    let (line, value_range) = outline.front_matter_key(key)?;
+    let (by, version) = match value {
+        Value::Mapping(m) => (
+            m.get("approved_by").or_else(|| m.get("by")).or_else(|| m.get("approver")).and_then(scalar),
+            m.get("version").or_else(|| m.get("version_approved")).and_then(scalar),
+        ),
+        other => (scalar(other), None),
+    };
+    let at = |text: String| Located { text, range: value_range.clone(), line: line.clone() };
+    Some(ArchitectureApproval { heading: line.clone(), approved_by: by.map(at), version_approved: version.map(at) })
 }
 
 /// The work item id: front matter `id`, `spec_ref` or `prd`, else the file stem.
@@ -158,6 +197,23 @@ fn paragraph(outline: &Outline<'_>, lines: Range<usize>) -> Option<Located> {
     Some(Located { text, range: range.clone(), line: range })
 }
 
+/// A document-level gates section: "Validation Gates", "Quality Gates", "Exit Gate", "Final
+/// Gates", "Definition of Done", "Exit Criteria".
+fn is_gates_title(title: &str) -> bool {
+    [
+        "validation gate",
+        "quality gate",
+        "exit gate",
+        "final gate",
+        "final validation",
+        "definition of done",
+        "exit criteria",
+    ]
+    .iter()
+    .any(|t| title.starts_with(t))
+        || title == "gates"
+}
+
 fn is_matrix_title(title: &str) -> bool {
     title.contains("execution matrix") || title.contains("parallel execution") || title.starts_with("execution phases")
 }
@@ -217,11 +273,11 @@ fn read_workstream(
                 // "Phase 2 (after WS-1)": the ids after "after" are dependencies.
                 let lower = field.value.to_ascii_lowercase();
                 if let Some(after) = lower.find("after ") {
-                    let tail = &field.value[after..];
-                    let tail = &tail[..tail.find(')').unwrap_or(tail.len())];
-                    for (r, dep) in WorkstreamId::find_all(tail) {
-                        let start = field.value_range.start + after + r.start;
-                        push_dep(&mut stream, dep, start..start + r.len(), false);
+                    let tail = &field.value[after + "after ".len()..];
+                    let tail = &tail[..tail.find([')', ';']).unwrap_or(tail.len())];
+                    let base = field.value_range.start + after + "after ".len();
+                    for (r, dep) in after_list(tail) {
+                        push_dep(&mut stream, dep, base + r.start..base + r.end, false);
                     }
                 }
             }
@@ -260,6 +316,25 @@ fn read_workstream(
         }
     }
     stream
+}
+
+/// The ids of a list after "after": `WS-1`, `WS-1 and WS-2`, `WS-1, WS-2`; the list ends at the
+/// first other word ("Phase 2 (after WS-1, parallel with WS-2)" depends on WS-1 only).
+fn after_list(tail: &str) -> Vec<(Range<usize>, WorkstreamId)> {
+    let mut out = Vec::new();
+    let mut end = 0;
+    for (r, id) in WorkstreamId::find_all(tail) {
+        let between = &tail[end..r.start];
+        let joined_only = between
+            .split(|c: char| !c.is_alphanumeric())
+            .all(|w| w.is_empty() || w.eq_ignore_ascii_case("and") || w.eq_ignore_ascii_case("or"));
+        if !joined_only {
+            break;
+        }
+        end = r.end;
+        out.push((r, id));
+    }
+    out
 }
 
 /// "None", "-", "n/a": no dependencies.
@@ -381,7 +456,13 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
         for (name, spec) in gates {
             let Some(name) = scalar(name) else { continue };
             let command = match spec {
-                Value::Mapping(m) => m.get("command").and_then(scalar),
+                // The success criteria count as part of the gate ("no errors (warnings OK)").
+                Value::Mapping(m) => {
+                    match (m.get("command").and_then(scalar), m.get("success_criteria").and_then(scalar)) {
+                        (Some(c), Some(s)) => Some(format!("{c} ({s})")),
+                        (c, s) => c.or(s),
+                    }
+                }
                 other => scalar(other),
             };
             let range = find_after(text, cursor, &name)
@@ -423,6 +504,9 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
     }
     let Some(Value::Mapping(streams)) = fm.value.get("workstreams") else { return };
     let mut cursor = outline.front_matter_key("workstreams").map_or(fm.content.start, |(l, _)| l.end);
+    let keys: Vec<WorkstreamId> = streams.keys().filter_map(scalar).filter_map(|k| WorkstreamId::parse(&k)).collect();
+    let markdown_streams = plan.workstreams.len();
+    let mut merged = vec![false; markdown_streams];
     for (key, spec) in streams {
         let Some(key) = scalar(key) else { continue };
         let Some(id) = WorkstreamId::parse(&key) else { continue };
@@ -441,7 +525,7 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
             deps.push((dep_id, r));
         }
         let mut gate_names = strings(m.get("gate").or_else(|| m.get("gates")));
-        for phase in plan.phases.iter().filter(|p| p.streams.iter().any(|(s, _)| *s == id)) {
+        for phase in plan.phases.iter().filter(|p| p.streams.iter().any(|(s, _)| *s == id || id.answers_to(s))) {
             gate_names.extend(phase.gates.iter().cloned());
         }
         let gate_lines: Vec<(String, Range<usize>)> = gate_names
@@ -459,7 +543,25 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
                 let r = find_after(text, id_range.end, &path).unwrap_or(line.clone());
                 Located { text: path, line: line_around(outline, r.start), range: r }
             });
-        if let Some(existing) = plan.workstreams.iter_mut().find(|w| w.id == id) {
+        // The same stream in a Markdown section: `WS1_MIGRATION` here is "Workstream 1" there.
+        let existing = match plan.workstreams.iter().position(|w| w.id == id) {
+            Some(i) => Some(i),
+            None => {
+                // A Markdown stream no front matter key names exactly, and the only key answering to it.
+                let candidate = plan
+                    .workstreams
+                    .iter()
+                    .position(|w| w.source == Source::Markdown && id.answers_to(&w.id) && !keys.contains(&w.id));
+                candidate.filter(|&i| keys.iter().filter(|k| k.answers_to(&plan.workstreams[i].id)).count() == 1)
+            }
+        };
+        if let Some(i) = existing {
+            if let Some(m) = merged.get_mut(i) {
+                *m = true;
+            }
+        }
+        if let Some(existing) = existing.map(|i| &mut plan.workstreams[i]) {
+            existing.id = id.clone();
             for (dep, r) in deps {
                 push_dep(existing, dep, r, true);
             }
@@ -495,6 +597,16 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
             push_dep(&mut stream, dep, r, true);
         }
         plan.workstreams.push(stream);
+    }
+    // The front matter lists the plan's streams: a Markdown section no key names is prose about
+    // a stream (a group heading such as "WS7" over `WS7A`/`WS7B`, another plan's stream), not a
+    // stream of its own.
+    if !keys.is_empty() {
+        let mut index = 0;
+        plan.workstreams.retain(|_| {
+            index += 1;
+            index > markdown_streams || merged[index - 1]
+        });
     }
 }
 
@@ -743,7 +855,11 @@ Create file: `.claude/handoff/ws1-db-complete.signal`
         assert_eq!((ws1.id.to_string(), ws1.title.as_str(), ws1.source), ("WS-1".into(), "Db", Source::FrontMatter));
         assert_eq!(&text[ws1.id_range.clone()], "WS1");
         let lines: Vec<&str> = ws1.validation_gate.as_ref().unwrap().lines.iter().map(|l| l.0.as_str()).collect();
-        assert_eq!(lines, ["type-check: npm run type-check", "lint: npm run lint"]);
+        assert_eq!(
+            lines,
+            ["type-check: npm run type-check (Exit code 0)", "lint: npm run lint"],
+            "success criteria count"
+        );
         let ws2 = &d.workstreams[1];
         assert_eq!(&text[ws2.depends_on[0].1.clone()], "WS1");
         assert_eq!(ws2.handoff_signal.as_ref().unwrap().path.as_ref().unwrap().text, ".claude/handoff/ws2.signal");
@@ -786,6 +902,16 @@ Create file: `.claude/handoff/ws1-db-complete.signal`
         );
         assert_eq!(d.phases.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Phase 1", "Phase 2"]);
         assert!(d.workstreams[1].depends_on.is_empty());
+    }
+
+    #[test]
+    fn parallel_with_is_not_a_dependency() {
+        let text = "## WS-3: c\n**Phase**: Phase 2 (after WS-1, parallel with WS-2)\n## WS-4: d\n**Phase**: 3 (after WS-1 and WS-3)\n";
+        let d = read_text("docs/x.md", text);
+        let deps = |i: usize| d.workstreams[i].depends_on.iter().map(|(id, _)| id.to_string()).collect::<Vec<_>>();
+        assert_eq!(deps(0), ["WS-1"]);
+        assert_eq!(deps(1), ["WS-1", "WS-3"]);
+        assert_eq!(&text[d.workstreams[0].depends_on[0].1.clone()], "WS-1");
     }
 
     #[test]

@@ -122,23 +122,34 @@ pub fn lens_title<'a>(
     }
 }
 
-/// The stream's dependencies: what this document says (its current text), then what the other
-/// documents of the workspace plan add.
-fn dependencies(ctx: &IdeContext<'_>, id: &WorkstreamId, here: &PlanDocument) -> Vec<WorkstreamId> {
-    let mut deps: Vec<WorkstreamId> = Vec::new();
-    let local = here.workstreams.iter().filter(|w| &w.id == id).flat_map(|w| w.depends_on.iter().map(|(d, _)| d));
-    let elsewhere = ctx
-        .facts
-        .plan
-        .workstreams()
-        .filter(|(d, w)| &w.id == id && d.path != here.path)
-        .flat_map(|(_, w)| w.depends_on.iter().map(|(d, _)| d));
-    for dep in local.chain(elsewhere) {
-        if dep != id && !deps.contains(dep) {
-            deps.push(dep.clone());
+/// The stream's dependencies in this document's plan (its current text): streams are per plan.
+fn dependencies(id: &WorkstreamId, here: &PlanDocument) -> Vec<WorkstreamId> {
+    here.dependencies_of(id)
+}
+
+/// The completion signal of stream `id` of the plan `here`: the signal file its section names,
+/// when that signal exists and says complete; else a complete signal for the id when `here` is
+/// the only plan that defines it (signals without a path in the plan do not say which plan they
+/// belong to).
+fn completion_signal<'a>(ctx: &'a IdeContext<'_>, here: &PlanDocument, id: &WorkstreamId) -> Option<&'a str> {
+    let handoffs = &ctx.facts.handoffs;
+    let named = here
+        .resolve(id)
+        .and_then(|w| w.handoff_signal.as_ref())
+        .and_then(|s| s.path.as_ref())
+        .map(|p| p.text.trim_start_matches("./").to_string());
+    if let Some(path) = named {
+        if let Some(signal) = handoffs.signal(&path) {
+            let complete = signal.status.as_ref().is_some_and(|s| s.value == crate::handoff::Status::Complete);
+            return complete.then_some(signal.path.as_str());
         }
     }
-    deps
+    let others = ctx.facts.plan.plans_defining(id).filter(|d| d.path != here.path).count();
+    if others == 0 {
+        handoffs.completion_signal(id)
+    } else {
+        None
+    }
 }
 
 /// Hover on a work-stream id anywhere in a plan document: its title, where it is defined, its
@@ -149,14 +160,13 @@ pub fn hover(ctx: &IdeContext<'_>, offset: usize) -> Option<Hover> {
     }
     let (range, id) = workstream_at(ctx, offset)?;
     let here = document::read(ctx.doc);
-    let handoffs = &ctx.facts.handoffs;
     let local = here.workstreams.iter().find(|w| w.id == id);
-    let mut markdown = match (ctx.facts.plan.workstream(&id), local) {
+    let mut markdown = match (ctx.facts.plan.resolve_from(&ctx.doc.path, &id), local) {
         (_, Some(w)) => format!("**{id}**{}\n\nDefined in `{}`", title_suffix(&w.title), ctx.doc.path),
         (Some((d, w)), None) => format!("**{id}**{}\n\nDefined in `{}`", title_suffix(&w.title), d.path),
         (None, None) => format!("**{id}**\n\nNo workflow document or execution spec defines {id}."),
     };
-    let deps = dependencies(ctx, &id, &here);
+    let deps = dependencies(&id, &here);
     if deps.is_empty() {
         markdown.push_str("\n\nDepends on: nothing");
     } else {
@@ -165,17 +175,17 @@ pub fn hover(ctx: &IdeContext<'_>, offset: usize) -> Option<Hover> {
             .map(|d| {
                 format!(
                     "{d} ({})",
-                    if handoffs.completion_signal(d).is_some() { "✓ complete" } else { "✗ not complete" }
+                    if completion_signal(ctx, &here, d).is_some() { "✓ complete" } else { "✗ not complete" }
                 )
             })
             .collect();
         markdown.push_str(&format!("\n\nDepends on: {}", listed.join(", ")));
     }
-    match handoffs.completion_signal(&id) {
+    match completion_signal(ctx, &here, &id) {
         Some(path) => markdown.push_str(&format!("\n\nCompletion signal: ✓ `{path}`")),
         None => {
             let expected = local
-                .or_else(|| ctx.facts.plan.workstream(&id).map(|(_, w)| w))
+                .or_else(|| ctx.facts.plan.resolve_from(&ctx.doc.path, &id).map(|(_, w)| w))
                 .and_then(|w| w.handoff_signal.as_ref())
                 .and_then(|s| s.path.as_ref())
                 .map(|p| format!(" (expected `{}`)", p.text))
@@ -210,7 +220,7 @@ pub fn definition(ctx: &IdeContext<'_>, offset: usize) -> Vec<Target> {
     }
     ctx.facts
         .plan
-        .workstream_location(&id)
+        .workstream_location(&ctx.doc.path, &id)
         .map(|(path, range)| Target { path: path.to_string(), range: Some(range) })
         .into_iter()
         .collect()
@@ -267,15 +277,14 @@ pub fn code_lenses(ctx: &IdeContext<'_>) -> Vec<Lens> {
         return Vec::new();
     }
     let here = document::read(ctx.doc);
-    let handoffs = &ctx.facts.handoffs;
     here.workstreams
         .iter()
         .filter(|w| w.source == super::Source::Markdown)
         .map(|w| {
-            let deps = dependencies(ctx, &w.id, &here);
+            let deps = dependencies(&w.id, &here);
             Lens {
                 range: w.heading.clone(),
-                title: lens_title(&w.id, &deps, |id| handoffs.completion_signal(id)),
+                title: lens_title(&w.id, &deps, |id| completion_signal(ctx, &here, id)),
                 command: None,
             }
         })
@@ -305,7 +314,7 @@ mod tests {
 
     #[test]
     fn lens_titles() {
-        let done = |w: &WorkstreamId| (w.number() == 1).then_some(".claude/handoff/ws1.signal");
+        let done = |w: &WorkstreamId| (w.number() == Some(1)).then_some(".claude/handoff/ws1.signal");
         assert_eq!(lens_title(&id("WS-1"), &[], done), "✓ signal present");
         assert_eq!(lens_title(&id("WS-2"), &[id("WS-1")], done), "✗ no completion signal");
         assert_eq!(lens_title(&id("WS-4"), &[id("WS-1"), id("WS-3")], done), "blocked by WS-3");

@@ -8,6 +8,11 @@
 
 use std::ops::Range;
 
+/// The longest front matter Baton parses, in lines. Execution specs put whole work-stream
+/// definitions there (a thousand lines is not rare); a longer block is not parsed, and the
+/// document says so (`meta/file-too-large` on its opening `---`), never silently.
+pub const MAX_FRONT_MATTER_LINES: usize = 5000;
+
 /// One line of the document (without its line ending).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
@@ -111,6 +116,8 @@ pub struct Outline<'a> {
     pub fences: Vec<Fence>,
     /// The front matter, when there is one near the top.
     pub front_matter: Option<FrontMatter>,
+    /// The opening `---` line of a front matter block longer than [`MAX_FRONT_MATTER_LINES`].
+    pub front_matter_too_long: Option<Range<usize>>,
 }
 
 impl<'a> Outline<'a> {
@@ -128,7 +135,14 @@ impl<'a> Outline<'a> {
         if start < text.len() {
             lines.push(Line { range: start..text.len(), verbatim: false });
         }
-        let mut outline = Outline { text, lines, headings: Vec::new(), fences: Vec::new(), front_matter: None };
+        let mut outline = Outline {
+            text,
+            lines,
+            headings: Vec::new(),
+            fences: Vec::new(),
+            front_matter: None,
+            front_matter_too_long: None,
+        };
         let fm_lines = outline.read_front_matter();
         for line in fm_lines.clone() {
             outline.lines[line].verbatim = true;
@@ -171,18 +185,32 @@ impl<'a> Outline<'a> {
             return 0..0;
         }
         let open = i;
-        let Some(close) = (open + 1..self.lines.len().min(open + 400))
-            .find(|&j| matches!(self.line_text(j).trim_end(), "---" | "..."))
+        let Some(close) = (open + 1..self.lines.len()).find(|&j| matches!(self.line_text(j).trim_end(), "---" | "..."))
         else {
             return 0..0;
         };
+        // What lies between the delimiters is YAML when its first line looks like YAML (a key, a
+        // comment, a list item): then it is never read as Markdown, even when it cannot be parsed.
+        let looks_like_yaml =
+            (open + 1..close).map(|j| self.line_text(j).trim()).find(|l| !l.is_empty()).is_none_or(|l| {
+                l.starts_with('#')
+                    || l.starts_with("- ")
+                    || l.split_once(':').is_some_and(|(k, _)| !k.contains(' ') || k.len() < 40)
+            });
+        if close - open - 1 > MAX_FRONT_MATTER_LINES {
+            if looks_like_yaml {
+                self.front_matter_too_long = Some(self.lines[open].range.clone());
+                return open..close + 1;
+            }
+            return 0..0;
+        }
         let content = if close == open + 1 {
             self.lines[close].range.start..self.lines[close].range.start
         } else {
             self.lines[open + 1].range.start..self.lines[close - 1].range.end
         };
         let Ok(serde_yaml_ng::Value::Mapping(value)) = serde_yaml_ng::from_str(&self.text[content.clone()]) else {
-            return 0..0;
+            return if looks_like_yaml && open == 0 { open..close + 1 } else { 0..0 };
         };
         let range = self.lines[open].range.start..self.lines[close].range.end;
         self.front_matter = Some(FrontMatter { range, content, value });
@@ -609,6 +637,27 @@ mod tests {
         assert!(Outline::read("---\na: 1\n").front_matter.is_none());
         assert!(Outline::read("intro\n---\na: 1\n---\n").front_matter.is_none());
         assert!(Outline::read("\r\n---\r\na: 1\r\n---\r\n").front_matter.is_some());
+    }
+
+    #[test]
+    fn long_front_matter_is_read_and_too_long_is_reported() {
+        let body: String = (0..1200).map(|i| format!("# comment {i}\nkey{i}: {i}\n")).collect();
+        let text = format!("---\n{body}---\n# Title\n");
+        let o = Outline::read(&text);
+        assert!(o.front_matter.is_some(), "1,200 lines of front matter are read");
+        assert_eq!(o.headings.len(), 1, "YAML comments are not headings");
+        assert!(o.front_matter_too_long.is_none());
+        let body: String = (0..MAX_FRONT_MATTER_LINES + 1).map(|i| format!("# c{i}\n")).collect();
+        let text = format!("---\n{body}---\n# Title\n");
+        let o = Outline::read(&text);
+        assert!(o.front_matter.is_none());
+        assert_eq!(o.front_matter_too_long, Some(0..3));
+        assert_eq!(o.headings.iter().map(|h| o.heading_text(h)).collect::<Vec<_>>(), ["Title"]);
+        // Invalid YAML at the top is still not Markdown; a prose block between rules is.
+        let o = Outline::read("---\n# note\nkey: [unclosed\n---\n## Real\n");
+        assert_eq!(o.headings.len(), 1);
+        let o = Outline::read("---\n## A heading between rules, then prose\n---\n");
+        assert!(o.front_matter.is_none());
     }
 
     #[test]

@@ -19,8 +19,20 @@ use crate::syntax::{Document, FileKind};
 /// Everything the workflow documents and specs of a workspace say about the plan.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Plan {
-    /// One entry per spec or workflow document (agent definitions excluded), by path.
+    /// One entry per workflow plan or work-item spec (see [`PlanKind`]), by path. Other Markdown
+    /// documents (PRDs, ADRs, audits, archives) are not here: they get code-sample checks only.
     pub documents: Vec<PlanDocument>,
+}
+
+/// What a Markdown document is to the plan (`docs/specs-and-workflows.md`, "What a plan is").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanKind {
+    /// A workflow plan or execution spec: work streams with executors, gates, signals or phases.
+    Workflow,
+    /// A work-item spec: an id and a status, no work streams of its own.
+    WorkItem,
+    /// Anything else (PRD, ADR, audit, analysis, archive, notes): not part of the plan.
+    Other,
 }
 
 /// A text and where it is.
@@ -74,6 +86,17 @@ pub struct PlanDocument {
     pub gates: Vec<Gate>,
     /// PoCs and high-risk assumptions.
     pub pocs: Vec<Poc>,
+    /// Workflow plan or work item (documents of kind [`PlanKind::Other`] are not in the plan).
+    pub kind: PlanKind,
+    /// The front matter that could not be read because it is longer than
+    /// [`markdown::MAX_FRONT_MATTER_LINES`]: the opening `---` line.
+    pub front_matter_too_long: Option<Range<usize>>,
+    /// File stems of other plans this document names (for cross-plan references).
+    pub names_plans: Vec<String>,
+    /// The front matter `type` (also `doc_type`, `document_type`, `kind`), when given.
+    pub doc_type: Option<String>,
+    /// True when the front matter gives an id (`id`, `spec_ref`, `spec`, `spec_id`, `prd`, `prd_id`).
+    pub has_front_matter_id: bool,
 }
 
 /// The `## Architecture Approval` section.
@@ -197,13 +220,35 @@ impl Phase {
 }
 
 impl Plan {
-    /// Reads the plan from every Markdown document of the workspace (agent definitions under
-    /// `.claude/agents/` are not plan documents).
+    /// Reads the plan from the Markdown documents of the workspace: each is read, classified
+    /// ([`classify`], overridable by `[plan] include` / `exclude`), and kept when it is a workflow
+    /// plan or a work item.
     pub fn build(docs: &[&Document], config: &Config) -> Plan {
-        let _ = config;
-        let mut documents: Vec<PlanDocument> =
-            docs.iter().filter(|d| is_plan_document(d)).map(|d| document::read(d)).collect();
+        let mut documents: Vec<PlanDocument> = docs
+            .iter()
+            .filter(|d| is_plan_document(d))
+            .filter_map(|d| {
+                let mut read = document::read(d);
+                read.kind = classify(&read, config);
+                (read.kind != PlanKind::Other).then_some(read)
+            })
+            .collect();
         documents.sort_by(|a, b| a.path.cmp(&b.path));
+        // Cross-plan references: the other plans whose file stem (or id) this one names.
+        let keys: Vec<(String, String)> = documents.iter().map(|d| (stem(&d.path).to_string(), d.id.clone())).collect();
+        let texts: std::collections::HashMap<&str, &str> = docs.iter().map(|d| (d.path.as_str(), &*d.text)).collect();
+        for doc in &mut documents {
+            if doc.kind != PlanKind::Workflow {
+                continue;
+            }
+            let Some(text) = texts.get(doc.path.as_str()) else { continue };
+            let own = stem(&doc.path).to_string();
+            doc.names_plans = keys
+                .iter()
+                .filter(|(s, _)| *s != own && s.len() >= 6 && text.contains(s.as_str()))
+                .map(|(s, _)| s.clone())
+                .collect();
+        }
         Plan { documents }
     }
 
@@ -212,50 +257,260 @@ impl Plan {
         self.documents.iter().find(|d| d.path == path)
     }
 
+    /// The work streams of the plan at `path` (empty when it is no plan).
+    pub fn streams_of(&self, path: &str) -> &[Workstream] {
+        self.document(path).map_or(&[], |d| d.workstreams.as_slice())
+    }
+
     /// Every work stream definition with its document, in path order.
     pub fn workstreams(&self) -> impl Iterator<Item = (&PlanDocument, &Workstream)> {
         self.documents.iter().flat_map(|d| d.workstreams.iter().map(move |w| (d, w)))
     }
 
-    /// The first definition of work stream `id` (a Markdown section before a front matter key).
-    pub fn workstream(&self, id: &WorkstreamId) -> Option<(&PlanDocument, &Workstream)> {
-        let mut found = self.workstreams().filter(|(_, w)| &w.id == id);
+    /// The plans that define work stream `id`.
+    pub fn plans_defining<'a>(&'a self, id: &'a WorkstreamId) -> impl Iterator<Item = &'a PlanDocument> + 'a {
+        self.documents.iter().filter(move |d| d.resolve(id).is_some())
+    }
+
+    /// The one plan that defines `id`, when exactly one does (ids repeat across plans: `WS1`
+    /// is defined by every execution spec).
+    pub fn only_plan_defining<'a>(&'a self, id: &'a WorkstreamId) -> Option<&'a PlanDocument> {
+        let mut found = self.plans_defining(id);
         let first = found.next()?;
-        if first.1.source == Source::Markdown {
-            return Some(first);
-        }
-        Some(found.find(|(_, w)| w.source == Source::Markdown).unwrap_or(first))
+        found.next().is_none().then_some(first)
     }
 
-    /// True when some document defines work stream `id`.
-    pub fn defines(&self, id: &WorkstreamId) -> bool {
-        self.workstreams().any(|(_, w)| &w.id == id)
+    /// The plan a signal belongs to: the plan that names the signal's path as a stream's signal,
+    /// else the one plan that defines `id`. `None` when that is ambiguous.
+    pub fn plan_of_signal<'a>(&'a self, signal_path: &str, id: &'a WorkstreamId) -> Option<&'a PlanDocument> {
+        let named = self.documents.iter().find(|d| {
+            d.workstreams.iter().any(|w| {
+                w.handoff_signal
+                    .as_ref()
+                    .and_then(|s| s.path.as_ref())
+                    .is_some_and(|p| p.text.trim_start_matches("./") == signal_path)
+            })
+        });
+        named.or_else(|| self.only_plan_defining(id))
     }
 
-    /// The work streams `id` depends on, from every workflow document and execution spec
-    /// (normalised, without duplicates; empty for an unknown stream). Used by
+    /// The work streams `id` depends on in the plan the signal at `signal_path` belongs to
+    /// ([`Plan::plan_of_signal`]); empty when no single plan owns it. Used by
     /// `handoff/missing-dependency`.
+    pub fn signal_dependencies(&self, signal_path: &str, id: &WorkstreamId) -> Vec<WorkstreamId> {
+        self.plan_of_signal(signal_path, id).map(|d| d.dependencies_of(id)).unwrap_or_default()
+    }
+
+    /// The definition of `id` as seen from the plan at `from`: that plan's own stream, else a
+    /// stream of a plan it names, else (when `from` is no plan or names none that defines it) the
+    /// stream of the one plan that defines it.
+    pub fn resolve_from<'a>(&'a self, from: &str, id: &'a WorkstreamId) -> Option<(&'a PlanDocument, &'a Workstream)> {
+        if let Some(doc) = self.document(from) {
+            if let Some(w) = doc.resolve(id) {
+                return Some((doc, w));
+            }
+            for name in &doc.names_plans {
+                if let Some(other) = self.documents.iter().find(|d| stem(&d.path) == name) {
+                    if let Some(w) = other.resolve(id) {
+                        return Some((other, w));
+                    }
+                }
+            }
+        }
+        self.only_plan_defining(id).and_then(|d| d.resolve(id).map(|w| (d, w)))
+    }
+}
+
+impl Plan {
+    /// Where work stream `id`, named in the document at `from` (a plan or a signal), is defined:
+    /// the document path and the byte range of its heading. Resolved within `from`'s plan
+    /// ([`Plan::resolve_from`]), or for a signal within its plan ([`Plan::plan_of_signal`]).
+    pub fn workstream_location<'a>(&'a self, from: &str, id: &'a WorkstreamId) -> Option<(&'a str, Range<usize>)> {
+        let found = if self.document(from).is_some() {
+            self.resolve_from(from, id)
+        } else {
+            self.plan_of_signal(from, id).and_then(|d| d.resolve(id).map(|w| (d, w)))
+        };
+        found.map(|(d, w)| (d.path.as_str(), w.heading.clone()))
+    }
+}
+
+impl PlanDocument {
+    /// The stream `id` names in this plan: the same id (a Markdown section before a front
+    /// matter key), else the one stream that answers to it (`WS1` for `WS1_MIGRATION`).
+    pub fn resolve(&self, id: &WorkstreamId) -> Option<&Workstream> {
+        let mut exact = self.workstreams.iter().filter(|w| &w.id == id);
+        if let Some(first) = exact.next() {
+            if first.source == Source::Markdown {
+                return Some(first);
+            }
+            return Some(exact.find(|w| w.source == Source::Markdown).unwrap_or(first));
+        }
+        let mut answering = self.workstreams.iter().filter(|w| w.id.answers_to(id));
+        let first = answering.next()?;
+        answering.all(|w| w.id == first.id).then_some(first)
+    }
+
+    /// True when this plan defines `id`.
+    pub fn defines(&self, id: &WorkstreamId) -> bool {
+        self.resolve(id).is_some()
+    }
+
+    /// The work streams `id` depends on in this plan (each resolved to this plan's own id when
+    /// it names one of its streams), without duplicates.
     pub fn dependencies_of(&self, id: &WorkstreamId) -> Vec<WorkstreamId> {
+        let Some(stream) = self.resolve(id) else { return Vec::new() };
         let mut deps: Vec<WorkstreamId> = Vec::new();
-        for (_, w) in self.workstreams().filter(|(_, w)| &w.id == id) {
+        for w in self.workstreams.iter().filter(|w| w.id == stream.id) {
             for (dep, _) in &w.depends_on {
-                if dep != id && !deps.contains(dep) {
-                    deps.push(dep.clone());
+                let dep = self.resolve(dep).map_or_else(|| dep.clone(), |d| d.id.clone());
+                if dep != stream.id && !deps.contains(&dep) {
+                    deps.push(dep);
                 }
             }
         }
         deps
     }
 
-    /// Where work stream `id` is defined: the document path and the byte range of its heading.
-    pub fn workstream_location(&self, id: &WorkstreamId) -> Option<(&str, Range<usize>)> {
-        self.workstream(id).map(|(d, w)| (d.path.as_str(), w.heading.clone()))
+    /// True when this document is a work item: a plan with a status (what the stage model and
+    /// `[workflow.labels]` apply to).
+    pub fn is_work_item(&self) -> bool {
+        self.kind != PlanKind::Other && self.status.is_some()
     }
 }
 
-/// True for Markdown documents that are specs or workflow documents.
+/// The file name without `.md`.
+pub fn stem(path: &str) -> &str {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.strip_suffix(".md").unwrap_or(name)
+}
+
+/// True for Markdown documents that may be specs or workflow documents (agent definitions
+/// under `.claude/agents/` never are).
 pub fn is_plan_document(doc: &Document) -> bool {
     doc.kind == FileKind::Markdown && !doc.path.starts_with(".claude/agents/") && !doc.path.contains("/.claude/agents/")
+}
+
+/// Folder names whose documents are history, not plans.
+const ARCHIVE_DIRS: &[&str] =
+    &["archive", "_archive", ".archive", "archived", "_archived", "deprecated", "_deprecated", "old", "_old", "attic"];
+
+/// Words in a file name (or a front matter `type`) that say a document is something other than a
+/// plan: product requirements, decision records, audits, analyses, reports, notes.
+const OTHER_WORDS: &[&str] = &[
+    "prd",
+    "adr",
+    "rfc",
+    "audit",
+    "audits",
+    "analysis",
+    "report",
+    "reports",
+    "retrospective",
+    "retro",
+    "postmortem",
+    "precis",
+    "findings",
+    "investigation",
+    "review",
+    "brief",
+    "notes",
+    "template",
+    "changelog",
+    "readme",
+    "guide",
+    "vision",
+    "research",
+    "proposal",
+    "decision",
+    "decisions",
+    "summary",
+    "signoff",
+    "handoff",
+    "fib",
+    "gap",
+];
+
+/// Words in a file name (or a front matter `type`) that say a document is a workflow plan.
+const WORKFLOW_WORDS: &[&str] =
+    &["workflow", "exec", "execution", "plan", "impl", "implementation", "workstreams", "workstream", "spec"];
+
+/// Classifies a read document. In order: `[plan] exclude` globs make it [`PlanKind::Other`];
+/// `[plan] include` globs (when set) make everything they do not match `Other` and skip the
+/// name checks below; a document in an archive folder, or whose front matter `type` / file name
+/// says PRD, ADR, RFC, audit, analysis, report, notes… is `Other` (unless its name starts with
+/// workflow / exec / execution / plan / spec); a document with work streams and workflow structure (an
+/// execution-spec `workstreams` map, a stream with an executor, gate, signal or dependencies, or
+/// phases that schedule its streams) is a [`PlanKind::Workflow`]; one with a status (and no
+/// streams) is a [`PlanKind::WorkItem`] when its front matter gives an id or its name says spec;
+/// the rest is `Other`.
+pub fn classify(doc: &PlanDocument, config: &Config) -> PlanKind {
+    use crate::engine::ecma::path_matches;
+    let path = doc.path.as_str();
+    if config.plan.exclude.iter().any(|g| path_matches(g, path)) {
+        return PlanKind::Other;
+    }
+    let included = !config.plan.include.is_empty() && config.plan.include.iter().any(|g| path_matches(g, path));
+    if !config.plan.include.is_empty() && !included {
+        return PlanKind::Other;
+    }
+    if !included {
+        let dirs = path.split('/').rev().skip(1);
+        if dirs.into_iter().any(|d| ARCHIVE_DIRS.contains(&d.to_ascii_lowercase().as_str())) {
+            return PlanKind::Other;
+        }
+        let words: Vec<String> = doc
+            .doc_type
+            .as_deref()
+            .unwrap_or_else(|| stem(path))
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect();
+        // `*-spec.md` is a spec by name (contract §5), whatever word comes first (`PRD-002-…-spec`).
+        let workflow_named = words.first().is_some_and(|w| WORKFLOW_WORDS.contains(&w.as_str()))
+            || (doc.doc_type.is_none() && words.last().is_some_and(|w| w == "spec"));
+        if !workflow_named && words.iter().any(|w| OTHER_WORDS.contains(&w.as_str())) {
+            return PlanKind::Other;
+        }
+    }
+    if !doc.workstreams.is_empty() && has_workflow_structure(doc) {
+        return PlanKind::Workflow;
+    }
+    // A document that states risky assumptions (PoCs) is a spec to check, whatever its status.
+    if !doc.pocs.is_empty() && doc.workstreams.is_empty() {
+        return PlanKind::WorkItem;
+    }
+    if doc.status.is_some() && doc.workstreams.is_empty() {
+        let spec_name = {
+            let s = stem(path).to_ascii_lowercase();
+            s.starts_with("spec") || s.ends_with("spec") || path.split('/').any(|d| d == "specs")
+        };
+        if included || doc.has_front_matter_id || spec_name {
+            return PlanKind::WorkItem;
+        }
+    }
+    if included && !doc.workstreams.is_empty() {
+        return PlanKind::Workflow;
+    }
+    PlanKind::Other
+}
+
+/// True when a document's streams look like an executable plan, not a list of topics.
+fn has_workflow_structure(doc: &PlanDocument) -> bool {
+    doc.workstreams.iter().any(|w| {
+        w.source == Source::FrontMatter
+            || w.validation_gate.is_some()
+            || w.handoff_signal.is_some()
+            || !w.depends_on.is_empty()
+            || w.parallel_group.is_some()
+            || w.metadata.iter().any(|f| {
+                matches!(
+                    f.key.as_str(),
+                    "agent type" | "agent" | "executor" | "owner" | "assignee" | "assigned to" | "subagent" | "skill"
+                )
+            })
+    }) || doc.phases.iter().any(|p| !p.streams.is_empty())
 }
 
 #[cfg(test)]
@@ -270,21 +525,63 @@ mod tests {
     }
 
     #[test]
-    fn dependencies_and_locations_across_documents() {
+    fn streams_resolve_within_their_plan() {
         let p = plan(&[
-            ("docs/a.md", "# A\n\n## WS-1: Db\n\n## WS-2: Api\n**Depends on**: WS-1\n"),
-            ("docs/b.md", "---\nworkstreams:\n  WS2:\n    depends_on: [WS3]\n  WS3:\n    name: x\n---\n"),
-            (".claude/agents/x.md", "## WS-9: not a plan\n"),
+            ("docs/WORKFLOW-a.md", "# A\n\n## WS-1: Db\n**Agent Type**: db\n\n## WS-2: Api\n**Depends on**: WS-1\n"),
+            ("docs/WORKFLOW-b.md", "---\nworkstreams:\n  WS2:\n    depends_on: [WS3]\n  WS3:\n    name: x\n---\n"),
+            (".claude/agents/x.md", "## WS-9: not a plan\n**Agent Type**: a\n"),
         ]);
         let ws2 = WorkstreamId::parse("ws2").unwrap();
-        let deps: Vec<String> = p.dependencies_of(&ws2).iter().map(|d| d.to_string()).collect();
-        assert_eq!(deps, ["WS-1", "WS-3"]);
-        let (path, range) = p.workstream_location(&ws2).unwrap();
-        assert_eq!(path, "docs/a.md");
+        let a = p.document("docs/WORKFLOW-a.md").unwrap();
+        let b = p.document("docs/WORKFLOW-b.md").unwrap();
+        let deps = |d: &PlanDocument| d.dependencies_of(&ws2).iter().map(|d| d.to_string()).collect::<Vec<_>>();
+        assert_eq!(deps(a), ["WS-1"], "not merged with the other plan's WS-2");
+        assert_eq!(deps(b), ["WS-3"]);
+        assert_eq!(p.streams_of("docs/WORKFLOW-a.md").len(), 2);
+        // From a plan, its own definition; from a signal, only an unambiguous one.
+        let (path, range) = p.workstream_location("docs/WORKFLOW-b.md", &ws2).unwrap();
+        assert_eq!(path, "docs/WORKFLOW-b.md");
         assert!(range.start > 0);
-        assert!(p.workstream_location(&WorkstreamId::parse("WS-9").unwrap()).is_none());
-        assert!(p.dependencies_of(&WorkstreamId::parse("WS-7").unwrap()).is_empty());
+        assert!(p.workstream_location(".claude/handoff/ws2.signal", &ws2).is_none(), "two plans define WS-2");
         let ws3 = WorkstreamId::parse("WS-3").unwrap();
-        assert_eq!(p.workstream_location(&ws3).map(|l| l.0), Some("docs/b.md"));
+        assert_eq!(p.workstream_location(".claude/handoff/ws3.signal", &ws3).map(|l| l.0), Some("docs/WORKFLOW-b.md"));
+        assert!(p.workstream_location("docs/WORKFLOW-a.md", &WorkstreamId::parse("WS-9").unwrap()).is_none());
+        assert!(p.signal_dependencies(".claude/handoff/x.signal", &ws2).is_empty());
+    }
+
+    #[test]
+    fn what_a_plan_is() {
+        let stream = "## WS-1: Db\n**Agent Type**: db\n### Validation Gate\n`npm test`\n";
+        let p = plan(&[
+            ("docs/WORKFLOW-a.md", stream),
+            ("docs/10-prd/PRD-001-thing.md", stream),
+            ("docs/80-adrs/ADR-003-choice.md", stream),
+            ("docs/specs/_archive/WORKFLOW-old.md", stream),
+            ("docs/EXEC-043-AUDIT-findings.md", stream),
+            ("docs/notes/topics.md", "## WS1 Database\nSome thoughts.\n"),
+            ("docs/specs/auth-spec.md", "# Auth\n**Status**: Draft\n"),
+            ("docs/80-adrs/ADR-004.md", "# ADR\n**Status**: Accepted\n"),
+            ("docs/guide.md", "---\ntype: prd\nstatus: Approved\n---\n"),
+        ]);
+        let kinds: Vec<(&str, PlanKind)> = p.documents.iter().map(|d| (d.path.as_str(), d.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                ("docs/EXEC-043-AUDIT-findings.md", PlanKind::Workflow),
+                ("docs/WORKFLOW-a.md", PlanKind::Workflow),
+                ("docs/specs/auth-spec.md", PlanKind::WorkItem)
+            ]
+        );
+        // `[plan]` globs override the name checks.
+        let docs: Vec<Document> = [("docs/10-prd/PRD-001-thing.md", stream), ("docs/WORKFLOW-a.md", stream)]
+            .iter()
+            .map(|(p, t)| Document::parse(*p, FileKind::Markdown, *t))
+            .collect();
+        let refs: Vec<&Document> = docs.iter().collect();
+        let config = Config::parse("[plan]\ninclude = [\"docs/10-prd/**\"]\n", None).unwrap();
+        let p = Plan::build(&refs, &config);
+        assert_eq!(p.documents.iter().map(|d| d.path.as_str()).collect::<Vec<_>>(), ["docs/10-prd/PRD-001-thing.md"]);
+        let config = Config::parse("[plan]\nexclude = [\"WORKFLOW-*.md\"]\n", None).unwrap();
+        assert!(Plan::build(&refs, &config).documents.is_empty());
     }
 }

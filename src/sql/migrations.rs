@@ -3,7 +3,9 @@
 //! A file is a migration when its folder is one of `[sql] migrations` (matched as a path suffix,
 //! so `apps/web/supabase/migrations` counts for `supabase/migrations`), or when it is
 //! `<folder>/<name>/migration.sql` (Prisma's layout). Migrations run in file-name order within
-//! their folder (Prisma: folder-name order). Every other SQL file is replayed on its own.
+//! their folder (Prisma: folder-name order). Every other SQL file is replayed on its own, unless
+//! it changes no PostgreSQL schema ([`changes_no_schema`]: a transaction that rolls back, another
+//! dialect) or it repeats what the migrations define (decided in `engine::facts`).
 
 use std::collections::BTreeMap;
 
@@ -47,6 +49,69 @@ pub fn migration_sequences<'a>(docs: &[&'a Document], config: &Config) -> Vec<Mi
         documents: vec![doc],
     }));
     sequences
+}
+
+/// Why a stand-alone SQL file changes no PostgreSQL schema, when it does not:
+/// - everything in it runs inside one transaction that ends in `ROLLBACK` (pgTAP tests and
+///   other checks written as `begin; … rollback;`);
+/// - it is written for another database: SQLite (`PRAGMA`, `AUTOINCREMENT`, `WITHOUT ROWID`)
+///   or MySQL (`ENGINE =`, back-quoted names).
+pub fn changes_no_schema(doc: &Document) -> Option<&'static str> {
+    use squawk_syntax::SyntaxKind;
+    let parse = doc.sql()?;
+    let root = parse.syntax_node();
+    let first_word = |statement: &squawk_syntax::SyntaxNode| {
+        statement
+            .descendants_with_tokens()
+            .filter_map(|e| e.into_token())
+            .find(|t| !t.kind().is_trivia())
+            .map(|t| (t.kind(), t.text().to_ascii_lowercase()))
+    };
+    let mut statements: Vec<_> = root.children().filter_map(|s| first_word(&s).map(|w| (s, w))).collect();
+    // pgTAP test files load the extension (and set options) before their transaction.
+    let setup = statements
+        .iter()
+        .take_while(|(s, (kind, _))| {
+            *kind == SyntaxKind::SET_KW
+                || (s.kind() == SyntaxKind::CREATE_EXTENSION
+                    && s.text().to_string().to_ascii_lowercase().contains("pgtap"))
+        })
+        .count();
+    if setup < statements.len() {
+        statements.drain(..setup);
+    }
+    if let (Some((_, (first, _))), Some((last_statement, (last, _)))) = (statements.first(), statements.last()) {
+        let opens = matches!(first, SyntaxKind::BEGIN_KW | SyntaxKind::START_KW);
+        let rolls_back = matches!(last, SyntaxKind::ROLLBACK_KW | SyntaxKind::ABORT_KW)
+            && !last_statement.text().to_string().to_ascii_lowercase().contains("savepoint")
+            && !last_statement.text().to_string().to_ascii_lowercase().contains(" to ");
+        let commits_between = statements
+            .iter()
+            .skip(1)
+            .take(statements.len().saturating_sub(2))
+            .any(|(_, (kind, _))| matches!(kind, SyntaxKind::COMMIT_KW | SyntaxKind::END_KW));
+        if opens && rolls_back && !commits_between && statements.len() > 1 {
+            return Some("its statements run in a transaction that ends in ROLLBACK");
+        }
+    }
+    if statements.iter().any(|(_, (_, word))| word == "pragma") {
+        return Some("it is SQLite (PRAGMA)");
+    }
+    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
+        let text = token.text();
+        if token.kind().is_trivia()
+            || matches!(token.kind(), SyntaxKind::STRING | SyntaxKind::ESC_STRING | SyntaxKind::DOLLAR_QUOTED_STRING)
+        {
+            continue;
+        }
+        if text.eq_ignore_ascii_case("autoincrement") || text.eq_ignore_ascii_case("rowid") {
+            return Some("it is SQLite (AUTOINCREMENT, WITHOUT ROWID)");
+        }
+        if text.starts_with('`') {
+            return Some("it is MySQL (back-quoted names)");
+        }
+    }
+    None
 }
 
 /// For a migration, its folder and the key it is ordered by.
@@ -110,6 +175,29 @@ mod tests {
                 ("scripts/check.sql", false, vec!["scripts/check.sql"]),
             ]
         );
+    }
+
+    #[test]
+    fn files_that_change_no_schema_are_told_apart() {
+        let sql = |text: &str| changes_no_schema(&Document::parse("supabase/tests/t.sql", FileKind::Sql, text));
+        assert!(
+            sql("begin;\nselect plan(1);\ncreate table t (id int);\nselect * from finish();\nrollback;\n").is_some()
+        );
+        assert!(sql("BEGIN;\ncreate table t (id int);\n-- done\nABORT;").is_some());
+        assert!(sql("create extension if not exists pgtap;\nbegin;\nselect plan(1);\nselect ok(true);\nrollback;")
+            .is_some());
+        assert!(sql("create extension if not exists citext;\nbegin;\nselect 1;\nrollback;").is_none());
+        assert!(sql("begin;\ncreate table t (id int);\ncommit;\n").is_none());
+        assert!(sql("begin;\ncreate table t (id int);\ncommit;\nbegin;\nselect 1;\nrollback;").is_none());
+        assert!(sql("begin;\nsavepoint a;\ncreate table t (id int);\nrollback to savepoint a;").is_none());
+        assert!(sql("create table t (id integer primary key autoincrement, name text);").is_some());
+        assert!(sql("PRAGMA foreign_keys = ON;\ncreate table t (id integer primary key);").is_some());
+        assert!(sql("create table `t` (`id` int) engine = InnoDB;").is_some());
+        assert!(sql(
+            "create table t (id bigint generated always as identity primary key, note text default 'autoincrement');"
+        )
+        .is_none());
+        assert!(sql("create table public.t (id uuid primary key);").is_none());
     }
 
     #[test]

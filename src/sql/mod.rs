@@ -2,6 +2,7 @@
 //!
 //! Parsing is `squawk-syntax`'s (see [`crate::syntax`]); this module gives the trees meaning.
 
+mod buckets;
 mod facts;
 pub mod migrations;
 pub mod model;
@@ -11,8 +12,8 @@ mod replay;
 
 pub use migrations::{migration_sequences, MigrationSequence};
 pub use model::{
-    Column, Event, EventKind, Extension, ForeignKey, Function, Index, Location, MigrationModel, Policy, PolicyCommand,
-    PolicyExpr, Table, View,
+    Bucket, Column, Event, EventKind, Extension, ForeignKey, Function, Index, Location, MigrationModel, Policy,
+    PolicyCommand, PolicyExpr, Table, View,
 };
 pub use names::{quote_if_needed, QualifiedName};
 pub use replay::{contains_word, text_range};

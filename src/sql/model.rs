@@ -84,6 +84,16 @@ pub struct Table {
     pub columns_unknown: bool,
     /// A statement the model cannot see into touched this table.
     pub uncertain: bool,
+    /// Whether `anon` / `authenticated` may `SELECT` from it (Supabase's default privileges grant
+    /// it in `public`; `GRANT`, `REVOKE` and `ALTER DEFAULT PRIVILEGES … ON TABLES` change it).
+    pub select: BTreeMap<String, bool>,
+}
+
+impl Table {
+    /// Whether `anon` or `authenticated` may `SELECT` from it: the API roles that see it.
+    pub fn api_readers(&self) -> Vec<&str> {
+        ["anon", "authenticated"].into_iter().filter(|r| self.select.get(*r).copied().unwrap_or(false)).collect()
+    }
 }
 
 /// What a policy applies to.
@@ -252,6 +262,9 @@ pub struct Function {
     /// The session's `search_path` when it was created (what its unqualified names resolve
     /// through in the migration).
     pub created_search_path: Vec<String>,
+    /// A statement the model cannot see into (a `DO` block) creates, alters, drops or grants a
+    /// function of this name.
+    pub uncertain: bool,
 }
 
 impl Function {
@@ -270,6 +283,19 @@ pub struct Extension {
     pub schema: String,
     /// The `CREATE EXTENSION` statement.
     pub created: Location,
+    /// Written `IF NOT EXISTS` (a no-op where the extension is already installed).
+    pub if_not_exists: bool,
+}
+
+/// A Supabase Storage bucket (a row of `storage.buckets` some migration inserted).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    /// The bucket id.
+    pub id: String,
+    /// Files are served by URL to anyone (`public = true`).
+    pub public: bool,
+    /// The statement that last set `public`.
+    pub set: Location,
 }
 
 /// Something a statement did that rules judge by itself (not by the final state).
@@ -353,11 +379,16 @@ pub struct MigrationModel {
     pub functions: Vec<Function>,
     /// Extensions by name.
     pub extensions: BTreeMap<String, Extension>,
+    /// Storage buckets by id.
+    pub buckets: BTreeMap<String, Bucket>,
     /// Statement-level events in replay order.
     pub events: Vec<Event>,
     /// `ALTER DEFAULT PRIVILEGES` for functions: (schema, or `""` for every schema; role) →
     /// granted.
     pub default_function_execute: BTreeMap<(String, String), bool>,
+    /// `ALTER DEFAULT PRIVILEGES` for `SELECT` on tables: (schema, or `""` for every schema;
+    /// role) → granted.
+    pub default_table_select: BTreeMap<(String, String), bool>,
     /// The replayed files in order.
     pub migrations: Vec<String>,
     /// Positions in `policies` by table (built once the replay is done).

@@ -3,6 +3,7 @@
 use squawk_syntax::{SyntaxKind, SyntaxNode};
 
 use super::model::{Location, PerRowCall, PolicyExpr};
+use super::names::path_segments;
 
 /// Functions whose result is the same for every row of a query, so PostgreSQL can evaluate them
 /// once when they are wrapped in `(select …)` and evaluates them per row otherwise.
@@ -13,16 +14,20 @@ pub(super) fn analyze(clause: &SyntaxNode, source: &str, here: &dyn Fn(&SyntaxNo
     let src = |node: &SyntaxNode| source.get(super::replay::text_range(node)).unwrap_or("");
     let expr = clause.children().next()?;
     let text = src(&expr).to_string();
-    let lower = text.to_lowercase();
     let mut per_row_calls = Vec::new();
     let mut user_metadata = None;
-    let reads_jwt = lower.contains("auth.jwt") || lower.contains("current_setting");
+    // The called functions' names, normalised as PostgreSQL does: `"auth"."uid"()` (pg_dump's
+    // spelling) is `auth.uid()`, `"Auth".uid()` is another function.
+    let callee = |call: &SyntaxNode| call.first_child().map(|c| path_segments(&c).join("."));
+    let reads_jwt = expr
+        .descendants()
+        .filter(|n| n.kind() == SyntaxKind::CALL_EXPR)
+        .filter_map(|n| callee(&n))
+        .any(|name| name == "auth.jwt" || name == "current_setting");
     for node in expr.descendants() {
         match node.kind() {
             SyntaxKind::CALL_EXPR => {
-                let Some(callee) = node.first_child() else { continue };
-                let name: String =
-                    src(&callee).to_string().chars().filter(|c| !c.is_whitespace()).collect::<String>().to_lowercase();
+                let Some(name) = callee(&node) else { continue };
                 if STABLE_AUTH_CALLS.contains(&name.as_str()) && !wrapped_in_select(&node) {
                     per_row_calls.push(PerRowCall { location: here(&node), text: src(&node).to_string() });
                 }

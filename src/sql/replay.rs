@@ -122,6 +122,10 @@ impl<'d> Replayer<'_, 'd> {
             SyntaxKind::SET => self.set(statement),
             SyntaxKind::ALTER_ROLE | SyntaxKind::CREATE_ROLE => self.role(statement),
             SyntaxKind::DO => self.mark_uncertain_in(self.src(statement)),
+            SyntaxKind::INSERT | SyntaxKind::UPDATE | SyntaxKind::DELETE => {
+                let here = self.here(statement);
+                super::buckets::apply(statement, &self.search_path, here, &mut self.model.buckets);
+            }
             _ => {}
         }
     }
@@ -155,6 +159,10 @@ impl<'d> Replayer<'_, 'd> {
             rls_changes: Vec::new(),
             columns_unknown,
             uncertain: false,
+            select: ["anon", "authenticated"]
+                .into_iter()
+                .map(|role| (role.to_string(), self.default_select(&name.schema, role)))
+                .collect(),
         };
         self.remove_table(&name, false);
         self.model.tables.insert(name.clone(), table);
@@ -693,7 +701,7 @@ impl<'d> Replayer<'_, 'd> {
         };
         let method = child(statement, SyntaxKind::USING_METHOD)
             .and_then(|m| m.children().last())
-            .map_or_else(|| "btree".to_string(), |m| self.src(&m).to_string().to_lowercase());
+            .map_or_else(|| "btree".to_string(), |m| normalize_identifier(self.src(&m).trim()));
         let predicate = child(statement, SyntaxKind::WHERE_CLAUSE)
             .map(|w| self.src(&w).to_string().to_lowercase().split_whitespace().collect::<Vec<_>>().join(" "));
         let index = Index {
@@ -975,12 +983,13 @@ impl<'d> Replayer<'_, 'd> {
             signature,
             last_grant: None,
             created_search_path: self.search_path.clone(),
+            uncertain: false,
         };
         self.model.functions.push(function);
     }
 
-    /// A `SET …` option of a function: `search_path` is remembered, `row_security = off` is an
-    /// RLS bypass.
+    /// A `SET …` option of a function: `search_path` is remembered. (`row_security = off` is no
+    /// bypass: a query a policy would filter raises an error instead.)
     fn function_set_option(&mut self, option: &SyntaxNode, search_path: &mut Option<String>) {
         let Some(param) = option.descendants().find(|n| n.kind() == SyntaxKind::CONFIG_PARAMETER_REF) else { return };
         let param_name = path_segments(&param).join(".");
@@ -991,22 +1000,25 @@ impl<'d> Replayer<'_, 'd> {
             .unwrap_or_default();
         let value =
             value.strip_prefix("to ").or_else(|| value.strip_prefix("TO ")).unwrap_or(&value).trim().to_string();
-        match param_name.as_str() {
-            "search_path" => *search_path = Some(value),
-            "row_security" if is_off(&value) => {
-                self.event(
-                    EventKind::RlsBypass { what: "runs the function with `row_security = off`".to_string() },
-                    option,
-                    None,
-                );
-            }
-            _ => {}
+        if param_name == "search_path" {
+            *search_path = Some(value);
         }
     }
 
     /// Whether `role` gets `EXECUTE` on a new function in `schema` (PostgreSQL grants it to
     /// `public`; Supabase's default privileges grant it to `anon` and `authenticated` in
     /// `public`). Per-schema default privileges only add to the global ones.
+    /// Whether a table created now in `schema` is readable by `role`: Supabase's default
+    /// privileges grant it in `public`; `ALTER DEFAULT PRIVILEGES … ON TABLES` changes that.
+    fn default_select(&self, schema: &str, role: &str) -> bool {
+        let defaults = &self.model.default_table_select;
+        defaults
+            .get(&(schema.to_string(), role.to_string()))
+            .or_else(|| defaults.get(&(String::new(), role.to_string())))
+            .copied()
+            .unwrap_or(schema == "public")
+    }
+
     fn default_execute(&self, schema: &str, role: &str) -> bool {
         let defaults = &self.model.default_function_execute;
         let global = defaults.get(&(String::new(), role.to_string())).copied().unwrap_or(role == "public");
@@ -1085,7 +1097,8 @@ impl<'d> Replayer<'_, 'd> {
         let privileges = child(statement, SyntaxKind::REVOKE_COMMAND_LIST)
             .map(|l| self.src(&l).to_string().to_lowercase())
             .unwrap_or_default();
-        let all = privileges.trim_start().starts_with("all");
+        // `ALL [PRIVILEGES]` is its own node, not a command list.
+        let all = privileges.trim_start().starts_with("all") || child(statement, SyntaxKind::ALL_PRIVILEGES).is_some();
         let roles: Vec<String> = child(statement, SyntaxKind::ROLE_REF_LIST).map(|r| role_list(&r)).unwrap_or_default();
         let Some(objects) = child(statement, SyntaxKind::ON_PRIVILEGE_OBJECTS_CLAUSE).and_then(|c| c.first_child())
         else {
@@ -1132,7 +1145,8 @@ impl<'d> Replayer<'_, 'd> {
                         .filter(|n| n.kind() == SyntaxKind::SCHEMA_REF)
                         .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
                         .collect();
-                    self.model.views.keys().filter(|v| schemas.contains(&v.schema)).cloned().collect()
+                    let views = self.model.views.keys();
+                    views.chain(self.model.tables.keys()).filter(|v| schemas.contains(&v.schema)).cloned().collect()
                 } else {
                     objects
                         .descendants()
@@ -1140,6 +1154,19 @@ impl<'d> Replayer<'_, 'd> {
                         .filter_map(|n| self.qualify(&n))
                         .collect()
                 };
+                // A grant to `public` reaches every role; a revoke from `public` leaves the API
+                // roles' own grants.
+                let api_roles: Vec<&str> = ["anon", "authenticated"]
+                    .into_iter()
+                    .filter(|role| roles.iter().any(|r| r == role || (granted && r == "public")))
+                    .collect();
+                for name in &names {
+                    if let Some(table) = self.model.tables.get_mut(name) {
+                        for role in &api_roles {
+                            table.select.insert(role.to_string(), granted);
+                        }
+                    }
+                }
                 for name in names {
                     let Some(view) = self.model.views.get_mut(&name) else { continue };
                     for role in roles.iter().filter(|r| *r == "anon" || *r == "authenticated") {
@@ -1191,10 +1218,22 @@ impl<'d> Replayer<'_, 'd> {
         let privileges = child(&body, SyntaxKind::REVOKE_COMMAND_LIST)
             .map(|l| self.src(&l).to_string().to_lowercase())
             .unwrap_or_default();
-        if !on_functions || !(privileges.trim_start().starts_with("all") || privileges.contains("execute")) {
+        let roles: Vec<String> = child(&body, SyntaxKind::ROLE_REF_LIST).map(|r| role_list(&r)).unwrap_or_default();
+        let all = privileges.trim_start().starts_with("all") || child(&body, SyntaxKind::ALL_PRIVILEGES).is_some();
+        if body.children().any(|n| n.kind() == SyntaxKind::PRIVILEGE_TARGET_TABLES)
+            && (all || privileges.contains("select"))
+        {
+            for schema in &schemas {
+                for role in ["anon", "authenticated"] {
+                    if roles.iter().any(|r| r == role || (granted && r == "public")) {
+                        self.model.default_table_select.insert((schema.clone(), role.to_string()), granted);
+                    }
+                }
+            }
+        }
+        if !on_functions || !(all || privileges.contains("execute")) {
             return;
         }
-        let roles: Vec<String> = child(&body, SyntaxKind::ROLE_REF_LIST).map(|r| role_list(&r)).unwrap_or_default();
         for schema in &schemas {
             for role in roles.iter().filter(|r| API_ROLES.contains(&r.as_str())) {
                 self.model.default_function_execute.insert((schema.clone(), role.clone()), granted);
@@ -1217,7 +1256,8 @@ impl<'d> Replayer<'_, 'd> {
             .and_then(|s| child(&s, SyntaxKind::SCHEMA_REF))
             .map(|n| normalize_identifier(self.src(&n).to_string().trim()))
             .unwrap_or_else(|| if name == "plpgsql" { "pg_catalog".to_string() } else { self.creation_schema() });
-        let extension = Extension { name: name.clone(), schema, created: self.here(statement) };
+        let if_not_exists = child(statement, SyntaxKind::IF_NOT_EXISTS).is_some();
+        let extension = Extension { name: name.clone(), schema, created: self.here(statement), if_not_exists };
         self.model.extensions.insert(name, extension);
     }
 
@@ -1237,17 +1277,8 @@ impl<'d> Replayer<'_, 'd> {
                     .collect();
                 self.search_path = schemas;
             }
-            [p] if p == "row_security" => {
-                let value =
-                    child(&config, SyntaxKind::TO_CONFIG_VALUE).map(|v| self.src(&v).to_string()).unwrap_or_default();
-                if is_off(value.trim_start_matches(['=', ' ']).trim()) {
-                    self.event(
-                        EventKind::RlsBypass { what: "sets `row_security = off` for the session".to_string() },
-                        statement,
-                        None,
-                    );
-                }
-            }
+            // `row_security = off` (pg_dump's header sets it) bypasses nothing: a query that a
+            // policy would filter raises an error instead, and the setting ends with the session.
             _ => {}
         }
     }
@@ -1261,15 +1292,6 @@ impl<'d> Replayer<'_, 'd> {
         if let Some(options) = child(statement, SyntaxKind::ROLE_OPTION_LIST) {
             if options.children().any(|o| self.src(&o).to_string().trim().eq_ignore_ascii_case("bypassrls")) {
                 let what = format!("gives the role `{}` BYPASSRLS: it ignores every policy", role.trim());
-                self.event(EventKind::RlsBypass { what }, statement, None);
-            }
-        }
-        if let Some(set) = child(statement, SyntaxKind::SET_CONFIG_PARAM) {
-            let param =
-                child(&set, SyntaxKind::CONFIG_PARAMETER_REF).map(|p| path_segments(&p).join(".")).unwrap_or_default();
-            let value = child(&set, SyntaxKind::TO_CONFIG_VALUE).map(|v| self.src(&v).to_string()).unwrap_or_default();
-            if param == "row_security" && is_off(value.trim_start_matches(['=', ' ']).trim()) {
-                let what = format!("sets `row_security = off` for the role `{}`", role.trim());
                 self.event(EventKind::RlsBypass { what }, statement, None);
             }
         }
@@ -1288,13 +1310,19 @@ impl<'d> Replayer<'_, 'd> {
                 view.uncertain = true;
             }
         }
+        // Only function DDL (`DROP FUNCTION`, `ALTER FUNCTION`, `GRANT … ON FUNCTION`, …): a
+        // block that merely calls a function leaves it as it was.
+        let words = code.split_whitespace().collect::<Vec<_>>().join(" ");
+        let ddl =
+            ["drop function", "alter function", "create function", "replace function", "on function", "all functions"];
+        if ddl.iter().any(|phrase| words.contains(phrase)) {
+            for function in &mut self.model.functions {
+                if contains_word(&code, &function.name.name.to_lowercase()) {
+                    function.uncertain = true;
+                }
+            }
+        }
     }
-}
-
-/// `off`, `false`, `0`, `no` (quoted or not).
-fn is_off(value: &str) -> bool {
-    let value = value.trim().trim_matches('\'').to_lowercase();
-    matches!(value.as_str(), "off" | "false" | "0" | "no")
 }
 
 /// The value of `security_invoker` in an option list, when it is named there.
@@ -1354,14 +1382,57 @@ fn is_type(kind: SyntaxKind) -> bool {
     )
 }
 
-/// Canonical spelling of a type name.
+/// Canonical spelling of a type name, as PostgreSQL resolves it in a function signature:
+/// unquoted words folded to lower case, quoted ones kept as written without their quotes
+/// (`"uuid"` is `uuid`, `"MyType"` is not `mytype`), whitespace collapsed, type modifiers dropped
+/// (`varchar(255)` is `character varying`), `pg_catalog.` and `public.` (the default search path)
+/// dropped, and the usual aliases spelled out (`int4` is `integer`).
 pub(super) fn normalize_type(text: &str) -> String {
-    let lower = text.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut folded = String::new();
+    let mut chars = text.chars().peekable();
+    let mut depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => {
+                let mut ident = String::new();
+                while let Some(q) = chars.next() {
+                    if q == '"' {
+                        if chars.peek() == Some(&'"') {
+                            chars.next();
+                            ident.push('"');
+                            continue;
+                        }
+                        break;
+                    }
+                    ident.push(q);
+                }
+                if depth == 0 {
+                    folded.push_str(&super::names::quote_if_needed(&ident));
+                }
+            }
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_whitespace() => {
+                if !folded.ends_with(' ') {
+                    folded.push(' ');
+                }
+            }
+            c => folded.extend(c.to_lowercase()),
+        }
+    }
+    let lower = folded
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" [", "[")
+        .replace(" .", ".")
+        .replace(". ", ".");
     let (base, array) = match lower.strip_suffix("[]") {
         Some(b) => (b.trim().to_string(), "[]"),
         None => (lower, ""),
     };
-    let base = base.strip_prefix("pg_catalog.").unwrap_or(&base).to_string();
+    let base = base.strip_prefix("pg_catalog.").or_else(|| base.strip_prefix("public.")).unwrap_or(&base).to_string();
     let canonical = match base.as_str() {
         "int" | "int4" => "integer",
         "int8" => "bigint",
@@ -1375,6 +1446,7 @@ pub(super) fn normalize_type(text: &str) -> String {
         "timestamptz" => "timestamp with time zone",
         "timestamp" => "timestamp without time zone",
         "timetz" => "time with time zone",
+        "time" => "time without time zone",
         other => other,
     };
     format!("{canonical}{array}")
@@ -1419,4 +1491,25 @@ pub fn contains_word(text: &str, word: &str) -> bool {
             let after = text[i + word.len()..].chars().next();
             !before.is_some_and(is_ident) && !after.is_some_and(is_ident)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize_type;
+
+    #[test]
+    fn types_are_normalised_as_postgresql_resolves_them() {
+        assert_eq!(normalize_type("\"uuid\""), "uuid");
+        assert_eq!(normalize_type("UUID"), "uuid");
+        assert_eq!(normalize_type("\"public\".\"status\""), "status");
+        assert_eq!(normalize_type("public.status"), "status");
+        assert_eq!(normalize_type("\"MyType\""), "\"MyType\"");
+        assert_ne!(normalize_type("\"MyType\""), normalize_type("MyType"));
+        assert_eq!(normalize_type("character varying(255)"), "character varying");
+        assert_eq!(normalize_type("varchar(20)[]"), "character varying[]");
+        assert_eq!(normalize_type("\"text\"[]"), "text[]");
+        assert_eq!(normalize_type("timestamp(3)  with time zone"), "timestamp with time zone");
+        assert_eq!(normalize_type("pg_catalog.int4"), "integer");
+        assert_eq!(normalize_type("app.status"), "app.status");
+    }
 }

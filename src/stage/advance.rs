@@ -33,6 +33,20 @@ pub struct GateResult {
     pub run: Result<GateRun, String>,
     /// The evidence written.
     pub evidence: Option<Evidence>,
+    /// Why the evidence of a finished run could not be written (a link on its path, a name too
+    /// long for the file system…): reported as it is, never as "missing" evidence.
+    pub error: Option<String>,
+}
+
+impl GateResult {
+    /// Why this gate left no usable result: it could not run, or its evidence not be written.
+    pub fn problem(&self) -> Option<String> {
+        match (&self.run, &self.error) {
+            (Err(e), _) => Some(e.clone()),
+            (_, Some(e)) => Some(format!("gate `{}` ran, but its evidence could not be written: {e}", self.gate)),
+            _ => None,
+        }
+    }
 }
 
 /// The user Baton records as `by` for gate runs: `$USER`, else "baton".
@@ -42,6 +56,11 @@ pub fn current_user() -> String {
 
 /// Runs `gates` in parallel in `root` (one thread each), records evidence for `item` when given,
 /// and reports each start and end to `events`. A gate that is not configured is an error result.
+///
+/// The evidence records the tree as the gates left it: the git state is read once every gate
+/// of the batch has finished, so what the gates write themselves (a report file, the changes of
+/// a `--fix`) is part of what their evidence is judged against, and only a change made after
+/// them makes it stale (docs/stages.md, "When evidence is stale").
 pub fn run_gates(
     root: &Path,
     config: &Config,
@@ -50,58 +69,65 @@ pub fn run_gates(
     cancel: &CancelToken,
     events: &(dyn Fn(GateEvent) + Sync),
 ) -> Vec<GateResult> {
-    let git = super::GitState::read(root);
-    let by = current_user();
-    std::thread::scope(|scope| {
+    let runs: Vec<(String, Result<GateRun, String>)> = std::thread::scope(|scope| {
         let handles: Vec<_> = gates
             .iter()
             .map(|name| {
-                let (git, by) = (&git, &by);
                 scope.spawn(move || {
                     let Some(gate_config) = config.gates.get(name) else {
-                        return GateResult {
-                            gate: name.clone(),
-                            run: Err(format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml")),
-                            evidence: None,
-                        };
+                        let why = format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml");
+                        return (name.clone(), Err(why));
                     };
                     events(GateEvent::Started(name.clone()));
                     let log = gate::log_path(root, item, name);
                     let run =
                         gate::run(root, gate_config, &log, cancel).map_err(|e| format!("cannot run `{name}`: {e}"));
                     events(GateEvent::Finished(name.clone(), run.as_ref().map_or(Outcome::Failed, |r| r.outcome)));
-                    let evidence = match (&run, item) {
-                        (Ok(r), Some(item)) if r.outcome != Outcome::Cancelled => {
-                            let evidence = Evidence {
-                                requirement: Requirement::Gate(name.clone()).to_string(),
-                                status: if r.outcome == Outcome::Passed {
-                                    EvidenceStatus::Pass
-                                } else {
-                                    EvidenceStatus::Fail
-                                },
-                                at: now(),
-                                by: by.clone(),
-                                command: Some(gate_config.command.clone()),
-                                exit_code: r.exit_code,
-                                duration_ms: Some(r.duration_ms),
-                                output_tail: Some(r.output_tail.clone()),
-                                git_head: git.head.clone(),
-                                dirty: git.dirty,
-                                note: None,
-                                worktree: git.fingerprint.clone(),
-                                log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
-                                version: None,
-                            };
-                            evidence.write(root, item).ok().map(|_| evidence)
-                        }
-                        _ => None,
-                    };
-                    GateResult { gate: name.clone(), run, evidence }
+                    (name.clone(), run)
                 })
             })
             .collect();
         handles.into_iter().map(|h| h.join().expect("gate thread panicked")).collect()
-    })
+    });
+    let recorded =
+        item.is_some() && runs.iter().any(|(_, run)| run.as_ref().is_ok_and(|r| r.outcome != Outcome::Cancelled));
+    let git = if recorded { super::GitState::read(root) } else { super::GitState::default() };
+    let by = current_user();
+    runs.into_iter()
+        .map(|(name, run)| {
+            let mut error = None;
+            let evidence = match (&run, item, config.gates.get(&name)) {
+                (Ok(r), Some(item), Some(gate_config)) if r.outcome != Outcome::Cancelled => {
+                    let evidence = Evidence {
+                        requirement: Requirement::Gate(name.clone()).to_string(),
+                        status: if r.outcome == Outcome::Passed { EvidenceStatus::Pass } else { EvidenceStatus::Fail },
+                        at: now(),
+                        by: by.clone(),
+                        command: Some(gate_config.command.clone()),
+                        exit_code: r.exit_code,
+                        duration_ms: Some(r.duration_ms),
+                        output_tail: Some(r.output_tail.clone()),
+                        git_head: git.head.clone(),
+                        dirty: git.dirty,
+                        note: None,
+                        worktree: git.fingerprint.clone(),
+                        code: git.code.clone(),
+                        log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
+                        version: None,
+                    };
+                    match evidence.write(root, item) {
+                        Ok(_) => Some(evidence),
+                        Err(e) => {
+                            error = Some(e.to_string());
+                            None
+                        }
+                    }
+                }
+                _ => None,
+            };
+            GateResult { gate: name, run, evidence, error }
+        })
+        .collect()
 }
 
 /// The work item `key` names: an item id (case-insensitive) or a document path.
@@ -112,15 +138,40 @@ pub fn find_item<'p>(plan: &'p Plan, key: &str) -> Option<&'p PlanDocument> {
         .or_else(|| plan.documents.iter().find(|d| d.path == key || d.path.ends_with(&format!("/{key}"))))
 }
 
-/// The status change of an advance: replace `range` of `path` with `new_text`.
+/// The status change of an advance: replace the status of `path` — `range` in the text the
+/// advance started from — with `new_text`. The gates take time and the document may change
+/// meanwhile (by the user, an agent, the gate itself), so the change is applied to the text as
+/// it is by then: [`StatusEdit::locate`] finds the status again.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusEdit {
     /// Workspace-relative path of the item's document.
     pub path: String,
-    /// Byte range of the status text.
+    /// Byte range of the status text in the text the advance started from.
     pub range: std::ops::Range<usize>,
+    /// The status text the advance started from.
+    pub old_text: String,
     /// The new status text.
     pub new_text: String,
+}
+
+impl StatusEdit {
+    /// The byte range of the status in `text` (the document as it is now), when it still says
+    /// what the advance started from; otherwise why the change cannot be applied.
+    pub fn locate(&self, text: &str) -> Result<std::ops::Range<usize>, String> {
+        let kind = crate::syntax::FileKind::from_path(&self.path).unwrap_or(crate::syntax::FileKind::Markdown);
+        let doc = crate::syntax::Document::parse(self.path.clone(), kind, text);
+        match crate::plan::document::read(&doc).status {
+            Some(status) if status.text == self.old_text => Ok(status.range),
+            Some(status) => Err(format!(
+                "the status of {} changed while the gates ran (`{}` → `{}`); nothing changed, run the advance again",
+                self.path, self.old_text, status.text
+            )),
+            None => Err(format!(
+                "the status line of {} changed while the gates ran (it is gone); nothing changed, run the advance again",
+                self.path
+            )),
+        }
+    }
 }
 
 /// What an advance produced.
@@ -138,6 +189,9 @@ pub struct Advance {
     pub unmet: Vec<Unmet>,
     /// The status change, when every requirement holds.
     pub edit: Option<StatusEdit>,
+    /// True for a move to an earlier stage (`--backward`): no gates run, no requirement is
+    /// checked, and the handoff written is no completion signal.
+    pub backward: bool,
 }
 
 /// Why an advance could not even be attempted.
@@ -151,14 +205,19 @@ impl std::fmt::Display for AdvanceError {
 }
 
 /// Tries to move `doc` to stage `to` (the next stage when `None`): runs every missing, failing or
-/// stale gate the stage requires (in parallel), records evidence, and returns the status edit
-/// when every requirement then holds. Writes nothing but evidence, logs and, when refused, the
-/// [`RefusedAdvance`] record.
+/// stale gate the stages up to `to` require (in parallel; requirements add up, see
+/// [`super::unmet`]), records evidence, and returns the status edit when every requirement then
+/// holds. Writes nothing but evidence, logs and, when refused, the [`RefusedAdvance`] record.
+///
+/// Moving to the stage the item is in is refused. Moving to an earlier stage is refused unless
+/// `backward` is set; then nothing runs and nothing is checked (reopening work needs no gate).
+/// `backward` with a later target is refused too: the flag states the intent.
 pub fn advance(
     root: &Path,
     config: &Config,
     doc: &PlanDocument,
     to: Option<&str>,
+    backward: bool,
     cancel: &CancelToken,
     events: &(dyn Fn(GateEvent) + Sync),
 ) -> Result<Advance, AdvanceError> {
@@ -177,6 +236,44 @@ pub fn advance(
             None => return Err(AdvanceError(format!("{} has no next stage; name one with --to", doc.id))),
         },
     };
+    if from.as_deref() == Some(to.as_str()) {
+        return Err(AdvanceError(format!("{} is already in stage {to}; nothing to do", doc.id)));
+    }
+    let earlier = from.as_deref().is_some_and(|f| model.is_after(f, Some(&to)));
+    match (earlier, backward) {
+        (true, false) => {
+            return Err(AdvanceError(format!(
+                "{to} comes before {}'s stage {}: moving back needs --backward (it runs no gates and writes no completion signal)",
+                doc.id,
+                from.as_deref().unwrap_or_default()
+            )));
+        }
+        (false, true) => {
+            return Err(AdvanceError(format!(
+                "--backward moves to an earlier stage, but {to} is not before {}'s stage {}",
+                doc.id,
+                from.as_deref().unwrap_or("(none)")
+            )));
+        }
+        (true, true) => {
+            let edit = Some(StatusEdit {
+                path: doc.path.clone(),
+                range: status.range.clone(),
+                old_text: status.text.clone(),
+                new_text: model.label_for(&to).to_string(),
+            });
+            return Ok(Advance {
+                item: doc.id.clone(),
+                from,
+                to,
+                gates: Vec::new(),
+                unmet: Vec::new(),
+                edit,
+                backward,
+            });
+        }
+        (false, false) => {}
+    }
     let evidence = EvidenceSet::load(root);
     let to_run: Vec<String> = unmet(&model, config, doc, &to, &evidence)
         .into_iter()
@@ -199,14 +296,17 @@ pub fn advance(
     let edit = remaining.is_empty().then(|| StatusEdit {
         path: doc.path.clone(),
         range: status.range.clone(),
+        old_text: status.text.clone(),
         new_text: model.label_for(&to).to_string(),
     });
-    Ok(Advance { item: doc.id.clone(), from, to, gates, unmet: remaining, edit })
+    Ok(Advance { item: doc.id.clone(), from, to, gates, unmet: remaining, edit, backward })
 }
 
 /// Writes the handoff of an applied advance: the signal `.claude/handoff/<item>-<stage>.signal`
 /// and the next context snapshot `.claude/handoff/context-NNN-<item>-<stage>.json`, carrying the
 /// decisions, constraints and pending actions of the item's last snapshot. Returns both paths.
+/// A backward move writes no signal (nothing was completed), only the snapshot, with phase
+/// `<stage>-reopened` and status `partial`.
 ///
 /// The signal's `workstream` is the first work stream the item's document defines (schema v1
 /// requires a work-stream id); an item without work streams gets its own id there, which
@@ -217,7 +317,7 @@ pub fn write_handoff(
     doc: &PlanDocument,
     advance: &Advance,
     by: &str,
-) -> std::io::Result<(PathBuf, PathBuf)> {
+) -> std::io::Result<(Option<PathBuf>, PathBuf)> {
     let workstream = doc.workstreams.first().map_or_else(|| advance.item.clone(), |w| w.id.to_string());
     let dir = root.join(".claude/handoff");
     let stem = format!("{}-{}", super::evidence::item_dir(&advance.item), advance.to);
@@ -256,8 +356,17 @@ pub fn write_handoff(
         "pending_actions": pending,
         "notes": format!("{} entered stage {} (recorded by Baton)", advance.item, advance.to),
     });
-    let signal_path = dir.join(format!("{stem}.signal"));
-    crate::atomic::write(&signal_path, (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes())?;
+    let signal_path = if advance.backward {
+        None
+    } else {
+        let path = dir.join(format!("{stem}.signal"));
+        crate::atomic::write(
+            root,
+            &path,
+            (serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n").as_bytes(),
+        )?;
+        Some(path)
+    };
 
     let next_number = std::fs::read_dir(&dir)
         .map(|entries| {
@@ -276,8 +385,12 @@ pub fn write_handoff(
         "workflow_id": advance.item,
         "timestamp": at,
         "current_agent": previous_agent.unwrap_or_else(|| by.to_string()),
-        "phase": match &advance.from { Some(from) => format!("{from}-complete"), None => format!("{}-entered", advance.to) },
-        "status": "complete",
+        "phase": match (&advance.from, advance.backward) {
+            (_, true) => format!("{}-reopened", advance.to),
+            (Some(from), false) => format!("{from}-complete"),
+            (None, false) => format!("{}-entered", advance.to),
+        },
+        "status": if advance.backward { "partial" } else { "complete" },
         "decisions": decisions,
         "constraints": constraints,
         "pending_actions": pending,
@@ -286,6 +399,7 @@ pub fn write_handoff(
     });
     let snapshot_path = dir.join(format!("context-{next_number:03}-{stem}.json"));
     crate::atomic::write(
+        root,
         &snapshot_path,
         (serde_json::to_string_pretty(&snapshot).unwrap_or_default() + "\n").as_bytes(),
     )?;
@@ -301,14 +415,12 @@ pub fn describe_unmet(stage: &str, unmet: &[Unmet]) -> String {
     format!("cannot enter {stage}: {}", parts.join("; "))
 }
 
-/// Applies `edit` to the text of its file under `root`, atomically.
+/// Applies `edit` to the text of its file under `root` as it is now ([`StatusEdit::locate`]),
+/// atomically; an error when the status changed meanwhile.
 pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()> {
     let path = root.join(&edit.path);
     let mut text = std::fs::read_to_string(&path)?;
-    if edit.range.end > text.len() || !text.is_char_boundary(edit.range.start) || !text.is_char_boundary(edit.range.end)
-    {
-        return Err(std::io::Error::other(format!("{} changed while advancing; run again", edit.path)));
-    }
-    text.replace_range(edit.range.clone(), &edit.new_text);
-    crate::atomic::write(&path, text.as_bytes())
+    let range = edit.locate(&text).map_err(std::io::Error::other)?;
+    text.replace_range(range, &edit.new_text);
+    crate::atomic::write(root, &path, text.as_bytes())
 }

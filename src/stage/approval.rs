@@ -136,6 +136,11 @@ mod tests {
             phases: Vec::new(),
             gates: Vec::new(),
             pocs: Vec::new(),
+            kind: crate::plan::PlanKind::WorkItem,
+            front_matter_too_long: None,
+            names_plans: Vec::new(),
+            doc_type: None,
+            has_front_matter_id: true,
         }
     }
 

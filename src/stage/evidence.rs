@@ -52,6 +52,10 @@ pub struct Evidence {
     /// Fingerprint of the uncommitted changes when recorded (see [`GitState`]); Baton's addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub worktree: Option<String>,
+    /// The code identity when recorded ([`GitState::code`]); Baton's addition. Evidence with it
+    /// stays current across commits that change no code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
     /// Workspace-relative path of the gate's full log; Baton's addition.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub log: Option<String>,
@@ -76,14 +80,21 @@ impl Evidence {
             dirty: git.dirty,
             note: note.map(str::to_string),
             worktree: git.fingerprint.clone(),
+            code: git.code.clone(),
             log: None,
             version: None,
         }
     }
 
-    /// True when recorded on the tree `git` describes: same HEAD, same dirty flag and, when
-    /// dirty, the same fingerprint of the changes. Outside git evidence never goes stale.
+    /// True when recorded on the tree `git` describes: the same code identity when both sides
+    /// have one ([`GitState::code`]), else the same HEAD, dirty flag and, when dirty, the same
+    /// fingerprint of the changes. Outside git evidence never goes stale.
     pub fn is_current(&self, git: &GitState) -> bool {
+        // The same code, whatever commit holds it: committing documents and handoffs (the
+        // advance's own commit) keeps evidence current.
+        if let (Some(recorded), Some(now)) = (&self.code, &git.code) {
+            return recorded == now;
+        }
         if self.git_head != git.head || self.dirty != git.dirty {
             return false;
         }
@@ -103,7 +114,7 @@ impl Evidence {
     /// Writes this evidence for `item` under `root`, atomically; returns the path.
     pub fn write(&self, root: &Path, item: &str) -> std::io::Result<PathBuf> {
         let path = evidence_path(root, item, &self.requirement);
-        crate::atomic::write(&path, self.to_json().as_bytes())?;
+        crate::atomic::write(root, &path, self.to_json().as_bytes())?;
         Ok(path)
     }
 }
@@ -113,14 +124,33 @@ pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// An item id as a folder name: path separators and `..` cannot escape `.baton/evidence/`.
+/// An item id as a file or folder name, one-to-one: no two ids share a name, and the name
+/// stays inside the folder it is joined to. A *plain* id (no `/`, `\\`, NUL or `%`, not empty,
+/// not only dots) is its own name, as it always was; in any other id `%`, `/`, `\\` and NUL are
+/// percent-encoded (`TEAM/WOR-9` → `TEAM%2FWOR-9`), an id of dots is encoded whole and the empty
+/// id is `%` — every such name contains a `%`, which no plain id does, so the mapping is
+/// injective. (Until issue #26 `/`, `\\` and NUL all became `_`: evidence recorded for
+/// `TEAM/WOR-9` counted for `TEAM_WOR-9`.)
 pub fn item_dir(item: &str) -> String {
-    let cleaned: String = item.chars().map(|c| if matches!(c, '/' | '\\' | '\0') { '_' } else { c }).collect();
-    if cleaned.is_empty() || cleaned.chars().all(|c| c == '.') {
-        format!("_{cleaned}")
-    } else {
-        cleaned
+    let special = |c: char| matches!(c, '/' | '\\' | '\0' | '%');
+    if item.is_empty() {
+        return "%".to_string();
     }
+    if item.chars().all(|c| c == '.') {
+        return "%2E".repeat(item.len());
+    }
+    if !item.contains(special) {
+        return item.to_string();
+    }
+    let mut name = String::with_capacity(item.len() + 8);
+    for c in item.chars() {
+        if special(c) {
+            name.push_str(&format!("%{:02X}", c as u32));
+        } else {
+            name.push(c);
+        }
+    }
+    name
 }
 
 /// `.baton/evidence/<item>/<requirement>.json` under `root`.
@@ -153,13 +183,13 @@ impl RefusedAdvance {
     pub fn write(&self, root: &Path) -> std::io::Result<PathBuf> {
         let path = Self::path(root, &self.item);
         let text = serde_json::to_string_pretty(self).unwrap_or_default() + "\n";
-        crate::atomic::write(&path, text.as_bytes())?;
+        crate::atomic::write(root, &path, text.as_bytes())?;
         Ok(path)
     }
 
     /// Deletes the record of `item` under `root`; a missing file is fine.
     pub fn clear(root: &Path, item: &str) -> std::io::Result<()> {
-        match std::fs::remove_file(Self::path(root, item)) {
+        match crate::atomic::remove(root, &Self::path(root, item)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
@@ -272,7 +302,7 @@ mod tests {
     use super::*;
 
     fn git(head: Option<&str>, dirty: bool, fp: Option<&str>) -> GitState {
-        GitState { head: head.map(String::from), dirty, fingerprint: fp.map(String::from) }
+        GitState { head: head.map(String::from), dirty, fingerprint: fp.map(String::from), code: None }
     }
 
     #[test]
@@ -302,7 +332,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let record = RefusedAdvance { item: "WOR/1".into(), to: "qa".into(), at: now(), by: "Ada".into() };
         let path = record.write(dir.path()).unwrap();
-        assert_eq!(path, dir.path().join(".baton/advance/WOR_1.json"));
+        assert_eq!(path, dir.path().join(".baton/advance/WOR%2F1.json"));
         let set = EvidenceSet::load(dir.path());
         assert_eq!(set.refused("WOR/1"), Some(&record));
         assert!(set.unreadable.is_empty(), "{:?}", set.unreadable);
@@ -315,9 +345,49 @@ mod tests {
 
     #[test]
     fn item_ids_cannot_escape_the_evidence_folder() {
-        assert_eq!(item_dir("../x"), ".._x");
-        assert_eq!(item_dir(".."), "_..");
+        assert_eq!(item_dir("../x"), "..%2Fx");
+        assert_eq!(item_dir(".."), "%2E%2E");
         let p = evidence_path(Path::new("/r"), "a/b", "gate:lint");
-        assert_eq!(p, Path::new("/r/.baton/evidence/a_b/gate:lint.json"));
+        assert_eq!(p, Path::new("/r/.baton/evidence/a%2Fb/gate:lint.json"));
+    }
+
+    /// Issue #26 item 7: the mapping is one-to-one (an approval for `TEAM/WOR-9` is not one for
+    /// `TEAM_WOR-9`), and plain ids keep the folder they always had.
+    #[test]
+    fn item_ids_map_to_folders_one_to_one_and_plain_ids_keep_theirs() {
+        for plain in ["WOR-9", "TEAM_WOR-9", "wor 9", "PRD-002.v2", ".hidden", "a..b"] {
+            assert_eq!(item_dir(plain), plain);
+        }
+        let ids = [
+            "TEAM/WOR-9",
+            "TEAM_WOR-9",
+            "TEAM\\WOR-9",
+            "TEAM\0WOR-9",
+            "TEAM%2FWOR-9",
+            "TEAM%WOR-9",
+            ".",
+            "..",
+            "%2E",
+            "",
+            "%",
+            "_",
+            "_.",
+            "a/b/c",
+            "a%2Fb/c",
+        ];
+        let names: std::collections::HashSet<String> = ids.iter().map(|id| item_dir(id)).collect();
+        assert_eq!(names.len(), ids.len(), "{names:?}");
+        for id in ids {
+            let name = item_dir(id);
+            assert!(
+                !name.contains(['/', '\\', '\0']) && name != "." && name != ".." && !name.is_empty(),
+                "{id:?} → {name:?}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        Evidence::approval("qa", "Ada", None, &GitState::default()).write(dir.path(), "TEAM/WOR-9").unwrap();
+        let set = EvidenceSet::load(dir.path());
+        assert!(set.get("TEAM/WOR-9", &Requirement::Approval("qa".into())).is_some());
+        assert!(set.get("TEAM_WOR-9", &Requirement::Approval("qa".into())).is_none());
     }
 }

@@ -2,13 +2,23 @@
 //! own process group, with a timeout and cancellation (both kill the whole group), its stdout and
 //! stderr captured together through one pipe into a bounded log file, and the end of the output
 //! kept for the evidence. The exit status decides.
+//!
+//! When the run ends — normally, by timeout or cancellation — every process it started goes:
+//! the process group is killed, and on Linux also every process that carries the run's marker
+//! in its environment (`BATON_RUN=<token>`, inherited by all descendants), so children that left
+//! the group (`setsid`, a double fork into a new session) do not survive it. The sweep repeats
+//! until a pass finds nobody, so a process forked during the sweep is caught too. What escapes:
+//! a descendant that both leaves the group and clears its environment; on other Unix systems
+//! (no `/proc`) a descendant that leaves the group; on Windows anything but the direct child.
+//! The output printed is kept even when an escaped (or not yet killed) descendant holds the
+//! pipe open: the tail is taken from what was read when the run ends.
 
 use std::collections::VecDeque;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::config::GateConfig;
@@ -67,6 +77,16 @@ pub struct GateRun {
     pub log: PathBuf,
 }
 
+/// The environment variable that marks every process of a run (see the module documentation).
+pub const RUN_MARKER: &str = "BATON_RUN";
+
+/// A token unique to one run of this process.
+fn run_token() -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}-{}-{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
 /// What to run: a program with arguments (agents) or a shell command (gates).
 #[derive(Clone, Debug)]
 pub enum Program {
@@ -89,10 +109,11 @@ pub fn run_program(
     log: &Path,
     cancel: &CancelToken,
 ) -> std::io::Result<GateRun> {
-    let dir = log.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let log_file = tempfile::Builder::new().prefix(".baton-tmp-").tempfile_in(dir)?;
+    // The log is written like every other file (`atomic`): no link on its path, inside `root`.
+    let dir = crate::atomic::prepare(root, log)?;
+    let log_file = tempfile::Builder::new().prefix(".baton-tmp-").tempfile_in(&dir)?;
     let (reader, writer) = std::io::pipe()?;
+    let token = run_token();
     let started = Instant::now();
     let mut child = {
         let mut command = match program {
@@ -111,17 +132,19 @@ pub fn run_program(
             }
         };
         command.current_dir(root).stdin(Stdio::null()).stdout(writer.try_clone()?).stderr(writer);
+        command.env(RUN_MARKER, &token);
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         command.spawn()?
         // `command` (holding the pipe's write ends) is dropped here, so the reader sees EOF when
         // the process group closes its copies.
     };
-    let (done_tx, done_rx) = mpsc::channel();
+    let captured = Arc::new(Mutex::new(Captured::default()));
     let mut sink = log_file.reopen()?;
-    std::thread::spawn(move || {
-        let _ = done_tx.send(capture(reader, &mut sink));
-    });
+    let capturing = {
+        let captured = captured.clone();
+        std::thread::spawn(move || capture(reader, &mut sink, &captured))
+    };
 
     let deadline = started + timeout;
     let outcome = loop {
@@ -135,11 +158,21 @@ pub fn run_program(
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    // Whatever the shell left behind in its group goes too: a gate's verdict is its exit status,
-    // and a straggler would keep the pipe (and the next run's files) busy.
+    // Whatever the shell left behind goes too, in its group or not: a gate's verdict is its
+    // exit status, and a straggler would keep the pipe (and the next run's files) busy.
     kill_group(&mut child);
+    sweep(&token);
     let duration_ms = started.elapsed().as_millis() as u64;
-    let (tail, total) = done_rx.recv_timeout(Duration::from_secs(2)).unwrap_or_default();
+    // The pipe ends once every holder is gone; one that escaped the sweep keeps it open, and
+    // then what was read so far is the output.
+    let until = Instant::now() + Duration::from_secs(2);
+    while !capturing.is_finished() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let (tail, total) = {
+        let captured = captured.lock().unwrap_or_else(|p| p.into_inner());
+        (captured.tail.iter().copied().collect::<Vec<u8>>(), captured.total)
+    };
     let mut output_tail = tail_text(&tail);
     match outcome.0 {
         Outcome::TimedOut => output_tail.push_str(&format!("\n[baton] timed out after {} s", timeout.as_secs())),
@@ -161,10 +194,18 @@ pub fn run_program(
     })
 }
 
-/// Copies the pipe into `sink` up to [`LOG_CAP`] bytes, keeping the last [`TAIL_BYTES`]; returns
-/// the tail and the total.
-fn capture(mut reader: std::io::PipeReader, sink: &mut std::fs::File) -> (Vec<u8>, u64) {
-    let mut tail: VecDeque<u8> = VecDeque::with_capacity(TAIL_BYTES);
+/// What [`capture`] has read so far.
+#[derive(Default)]
+struct Captured {
+    /// The last [`TAIL_BYTES`] bytes.
+    tail: VecDeque<u8>,
+    /// Every byte read.
+    total: u64,
+}
+
+/// Copies the pipe into `sink` up to [`LOG_CAP`] bytes, keeping the last [`TAIL_BYTES`] and the
+/// total in `captured` as it goes.
+fn capture(mut reader: std::io::PipeReader, sink: &mut std::fs::File, captured: &Mutex<Captured>) {
     let mut total: u64 = 0;
     let mut buf = [0u8; 16 * 1024];
     loop {
@@ -181,12 +222,46 @@ fn capture(mut reader: std::io::PipeReader, sink: &mut std::fs::File) -> (Vec<u8
         }
         total += n as u64;
         let start = n.saturating_sub(TAIL_BYTES);
-        tail.extend(&chunk[start..]);
-        while tail.len() > TAIL_BYTES {
-            tail.pop_front();
+        let mut captured = captured.lock().unwrap_or_else(|p| p.into_inner());
+        captured.total = total;
+        captured.tail.extend(&chunk[start..]);
+        let excess = captured.tail.len().saturating_sub(TAIL_BYTES);
+        captured.tail.drain(..excess);
+    }
+}
+
+/// Kills (SIGKILL) every process whose environment carries this run's marker, until a pass
+/// finds none (at most 50 passes). Linux only (`/proc`); elsewhere nothing.
+fn sweep(token: &str) {
+    #[cfg(target_os = "linux")]
+    {
+        let needle = format!("{RUN_MARKER}={token}");
+        let own = std::process::id();
+        for _ in 0..50 {
+            let Ok(entries) = std::fs::read_dir("/proc") else { return };
+            let mut found = false;
+            for entry in entries.flatten() {
+                let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
+                if pid == own {
+                    continue;
+                }
+                let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+                if environ.split(|b| *b == 0).any(|var| var == needle.as_bytes()) {
+                    found = true;
+                    // SAFETY: kill(2) on a process id; it touches no memory.
+                    unsafe {
+                        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+                    }
+                }
+            }
+            if !found {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
     }
-    (tail.into(), total)
+    #[cfg(not(target_os = "linux"))]
+    let _ = token;
 }
 
 /// The tail as text: lossy UTF-8, starting after the first line break when the tail was cut.

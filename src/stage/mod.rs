@@ -90,9 +90,32 @@ impl StageModel {
         StageModel { stages: workflow.stages.clone(), requires, labels }
     }
 
-    /// What must hold to enter `stage`.
+    /// What `stage` itself lists in `[workflow.requires]`.
     pub fn requires(&self, stage: &str) -> &[Requirement] {
         self.requires.iter().find(|(s, _)| s == stage).map(|(_, r)| r.as_slice()).unwrap_or(&[])
+    }
+
+    /// What must hold to stand in `stage`: requirements add up, so these are the requirements of
+    /// every stage up to and including it (entering `qa` from `plan` needs `implement`'s too),
+    /// each once, with the earliest stage that lists it. A stage not in the model: its own.
+    pub fn requires_through<'a>(&'a self, stage: &'a str) -> Vec<(&'a str, &'a Requirement)> {
+        let Some(at) = self.stages.iter().position(|s| s == stage) else {
+            return self.requires(stage).iter().map(|r| (stage, r)).collect();
+        };
+        let mut out: Vec<(&str, &Requirement)> = Vec::new();
+        for earlier in &self.stages[..=at] {
+            for requirement in self.requires(earlier) {
+                if !out.iter().any(|(_, r)| *r == requirement) {
+                    out.push((earlier.as_str(), requirement));
+                }
+            }
+        }
+        out
+    }
+
+    /// The position of `stage` in the order.
+    pub fn position(&self, stage: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s == stage)
     }
 
     /// The stage a status text names: a `[workflow.labels]` text (case-insensitive), a stage name,
@@ -203,9 +226,10 @@ pub fn last_line(text: &str) -> String {
 }
 
 /// What `item` (its plan document `doc`) lacks to enter `stage`, judged on `evidence` (whose
-/// `git` is the tree's current state). Pure. Approvals are judged by [`approval::approval`] (an
-/// `## Architecture Approval` section with an `**Approved by**:` name counts as
-/// `approval:architecture`; an approval of an older document version is stale).
+/// `git` is the tree's current state). Pure. Requirements add up: every stage's requirements up
+/// to and including `stage` must hold ([`StageModel::requires_through`]). Approvals are judged by
+/// [`approval::approval`] (an `## Architecture Approval` section with an `**Approved by**:` name
+/// counts as `approval:architecture`; an approval of an older document version is stale).
 pub fn unmet(
     model: &StageModel,
     config: &Config,
@@ -213,32 +237,66 @@ pub fn unmet(
     stage: &str,
     evidence: &EvidenceSet,
 ) -> Vec<Unmet> {
-    let mut out = Vec::new();
-    for requirement in model.requires(stage) {
-        let shortfall = match requirement {
-            Requirement::Approval(role) => match approval::approval(doc, role, evidence) {
-                approval::Approval::Given { .. } => None,
-                approval::Approval::Outdated { .. } => Some(Shortfall::Stale),
-                approval::Approval::Missing => Some(Shortfall::Missing),
-            },
-            Requirement::Gate(name) => match evidence.get(&doc.id, requirement) {
-                _ if !config.gates.contains_key(name) && evidence.get(&doc.id, requirement).is_none() => {
-                    Some(Shortfall::NotConfigured)
-                }
-                None => Some(Shortfall::Missing),
-                Some(e) if e.status == EvidenceStatus::Fail => Some(Shortfall::Failing {
-                    exit_code: e.exit_code,
-                    output_tail: e.output_tail.clone().unwrap_or_default(),
-                }),
-                Some(e) if !e.is_current(&evidence.git) => Some(Shortfall::Stale),
-                Some(_) => None,
-            },
-        };
-        if let Some(shortfall) = shortfall {
-            out.push(Unmet { requirement: requirement.clone(), shortfall });
-        }
+    model
+        .requires_through(stage)
+        .into_iter()
+        .filter_map(|(_, requirement)| {
+            shortfall(config, doc, requirement, evidence)
+                .map(|shortfall| Unmet { requirement: requirement.clone(), shortfall })
+        })
+        .collect()
+}
+
+/// What an item standing in `stage` lacks: `stage`'s own requirements as for [`unmet`], and the
+/// earlier stages' requirements it never met (missing, failing, not configured). Evidence of an
+/// earlier stage that merely went stale since (the code moved on, as it does) is not reported —
+/// it held when the item passed that stage. Pure.
+pub fn unmet_standing(
+    model: &StageModel,
+    config: &Config,
+    doc: &PlanDocument,
+    stage: &str,
+    evidence: &EvidenceSet,
+) -> Vec<Unmet> {
+    let own = model.requires(stage);
+    model
+        .requires_through(stage)
+        .into_iter()
+        .filter_map(|(_, requirement)| {
+            let shortfall = shortfall(config, doc, requirement, evidence)?;
+            let earlier_only = !own.contains(requirement);
+            (!(earlier_only && shortfall == Shortfall::Stale))
+                .then(|| Unmet { requirement: requirement.clone(), shortfall })
+        })
+        .collect()
+}
+
+/// Why `requirement` does not hold for `doc`, if it does not.
+fn shortfall(
+    config: &Config,
+    doc: &PlanDocument,
+    requirement: &Requirement,
+    evidence: &EvidenceSet,
+) -> Option<Shortfall> {
+    match requirement {
+        Requirement::Approval(role) => match approval::approval(doc, role, evidence) {
+            approval::Approval::Given { .. } => None,
+            approval::Approval::Outdated { .. } => Some(Shortfall::Stale),
+            approval::Approval::Missing => Some(Shortfall::Missing),
+        },
+        Requirement::Gate(name) => match evidence.get(&doc.id, requirement) {
+            _ if !config.gates.contains_key(name) && evidence.get(&doc.id, requirement).is_none() => {
+                Some(Shortfall::NotConfigured)
+            }
+            None => Some(Shortfall::Missing),
+            Some(e) if e.status == EvidenceStatus::Fail => Some(Shortfall::Failing {
+                exit_code: e.exit_code,
+                output_tail: e.output_tail.clone().unwrap_or_default(),
+            }),
+            Some(e) if !e.is_current(&evidence.git) => Some(Shortfall::Stale),
+            Some(_) => None,
+        },
     }
-    out
 }
 
 /// The stage an item's last refused advance tried to enter (`.baton/advance/`), while it is

@@ -72,7 +72,12 @@ impl FileKind {
             "json" if crate::semantic::is_manifest_name(name) && !path.split('/').any(|c| c == "node_modules") => {
                 Some(FileKind::Manifest)
             }
-            "json" if stem.starts_with("context-") || in_dir(".claude/handoff/") || in_dir(".claude/context/") => {
+            "json"
+                if stem.starts_with("context-")
+                    || in_dir(".claude/handoff/")
+                    || in_dir(".claude/context/")
+                    || crate::handoff::checkpoint::is_checkpoint(path) =>
+            {
                 Some(FileKind::Json)
             }
             "md" => {

@@ -448,6 +448,7 @@ pub fn sequence_digest(folder: &str, files: &[(&str, &Digest)]) -> Digest {
 
 /// The analysis cache of one workspace, for one build and configuration.
 pub struct AnalysisCache {
+    root: PathBuf,
     file: PathBuf,
     old: CacheData,
     new: CacheData,
@@ -463,13 +464,12 @@ impl AnalysisCache {
         let dir = root.join(CACHE_DIR);
         let name: String = base[..8].iter().map(|b| format!("{b:02x}")).collect();
         let file = dir.join(format!("{name}.bin"));
-        let old = std::fs::read(&file)
-            .ok()
+        let old = read_in_cache_dir(&file)
             .and_then(|bytes| postcard::from_bytes::<CacheData>(&bytes).ok())
             .filter(|data| data.format == FORMAT && data.base == base)
             .unwrap_or_default();
         let new = CacheData { format: FORMAT, base, ..CacheData::default() };
-        AnalysisCache { file, old, new, stats: CacheStats::default() }
+        AnalysisCache { root: root.to_path_buf(), file, old, new, stats: CacheStats::default() }
     }
 
     /// Cached facts of the file at `path` with this content, and its imported specifiers.
@@ -540,7 +540,7 @@ impl AnalysisCache {
                 self.new.sequences.entry(folder).or_insert(entry);
             }
         }
-        write_in_cache_dir(&self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
+        write_in_cache_dir(&self.root, &self.file, &postcard::to_stdvec(&self.new).map_err(std::io::Error::other)?)?;
         prune_other_builds(&self.file, KEPT_OTHER_FILES);
         Ok(())
     }
@@ -577,16 +577,111 @@ fn prune_other_builds(current: &Path, keep: usize) {
     }
 }
 
-/// Writes `bytes` to `file` in the cache folder atomically, first creating the folder with a
-/// `.gitignore` that keeps it out of commits (and out of Baton's own walk).
-pub fn write_in_cache_dir(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = file.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+/// Writes `bytes` to `file` in the cache folder atomically, sealed ([`seal`]), first creating
+/// the folder with a `.gitignore` that keeps it out of commits (and out of Baton's own walk).
+/// Like every write, it refuses to go through a symbolic link (`.baton` or `.baton/cache` linked
+/// elsewhere): the error reaches [`warn_unwritable`], and the check goes on without the cache.
+pub fn write_in_cache_dir(root: &Path, file: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = crate::atomic::prepare(root, file)?;
     let gitignore = dir.join(".gitignore");
     if !gitignore.exists() {
-        crate::atomic::write_unsynced(&gitignore, b"# Created by baton: the analysis cache is never committed.\n*\n")?;
+        crate::atomic::write_unsynced(
+            root,
+            &gitignore,
+            b"# Created by baton: the analysis cache is never committed.\n*\n",
+        )?;
     }
-    crate::atomic::write_unsynced(file, bytes)
+    crate::atomic::write_unsynced(root, file, &seal(bytes))
+}
+
+/// The content of a cache file written by [`write_in_cache_dir`], if its seal holds: `None`
+/// for a file that is missing, cut short, damaged, forged, or sealed under another key.
+pub fn read_in_cache_dir(file: &Path) -> Option<Vec<u8>> {
+    unseal(std::fs::read(file).ok()?)
+}
+
+/// The first bytes of every sealed cache file.
+const SEAL_MAGIC: &[u8; 8] = b"baton-s1";
+
+/// `bytes` behind a seal: a magic, then a blake3 MAC of the content under this user's cache key
+/// ([`cache_key`]), then the content. Every cache file is sealed; a file whose MAC does not match
+/// is a miss, so a damaged file (even one changed without changing its length) is never used,
+/// and neither is one forged or copied in by someone who does not hold the key — a cache file
+/// committed to the repository, or restored from another machine's CI cache.
+pub fn seal(bytes: &[u8]) -> Vec<u8> {
+    let mut sealed = Vec::with_capacity(SEAL_MAGIC.len() + 32 + bytes.len());
+    sealed.extend_from_slice(SEAL_MAGIC);
+    sealed.extend_from_slice(blake3::keyed_hash(cache_key(), bytes).as_bytes());
+    sealed.extend_from_slice(bytes);
+    sealed
+}
+
+/// The content of sealed bytes, if the seal holds (the MAC is compared in constant time).
+pub fn unseal(mut sealed: Vec<u8>) -> Option<Vec<u8>> {
+    let rest = sealed.strip_prefix(SEAL_MAGIC.as_slice())?;
+    let (mac, content) = rest.split_at_checked(32)?;
+    let mac: [u8; 32] = mac.try_into().ok()?;
+    if blake3::keyed_hash(cache_key(), content) != blake3::Hash::from_bytes(mac) {
+        return None;
+    }
+    sealed.drain(..SEAL_MAGIC.len() + 32);
+    Some(sealed)
+}
+
+/// The key cache files are sealed with: 32 random bytes kept outside every workspace, in
+/// `$XDG_CACHE_HOME/baton/cache.key` (else `~/.cache/baton/cache.key`), created on first use
+/// with mode 0600. Where there is no such folder, or it cannot be written, the key is made up
+/// for this process only: caches written by earlier runs are then never trusted (a run is as
+/// slow as with `--no-cache`, never wrong). See docs/cache.md.
+fn cache_key() -> &'static [u8; 32] {
+    static KEY: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| key_file().and_then(|file| load_or_create_key(&file)).unwrap_or_else(random_key))
+}
+
+/// Where the cache key is kept.
+fn key_file() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".cache")))?;
+    Some(base.join("baton").join("cache.key"))
+}
+
+fn load_or_create_key(file: &Path) -> Option<[u8; 32]> {
+    let read = |file: &Path| std::fs::read(file).ok().and_then(|bytes| <[u8; 32]>::try_from(bytes.as_slice()).ok());
+    if let Some(key) = read(file) {
+        return Some(key);
+    }
+    std::fs::create_dir_all(file.parent()?).ok()?;
+    let key = random_key();
+    // Created with a new name and linked into place: two processes starting at once agree on
+    // the first key written, and nobody reads half a key.
+    let temp = file.with_extension(format!("tmp-{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = options.open(&temp).and_then(|mut f| std::io::Write::write_all(&mut f, &key));
+    let linked = written.and_then(|()| std::fs::hard_link(&temp, file));
+    let _ = std::fs::remove_file(&temp);
+    match linked {
+        Ok(()) => Some(key),
+        Err(_) => read(file),
+    }
+}
+
+/// 32 bytes from the system's random source (`/dev/urandom`), or, without one, from the clock,
+/// the process id and addresses (unpredictable enough for a key that lives one process).
+fn random_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    let read = std::fs::File::open("/dev/urandom").and_then(|mut f| std::io::Read::read_exact(&mut f, &mut key));
+    if read.is_err() {
+        let mut h = blake3::Hasher::new();
+        h.update(format!("{:?}{}{:p}", std::time::SystemTime::now(), std::process::id(), &key).as_bytes());
+        key = *h.finalize().as_bytes();
+    }
+    key
 }
 
 /// Reports on stderr, once per run, that the cache folder of `root` cannot be written: the

@@ -323,13 +323,22 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
     let stand_ins: Vec<Document> =
         sql.iter().map(|e| Document::parse(e.source.relative.clone(), FileKind::Sql, "")).collect();
     let refs: Vec<&Document> = stand_ins.iter().collect();
-    let sequences: Vec<(String, Vec<&Entry>)> = migration_sequences(&refs, config)
-        .into_iter()
-        .map(|s| (s.folder, s.documents.iter().filter_map(|d| by_path.get(d.path.as_str()).copied()).collect()))
-        .collect();
+    // Each migrations folder is one cached unit. The stand-alone SQL files are one more unit
+    // (whether one is replayed depends on what the migrations define, so its key lists every SQL
+    // file); it is keyed by a name no folder can have.
+    let (folders, standalone): (Vec<_>, Vec<_>) =
+        migration_sequences(&refs, config).into_iter().partition(|s| s.is_migrations_folder);
+    let entries = |s: &crate::sql::MigrationSequence<'_>| -> Vec<&Entry> {
+        s.documents.iter().filter_map(|d| by_path.get(d.path.as_str()).copied()).collect()
+    };
+    let mut sequences: Vec<(String, Vec<&Entry>, bool)> =
+        folders.iter().map(|s| (s.folder.clone(), entries(s), false)).collect();
+    if !standalone.is_empty() {
+        sequences.push(("\0stand-alone SQL files".to_string(), sql.to_vec(), true));
+    }
     let results: Vec<(String, Digest, ByPath, bool)> = sequences
         .par_iter()
-        .map(|(folder, files)| {
+        .map(|(folder, files, standalone)| {
             let listed: Vec<(&str, &Digest)> = files.iter().map(|e| (e.source.relative.as_str(), &e.content)).collect();
             let key = cache::sequence_digest(folder, &listed);
             if let Some(found) = cache.sequence(folder, &key) {
@@ -338,7 +347,12 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
             }
             CacheStats::bump(&stats.sql_misses);
             let docs: Vec<&Document> = files.par_iter().map(|e| e.doc(stats)).collect();
-            (folder.clone(), key, engine::WorkspaceFacts::sql_findings(&docs, config), true)
+            let found = if *standalone {
+                engine::WorkspaceFacts::standalone_sql_findings(&docs, config)
+            } else {
+                engine::WorkspaceFacts::sql_findings(&docs, config)
+            };
+            (folder.clone(), key, found, true)
         })
         .collect();
     let mut all = HashMap::new();

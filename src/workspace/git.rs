@@ -4,11 +4,10 @@
 //! A file's change time is its last commit's time, or — when the working tree has uncommitted
 //! changes to it — its modification time. (Modification times alone would not do: a fresh clone
 //! gives every file the clone's time.) Git runs only in trusted workspaces (the caller decides),
-//! with `core.fsmonitor` and hooks out of the way, and a file outside a git repository simply has
+//! through [`crate::git::run`] (no repository-configured program runs), and a file outside a git repository simply has
 //! no change time.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use chrono::{DateTime, Utc};
 
@@ -20,7 +19,8 @@ pub fn change_times<'a>(root: &Path, paths: impl IntoIterator<Item = &'a str>) -
         if path.starts_with('/') || path.split('/').any(|c| c == "..") {
             continue;
         }
-        let dirty = git(root, &["status", "--porcelain", "--", path]).is_some_and(|out| !out.trim().is_empty());
+        let dirty = git(root, &["status", "--porcelain", "--ignore-submodules=all", "--", path])
+            .is_some_and(|out| !out.trim().is_empty());
         let at = if dirty {
             std::fs::metadata(root.join(path)).and_then(|m| m.modified()).ok().map(DateTime::<Utc>::from)
         } else {
@@ -35,23 +35,15 @@ pub fn change_times<'a>(root: &Path, paths: impl IntoIterator<Item = &'a str>) -
     found
 }
 
-/// Runs git in `root` with repository-configured programs disabled; its stdout on success.
+/// Runs git in `root` through the guarded runner ([`crate::git::run`]); its stdout on success.
 fn git(root: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(["-c", "core.fsmonitor=false", "-c", "core.hooksPath=/dev/null", "--no-pager"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+    crate::git::run(root, args).map(|out| String::from_utf8_lossy(&out).into_owned())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::process::{Command, Stdio};
 
     fn run(root: &Path, args: &[&str]) {
         let status = Command::new("git")

@@ -199,18 +199,79 @@ pub fn walk(root: &Path) -> Walk {
     Walk { sources, files: WorkspaceFiles::from_paths(all), dirs, complete: complete.into_inner() }
 }
 
-/// `path` relative to `root` with `/` separators, or `None` when it is not under `root`.
+/// `path` relative to `root` with `/` separators, or `None` when it is not under `root`. Names
+/// that are not UTF-8 (or hold a backslash) are written escaped ([`escape_name`]), so two
+/// files never share a path; [`real_path`] turns the result back into the file's path.
 pub fn relative_path(root: &Path, path: &Path) -> Option<String> {
     let relative = path.strip_prefix(root).ok()?;
     // The walk gives clean paths: on Unix such a path is already the answer (this runs once per
     // file of every run, and splitting it into components cost a warm run a fifth of its time).
     if cfg!(unix) {
-        if let Some(text) = relative.to_str().filter(|t| is_clean_relative(t)) {
+        if let Some(text) = relative.to_str().filter(|t| is_clean_relative(t) && !t.contains('\\')) {
             return Some(text.to_string());
         }
     }
-    let parts: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let parts: Vec<String> = relative.components().map(|c| escape_name(c.as_os_str()).into_owned()).collect();
     (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// A file or folder name as Baton shows and keys it: the name itself when it is UTF-8 without a
+/// backslash; otherwise with every byte that is not part of valid UTF-8 written `\xNN` (two
+/// lower-case hex digits) and every backslash `\\`. The mapping is one-to-one: two different
+/// names never give the same text, and [`real_path`] reverses it.
+pub fn escape_name(name: &std::ffi::OsStr) -> std::borrow::Cow<'_, str> {
+    if let Some(text) = name.to_str().filter(|t| !t.contains('\\')) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(name);
+    #[cfg(not(unix))]
+    let lossy = name.to_string_lossy();
+    #[cfg(not(unix))]
+    let bytes = lossy.as_bytes();
+    let mut out = String::with_capacity(bytes.len() + 8);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&chunk.valid().replace('\\', "\\\\"));
+        for byte in chunk.invalid() {
+            out.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// The path on disk of `relative` (a path [`relative_path`] gave) under `root`: escaped names
+/// ([`escape_name`]) turned back into the bytes they stand for.
+pub fn real_path(root: &Path, relative: &str) -> PathBuf {
+    if !relative.contains('\\') {
+        return root.join(relative);
+    }
+    let mut path = root.to_path_buf();
+    for part in relative.split('/') {
+        let mut bytes = Vec::with_capacity(part.len());
+        let mut rest = part.as_bytes();
+        while let Some((&first, tail)) = rest.split_first() {
+            if first == b'\\' {
+                if let Some(tail) = tail.strip_prefix(b"\\") {
+                    bytes.push(b'\\');
+                    rest = tail;
+                    continue;
+                }
+                let hex = tail.get(1..3).and_then(|h| std::str::from_utf8(h).ok());
+                if let (Some(b'x'), Some(byte)) = (tail.first(), hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                    bytes.push(byte);
+                    rest = &tail[3..];
+                    continue;
+                }
+            }
+            bytes.push(first);
+            rest = tail;
+        }
+        #[cfg(unix)]
+        path.push(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(&bytes));
+        #[cfg(not(unix))]
+        path.push(String::from_utf8_lossy(&bytes).as_ref());
+    }
+    path
 }
 
 /// Reads and parses one file.

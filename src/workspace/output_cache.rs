@@ -10,7 +10,6 @@
 //! report this run would print. One file per format, `.baton/cache/output-<format>.bin`,
 //! replaced atomically; a missing, damaged or foreign file is a miss. See docs/cache.md.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use super::cache::{Digest, CACHE_DIR};
@@ -22,24 +21,22 @@ const MAGIC: &[u8; 16] = b"baton-output-v01";
 /// Magic, key, worst severity, output length.
 const HEADER_LEN: usize = MAGIC.len() + 32 + 1 + 8;
 
-/// A report found in the output cache, not yet read: [`StoredOutput::copy_to`] prints it.
+/// A report found in the output cache, its seal checked: [`StoredOutput::copy_to`] prints it.
 #[derive(Debug)]
 pub struct StoredOutput {
-    /// The cache file, positioned at the report's first byte.
-    file: std::fs::File,
-    /// The report's length in bytes (the file holds exactly that many more).
-    len: u64,
+    /// The whole cache file's content (header, then the report).
+    bytes: Vec<u8>,
     /// The highest severity among its findings (`None` when it had none): the exit status
     /// follows from it under any `--fail-on`.
     pub worst: Option<Severity>,
 }
 
 impl StoredOutput {
-    /// Copies the report to `out`, in the kernel where both ends allow it (`copy_file_range`,
-    /// `sendfile` or `splice` on Linux): a report of several megabytes never passes through
-    /// Baton's memory.
+    /// Writes the report to `out`.
     pub fn copy_to(self, out: &mut impl std::io::Write) -> std::io::Result<u64> {
-        std::io::copy(&mut self.file.take(self.len), out)
+        let report = &self.bytes[HEADER_LEN..];
+        out.write_all(report)?;
+        Ok(report.len() as u64)
     }
 }
 
@@ -60,12 +57,12 @@ pub fn path(root: &Path, slot: &str) -> PathBuf {
     root.join(CACHE_DIR).join(format!("output-{slot}.bin"))
 }
 
-/// The report stored in `slot` under `key`, if any. Only the header is read here; a file whose
-/// length is not exactly the header's promise (cut short, or damaged) is a miss.
+/// The report stored in `slot` under `key`, if any. The whole file is read and its seal checked
+/// before anything of it is used (`cache::read_in_cache_dir`): a damaged, forged or foreign file,
+/// or one whose length is not exactly the header's promise, is a miss.
 pub fn load(root: &Path, slot: &str, key: &Digest) -> Option<StoredOutput> {
-    let mut file = std::fs::File::open(path(root, slot)).ok()?;
-    let mut header = [0u8; HEADER_LEN];
-    file.read_exact(&mut header).ok()?;
+    let bytes = super::cache::read_in_cache_dir(&path(root, slot))?;
+    let header = bytes.get(..HEADER_LEN)?;
     let (magic, rest) = header.split_at(MAGIC.len());
     let (stored_key, rest) = rest.split_at(32);
     if magic != MAGIC || stored_key != key {
@@ -76,8 +73,7 @@ pub fn load(root: &Path, slot: &str, key: &Digest) -> Option<StoredOutput> {
         code => Some(severity_from(code)?),
     };
     let len = u64::from_le_bytes(rest[1..9].try_into().ok()?);
-    let size = file.metadata().ok()?.len();
-    (size.checked_sub(HEADER_LEN as u64) == Some(len)).then_some(StoredOutput { file, len, worst })
+    ((bytes.len() - HEADER_LEN) as u64 == len).then_some(StoredOutput { bytes, worst })
 }
 
 /// Stores `output` in `slot` under `key`, atomically (temp file + rename).
@@ -88,7 +84,7 @@ pub fn store(root: &Path, slot: &str, key: &Digest, output: &[u8], worst: Option
     bytes.push(worst.map_or(0, severity_code));
     bytes.extend_from_slice(&(output.len() as u64).to_le_bytes());
     bytes.extend_from_slice(output);
-    super::cache::write_in_cache_dir(&path(root, slot), &bytes)
+    super::cache::write_in_cache_dir(root, &path(root, slot), &bytes)
 }
 
 fn severity_code(severity: Severity) -> u8 {
@@ -144,17 +140,23 @@ mod tests {
         store(dir.path(), "json", &key, b"0123456789", Some(Severity::Error)).unwrap();
         let file = path(dir.path(), "json");
         let good = std::fs::read(&file).unwrap();
+        // The layout starts after the seal (magic and MAC).
+        let seal = 8 + 32;
         // Cut short, one byte too many, a bad severity, a huge length, another magic.
         let mut damaged = vec![good[..good.len() - 1].to_vec(), [good.as_slice(), b"x"].concat()];
         let mut bad_severity = good.clone();
-        bad_severity[MAGIC.len() + 32] = 9;
+        bad_severity[seal + MAGIC.len() + 32] = 9;
         damaged.push(bad_severity);
         let mut huge = good.clone();
-        huge[MAGIC.len() + 33..HEADER_LEN].copy_from_slice(&u64::MAX.to_le_bytes());
+        huge[seal + MAGIC.len() + 33..seal + HEADER_LEN].copy_from_slice(&u64::MAX.to_le_bytes());
         damaged.push(huge);
         let mut magic = good.clone();
-        magic[0] = b'x';
+        magic[seal] = b'x';
         damaged.push(magic);
+        // The report changed, same length.
+        let mut text = good.clone();
+        *text.last_mut().unwrap() = b'X';
+        damaged.push(text);
         damaged.push(good[..10].to_vec());
         for bytes in damaged {
             std::fs::write(&file, &bytes).unwrap();

@@ -86,8 +86,7 @@ impl SignatureTable {
 
     /// The stored table of the workspace at `root`; empty when missing, damaged or foreign.
     pub fn load(root: &Path) -> SignatureTable {
-        std::fs::read(path(root))
-            .ok()
+        super::cache::read_in_cache_dir(&path(root))
             .and_then(|bytes| postcard::from_bytes::<SignatureTable>(&bytes).ok())
             .filter(|table| table.format == FORMAT && table.entries.is_sorted_by(|a, b| a.0 < b.0))
             .unwrap_or_default()
@@ -96,7 +95,7 @@ impl SignatureTable {
     /// Writes the table (temp file, then rename).
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
         let bytes = postcard::to_stdvec(self).map_err(std::io::Error::other)?;
-        super::cache::write_in_cache_dir(&path(root), &bytes)
+        super::cache::write_in_cache_dir(root, &path(root), &bytes)
     }
 
     /// True when no file is listed.

@@ -102,7 +102,7 @@ impl WalkRecord {
             .dirs
             .par_iter()
             .map(|d| {
-                let dir = root.join(d);
+                let dir = super::real_path(root, d);
                 let signature = Signature::of_path(&dir).filter(|s| s.settled(walked_at))?;
                 let markers = MARKERS.iter().map(|m| {
                     let path = dir.join(m);
@@ -129,7 +129,7 @@ impl WalkRecord {
 
     /// The stored record of the workspace at `root` for this build, if any.
     pub fn load(root: &Path, build: &Digest) -> Option<WalkRecord> {
-        let bytes = std::fs::read(path(root)).ok()?;
+        let bytes = super::cache::read_in_cache_dir(&path(root))?;
         let record = postcard::from_bytes::<WalkRecord>(&bytes).ok()?;
         // A damaged or planted file must not list a path outside the workspace.
         let sound = record.format == FORMAT
@@ -141,13 +141,13 @@ impl WalkRecord {
 
     /// Writes the record (temp file, then rename).
     pub fn save(&self, root: &Path) -> std::io::Result<()> {
-        write_in_cache_dir(&path(root), &postcard::to_stdvec(self).map_err(std::io::Error::other)?)
+        write_in_cache_dir(root, &path(root), &postcard::to_stdvec(self).map_err(std::io::Error::other)?)
     }
 
     /// True when every directory and probe is as recorded: the walk would see exactly the
     /// recorded listing. Stats in parallel; reads no directory.
     pub fn holds(&self, root: &Path) -> bool {
-        self.dirs.par_iter().all(|(d, s)| Signature::of_path(&root.join(d)).as_ref() == Some(s))
+        self.dirs.par_iter().all(|(d, s)| Signature::of_path(&super::real_path(root, d)).as_ref() == Some(s))
             && self.probes.par_iter().all(|(p, s)| State::of(Path::new(p)) == Some(*s))
     }
 
@@ -158,7 +158,7 @@ impl WalkRecord {
             .iter()
             .filter_map(|p| {
                 let kind = FileKind::from_path(p)?;
-                Some(SourcePath { absolute: root.join(p), relative: p.clone(), kind })
+                Some(SourcePath { absolute: super::real_path(root, p), relative: p.clone(), kind })
             })
             .collect();
         (sources, WorkspaceFiles::from_paths(self.paths.iter().cloned()))

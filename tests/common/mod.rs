@@ -200,3 +200,75 @@ pub fn hostile_workspace(dir: &Path) -> HostileLayout {
 
     HostileLayout { root, odd_names, deep_code, invalid_utf8 }
 }
+
+/// A program a repository's configuration can name and git would run: Baton must never let it.
+#[derive(Clone, Copy, Debug)]
+pub enum GitProgram {
+    /// `core.fsmonitor` (run by `git status`).
+    FsMonitor,
+    /// `filter.<x>.clean`, chosen by `.gitattributes` (run to hash a work-tree file).
+    CleanFilter,
+    /// `diff.<x>.textconv`, chosen by `.gitattributes` (run by `git diff`).
+    TextConv,
+}
+
+/// Every [`GitProgram`].
+pub const GIT_PROGRAMS: [GitProgram; 3] = [GitProgram::FsMonitor, GitProgram::CleanFilter, GitProgram::TextConv];
+
+fn test_git(root: &Path, args: &[&str]) {
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args([
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "core.hooksPath=/dev/null",
+        ])
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+/// Makes `root` a git repository with one commit, an uncommitted change to a tracked file and a
+/// piece of workflow evidence (`WOR-9`, `gate:lint`), whose `.git/config` names `program`: a
+/// script that creates a marker file and then blocks for an hour. Returns the marker's path,
+/// which must never exist.
+pub fn git_repo_naming_a_program(root: &Path, program: GitProgram) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(root.join("src/a.ts"), "export const a = 1;\n").unwrap();
+    std::fs::write(root.join(".gitattributes"), "*.ts filter=evil diff=evil\n").unwrap();
+    test_git(root, &["init", "-q"]);
+    test_git(root, &["add", "."]);
+    test_git(root, &["commit", "-q", "-m", "one"]);
+    let git_dir = root.join(".git");
+    let marker = git_dir.join(format!("ran-{program:?}"));
+    let script = git_dir.join("program.sh");
+    std::fs::write(&script, format!("#!/bin/sh\ntouch '{}'\nexec sleep 3600\n", marker.display())).unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let section = match program {
+        GitProgram::FsMonitor => format!("[core]\n\tfsmonitor = {}\n", script.display()),
+        GitProgram::CleanFilter => format!("[filter \"evil\"]\n\tclean = {}\n\trequired = true\n", script.display()),
+        GitProgram::TextConv => format!("[diff \"evil\"]\n\ttextconv = {}\n", script.display()),
+    };
+    let mut config = std::fs::read_to_string(git_dir.join("config")).unwrap();
+    config.push_str(&section);
+    std::fs::write(git_dir.join("config"), config).unwrap();
+    std::fs::write(root.join("src/a.ts"), "export const a = 2; // changed\n").unwrap();
+    let evidence = root.join(".baton/evidence/WOR-9");
+    std::fs::create_dir_all(&evidence).unwrap();
+    std::fs::write(
+        evidence.join("gate:lint.json"),
+        r#"{"requirement": "gate:lint", "status": "pass", "at": "2026-01-01T00:00:00Z", "by": "t", "git_head": null, "dirty": false}"#,
+    )
+    .unwrap();
+    marker
+}

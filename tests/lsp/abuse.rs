@@ -318,3 +318,41 @@ async fn a_member_given_twice_is_an_invalid_request_not_the_end() {
         .await;
     assert!(hover.get("error").is_none(), "{hover}");
 }
+
+/// One bad frame must not make the server deaf (issue 26): after a stray byte, a
+/// `Content-Length` one byte short, one byte long and an absurd one, every later request is
+/// answered, `shutdown` included, and each broken request gets "invalid request".
+#[tokio::test]
+async fn the_server_resynchronises_after_bad_frames() {
+    let mut client = fresh();
+    client.initialize(json!({})).await;
+    let file = uri(&client.root.join(VERIFY));
+    let hover = |id: i64| {
+        json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover",
+               "params": {"textDocument": {"uri": file}, "position": {"line": 0, "character": 0}}})
+        .to_string()
+    };
+    let (short, long, absurd) = (hover(901), hover(902), hover(903));
+    client.send_bytes(b"x").await;
+    client.send_bytes(format!("Content-Length: {}\r\n\r\n{short}", short.len() - 1).as_bytes()).await;
+    client.send_bytes(format!("Content-Length: {}\r\n\r\n{long}", long.len() + 1).as_bytes()).await;
+    client.send_bytes(format!("Content-Length: 99999999999999999999\r\n\r\n{absurd}").as_bytes()).await;
+    for _ in 0..2 {
+        let params = json!({"textDocument": {"uri": file}, "position": {"line": 0, "character": 0}});
+        let response = client.request("textDocument/hover", params).await;
+        assert!(response.get("result").is_some(), "{response}");
+    }
+    for id in [901, 902, 903] {
+        let answer = loop {
+            if let Some(i) = client.inbox.iter().position(|m| m["id"] == id) {
+                break client.inbox.remove(i).unwrap();
+            }
+            let message = client.read_message().await;
+            client.inbox.push_back(message);
+        };
+        assert_eq!(error_code(&answer), Some(-32600), "{answer}");
+        assert!(answer["error"]["message"].as_str().unwrap().contains("Content-Length"), "{answer}");
+    }
+    let response = client.request("shutdown", Value::Null).await;
+    assert_eq!(response["result"], Value::Null, "{response}");
+}

@@ -81,7 +81,7 @@ impl Client {
     }
 
     /// Reads the next message from the wire, answering server requests on the way.
-    async fn read_message(&mut self) -> Value {
+    pub async fn read_message(&mut self) -> Value {
         loop {
             let message = tokio::time::timeout(Duration::from_secs(20), self.read_frame())
                 .await

@@ -78,7 +78,13 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
     params["workDoneToken"] = json!("adv-1");
     let response = client.request("workspace/executeCommand", params).await;
     let message = response["error"]["message"].as_str().unwrap_or_default().to_string();
-    assert!(message.contains("cannot enter qa: gate:check failing (exit 1): error TS2322: nope"), "{response}");
+    // Requirements add up: entering qa needs implement's approval too.
+    assert!(
+        message.contains(
+            "cannot enter qa: approval:architecture missing; gate:check failing (exit 1): error TS2322: nope"
+        ),
+        "{response}"
+    );
     assert!(client.root.join("gate-ran").exists());
     assert_eq!(std::fs::read_to_string(client.root.join(SPEC)).unwrap(), SPEC_TEXT);
     assert!(!client.server_requests.iter().any(|r| r["method"] == "workspace/applyEdit"));
@@ -86,13 +92,13 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "begin").await;
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "report").await;
     client.wait_for("$/progress", |p| p["token"] == "adv-1" && p["value"]["kind"] == "end").await;
-    // The status line now also says why qa cannot be entered (the failing gate with its output),
-    // besides what implement lacks, and a code action opens the log.
+    // The status line now says why qa cannot be entered (what implement lacks is part of it, said
+    // once; the failing gate with its output), and a code action opens the log.
     client
         .diagnostics_for(SPEC, |d| {
             let messages: Vec<&str> = d.iter().filter_map(|x| x["message"].as_str()).collect();
             messages.contains(
-                &"cannot enter implement: approval:architecture missing — cannot enter qa: gate:check failing (exit 1): error TS2322: nope",
+                &"cannot enter qa: approval:architecture missing; gate:check failing (exit 1): error TS2322: nope",
             )
         })
         .await;
@@ -110,7 +116,10 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
         assert!(titles.contains(&expected), "{expected} not in {titles:?}");
     }
 
-    // Fix the code; advance again: the edit goes to the editor, the handoff is written.
+    // Approve, fix the code; advance again: the edit goes to the editor, the handoff is written.
+    let params = command(&client, "baton.recordApproval", json!({"role": "architecture", "by": "Ada"}));
+    let response = client.request("workspace/executeCommand", params).await;
+    assert!(response["result"].is_object(), "{response}");
     std::fs::write(client.root.join("ok"), "").unwrap();
     let params = command(&client, "baton.advanceStage", json!({"stage": "qa"}));
     let response = client.request("workspace/executeCommand", params).await;
@@ -128,7 +137,11 @@ async fn item_status_and_recorded_approval() {
     let mut client = started(true).await;
     let spec_uri = uri(&client.root.join(SPEC));
     let status = client.request("baton/itemStatus", json!({"uri": spec_uri})).await;
-    assert_eq!(status["result"], json!({"item": "WOR-9", "stage": "implement", "unmet": ["gate:check"]}));
+    // Entering qa needs implement's approval too (requirements add up).
+    assert_eq!(
+        status["result"],
+        json!({"item": "WOR-9", "stage": "implement", "unmet": ["approval:architecture", "gate:check"]})
+    );
     let none = client.request("baton/itemStatus", json!({"uri": uri(&client.root.join("baton.toml"))})).await;
     assert_eq!(none["result"], Value::Null);
 
@@ -193,4 +206,74 @@ async fn evidence_written_on_disk_is_picked_up() {
         client.inbox.iter().all(|m| m["params"]["uri"] != evidence_uri.as_str()),
         "diagnostics published for the evidence file"
     );
+}
+
+/// Issue 26: the status change the server sends is computed from the document as it is after
+/// the gates, as a versioned edit (`documentChanges`): for a closed file from its text on disk
+/// (here changed by the gate itself), for an open one from the editor's text, with its version.
+#[tokio::test]
+async fn advance_sends_a_versioned_edit_located_after_the_gates() {
+    for open in [false, true] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let gate = if open { "sleep 2" } else { "sed -i '1a title: inserted by the gate' docs/specs/WOR-9-spec.md" };
+        std::fs::write(
+            root.join("baton.toml"),
+            format!("[workflow]\nstages = [\"implement\", \"qa\"]\n[workflow.requires]\nqa = [\"gate:check\"]\n[workflow.labels]\n\"Ready for QA\" = \"qa\"\n[gates.check]\ncommand = \"{gate}\"\n"),
+        )
+        .unwrap();
+        std::fs::create_dir_all(root.join("docs/specs")).unwrap();
+        std::fs::write(root.join(SPEC), SPEC_TEXT).unwrap();
+        let mut client = Client::start(root, Some(dir));
+        client.trusted = true;
+        client.initialize(json!({"workspace": {"workspaceEdit": {"documentChanges": true}}})).await;
+        let spec_uri = uri(&client.root.join(SPEC));
+        // The scan is done once the server knows the item.
+        for _ in 0..200 {
+            let status = client.request("baton/itemStatus", json!({"uri": spec_uri})).await;
+            if status["result"]["item"] == "WOR-9" {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        if open {
+            client
+                .notify(
+                    "textDocument/didOpen",
+                    json!({"textDocument": {"uri": spec_uri, "languageId": "markdown", "version": 1, "text": SPEC_TEXT}}),
+                )
+                .await;
+        }
+        let mut params = command(&client, "baton.advanceStage", json!({"stage": "qa"}));
+        params["arguments"][0]["uri"] = json!(spec_uri);
+        client
+            .send(json!({"jsonrpc": "2.0", "id": 7777, "method": "workspace/executeCommand", "params": params}))
+            .await;
+        if open {
+            // While the gate runs, the user types two lines above the status.
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            client
+                .notify(
+                    "textDocument/didChange",
+                    json!({"textDocument": {"uri": spec_uri, "version": 2},
+                           "contentChanges": [{"range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 0}}, "text": "a: 1\nb: 2\n"}]}),
+                )
+                .await;
+        }
+        let response = loop {
+            let message = client.read_message().await;
+            if message["id"] == 7777 {
+                break message;
+            }
+        };
+        assert!(response["result"]["message"].as_str().unwrap_or("").contains("implement → qa"), "{response}");
+        let edit = client.server_requests.iter().find(|r| r["method"] == "workspace/applyEdit").expect("an applyEdit");
+        let change = &edit["params"]["edit"]["documentChanges"][0];
+        assert_eq!(change["textDocument"]["uri"], spec_uri.as_str(), "{edit}");
+        let (version, line) = if open { (json!(2), 4) } else { (Value::Null, 3) };
+        assert_eq!(change["textDocument"]["version"], version, "{edit}");
+        assert_eq!(change["edits"][0]["newText"], "Ready for QA");
+        assert_eq!(change["edits"][0]["range"]["start"], json!({"line": line, "character": 8}), "{edit}");
+        assert_eq!(change["edits"][0]["range"]["end"], json!({"line": line, "character": 17}), "{edit}");
+    }
 }

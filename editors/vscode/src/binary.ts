@@ -1,5 +1,7 @@
 // Finds the `baton` binary: the `baton.path` setting, else `baton` on PATH, else the binary
-// shipped in the extension's `bin/` folder.
+// shipped in the extension's `bin/` folder. In an untrusted workspace no program of the workspace
+// is ever chosen: `baton.path` is machine-scoped and a restricted configuration (package.json),
+// only its user value is read, and a workspace-relative value is refused.
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -30,7 +32,9 @@ export function expandPath(configured: string, base: string | undefined): string
 /** Where `name` is on PATH, or undefined. */
 export function onPath(name: string, envPath = process.env.PATH ?? ""): string | undefined {
   for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
+    // A relative entry (`.`, `node_modules/.bin`) would resolve against whatever folder is
+    // current: never a place to take a program from.
+    if (!dir || !path.isAbsolute(dir)) continue;
     const candidate = path.join(dir, name);
     if (isExecutable(candidate)) return candidate;
   }
@@ -41,8 +45,20 @@ export function onPath(name: string, envPath = process.env.PATH ?? ""): string |
 export type Resolved = { ok: true; path: string; source: string } | { ok: false; reason: string };
 
 /** Resolves the server binary from the setting, PATH and the extension folder, in that order. */
-export function resolveBinary(configured: string | null | undefined, extensionPath: string, workspaceRoot?: string): Resolved {
+export function resolveBinary(
+  configured: string | null | undefined,
+  extensionPath: string,
+  workspaceRoot?: string,
+  trusted = true,
+): Resolved {
   if (configured && configured.trim() !== "") {
+    const relative = !path.isAbsolute(expandPath(configured, undefined)) && /[\\/]/.test(configured);
+    if (!trusted && relative) {
+      return {
+        ok: false,
+        reason: `baton.path "${configured}" is relative to the workspace, and this workspace is not trusted: Baton runs no program from it. Set an absolute path in your user settings.`,
+      };
+    }
     const p = expandPath(configured, workspaceRoot);
     const found = path.isAbsolute(p) ? (isExecutable(p) ? p : undefined) : onPath(p);
     if (found) return { ok: true, path: found, source: "baton.path" };

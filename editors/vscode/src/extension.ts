@@ -62,6 +62,18 @@ class RestartingErrorHandler implements ErrorHandler {
   }
 }
 
+/** `initializationOptions.trusted`: the workspace folders' URIs when trusted, else `false`. */
+function trustedFolders(): string[] | false {
+  if (!vscode.workspace.isTrusted) return false;
+  return (vscode.workspace.workspaceFolders ?? []).map((folder) => folder.uri.toString());
+}
+
+/** `baton.path` as the user set it; in an untrusted workspace only the user-level value counts. */
+function configuredPath(config: vscode.WorkspaceConfiguration): string | null | undefined {
+  if (vscode.workspace.isTrusted) return config.get<string | null>("path");
+  return config.inspect<string | null>("path")?.globalValue ?? null;
+}
+
 function createClient(context: vscode.ExtensionContext, binary: string): LanguageClient {
   const serverOptions: ServerOptions = {
     run: { command: binary, args: ["lsp"], transport: TransportKind.stdio },
@@ -71,8 +83,10 @@ function createClient(context: vscode.ExtensionContext, binary: string): Languag
   traceOutput ??= vscode.window.createOutputChannel("Baton Trace");
   const clientOptions: LanguageClientOptions = {
     documentSelector: SELECTOR,
-    // Evaluated at every (re)start, so a restart after trust is granted passes `true`.
-    initializationOptions: () => ({ trusted: vscode.workspace.isTrusted }),
+    // Evaluated at every (re)start, so a restart after trust is granted (or a folder is added)
+    // passes the trusted folders. Trust is per folder on the server (docs/editor-protocol.md):
+    // VS Code trusts a window as a whole, so every workspace folder, or none.
+    initializationOptions: () => ({ trusted: trustedFolders() }),
     outputChannel: output,
     traceOutputChannel: traceOutput,
     errorHandler: new RestartingErrorHandler(),
@@ -88,14 +102,14 @@ async function start(context: vscode.ExtensionContext): Promise<void> {
     return;
   }
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-  const resolved = resolveBinary(config.get<string | null>("path"), context.extensionPath, root);
+  const resolved = resolveBinary(configuredPath(config), context.extensionPath, root, vscode.workspace.isTrusted);
   if (!resolved.ok) {
     const choice = await vscode.window.showErrorMessage(`Baton: ${resolved.reason}`, "Open Settings");
     if (choice === "Open Settings") void vscode.commands.executeCommand("workbench.action.openSettings", "baton.path");
     return;
   }
   const next = createClient(context, resolved.path);
-  output?.appendLine(`[baton] starting ${resolved.path} lsp (from ${resolved.source}; trusted: ${vscode.workspace.isTrusted})`);
+  output?.appendLine(`[baton] starting ${resolved.path} lsp (from ${resolved.source}; trusted: ${JSON.stringify(trustedFolders())})`);
   client = next;
   try {
     await next.start();
@@ -145,6 +159,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         await start(context);
       }),
     ),
+    // The trusted folders are told at start: a folder added to a trusted window needs a restart.
+    vscode.workspace.onDidChangeWorkspaceFolders(() => {
+      if (!vscode.workspace.isTrusted) return;
+      void queue(async () => {
+        await stop();
+        await start(context);
+      });
+    }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration("baton.path") || e.affectsConfiguration("baton.enable")) {
         void queue(async () => {

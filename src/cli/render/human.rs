@@ -1,5 +1,6 @@
 //! `--format human`: code frames like rustc and ruff, a summary line, colour only on a terminal.
 
+use std::borrow::Cow;
 use std::fmt::Write;
 use std::io::IsTerminal;
 
@@ -29,17 +30,86 @@ fn level(severity: Severity) -> Level {
     }
 }
 
-/// Renders every finding as a code frame, then a summary line.
+/// Whether `c` must not reach a terminal raw: control characters (C0, DEL, C1: escapes, bells,
+/// line breaks, the CSI introducer), the bidirectional controls that reorder what is shown, and
+/// the line and paragraph separators.
+fn is_hazard(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}')
+}
+
+fn push_escaped(out: &mut String, c: char) {
+    let _ = match c {
+        '\n' => write!(out, "\\n"),
+        '\r' => write!(out, "\\r"),
+        '\t' => write!(out, "\\t"),
+        c if (c as u32) < 0x80 => write!(out, "\\x{:02x}", c as u32),
+        c => write!(out, "\\u{{{:x}}}", c as u32),
+    };
+}
+
+/// `text` with every character that must not reach a terminal raw ([`is_hazard`]: a newline
+/// in a file name would forge a report line, an escape sequence would drive the terminal)
+/// written as an escape (`\n`, `\x1b`, `\u{202e}`). For one-line texts: names and messages.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hazard) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hazard(c) {
+            push_escaped(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Source lines for a code frame with the hazards escaped as in [`escape_controls`], except the
+/// line breaks and tabs that lay them out (a lone `\r`, a line break for Baton, becomes `\n`);
+/// `marks` (byte offsets into `source`) are moved to the same places in the result.
+fn escape_source(source: &str, marks: [usize; 2]) -> (String, [usize; 2]) {
+    let mut out = String::with_capacity(source.len());
+    let mut moved = marks;
+    for (i, c) in source.char_indices() {
+        for (mark, to) in marks.iter().zip(moved.iter_mut()) {
+            if *mark == i {
+                *to = out.len();
+            }
+        }
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' if source.as_bytes().get(i + 1) == Some(&b'\n') => out.push(c),
+            '\r' => out.push('\n'),
+            c if is_hazard(c) => push_escaped(&mut out, c),
+            c => out.push(c),
+        }
+    }
+    for (mark, to) in marks.iter().zip(moved.iter_mut()) {
+        if *mark >= source.len() {
+            *to = out.len();
+        }
+    }
+    (out, moved)
+}
+
+/// Renders every finding as a code frame, then a summary line. File names, messages and source
+/// text are shown with their control characters escaped ([`escape_controls`]).
 pub fn render(workspace: &Workspace, findings: &[FileFinding], color: bool) -> String {
     let renderer = if color { Renderer::styled() } else { Renderer::plain() }.term_width(FRAME_WIDTH);
     let mut out = String::new();
     for f in findings {
         let finding = &f.finding;
         let level = level(finding.severity);
-        let fix_titles: Vec<String> = finding.fixes.iter().map(|fix| format!("fix available: {}", fix.title)).collect();
+        let fix_titles: Vec<String> =
+            finding.fixes.iter().map(|fix| format!("fix available: {}", escape_controls(&fix.title))).collect();
         let footers = fix_titles.iter().map(|t| Level::Help.title(t));
-        let message = level.title(&finding.message).id(finding.rule);
-        let origin = format!("--> {}", f.path);
+        let text_message = escape_controls(&finding.message);
+        let message = level.title(&text_message).id(finding.rule);
+        let path = escape_controls(&f.path);
+        let origin = format!("--> {path}");
+        let escaped_source;
         let rendered = match workspace.text_of(&f.path) {
             Some((text, line_index)) => {
                 let first = line_index.line_of(finding.range.start);
@@ -57,11 +127,13 @@ pub fn render(workspace: &Workspace, findings: &[FileFinding], color: bool) -> S
                         span_end -= 1;
                     }
                 }
-                let snippet = Snippet::source(source)
+                let span;
+                (escaped_source, span) = escape_source(source, [span_start, span_end]);
+                let snippet = Snippet::source(&escaped_source)
                     .line_start(first as usize + 1)
-                    .origin(&f.path)
+                    .origin(&path)
                     .fold(false)
-                    .annotation(level.span(span_start..span_end));
+                    .annotation(level.span(span[0]..span[1]));
                 renderer.render(message.snippet(snippet).footers(footers)).to_string()
             }
             None => renderer.render(message.footer(Level::Note.title(&origin)).footers(footers)).to_string(),

@@ -46,6 +46,9 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         }
         let problems: &[Problem] = match doc.kind {
             FileKind::Signal => ctx.handoffs.signal(&doc.path).map_or(&[], |s| &s.problems),
+            _ if crate::handoff::checkpoint::is_checkpoint(&doc.path) => {
+                ctx.handoffs.checkpoints.iter().find(|c| c.path == doc.path).map_or(&[], |c| &c.problems)
+            }
             _ => ctx.handoffs.snapshot(&doc.path).map_or(&[], |s| &s.problems),
         };
         for problem in problems {

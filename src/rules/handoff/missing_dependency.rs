@@ -34,15 +34,22 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                 continue;
             }
             seen.push(dep.value.clone());
-            if handoffs.completion_signal_in(&dep.value, project).is_none() {
-                let message = format!(
-                    "{} is signalled complete, but {} (in `depends_on`) has no completion signal",
-                    ws.value, dep.value
-                );
-                out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
+            match handoffs.completion_signal_in(&dep.value, project) {
+                None => {
+                    let message = format!(
+                        "{} is signalled complete, but {} (in `depends_on`) has no completion signal",
+                        ws.value, dep.value
+                    );
+                    out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
+                }
+                Some(path) => {
+                    if let Some(message) = earlier_than(handoffs, signal, &ws.value, &dep.value, path) {
+                        out.push((signal.path.clone(), Finding::new(RULE_ID, dep.range.clone(), message)));
+                    }
+                }
             }
         }
-        for dep in ctx.plan.dependencies_of(&ws.value) {
+        for dep in ctx.plan.signal_dependencies(&signal.path, &ws.value) {
             if seen.contains(&dep) {
                 continue;
             }
@@ -57,4 +64,24 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             }
         }
     }
+}
+
+/// "… was signalled complete at T1, before WS-1, which it depends on, at T2" when the signal at
+/// `dep_path` is timestamped later than `signal`: the dependent finished before its dependency.
+fn earlier_than(
+    handoffs: &crate::handoff::Handoffs,
+    signal: &crate::handoff::Signal,
+    ws: &crate::plan::WorkstreamId,
+    dep: &crate::plan::WorkstreamId,
+    dep_path: &str,
+) -> Option<String> {
+    let own = signal.timestamp.as_ref()?.value;
+    let theirs = handoffs.signal(dep_path)?.timestamp.as_ref()?.value;
+    (theirs > own).then(|| {
+        format!(
+            "{ws} was signalled complete at {}, before {dep}, which it depends on, at {} (`{dep_path}`): it was built on unfinished work",
+            own.format("%Y-%m-%dT%H:%M:%SZ"),
+            theirs.format("%Y-%m-%dT%H:%M:%SZ")
+        )
+    })
 }

@@ -7,6 +7,8 @@ pub mod gates_not_passed;
 pub mod invalid;
 pub mod missing_dependency;
 pub mod missing_file;
+pub mod premature_complete;
+pub mod qualified_gate;
 
 use crate::rules::Rule;
 
@@ -18,5 +20,7 @@ pub fn pack() -> Vec<Rule> {
         invalid::rule(),
         missing_dependency::rule(),
         missing_file::rule(),
+        premature_complete::rule(),
+        qualified_gate::rule(),
     ]
 }

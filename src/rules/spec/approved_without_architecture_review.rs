@@ -28,6 +28,7 @@ pub fn rule() -> Rule {
 /// PRODUCTION", "Ready for QA(S)", or a `[workflow.labels]` text (or stage name) whose stage
 /// requires `approval:architecture`. Negated forms ("Not approved", "Pending approval") are not.
 pub fn is_approved_status(config: &Config, status: &str) -> bool {
+    let status = strip_struck(status);
     let text = status.trim_matches(|c: char| !c.is_ascii_alphanumeric()).to_string();
     let lower = text.to_ascii_lowercase();
     let requires_architecture = |stage: &str| {
@@ -37,6 +38,10 @@ pub fn is_approved_status(config: &Config, status: &str) -> bool {
         config.workflow.labels.iter().find(|(label, _)| label.eq_ignore_ascii_case(&text)).map(|(_, s)| s.as_str());
     if labelled.is_some_and(requires_architecture) || requires_architecture(&lower) {
         return true;
+    }
+    // A template lists the choices ("Draft / In Review / Approved", "[Draft | Approved]").
+    if lower.contains('|') || lower.contains(" / ") || status.trim_start().starts_with(['[', '<']) {
+        return false;
     }
     let negated = [
         "not approved",
@@ -49,14 +54,32 @@ pub fn is_approved_status(config: &Config, status: &str) -> bool {
     ]
     .iter()
     .any(|n| lower.contains(n));
-    let approved = lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| w == "approved");
+    // The word itself, not a compound ("brief-approved", "approved-draft" name other approvals).
+    let approved = lower.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')).any(|w| w == "approved");
     (approved && !negated) || lower.starts_with("ready for qa")
+}
+
+/// The text with `~~struck-through~~` parts removed.
+fn strip_struck(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("~~") {
+        out.push_str(&rest[..open]);
+        match rest[open + 2..].find("~~") {
+            Some(close) => rest = &rest[open + 2 + close + 2..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 pub use crate::stage::approval::compare_versions;
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
-    for doc in &ctx.plan.documents {
+    for doc in ctx.plan.documents.iter().filter(|d| d.is_work_item()) {
         let Some(status) = &doc.status else { continue };
         if !is_approved_status(ctx.config, &status.text) {
             continue;
@@ -105,7 +128,19 @@ mod tests {
         for yes in ["APPROVED FOR PRODUCTION", "Approved", "✅ Approved", "Ready for QA", "Ready for QAS"] {
             assert!(is_approved_status(&c, yes), "{yes}");
         }
-        for no in ["Draft", "Not approved", "Pending approval", "In review", "Approval pending", "Ready for review"] {
+        for no in [
+            "Draft",
+            "Not approved",
+            "Pending approval",
+            "In review",
+            "Approval pending",
+            "Ready for review",
+            "Draft / In Review / Approved",
+            "[Draft | Approved]",
+            "~~Approved~~ Superseded",
+            "Draft — pending `brief-approved` gate",
+            "approved-draft",
+        ] {
             assert!(!is_approved_status(&c, no), "{no}");
         }
         let c = Config::parse("[workflow.labels]\n\"Shipped\" = \"release\"\n\"Build it\" = \"implement\"\n", None)

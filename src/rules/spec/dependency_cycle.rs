@@ -83,7 +83,12 @@ pub fn cycles(doc: &PlanDocument) -> Vec<Vec<usize>> {
             if position[&s.id] != i {
                 return Vec::new();
             }
-            s.depends_on.iter().filter_map(|(d, _)| position.get(d).copied()).collect()
+            s.depends_on
+                .iter()
+                .filter_map(|(d, _)| {
+                    position.get(d).or_else(|| doc.resolve(d).and_then(|w| position.get(&w.id))).copied()
+                })
+                .collect()
         })
         .collect();
     let mut cycles = Vec::new();

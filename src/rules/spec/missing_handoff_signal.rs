@@ -1,5 +1,7 @@
 //! `spec/missing-handoff-signal`: a work stream without a handoff-signal section naming its
-//! signal file.
+//! signal file, in a plan that tracks completion with signals (one of its streams names a
+//! signal, or it has a handoff-signal section). A plan whose completion is tracked elsewhere
+//! (build-pipeline checkpoints) is not asked for signals.
 
 use super::at;
 use crate::engine::{Finding, PlanRuleContext};
@@ -21,7 +23,12 @@ pub fn rule() -> Rule {
 }
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
-    for doc in &ctx.plan.documents {
+    for doc in ctx.plan.documents.iter().filter(|d| d.kind == crate::plan::PlanKind::Workflow) {
+        // A project that tracks completion in build-pipeline checkpoints needs no per-stream
+        // signal section (docs/handoff-format.md, "Checkpoints").
+        if ctx.handoffs.tracks_checkpoints(&doc.path) || !doc.workstreams.iter().any(|w| w.handoff_signal.is_some()) {
+            continue;
+        }
         for stream in &doc.workstreams {
             let message = match &stream.handoff_signal {
                 Some(signal) if signal.path.is_some() => continue,

@@ -23,7 +23,10 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for doc in ctx.plan.documents.iter().filter(|d| !d.phases.is_empty()) {
         let mut seen = Vec::new();
         for stream in &doc.workstreams {
-            if seen.contains(&&stream.id) || doc.phases.iter().any(|p| p.streams.iter().any(|(s, _)| *s == stream.id)) {
+            let scheduled = doc.phases.iter().any(|p| {
+                p.streams.iter().any(|(s, _)| doc.resolve(s).is_some_and(|w| w.id == stream.id) || *s == stream.id)
+            });
+            if seen.contains(&&stream.id) || scheduled {
                 continue;
             }
             seen.push(&stream.id);

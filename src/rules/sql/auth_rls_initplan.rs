@@ -1,5 +1,6 @@
 //! `sql/auth-rls-initplan`: auth.uid(), auth.jwt() or current_setting() in a policy evaluated per row instead of once via (select …).
 
+use super::is_user_schema;
 use crate::engine::Finding;
 use crate::engine::Fix;
 use crate::engine::SqlRuleContext;
@@ -23,7 +24,7 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for policy in &ctx.model.policies {
-        if ctx.model.is_uncertain(&policy.table) {
+        if ctx.model.is_uncertain(&policy.table) || !is_user_schema(&policy.table.schema) {
             continue;
         }
         for expr in [&policy.using, &policy.with_check].into_iter().flatten() {

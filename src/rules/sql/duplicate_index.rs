@@ -23,8 +23,11 @@ pub fn rule() -> Rule {
     }
 }
 
-/// What makes two indexes the same: table, key columns, access method, predicate.
-type IndexKey<'m> = (&'m QualifiedName, &'m [Option<String>], &'m str, Option<&'m str>);
+/// What makes two indexes the same, as in splinter's lint 0009 (indexes whose definitions differ
+/// only in their names): table, key columns, uniqueness, access method, predicate. An index
+/// backing a primary key or UNIQUE constraint takes part like any other; a plain index on the
+/// columns of a unique one is not the same index (see the rule's documentation).
+type IndexKey<'m> = (&'m QualifiedName, &'m [Option<String>], bool, &'m str, Option<&'m str>);
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     let mut indexes: Vec<&Index> = ctx.model.indexes.values().filter(|i| is_user_schema(&i.table.schema)).collect();
@@ -35,16 +38,18 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         if index.columns.iter().any(Option::is_none) {
             continue;
         }
-        let key = (&index.table, index.columns.as_slice(), index.method.as_str(), index.predicate.as_deref());
+        let key =
+            (&index.table, index.columns.as_slice(), index.unique, index.method.as_str(), index.predicate.as_deref());
         let Some(other) = first.get(&key) else {
             first.insert(key, index);
             continue;
         };
-        if index.constraint || ctx.model.is_uncertain(&index.table) {
+        if ctx.model.is_uncertain(&index.table) {
             continue;
         }
+        let what = if index.constraint { "the constraint's index" } else { "index" };
         let message = format!(
-            "index `{}` on `{}` duplicates `{}` (same columns): every write maintains both; drop one",
+            "{what} `{}` on `{}` duplicates `{}` (same columns and uniqueness): every write maintains both; drop one",
             index.name, index.table, other.name
         );
         out.push(at(RULE_ID, &index.created, message));

@@ -20,9 +20,19 @@ pub fn rule() -> Rule {
     }
 }
 
+/// Extensions every Supabase database (hosted, and `supabase start`) has installed in the
+/// `extensions` schema before the first migration runs.
+const SUPABASE_PREINSTALLED: &[&str] = &["pgcrypto", "uuid-ossp", "pg_stat_statements"];
+
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    // In a Supabase migrations folder, `CREATE EXTENSION IF NOT EXISTS pgcrypto` finds the
+    // extension already installed in `extensions` and does nothing.
+    let supabase = ctx.documents.first().is_some_and(|d| d.path.contains("supabase/migrations/"));
     for extension in ctx.model.extensions.values() {
         if extension.schema != "public" {
+            continue;
+        }
+        if supabase && extension.if_not_exists && SUPABASE_PREINSTALLED.contains(&extension.name.as_str()) {
             continue;
         }
         let message = format!(

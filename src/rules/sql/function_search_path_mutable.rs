@@ -24,7 +24,7 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for function in &ctx.model.functions {
-        if function.search_path.is_some() || !is_user_schema(&function.name.schema) {
+        if function.search_path.is_some() || function.uncertain || !is_user_schema(&function.name.schema) {
             continue;
         }
         let kind = if function.procedure { "procedure" } else { "function" };

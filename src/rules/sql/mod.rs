@@ -14,11 +14,13 @@ pub mod changing_column_type;
 pub mod duplicate_index;
 pub mod extension_in_public;
 pub mod function_search_path_mutable;
+pub mod graphql_table_exposed;
 pub mod multiple_permissive_policies;
 pub mod no_primary_key;
 pub mod non_concurrent_index;
 pub mod permissive_policy;
 pub mod policy_exists_rls_disabled;
+pub mod public_bucket_allows_listing;
 pub mod rls_bypass;
 pub mod rls_disabled_in_public;
 pub mod rls_enabled_no_policy;
@@ -44,11 +46,13 @@ pub fn pack() -> Vec<Rule> {
         duplicate_index::rule(),
         extension_in_public::rule(),
         function_search_path_mutable::rule(),
+        graphql_table_exposed::rule(),
         multiple_permissive_policies::rule(),
         no_primary_key::rule(),
         non_concurrent_index::rule(),
         permissive_policy::rule(),
         policy_exists_rls_disabled::rule(),
+        public_bucket_allows_listing::rule(),
         rls_bypass::rule(),
         rls_enabled_no_policy::rule(),
         rls_references_user_metadata::rule(),
@@ -58,36 +62,49 @@ pub fn pack() -> Vec<Rule> {
     ]
 }
 
-/// Schemas that belong to PostgreSQL or to Supabase's own services: splinter skips them.
+/// Schemas that belong to PostgreSQL, to Supabase's own services or to extensions: the schemas
+/// splinter leaves out of its lints. Every `sql/` schema rule leaves them out too (see
+/// `docs/rules/sql/README.md`, "Which schemas the rules look at").
 pub(crate) const SYSTEM_SCHEMAS: &[&str] = &[
     "pg_catalog",
     "information_schema",
     "pg_toast",
     "pg_temp",
+    "_timescaledb_cache",
+    "_timescaledb_catalog",
+    "_timescaledb_config",
+    "_timescaledb_internal",
     "auth",
-    "storage",
-    "realtime",
+    "cron",
     "extensions",
     "graphql",
     "graphql_public",
-    "vault",
+    "net",
+    "pgbouncer",
+    "pgmq",
+    "pgroonga",
     "pgsodium",
     "pgsodium_masks",
+    "pgtle",
+    "realtime",
+    "repack",
+    "storage",
     "supabase_functions",
     "supabase_migrations",
-    "net",
-    "cron",
-    "pgbouncer",
+    "tiger",
+    "topology",
+    "vault",
 ];
 
-/// Whether `schema` is exposed through the API (`[sql] exposed_schemas`).
+/// Whether `schema` is one the project owns and exposes through the API: listed in
+/// `[sql] exposed_schemas` and not a system schema.
 pub(crate) fn is_exposed(ctx: &SqlRuleContext<'_>, schema: &str) -> bool {
-    ctx.config.sql.exposed_schemas.iter().any(|s| s == schema)
+    is_user_schema(schema) && ctx.config.sql.exposed_schemas.iter().any(|s| s == schema)
 }
 
-/// Whether `schema` is one of the user's own (not PostgreSQL's or Supabase's).
+/// Whether `schema` is one the project owns (not PostgreSQL's, Supabase's or an extension's).
 pub(crate) fn is_user_schema(schema: &str) -> bool {
-    !SYSTEM_SCHEMAS.contains(&schema)
+    !SYSTEM_SCHEMAS.contains(&schema) && !schema.starts_with("pg_temp") && !schema.starts_with("pg_toast")
 }
 
 /// A finding of `rule` at `at`, ready to push.

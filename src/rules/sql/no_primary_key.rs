@@ -1,6 +1,6 @@
 //! `sql/no-primary-key`: table in an exposed schema without a primary key.
 
-use super::{at, is_exposed};
+use super::{at, is_user_schema};
 use crate::engine::Finding;
 use crate::engine::SqlRuleContext;
 use crate::rules::{Matcher, Rule, Severity};
@@ -22,7 +22,7 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for table in ctx.model.tables.values() {
-        if table.primary_key.is_some() || table.uncertain || !is_exposed(ctx, &table.name.schema) {
+        if table.primary_key.is_some() || table.uncertain || !is_user_schema(&table.name.schema) {
             continue;
         }
         let message = format!(

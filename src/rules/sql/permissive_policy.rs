@@ -1,6 +1,6 @@
 //! `sql/permissive-policy`: write policy for anon, authenticated or public whose USING or WITH CHECK is always true.
 
-use super::at;
+use super::{at, is_user_schema};
 use crate::engine::Finding;
 use crate::engine::SqlRuleContext;
 use crate::rules::{Matcher, Rule, Severity};
@@ -23,7 +23,11 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for policy in &ctx.model.policies {
-        if !policy.permissive || policy.command == PolicyCommand::Select || ctx.model.is_uncertain(&policy.table) {
+        if !policy.permissive
+            || policy.command == PolicyCommand::Select
+            || ctx.model.is_uncertain(&policy.table)
+            || !is_user_schema(&policy.table.schema)
+        {
             continue;
         }
         let roles: Vec<&str> =

@@ -20,7 +20,13 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for table in ctx.model.tables.values() {
-        if table.rls_enabled || table.uncertain || !ctx.config.sql.exposed_schemas.contains(&table.name.schema) {
+        // Like splinter, only a table `anon` or `authenticated` may read: without the privilege
+        // the API cannot reach its rows, RLS or not.
+        if table.rls_enabled
+            || table.uncertain
+            || !super::is_exposed(ctx, &table.name.schema)
+            || table.api_readers().is_empty()
+        {
             continue;
         }
         // Disabled again after being enabled: the cause is the DISABLE statement. No automatic

@@ -1,6 +1,6 @@
 //! `sql/rls-references-user-metadata`: policy that reads user_metadata from the JWT, which users can edit themselves.
 
-use super::at;
+use super::{at, is_user_schema};
 use crate::engine::Finding;
 use crate::engine::SqlRuleContext;
 use crate::rules::{Matcher, Rule, Severity};
@@ -22,7 +22,7 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for policy in &ctx.model.policies {
-        if ctx.model.is_uncertain(&policy.table) {
+        if ctx.model.is_uncertain(&policy.table) || !is_user_schema(&policy.table.schema) {
             continue;
         }
         for expr in [&policy.using, &policy.with_check].into_iter().flatten() {

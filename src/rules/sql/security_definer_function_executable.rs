@@ -22,7 +22,7 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for function in &ctx.model.functions {
-        if !function.security_definer || !is_exposed(ctx, &function.name.schema) {
+        if !function.security_definer || function.uncertain || !is_exposed(ctx, &function.name.schema) {
             continue;
         }
         let roles: Vec<&str> = ["anon", "authenticated"].into_iter().filter(|r| function.executable_by(r)).collect();

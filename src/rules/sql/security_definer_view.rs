@@ -24,7 +24,13 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for view in ctx.model.views.values() {
-        if view.materialized || view.security_invoker || view.uncertain || !is_exposed(ctx, &view.name.schema) {
+        let api_can_read = ["anon", "authenticated"].iter().any(|r| !view.select_revoked.contains(*r));
+        if view.materialized
+            || view.security_invoker
+            || view.uncertain
+            || !is_exposed(ctx, &view.name.schema)
+            || !api_can_read
+        {
             continue;
         }
         let message = format!(

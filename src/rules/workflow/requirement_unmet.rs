@@ -24,10 +24,11 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     let model = StageModel::from_config(ctx.config);
-    for doc in &ctx.plan.documents {
+    for doc in ctx.plan.documents.iter().filter(|d| d.is_work_item()) {
         let Some(status) = &doc.status else { continue };
         let current = model.stage_of(&status.text);
-        let mut unmet = current.map(|s| stage::unmet(&model, ctx.config, doc, s, ctx.evidence)).unwrap_or_default();
+        let mut unmet =
+            current.map(|s| stage::unmet_standing(&model, ctx.config, doc, s, ctx.evidence)).unwrap_or_default();
         let refused = stage::refused_target(&model, ctx.config, doc, ctx.evidence);
         if let Some((_, lacking)) = &refused {
             // Said once, for the stage the user tried to enter.

@@ -52,7 +52,7 @@ function M.check()
   end
   for _, client in ipairs(clients) do
     local trusted = client.config.init_options and client.config.init_options.trusted
-    ok(string.format("client %d running for %s (trusted: %s)", client.id, tostring(client.config.root_dir), tostring(trusted)))
+    ok(string.format("client %d running for %s (trusted: %s)", client.id, tostring(client.config.root_dir), vim.inspect(trusted)))
   end
 end
 

@@ -9,8 +9,9 @@ M.defaults = {
   filetypes = { "typescript", "typescriptreact", "javascript", "javascriptreact", "sql", "markdown", "json", "jsonc" },
   -- The first of these found at or above the buffer's file marks the workspace root.
   root_markers = { "baton.toml", ".claude", ".git" },
-  -- Told to the server as initializationOptions.trusted: only a trusted workspace may run the
-  -- gates and agents it configures. A boolean, or a function(root_dir) returning one.
+  -- Whether a root folder is trusted: only a trusted folder may run the gates and agents it
+  -- configures. A boolean, or a function(root_dir) returning one. Told to the server per folder
+  -- (initializationOptions.trusted = { root URI } or false; docs/editor-protocol.md).
   trusted = false,
   settings = {},
   -- Extra fields for the LSP client config (capabilities, on_attach, handlers, ...).
@@ -30,6 +31,16 @@ local function is_trusted(root)
   return trusted and true or false
 end
 
+-- initializationOptions.trusted for a client of `root`: the list of trusted folder URIs (just
+-- the root's, when trusted), so that the server trusts that folder and nothing else — not a
+-- file outside it, nor a folder added later.
+local function trust_option(root)
+  if root and is_trusted(root) then
+    return { vim.uri_from_fname(root) }
+  end
+  return false
+end
+
 local function find_root(bufnr)
   local name = vim.api.nvim_buf_get_name(bufnr)
   if name == "" then
@@ -47,7 +58,7 @@ local function client_config(root)
     name = "baton",
     cmd = M.options.cmd,
     settings = M.options.settings,
-    init_options = { trusted = is_trusted(root) },
+    init_options = { trusted = trust_option(root) },
   }, M.options.lsp or {})
   if root then
     config.root_dir = root
@@ -92,7 +103,7 @@ function M.setup(opts)
     -- Resolve trust per root when the client starts.
     config.before_init = function(params, client_cfg)
       local root = client_cfg.root_dir
-      local trust = { trusted = is_trusted(root) }
+      local trust = { trusted = trust_option(root) }
       params.initializationOptions = vim.tbl_extend("force", params.initializationOptions or {}, trust)
       client_cfg.init_options = vim.tbl_extend("force", client_cfg.init_options or {}, trust)
       if M.options.lsp and M.options.lsp.before_init then
