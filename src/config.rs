@@ -138,7 +138,7 @@ pub struct SupabaseConfig {
 impl Default for SupabaseConfig {
     fn default() -> Self {
         SupabaseConfig {
-            service_role_patterns: vec!["SERVICE_ROLE".into()],
+            service_role_patterns: ["SERVICE_ROLE", "SUPABASE_SECRET", "sb_secret_"].map(String::from).to_vec(),
             client_paths: ["components/", "app/**/page.{tsx,jsx}", "pages/**", "!pages/api/**", "src/client/"]
                 .map(String::from)
                 .to_vec(),
@@ -147,17 +147,12 @@ impl Default for SupabaseConfig {
 }
 
 /// `[jwt]`.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JwtConfig {
-    /// The algorithms the `auth/jwt-verify-no-algorithms` quick fix allows.
+    /// The algorithms the `auth/jwt-verify-no-algorithms` quick fix allows; empty (the default):
+    /// inferred from the key, or offered as separate choices.
     pub algorithms: Vec<String>,
-}
-
-impl Default for JwtConfig {
-    fn default() -> Self {
-        JwtConfig { algorithms: vec!["RS256".into()] }
-    }
 }
 
 /// `[patterns]`.

@@ -538,6 +538,9 @@ pub enum Dependency {
     /// Whether the module `specifier` exports `name` as an async function that never rejects
     /// ([`crate::engine::WorkspaceFacts::never_rejects`]).
     NeverRejects(String, String, bool),
+    /// Whether some file defines or imports the RLS wrapper `name`
+    /// ([`crate::engine::WorkspaceFacts::wrapper_in_use`]).
+    WrapperInUse(String, bool),
     /// Whether some module re-exports a configured RLS wrapper as `name`
     /// ([`crate::engine::WorkspaceFacts::is_wrapper_alias`]).
     WrapperAlias(String, bool),
@@ -562,6 +565,7 @@ impl Dependency {
             Dependency::ExportsAsync(..)
             | Dependency::NeverRejects(..)
             | Dependency::WrapperAlias(..)
+            | Dependency::WrapperInUse(..)
             | Dependency::WrappersInUse(_)
             | Dependency::Summary(..)
             | Dependency::GuardImport(..) => self.holds_across_files(facts, path),
@@ -581,6 +585,7 @@ impl Dependency {
                 facts.never_rejects_unrecorded(path, specifier, name) == *found
             }
             Dependency::WrapperAlias(name, found) => facts.rls_wrapper_aliases.contains(name) == *found,
+            Dependency::WrapperInUse(name, found) => facts.rls_wrappers_in_use.contains(name) == *found,
             Dependency::WrappersInUse(in_use) => facts.rls_wrappers_in_use.is_empty() != *in_use,
             Dependency::Summary(specifier, name, found) if specifier.is_empty() => {
                 facts.local_summary_unrecorded(path, name) == *found
@@ -771,6 +776,14 @@ fn first_named_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
     let mut cursor = node.walk();
     let found = node.named_children(&mut cursor).find(|n| n.kind() == kind);
     found
+}
+
+/// True when code sets a PostgreSQL setting for row level security in a Prisma transaction or
+/// client extension: it calls `set_config(` (or runs `SET LOCAL`) and uses `$transaction`,
+/// `$extends` or `defineExtension`.
+pub fn sets_rls_context(code: &str) -> bool {
+    let sets = code.contains("set_config(") || code.to_ascii_lowercase().contains("set local ");
+    sets && (code.contains("$transaction") || code.contains("$extends") || code.contains("defineExtension"))
 }
 
 /// Prisma model operations (all return promises).

@@ -137,6 +137,16 @@ impl DocumentFacts {
                 facts.rls_wrappers.insert(name.clone());
             }
         }
+        // RLS contexts found from the code: top-level functions that set a GUC in a transaction
+        // or a client extension. They count as wrappers in use and, by name, as wrappers.
+        let candidates = if ecma::sets_rls_context(&doc.text) { file.top_level_declarations.as_slice() } else { &[] };
+        for name in candidates {
+            let Some(function) = ecma::top_level_function_unrecorded(doc, name) else { continue };
+            if ecma::is_function(function) && ecma::sets_rls_context(doc.slice(function.byte_range())) {
+                facts.rls_wrappers.insert(name.clone());
+                facts.rls_wrapper_aliases.insert(name.clone());
+            }
+        }
         facts.summaries = summary::summarize_file(doc, &scope_of(file), &exports_of(file));
         facts.async_exports.0 = ecma::module_key(&doc.path).to_string();
         let async_functions: std::collections::HashSet<&str> =
@@ -312,6 +322,14 @@ impl WorkspaceFacts {
     pub fn is_wrapper_alias(&self, name: &str) -> bool {
         let found = self.rls_wrapper_aliases.contains(name);
         ecma::record(ecma::Dependency::WrapperAlias(name.to_string(), found));
+        found
+    }
+
+    /// True when some file defines or imports the RLS wrapper `name` (configured, or found from
+    /// the code). The answer is recorded as a dependency of the current rule match.
+    pub fn wrapper_in_use(&self, name: &str) -> bool {
+        let found = self.rls_wrappers_in_use.contains(name);
+        ecma::record(ecma::Dependency::WrapperInUse(name.to_string(), found));
         found
     }
 

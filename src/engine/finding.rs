@@ -26,6 +26,9 @@ pub struct Fix {
     pub title: String,
     /// Edits, possibly in several files; within one file they do not overlap.
     pub edits: Vec<TextEdit>,
+    /// One of several alternatives the user must choose between (Baton cannot tell which is
+    /// right): never preferred, never applied by "fix all".
+    pub choice: bool,
 }
 
 /// Replace `range` of the file at `path` with `new_text`.
@@ -66,7 +69,14 @@ impl Fix {
                 .into_iter()
                 .map(|(range, new_text)| TextEdit { path: path.to_string(), range, new_text })
                 .collect(),
+            choice: false,
         }
+    }
+
+    /// This fix as one of several alternatives ([`Fix::choice`]).
+    pub fn as_choice(mut self) -> Fix {
+        self.choice = true;
+        self
     }
 }
 

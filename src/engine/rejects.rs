@@ -30,8 +30,25 @@ pub enum Rejection {
     Unless(Vec<String>),
 }
 
+/// Syntax nesting beyond which the analysis gives up ("may reject") instead of recursing.
+const MAX_NESTING: usize = 48;
+
+/// How deep `node` sits in its tree (bounded walk up; cheap next to the analysis itself).
+fn depth_of(node: Node<'_>) -> usize {
+    let mut depth = 0;
+    let mut current = node.parent();
+    while let Some(parent) = current {
+        depth += 1;
+        if depth > MAX_NESTING {
+            break;
+        }
+        current = parent.parent();
+    }
+    depth
+}
+
 /// The depth to which calls of local functions are followed.
-const MAX_DEPTH: u32 = 8;
+const MAX_DEPTH: u32 = 4;
 
 /// The [`Rejection`] summary of an `async` function node's own body (callees unresolved). A
 /// function that is not `async` (one that returns `new Promise(…)`) may reject.
@@ -110,6 +127,10 @@ pub fn import_conditions(doc: &Document, function: Node<'_>, file: &ecma::FileFa
 
 /// Whether evaluating `node` (not a nested function) cannot throw, collecting conditions.
 fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
+    // Deeply nested code (hostile input) may reject, rather than overflow the stack.
+    if depth_of(node) > MAX_NESTING {
+        return false;
+    }
     match node.kind() {
         "throw_statement" => false,
         kind if ecma::is_function(node) || kind == "class" || kind == "class_declaration" => true,
@@ -142,7 +163,7 @@ fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
 /// True when a `catch` block throws (outside nested functions): a rethrow rejects. Other code
 /// in a `catch` block (logging, state updates) is taken not to throw.
 fn rethrows(node: Node<'_>) -> bool {
-    if node.kind() == "throw_statement" {
+    if node.kind() == "throw_statement" || depth_of(node) > MAX_NESTING {
         return true;
     }
     if ecma::is_function(node) {

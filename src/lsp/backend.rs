@@ -858,7 +858,7 @@ impl LanguageServer for Backend {
                             changes: Some(fix.edits.iter().cloned().collect()),
                             ..WorkspaceEdit::default()
                         }),
-                        is_preferred: Some(i == 0),
+                        is_preferred: Some(i == 0 && !fix.choice),
                         ..CodeAction::default()
                     }));
                 }
@@ -1070,7 +1070,7 @@ fn fix_all_action(
     let mut edits = Vec::new();
     for finding in findings {
         let Some(fix) = finding.fixes.first() else { continue };
-        if fix.edits.iter().any(|e| e.path != doc.path) {
+        if fix.choice || fix.edits.iter().any(|e| e.path != doc.path) {
             continue;
         }
         let overlaps = fix.edits.iter().any(|e| {

@@ -42,6 +42,9 @@ pub struct FixData {
     pub title: String,
     /// Edits by document URI.
     pub edits: Vec<(Uri, Vec<TextEdit>)>,
+    /// One of several alternatives: never the preferred action.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub choice: bool,
 }
 
 /// Converts a fix; edits in documents `resolve` cannot provide are dropped (and with them the fix).
@@ -55,7 +58,7 @@ pub fn fix_data(fix: &Fix, resolve: Resolve<'_>, encoding: Encoding) -> Option<F
             None => edits.push((uri, vec![text_edit])),
         }
     }
-    Some(FixData { title: fix.title.clone(), edits })
+    Some(FixData { title: fix.title.clone(), edits, choice: fix.choice })
 }
 
 /// Converts a finding of `doc` to an LSP diagnostic.

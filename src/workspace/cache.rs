@@ -149,7 +149,7 @@ struct StoredFinding {
     severity: u8,
     range: (usize, usize),
     message: String,
-    fixes: Vec<(String, Vec<StoredEdit>)>,
+    fixes: Vec<(String, Vec<StoredEdit>, bool)>,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -248,7 +248,7 @@ impl StoredFinding {
                             new_text: e.new_text.clone(),
                         })
                         .collect();
-                    (fix.title.clone(), edits)
+                    (fix.title.clone(), edits, fix.choice)
                 })
                 .collect(),
         }
@@ -265,8 +265,9 @@ impl StoredFinding {
             fixes: self
                 .fixes
                 .iter()
-                .map(|(title, edits)| Fix {
+                .map(|(title, edits, choice)| Fix {
                     title: title.clone(),
+                    choice: *choice,
                     edits: edits
                         .iter()
                         .map(|e| TextEdit {

@@ -246,6 +246,12 @@ fn may_be_rejected_promise(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, de
     if head.kind() == "identifier" && matches!(ctx.text(head), "cy" | "Cypress") {
         return false;
     }
+    // `Promise.allSettled(…)` never rejects.
+    if object.kind() == "call_expression"
+        && object.child_by_field_name("function").is_some_and(|f| ctx.text(f) == "Promise.allSettled")
+    {
+        return false;
+    }
     // `f(…).then(ok)` with `f` async and never rejecting.
     if object.kind() == "call_expression" {
         if let Some(function) = object.child_by_field_name("function").filter(|f| f.kind() == "identifier") {

@@ -47,7 +47,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let file = ctx.file_facts();
     let is_raw = match receiver {
         Some(_) => rls.clients.iter().any(|c| c == client_name),
-        None => is_raw_client(client_name, file, rls),
+        None => is_raw_client(client_name, file, rls) && !is_rls_extended(ctx, client_name, file, rls),
     };
     if !is_raw {
         return None;
@@ -64,11 +64,21 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     match placement(ctx, call, client_name, shadowable, file, rls) {
         Placement::Safe => None,
         Placement::Outside => {
-            let wrappers = rls.wrappers.iter().map(|w| format!("`{w}(…)`")).collect::<Vec<_>>().join(" or ");
+            let in_use: Vec<String> =
+                rls.wrappers.iter().filter(|w| ctx.facts.wrapper_in_use(w)).map(|w| format!("`{w}(…)`")).collect();
+            let advice = if in_use.is_empty() {
+                "run it in one of the workspace's RLS contexts (a function that sets the tenant with `set_config` in a transaction, or a client extended with one), and name your wrappers in `[rls] wrappers` if they are not found".to_string()
+            } else {
+                format!("run it inside {}", in_use.join(" or "))
+            };
             let message = format!(
-                "`{shown}` runs on the raw client `{client_name}` outside an RLS context, so row level security sees no tenant or user; run it inside {wrappers}"
+                "`{shown}` runs on the raw client `{client_name}` outside an RLS context, so row level security sees no tenant or user; {advice}"
             );
-            Some(ctx.finding(range, message).with_fix(wrap_fix(ctx, call, client, file, rls)))
+            let finding = ctx.finding(range, message);
+            Some(match wrap_fix(ctx, call, client, file, rls) {
+                Some(fix) => finding.with_fix(fix),
+                None => finding,
+            })
         }
         Placement::InsideCallback { wrapper, callback } => {
             let scoped = ecma::parameter_names(ctx.doc, callback).first().copied().filter(|p| is_identifier(p));
@@ -158,6 +168,9 @@ fn placement<'t>(
     let mut node = call;
     while let Some(parent) = node.parent() {
         node = parent;
+        if node.kind() == "arguments" && node.parent().is_some_and(|outer| is_rls_batch_or_extension(ctx, outer)) {
+            return Placement::Safe;
+        }
         if !ecma::is_function(node) {
             continue;
         }
@@ -193,7 +206,14 @@ fn wrap_fix(
     client: Node<'_>,
     file: &FileFacts,
     rls: &RlsConfig,
-) -> Fix {
+) -> Option<Fix> {
+    // Only the configured fix wrapper, and only while it is one of the configured wrappers and
+    // the workspace defines or imports it: a project whose wrappers have other names (or other
+    // signatures) gets no guessed fix.
+    let wrapper = &rls.fix_wrapper;
+    if !rls.wrappers.contains(wrapper) || !ctx.facts.wrapper_in_use(wrapper) {
+        return None;
+    }
     let text = &ctx.doc.text;
     let call_text = &text[call.byte_range()];
     let param = ["tx", "scopedTx", "scopedClient"]
@@ -205,13 +225,18 @@ fn wrap_fix(
         &text[call.start_byte()..client.start_byte()],
         &text[client.end_byte()..call.end_byte()]
     );
-    let wrapper = &rls.fix_wrapper;
     let mut edits = vec![(call.byte_range(), format!("{wrapper}(async ({param}) => {scoped_call})"))];
     let available = file.import_of(wrapper).is_some() || file.declares(wrapper);
-    if !available && !rls.wrapper_import.is_empty() {
-        edits.push(import_edit(ctx, file, wrapper, &rls.wrapper_import));
+    // Import from where the file already imports a configured wrapper, else `wrapper_import`.
+    let module = file
+        .imports
+        .iter()
+        .find(|i| rls.wrappers.contains(&i.imported))
+        .map_or(rls.wrapper_import.as_str(), |i| i.source.as_str());
+    if !available && !module.is_empty() {
+        edits.push(import_edit(ctx, file, wrapper, module));
     }
-    Fix::in_file(format!("Wrap in {wrapper}()"), &ctx.doc.path, edits)
+    Some(Fix::in_file(format!("Wrap in {wrapper}()"), &ctx.doc.path, edits))
 }
 
 /// Adds `wrapper` to an existing named import from `module`, or inserts a new import.
@@ -239,4 +264,55 @@ fn contains_identifier(text: &str, ident: &str) -> bool {
         !text[..i].chars().next_back().is_some_and(is_ident)
             && !text[i + ident.len()..].chars().next().is_some_and(is_ident)
     })
+}
+
+/// `client.$transaction([client.$executeRaw`SELECT set_config(…)`, …])` (the batch form: its
+/// statements run in order in one transaction, after the setting), and `client.$extends({ query:
+/// … set_config … })` / `Prisma.defineExtension(…)` with the setting: an RLS context.
+fn is_rls_batch_or_extension(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
+    if call.kind() != "call_expression" {
+        return false;
+    }
+    let Some(callee) = ecma::callee_name(ctx.doc, call) else { return false };
+    let Some(arguments) = call.child_by_field_name("arguments") else { return false };
+    let sets_guc = |node: Node<'_>| {
+        let text = ctx.text(node);
+        text.contains("set_config(") || text.to_ascii_lowercase().contains("set local ")
+    };
+    match callee {
+        "$transaction" => {
+            ecma::argument_list(arguments).first().is_some_and(|batch| batch.kind() == "array" && sets_guc(*batch))
+        }
+        "$extends" | "defineExtension" => sets_guc(arguments),
+        _ => false,
+    }
+}
+
+/// True when the client `name` is bound in this file to a client extended with an RLS context:
+/// `const prisma = base.$extends(forUser(id))` with `forUser` found to set a GUC, or an inline
+/// extension that sets one.
+fn is_rls_extended(ctx: &QueryMatchContext<'_, '_>, name: &str, file: &FileFacts, rls: &RlsConfig) -> bool {
+    if file.import_of(name).is_some() {
+        return false;
+    }
+    let Some(value) = ecma::declarator_value(ctx.doc, name) else { return false };
+    let text = ctx.text(value);
+    if !text.contains("$extends(") {
+        return false;
+    }
+    if text.contains("set_config(") {
+        return true;
+    }
+    let mut stack = vec![value];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "call_expression" {
+            let function = node.child_by_field_name("function").filter(|f| f.kind() == "identifier");
+            if function.is_some_and(|f| is_wrapper(ctx.text(f), file, rls, ctx.facts)) {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
 }

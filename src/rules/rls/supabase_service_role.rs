@@ -24,6 +24,12 @@ pub fn rule() -> Rule {
     }
 }
 
+/// Supabase's client factories.
+const FACTORIES: &[&str] = &["createClient", "createServerClient", "createBrowserClient"];
+
+/// Modules only server code imports: a file that imports one is server code, whatever its path.
+const SERVER_ONLY_MODULES: &[&str] = &["server-only", "next/headers", "next/server"];
+
 /// The packages whose client factories are checked.
 const SUPABASE_MODULES: &[&str] = &["@supabase/supabase-js", "@supabase/ssr"];
 
@@ -41,19 +47,30 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return Some(ctx.finding(host.byte_range(), message));
     }
     let callee = ctx.capture("callee")?;
-    let key = *ecma::argument_list(ctx.capture("args")?).get(1)?;
     let file = ctx.file_facts();
-    let import = file.import_of(ctx.text(callee))?;
-    if !SUPABASE_MODULES.contains(&import.source.as_str()) || import.imported != ctx.text(callee) {
-        return None;
-    }
+    let factory = match ctx.capture("namespace") {
+        // `sb.createClient(…)` with `import * as sb from "@supabase/supabase-js"`.
+        Some(namespace) => {
+            let import = file.import_of(ctx.text(namespace))?;
+            (import.imported == "*" && SUPABASE_MODULES.contains(&import.source.as_str())).then(|| ctx.text(callee))?
+        }
+        // `createClient(…)`, also imported under another name.
+        None => {
+            let import = file.import_of(ctx.text(callee))?;
+            (SUPABASE_MODULES.contains(&import.source.as_str()) && FACTORIES.contains(&import.imported.as_str()))
+                .then_some(import.imported.as_str())?
+        }
+    };
+    let key = *ecma::argument_list(ctx.capture("args")?).get(1)?;
     if !refers_to_service_role(ctx.doc, key, config) {
         return None;
     }
     let reason = client_reason(&ctx.doc.path, file, config)?;
+    let local = ctx.text(ctx.node.child_by_field_name("function")?);
+    let shown =
+        if local.ends_with(factory) { format!("`{local}`") } else { format!("`{local}` (Supabase's `{factory}`)") };
     let message = format!(
-        "`{}` is given the service-role key in {reason}; that key bypasses row level security for every table, and code here can reach the browser. Use the anon key here and move service-role work to a server-only module (`import \"server-only\"`), a route handler or a server action",
-        ctx.text(callee)
+        "{shown} is given the service-role key in {reason}; that key bypasses row level security for every table, and code here can reach the browser. Use the anon key here and move service-role work to a server-only module (`import \"server-only\"`), a route handler or a server action"
     );
     Some(ctx.finding(ctx.node.start_byte()..callee.end_byte().max(key.end_byte()).min(ctx.node.end_byte()), message))
 }
@@ -77,7 +94,8 @@ fn public_name_host(name: Node<'_>) -> Option<Node<'_>> {
 
 /// Why the file counts as client code, or `None` when it is server code.
 fn client_reason(path: &str, file: &ecma::FileFacts, config: &SupabaseConfig) -> Option<String> {
-    if file.imports_module("server-only") || file.has_directive("use server") {
+    // Server-only markers win over `client_paths`.
+    if SERVER_ONLY_MODULES.iter().any(|m| file.imports_module(m)) || file.has_directive("use server") {
         return None;
     }
     if file.has_directive("use client") {

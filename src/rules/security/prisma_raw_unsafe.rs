@@ -44,12 +44,15 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         "`{op}` receives SQL built from {what}; any value spliced into it is an SQL injection. Use the tagged template `{safe}`…${{value}}…`` (values become parameters) or pass values as extra arguments with `$1` placeholders"
     );
     let mut finding = ctx.finding(call.start_byte()..operation.end_byte(), message);
-    // `x.$queryRawUnsafe(`… ${v} …`)` → `x.$queryRaw`… ${v} …``: the same SQL, parameterised.
-    if sql.kind() == "template_string" && arguments.named_child_count() == 1 {
+    // `x.$queryRawUnsafe(`… ${v} …`)` → `x.$queryRaw`… ${v} …``: the same SQL, parameterised
+    // (`'${v}'` loses its quotes: a parameter is a value, not text inside a string literal).
+    // Only values can become parameters: a substitution in an identifier's place (a table, a
+    // column, a schema) keeps its text, so no fix is offered there.
+    if sql.kind() == "template_string" && arguments.named_child_count() == 1 && !splices_identifier(ctx, sql) {
         let fix = Fix::in_file(
             format!("Use the tagged template `{safe}` (parameterised)"),
             &ctx.doc.path,
-            [(operation.byte_range(), safe.clone()), (arguments.byte_range(), ctx.text(sql).to_string())],
+            [(operation.byte_range(), safe.clone()), (arguments.byte_range(), unquoted_values(ctx, sql))],
         );
         finding = finding.with_fix(fix);
     }
@@ -75,4 +78,79 @@ fn is_constant(doc: &Document, node: Node<'_>, depth: u32) -> bool {
             .is_some_and(|v| is_constant(doc, v, depth + 1)),
         _ => false,
     }
+}
+
+/// Words after which SQL expects a name, not a value.
+const NAME_KEYWORDS: &[&str] = &[
+    "from",
+    "join",
+    "into",
+    "update",
+    "table",
+    "by",
+    "select",
+    "schema",
+    "index",
+    "database",
+    "function",
+    "view",
+    "exists",
+    "to",
+    "as",
+    "column",
+    "sequence",
+    "type",
+    "extension",
+    "role",
+    "trigger",
+    "on",
+    "truncate",
+    "analyze",
+];
+
+/// True when some `${…}` of a template stands where SQL expects an identifier: right after a
+/// quote or a dot (`"${table}"`, `public.${t}`), before a dot, or after a keyword that names
+/// something (`FROM ${table}`, `ORDER BY ${column}`).
+fn splices_identifier(ctx: &QueryMatchContext<'_, '_>, template: Node<'_>) -> bool {
+    let mut cursor = template.walk();
+    let substitutions: Vec<Node<'_>> =
+        template.named_children(&mut cursor).filter(|c| c.kind() == "template_substitution").collect();
+    let text = &ctx.doc.text;
+    substitutions.iter().any(|sub| {
+        let before = text[template.start_byte()..sub.start_byte()].trim_end_matches([' ', '\t', '\n', '\r']);
+        let after = &text[sub.end_byte()..template.end_byte()];
+        if before.ends_with('"') || before.ends_with('.') || after.starts_with('.') || after.starts_with('"') {
+            return true;
+        }
+        let word: String = before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        NAME_KEYWORDS.contains(&word.to_ascii_lowercase().as_str())
+    })
+}
+
+/// The template's text with the SQL quotes around each `'${value}'` removed.
+fn unquoted_values(ctx: &QueryMatchContext<'_, '_>, template: Node<'_>) -> String {
+    let text = &ctx.doc.text;
+    let mut cursor = template.walk();
+    let mut cut: Vec<usize> = Vec::new();
+    for sub in template.named_children(&mut cursor).filter(|c| c.kind() == "template_substitution") {
+        let (start, end) = (sub.start_byte(), sub.end_byte());
+        if start > template.start_byte() && text[..start].ends_with('\'') && text[end..].starts_with('\'') {
+            cut.push(start - 1);
+            cut.push(end);
+        }
+    }
+    let mut out = String::new();
+    for (i, c) in text[template.byte_range()].char_indices() {
+        if !cut.contains(&(template.start_byte() + i)) {
+            out.push(c);
+        }
+    }
+    out
 }
