@@ -26,6 +26,8 @@ pub fn rule() -> Rule {
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for event in &ctx.model.events {
         let message = match &event.kind {
+            // Switched off on a table the same file then drops: nothing is left to protect.
+            EventKind::RlsBypass { .. } if dropped_later_in_same_file(ctx, event) => continue,
             EventKind::RlsBypass { what } => {
                 format!("this statement {what}: row level security no longer protects the rows it covers")
             }
@@ -37,4 +39,15 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         };
         out.push(at(RULE_ID, &event.location, message));
     }
+}
+
+/// True when the file of `event` drops the table the event is about after the event.
+fn dropped_later_in_same_file(ctx: &SqlRuleContext<'_>, event: &crate::sql::Event) -> bool {
+    let Some(table) = &event.table else { return false };
+    ctx.model.events.iter().any(|other| {
+        matches!(other.kind, EventKind::DropTable)
+            && other.table.as_ref() == Some(table)
+            && other.location.migration == event.location.migration
+            && other.location.range.start > event.location.range.start
+    })
 }
