@@ -839,6 +839,7 @@ impl LanguageServer for Backend {
             only.as_ref().is_none_or(|kinds| kinds.iter().any(|k| kind.as_str().starts_with(k.as_str())))
         };
         let mut actions: Vec<CodeActionOrCommand> = Vec::new();
+        let mut suppressions: Vec<CodeActionOrCommand> = Vec::new();
         let doc = self.document_now(&uri);
         if wants(&CodeActionKind::QUICKFIX) {
             for diagnostic in &params.context.diagnostics {
@@ -863,13 +864,15 @@ impl LanguageServer for Backend {
                     }));
                 }
                 if let Some((doc, _, encoding)) = &doc {
-                    actions.extend(suppress_actions(&uri, doc, diagnostic, &data.rule, *encoding));
+                    suppressions.extend(suppress_actions(&uri, doc, diagnostic, &data.rule, *encoding));
                 }
             }
         }
         if wants(&CodeActionKind::new("refactor.baton.stage")) {
             actions.extend(self.stage_code_actions(&uri, params.range));
         }
+        // Silencing a finding is never what Ctrl+. Enter should do: suppressions come last.
+        actions.append(&mut suppressions);
         let fix_all = CodeActionKind::new(FIX_ALL_KIND);
         if only.as_ref().is_some_and(|kinds| kinds.iter().any(|k| fix_all.as_str().starts_with(k.as_str()))) {
             if let Some((doc, findings, encoding)) = &doc {
@@ -1035,7 +1038,7 @@ fn suppress_actions(
             ..WorkspaceEdit::default()
         }
     };
-    if let Some(comment) = suppression::comment_text(doc.kind, false, rule) {
+    if let Some(comment) = suppression::line_comment_text(doc, line, rule) {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("Suppress {rule} on this line"),
             kind: Some(CodeActionKind::QUICKFIX),
@@ -1044,9 +1047,7 @@ fn suppress_actions(
             ..CodeAction::default()
         }));
     }
-    if let Some(comment) = suppression::comment_text(doc.kind, true, rule) {
-        // After a shebang or a leading directive line the comment still lands in the first lines.
-        let at = if doc.text.starts_with("#!") { doc.line_index.line_start(1).unwrap_or(0) as usize } else { 0 };
+    if let Some((at, comment)) = suppression::file_comment(doc, rule) {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("Suppress {rule} in this file"),
             kind: Some(CodeActionKind::QUICKFIX),
