@@ -211,10 +211,13 @@ impl Backend {
                 .roots
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.scanned && r.entries.values().all(|e| e.disk.is_none()))
+                .filter(|(_, r)| r.scanned && (r.rescan || r.entries.values().all(|e| e.disk.is_none())))
                 .map(|(i, r)| (i, r.path.clone(), r.config.clone()))
                 .collect()
         };
+        for (index, _, _) in &pending {
+            self.shared.state().roots[*index].rescan = false;
+        }
         let progress_supported = self.shared.state().caps.work_done_progress;
         for (index, path, config) in pending {
             let token = NumberOrString::String(format!("baton-scan-{index}"));
@@ -1014,7 +1017,29 @@ impl Backend {
         };
         if let Some(root) = root {
             self.publish_config_error(root).await;
-            self.schedule(root, None, Duration::ZERO);
+            self.clear_left_out(root).await;
+            // Changed globs: read the files they now admit (the scan analyses everything after).
+            if self.shared.state().roots.get(root).is_some_and(|r| r.rescan) {
+                self.scan_roots().await;
+            } else {
+                self.schedule(root, None, Duration::ZERO);
+            }
+        }
+    }
+
+    /// Empties the diagnostics of files that changed globs took out of the analysis.
+    async fn clear_left_out(&self, root: usize) {
+        let uris: Vec<Uri> = {
+            let mut state = self.shared.state();
+            let Some(r) = state.roots.get_mut(root) else { return };
+            let cleared = std::mem::take(&mut r.cleared);
+            for path in &cleared {
+                r.published.remove(path);
+            }
+            cleared.iter().filter_map(|p| state.uri_of(root, p)).collect()
+        };
+        for uri in uris {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
     }
 }
