@@ -527,3 +527,22 @@ fn stdin_usage_errors_and_files_baton_does_not_read() {
         report["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
     assert!(rules.contains(&"meta/invalid-utf8"), "{report:#}");
 }
+
+// --- several paths, as pre-commit passes them -------------------------------------------------
+
+#[test]
+fn files_in_different_folders_without_a_config_form_one_workspace() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("a")).unwrap();
+    std::fs::create_dir_all(root.join("b")).unwrap();
+    std::fs::write(root.join("a/x.ts"), "export async function f() {\n  fetch('/x');\n}\n").unwrap();
+    std::fs::write(root.join("b/y.ts"), "export async function g() {\n  fetch('/y');\n}\n").unwrap();
+    let output = baton(&["check", "--format", "json", "--fail-on", "warning", "a/x.ts", "b/y.ts"], root);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let expected: BTreeSet<String> = ["a/x.ts", "b/y.ts"].map(String::from).into();
+    assert_eq!(paths_of(&json_of(&output)), expected);
+    // One file alone: its folder is the root, as before.
+    let output = baton(&["check", "--format", "json", "--fail-on", "warning", "a/x.ts"], root);
+    assert_eq!(paths_of(&json_of(&output)), BTreeSet::from(["x.ts".to_string()]));
+}

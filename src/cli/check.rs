@@ -212,10 +212,23 @@ fn resolve(args: &CheckArgs) -> Result<Target, String> {
         Some(path) => Config::load(path).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
-    // The root is the configuration's folder when the paths are inside it, else the first path.
+    // The root is the configuration's folder when the paths are inside it, else the first path
+    // (its folder for a file), widened to the deepest folder holding every path (so that
+    // `baton check a/x.ts b/y.sql`, as pre-commit calls it, is one workspace).
     let root = match config_path.as_deref().and_then(Path::parent) {
         Some(dir) if first.starts_with(dir) => dir.to_path_buf(),
-        _ => first_dir,
+        _ => {
+            let mut root = first_dir;
+            for abs in &absolute_paths[1..] {
+                while !abs.starts_with(&root) {
+                    match root.parent() {
+                        Some(parent) => root = parent.to_path_buf(),
+                        None => break,
+                    }
+                }
+            }
+            root
+        }
     };
     let mut requested = Vec::new();
     for (abs, given) in absolute_paths.iter().zip(&paths) {
