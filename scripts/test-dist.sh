@@ -23,18 +23,20 @@ if [ ! -x "$tools/bin/pre-commit" ] || [ ! -x "$tools/bin/maturin" ] || ! "$tool
 fi
 python_bin=$("$tools/bin/python" -c 'import sys, os; print(os.path.realpath(sys.executable))')
 
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+
 # 1. The wheel (maturin, bindings = "bin"), reusing target/release.
 cargo build --release --locked --quiet --bin baton
 rm -rf target/wheels
-"$tools/bin/maturin" build --release --locked --quiet --out target/wheels 2>&1 | grep -v '^📦\|^🍹\|^🔗\|^🐍\|^💻' || true
+"$tools/bin/maturin" build --release --locked --out target/wheels > "$scratch/maturin.txt" 2>&1 \
+  || { cat "$scratch/maturin.txt"; fail "maturin build"; }
 "$tools/bin/maturin" sdist --out target/wheels > /dev/null
 wheel=$(ls target/wheels/baton_lsp-*.whl)
 "$tools/bin/twine" check --strict target/wheels/*
 say "wheel built and twine-checked: $(basename "$wheel")"
 
 # 2. A fresh virtual environment, no Rust toolchain on PATH: pip install the wheel, run baton.
-scratch=$(mktemp -d)
-trap 'rm -rf "$scratch"' EXIT
 clean_path=/usr/local/bin:/usr/bin:/bin
 env -i HOME="$scratch" PATH="$clean_path" "$python_bin" -m venv "$scratch/venv"
 env -i HOME="$scratch" PATH="$clean_path" "$scratch/venv/bin/pip" install --quiet --no-index --disable-pip-version-check "$wheel"
@@ -102,7 +104,7 @@ git_p add lib/services/users.ts
 say "pre-commit hook installed: git commit refused with the bad file, accepted with the good one"
 
 # 5. cargo package: publishable, and builds from the packaged files alone.
-cargo package --locked --allow-dirty --quiet 2>&1 | grep -v '^warning: ignoring\|^note:\|^$' || true
+cargo package --locked --allow-dirty --quiet > "$scratch/package.txt" 2>&1 || { cat "$scratch/package.txt"; fail "cargo package"; }
 [ -s "target/package/baton-lsp-$(cargo pkgid | sed 's/.*[#@]//').crate" ] || fail "cargo package wrote no crate"
 say "cargo package passed (verified build from the packaged files)"
 
