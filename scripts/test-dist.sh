@@ -6,7 +6,8 @@
 # (scripts/action-local.sh) with SARIF validation; `cargo install --locked` from the checkout and
 # from a git URL. Tools come from PyPI into target/dist-tools. Every build shares target/, so
 # the wheel and `cargo install --path` reuse the release build; pre-commit's own install, the
-# git-URL install and `cargo package`'s verification each compile the baton crate once more.
+# git-URL install and `cargo package`'s verification each compile the baton crate once more
+# (dev profile, on target/debug's dependencies).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -59,6 +60,10 @@ say "action steps reproduced"
 
 # 4. pre-commit: the hooks of .pre-commit-hooks.yaml from this repository at HEAD.
 export PRE_COMMIT_HOME="$repo/target/pre-commit-home"
+# pre-commit pip-installs the hook repository, i.e. maturin builds the baton crate from
+# pre-commit's clone; a dev-profile build reuses target/debug's dependencies (CI only: users get
+# the release profile).
+export MATURIN_PEP517_ARGS="--profile dev"
 hooks_repo=$repo
 if [ -n "$(git status --porcelain -- .pre-commit-hooks.yaml pyproject.toml Cargo.toml Cargo.lock src queries docs schemas)" ]; then
   echo "test-dist: the working tree has uncommitted changes; pre-commit installs HEAD" >&2
@@ -112,7 +117,9 @@ say "cargo package passed (verified build from the packaged files)"
 cargo install --locked --quiet --path . --root "$scratch/cargo-path"
 "$scratch/cargo-path/bin/baton" --version > /dev/null
 git clone -q --no-local "$repo" "$scratch/clone"
-cargo install --locked --quiet --git "file://$scratch/clone" baton-lsp --root "$scratch/cargo-git"
+# --debug: the git checkout is another package path, so the crate compiles again; the dev
+# profile reuses target/debug's dependencies and is quicker.
+cargo install --locked --quiet --debug --git "file://$scratch/clone" baton-lsp --root "$scratch/cargo-git"
 "$scratch/cargo-git/bin/baton" rules > /dev/null
 say "cargo install --locked from the checkout and from a git URL"
 say "all distribution tests passed"
