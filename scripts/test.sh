@@ -65,3 +65,7 @@ bash scripts/pg-agreement.sh
 # tool runs and gives parseable output and that Baton finds the planted findings. No timings are
 # asserted (CI machines are noisy); `bash scripts/bench.sh` without --quick measures.
 bash scripts/bench.sh --quick
+
+# Distribution (issue #28): the maturin wheel in a fresh venv without Rust, twine, cargo package,
+# the pre-commit hooks through real pre-commit, the GitHub Action's steps, cargo install.
+bash scripts/test-dist.sh

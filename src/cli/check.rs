@@ -5,6 +5,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+mod changed;
+mod stdin;
+
 use super::{absolute, error, render, Format, EXIT_FINDINGS, EXIT_OK};
 use crate::config::Config;
 use crate::rules::Severity;
@@ -27,6 +30,14 @@ pub struct CheckArgs {
     /// Neither read nor write the analysis cache (`.baton/cache/` under the workspace root).
     #[arg(long)]
     pub no_cache: bool,
+    /// Report only findings in files changed since this git ref (committed, staged, unstaged or
+    /// untracked since its merge base with HEAD); facts still come from the whole workspace.
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// With `-` as the path (or no path): read one file from stdin and check it as if it were
+    /// at PATH (the workspace around PATH gives the configuration and cross-file facts).
+    #[arg(long, value_name = "PATH")]
+    pub stdin_filename: Option<PathBuf>,
 }
 
 /// `--fail-on` values.
@@ -59,12 +70,28 @@ struct Target {
 }
 
 pub fn run(args: CheckArgs) -> u8 {
+    let reads_stdin = args.paths.iter().any(|p| p.as_os_str() == "-");
+    if reads_stdin || args.stdin_filename.is_some() {
+        return stdin::run(args);
+    }
     let target = match resolve(&args) {
         Ok(t) => t,
         Err(message) => return error(message),
     };
     let requested = target.requested;
+    let changed = match &args.changed_since {
+        Some(reference) => match changed::files_changed_since(&target.root, reference) {
+            Ok(changed) => Some(changed),
+            Err(message) => return error(message),
+        },
+        None => None,
+    };
     let include = |path: &str| {
+        if let Some(changed) = &changed {
+            if !changed.contains(path) {
+                return false;
+            }
+        }
         requested.iter().any(|r| {
             r.is_empty()
                 || path == r
@@ -84,7 +111,9 @@ pub fn run(args: CheckArgs) -> u8 {
         return exit;
     }
     let color = args.format == Format::Human && render::human::use_color();
-    let request = format!("{:?}\0{color}\0{}\0{requested:?}", args.format, target.root.display());
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let request =
+        format!("{:?}\0{color}\0{}\0{requested:?}\0{changed:?}\0{}", args.format, target.root.display(), cwd.display());
     let slot = format!("{:?}", args.format).to_lowercase();
     let show_stats = std::env::var_os("BATON_CACHE_STATS").is_some_and(|v| !v.is_empty() && v != "0");
     let (workspace, findings, printed) =
@@ -132,6 +161,9 @@ fn report(args: &CheckArgs, workspace: &Workspace, findings: &[FileFinding], col
         Format::Human => render::human::render(workspace, findings, color),
         Format::Json => render::json::render(workspace, findings),
         Format::Sarif => render::sarif::render(workspace, findings),
+        Format::Github => render::github::render(workspace, findings),
+        Format::Gitlab => render::gitlab::render(workspace, findings),
+        Format::Junit => render::junit::render(workspace, findings),
     };
     if let Err(message) = print(output.as_bytes()) {
         return Printed { output, exit: error(message) };
@@ -180,10 +212,23 @@ fn resolve(args: &CheckArgs) -> Result<Target, String> {
         Some(path) => Config::load(path).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
-    // The root is the configuration's folder when the paths are inside it, else the first path.
+    // The root is the configuration's folder when the paths are inside it, else the first path
+    // (its folder for a file), widened to the deepest folder holding every path (so that
+    // `baton check a/x.ts b/y.sql`, as pre-commit calls it, is one workspace).
     let root = match config_path.as_deref().and_then(Path::parent) {
         Some(dir) if first.starts_with(dir) => dir.to_path_buf(),
-        _ => first_dir,
+        _ => {
+            let mut root = first_dir;
+            for abs in &absolute_paths[1..] {
+                while !abs.starts_with(&root) {
+                    match root.parent() {
+                        Some(parent) => root = parent.to_path_buf(),
+                        None => break,
+                    }
+                }
+            }
+            root
+        }
     };
     let mut requested = Vec::new();
     for (abs, given) in absolute_paths.iter().zip(&paths) {

@@ -63,6 +63,12 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0.
     Sarif,
+    /// GitHub Actions workflow commands (annotations on the diff).
+    Github,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// JUnit XML: one test case per rule, a failure per finding.
+    Junit,
 }
 
 /// Parses arguments and runs the command.

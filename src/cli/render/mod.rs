@@ -1,7 +1,11 @@
-//! Output formats of `baton check`: human code frames, JSON (contract §2) and SARIF 2.1.0.
+//! Output formats of `baton check`: human code frames, JSON (contract §2), SARIF 2.1.0, and
+//! the CI formats (GitHub workflow commands, GitLab Code Quality, JUnit XML).
 
+pub mod github;
+pub mod gitlab;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod sarif;
 
 use std::ops::Range;
@@ -18,5 +22,20 @@ pub fn utf16_range(workspace: &Workspace, path: &str, range: &Range<usize>) -> (
             line_index.position(text, range.end, ColumnEncoding::Utf16),
         ),
         None => (Position { line: 0, character: 0 }, Position { line: 0, character: 0 }),
+    }
+}
+
+/// The path CI systems expect for a workspace file: relative to the current folder (where a CI
+/// job runs: the repository's root) when the workspace root is inside it, else relative to the
+/// root as everywhere else.
+pub fn ci_path(workspace: &Workspace, path: &str) -> String {
+    static CWD: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok().and_then(|cwd| std::fs::canonicalize(cwd).ok()));
+    let prefix = cwd
+        .as_deref()
+        .and_then(|cwd| workspace.root.strip_prefix(cwd).ok().map(|p| p.to_string_lossy().replace('\\', "/")));
+    match prefix {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}/{path}"),
+        _ => path.to_string(),
     }
 }
