@@ -76,8 +76,9 @@ pub fn run(args: CheckArgs) -> u8 {
     };
     if args.no_cache {
         crate::rules::query_set::QuerySet::prepare_all();
-        let workspace = Workspace::load(&target.root, target.config);
-        let findings = workspace.check(include);
+        let mut workspace = Workspace::load(&target.root, target.config);
+        let mut findings = workspace.check(include);
+        workspace.add_rule_file_problems(&mut findings);
         let color = args.format == Format::Human && render::human::use_color();
         let exit = report(&args, &workspace, &findings, color).exit;
         std::mem::forget((workspace, findings)); // as below
@@ -100,7 +101,8 @@ pub fn run(args: CheckArgs) -> u8 {
                 }
                 return exit_status(failed);
             }
-            Checked::Analysed { workspace, findings, stats, slot } => {
+            Checked::Analysed { mut workspace, mut findings, stats, slot } => {
+                workspace.add_rule_file_problems(&mut findings);
                 if show_stats {
                     eprintln!("{}", stats.line());
                 }
@@ -176,7 +178,7 @@ fn resolve(args: &CheckArgs) -> Result<Target, String> {
         Some(path) => Some(absolute(path).map_err(|e| format!("{}: {e}", path.display()))?),
         None => Config::discover(first),
     };
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(path) => Config::load(path).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
@@ -185,6 +187,7 @@ fn resolve(args: &CheckArgs) -> Result<Target, String> {
         Some(dir) if first.starts_with(dir) => dir.to_path_buf(),
         _ => first_dir,
     };
+    workspace::user_rules::attach(&root, &mut config);
     let mut requested = Vec::new();
     for (abs, given) in absolute_paths.iter().zip(&paths) {
         if abs == &root {
