@@ -389,7 +389,14 @@ fn query_source(file: &RuleFile, raw: &RawRule) -> Result<(String, Origin), Vec<
 
 fn query_error(file: &RuleFile, origin: &Origin, query: &str, e: &tree_sitter::QueryError) -> Vec<Problem> {
     // tree-sitter gives the byte offset of the error in the query.
-    let offset = e.offset.min(query.len());
+    // An error at the very end (an unclosed parenthesis) is shown at the query's last character.
+    let mut offset = e.offset.min(query.len());
+    if offset == query.len() {
+        offset = query.trim_end().len().saturating_sub(1);
+        while !query.is_char_boundary(offset) {
+            offset -= 1;
+        }
+    }
     let end = query[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
     use tree_sitter::QueryErrorKind as Kind;
     let detail = e.message.lines().next().unwrap_or("").trim();
