@@ -65,3 +65,6 @@ bash scripts/pg-agreement.sh
 # tool runs and gives parseable output and that Baton finds the planted findings. No timings are
 # asserted (CI machines are noisy); `bash scripts/bench.sh` without --quick measures.
 bash scripts/bench.sh --quick
+
+# User rules: `baton rules test` on examples/user-rules and the user-rules bench harness.
+bash scripts/test-urules.sh

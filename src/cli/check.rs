@@ -75,7 +75,9 @@ pub fn run(args: CheckArgs) -> u8 {
         })
     };
     if args.no_cache {
-        crate::rules::query_set::QuerySet::prepare_all();
+        for kind in crate::rules::ECMASCRIPT {
+            target.config.user_rules.prepare(*kind);
+        }
         let mut workspace = Workspace::load(&target.root, target.config);
         let mut findings = workspace.check(include);
         workspace.add_rule_file_problems(&mut findings);

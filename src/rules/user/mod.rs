@@ -75,6 +75,8 @@ pub struct UserRules {
     digest: String,
     /// The combined query per grammar (built-ins plus user queries), compiled on first use.
     sets: [OnceLock<Option<QuerySet>>; 3],
+    /// Whether [`UserRules::prepare`] started compiling a set.
+    started: [std::sync::atomic::AtomicBool; 3],
 }
 
 impl fmt::Debug for UserRules {
@@ -131,7 +133,7 @@ impl UserRules {
         texts.sort();
         texts.dedup_by(|a, b| a.0 == b.0);
         let digest = if files.is_empty() { String::new() } else { hasher.finalize().to_hex().to_string() };
-        UserRules { rules, problems, texts, digest, sets: Default::default() }
+        UserRules { rules, problems, texts, digest, sets: Default::default(), started: Default::default() }
     }
 
     /// True when there are no rule files at all.
@@ -156,7 +158,7 @@ impl UserRules {
     /// that kind compiled together, or the built-ins alone when no user query applies.
     pub fn query_set(&self, kind: FileKind) -> Option<&QuerySet> {
         let slot = QuerySet::slot(kind)?;
-        if !self.rules.iter().any(|r| r.kinds.contains(&kind) && matches!(r.matcher, Matcher::UserQuery(_))) {
+        if !self.has_queries_for(kind) {
             return QuerySet::builtin(kind);
         }
         self.sets[slot]
@@ -166,6 +168,34 @@ impl UserRules {
             })
             .as_ref()
             .or_else(|| QuerySet::builtin(kind))
+    }
+
+    /// True when some user query rule applies to files of `kind`.
+    fn has_queries_for(&self, kind: FileKind) -> bool {
+        self.rules.iter().any(|r| r.kinds.contains(&kind) && matches!(r.matcher, Matcher::UserQuery(_)))
+    }
+
+    /// Starts compiling the query set of `kind` on a background thread, once ([`QuerySet::prepare`]
+    /// for the combined set).
+    pub fn prepare(self: &std::sync::Arc<Self>, kind: FileKind) {
+        let Some(slot) = QuerySet::slot(kind) else { return };
+        if !self.has_queries_for(kind) {
+            return QuerySet::prepare(kind);
+        }
+        if self.sets[slot].get().is_none() && !self.started[slot].swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let this = self.clone();
+            std::thread::spawn(move || {
+                this.query_set(kind);
+            });
+        }
+    }
+
+    /// True when [`UserRules::query_set`] of `kind` would not wait for a compilation.
+    pub fn ready(&self, kind: FileKind) -> bool {
+        match QuerySet::slot(kind) {
+            Some(slot) if self.has_queries_for(kind) => self.sets[slot].get().is_some(),
+            _ => QuerySet::ready(kind),
+        }
     }
 
     /// The text of a rule file or query file, by path.
