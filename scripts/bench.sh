@@ -6,10 +6,18 @@
 #   bash scripts/bench.sh            # the large workspace (5,003 TS/TSX files, 301 migrations), 5 runs
 #   bash scripts/bench.sh --quick    # a small workspace, 2 runs: proves the harness works (scripts/test.sh)
 #   bash scripts/bench.sh --runs 9   # more rounds (each round runs every tool once, in turn)
+#   bash scripts/bench.sh --user-rules [--quick]   # cold check without vs. with 50 user query rules
 #
 # The peers are installed, pinned, into a venv under target/test-deps/ (nothing outside the repo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# `--user-rules`: cold `baton check` without and with 50 user query rules (no peers needed).
+if [[ " $* " == *" --user-rules "* ]]; then
+  if [[ " $* " == *" --quick "* ]]; then profile=(); else profile=(--release); fi
+  cargo build --locked "${profile[@]}" --quiet --bin baton --example bench_workload
+  exec python3 scripts/bench_user_rules.py "$@"
+fi
 
 venv=target/test-deps/bench-venv
 peers="ast-grep-cli==0.51.1 semgrep==1.180.0 squawk-cli==2.70.0"

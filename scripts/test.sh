@@ -69,3 +69,6 @@ bash scripts/bench.sh --quick
 # Distribution (issue #28): the maturin wheel in a fresh venv without Rust, twine, cargo package,
 # the pre-commit hooks through real pre-commit, the GitHub Action's steps, cargo install.
 bash scripts/test-dist.sh
+
+# User rules: `baton rules test` on examples/user-rules and the user-rules bench harness.
+bash scripts/test-urules.sh

@@ -58,6 +58,27 @@ pub struct Config {
     pub gates: BTreeMap<String, GateConfig>,
     /// `[agents]`: how an agent is dispatched.
     pub agents: AgentsConfig,
+    /// `[user_rules]`: where the workspace's rule files live.
+    #[serde(rename = "user_rules")]
+    pub user_rules_config: UserRulesConfig,
+    /// The workspace's user rules, read by [`crate::workspace::user_rules::attach`] (not a
+    /// `baton.toml` key).
+    #[serde(skip)]
+    pub user_rules: std::sync::Arc<rules::user::UserRules>,
+}
+
+/// `[user_rules]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserRulesConfig {
+    /// Folders (relative to the workspace root) searched for `**/*.toml` rule files.
+    pub folders: Vec<String>,
+}
+
+impl Default for UserRulesConfig {
+    fn default() -> Self {
+        UserRulesConfig { folders: vec![rules::user::DEFAULT_FOLDER.into()] }
+    }
 }
 
 /// `[rls]`.
@@ -515,6 +536,10 @@ impl Config {
     /// Checks what serde cannot: rule ids exist, workflow stages are consistent.
     fn validate(&self) -> Result<(), (String, Option<Range<usize>>)> {
         for (id, level) in &self.rules {
+            // User rules are read after the configuration; an unknown `project/` id is harmless.
+            if id.starts_with("project/") {
+                continue;
+            }
             if let Some(family) = id.strip_suffix("/*") {
                 if !rules::all().iter().any(|rule| rule.id.split_once('/').is_some_and(|(f, _)| f == family)) {
                     return Err((format!("[rules] glob `{id}` names no rule family"), Some(level.span())));

@@ -102,9 +102,12 @@ pub fn run(args: CheckArgs) -> u8 {
         })
     };
     if args.no_cache {
-        crate::rules::query_set::QuerySet::prepare_all();
-        let workspace = Workspace::load(&target.root, target.config);
-        let findings = workspace.check(include);
+        for kind in crate::rules::ECMASCRIPT {
+            target.config.user_rules.prepare(*kind);
+        }
+        let mut workspace = Workspace::load(&target.root, target.config);
+        let mut findings = workspace.check(include);
+        workspace.add_rule_file_problems(&mut findings);
         let color = args.format == Format::Human && render::human::use_color();
         let exit = report(&args, &workspace, &findings, color).exit;
         std::mem::forget((workspace, findings)); // as below
@@ -129,7 +132,8 @@ pub fn run(args: CheckArgs) -> u8 {
                 }
                 return exit_status(failed);
             }
-            Checked::Analysed { workspace, findings, stats, slot } => {
+            Checked::Analysed { mut workspace, mut findings, stats, slot } => {
+                workspace.add_rule_file_problems(&mut findings);
                 if show_stats {
                     eprintln!("{}", stats.line());
                 }
@@ -208,7 +212,7 @@ fn resolve(args: &CheckArgs) -> Result<Target, String> {
         Some(path) => Some(absolute(path).map_err(|e| format!("{}: {e}", path.display()))?),
         None => Config::discover(first),
     };
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(path) => Config::load(path).map_err(|e| e.to_string())?,
         None => Config::default(),
     };
@@ -230,6 +234,7 @@ fn resolve(args: &CheckArgs) -> Result<Target, String> {
             root
         }
     };
+    workspace::user_rules::attach(&root, &mut config);
     let mut requested = Vec::new();
     for (abs, given) in absolute_paths.iter().zip(&paths) {
         if abs == &root {

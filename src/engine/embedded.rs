@@ -174,6 +174,11 @@ fn replay_alone(block: &Document, config: &Config, out: &mut Vec<Finding>) {
             }
         }
     }
+    for (rule, schema) in config.user_rules.schema_rules() {
+        if config.severity_of(rule).is_some() {
+            rules::user::schema::check(rule.id, schema, &ctx, &mut found);
+        }
+    }
     out.extend(found.into_iter().filter(|(path, _)| *path == block.path).map(|(_, f)| f));
 }
 

@@ -597,6 +597,11 @@ impl WorkspaceFacts {
                     }
                 }
             }
+            for (rule, schema) in config.user_rules.schema_rules() {
+                if config.severity_of(rule).is_some() {
+                    rules::user::schema::check(rule.id, schema, &ctx, &mut found);
+                }
+            }
             for (path, finding) in found {
                 by_path.entry(path).or_default().push(finding);
             }

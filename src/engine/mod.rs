@@ -22,7 +22,7 @@ pub use facts::WorkspaceFacts;
 pub use finding::{apply_edits, Finding, Fix, TextEdit};
 
 use crate::config::Config;
-use crate::rules::{self, query_set::QuerySet, Matcher, Rule};
+use crate::rules::{self, Matcher, Rule};
 use crate::sql::MigrationModel;
 use crate::syntax::Document;
 
@@ -231,7 +231,7 @@ fn run_queries<'t>(
     range: Option<Range<usize>>,
     emit: &mut dyn FnMut(EvaluatedMatch<'t>),
 ) {
-    let (Some(tree), Some(set)) = (doc.tree(), QuerySet::builtin(doc.kind)) else { return };
+    let (Some(tree), Some(set)) = (doc.tree(), config.user_rules.query_set(doc.kind)) else { return };
     let Some(match_capture) = set.match_capture else { return };
     let names = set.query.capture_names();
     set.for_each_match(tree, doc.text.as_bytes(), range, &mut |m| {
@@ -240,7 +240,11 @@ fn run_queries<'t>(
             return;
         }
         let Some(node) = m.captures.iter().find(|c| c.index == match_capture).map(|c| c.node) else { return };
-        let Matcher::Query { predicate, .. } = rule.matcher else { return };
+        let predicate = match rule.matcher {
+            Matcher::Query { predicate, .. } => predicate,
+            Matcher::UserQuery(_) => None,
+            _ => return,
+        };
         let mut extent = m
             .captures
             .iter()
@@ -255,9 +259,13 @@ fn run_queries<'t>(
             file,
         };
         ecma::take_dependencies();
-        let finding = match predicate {
-            Some(predicate) => predicate(&ctx),
-            None => Some(ctx.finding(node.byte_range(), rule.summary)),
+        let finding = match (predicate, &rule.matcher) {
+            (Some(predicate), _) => predicate(&ctx),
+            (None, Matcher::UserQuery(user)) => {
+                let nodes = |index: u32| m.captures.iter().find(|c| c.index == index).map(|c| c.node);
+                user_finding(&ctx, user, set.query.general_predicates(m.pattern_index), &nodes)
+            }
+            (None, _) => Some(ctx.finding(node.byte_range(), rule.summary)),
         };
         // A predicate may report the expression around what was matched (a property's member
         // expression): the extent covers that too.
@@ -266,4 +274,33 @@ fn run_queries<'t>(
         }
         emit(EvaluatedMatch { node, extent, finding, dependencies: ecma::take_dependencies() });
     });
+}
+
+/// A user query rule's finding for one match: its file filters and predicates, its message and
+/// fix with the captures' texts substituted.
+fn user_finding<'t>(
+    ctx: &QueryMatchContext<'_, 't>,
+    user: &rules::user::QueryRule,
+    predicates: &[tree_sitter::QueryPredicate],
+    nodes: &dyn Fn(u32) -> Option<Node<'t>>,
+) -> Option<Finding> {
+    let path = ctx.doc.path.as_str();
+    if (!user.files.is_empty() && !user.files.iter().any(|g| ecma::path_matches(g, path)))
+        || user.exclude_files.iter().any(|g| ecma::path_matches(g, path))
+        || (!user.test_files && ecma::is_test_path(path))
+        || !rules::user::predicates::holds(ctx, predicates, nodes)
+    {
+        return None;
+    }
+    let text_of = |name: &str| ctx.capture(name).map(|n| ctx.text(n).to_string());
+    let message = rules::user::substitute(&user.message, text_of);
+    let mut finding = Finding::new(ctx.rule.id, ctx.node.byte_range(), message);
+    finding.severity = ctx.rule.default_severity;
+    if let Some(fix) = &user.fix {
+        if let Some(target) = ctx.capture(&fix.capture) {
+            let new_text = rules::user::substitute(&fix.replace, text_of);
+            finding = finding.with_fix(Fix::in_file(fix.title.clone(), path, [(target.byte_range(), new_text)]));
+        }
+    }
+    Some(finding)
 }

@@ -331,6 +331,49 @@ impl Backend {
             (uri, diagnostics)
         };
         self.client.publish_diagnostics(uri, diagnostics, None).await;
+        self.publish_rule_file_problems(root).await;
+    }
+
+    /// Publishes the `meta/config` diagnostics of a root's rule files (`.baton/rules/`), and
+    /// clears those of files that no longer have a problem.
+    async fn publish_rule_file_problems(&self, root: usize) {
+        let batches: Vec<(Uri, Vec<Diagnostic>)> = {
+            let mut state = self.shared.state();
+            let encoding = state.encoding;
+            let Some(r) = state.roots.get_mut(root) else { return };
+            let user_rules = r.config.user_rules.clone();
+            let mut paths: Vec<String> = user_rules.problems.iter().map(|p| p.path.clone()).collect();
+            paths.dedup();
+            let previous = std::mem::replace(&mut r.rule_problem_files, paths.clone());
+            let mut all = paths;
+            all.extend(previous);
+            all.sort();
+            all.dedup();
+            all.into_iter()
+                .filter_map(|path| {
+                    let uri = Uri::from_file_path(r.path.join(&path))?;
+                    let text = user_rules.text_of(&path).unwrap_or_default().to_string();
+                    let doc = Document::parse(path.clone(), crate::syntax::FileKind::Markdown, text);
+                    let diagnostics = user_rules
+                        .problems
+                        .iter()
+                        .filter(|p| p.path == path)
+                        .map(|p| Diagnostic {
+                            range: convert::range(&doc, &(p.range.start..p.range.end.max(p.range.start)), encoding),
+                            severity: Some(DiagnosticSeverity::ERROR),
+                            code: Some(NumberOrString::String("meta/config".into())),
+                            source: Some("baton".into()),
+                            message: format!("{} (this rule is not loaded until it is fixed)", p.message),
+                            ..Diagnostic::default()
+                        })
+                        .collect();
+                    Some((uri, diagnostics))
+                })
+                .collect()
+        };
+        for (uri, diagnostics) in batches {
+            self.client.publish_diagnostics(uri, diagnostics, None).await;
+        }
     }
 
     /// The root and root-relative path of a document URI.
@@ -637,6 +680,8 @@ impl LanguageServer for Backend {
             let watchers = [
                 "**/baton.toml",
                 "**/*.{ts,tsx,js,jsx,mjs,cjs,sql,md,json,signal}",
+                // User rule files and their queries (`.baton/rules/` or the configured folders).
+                "**/*.{toml,scm}",
                 "**/.git/HEAD",
                 "**/.git/refs/heads/**",
             ]
@@ -685,6 +730,13 @@ impl LanguageServer for Backend {
         let Some(path) = state::uri_path(&params.text_document.uri) else { return };
         if path.file_name().is_some_and(|n| n == CONFIG_FILE_NAME) {
             self.config_changed(&path).await;
+            return;
+        }
+        // A saved rule file reloads the user rules (for clients that do not watch files).
+        let config =
+            self.shared.state().roots.iter().find(|r| r.is_rule_file(&path)).map(|r| r.path.join(CONFIG_FILE_NAME));
+        if let Some(config) = config {
+            self.config_changed(&config).await;
         }
     }
 
@@ -706,6 +758,14 @@ impl LanguageServer for Backend {
                 continue;
             }
             let mut state = self.shared.state();
+            // A rule file changed: reload the root's configuration and user rules.
+            if let Some(root) = state.roots.iter().find(|r| r.is_rule_file(&path)) {
+                let config = root.path.join(CONFIG_FILE_NAME);
+                if !configs.contains(&config) {
+                    configs.push(config);
+                }
+                continue;
+            }
             match state.evidence_change(&path) {
                 state::EvidenceChange::Only(root) => {
                     evidence_roots.insert(root);

@@ -221,6 +221,8 @@ pub struct Root {
     /// Workflow evidence (`.baton/evidence/`) and the git state, read when the root is created
     /// and after every workflow command; handed to the plan rules as data.
     pub evidence: Arc<crate::stage::EvidenceSet>,
+    /// Rule files (`.baton/rules/`) whose `meta/config` diagnostics were last published.
+    pub rule_problem_files: Vec<String>,
 }
 
 impl Root {
@@ -244,6 +246,7 @@ impl Root {
             files: WorkspaceFiles::default(),
             lenses_stale: false,
             evidence: Arc::new(crate::stage::EvidenceSet::default()),
+            rule_problem_files: Vec::new(),
         };
         root.reload_config();
         root.reload_evidence();
@@ -254,11 +257,13 @@ impl Root {
     pub fn reload_config(&mut self) -> bool {
         let path = self.path.join(CONFIG_FILE_NAME);
         let loaded = if path.is_file() { Some(Config::load(&path)) } else { None };
-        let (config, error) = match loaded {
+        let (mut config, error) = match loaded {
             None => (Config::default(), None),
             Some(Ok(config)) => (config, None),
             Some(Err(error)) => (Config::default(), Some(error)),
         };
+        // User rules are data (never a program): read in untrusted folders too.
+        crate::workspace::user_rules::attach(&self.path, &mut config);
         let changed = self.config_error != error || format!("{:?}", self.config) != format!("{config:?}");
         let globs_changed = (&self.config.include, &self.config.exclude) != (&config.include, &config.exclude);
         self.filter = config.path_filter();
@@ -291,6 +296,12 @@ impl Root {
             }
         }
         self.rescan = self.scanned;
+    }
+
+    /// True when `path` (absolute) is a rule file or query file of this root's user rules.
+    pub fn is_rule_file(&self, path: &Path) -> bool {
+        path.extension().is_some_and(|e| e == "toml" || e == "scm")
+            && self.config.user_rules_config.folders.iter().any(|f| path.starts_with(self.path.join(f)))
     }
 
     /// Re-reads the workflow evidence and git state (git only when there is evidence to judge);

@@ -18,6 +18,7 @@ pub mod rls;
 pub mod security;
 pub mod spec;
 pub mod sql;
+pub mod user;
 pub mod workflow;
 
 use serde::Serialize;
@@ -77,6 +78,10 @@ pub enum Matcher {
     Plan(PlanCheck),
     /// Reported by Baton itself (configuration, suppressions, file notices).
     Builtin,
+    /// A user rule's query (`.baton/rules/`), compiled with the built-in queries.
+    UserQuery(&'static user::QueryRule),
+    /// A user rule's declarative check over the migrations.
+    UserSchema(&'static user::SchemaRule),
 }
 
 /// A rule.
@@ -101,9 +106,23 @@ impl Rule {
         self.id.split('/').next().unwrap_or(self.id)
     }
 
-    /// A link to the rule's documentation in the repository.
+    /// A link to the rule's documentation in the repository (none for user rules).
     pub fn doc_url(&self) -> String {
         format!("{DOCS_BASE_URL}/{}.md", self.id)
+    }
+
+    /// True for a user rule (`project/…`, `.baton/rules/`).
+    pub fn is_user(&self) -> bool {
+        matches!(self.matcher, Matcher::UserQuery(_) | Matcher::UserSchema(_))
+    }
+
+    /// The tree-sitter query of a query rule, built-in or user.
+    pub fn query_source(&self) -> Option<&'static str> {
+        match self.matcher {
+            Matcher::Query { source, .. } => Some(source),
+            Matcher::UserQuery(rule) => Some(rule.query.as_str()),
+            _ => None,
+        }
     }
 }
 
@@ -142,9 +161,16 @@ fn ts_pack() -> Vec<Rule> {
     ]
 }
 
-/// The rule with this id.
+/// The rule with this id: a built-in, else the user rule of that id loaded last.
 pub fn find(id: &str) -> Option<&'static Rule> {
-    all().iter().find(|r| r.id == id)
+    all().iter().find(|r| r.id == id).or_else(|| user::find_registered(id))
+}
+
+/// Every rule of a workspace: the built-ins and its user rules, in id order.
+pub fn all_with(config: &crate::config::Config) -> Vec<&'static Rule> {
+    let mut rules: Vec<&'static Rule> = all().iter().chain(config.user_rules.rules.iter().copied()).collect();
+    rules.sort_by_key(|r| r.id);
+    rules
 }
 
 /// The known rule id closest to `id`, when it is a plausible typo.

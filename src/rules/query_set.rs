@@ -8,7 +8,9 @@ use std::sync::OnceLock;
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{CaptureQuantifier, Language, Node, Query, QueryCursor, QueryMatch, Tree};
 
-use super::{Matcher, Rule};
+#[cfg(test)]
+use super::Matcher;
+use super::Rule;
 use crate::syntax::{FileKind, Grammar};
 
 /// The compiled query of one grammar and, for each pattern, the rule it belongs to.
@@ -44,12 +46,20 @@ impl QuerySet {
     /// together first; only when that fails is each compiled on its own, to name the rule at
     /// fault.
     pub fn build(rules: &'static [Rule], kind: FileKind) -> Result<QuerySet, QuerySetError> {
+        QuerySet::build_from(rules.iter(), kind)
+    }
+
+    /// [`QuerySet::build`] over any rules (the built-ins and a workspace's user rules).
+    pub fn build_from(
+        rules: impl IntoIterator<Item = &'static Rule>,
+        kind: FileKind,
+    ) -> Result<QuerySet, QuerySetError> {
         let grammar = kind.grammar().expect("query rules apply to tree-sitter kinds");
         let language = grammar.language();
         let mut combined = String::new();
         let mut starts: Vec<(usize, &'static Rule)> = Vec::new();
-        for rule in rules.iter().filter(|r| r.kinds.contains(&kind)) {
-            let Matcher::Query { source, .. } = rule.matcher else { continue };
+        for rule in rules.into_iter().filter(|r| r.kinds.contains(&kind)) {
+            let Some(source) = rule.query_source() else { continue };
             starts.push((combined.len(), rule));
             combined.push_str(source);
             combined.push('\n');
@@ -148,7 +158,7 @@ impl QuerySet {
     fn blame(starts: &[(usize, &'static Rule)], grammar: Grammar, combined_error: String) -> QuerySetError {
         let language = grammar.language();
         for (_, rule) in starts {
-            let Matcher::Query { source, .. } = rule.matcher else { continue };
+            let Some(source) = rule.query_source() else { continue };
             if let Err(e) = Query::new(&language, source) {
                 return QuerySetError { rule: rule.id, grammar, message: e.to_string() };
             }
@@ -172,7 +182,8 @@ impl QuerySet {
         super::ECMASCRIPT.iter().for_each(|kind| QuerySet::prepare(*kind));
     }
 
-    fn slot(kind: FileKind) -> Option<usize> {
+    /// The index of `kind` among the grammars with query rules.
+    pub fn slot(kind: FileKind) -> Option<usize> {
         match kind {
             FileKind::TypeScript => Some(0),
             FileKind::Tsx => Some(1),

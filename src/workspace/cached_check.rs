@@ -17,7 +17,6 @@ use crate::config::Config;
 use crate::engine::ecma::Dependency;
 use crate::engine::facts::DocumentFacts;
 use crate::engine::{self, Finding, WorkspaceFacts};
-use crate::rules::query_set::QuerySet;
 use crate::sql::migration_sequences;
 use crate::syntax::{Document, FileKind};
 
@@ -140,7 +139,7 @@ pub fn check_inputs(
     // thread, for every kind with a file the cache knows nothing of.
     for e in &entries {
         if e.source.kind.is_ecmascript() && !cache.has_facts(&e.source.relative, &e.content) {
-            QuerySet::prepare(e.source.kind);
+            config.user_rules.prepare(e.source.kind);
         }
     }
 
@@ -286,7 +285,7 @@ fn part(
         return plain(facts, imports, false);
     }
     CacheStats::bump(&stats.facts_misses);
-    if !include(path) || !(wait_for_queries || QuerySet::ready(e.source.kind)) {
+    if !include(path) || !(wait_for_queries || config.user_rules.ready(e.source.kind)) {
         let (facts, imports) = DocumentFacts::collect_with_imports(e.doc(stats), config);
         return plain(facts, imports, true);
     }

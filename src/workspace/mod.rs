@@ -23,6 +23,7 @@ mod cached_check;
 mod inputs;
 pub mod output_cache;
 pub mod signatures;
+pub mod user_rules;
 pub mod walk_cache;
 
 pub use cached_check::{check_inputs, check_or_replay, check_with_cache, Checked, ReportSlot};
@@ -493,6 +494,33 @@ impl Workspace {
             .collect();
         self.finish_findings(&mut findings, include);
         findings
+    }
+
+    /// Adds the problems of the configuration's rule files (`meta/config` at each file, never
+    /// filtered by the requested paths: a broken rule is a configuration error) to `findings`,
+    /// and their texts to the workspace so the renderers can place them.
+    pub fn add_rule_file_problems(&mut self, findings: &mut Vec<FileFinding>) {
+        let user_rules = self.config.user_rules.clone();
+        let Some(rule) = crate::rules::find("meta/config") else { return };
+        let Some(severity) = self.config.severity_of(rule) else { return };
+        for problem in &user_rules.problems {
+            let mut finding = Finding::new(rule.id, problem.range.clone(), problem.message.clone());
+            finding.severity = severity;
+            findings.push(FileFinding { path: problem.path.clone(), finding });
+            if self.text_of(&problem.path).is_none() {
+                if let Some(text) = user_rules.text_of(&problem.path) {
+                    let at = self.unparsed.partition_point(|f| f.path < problem.path);
+                    self.unparsed.insert(at, UnparsedFile::new(problem.path.clone(), Arc::from(text)));
+                }
+            }
+        }
+        findings.sort_by(|a, b| {
+            (a.path.as_str(), a.finding.range.start, a.finding.rule).cmp(&(
+                b.path.as_str(),
+                b.finding.range.start,
+                b.finding.rule,
+            ))
+        });
     }
 
     /// Adds the loading notices `include` accepts (with their configured severity) and sorts by

@@ -8,6 +8,7 @@ mod harness;
 mod plan_features;
 mod stage_features;
 mod trust;
+mod user_rules;
 
 use harness::{apply_lsp_edits, example_copy, uri, Client};
 use serde_json::{json, Value};

@@ -40,11 +40,11 @@ fn region(workspace: &Workspace, path: &str, range: &std::ops::Range<usize>) -> 
 
 /// Builds the SARIF log.
 pub fn log(workspace: &Workspace, findings: &[FileFinding]) -> Value {
-    let all = rules::all();
+    let all = rules::all_with(&workspace.config);
     let driver_rules: Vec<Value> = all
         .iter()
         .map(|rule| {
-            json!({
+            let mut value = json!({
                 "id": rule.id,
                 "shortDescription": {"text": rule.summary},
                 "fullDescription": {"text": rule.summary},
@@ -52,7 +52,12 @@ pub fn log(workspace: &Workspace, findings: &[FileFinding]) -> Value {
                 "helpUri": rule.doc_url(),
                 "defaultConfiguration": {"level": level(rule.default_severity)},
                 "properties": {"tags": [rule.family()]},
-            })
+            });
+            // A user rule's documentation lives in its rule file, not on the web.
+            if rule.is_user() {
+                value.as_object_mut().map(|o| o.remove("helpUri"));
+            }
+            value
         })
         .collect();
     let results: Vec<Value> = findings

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""What 50 user query rules cost `baton check`, cold (docs/performance.md, "User rules").
+
+Writes the benchmarks' generated workspace (examples/bench_workload.rs), then times cold
+`baton check` (empty analysis cache) on it alternately without and with 50 user query rules in
+`.baton/rules/` (varied patterns using tree-sitter's and Baton's predicates), and prints the
+ratio of the medians. Run through `bash scripts/bench.sh --user-rules [--quick] [--runs N]`.
+"""
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def rule(i):
+    """The i-th generated rule file: five shapes, each with its own names."""
+    shape = i % 5
+    if shape == 0:
+        query = f'((call_expression function: (identifier) @f) @match (#eq? @f "legacyCall{i}"))'
+    elif shape == 1:
+        query = (f'((call_expression function: (member_expression property: (property_identifier) @p)) @match '
+                 f'(#eq? @p "unsafeOp{i}") (#not-inside-call? @match "withTracing"))')
+    elif shape == 2:
+        query = f'((import_statement source: (string (string_fragment) @m)) @match (#eq? @m "forbidden-module-{i}"))'
+    elif shape == 3:
+        query = f'((new_expression constructor: (identifier) @c) @match (#eq? @c "OldClient{i}") (#not-test-file?))'
+    else:
+        query = (f'((call_expression function: (member_expression object: (identifier) @o)) @match '
+                 f'(#imported-from? @o "legacy-lib-{i}"))')
+    return (f'summary = "generated rule {i}"\nmessage = "generated rule {i}: {{match}}"\n'
+            f"query = '''\n{query}\n'''\n")
+
+
+def cold_check(baton, work):
+    cache = work / ".baton" / "cache"
+    for entry in cache.glob("*") if cache.is_dir() else ():
+        shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    start = time.perf_counter()
+    out = subprocess.run([str(baton), "check", "--format", "json", "--fail-on", "never", "."], cwd=work,
+                         capture_output=True, check=True)
+    elapsed = time.perf_counter() - start
+    report = json.loads(out.stdout)
+    return elapsed, report
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--user-rules", action="store_true")
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--rules", type=int, default=50)
+    parser.add_argument("--profile", default=None)
+    args = parser.parse_args()
+    runs = args.runs or (2 if args.quick else 9)
+    profile = args.profile or ("debug" if args.quick else "release")
+    bin_dir = REPO / "target" / profile
+    baton = bin_dir / "baton"
+    out_dir = REPO / "target" / "bench" / ("user-rules-quick" if args.quick else "user-rules")
+    work = out_dir / "workspace"
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    gen = subprocess.run([str(bin_dir / "examples/bench_workload"), str(work)] + (["--quick"] if args.quick else []),
+                         capture_output=True, check=True, text=True)
+    files = json.loads(gen.stdout)["files"]
+    rules_dir = work / ".baton" / "rules"
+    parked = out_dir / "rules-parked"
+    if parked.exists():
+        shutil.rmtree(parked)
+    parked.mkdir(parents=True)
+    for i in range(args.rules):
+        (parked / f"generated-{i:02}.toml").write_text(rule(i))
+    # One warm-up of each, then alternate so drift hits both sides alike.
+    times = {"without": [], "with": []}
+    counts = {}
+    for round_ in range(runs + 1):
+        for side in ("without", "with"):
+            if side == "with":
+                shutil.copytree(parked, rules_dir)
+            elapsed, report = cold_check(baton, work)
+            if side == "with":
+                shutil.rmtree(rules_dir)
+            counts[side] = len(report["diagnostics"])
+            problems = [d for d in report["diagnostics"] if d["rule"] == "meta/config"]
+            if problems:
+                print(f"bench: a generated rule does not load: {problems[0]}", file=sys.stderr)
+                return 1
+            if round_ > 0:
+                times[side].append(elapsed)
+    without, with_ = statistics.median(times["without"]), statistics.median(times["with"])
+    ratio = with_ / without
+    print(f"user rules: {files} files; cold `baton check` median of {runs}: without {without:.3f} s, "
+          f"with {args.rules} user query rules {with_:.3f} s, ratio {ratio:.3f} "
+          f"(findings {counts['without']} / {counts['with']})")
+    (out_dir / "report.json").write_text(json.dumps({"files": files, "runs": runs, "rules": args.rules,
+                                                     "times": times, "ratio": ratio}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,465 @@
+//! One rule file (TOML) into one [`Rule`], or the problems that stop it, each at its place.
+
+use std::ops::Range;
+
+use serde::Deserialize;
+use toml::Spanned;
+use tree_sitter::Query;
+
+use super::schema::{SchemaCheck, SchemaRule};
+use super::{parse_severity, placeholders, predicates, Problem, RuleFile, NAMESPACE};
+use crate::rules::{Matcher, Rule, Severity};
+use crate::syntax::FileKind;
+
+/// A query rule: a tree-sitter query over TypeScript/JavaScript.
+#[derive(Debug)]
+pub struct QueryRule {
+    /// The rule file's workspace-relative path.
+    pub path: String,
+    /// The query source.
+    pub query: String,
+    /// The message, with `{capture}` placeholders.
+    pub message: String,
+    /// File globs the rule applies to (empty: every file).
+    pub files: Vec<String>,
+    /// File globs the rule never applies to.
+    pub exclude_files: Vec<String>,
+    /// False: test files (`*.test.*`, `*.spec.*`, `__tests__/`, `tests/`, `test/`) are skipped.
+    pub test_files: bool,
+    /// The quick fix.
+    pub fix: Option<FixTemplate>,
+    /// The examples, which are tests (`baton rules test`).
+    pub examples: Vec<Example>,
+}
+
+/// A fix template: the node captured as `capture` is replaced by `replace` (with `{capture}`
+/// placeholders).
+#[derive(Clone, Debug)]
+pub struct FixTemplate {
+    /// Shown in the editor.
+    pub title: String,
+    /// The replacement text.
+    pub replace: String,
+    /// The capture whose node is replaced (default `match`).
+    pub capture: String,
+}
+
+/// Whether an example must produce findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExampleKind {
+    /// Must produce exactly the declared findings.
+    Bad,
+    /// Must produce none.
+    Good,
+}
+
+/// An example of a rule, which is a test.
+#[derive(Clone, Debug)]
+pub struct Example {
+    /// Bad or good.
+    pub kind: ExampleKind,
+    /// The file's path in the one-file workspace it is checked in.
+    pub path: String,
+    /// The code.
+    pub code: String,
+    /// The 1-based lines the findings must start on (bad examples; `None`: at least one).
+    pub lines: Option<Vec<u32>>,
+    /// The text after every fix is applied.
+    pub fixed: Option<String>,
+    /// Byte offset of the example in its rule file (where a failure is reported).
+    pub offset: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    name: Option<Spanned<String>>,
+    languages: Option<Spanned<Vec<String>>>,
+    severity: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    message: Option<Spanned<String>>,
+    query: Option<Spanned<String>>,
+    query_file: Option<Spanned<String>>,
+    #[serde(default)]
+    files: Vec<Spanned<String>>,
+    #[serde(default)]
+    exclude_files: Vec<Spanned<String>>,
+    #[serde(default = "yes")]
+    test_files: bool,
+    fix: Option<RawFix>,
+    schema: Option<Spanned<RawSchema>>,
+    #[serde(default)]
+    docs: RawDocs,
+    #[serde(default)]
+    examples: Vec<Spanned<RawExample>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFix {
+    title: Option<String>,
+    replace: Spanned<String>,
+    capture: Option<Spanned<String>>,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDocs {
+    #[serde(default)]
+    why: String,
+    #[serde(default)]
+    fix: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    check: Spanned<String>,
+    schemas: Option<Vec<String>>,
+    column: Option<String>,
+    #[serde(default)]
+    except: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExample {
+    kind: Spanned<String>,
+    code: String,
+    path: Option<String>,
+    lines: Option<Vec<u32>>,
+    fixed: Option<String>,
+}
+
+/// A problem at `range` of the rule file.
+fn at(file: &RuleFile, range: Range<usize>, message: impl Into<String>) -> Vec<Problem> {
+    vec![Problem { path: file.path.clone(), range, message: message.into() }]
+}
+
+/// Parses one rule file.
+pub(super) fn parse(file: &RuleFile) -> Result<Rule, Vec<Problem>> {
+    let raw: RawRule = toml::from_str(&file.text).map_err(|e| at(file, e.span().unwrap_or(0..0), e.message()))?;
+    let stem = file.path.rsplit('/').next().unwrap_or(&file.path).trim_end_matches(".toml").to_string();
+    let (name, name_span) = match &raw.name {
+        Some(n) => (n.get_ref().clone(), n.span()),
+        None => (stem, 0..0),
+    };
+    if name.is_empty()
+        || !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || name.starts_with('-')
+    {
+        return Err(at(
+            file,
+            name_span,
+            format!("rule name `{name}`: use lowercase letters, digits and `-` (the id is `{NAMESPACE}/<name>`)"),
+        ));
+    }
+    let id: &'static str = Box::leak(format!("{NAMESPACE}/{name}").into_boxed_str());
+    let default_severity = match &raw.severity {
+        None => Severity::Warning,
+        Some(s) => parse_severity(s.get_ref()).ok_or_else(|| {
+            at(file, s.span(), format!("severity `{}`: use error, warning, info or hint", s.get_ref()))
+        })?,
+    };
+    let examples = examples(file, &raw)?;
+    if let Some(schema) = &raw.schema {
+        if raw.query.is_some() || raw.query_file.is_some() || raw.fix.is_some() {
+            return Err(at(file, schema.span(), "a rule is either a query rule or a schema rule, not both"));
+        }
+        let check = SchemaCheck::parse(schema.get_ref().check.get_ref()).ok_or_else(|| {
+            at(
+                file,
+                schema.get_ref().check.span(),
+                format!(
+                    "unknown schema check `{}`: use {}",
+                    schema.get_ref().check.get_ref(),
+                    SchemaCheck::NAMES.join(", ")
+                ),
+            )
+        })?;
+        let column = schema.get_ref().column.clone().unwrap_or_default();
+        if check.needs_column() && column.is_empty() {
+            return Err(at(file, schema.span(), format!("schema check `{}` needs `column`", check.name())));
+        }
+        let message = raw.message.as_ref().map(|m| m.get_ref().clone()).unwrap_or_default();
+        if let Some(m) = &raw.message {
+            for name in placeholders(m.get_ref()) {
+                if !SchemaRule::PLACEHOLDERS.contains(&name) {
+                    return Err(at(
+                        file,
+                        m.span(),
+                        format!("`{{{name}}}` is not known here: use {}", SchemaRule::PLACEHOLDERS.join(", ")),
+                    ));
+                }
+            }
+        }
+        let summary = raw.summary.as_ref().map(|s| s.get_ref().clone()).unwrap_or_else(|| check.summary(&column));
+        let schema = SchemaRule {
+            path: file.path.clone(),
+            check,
+            schemas: schema.get_ref().schemas.clone().unwrap_or_else(|| vec!["public".into()]),
+            column,
+            except: schema.get_ref().except.clone(),
+            message,
+            examples,
+        };
+        let doc = documentation(id, &summary, &raw.docs, &file.path, "sql", &schema.examples);
+        return Ok(Rule {
+            id,
+            default_severity,
+            kinds: &[FileKind::Sql],
+            summary: Box::leak(summary.into_boxed_str()),
+            doc: Box::leak(doc.into_boxed_str()),
+            matcher: Matcher::UserSchema(Box::leak(Box::new(schema))),
+        });
+    }
+    // A query rule.
+    let kinds = languages(file, &raw)?;
+    let (query, origin) = query_source(file, &raw)?;
+    let message_spanned = raw
+        .message
+        .as_ref()
+        .ok_or_else(|| at(file, 0..0, "a query rule needs a `message` (with `{capture}` placeholders)"))?;
+    let message = message_spanned.get_ref().clone();
+    let mut captures: Vec<String> = Vec::new();
+    for kind in kinds {
+        let grammar = kind.grammar().expect("query rule kinds have grammars");
+        let compiled = Query::new(&grammar.language(), &query).map_err(|e| query_error(file, &origin, &query, &e))?;
+        if compiled.capture_index_for_name("match").is_none() {
+            return Err(origin.problem(
+                file,
+                0..query.len().min(1),
+                "the query captures no `@match` node (the finding's range)",
+            ));
+        }
+        for pattern in 0..compiled.pattern_count() {
+            if let Err(message) = predicates::validate(&compiled, pattern) {
+                let start = compiled.start_byte_for_pattern(pattern);
+                return Err(origin.problem(file, start..start + 1, message));
+            }
+        }
+        captures = compiled.capture_names().iter().map(|c| c.to_string()).collect();
+    }
+    for name in placeholders(&message) {
+        if !captures.iter().any(|c| c == name) {
+            return Err(at(
+                file,
+                message_spanned.span(),
+                format!("`{{{name}}}` is not a capture of the query (captures: {})", captures.join(", ")),
+            ));
+        }
+    }
+    let fix = match &raw.fix {
+        None => None,
+        Some(f) => {
+            let capture = f.capture.as_ref().map_or_else(|| "match".to_string(), |c| c.get_ref().clone());
+            if !captures.contains(&capture) {
+                let span = f.capture.as_ref().map_or(f.replace.span(), |c| c.span());
+                return Err(at(file, span, format!("the fix replaces `@{capture}`, which the query does not capture")));
+            }
+            for name in placeholders(f.replace.get_ref()) {
+                if !captures.iter().any(|c| c == name) {
+                    return Err(at(file, f.replace.span(), format!("`{{{name}}}` is not a capture of the query")));
+                }
+            }
+            Some(FixTemplate {
+                title: f.title.clone().unwrap_or_else(|| "Apply the rule's fix".into()),
+                replace: f.replace.get_ref().clone(),
+                capture,
+            })
+        }
+    };
+    let mut globs = Vec::new();
+    for (list, key) in [(&raw.files, "files"), (&raw.exclude_files, "exclude_files")] {
+        let mut out = Vec::new();
+        for glob in list {
+            if let Err(e) = globset::Glob::new(glob.get_ref()) {
+                return Err(at(file, glob.span(), format!("`{key}` pattern `{}`: {e}", glob.get_ref())));
+            }
+            out.push(glob.get_ref().clone());
+        }
+        globs.push(out);
+    }
+    let exclude_files = globs.pop().unwrap_or_default();
+    let files = globs.pop().unwrap_or_default();
+    let summary = raw.summary.as_ref().map(|s| s.get_ref().clone()).unwrap_or_else(|| substitute_plain(&message));
+    let lang = if kinds.contains(&FileKind::TypeScript) { "ts" } else { kinds[0].short_name() };
+    let doc = documentation(id, &summary, &raw.docs, &file.path, lang, &examples);
+    let rule = QueryRule {
+        path: file.path.clone(),
+        query,
+        message,
+        files,
+        exclude_files,
+        test_files: raw.test_files,
+        fix,
+        examples,
+    };
+    Ok(Rule {
+        id,
+        default_severity,
+        kinds,
+        summary: Box::leak(summary.into_boxed_str()),
+        doc: Box::leak(doc.into_boxed_str()),
+        matcher: Matcher::UserQuery(Box::leak(Box::new(rule))),
+    })
+}
+
+/// A message with its placeholders shown as `…`, as a summary.
+fn substitute_plain(message: &str) -> String {
+    super::substitute(message, |_| Some("…".into())).trim_end_matches('.').to_string()
+}
+
+fn languages(file: &RuleFile, raw: &RawRule) -> Result<&'static [FileKind], Vec<Problem>> {
+    let Some(list) = &raw.languages else { return Ok(crate::rules::ECMASCRIPT) };
+    let mut kinds = Vec::new();
+    for name in list.get_ref() {
+        let kind = match name.as_str() {
+            "ts" | "typescript" => FileKind::TypeScript,
+            "tsx" => FileKind::Tsx,
+            "js" | "jsx" | "javascript" => FileKind::JavaScript,
+            other => {
+                return Err(at(
+                    file,
+                    list.span(),
+                    format!("language `{other}`: query rules apply to ts, tsx and js (schema rules use `[schema]`)"),
+                ))
+            }
+        };
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(at(file, list.span(), "`languages` is empty"));
+    }
+    Ok(Box::leak(kinds.into_boxed_slice()))
+}
+
+/// Where a query's text sits, to place its syntax errors.
+enum Origin {
+    /// Inline in the rule file, starting at this byte (exact for `'''` literal strings).
+    Inline(usize),
+    /// In the `.scm` file at this path.
+    File(String),
+}
+
+impl Origin {
+    fn problem(&self, file: &RuleFile, range: Range<usize>, message: impl Into<String>) -> Vec<Problem> {
+        match self {
+            Origin::Inline(start) => at(file, start + range.start..start + range.end, message),
+            Origin::File(path) => vec![Problem { path: path.clone(), range, message: message.into() }],
+        }
+    }
+}
+
+fn query_source(file: &RuleFile, raw: &RawRule) -> Result<(String, Origin), Vec<Problem>> {
+    match (&raw.query, &raw.query_file) {
+        (Some(_), Some(q)) => Err(at(file, q.span(), "give `query` or `query_file`, not both")),
+        (None, None) => Err(at(file, 0..0, "a rule needs `query` (or `query_file`, or a `[schema]` check)")),
+        (Some(q), None) => {
+            let span = q.span();
+            let literal = file.text.get(span.clone()).unwrap_or("");
+            // The value's first byte in the file: after the quotes (and the newline a multi-line
+            // string trims). Exact for literal strings; escapes in basic strings shift it.
+            let mut start = span.start;
+            for open in ["'''", "\"\"\"", "'", "\""] {
+                if literal.starts_with(open) {
+                    start += open.len();
+                    if open.len() == 3 {
+                        let after = &file.text[start..];
+                        start += if after.starts_with("\r\n") { 2 } else { usize::from(after.starts_with('\n')) };
+                    }
+                    break;
+                }
+            }
+            Ok((q.get_ref().clone(), Origin::Inline(start)))
+        }
+        (None, Some(q)) => match &file.query_file {
+            Some((path, Ok(text))) => Ok((text.clone(), Origin::File(path.clone()))),
+            Some((_, Err(error))) => Err(at(file, q.span(), format!("`query_file` {}: {error}", q.get_ref()))),
+            None => Err(at(file, q.span(), format!("`query_file` {} was not read", q.get_ref()))),
+        },
+    }
+}
+
+fn query_error(file: &RuleFile, origin: &Origin, query: &str, e: &tree_sitter::QueryError) -> Vec<Problem> {
+    // tree-sitter gives the byte offset of the error in the query.
+    // An error at the very end (an unclosed parenthesis) is shown at the query's last character.
+    let mut offset = e.offset.min(query.len());
+    if offset == query.len() {
+        offset = query.trim_end().len().saturating_sub(1);
+        while !query.is_char_boundary(offset) {
+            offset -= 1;
+        }
+    }
+    let end = query[offset..].chars().next().map_or(offset, |c| offset + c.len_utf8());
+    use tree_sitter::QueryErrorKind as Kind;
+    let detail = e.message.lines().next().unwrap_or("").trim();
+    let message = match e.kind {
+        Kind::Syntax => "query syntax error (an unbalanced parenthesis, a stray character?)".to_string(),
+        Kind::NodeType => format!("the query names node type `{detail}`, which the grammar does not have"),
+        Kind::Field => format!("the query names field `{detail}`, which the grammar does not have"),
+        Kind::Capture => format!("the query uses capture `@{detail}`, which it never defines"),
+        Kind::Predicate => format!("query predicate error: {detail}"),
+        Kind::Structure => "the query's pattern cannot match any tree of this grammar".to_string(),
+        Kind::Language => format!("query language error: {detail}"),
+    };
+    origin.problem(file, offset..end, message)
+}
+
+fn examples(file: &RuleFile, raw: &RawRule) -> Result<Vec<Example>, Vec<Problem>> {
+    let default_path = if raw.schema.is_some() { "supabase/migrations/0001_example.sql" } else { "src/example.ts" };
+    let mut out = Vec::new();
+    for example in &raw.examples {
+        let e = example.get_ref();
+        let kind = match e.kind.get_ref().as_str() {
+            "bad" => ExampleKind::Bad,
+            "good" => ExampleKind::Good,
+            other => return Err(at(file, e.kind.span(), format!("example kind `{other}`: use bad or good"))),
+        };
+        let path = e.path.clone().unwrap_or_else(|| default_path.to_string());
+        if FileKind::from_path(&path).is_none() {
+            return Err(at(file, example.span(), format!("example path `{path}` is not a file Baton reads")));
+        }
+        if kind == ExampleKind::Good && (e.lines.is_some() || e.fixed.is_some()) {
+            return Err(at(file, example.span(), "a good example has no `lines` or `fixed`"));
+        }
+        out.push(Example {
+            kind,
+            path,
+            code: e.code.clone(),
+            lines: e.lines.clone(),
+            fixed: e.fixed.clone(),
+            offset: example.span().start,
+        });
+    }
+    Ok(out)
+}
+
+/// The rule's documentation in the built-ins' headings, from `[docs]` and its first examples.
+fn documentation(id: &str, summary: &str, docs: &RawDocs, path: &str, lang: &str, examples: &[Example]) -> String {
+    let mut doc = format!("# {id}\n\n## What it does\n\n{summary}.\n\n## Why is this bad?\n\n");
+    doc.push_str(if docs.why.trim().is_empty() { "(the rule file gives no reason)" } else { docs.why.trim() });
+    doc.push('\n');
+    for (heading, kind) in [("Example", ExampleKind::Bad), ("Use instead", ExampleKind::Good)] {
+        doc.push_str(&format!("\n## {heading}\n"));
+        if let Some(example) = examples.iter().find(|e| e.kind == kind) {
+            let lang = example.path.rsplit('.').next().unwrap_or(lang);
+            doc.push_str(&format!("\n```{lang} {}\n{}", example.path, example.code));
+            if !example.code.ends_with('\n') {
+                doc.push('\n');
+            }
+            doc.push_str("```\n");
+        }
+    }
+    if !docs.fix.trim().is_empty() {
+        doc.push_str(&format!("\n## Fix\n\n{}\n", docs.fix.trim()));
+    }
+    doc.push_str(&format!("\n## Options\n\nA user rule, defined in `{path}`.\n"));
+    doc
+}

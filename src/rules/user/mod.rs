@@ -1,0 +1,425 @@
+//! User rules: a team's own conventions as rules (`.baton/rules/**/*.toml`, docs/user-rules.md).
+//!
+//! A rule file declares one rule, `project/<name>`: either a tree-sitter query over
+//! TypeScript/JavaScript (inline or a `.scm` file beside it) with the predicates of
+//! [`predicates`], a message with `{capture}` substitution and an optional fix template, or a
+//! declarative check over the replayed migrations ([`schema`]). Rule files are data: nothing in
+//! them runs a program, so they are active in untrusted workspaces too.
+//!
+//! Parsing is pure ([`UserRules::from_files`]); the workspace layer reads the files
+//! ([`crate::workspace::user_rules`]). Parsed rules become `&'static Rule`s like the built-ins:
+//! each distinct rule file is leaked once per process (interned by content), so reloading an
+//! unchanged file costs nothing and an edited one a few kilobytes. The query rules compile with
+//! the built-ins into one query per grammar ([`UserRules::query_set`]), so a file is still
+//! matched in one pass.
+
+pub mod examples;
+mod file;
+pub mod predicates;
+pub mod schema;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::ops::Range;
+use std::sync::{Mutex, OnceLock, RwLock};
+
+use super::query_set::QuerySet;
+use super::{Matcher, Rule, Severity};
+use crate::syntax::FileKind;
+
+pub use file::{Example, ExampleKind, FixTemplate, QueryRule};
+
+/// The namespace of user rule ids.
+pub const NAMESPACE: &str = "project";
+
+/// The default folder of rule files, relative to the workspace root.
+pub const DEFAULT_FOLDER: &str = ".baton/rules";
+
+/// One rule file as read from disk: its workspace-relative path, its text, and the text of the
+/// `.scm` file it names, when it names one and that file could be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleFile {
+    /// Workspace-relative path, `/`-separated.
+    pub path: String,
+    /// The TOML text.
+    pub text: String,
+    /// The query file beside it: workspace-relative path and text (or why it is missing).
+    pub query_file: Option<(String, Result<String, String>)>,
+}
+
+/// A problem with a rule file, reported as `meta/config` at `path` (the rule file or its
+/// `.scm`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// Workspace-relative path of the file at fault.
+    pub path: String,
+    /// Byte range in that file.
+    pub range: Range<usize>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A declarative schema rule ([`schema`]).
+pub use schema::SchemaRule;
+
+/// The user rules of one workspace.
+#[derive(Default)]
+pub struct UserRules {
+    /// The rules that loaded, sorted by id.
+    pub rules: Vec<&'static Rule>,
+    /// What went wrong in rule files (a broken file never stops the others).
+    pub problems: Vec<Problem>,
+    /// The texts of the rule files and their query files, by path (for rendering problems).
+    pub texts: Vec<(String, String)>,
+    /// A digest of every input, for the analysis cache key and change detection.
+    digest: String,
+    /// The combined query per grammar (built-ins plus user queries), compiled on first use.
+    sets: [OnceLock<Option<QuerySet>>; 3],
+    /// Whether [`UserRules::prepare`] started compiling a set.
+    started: [std::sync::atomic::AtomicBool; 3],
+}
+
+impl fmt::Debug for UserRules {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UserRules({})", self.digest)
+    }
+}
+
+impl PartialEq for UserRules {
+    fn eq(&self, other: &Self) -> bool {
+        self.digest == other.digest
+    }
+}
+
+impl UserRules {
+    /// Parses rule files. Every problem is collected; the rules without one are kept.
+    pub fn from_files(files: Vec<RuleFile>) -> UserRules {
+        let mut hasher = blake3::Hasher::new();
+        let mut rules: Vec<&'static Rule> = Vec::new();
+        let mut problems = Vec::new();
+        let mut texts = Vec::new();
+        for file in &files {
+            for part in [&file.path, &file.text] {
+                hasher.update(&(part.len() as u64).to_le_bytes());
+                hasher.update(part.as_bytes());
+            }
+            if let Some((path, text)) = &file.query_file {
+                hasher.update(path.as_bytes());
+                hasher.update(format!("{text:?}").as_bytes());
+            }
+            match intern(file) {
+                Ok(rule) => {
+                    if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
+                        let path = defined_in(first).unwrap_or_default();
+                        problems.push(Problem {
+                            path: file.path.clone(),
+                            range: 0..0,
+                            message: format!("rule `{}` is already defined in {path}", rule.id),
+                        });
+                    } else {
+                        rules.push(rule);
+                    }
+                }
+                Err(found) => problems.extend(found),
+            }
+            texts.push((file.path.clone(), file.text.clone()));
+            if let Some((path, Ok(text))) = &file.query_file {
+                texts.push((path.clone(), text.clone()));
+            }
+        }
+        rules.sort_by_key(|r| r.id);
+        register(&rules);
+        problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+        texts.sort();
+        texts.dedup_by(|a, b| a.0 == b.0);
+        let digest = if files.is_empty() { String::new() } else { hasher.finalize().to_hex().to_string() };
+        UserRules { rules, problems, texts, digest, sets: Default::default(), started: Default::default() }
+    }
+
+    /// True when there are no rule files at all.
+    pub fn is_empty(&self) -> bool {
+        self.digest.is_empty()
+    }
+
+    /// The rule with this id.
+    pub fn find(&self, id: &str) -> Option<&'static Rule> {
+        self.rules.iter().copied().find(|r| r.id == id)
+    }
+
+    /// The schema rules.
+    pub fn schema_rules(&self) -> impl Iterator<Item = (&'static Rule, &'static SchemaRule)> + '_ {
+        self.rules.iter().filter_map(|r| match &r.matcher {
+            Matcher::UserSchema(s) => Some((*r, *s)),
+            _ => None,
+        })
+    }
+
+    /// The query set a file of `kind` is matched with: the built-ins and the user queries for
+    /// that kind compiled together, or the built-ins alone when no user query applies.
+    pub fn query_set(&self, kind: FileKind) -> Option<&QuerySet> {
+        let slot = QuerySet::slot(kind)?;
+        if !self.has_queries_for(kind) {
+            return QuerySet::builtin(kind);
+        }
+        self.sets[slot]
+            .get_or_init(|| {
+                let rules = super::all().iter().chain(self.rules.iter().copied());
+                QuerySet::build_from(rules, kind).ok()
+            })
+            .as_ref()
+            .or_else(|| QuerySet::builtin(kind))
+    }
+
+    /// True when some user query rule applies to files of `kind`.
+    fn has_queries_for(&self, kind: FileKind) -> bool {
+        self.rules.iter().any(|r| r.kinds.contains(&kind) && matches!(r.matcher, Matcher::UserQuery(_)))
+    }
+
+    /// Starts compiling the query set of `kind` on a background thread, once ([`QuerySet::prepare`]
+    /// for the combined set).
+    pub fn prepare(self: &std::sync::Arc<Self>, kind: FileKind) {
+        let Some(slot) = QuerySet::slot(kind) else { return };
+        if !self.has_queries_for(kind) {
+            return QuerySet::prepare(kind);
+        }
+        if self.sets[slot].get().is_none() && !self.started[slot].swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let this = self.clone();
+            std::thread::spawn(move || {
+                this.query_set(kind);
+            });
+        }
+    }
+
+    /// True when [`UserRules::query_set`] of `kind` would not wait for a compilation.
+    pub fn ready(&self, kind: FileKind) -> bool {
+        match QuerySet::slot(kind) {
+            Some(slot) if self.has_queries_for(kind) => self.sets[slot].get().is_some(),
+            _ => QuerySet::ready(kind),
+        }
+    }
+
+    /// The text of a rule file or query file, by path.
+    pub fn text_of(&self, path: &str) -> Option<&str> {
+        self.texts.iter().find(|(p, _)| p == path).map(|(_, t)| t.as_str())
+    }
+}
+
+/// The rule file a user rule was defined in.
+pub fn defined_in(rule: &Rule) -> Option<&'static str> {
+    match &rule.matcher {
+        Matcher::UserQuery(q) => Some(q.path.as_str()),
+        Matcher::UserSchema(s) => Some(s.path.as_str()),
+        _ => None,
+    }
+}
+
+/// The examples of a user rule.
+pub fn examples_of(rule: &Rule) -> &'static [Example] {
+    match &rule.matcher {
+        Matcher::UserQuery(q) => &q.examples,
+        Matcher::UserSchema(s) => &s.examples,
+        _ => &[],
+    }
+}
+
+/// Parses a rule file once per process: the same file content gives the same `&'static Rule`.
+fn intern(file: &RuleFile) -> Result<&'static Rule, Vec<Problem>> {
+    type Interned = HashMap<[u8; 32], Result<&'static Rule, Vec<Problem>>>;
+    static INTERNED: OnceLock<Mutex<Interned>> = OnceLock::new();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(file.path.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(file.text.as_bytes());
+    hasher.update(&[0]);
+    hasher.update(format!("{:?}", file.query_file).as_bytes());
+    let key = *hasher.finalize().as_bytes();
+    let interned = INTERNED.get_or_init(Default::default);
+    if let Some(found) = interned.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let parsed = file::parse(file).map(|rule| &*Box::leak(Box::new(rule)));
+    interned.lock().unwrap_or_else(|e| e.into_inner()).insert(key, parsed.clone());
+    parsed
+}
+
+/// The user rules loaded last, by id, for [`super::find`] (findings carry only a rule id).
+fn registry() -> &'static RwLock<HashMap<&'static str, &'static Rule>> {
+    static REGISTRY: OnceLock<RwLock<HashMap<&'static str, &'static Rule>>> = OnceLock::new();
+    REGISTRY.get_or_init(Default::default)
+}
+
+fn register(rules: &[&'static Rule]) {
+    let mut registry = registry().write().unwrap_or_else(|e| e.into_inner());
+    for rule in rules {
+        registry.insert(rule.id, rule);
+    }
+}
+
+/// The user rule with this id loaded last in this process.
+pub fn find_registered(id: &str) -> Option<&'static Rule> {
+    if !id.starts_with("project/") {
+        return None;
+    }
+    registry().read().unwrap_or_else(|e| e.into_inner()).get(id).copied()
+}
+
+/// The severity names of rule files.
+pub(crate) fn parse_severity(text: &str) -> Option<Severity> {
+    match text {
+        "error" => Some(Severity::Error),
+        "warning" => Some(Severity::Warning),
+        "info" => Some(Severity::Info),
+        "hint" => Some(Severity::Hint),
+        _ => None,
+    }
+}
+
+/// Replaces `{name}` in `template` by `value(name)`; `{{` and `}}` are literal braces. Unknown
+/// names are kept as written (they are rejected when the rule file is read).
+pub fn substitute(template: &str, mut value: impl FnMut(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            out.push_str(&tail[..1]);
+            rest = &tail[2..];
+            continue;
+        }
+        if let Some(end) = tail.strip_prefix('{').and_then(|t| t.find('}')) {
+            let name = &tail[1..1 + end];
+            match value(name) {
+                Some(v) => out.push_str(&v),
+                None => out.push_str(&tail[..end + 2]),
+            }
+            rest = &tail[end + 2..];
+        } else {
+            out.push_str(&tail[..1]);
+            rest = &tail[1..];
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The `{name}` placeholders of a template.
+pub fn placeholders(template: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(i) = rest.find(['{', '}']) {
+        let tail = &rest[i..];
+        if tail.starts_with("{{") || tail.starts_with("}}") {
+            rest = &tail[2..];
+            continue;
+        }
+        match tail.strip_prefix('{').and_then(|t| t.find('}')) {
+            Some(end) => {
+                names.push(&tail[1..1 + end]);
+                rest = &tail[end + 2..];
+            }
+            None => rest = &tail[1..],
+        }
+    }
+    names
+}
+
+/// The text of a new rule file (`baton rules new NAME --language L`): a working rule with a
+/// query (or, for `sql`, a schema check), a bad and a good example.
+pub fn scaffold(name: &str, language: &str) -> String {
+    if language == "sql" {
+        return format!(
+            r#"# User rule project/{name} (docs/user-rules.md). `baton rules test` runs its examples.
+severity = "error"
+summary = "a table in `public` without a `tenant_id` column"
+message = "table `{{table}}` has no `tenant_id` column: every tenant table must say whose rows it holds"
+
+[schema]
+check = "table-has-column"   # or policies-check-column, rls-enabled, security-invoker
+schemas = ["public"]
+column = "tenant_id"
+except = []
+
+[docs]
+why = "Say why the team requires this."
+
+[[examples]]
+kind = "bad"
+code = '''
+create table public.invoices (id bigint primary key);
+'''
+lines = [1]
+
+[[examples]]
+kind = "good"
+code = '''
+create table public.invoices (id bigint primary key, tenant_id uuid not null);
+'''
+"#
+        );
+    }
+    let ext = match language {
+        "tsx" => "tsx",
+        "js" => "js",
+        _ => "ts",
+    };
+    let languages = match language {
+        "tsx" => r#"["tsx"]"#,
+        "js" => r#"["js"]"#,
+        _ => r#"["ts", "tsx", "js"]"#,
+    };
+    format!(
+        r#"# User rule project/{name} (docs/user-rules.md). `baton rules test` runs its examples.
+languages = {languages}
+severity = "warning"
+summary = "a call to `legacyFetch`"
+message = "`{{callee}}(…)` is deprecated here: call `fetchJson` instead"
+# Not in test files; only under src/ (globs: `*`, `**`, `{{a,b}}`).
+test_files = false
+files = ["src/**"]
+query = '''
+(call_expression
+  function: (identifier) @callee
+  (#eq? @callee "legacyFetch")) @match
+'''
+
+[fix]
+title = "Call fetchJson"
+capture = "callee"
+replace = "fetchJson"
+
+[docs]
+why = "Say why the team avoids this, in a sentence or two."
+
+[[examples]]
+kind = "bad"
+path = "src/example.{ext}"
+code = '''
+const data = await legacyFetch("/api/items");
+'''
+lines = [1]
+fixed = '''
+const data = await fetchJson("/api/items");
+'''
+
+[[examples]]
+kind = "good"
+path = "src/example.{ext}"
+code = '''
+const data = await fetchJson("/api/items");
+'''
+"#
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitution_replaces_known_names_and_keeps_escaped_braces() {
+        let out = substitute("call {name} in {{braces}} {unknown}", |n| (n == "name").then(|| "f".to_string()));
+        assert_eq!(out, "call f in {braces} {unknown}");
+        assert_eq!(placeholders("{a} {{b}} {c}"), ["a", "c"]);
+    }
+}

@@ -1,0 +1,71 @@
+//! User rules in the editor: findings of `.baton/rules/` rules are published, and editing a
+//! rule file (reported by the client's file watcher or saved) changes them; a broken rule file
+//! gets a `meta/config` diagnostic of its own.
+
+use serde_json::json;
+
+use crate::harness::{example_copy, uri, Client};
+
+const BILLING: &str = "src/services/billing.ts";
+
+fn has_rule(diagnostics: &[serde_json::Value], rule: &str) -> bool {
+    diagnostics.iter().any(|d| d["code"] == rule)
+}
+
+#[tokio::test]
+async fn editing_a_rule_file_changes_the_findings() {
+    let (dir, root) = example_copy("user-rules");
+    let mut client = Client::start(root, Some(dir));
+    client.initialize(json!({})).await;
+    let found = client.diagnostics_for(BILLING, |d| has_rule(d, "project/fetch-with-tracing")).await;
+    let finding = found.iter().find(|d| d["code"] == "project/fetch-with-tracing").unwrap();
+    assert_eq!(finding["range"]["start"]["line"], 3);
+    // The query now looks for another host: the finding goes away.
+    let query_path = client.root.join(".baton/rules/fetch-with-tracing.scm");
+    let original = std::fs::read_to_string(&query_path).unwrap();
+    std::fs::write(&query_path, original.replace("\\\\.internal", "\\\\.intranet")).unwrap();
+    let query_uri = uri(&query_path);
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": query_uri, "type": 2}]})).await;
+    client.diagnostics_for(BILLING, |d| !has_rule(d, "project/fetch-with-tracing")).await;
+    // Break the rule file: a meta/config diagnostic at its line; the other rules keep working.
+    let rule_path = client.root.join(".baton/rules/fetch-with-tracing.toml");
+    let rule_uri = uri(&rule_path);
+    let rule_text = std::fs::read_to_string(&rule_path).unwrap();
+    std::fs::write(&query_path, &original).unwrap();
+    std::fs::write(&rule_path, rule_text.replace("severity = \"warning\"", "severity = \"loud\"")).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": rule_uri, "type": 2}]})).await;
+    let message = client
+        .wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == rule_uri.as_str() && !p["diagnostics"].as_array().unwrap().is_empty()
+        })
+        .await;
+    let diagnostic = &message["params"]["diagnostics"][0];
+    assert_eq!(diagnostic["code"], "meta/config");
+    assert_eq!(diagnostic["range"]["start"]["line"], 2);
+    assert!(diagnostic["message"].as_str().unwrap().contains("loud"));
+    // Fixed and saved (a client without file watchers): the diagnostic clears and the finding
+    // is back.
+    std::fs::write(&rule_path, &rule_text).unwrap();
+    client.notify("textDocument/didSave", json!({"textDocument": {"uri": rule_uri}})).await;
+    client
+        .wait_for("textDocument/publishDiagnostics", |p| {
+            p["uri"] == rule_uri.as_str() && p["diagnostics"].as_array().unwrap().is_empty()
+        })
+        .await;
+    client.diagnostics_for(BILLING, |d| has_rule(d, "project/fetch-with-tracing")).await;
+}
+
+#[tokio::test]
+async fn schema_rules_report_on_migrations_in_an_untrusted_folder() {
+    let (dir, root) = example_copy("user-rules");
+    let mut client = Client::start(root, Some(dir));
+    // Untrusted (the default of this harness unless set): user rules are data and still run.
+    client.initialize(json!({})).await;
+    let migration = "supabase/migrations/20240101000000_init.sql";
+    let found = client
+        .diagnostics_for(migration, |d| has_rule(d, "project/tenant-column") && has_rule(d, "project/tenant-policy"))
+        .await;
+    let line = |rule: &str| found.iter().find(|d| d["code"] == rule).unwrap()["range"]["start"]["line"].clone();
+    assert_eq!(line("project/tenant-column"), 16);
+    assert_eq!(line("project/tenant-policy"), 22);
+}
