@@ -332,7 +332,7 @@ pub fn budget_problems(records: &GuardRecords, config: &Config, item: &str) -> V
             BudgetLevel::Under => {}
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|b| std::cmp::Reverse(b.0));
     out
 }
 

@@ -462,6 +462,6 @@ fn handoff_context(l: &Loaded, args: &Value) -> Result<Value, String> {
             ));
         }
     }
-    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out.sort_by_key(|b| std::cmp::Reverse(b.0));
     Ok(json!({"handoffs": out.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}))
 }
