@@ -58,6 +58,9 @@ bash scripts/fuzz.sh 20
 # .vsix and exercised in code-server through Chromium (installs into target/test-deps/).
 bash scripts/editor-tests.sh
 
+# Agents as clients: the MCP server through the official TypeScript SDK client and the Inspector CLI.
+bash scripts/test-agents.sh
+
 # The schema model must agree with a real PostgreSQL on every SQL fixture (installs it if needed).
 bash scripts/pg-agreement.sh
 

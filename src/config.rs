@@ -58,6 +58,8 @@ pub struct Config {
     pub gates: BTreeMap<String, GateConfig>,
     /// `[agents]`: how an agent is dispatched.
     pub agents: AgentsConfig,
+    /// `[limits]`: the orchestration guardrails (retries, escalation loops, cost).
+    pub limits: LimitsConfig,
     /// `[user_rules]`: where the workspace's rule files live.
     #[serde(rename = "user_rules")]
     pub user_rules_config: UserRulesConfig,
@@ -432,6 +434,59 @@ pub struct AgentsConfig {
     pub command: Vec<String>,
 }
 
+/// `[limits]`: the orchestration guardrails of `workflow/retry-limit`, `workflow/escalation-loop`
+/// and `workflow/budget` (docs/agents.md). Amounts are US dollars.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Failed runs of one gate in a row on an item after which an escalation is required.
+    pub max_verification_retries: u32,
+    /// How often the same question may be escalated for an item before it is a loop.
+    pub loop_threshold: u32,
+    /// Cost limit per work item.
+    pub cost_per_item_usd: f64,
+    /// Cost per work item at which Baton warns.
+    pub cost_per_item_alert_usd: f64,
+    /// Cost limit per day (UTC), over every item and session.
+    pub cost_per_day_usd: f64,
+    /// Cost per day at which Baton warns.
+    pub cost_per_day_alert_usd: f64,
+    /// Prices by model id prefix (the longest matching key wins), USD per million tokens; merged
+    /// over the built-in table of `guard::usage::DEFAULT_PRICES`.
+    pub prices: BTreeMap<String, Price>,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            max_verification_retries: 5,
+            loop_threshold: 3,
+            cost_per_item_usd: 20.0,
+            cost_per_item_alert_usd: 15.0,
+            cost_per_day_usd: 100.0,
+            cost_per_day_alert_usd: 80.0,
+            prices: BTreeMap::new(),
+        }
+    }
+}
+
+/// `[limits.prices.<model>]`: USD per million tokens. Cache prices default to 1.25× (writes)
+/// and 0.1× (reads) the input price, Anthropic's published ratios.
+#[derive(Clone, Copy, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Input tokens.
+    pub input: f64,
+    /// Output tokens.
+    pub output: f64,
+    /// Tokens written to the prompt cache.
+    #[serde(default)]
+    pub cache_write: Option<f64>,
+    /// Tokens read from the prompt cache.
+    #[serde(default)]
+    pub cache_read: Option<f64>,
+}
+
 /// A configuration that could not be read or is invalid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConfigError {
@@ -570,6 +625,27 @@ impl Config {
                 if let Err(e) = crate::path_filter::PathFilter::new(std::slice::from_ref(pattern), &[]) {
                     return Err((format!("`{key}` pattern `{}`: {}", e.pattern, e.message), None));
                 }
+            }
+        }
+        let limits = &self.limits;
+        let amounts = [
+            ("cost_per_item_usd", limits.cost_per_item_usd),
+            ("cost_per_item_alert_usd", limits.cost_per_item_alert_usd),
+            ("cost_per_day_usd", limits.cost_per_day_usd),
+            ("cost_per_day_alert_usd", limits.cost_per_day_alert_usd),
+        ];
+        for (key, amount) in amounts {
+            if !amount.is_finite() || amount < 0.0 {
+                return Err((format!("[limits] {key} must be a non-negative amount, not {amount}"), None));
+            }
+        }
+        if limits.max_verification_retries == 0 || limits.loop_threshold == 0 {
+            return Err(("[limits] max_verification_retries and loop_threshold must be at least 1".into(), None));
+        }
+        for (model, price) in &limits.prices {
+            let all = [Some(price.input), Some(price.output), price.cache_write, price.cache_read];
+            if all.into_iter().flatten().any(|p| !p.is_finite() || p < 0.0) {
+                return Err((format!("[limits.prices.\"{model}\"]: prices must be non-negative numbers"), None));
             }
         }
         for stage in self.workflow.requires.keys() {

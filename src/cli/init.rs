@@ -13,6 +13,9 @@ pub struct InitArgs {
     /// Overwrite an existing baton.toml.
     #[arg(long)]
     force: bool,
+    /// Merge Baton's coding-agent hooks into .claude/settings.json instead (keeps what is there).
+    #[arg(long)]
+    agent_hooks: bool,
 }
 
 /// The commented template; every value is the default.
@@ -28,7 +31,11 @@ Add to .gitignore (local: cache, gate and agent logs, refused-advance records, a
     .baton/advance/
     .baton/briefs/";
 
+/// Runs `baton init`.
 pub fn run(args: InitArgs) -> u8 {
+    if args.agent_hooks {
+        return super::agents::init_agent_hooks();
+    }
     let path = Path::new(CONFIG_FILE_NAME);
     if path.exists() && !args.force {
         return error(format!("{CONFIG_FILE_NAME} already exists here (use --force to overwrite it)"));

@@ -1,6 +1,7 @@
 //! The `baton` command line: argument parsing and dispatch. Each subcommand lives in its own
 //! module and returns an exit status; errors are printed to stderr, never as a panic.
 
+mod agents;
 mod check;
 mod debug;
 mod init;
@@ -46,6 +47,12 @@ enum Command {
     /// Internal tools for Baton's own tests (`debug model DIR`).
     #[command(hide = true)]
     Debug(debug::DebugArgs),
+    /// Coding-agent hook: reads the harness's JSON payload on stdin (docs/agents.md).
+    Hook(agents::HookArgs),
+    /// Record an escalation (an open question) for a work item.
+    Escalate(agents::EscalateArgs),
+    /// Run the MCP server on stdio (docs/agents.md).
+    Mcp(agents::McpArgs),
     /// Run the language server on stdio.
     Lsp {
         /// Accepted for compatibility with clients that pass it; stdio is the only transport.
@@ -88,6 +95,9 @@ pub fn main() -> ExitCode {
         Command::Stage(args) => stage::run_stage(args),
         Command::Gate(args) => stage::run_gate(args),
         Command::Handoff(args) => stage::run_handoff(args),
+        Command::Hook(args) => agents::run_hook(args),
+        Command::Escalate(args) => agents::run_escalate(args),
+        Command::Mcp(args) => agents::run_mcp(args),
         Command::Lsp { .. } => match crate::lsp::run_stdio() {
             Ok(true) => EXIT_OK,
             // `exit` (or the end of stdin) without `shutdown` first: the protocol says 1.

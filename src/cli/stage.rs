@@ -116,10 +116,10 @@ enum HandoffCommand {
     Verify,
 }
 
-struct Loaded {
-    root: PathBuf,
-    workspace: Workspace,
-    facts: WorkspaceFacts,
+pub(super) struct Loaded {
+    pub(super) root: PathBuf,
+    pub(super) workspace: Workspace,
+    pub(super) facts: WorkspaceFacts,
 }
 
 fn root_of(arg: &RootArg) -> Result<(PathBuf, Config), String> {
@@ -137,7 +137,7 @@ fn root_of(arg: &RootArg) -> Result<(PathBuf, Config), String> {
     }
 }
 
-fn load(arg: &RootArg) -> Result<Loaded, String> {
+pub(super) fn load(arg: &RootArg) -> Result<Loaded, String> {
     let (root, config) = root_of(arg)?;
     let workspace = Workspace::load(&root, config);
     let docs: Vec<&Document> = workspace.documents.iter().map(|d| d.as_ref()).collect();
@@ -414,54 +414,11 @@ pub fn run_handoff(args: HandoffArgs) -> u8 {
 }
 
 fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) -> u8 {
-    let Some(ws) = crate::plan::WorkstreamId::parse(workstream) else {
-        return error(format!("`{workstream}` is not a work-stream id (WS-2, ws2, Work Stream 2)"));
-    };
-    let status = status.trim().to_ascii_lowercase();
-    if !["complete", "failed", "blocked", "partial"].contains(&status.as_str()) {
-        return error(format!("status `{status}` must be complete, failed, blocked or partial"));
-    }
-    // What `handoff verify` would reject is refused here: a path that is absolute, leaves the
-    // workspace (`..`, or a link that resolves outside it) or is no path at all.
-    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let mut cleaned = Vec::with_capacity(files.len());
-    for file in files {
-        use crate::handoff::normalize::{classify_path, PathKind};
-        match classify_path(file) {
-            PathKind::Relative(path) => {
-                let resolved = std::fs::canonicalize(root.join(&path));
-                if resolved.as_ref().is_ok_and(|r| !r.starts_with(&inside)) {
-                    return error(format!("`{file}` resolves outside the workspace (through a symbolic link)"));
-                }
-                cleaned.push(path);
-            }
-            PathKind::Absolute | PathKind::Escapes => {
-                return error(format!("`{file}` is outside the workspace: name files by their path relative to it"))
-            }
-            PathKind::NotAPath => return error(format!("`{file}` is not a file path")),
-        }
-    }
-    let files = &cleaned;
-    let missing: Vec<&String> = files.iter().filter(|f| !root.join(f).exists()).collect();
-    if !missing.is_empty() {
-        let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
-        return error(format!("no such file: {}", list.join(", ")));
-    }
-    let signal = serde_json::json!({
-        "schema_version": 1,
-        "workstream": ws.to_string(),
-        "status": status,
-        "agent": advance::current_user(root),
-        "timestamp": stage_mod::evidence::now(),
-        "files_modified": files,
-    });
-    let path = root.join(".claude/handoff").join(format!("{}-{status}.signal", ws.to_string().to_ascii_lowercase()));
-    let text = serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n";
-    match crate::atomic::write(root, &path, text.as_bytes()) {
-        Ok(()) => {
+    match advance::new_signal(root, workstream, status, files, &advance::current_user(root)) {
+        Ok(path) => {
             println!("wrote {}", rel(root, &path));
             EXIT_OK
         }
-        Err(e) => error(format!("cannot write {}: {e}", path.display())),
+        Err(e) => error(e),
     }
 }

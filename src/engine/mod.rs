@@ -191,7 +191,10 @@ fn finish_document(
 fn finish(doc: &Document, config: &Config, findings: &mut Vec<Finding>) {
     findings.retain_mut(|finding| match rules::find(finding.rule).map(|r| config.severity_of(r)) {
         Some(Some(severity)) => {
-            finding.severity = severity;
+            // A rule that lowered a finding below its default (`workflow/budget`'s alert) keeps it
+            // lowered; the configuration can lower it further.
+            let lowered = rules::find(finding.rule).is_some_and(|r| finding.severity < r.default_severity);
+            finding.severity = if lowered { severity.min(finding.severity) } else { severity };
             true
         }
         Some(None) => false,

@@ -466,6 +466,16 @@ impl Backend {
         role: &str,
         token: Option<ProgressToken>,
     ) -> Result<Option<Value>> {
+        // Over a cost limit (`workflow/budget`), no further agent is dispatched for the item.
+        let guard_records = crate::guard::GuardRecords::load(&target.root);
+        let over: Vec<String> = crate::guard::budget_problems(&guard_records, &target.config, &item.id)
+            .into_iter()
+            .filter(|(level, _)| *level == crate::guard::BudgetLevel::Over)
+            .map(|(_, message)| message)
+            .collect();
+        if !over.is_empty() {
+            return Err(fail(format!("refusing to dispatch an agent: {}", over.join("; "))));
+        }
         let model = StageModel::from_config(&target.config);
         let current = stage::stage_of_document(&model, item);
         let stage = current.and_then(|s| model.next(s)).or(current).unwrap_or("plan").to_string();

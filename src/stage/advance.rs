@@ -89,6 +89,17 @@ pub fn run_gates(
                         let why = format!("gate `{name}` is not configured: add [gates.{name}] to baton.toml");
                         return (name.clone(), Err(why));
                     };
+                    if let Some(item) = item {
+                        let limit = config.limits.max_verification_retries;
+                        let records = crate::guard::GuardRecords::load(root);
+                        if let Some((_, count)) = records.exhausted_gates(item, limit).into_iter().find(|(g, _)| g == name) {
+                            let why = format!(
+                                "gate `{name}` failed {count} times in a row for {item} (limit {limit}, [limits] max_verification_retries): \
+                                 record an escalation first (`baton escalate {item} --question …`)"
+                            );
+                            return (name.clone(), Err(why));
+                        }
+                    }
                     events(GateEvent::Started(name.clone()));
                     let log = gate::log_path(root, item, name);
                     let run =
@@ -126,6 +137,8 @@ pub fn run_gates(
                         log: r.log.strip_prefix(root).ok().map(|p| p.to_string_lossy().into_owned()),
                         version: None,
                     };
+                    // Best effort: the streak only feeds `workflow/retry-limit`.
+                    let _ = crate::guard::record_gate_run(root, item, &name, r.outcome == Outcome::Passed);
                     match evidence.write(root, item) {
                         Ok(_) => Some(evidence),
                         Err(e) => {
@@ -417,6 +430,64 @@ pub fn write_handoff(
     // Cosmetic: a record of a stage the item has reached is ignored anyway.
     let _ = RefusedAdvance::clear(root, &advance.item);
     Ok((signal_path, snapshot_path))
+}
+
+/// Writes a handoff signal `.claude/handoff/<ws>-<status>.signal` (schema v1) for `workstream`
+/// with `status` (`complete`, `failed`, `blocked`, `partial`) and `files` (relative paths that
+/// exist inside the workspace), atomically; returns its path. Shared by `baton handoff new` and
+/// the MCP tool `new_handoff`.
+pub fn new_signal(
+    root: &Path,
+    workstream: &str,
+    status: &str,
+    files: &[String],
+    agent: &str,
+) -> Result<PathBuf, String> {
+    let Some(ws) = crate::plan::WorkstreamId::parse(workstream) else {
+        return Err(format!("`{workstream}` is not a work-stream id (WS-2, ws2, Work Stream 2)"));
+    };
+    let status = status.trim().to_ascii_lowercase();
+    if !["complete", "failed", "blocked", "partial"].contains(&status.as_str()) {
+        return Err(format!("status `{status}` must be complete, failed, blocked or partial"));
+    }
+    // What `handoff verify` would reject is refused here: a path that is absolute, leaves the
+    // workspace (`..`, or a link that resolves outside it) or is no path at all.
+    let inside = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let mut cleaned = Vec::with_capacity(files.len());
+    for file in files {
+        use crate::handoff::normalize::{classify_path, PathKind};
+        match classify_path(file) {
+            PathKind::Relative(path) => {
+                let resolved = std::fs::canonicalize(root.join(&path));
+                if resolved.as_ref().is_ok_and(|r| !r.starts_with(&inside)) {
+                    return Err(format!("`{file}` resolves outside the workspace (through a symbolic link)"));
+                }
+                cleaned.push(path);
+            }
+            PathKind::Absolute | PathKind::Escapes => {
+                return Err(format!("`{file}` is outside the workspace: name files by their path relative to it"))
+            }
+            PathKind::NotAPath => return Err(format!("`{file}` is not a file path")),
+        }
+    }
+    let files = &cleaned;
+    let missing: Vec<&String> = files.iter().filter(|f| !root.join(f).exists()).collect();
+    if !missing.is_empty() {
+        let list: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+        return Err(format!("no such file: {}", list.join(", ")));
+    }
+    let signal = serde_json::json!({
+        "schema_version": 1,
+        "workstream": ws.to_string(),
+        "status": status,
+        "agent": agent,
+        "timestamp": now(),
+        "files_modified": files,
+    });
+    let path = root.join(".claude/handoff").join(format!("{}-{status}.signal", ws.to_string().to_ascii_lowercase()));
+    let text = serde_json::to_string_pretty(&signal).unwrap_or_default() + "\n";
+    crate::atomic::write(root, &path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
 }
 
 /// One line per unmet requirement, for messages: "cannot enter qa: approval:architecture missing;

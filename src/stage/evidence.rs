@@ -207,6 +207,8 @@ pub struct EvidenceSet {
     pub git: GitState,
     /// Evidence files that could not be read (path, reason).
     pub unreadable: Vec<(String, String)>,
+    /// The guardrail records (`.baton/gate-runs/`, `.baton/escalations/`, `.baton/usage/`).
+    pub guard: crate::guard::GuardRecords,
 }
 
 impl EvidenceSet {
@@ -248,6 +250,7 @@ impl EvidenceSet {
         let mut set = EvidenceSet::default();
         set.load_refused(root);
         set.load_items(root);
+        set.guard = crate::guard::GuardRecords::load(root);
         set
     }
 

@@ -218,10 +218,10 @@ fn inputs_digest<'a>(
         field(format!("{n:?}").as_bytes());
     }
     // `EvidenceSet`'s maps are ordered; its unreadable list follows the directory's order.
-    let EvidenceSet { by_item, refused, git, unreadable } = evidence;
+    let EvidenceSet { by_item, refused, git, unreadable, guard } = evidence;
     let mut unreadable = unreadable.clone();
     unreadable.sort();
-    field(format!("{by_item:?}{refused:?}{git:?}{unreadable:?}").as_bytes());
+    field(format!("{by_item:?}{refused:?}{git:?}{unreadable:?}{guard:?}").as_bytes());
     *blake3::hash(&buffer).as_bytes()
 }
 
