@@ -3,6 +3,7 @@
 mod abuse;
 #[path = "../common/mod.rs"]
 mod common;
+mod editors;
 mod handoff_features;
 mod harness;
 mod plan_features;
