@@ -985,8 +985,19 @@ impl LanguageServer for Backend {
         let Some(finding) = findings.iter().find(|f| f.range.start <= offset && offset <= f.range.end) else {
             return Ok(self.snapshot(&uri).and_then(|s| ide::hover(&s, position)));
         };
-        let doc_text = rules::find(finding.rule).map_or("", |r| r.doc);
-        let value = format!("**{}** — {}\n\n---\n\n{}", finding.rule, finding.message, doc_text);
+        // The finding, the rule's one-line summary and a link to its page: the whole page would
+        // bury the finding (and the diagnostic already repeats the message).
+        let value = match rules::find(finding.rule) {
+            Some(rule) => format!(
+                "**{}** — {}\n\n{}\n\n[Rule documentation]({}) · `baton rules explain {}`",
+                finding.rule,
+                finding.message,
+                rule.summary,
+                rule.doc_url(),
+                finding.rule
+            ),
+            None => format!("**{}** — {}", finding.rule, finding.message),
+        };
         Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
             range: Some(convert::range(&doc, &finding.range, encoding)),

@@ -136,3 +136,45 @@ async fn fix_all_reaches_a_fixed_point_in_one_request() {
         .await;
     assert_eq!(again["result"], json!([]), "{again}");
 }
+
+/// The status bar and the status line agree: `baton/itemStatus` reports what the item lacks to
+/// stand at its stage (`standing`) — exactly what its `workflow/requirement-unmet` diagnostic
+/// says — besides what the next stage needs (`unmet`).
+#[tokio::test]
+async fn item_status_agrees_with_the_status_line_diagnostic() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    let spec = "docs/specs/WOR-321-spec.md";
+    let diagnostics =
+        client.diagnostics_for(spec, |d| d.iter().any(|d| d["code"] == "workflow/requirement-unmet")).await;
+    let message = diagnostics.iter().find(|d| d["code"] == "workflow/requirement-unmet").unwrap()["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let status = client.request("baton/itemStatus", json!({"uri": uri(&client.root.join(spec))})).await;
+    let standing: Vec<&str> =
+        status["result"]["standing"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert_eq!(status["result"]["stage"], "qa");
+    assert!(!standing.is_empty());
+    for requirement in &standing {
+        assert!(message.contains(&format!("{requirement} missing")), "{requirement} not in {message}");
+    }
+    assert_eq!(message.matches(" missing").count(), standing.len(), "{message} vs {standing:?}");
+}
+
+/// `baton/workItems` lists the work items of the document's folder, for a client to offer when
+/// a workflow command is run from a code file.
+#[tokio::test]
+async fn work_items_are_listed_for_a_quick_pick() {
+    let mut client = wor321().await;
+    client.initialize(json!({})).await;
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    let items = client.request("baton/workItems", json!({"uri": uri(&client.root.join(VERIFY))})).await;
+    let items = items["result"].as_array().unwrap();
+    let spec = items.iter().find(|i| i["item"] == "WOR-321").expect("WOR-321 is listed");
+    assert_eq!(spec["path"], "docs/specs/WOR-321-spec.md");
+    assert_eq!(spec["stage"], "qa");
+    assert_eq!(spec["uri"], uri(&client.root.join("docs/specs/WOR-321-spec.md")).as_str());
+    // A code file is no work item.
+    assert!(items.iter().all(|i| !i["path"].as_str().unwrap().ends_with(".ts")));
+}
