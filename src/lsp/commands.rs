@@ -367,9 +367,15 @@ impl Backend {
                 joined = &mut handle => break joined,
                 Some(event) = rx.recv() => {
                     if let Some(p) = &progress {
+                        // A progress titled after its one gate says only the state ("Gate lint:
+                        // running"), not the gate's name twice.
+                        let named = |g: &str| match title.eq_ignore_ascii_case(&format!("gate {g}")) {
+                            true => String::new(),
+                            false => format!("gate {g}: "),
+                        };
                         let message = match event {
-                            GateEvent::Started(g) => format!("gate {g}: running"),
-                            GateEvent::Finished(g, o) => { done += 1; format!("gate {g}: {}", outcome_word(o)) }
+                            GateEvent::Started(g) => format!("{}running", named(&g)),
+                            GateEvent::Finished(g, o) => { done += 1; format!("{}{}", named(&g), outcome_word(o)) }
                         };
                         p.report_with_message(message, (done * 20).min(95), None).await;
                     }

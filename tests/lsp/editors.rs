@@ -178,3 +178,36 @@ async fn work_items_are_listed_for_a_quick_pick() {
     // A code file is no work item.
     assert!(items.iter().all(|i| !i["path"].as_str().unwrap().ends_with(".ts")));
 }
+
+/// A gate's progress is titled after the gate and its messages say only the state: one
+/// indicator that reads "Gate lint: running", never "gate lint: gate lint".
+#[tokio::test]
+async fn a_gate_s_progress_names_the_gate_once() {
+    let (dir, root) = example_copy("wor-321");
+    // A gate that passes at once, whatever is installed.
+    let config = std::fs::read_to_string(root.join("baton.toml")).unwrap();
+    let config = config.replace("command = \"npm run lint -- --max-warnings=0\"", "command = \"true\"");
+    std::fs::write(root.join("baton.toml"), config).unwrap();
+    let mut client = Client::start(root, Some(dir));
+    client.trusted = true;
+    client.initialize(json!({})).await;
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    let spec = uri(&client.root.join("docs/specs/WOR-321-spec.md"));
+    let response = client
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "baton.runGate", "arguments": [{"uri": spec, "gate": "lint"}]}),
+        )
+        .await;
+    assert!(response["result"]["message"].as_str().unwrap_or_default().contains("lint"), "{response}");
+    let mut seen = Vec::new();
+    while let Some(i) = client.inbox.iter().position(|m| m["method"] == "$/progress") {
+        seen.push(client.inbox.remove(i).unwrap()["params"]["value"].clone());
+    }
+    let begin =
+        seen.iter().find(|v| v["kind"] == "begin" && v["title"] == "Gate lint").expect("a progress for the gate");
+    assert_eq!(begin["cancellable"], true, "{begin}");
+    let messages: Vec<&str> = seen.iter().filter_map(|v| v["message"].as_str()).collect();
+    assert!(messages.contains(&"running") && messages.contains(&"passed"), "{messages:?}");
+    assert!(messages.iter().all(|m| !m.contains("gate lint")), "{messages:?}");
+}
