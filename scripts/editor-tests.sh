@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The editor-client tests that are not cargo tests (scripts/test.sh runs this after them):
 #   1. the fast tier: `baton lsp` through vscode-languageserver-protocol (node --test);
+#      Emacs with eglot, headless (scripts/emacs-test.sh);
 #   2. the VS Code extension built and packaged as a .vsix;
 #   3. VS Code's real UI: code-server with the .vsix, driven by Debian's Chromium (playwright-core);
+#      the platform .vsix (binary inside) with no `baton` on PATH (tests/vscode/platform.mjs);
 #      then Restricted Mode (tests/vscode/untrusted.mjs).
 # Everything is installed under target/test-deps/ and reused while its inputs are unchanged.
 # BATON_BIN: the server binary (default target/debug/baton, which `cargo test` builds).
-# BATON_SKIP_VSCODE_UI=1 skips step 3.
+# BATON_SKIP_VSCODE_UI=1 skips step 3; BATON_SKIP_EMACS=1 the Emacs test (scripts/emacs-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -46,10 +48,10 @@ BATON_BIN="$bin" node --test --test-reporter=dot tests/vscode/lsp.test.mjs
 # --- 2. the extension, built from a copy of editors/vscode (rebuilt when a source file changes)
 ext="$deps/vscode-ext"
 mkdir -p "$ext"
-sources=$(find editors/vscode -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -not -name '*.vsix' | sort)
+sources=$(find editors/vscode -type f -not -path '*/node_modules/*' -not -path '*/dist/*' -not -path '*/bin/*' -not -name '*.vsix' | sort)
 want=$(digest $sources)
 if [ "$(cat "$ext/.stamp" 2>/dev/null)" != "$want" ] || [ ! -s "$ext/baton.vsix" ]; then
-  (cd editors/vscode && tar cf - --exclude=./node_modules --exclude=./dist --exclude='*.vsix' .) | (cd "$ext" && tar xf -)
+  (cd editors/vscode && tar cf - --exclude=./node_modules --exclude=./dist --exclude=./bin --exclude='*.vsix' .) | (cd "$ext" && tar xf -)
   lock=$(digest "$ext/package-lock.json")
   if [ "$(cat "$ext/.lock-stamp" 2>/dev/null)" != "$lock" ]; then
     (cd "$ext" && npmq ci)
@@ -60,6 +62,20 @@ if [ "$(cat "$ext/.stamp" 2>/dev/null)" != "$want" ] || [ ! -s "$ext/baton.vsix"
   echo "$want" >"$ext/.stamp"
 fi
 test -s "$ext/baton.vsix"
+# The platform package with the server inside (vsce --target linux-x64), rebuilt when the
+# extension or the binary changed.
+platform="$ext/baton-linux-x64.vsix"
+want_platform="$(cat "$ext/.stamp")-$(digest "$bin")"
+if [ "$(cat "$ext/.platform-stamp" 2>/dev/null)" != "$want_platform" ] || [ ! -s "$platform" ]; then
+  rm -f "$platform"
+  (cd "$ext" && bash scripts/package-platform.sh linux-x64 "$bin" baton-linux-x64.vsix >/dev/null)
+  echo "$want_platform" >"$ext/.platform-stamp"
+fi
+python3 -c 'import sys, zipfile; sys.exit("extension/bin/baton" not in zipfile.ZipFile(sys.argv[1]).namelist())' "$platform" \
+  || { echo "the platform .vsix has no bin/baton" >&2; exit 1; }
+
+# --- Emacs + eglot (Debian's), headless: WOR-321's diagnostics reach Flymake.
+[ "${BATON_SKIP_EMACS:-}" = 1 ] || BATON_BIN="$bin" bash scripts/emacs-test.sh
 
 [ "${BATON_SKIP_VSCODE_UI:-}" = 1 ] && exit 0
 
@@ -96,6 +112,10 @@ fi
 
 CODE_SERVER="$cs/node_modules/code-server" BATON_VSIX="$ext/baton.vsix" BATON_BIN="$bin" \
   BATON_ARTIFACTS="$repo/target/test-artifacts/vscode" node tests/vscode/ui.mjs
+# The platform .vsix on a machine with no `baton` on PATH and no `baton.path`: the bundled
+# binary runs (issue #27).
+CODE_SERVER="$cs/node_modules/code-server" BATON_VSIX="$platform" \
+  BATON_ARTIFACTS="$repo/target/test-artifacts/vscode" node tests/vscode/platform.mjs
 # Restricted Mode: a folder's own `baton.path` program never starts (issue #26).
 CODE_SERVER="$cs/node_modules/code-server" BATON_VSIX="$ext/baton.vsix" BATON_BIN="$bin" \
   BATON_ARTIFACTS="$repo/target/test-artifacts/vscode" node tests/vscode/untrusted.mjs

@@ -1,6 +1,7 @@
 //! `baton lsp` in real Neovim: the Lua script `tests/nvim/e2e.lua` drives a headless Neovim
 //! against the freshly built binary on a copy of examples/wor-321, `tests/nvim/plugin.lua`
-//! does the same through the plugin in `editors/nvim` (on Neovim 0.11 and newer only), and
+//! does the same through the plugin in `editors/nvim` (on Neovim 0.11 and newer; `legacy.lua`
+//! checks the plugin's one clear refusal on older ones, such as Debian's 0.7.2), and
 //! `tests/nvim/stages.lua` walks WOR-321 from `implement` to `qa` (docs/stages.md, "Walk-through").
 //!
 //! The Neovim binaries come from `BATON_NVIM` (a `:`-separated list), which `scripts/test.sh`
@@ -30,10 +31,21 @@ fn neovim_end_to_end() {
 #[test]
 fn neovim_plugin() {
     let Some(binaries) = neovims() else { return };
-    let modern: Vec<&String> = binaries.iter().filter(|nvim| is_at_least_0_11(nvim)).collect();
+    let modern: Vec<&String> = binaries.iter().filter(|nvim| is_at_least(nvim, (0, 11))).collect();
     assert!(!modern.is_empty(), "BATON_NVIM names no Neovim 0.11 or newer: {binaries:?}");
     for nvim in modern {
         run_script(nvim, "tests/nvim/plugin.lua", "nvim plugin: ok", |_| {});
+    }
+}
+
+/// The plugin below the Neovim version it supports (0.10): one clear message from setup(), no
+/// error per buffer, no client (the server itself is tested on those versions through the bare
+/// client, above).
+#[test]
+fn neovim_plugin_refuses_old_versions_clearly() {
+    let Some(binaries) = neovims() else { return };
+    for nvim in binaries.iter().filter(|nvim| !is_at_least(nvim, (0, 10))) {
+        run_script(nvim, "tests/nvim/legacy.lua", "nvim legacy: ok", |_| {});
     }
 }
 
@@ -58,13 +70,13 @@ fn neovims() -> Option<Vec<String>> {
     Some(binaries.split(':').filter(|b| !b.is_empty()).map(str::to_owned).collect())
 }
 
-fn is_at_least_0_11(nvim: &str) -> bool {
+fn is_at_least(nvim: &str, wanted: (u32, u32)) -> bool {
     let output = Command::new(nvim).arg("--version").output().unwrap_or_else(|e| panic!("cannot run {nvim}: {e}"));
     let first = String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_owned();
     let version = first.trim_start_matches("NVIM v");
     let mut parts = version.split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
     let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-    (major, minor) >= (0, 11)
+    (major, minor) >= wanted
 }
 
 /// Runs `script` in a headless `nvim` on a fresh copy of examples/wor-321 (changed by

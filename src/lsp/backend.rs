@@ -65,6 +65,8 @@ pub struct Shared {
     last_edit: Mutex<HashMap<usize, std::time::Instant>>,
     /// Whether test hooks (a command that panics, one that sleeps) are enabled.
     pub test_hooks: bool,
+    /// Bumped whenever a root's first scan completes ([`state::Root::scan_complete`]).
+    scans: tokio::sync::watch::Sender<u64>,
     /// Set once the client pulls `workspace/diagnostic`: from then on no document's diagnostics
     /// are pushed (the client would show them twice).
     workspace_pull: std::sync::atomic::AtomicBool,
@@ -81,6 +83,7 @@ impl Shared {
             publish: tokio::sync::Mutex::new(()),
             last_edit: Mutex::new(HashMap::new()),
             test_hooks: false,
+            scans: tokio::sync::watch::Sender::new(0),
             workspace_pull: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -218,8 +221,14 @@ impl Backend {
         for (index, _, _) in &pending {
             self.shared.state().roots[*index].rescan = false;
         }
-        let progress_supported = self.shared.state().caps.work_done_progress;
+        let (progress_supported, delay) = {
+            let state = self.shared.state();
+            (state.caps.work_done_progress, state.test_scan_delay)
+        };
         for (index, path, config) in pending {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let token = NumberOrString::String(format!("baton-scan-{index}"));
             let progress = if progress_supported && self.client.create_work_done_progress(token.clone()).await.is_ok() {
                 Some(
@@ -273,6 +282,10 @@ impl Backend {
             }
             log(Level::Info, format!("scanned {} ({total} files)", path.display()));
             self.record_change_times(index, &path).await;
+            if let Some(root) = self.shared.state().roots.get_mut(index) {
+                root.scan_complete = true;
+            }
+            self.shared.scans.send_modify(|n| *n += 1);
             self.publish_config_error(index).await;
             self.schedule(index, None, Duration::ZERO);
         }
@@ -385,6 +398,35 @@ impl Backend {
     /// A snapshot of one document for the editor features.
     fn snapshot(&self, uri: &Uri) -> Option<ide::Snapshot> {
         ide::Snapshot::take(&mut self.shared.state(), uri)
+    }
+
+    /// Waits until the first scan of the root of `uri` is complete (at most a minute): features
+    /// that show workspace facts (code lenses, inlay hints) asked for before it ends are answered
+    /// from the whole workspace, not from the few files opened so far. Clients that cannot be
+    /// asked to refresh lenses would otherwise keep the empty answer.
+    async fn scanned(&self, uri: &Uri) {
+        let Some(path) = state::uri_path(uri) else { return };
+        let mut scans = self.shared.scans.subscribe();
+        let complete = || {
+            let mut state = self.shared.state();
+            state.locate(&path).is_none_or(|(root, _)| state.roots.get(root).is_none_or(|r| r.scan_complete))
+        };
+        let wait = async {
+            while !complete() {
+                if scans.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(60), wait).await;
+    }
+
+    /// What re-analysing the document at `uri` with another text needs.
+    fn patch_inputs(&self, uri: &Uri, kind: crate::syntax::FileKind) -> Option<state::PatchInputs> {
+        let mut state = self.shared.state();
+        let path = state::uri_path(uri)?;
+        let (root, _) = state.locate(&path)?;
+        Some(state.roots.get(root)?.patch_inputs(kind))
     }
 
     /// Findings and diagnostics of one open document, computed now.
@@ -563,6 +605,32 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
     if let Some(r) = shared.state().roots.get_mut(root) {
         computed.iter().filter(|(t, _)| !t.open).for_each(|(t, _)| r.release_tree(&t.path));
     }
+    // Files deleted (or closed and gone from disk) since their diagnostics were published: an
+    // empty publish clears what the client still shows for them.
+    let gone: Vec<Uri> = {
+        let mut state = shared.state();
+        match state.roots.get_mut(root) {
+            Some(r) => {
+                let paths: Vec<String> = r
+                    .published
+                    .iter()
+                    .filter(|p| r.entries.get(*p).is_none_or(|e| e.buffer.is_none() && e.disk.is_none()))
+                    .cloned()
+                    .collect();
+                paths
+                    .into_iter()
+                    .filter_map(|p| {
+                        r.published.remove(&p);
+                        Uri::from_file_path(r.path.join(&p))
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        }
+    };
+    for uri in gone {
+        client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
     for (target, result) in computed {
         let diagnostics = match result {
             Ok(d) => d,
@@ -660,6 +728,10 @@ impl LanguageServer for Backend {
             state.encoding = encoding;
             state.caps = client_caps;
             state.trust = trust.clone();
+            if self.shared.test_hooks {
+                let delay = params.initialization_options.as_ref().and_then(|o| o.get("debugScanDelayMs"));
+                state.test_scan_delay = Duration::from_millis(delay.and_then(serde_json::Value::as_u64).unwrap_or(0));
+            }
             for folder in folders {
                 state.add_root(folder, true);
             }
@@ -677,11 +749,15 @@ impl LanguageServer for Backend {
         crate::rules::query_set::QuerySet::prepare_all();
         if self.shared.state().caps.watched_files_dynamic {
             // `.git/HEAD` and branch refs: a commit or checkout can make workflow evidence stale.
+            // `.baton` itself and everything under it: a client that watches folder by folder
+            // (Neovim on Linux) sees the first evidence only as a new `.baton` folder.
             let watchers = [
                 "**/baton.toml",
                 "**/*.{ts,tsx,js,jsx,mjs,cjs,sql,md,json,signal}",
                 // User rule files and their queries (`.baton/rules/` or the configured folders).
                 "**/*.{toml,scm}",
+                "**/.baton",
+                "**/.baton/**",
                 "**/.git/HEAD",
                 "**/.git/refs/heads/**",
             ]
@@ -803,6 +879,7 @@ impl LanguageServer for Backend {
                     if let Some(root) = state.roots.iter_mut().find(|r| r.path == path) {
                         root.entries.clear();
                         root.scanned = false;
+                        root.scan_complete = true;
                         root.revision += 1;
                     }
                 }
@@ -854,7 +931,9 @@ impl LanguageServer for Backend {
         }
         let computed = tokio::task::spawn_blocking(move || {
             let mut items = Vec::new();
+            let mut seen: HashSet<Uri> = HashSet::new();
             for (_, targets, config, facts, encoding) in jobs {
+                seen.extend(targets.iter().map(|t| t.uri.clone()));
                 for (t, diagnostics) in diagnose(targets, &config, &facts, encoding) {
                     let Ok(diagnostics) = diagnostics else { continue };
                     let id = result_id(&diagnostics);
@@ -882,6 +961,18 @@ impl LanguageServer for Backend {
                         _ => {}
                     }
                 }
+            }
+            // A file the client has a report for that no longer exists (deleted, or closed and
+            // gone from disk): an empty report clears it.
+            for (uri, _) in previous.iter().filter(|(uri, _)| !seen.contains(*uri)) {
+                items.push(WorkspaceDocumentDiagnosticReport::Full(WorkspaceFullDocumentDiagnosticReport {
+                    uri: uri.clone(),
+                    version: None,
+                    full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                        result_id: None,
+                        items: Vec::new(),
+                    },
+                }));
             }
             items
         })
@@ -939,7 +1030,12 @@ impl LanguageServer for Backend {
         let fix_all = CodeActionKind::new(FIX_ALL_KIND);
         if only.as_ref().is_some_and(|kinds| kinds.iter().any(|k| fix_all.as_str().starts_with(k.as_str()))) {
             if let Some((doc, findings, encoding)) = &doc {
-                if let Some(action) = fix_all_action(&uri, doc, findings, *encoding) {
+                let inputs = self.patch_inputs(&uri, doc.kind);
+                let analyze = |d: &Arc<Document>| {
+                    let inputs = inputs.as_ref()?;
+                    state::analyze(d, inputs.config(), &inputs.facts_for(d), None).ok()
+                };
+                if let Some(action) = fix_all_action(&uri, doc, findings, *encoding, analyze) {
                     actions.push(CodeActionOrCommand::CodeAction(action));
                 }
             }
@@ -955,8 +1051,19 @@ impl LanguageServer for Backend {
         let Some(finding) = findings.iter().find(|f| f.range.start <= offset && offset <= f.range.end) else {
             return Ok(self.snapshot(&uri).and_then(|s| ide::hover(&s, position)));
         };
-        let doc_text = rules::find(finding.rule).map_or("", |r| r.doc);
-        let value = format!("**{}** — {}\n\n---\n\n{}", finding.rule, finding.message, doc_text);
+        // The finding, the rule's one-line summary and a link to its page: the whole page would
+        // bury the finding (and the diagnostic already repeats the message).
+        let value = match rules::find(finding.rule) {
+            Some(rule) => format!(
+                "**{}** — {}\n\n{}\n\n[Rule documentation]({}) · `baton rules explain {}`",
+                finding.rule,
+                finding.message,
+                rule.summary,
+                rule.doc_url(),
+                finding.rule
+            ),
+            None => format!("**{}** — {}", finding.rule, finding.message),
+        };
         Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
             range: Some(convert::range(&doc, &finding.range, encoding)),
@@ -978,10 +1085,12 @@ impl LanguageServer for Backend {
     }
 
     async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        self.scanned(&params.text_document.uri).await;
         Ok(self.snapshot(&params.text_document.uri).map(|s| ide::code_lenses(&s)))
     }
 
     async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        self.scanned(&params.text_document.uri).await;
         Ok(self.snapshot(&params.text_document.uri).map(|s| ide::inlay_hints(&s, params.range)))
     }
 
@@ -1144,14 +1253,13 @@ fn suppress_actions(
     actions
 }
 
-/// One action applying the first fix of every finding whose edits stay in this file and do not
-/// overlap an earlier one.
-fn fix_all_action(
-    uri: &Uri,
-    doc: &Document,
-    findings: &[crate::engine::Finding],
-    encoding: Encoding,
-) -> Option<CodeAction> {
+/// Passes of "fix all" at most: fixes that overlap wait for the next pass (each pass re-analyses
+/// the fixed text), and a fix that keeps producing findings cannot loop for ever.
+const FIX_ALL_PASSES: usize = 10;
+
+/// The first fix of every finding whose edits stay in this file and do not overlap an earlier
+/// one, as edits of this pass.
+fn fix_all_edits(doc: &Document, findings: &[crate::engine::Finding]) -> Vec<crate::engine::TextEdit> {
     let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
     let mut edits = Vec::new();
     for finding in findings {
@@ -1167,16 +1275,75 @@ fn fix_all_action(
         }
         for edit in &fix.edits {
             taken.push(edit.range.clone());
-            edits.push(TextEdit { range: convert::range(doc, &edit.range, encoding), new_text: edit.new_text.clone() });
+            edits.push(edit.clone());
         }
     }
-    if edits.is_empty() {
+    edits
+}
+
+/// One action fixing everything Baton can in this file: the non-overlapping fixes are applied,
+/// the result analysed again, and so on until no fix is left (at most [`FIX_ALL_PASSES`]), so
+/// fixes that overlap need one request, not several. The answer is one edit spanning what
+/// changed between the first and the last text.
+fn fix_all_action(
+    uri: &Uri,
+    doc: &Arc<Document>,
+    findings: &[crate::engine::Finding],
+    encoding: Encoding,
+    analyze: impl Fn(&Arc<Document>) -> Option<Arc<Vec<crate::engine::Finding>>>,
+) -> Option<CodeAction> {
+    let mut current = doc.clone();
+    let mut current_findings: Arc<Vec<crate::engine::Finding>> = Arc::new(findings.to_vec());
+    let mut seen: HashSet<u64> = HashSet::new();
+    for _ in 0..FIX_ALL_PASSES {
+        let edits = fix_all_edits(&current, &current_findings);
+        if edits.is_empty() {
+            break;
+        }
+        let text = crate::engine::apply_edits(&current.text, &current.path, &edits);
+        if text == *current.text || !seen.insert(text_hash(&text)) {
+            break;
+        }
+        current = Arc::new(Document::parse(doc.path.clone(), doc.kind, text));
+        match analyze(&current) {
+            Some(next) => current_findings = next,
+            None => break,
+        }
+    }
+    if current.text == doc.text {
         return None;
     }
+    let (old, new) = (&*doc.text, &*current.text);
+    // The changed span: what lies between the common prefix and the common suffix (on char
+    // boundaries).
+    let mut prefix = old.bytes().zip(new.bytes()).take_while(|(a, b)| a == b).count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let mut suffix = old.bytes().rev().zip(new.bytes().rev()).take(max_suffix).take_while(|(a, b)| a == b).count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    let edit = TextEdit {
+        range: convert::range(doc, &(prefix..old.len() - suffix), encoding),
+        new_text: new[prefix..new.len() - suffix].to_string(),
+    };
     Some(CodeAction {
         title: "Fix all Baton findings".into(),
         kind: Some(CodeActionKind::new(FIX_ALL_KIND)),
-        edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), edits)])), ..WorkspaceEdit::default() }),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+            ..WorkspaceEdit::default()
+        }),
         ..CodeAction::default()
     })
+}
+
+/// A hash of a text, to stop "fix all" when fixes bring back an earlier text.
+fn text_hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }

@@ -137,7 +137,52 @@ impl Backend {
             .iter()
             .map(|u| u.requirement.to_string())
             .collect();
-        Ok(Some(json!({"item": doc.id, "stage": stage, "unmet": unmet})))
+        // What the item lacks to stand where it is: the same requirements (and the same
+        // function) as its `workflow/requirement-unmet` diagnostic, so a status bar and the
+        // status line never disagree.
+        let standing: Vec<String> = stage
+            .map(|s| stage::unmet_standing(&model, &target.config, doc, s, &evidence))
+            .unwrap_or_default()
+            .iter()
+            .map(|u| u.requirement.to_string())
+            .collect();
+        Ok(Some(json!({"item": doc.id, "stage": stage, "unmet": unmet, "next": next, "standing": standing})))
+    }
+
+    /// `baton/workItems`: every work item of the folder of `uri` (or of every folder), for a client
+    /// to offer when a command is run from a document that is no work item.
+    pub async fn work_items(&self, params: Value) -> Result<Option<Value>> {
+        let path =
+            params.get("uri").and_then(Value::as_str).and_then(|u| u.parse::<Uri>().ok()).and_then(|u| uri_path(&u));
+        let state = self.shared.state();
+        // The most specific folder holding the document; none named (or none holds it): all.
+        let chosen = path.as_ref().and_then(|p| {
+            state
+                .roots
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| r.scanned && p.starts_with(&r.path))
+                .max_by_key(|(_, r)| r.path.components().count())
+                .map(|(i, _)| i)
+        });
+        let mut items = Vec::new();
+        for (index, root) in state.roots.iter().enumerate() {
+            if !root.scanned || chosen.is_some_and(|c| c != index) {
+                continue;
+            }
+            let model = StageModel::from_config(&root.config);
+            for doc in &root.facts.plan.documents {
+                let Some(uri) = Uri::from_file_path(root.path.join(&doc.path)) else { continue };
+                items.push(json!({
+                    "item": doc.id,
+                    "uri": uri.as_str(),
+                    "path": doc.path,
+                    "title": doc.title.as_ref().map(|t| t.text.clone()),
+                    "stage": stage::stage_of_document(&model, doc),
+                }));
+            }
+        }
+        Ok(Some(Value::Array(items)))
     }
 
     fn evidence(&self, root: usize) -> Arc<EvidenceSet> {
@@ -190,9 +235,9 @@ impl Backend {
         };
         let refuse = |folder: String| {
             Err(fail(format!(
-                "refusing to {what}: {folder} is not trusted, so Baton runs no workflow commands there \
-                 (the editor must start the server with initializationOptions {{\"trusted\": true}} \
-                 or list the folder in \"trusted\")"
+                "Baton did not {what}: {folder} is not trusted, and Baton runs nothing a folder configures \
+                 (gates, agents, stage changes) until you trust it in your editor (VS Code: Manage \
+                 Workspace Trust; Neovim: the `trusted` option of setup())"
             )))
         };
         if !self.shared.state().roots.iter().any(|r| r.trusted) {
@@ -322,9 +367,15 @@ impl Backend {
                 joined = &mut handle => break joined,
                 Some(event) = rx.recv() => {
                     if let Some(p) = &progress {
+                        // A progress titled after its one gate says only the state ("Gate lint:
+                        // running"), not the gate's name twice.
+                        let named = |g: &str| match title.eq_ignore_ascii_case(&format!("gate {g}")) {
+                            true => String::new(),
+                            false => format!("gate {g}: "),
+                        };
                         let message = match event {
-                            GateEvent::Started(g) => format!("gate {g}: running"),
-                            GateEvent::Finished(g, o) => { done += 1; format!("gate {g}: {}", outcome_word(o)) }
+                            GateEvent::Started(g) => format!("{}running", named(&g)),
+                            GateEvent::Finished(g, o) => { done += 1; format!("{}{}", named(&g), outcome_word(o)) }
                         };
                         p.report_with_message(message, (done * 20).min(95), None).await;
                     }

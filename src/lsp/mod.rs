@@ -55,6 +55,7 @@ pub fn service_with(test_hooks: bool) -> (Ordered, ClientSocket) {
     let for_backend = shared.clone();
     let (inner, socket) = LspService::build(move |client| Backend::new(client, for_backend))
         .custom_method("baton/itemStatus", Backend::item_status)
+        .custom_method("baton/workItems", Backend::work_items)
         .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
         .finish();
     let shutdown = Arc::default();

@@ -208,6 +208,9 @@ pub struct Root {
     pub facts_revision: u64,
     /// True for a real workspace folder (scanned); false for a single-file root.
     pub scanned: bool,
+    /// False while the folder's first scan (and the git change times after it) is under way:
+    /// code lenses and inlay hints asked for meanwhile wait for it.
+    pub scan_complete: bool,
     /// Whether the client trusts this folder ([`Trust`]): only then may a workflow command run
     /// what its `baton.toml` configures. A single-file root (a file outside every folder) never is.
     pub trusted: bool,
@@ -241,6 +244,7 @@ impl Root {
             revision: 1,
             facts_revision: 0,
             scanned,
+            scan_complete: !scanned,
             trusted: false,
             published: HashSet::new(),
             files: WorkspaceFiles::default(),
@@ -469,6 +473,9 @@ pub struct State {
     pub roots: Vec<Root>,
     /// Whether a panic was already shown to the user (shown once, logged always).
     pub panic_shown: bool,
+    /// With test hooks only: how long each root's scan waits before it starts
+    /// (`initializationOptions.debugScanDelayMs`), to test requests that arrive during a scan.
+    pub test_scan_delay: std::time::Duration,
 }
 
 impl Default for State {
@@ -479,6 +486,7 @@ impl Default for State {
             trust: Trust::default(),
             roots: Vec::new(),
             panic_shown: false,
+            test_scan_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -691,6 +699,82 @@ impl State {
         }
         r.revision += 1;
         Some((root, relative))
+    }
+}
+
+/// What re-analysing one document of a root with another text needs (the passes of "fix all"):
+/// the root's facts, and the documents whose cross-file facts that text feeds (the migrations
+/// replayed together for SQL, the plan documents for Markdown and handoffs).
+pub struct PatchInputs {
+    config: Arc<Config>,
+    facts: Arc<WorkspaceFacts>,
+    docs: Vec<Arc<Document>>,
+    files: WorkspaceFiles,
+    evidence: Arc<crate::stage::EvidenceSet>,
+}
+
+impl Root {
+    /// The inputs to re-analyse a document of `kind` with another text ([`PatchInputs::facts_for`]).
+    pub fn patch_inputs(&self, kind: FileKind) -> PatchInputs {
+        let (docs, files) = if kind == FileKind::Sql {
+            (self.documents_of(|k| k == FileKind::Sql), WorkspaceFiles::default())
+        } else if WorkspaceFacts::feeds_plan(kind) {
+            let mut files = self.files.clone();
+            self.entries.keys().for_each(|path| files.insert(path.clone()));
+            (self.documents_of(WorkspaceFacts::feeds_plan), files)
+        } else {
+            (Vec::new(), WorkspaceFiles::default())
+        };
+        PatchInputs {
+            config: self.config.clone(),
+            facts: self.facts.clone(),
+            docs,
+            files,
+            evidence: self.evidence.clone(),
+        }
+    }
+}
+
+impl PatchInputs {
+    /// The configuration in force.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The workspace facts with `doc` standing for the document at its path: the SQL findings
+    /// replayed again for a SQL document, the plan facts read again for a plan document. A code
+    /// file's own findings come from its text; its cross-file facts are kept.
+    pub fn facts_for(&self, doc: &Arc<Document>) -> Arc<WorkspaceFacts> {
+        let f = &self.facts;
+        if doc.kind != FileKind::Sql && !WorkspaceFacts::feeds_plan(doc.kind) {
+            return f.clone();
+        }
+        let mut docs: Vec<&Document> =
+            self.docs.iter().map(|d| if d.path == doc.path { doc.as_ref() } else { d.as_ref() }).collect();
+        if !self.docs.iter().any(|d| d.path == doc.path) {
+            docs.push(doc.as_ref());
+        }
+        let mut facts = WorkspaceFacts {
+            rls_wrappers_in_use: f.rls_wrappers_in_use.clone(),
+            rls_wrapper_aliases: f.rls_wrapper_aliases.clone(),
+            async_exports: f.async_exports.clone(),
+            never_reject_exports: f.never_reject_exports.clone(),
+            graph: f.graph.clone(),
+            summaries: f.summaries.clone(),
+            guard_exports: f.guard_exports.clone(),
+            sql_findings: f.sql_findings.clone(),
+            plan: f.plan.clone(),
+            handoffs: f.handoffs.clone(),
+            plan_findings: f.plan_findings.clone(),
+            code_epoch: f.code_epoch,
+        };
+        if doc.kind == FileKind::Sql {
+            facts.sql_findings = WorkspaceFacts::sql_findings(&docs, &self.config);
+        } else {
+            (facts.plan, facts.handoffs, facts.plan_findings) =
+                WorkspaceFacts::plan_facts_with_inputs(&docs, &self.config, &self.files, &self.evidence);
+        }
+        Arc::new(facts)
     }
 }
 

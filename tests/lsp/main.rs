@@ -3,6 +3,7 @@
 mod abuse;
 #[path = "../common/mod.rs"]
 mod common;
+mod editors;
 mod handoff_features;
 mod harness;
 mod plan_features;
@@ -124,7 +125,10 @@ async fn open_edit_and_fix_round_trip() {
         value.starts_with("**rls/prisma-outside-context**"),
         "the stale change (same version) was dropped: {value}"
     );
-    assert!(value.contains("## Why is this bad?"));
+    // The finding, the rule's summary and a link, not the whole rule page.
+    let summary = baton::rules::find("rls/prisma-outside-context").unwrap().summary;
+    assert!(value.contains(summary), "{value}");
+    assert!(value.contains("[Rule documentation](") && !value.contains("## Why is this bad?"), "{value}");
 }
 
 #[tokio::test]

@@ -144,7 +144,8 @@ async fn item_status_and_recorded_approval() {
     // Entering qa needs implement's approval too (requirements add up).
     assert_eq!(
         status["result"],
-        json!({"item": "WOR-9", "stage": "implement", "unmet": ["approval:architecture", "gate:check"]})
+        json!({"item": "WOR-9", "stage": "implement", "unmet": ["approval:architecture", "gate:check"],
+               "next": "qa", "standing": ["approval:architecture"]})
     );
     let none = client.request("baton/itemStatus", json!({"uri": uri(&client.root.join("baton.toml"))})).await;
     assert_eq!(none["result"], Value::Null);

@@ -142,8 +142,10 @@ for _, response in pairs(hover or {}) do
     hover_text = hover_text .. (response.result.contents.value or "")
   end
 end
-check(hover_text:find("rls/prisma-outside-context", 1, true) and hover_text:find("Why is this bad?", 1, true),
-  "hover did not show the rule's documentation: " .. hover_text)
+-- The finding, the rule's summary and a link to its page (not the whole page).
+check(hover_text:find("rls/prisma-outside-context", 1, true) and hover_text:find("[Rule documentation](", 1, true)
+  and not hover_text:find("Why is this bad?", 1, true),
+  "hover did not show the finding with a link to the rule: " .. hover_text)
 
 -- 4. A migration: the table left without RLS, then fixed by its quick fix.
 vim.cmd("edit " .. root .. "/supabase/migrations/20240201000000_validation_reports.sql")

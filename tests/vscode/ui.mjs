@@ -241,16 +241,19 @@ try {
   await shot("04-quick-fix-applied");
   log(`quick fix applied: ${before - 1} problems left (${JSON.stringify(titles.map((t) => text(t)))})`);
 
-  // A palette command: the server's answer (an "unknown command" error today) is shown.
+  // A palette command from a code file: the work item is picked from the workspace's work items
+  // (issue #27), then the stage; the server's answer is shown.
   await runCommand("Baton: Advance Stage");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "WOR-321" }).first().waitFor();
+  await page.keyboard.press("Enter");
   await page.locator(".quick-input-list .monaco-list-row", { hasText: "(next stage)" }).first().waitFor();
   await page.keyboard.press("Enter");
   const toast = page.locator(".notification-toast, .notifications-toasts .monaco-list-row", { hasText: "baton.advanceStage" }).first();
   await toast.waitFor();
   const toastText = text(await toast.innerText());
   if (/panicked|backtrace/i.test(toastText)) throw new Error(`unclean error: ${toastText}`);
-  // The progress notification closes with the answer.
-  await page.locator(".notification-toast", { hasText: "Baton: advancing" }).waitFor({ state: "detached" });
+  // One progress indicator (the server's), closed with the answer.
+  await page.locator(".notification-toast", { hasText: "Advancing WOR-321" }).waitFor({ state: "detached" });
   await shot("05-command");
   log(`palette command answered: ${toastText.split("\n")[0]}`);
   console.log("vscode ui: ok");

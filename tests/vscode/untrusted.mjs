@@ -162,6 +162,26 @@ try {
   log("the user's server runs: findings shown");
   if (fs.existsSync(marker)) throw new Error("the folder's own program (tools/baton) was started in Restricted Mode");
   log("the folder's program was not started");
+
+  // A workflow command says, in words, why nothing runs and offers to manage trust — before
+  // asking for anything (issue #27, item 10).
+  await page.keyboard.press("F1");
+  const palette = page.locator(".quick-input-widget input");
+  await palette.waitFor({ state: "visible" });
+  await palette.fill(">Baton: Advance Stage");
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: "Baton: Advance Stage" }).first().waitFor();
+  await page.keyboard.press("Enter");
+  const refusal = page.locator(".notification-toast", { hasText: "not trusted" }).first();
+  await refusal.waitFor();
+  const refusalText = (await refusal.innerText()).replace(/\s+/g, " ");
+  if (!refusalText.includes("Manage Workspace Trust")) throw new Error(`no trust button: ${refusalText}`);
+  if (/initializationOptions|trusted: true/.test(refusalText)) throw new Error(`protocol words: ${refusalText}`);
+  if (await page.locator(".quick-input-widget").isVisible()) {
+    const shown = await page.locator(".quick-input-widget").innerText().catch(() => "");
+    if (shown.includes("stage")) throw new Error(`asked for a stage before refusing: ${shown}`);
+  }
+  await shot("03-refusal");
+  log("the workflow command explains the missing trust");
   console.log("vscode untrusted: ok");
 } catch (err) {
   failed = true;

@@ -1,5 +1,6 @@
 // Finds the `baton` binary: the `baton.path` setting, else `baton` on PATH, else the binary
-// shipped in the extension's `bin/` folder. In an untrusted workspace no program of the workspace
+// shipped in the extension's `bin/` folder (the platform packages carry one:
+// scripts/package-platform.sh). In an untrusted workspace no program of the workspace
 // is ever chosen: `baton.path` is machine-scoped and a restricted configuration (package.json),
 // only its user value is read, and a workspace-relative value is refused.
 import * as fs from "fs";
@@ -67,9 +68,15 @@ export function resolveBinary(
   const fromPath = onPath(exe);
   if (fromPath) return { ok: true, path: fromPath, source: "PATH" };
   const bundled = path.join(extensionPath, "bin", exe);
+  if (!isExecutable(bundled) && fs.existsSync(bundled) && process.platform !== "win32") {
+    // An unpacker that dropped the mode bits: the file is ours, make it runnable again.
+    try {
+      fs.chmodSync(bundled, 0o755);
+    } catch {}
+  }
   if (isExecutable(bundled)) return { ok: true, path: bundled, source: "extension" };
   return {
     ok: false,
-    reason: "No `baton` binary found on PATH or in the extension. Install Baton (cargo install --path .) or set baton.path.",
+    reason: "No `baton` binary found: this package carries none (install the package for your platform, e.g. baton-linux-x64.vsix), `baton` is not on the PATH VS Code was started with, and baton.path is not set. Install Baton (`cargo install --locked --path .` in its repository) or set baton.path.",
   };
 }

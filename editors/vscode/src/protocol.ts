@@ -10,8 +10,25 @@ export interface ItemStatusParams {
 export interface ItemStatus {
   item: string;
   stage: string | null;
+  /** Unmet before the next stage. */
   unmet: string[];
+  /** The next stage, if any. */
+  next?: string | null;
+  /** What the item lacks to stand at its stage (its status line's diagnostic says the same). */
+  standing?: string[];
 }
+
+/** One entry of `baton/workItems`. */
+export interface WorkItem {
+  item: string;
+  uri: string;
+  path: string;
+  title?: string | null;
+  stage?: string | null;
+}
+
+/** `baton/workItems`: the work items of the folder of `uri`. */
+export const workItemsRequest = new RequestType<{ uri: string }, WorkItem[] | null, void>("baton/workItems");
 
 /** `baton/itemStatus`: which work item the document belongs to, its stage and unmet requirements. */
 export const itemStatusRequest = new RequestType<ItemStatusParams, ItemStatus | null, void>("baton/itemStatus");

@@ -5,15 +5,25 @@ import * as vscode from "vscode";
 import { ErrorCodes, LanguageClient, ResponseError } from "vscode-languageclient/node";
 import { ItemStatus, itemStatusRequest } from "./protocol";
 
-/** The text, tooltip and look of the item for one status. */
+/** The text, tooltip and look of the item for one status. What the item lacks at its own stage
+ * (`standing`, as its status line's diagnostic says) comes first; else what the next stage needs. */
 export function describe(status: ItemStatus): { text: string; tooltip: string; warning: boolean } {
   const stage = status.stage ?? "no stage";
+  const standing = status.standing ?? [];
   const unmet = status.unmet ?? [];
-  const text = unmet.length ? `$(checklist) ${status.item}: ${stage} · ${unmet.length} unmet` : `$(pass) ${status.item}: ${stage}`;
+  if (standing.length) {
+    return {
+      text: `$(warning) ${status.item}: ${stage} · ${standing.length} unmet`,
+      tooltip: `${status.item} is marked ${stage}, but ${standing.length === 1 ? "this requirement does" : "these requirements do"} not hold:\n${standing.map((u) => `• ${u}`).join("\n")}`,
+      warning: true,
+    };
+  }
+  const next = status.next ? ` (${status.next})` : "";
+  const text = unmet.length ? `$(checklist) ${status.item}: ${stage} · next${next}: ${unmet.length} unmet` : `$(pass) ${status.item}: ${stage}`;
   const tooltip = unmet.length
-    ? `${status.item} is at ${stage}. Unmet before the next stage:\n${unmet.map((u) => `• ${u}`).join("\n")}`
+    ? `${status.item} is at ${stage}. Unmet before the next stage${next}:\n${unmet.map((u) => `• ${u}`).join("\n")}`
     : `${status.item} is at ${stage}; nothing unmet for the next stage.`;
-  return { text, tooltip, warning: unmet.length > 0 };
+  return { text, tooltip, warning: false };
 }
 
 /** Keeps the status bar item in step with the active editor and the server. */

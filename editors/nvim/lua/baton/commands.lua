@@ -159,17 +159,25 @@ function M.dispatch(agent)
   pick_or_type(agents, "Agent to dispatch", run)
 end
 
+--- Shows a command's JSON result (the evidence) in a read-only scratch buffer.
+function M.show_json(result)
+  if result == nil or result == vim.NIL then
+    return
+  end
+  local text = vim.json and vim.json.encode(result) or vim.fn.json_encode(result)
+  local buf = vim.api.nvim_create_buf(false, true)
+  vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text, "\n"))
+  vim.bo[buf].filetype = "json"
+  vim.bo[buf].modifiable = false
+  vim.cmd("sbuffer " .. buf)
+end
+
 --- :BatonEvidence: the evidence recorded for the buffer's work item, in a scratch buffer.
 function M.evidence()
   baton().execute("baton.showEvidence", { uri = buffer_uri() }, function(err, result)
-    if err or result == nil or result == vim.NIL then
-      return
+    if not err then
+      M.show_json(result)
     end
-    local text = vim.json and vim.json.encode(result) or vim.fn.json_encode(result)
-    local buf = vim.api.nvim_create_buf(false, true)
-    vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text, "\n"))
-    vim.bo[buf].filetype = "json"
-    vim.cmd("sbuffer " .. buf)
   end)
 end
 

@@ -11,16 +11,23 @@ local info = health.info or health.report_info
 --- Reports the Neovim version, setup(), the server binary and the running clients.
 function M.check()
   start("baton: Neovim")
-  if vim.fn.has("nvim-0.11") == 1 then
+  local baton = require("baton")
+  if not baton.supported() then
+    local v = vim.version()
+    error(string.format("Neovim %d.%d.%d is older than %s, the oldest this plugin supports", v.major, v.minor, v.patch,
+      baton.min_version), { "Upgrade Neovim, or run the server without the plugin: :help baton-legacy" })
+    return
+  elseif vim.fn.has("nvim-0.11") == 1 then
     ok("Neovim 0.11 or newer: vim.lsp.config / vim.lsp.enable are used")
-  elseif vim.fn.has("nvim-0.8") == 1 then
-    ok("Neovim 0.8 to 0.10: vim.lsp.start on FileType is used")
   else
-    warn("Neovim older than 0.8: vim.lsp.start_client is used; upgrade for the best experience")
+    ok("Neovim 0.10: vim.lsp.start on FileType is used")
+  end
+  if vim.fn.has("linux") == 1 and vim.fn.executable("inotifywait") ~= 1 then
+    info("inotifywait (inotify-tools) is not installed: files changed outside Neovim are watched with libuv, "
+      .. "which is slower on large folders")
   end
 
   start("baton: setup")
-  local baton = require("baton")
   if not baton.options then
     warn('require("baton").setup() has not been called', { "Call it from your config (see :help baton-setup)" })
     return
@@ -34,7 +41,9 @@ function M.check()
     info("cmd is a function; not checked")
   elseif not exe or vim.fn.executable(exe) ~= 1 then
     error(string.format("the server binary %q is not executable", tostring(exe)), {
-      "Install Baton (cargo install --path . in its repository) or pass cmd = { '/path/to/baton', 'lsp' } to setup()",
+      "Install Baton: `cargo install --locked --path .` in a checkout of its repository (or `--git URL`), "
+        .. "or with Mason (see :help baton-install)",
+      "Or pass cmd = { '/path/to/baton', 'lsp' } to setup()",
     })
   else
     local out = vim.fn.system({ exe, "--version" })
