@@ -72,7 +72,7 @@ pub fn run_escalate(args: EscalateArgs) -> u8 {
     let Some(doc) = crate::stage::advance::find_item(&loaded.facts.plan, &args.item) else {
         return error(format!("no work item `{}` (an item id or a spec/workflow document path)", args.item));
     };
-    let by = args.by.unwrap_or_else(crate::stage::advance::current_user);
+    let by = args.by.unwrap_or_else(|| crate::stage::advance::current_user(&loaded.root));
     match crate::guard::record_escalation(&loaded.root, &doc.id, &args.question, &by, "cli") {
         Ok((path, count)) => {
             let shown = path.strip_prefix(&loaded.root).unwrap_or(&path).display().to_string();

@@ -275,7 +275,7 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>, backward: bool) -> u8 {
     if let Err(e) = advance::apply_edit_to_file(&l.root, edit) {
         return error(format!("cannot update {}: {e}", edit.path));
     }
-    match advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user()) {
+    match advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user(&l.root)) {
         Ok((signal, snapshot)) => {
             let wrote = match signal {
                 Some(signal) => format!("{} and {}", rel(&l.root, &signal), rel(&l.root, &snapshot)),
@@ -414,7 +414,7 @@ pub fn run_handoff(args: HandoffArgs) -> u8 {
 }
 
 fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) -> u8 {
-    match advance::new_signal(root, workstream, status, files, &advance::current_user()) {
+    match advance::new_signal(root, workstream, status, files, &advance::current_user(root)) {
         Ok(path) => {
             println!("wrote {}", rel(root, &path));
             EXIT_OK

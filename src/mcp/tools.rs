@@ -192,7 +192,7 @@ pub fn call(
                 .and_then(Value::as_array)
                 .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
                 .unwrap_or_default();
-            let agent = string(args, "agent").map_or_else(advance::current_user, str::to_string);
+            let agent = string(args, "agent").map_or_else(|| advance::current_user(&l.root), str::to_string);
             let path =
                 advance::new_signal(&l.root, required(args, "workstream")?, required(args, "status")?, &files, &agent)?;
             Ok(json!({"wrote": rel(&l.root, &path)}))
@@ -200,7 +200,7 @@ pub fn call(
         "handoff_context" => handoff_context(&l, args),
         "escalate" => {
             let doc = item(&l, required(args, "item")?)?;
-            let by = string(args, "by").map_or_else(advance::current_user, str::to_string);
+            let by = string(args, "by").map_or_else(|| advance::current_user(&l.root), str::to_string);
             let (path, count) = guard::record_escalation(&l.root, &doc.id, required(args, "question")?, &by, "mcp")?;
             let threshold = l.workspace.config.limits.loop_threshold as usize;
             Ok(json!({
@@ -373,8 +373,9 @@ fn advance_stage(
         ));
     };
     advance::apply_edit_to_file(&l.root, edit).map_err(|e| format!("cannot update {}: {e}", edit.path))?;
-    let (signal, snapshot) = advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user())
-        .map_err(|e| format!("status changed, but the handoff could not be written: {e}"))?;
+    let (signal, snapshot) =
+        advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user(&l.root))
+            .map_err(|e| format!("status changed, but the handoff could not be written: {e}"))?;
     Ok(json!({
         "item": result.item,
         "from": result.from,
