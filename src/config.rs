@@ -789,6 +789,28 @@ command = ["claude", "-p", "{brief}"]
     }
 
     #[test]
+    fn limits_have_the_seed_defaults_and_bad_amounts_are_errors() {
+        let limits = Config::default().limits;
+        assert_eq!((limits.max_verification_retries, limits.loop_threshold), (5, 3));
+        assert_eq!((limits.cost_per_item_usd, limits.cost_per_item_alert_usd), (20.0, 15.0));
+        assert_eq!((limits.cost_per_day_usd, limits.cost_per_day_alert_usd), (100.0, 80.0));
+        let config =
+            Config::parse("[limits]\nloop_threshold = 4\n[limits.prices.\"gpt-5\"]\ninput = 1.25\noutput = 10\n", None)
+                .unwrap();
+        assert_eq!(config.limits.loop_threshold, 4);
+        assert_eq!(config.limits.prices["gpt-5"].output, 10.0);
+        for bad in [
+            "[limits]\ncost_per_item_usd = -1\n",
+            "[limits]\nmax_verification_retries = 0\n",
+            "[limits.prices.x]\ninput = 1\noutput = -2\n",
+            "[limits.prices.x]\ninput = 1\n",
+            "[limits]\nmax_retries = 3\n",
+        ] {
+            assert!(Config::parse(bad, None).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
     fn unknown_key_names_its_line() {
         let err =
             Config::parse("[rls]\nclients = [\"prisma\"]\nwraper = []\n", Some(Path::new("baton.toml"))).unwrap_err();

@@ -373,8 +373,9 @@ fn advance_stage(
         ));
     };
     advance::apply_edit_to_file(&l.root, edit).map_err(|e| format!("cannot update {}: {e}", edit.path))?;
-    let (signal, snapshot) = advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user(&l.root))
-        .map_err(|e| format!("status changed, but the handoff could not be written: {e}"))?;
+    let (signal, snapshot) =
+        advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user(&l.root))
+            .map_err(|e| format!("status changed, but the handoff could not be written: {e}"))?;
     Ok(json!({
         "item": result.item,
         "from": result.from,
