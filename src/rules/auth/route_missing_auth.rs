@@ -95,10 +95,14 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let handler = resolve_handler(ctx, ctx.capture("handler")?, 0)?;
+    if is_oauth_redirect(ctx, handler) {
+        return None;
+    }
     let scope = facts::scope_of(ctx.file_facts());
     let classify = |node: Node<'_>| data_access(ctx, node);
     let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
     let steps = reader.function_steps(handler, None);
+    let steps = summary::without_data(steps, &reader.lookups);
     let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
     let outcome = summary::evaluate(&steps, &oracle);
     let (node, what) = reader.accesses.get(outcome.first_unguarded_data? as usize)?.clone();
@@ -146,6 +150,39 @@ fn callee_resolved(ctx: &QueryMatchContext<'_, '_>, scope: &summary::Scope, call
 /// True when the file is listed in `[auth] public_routes`.
 fn is_public(ctx: &QueryMatchContext<'_, '_>) -> bool {
     ctx.config.auth.public_routes.iter().any(|p| ecma::path_matches(p, &ctx.doc.path))
+}
+
+/// True when the handler reads both OAuth 2.0 redirect parameters (`code` and `state`, RFC 6749
+/// §4.1.2) from the request: an OAuth callback, public by design (the provider redirects the
+/// browser to it before there is a session).
+fn is_oauth_redirect(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool {
+    let (mut code, mut state) = (false, false);
+    let mut stack = vec![handler];
+    let mut seen = 0;
+    while let Some(node) = stack.pop() {
+        seen += 1;
+        if seen > 20_000 {
+            return false;
+        }
+        if node.kind() == "call_expression" {
+            let property = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "member_expression")
+                .and_then(|f| f.child_by_field_name("property"))
+                .map(|p| ctx.text(p));
+            let first = node.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+            if property == Some("get") {
+                match first.and_then(|f| ecma::literal_string(ctx.doc, f)) {
+                    Some("code") => code = true,
+                    Some("state") => state = true,
+                    _ => {}
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    code && state
 }
 
 /// A call of a name listed in `[auth] guards` (by its local or its imported name).
