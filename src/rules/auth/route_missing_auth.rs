@@ -406,7 +406,27 @@ fn guard_fix(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Option<Fix>
         }
         None => "  ".to_string(),
     };
-    let guard: String = auth.fix_guard.lines().map(|l| format!("\n{indent}{l}")).collect();
+    // The handler may already bind the name the guard declares (`const session = await auth()`
+    // after the data, unchecked): the inserted declaration takes a fresh name instead.
+    let taken = handler_bindings(ctx, function);
+    let mut fix_text = auth.fix_guard.clone();
+    for (declared, renamable) in declared_names(&auth.fix_guard) {
+        if taken.contains(&declared) {
+            if !renamable {
+                return None;
+            }
+            let mut chars = declared.chars();
+            let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            let mut fresh = format!("auth{first}{}", chars.as_str());
+            let mut n = 2;
+            while taken.contains(&fresh) || fix_text.contains(&fresh) {
+                fresh = format!("{declared}{n}");
+                n += 1;
+            }
+            fix_text = replace_identifier(&fix_text, &declared, &fresh);
+        }
+    }
+    let guard: String = fix_text.lines().map(|l| format!("\n{indent}{l}")).collect();
     let open = body.start_byte() + 1;
     let mut edits = vec![(open..open, guard)];
     if !ecma::is_async(function) {
@@ -423,4 +443,99 @@ fn guard_fix(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Option<Fix>
         edits.push(ecma::add_named_import(ctx.doc, file, name, &source));
     }
     Some(Fix::in_file("Check the session at the top of the handler", &ctx.doc.path, edits))
+}
+
+/// The names `const`/`let`/`var` declarations of the configured guard text bind, each with
+/// whether it can be renamed (a plain name) or not (inside a destructuring pattern: when such a
+/// name clashes, no fix is offered).
+fn declared_names(text: &str) -> Vec<(String, bool)> {
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let Some(rest) = ["const ", "let ", "var "].iter().find_map(|k| line.strip_prefix(k)) else { continue };
+        let rest = rest.trim_start();
+        if rest.starts_with('{') || rest.starts_with('[') {
+            // `const { userId } = await auth()`: the names inside the pattern.
+            let Some(end) = rest.find(['}', ']']) else { continue };
+            for part in rest[1..end].split(',') {
+                let local = part.rsplit(':').next().unwrap_or(part).split('=').next().unwrap_or("").trim();
+                if !local.is_empty() {
+                    names.push((local.to_string(), false));
+                }
+            }
+            continue;
+        }
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$').collect();
+        if !name.is_empty() {
+            names.push((name, true));
+        }
+    }
+    names
+}
+
+/// Names bound at the top level of a handler: its parameters and the declarations directly in
+/// its body (a clash there would be a redeclaration; nested blocks may shadow).
+fn handler_bindings(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Vec<String> {
+    let mut names = Vec::new();
+    let collect = |pattern: Node<'_>, names: &mut Vec<String>| {
+        let mut stack = vec![pattern];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "identifier" | "shorthand_property_identifier_pattern" => names.push(ctx.text(node).to_string()),
+                // Type annotations and default values name other things.
+                "type_annotation" => continue,
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    };
+    for field in ["parameters", "parameter"] {
+        if let Some(params) = function.child_by_field_name(field) {
+            collect(params, &mut names);
+        }
+    }
+    if let Some(body) = function.child_by_field_name("body") {
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            match statement.kind() {
+                "lexical_declaration" | "variable_declaration" => {
+                    let mut c = statement.walk();
+                    for declarator in statement.named_children(&mut c).filter(|d| d.kind() == "variable_declarator") {
+                        if let Some(name) = declarator.child_by_field_name("name") {
+                            collect(name, &mut names);
+                        }
+                    }
+                }
+                "function_declaration" | "class_declaration" => {
+                    if let Some(name) = statement.child_by_field_name("name") {
+                        names.push(ctx.text(name).to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    names
+}
+
+/// `text` with every whole-identifier occurrence of `from` (not a property: no `.` before it)
+/// replaced by `to`.
+fn replace_identifier(text: &str, from: &str, to: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + from.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(|c| is_ident(c) || c == '.') || after.is_some_and(is_ident) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
 }
