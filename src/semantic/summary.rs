@@ -452,7 +452,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
         let alternative = node.child_by_field_name("alternative");
         let consequence_exits = consequence.is_some_and(|c| exits(self.doc, c));
         let mut branches = Vec::new();
-        let mut branch = Vec::new();
+        // `if (await isValidKey(req)) return handler(req)`: inside the consequence, the guards
+        // the condition requires to be true have passed.
+        let mut branch = condition.map(|c| self.positive_guards(c, env)).unwrap_or_default();
         let mut e = env.clone();
         if let Some(c) = consequence {
             self.statement(c, &mut e, &mut branch);
@@ -491,6 +493,37 @@ impl<'a, 'c> StepReader<'a, 'c> {
             }
         }
         false
+    }
+
+    /// Guards a condition requires to hold when it is true: a guard call or a variable bound to
+    /// one, alone or in an `&&` chain (not under `!`, not in an `||`).
+    fn positive_guards(&self, condition: Node<'a>, env: &Env) -> Vec<Step> {
+        let mut out = Vec::new();
+        let mut stack = vec![condition];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "parenthesized_expression" | "await_expression" => {
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+                "binary_expression" if node.child_by_field_name("operator").is_some_and(|o| o.kind() == "&&") => {
+                    stack.extend(node.child_by_field_name("left"));
+                    stack.extend(node.child_by_field_name("right"));
+                }
+                "call_expression" => {
+                    if let Some(callee) = self.call_callee(node) {
+                        out.push(Step::Guard { callee, checked: true, discarded: false });
+                    }
+                }
+                "identifier" => {
+                    if let Some(callee) = env.bound.get(self.text(node)) {
+                        out.push(Step::Guard { callee: callee.clone(), checked: true, discarded: false });
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
     }
 
     /// The data reads whose results a denying condition tests become authorising lookups.
@@ -615,6 +648,26 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 if let Some(function) = node.child_by_field_name("function") {
                     if function.kind() == "identifier" && env.params.iter().any(|p| p == self.text(function)) {
                         out.push(Step::CallsParam);
+                    }
+                }
+                // `verifySignatureAppRouter((req) => handler(req))`: what the functions handed to
+                // a built-in verifying wrapper do runs after its check.
+                if let Some(Callee::Import { source, name, .. }) = self.call_callee(node) {
+                    if builtin_wrapper(&source, &name) {
+                        if let Some(arguments) = node.child_by_field_name("arguments") {
+                            let mut inner = vec![Step::Guard {
+                                callee: Callee::Builtin(GuardKind::Throws),
+                                checked: true,
+                                discarded: false,
+                            }];
+                            let mut cursor = arguments.walk();
+                            let children: Vec<Node<'a>> = arguments.named_children(&mut cursor).collect();
+                            for child in children {
+                                self.scan(child, env, &mut inner, in_closure);
+                            }
+                            out.push(Step::Branch(vec![inner]));
+                            return;
+                        }
                     }
                 }
                 if let Some(classify) = self.data {
