@@ -131,6 +131,21 @@ pub struct AuthConfig {
     pub public_routes: Vec<String>,
 }
 
+/// Endpoints public by design in any Next.js app, by their path: the authentication endpoints
+/// themselves (sign-in, sign-up, password reset, NextAuth's handlers, SSO/SAML), health checks,
+/// `.well-known` documents, Open Graph images and unsubscribe links. Setting `public_routes`
+/// replaces this list (docs/configuration.md).
+pub const DEFAULT_PUBLIC_ROUTES: [&str; 8] = [
+    "api/**/auth/**",
+    "api/**/sso/**",
+    "api/**/{health,healthz,healthcheck,ping}/**",
+    "api/**/{health,healthz,healthcheck,ping}.*",
+    ".well-known/**",
+    "api/**/og/**",
+    "api/**/unsubscribe/**",
+    "api/**/unsubscribe.*",
+];
+
 impl Default for AuthConfig {
     fn default() -> Self {
         AuthConfig {
@@ -141,7 +156,7 @@ impl Default for AuthConfig {
                     .into(),
             fix_guard_function: "auth".into(),
             fix_import: "@/auth".into(),
-            public_routes: Vec::new(),
+            public_routes: DEFAULT_PUBLIC_ROUTES.map(String::from).to_vec(),
         }
     }
 }

@@ -165,8 +165,11 @@ fn human_output_has_code_frames_and_a_summary_without_color_when_piped() {
     assert!(text.contains("^^^^"), "{text}");
     assert!(text.contains("help: fix available: Wrap in withSystemContext()"), "{text}");
     assert!(!text.contains('\u{1b}'), "no ANSI escapes when piped");
-    let last = text.lines().last().unwrap();
-    assert!(last.starts_with("Found ") && last.contains(" errors") && last.ends_with('.'), "{last}");
+    // The summary line, then only configuration notes (issue 23, item 7).
+    let mut lines = text.lines().skip_while(|l| !l.starts_with("Found "));
+    let summary = lines.next().unwrap_or_else(|| panic!("{text}"));
+    assert!(summary.contains(" errors") && summary.ends_with('.'), "{summary}");
+    assert!(lines.all(|l| l.starts_with("note: ")), "{text}");
 }
 
 /// Control characters in file names and source text never reach the terminal raw (issue 26):
@@ -537,4 +540,87 @@ fn unreadable_paths_are_error_findings_in_every_format_cached_or_not() {
     assert_eq!(output.status.code(), Some(1), "{}{}", stdout(&output), stderr(&output));
     assert!(stdout(&output).contains("\"rule\": \"meta/unreadable\""), "{}", stdout(&output));
     std::fs::set_permissions(root.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// A Prisma app with no RLS wrapper, an unguarded route and a JWT check whose key Baton cannot
+/// classify (issue 23, item 7: configuration notices; item 6: choices visible in JSON).
+fn config_notice_workspace(extra_config: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("prisma/schema.prisma", "model Item {\n  id String @id\n}\n");
+    write("lib/db.ts", "import { PrismaClient } from \"@prisma/client\";\nexport const prisma = new PrismaClient();\n");
+    write(
+        "app/api/items/route.ts",
+        "import { prisma } from \"../../../lib/db\";\n\nexport async function GET() {\n  return Response.json(await prisma.item.findMany());\n}\n",
+    );
+    write(
+        "lib/token.ts",
+        "import jwt from \"jsonwebtoken\";\n\nexport function read(token: string, key: string) {\n  return jwt.verify(token, key);\n}\n",
+    );
+    write("baton.toml", extra_config);
+    dir
+}
+
+#[test]
+fn json_names_the_config_keys_notices_and_fix_choices() {
+    let dir = config_notice_workspace("");
+    let output = baton(&["check", "--no-cache", "--format", "json", "."], dir.path());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let route = diagnostics.iter().find(|d| d["rule"] == "auth/route-missing-auth").expect("route finding");
+    assert_eq!(route["config_keys"], serde_json::json!(["auth.public_routes", "auth.guards", "auth.wrappers"]));
+    let jwt = diagnostics.iter().find(|d| d["rule"] == "auth/jwt-verify-no-algorithms").expect("jwt finding");
+    let fixes = jwt["fixes"].as_array().unwrap();
+    assert!(fixes.len() >= 2, "{jwt}");
+    assert!(fixes.iter().all(|f| f["choice"] == true), "unsure algorithms are choices: {jwt}");
+    let notices = report["notices"].as_array().expect("notices");
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0]["rule"], "rls/prisma-outside-context");
+    assert_eq!(notices[0]["keys"], serde_json::json!(["rls.wrappers", "rls.enforce"]));
+
+    // Near miss: a decided algorithm list is no choice, and `enforce` makes the RLS rule active.
+    let dir = config_notice_workspace("[jwt]\nalgorithms = [\"HS256\"]\n[rls]\nenforce = true\n");
+    let output = baton(&["check", "--no-cache", "--format", "json", "."], dir.path());
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(report.get("notices").is_none(), "{report}");
+    let diagnostics = report["diagnostics"].as_array().unwrap();
+    let jwt = diagnostics.iter().find(|d| d["rule"] == "auth/jwt-verify-no-algorithms").expect("jwt finding");
+    assert!(jwt["fixes"].as_array().unwrap().iter().all(|f| f.get("choice").is_none()), "{jwt}");
+    // A rule no key can settle carries no `config_keys`.
+    let rls = diagnostics.iter().find(|d| d["rule"] == "rls/prisma-outside-context").expect("rls finding");
+    assert_eq!(rls["config_keys"], serde_json::json!(["rls.wrappers", "rls.clients"]));
+    assert!(diagnostics
+        .iter()
+        .filter(|d| d["rule"] == "meta/unused-suppression")
+        .all(|d| d.get("config_keys").is_none()));
+}
+
+#[test]
+fn human_output_ends_with_config_notes() {
+    let dir = config_notice_workspace("");
+    let output = baton(&["check", "--no-cache", "."], dir.path());
+    let text = stdout(&output);
+    assert!(text.contains("note: 1 finding of auth/route-missing-auth: a route that is public by design goes in `[auth] public_routes`"), "{text}");
+    assert!(
+        text.contains(
+            "note: rls/prisma-outside-context checked nothing: no file defines or imports an RLS context wrapper"
+        ),
+        "{text}"
+    );
+    // The same through the analysis cache (a second run replays or re-checks from the cache).
+    let cached = stdout(&baton(&["check", "."], dir.path()));
+    let again = stdout(&baton(&["check", "."], dir.path()));
+    assert!(
+        cached.contains("note: rls/prisma-outside-context checked nothing") && cached == again,
+        "{cached}\n---\n{again}"
+    );
+
+    // Near miss: the route is public by configuration and the RLS rule enforced — no notes.
+    let dir = config_notice_workspace("[auth]\npublic_routes = [\"app/api/items/**\"]\n[rls]\nenforce = true\n[rules]\n\"auth/jwt-verify-no-algorithms\" = \"off\"\n\"rls/prisma-outside-context\" = \"off\"\n");
+    let text = stdout(&baton(&["check", "--no-cache", "."], dir.path()));
+    assert!(!text.contains("note:"), "{text}");
 }

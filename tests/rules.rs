@@ -378,16 +378,5 @@ fn every_quick_fix_type_checks() {
     }
     assert!(checked > 10, "only {checked} quick fixes were type-checked");
     failures.dedup();
-    // Known breakage, owned elsewhere (issue 23, `auth/route-missing-auth`): the guard fix
-    // declares `session` where the handler already has one. Listed so the test stays green for
-    // the rest; it fails once an entry is fixed, so the entry gets removed.
-    const KNOWN: &[&str] = &[
-        "auth/route-missing-auth/app-router: fix `Check the session at the top of the handler` for app/api/runs/route.ts:260..305 does not type-check: app/api/runs/route.ts TS2451",
-        "auth/route-missing-auth/monorepo: fix `Check the session at the top of the handler` for apps/web/app/api/maybe/route.ts:840..906 does not type-check: apps/web/app/api/maybe/route.ts TS2451",
-    ];
-    for known in KNOWN {
-        assert!(failures.iter().any(|f| f.starts_with(known)), "fixed, remove it from KNOWN: {known}");
-    }
-    failures.retain(|f| !KNOWN.iter().any(|k| f.starts_with(k)));
     assert!(failures.is_empty(), "{} quick fixes break the code:\n{}", failures.len(), failures.join("\n"));
 }

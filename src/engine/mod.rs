@@ -9,6 +9,7 @@ pub mod embedded;
 pub mod facts;
 pub mod finding;
 pub mod incremental;
+pub mod notices;
 pub mod rejects;
 pub mod suppression;
 

@@ -90,6 +90,10 @@ pub enum Step {
     Data(u32),
     /// Alternatives that may or may not run: guards inside do not hold after them.
     Branch(Vec<Vec<Step>>),
+    /// Alternatives of which exactly one runs (`if … else …`), each with whether it always
+    /// exits: a guard holds after them when every alternative that falls through ends guarded
+    /// (`if (token) { lookup; if (!found) return 401 } else { session; if (!session) return 401 }`).
+    Either(Vec<(Vec<Step>, bool)>),
 }
 
 /// The summary of one top-level binding, before resolution.
@@ -227,6 +231,10 @@ pub struct StepReader<'a, 'c> {
     data: Option<DataClassifier<'c>>,
     /// Data accesses found, by [`Step::Data`] index: (start, end, description).
     pub accesses: Vec<(Node<'a>, String)>,
+    /// Indices of data reads that authorise the request themselves: a lookup (an API token by
+    /// its hash, a shared link by its id) whose result is then tested by an `if` that answers
+    /// 401/403 — the handler decides access from the record it loaded.
+    pub lookups: HashSet<u32>,
     /// How many closures deep the reader is (their returns are not the function's).
     closure_depth: u32,
     /// How deep the walk is: past [`MAX_NESTING`] a subtree is not read (hostile nesting must
@@ -240,7 +248,7 @@ const MAX_NESTING: u32 = 200;
 impl<'a, 'c> StepReader<'a, 'c> {
     /// A reader over `doc` with the file's `scope`; `data` classifies data accesses (or none).
     pub fn new(doc: &'a Document, scope: &'a Scope, data: Option<DataClassifier<'c>>) -> Self {
-        StepReader { doc, scope, data, accesses: Vec::new(), closure_depth: 0, nesting: 0 }
+        StepReader { doc, scope, data, accesses: Vec::new(), lookups: HashSet::new(), closure_depth: 0, nesting: 0 }
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
@@ -347,9 +355,19 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     node.named_children(&mut cursor).filter(|d| d.kind() == "variable_declarator").collect();
                 for declarator in declarators {
                     let Some(value) = declarator.child_by_field_name("value") else { continue };
+                    let first_access = self.accesses.len();
                     self.scan(value, env, out, false);
                     let names =
                         declarator.child_by_field_name("name").map(|p| pattern_names(self.doc, p)).unwrap_or_default();
+                    let reads: Vec<u32> = (first_access..self.accesses.len())
+                        .filter(|i| is_data_read(self.doc, self.accesses[*i].0))
+                        .map(|i| i as u32)
+                        .collect();
+                    if !reads.is_empty() && reads.len() == self.accesses.len() - first_access {
+                        for name in &names {
+                            env.read_from.insert(name.clone(), reads.clone());
+                        }
+                    }
                     if let Some(callee) = self.call_callee(value) {
                         out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
                         for name in &names {
@@ -434,7 +452,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
         let alternative = node.child_by_field_name("alternative");
         let consequence_exits = consequence.is_some_and(|c| exits(self.doc, c));
         let mut branches = Vec::new();
-        let mut branch = Vec::new();
+        // `if (await isValidKey(req)) return handler(req)`: inside the consequence, the guards
+        // the condition requires to be true have passed.
+        let mut branch = condition.map(|c| self.positive_guards(c, env)).unwrap_or_default();
         let mut e = env.clone();
         if let Some(c) = consequence {
             self.statement(c, &mut e, &mut branch);
@@ -450,8 +470,11 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 alternative_exits |= self.statement(statement, &mut e, &mut branch);
             }
             branches.push(branch);
+            let exits = [consequence_exits, alternative_exits];
+            out.push(Step::Either(branches.into_iter().zip(exits).collect()));
+        } else {
+            out.push(Step::Branch(branches));
         }
-        out.push(Step::Branch(branches));
         if consequence_exits && alternative_exits {
             return true;
         }
@@ -465,10 +488,59 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 // failing branch answers 401/403 is an authentication check.
                 if consequence.is_some_and(|b| denies(self.text(b))) && self.mentions_computed(c, env) {
                     out.push(Step::SecretCheck);
+                    self.mark_lookups(c, env);
                 }
             }
         }
         false
+    }
+
+    /// Guards a condition requires to hold when it is true: a guard call or a variable bound to
+    /// one, alone or in an `&&` chain (not under `!`, not in an `||`).
+    fn positive_guards(&self, condition: Node<'a>, env: &Env) -> Vec<Step> {
+        let mut out = Vec::new();
+        let mut stack = vec![condition];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "parenthesized_expression" | "await_expression" => {
+                    let mut cursor = node.walk();
+                    stack.extend(node.named_children(&mut cursor));
+                }
+                "binary_expression" if node.child_by_field_name("operator").is_some_and(|o| o.kind() == "&&") => {
+                    stack.extend(node.child_by_field_name("left"));
+                    stack.extend(node.child_by_field_name("right"));
+                }
+                "call_expression" => {
+                    if let Some(callee) = self.call_callee(node) {
+                        out.push(Step::Guard { callee, checked: true, discarded: false });
+                    }
+                }
+                "identifier" => {
+                    if let Some(callee) = env.bound.get(self.text(node)) {
+                        out.push(Step::Guard { callee: callee.clone(), checked: true, discarded: false });
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The data reads whose results a denying condition tests become authorising lookups.
+    fn mark_lookups(&mut self, condition: Node<'a>, env: &Env) {
+        let mut stack = vec![condition];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" {
+                if let Some(reads) = env.read_from.get(self.text(node)) {
+                    self.lookups.extend(reads.iter().copied());
+                }
+            }
+            if is_function(node) {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
     }
 
     /// True when a condition reads a call's result: a call in it, or a variable bound to one.
@@ -578,6 +650,26 @@ impl<'a, 'c> StepReader<'a, 'c> {
                         out.push(Step::CallsParam);
                     }
                 }
+                // `verifySignatureAppRouter((req) => handler(req))`: what the functions handed to
+                // a built-in verifying wrapper do runs after its check.
+                if let Some(Callee::Import { source, name, .. }) = self.call_callee(node) {
+                    if builtin_wrapper(&source, &name) {
+                        if let Some(arguments) = node.child_by_field_name("arguments") {
+                            let mut inner = vec![Step::Guard {
+                                callee: Callee::Builtin(GuardKind::Throws),
+                                checked: true,
+                                discarded: false,
+                            }];
+                            let mut cursor = arguments.walk();
+                            let children: Vec<Node<'a>> = arguments.named_children(&mut cursor).collect();
+                            for child in children {
+                                self.scan(child, env, &mut inner, in_closure);
+                            }
+                            out.push(Step::Branch(vec![inner]));
+                            return;
+                        }
+                    }
+                }
                 if let Some(classify) = self.data {
                     if let Some(what) = classify(node) {
                         out.push(Step::Data(self.accesses.len() as u32));
@@ -638,6 +730,11 @@ impl<'a, 'c> StepReader<'a, 'c> {
             // Stripe.
             "constructEvent" | "constructEventAsync" if object_last == "webhooks" => {
                 return Some(Callee::Builtin(GuardKind::Throws))
+            }
+            // A Stripe Checkout session looked up by the id Stripe put in the return URL: the
+            // unguessable id is the capability, Stripe's answer is checked.
+            "retrieve" if object_last == "sessions" && object_text.contains("checkout") => {
+                return Some(Callee::Builtin(GuardKind::Returns))
             }
             // Lucia.
             "validateSession" | "validateSessionToken" => return Some(Callee::Builtin(GuardKind::Returns)),
@@ -718,6 +815,53 @@ struct Env {
     env_vars: HashSet<String>,
     /// Variables holding a call's result (any callee).
     computed: HashSet<String>,
+    /// Variables holding what a data read returned, with the reads' [`Step::Data`] indices.
+    read_from: HashMap<String, Vec<u32>>,
+}
+
+/// Query methods that only read: Prisma's reads, and `select` (Drizzle, Supabase, Kysely).
+const READ_METHODS: &[&str] = &[
+    "findMany",
+    "findFirst",
+    "findFirstOrThrow",
+    "findUnique",
+    "findUniqueOrThrow",
+    "count",
+    "aggregate",
+    "select",
+    "selectFrom",
+];
+
+/// True when a data access is a read (by the method it calls), so a lookup may authorise.
+fn is_data_read(doc: &Document, call: Node<'_>) -> bool {
+    let Some(function) = call.child_by_field_name("function") else { return false };
+    if function.kind() != "member_expression" {
+        return false;
+    }
+    let Some(property) = function.child_by_field_name("property") else { return false };
+    let method = doc.slice(property.byte_range());
+    if method == "from" {
+        // Supabase `client.from("t").select(…)`: the access is the `from` call, the method follows.
+        let next =
+            call.parent().filter(|p| p.kind() == "member_expression").and_then(|p| p.child_by_field_name("property"));
+        return next.is_some_and(|n| doc.slice(n.byte_range()) == "select");
+    }
+    READ_METHODS.contains(&method)
+}
+
+/// Removes the data accesses listed in `drop` from the steps (authorising lookups).
+pub fn without_data(steps: Vec<Step>, drop: &HashSet<u32>) -> Vec<Step> {
+    steps
+        .into_iter()
+        .filter_map(|step| match step {
+            Step::Data(i) if drop.contains(&i) => None,
+            Step::Branch(branches) => Some(Step::Branch(branches.into_iter().map(|b| without_data(b, drop)).collect())),
+            Step::Either(branches) => {
+                Some(Step::Either(branches.into_iter().map(|(b, e)| (without_data(b, drop), e)).collect()))
+            }
+            other => Some(other),
+        })
+        .collect()
 }
 
 fn contains_call(node: Node<'_>) -> bool {
@@ -1111,6 +1255,7 @@ fn contains_param_call(step: &Step) -> bool {
     match step {
         Step::CallsParam => true,
         Step::Branch(bs) => bs.iter().flatten().any(contains_param_call),
+        Step::Either(bs) => bs.iter().flat_map(|(b, _)| b).any(contains_param_call),
         _ => false,
     }
 }
@@ -1188,6 +1333,14 @@ fn eval(steps: &[Step], mut guarded: bool, oracle: Oracle<'_>, out: &mut Outcome
                 for branch in branches {
                     eval(branch, guarded, oracle, out);
                 }
+            }
+            Step::Either(branches) => {
+                let mut all = true;
+                for (branch, exits) in branches {
+                    let ends = eval(branch, guarded, oracle, out);
+                    all &= ends || *exits;
+                }
+                guarded |= all && !branches.is_empty();
             }
         }
     }
@@ -1372,6 +1525,7 @@ fn for_each_callee<'s>(summary: &'s FnSummary, f: &mut dyn FnMut(&'s Callee)) {
                 Step::Guard { callee, .. } => f(callee),
                 Step::Return { from: Some(callee) } => f(callee),
                 Step::Branch(bs) => bs.iter().for_each(|b| steps(b, f)),
+                Step::Either(bs) => bs.iter().for_each(|(b, _)| steps(b, f)),
                 _ => {}
             }
         }

@@ -131,6 +131,7 @@ pub fn check_inputs(
         files,
         unparsed: Vec::new(),
         evidence,
+        config_notices: Default::default(),
     };
     let config = &workspace.config;
     let mut cache = AnalysisCache::open(root, config);
@@ -242,6 +243,7 @@ pub fn check_inputs(
             None => workspace.unparsed.push(UnparsedFile::new(entry.source.relative, entry.text)),
         }
     }
+    let _ = workspace.config_notices.set(engine::notices::inactive_rules(&workspace.config, facts, &workspace.files));
     workspace.finish_findings(&mut findings, &include);
     (workspace, findings, stats)
 }

@@ -73,6 +73,9 @@ pub struct Workspace {
     pub evidence: crate::stage::EvidenceSet,
     /// Files not parsed because their findings came from the analysis cache, sorted by path.
     pub unparsed: Vec<UnparsedFile>,
+    /// Rules inactive for lack of configuration, known once the workspace was checked
+    /// (`engine::notices`).
+    pub config_notices: std::sync::OnceLock<Vec<crate::engine::notices::ConfigNotice>>,
 }
 
 /// What reading one file gave: its text (with a notice when it was decoded lossily), or why
@@ -421,6 +424,7 @@ impl Workspace {
             files: WorkspaceFiles::from_paths(sources.iter().map(|s| s.relative.clone())),
             unparsed: Vec::new(),
             evidence: Default::default(),
+            config_notices: Default::default(),
         };
         for (source, result) in loaded {
             let path = source.relative.clone();
@@ -454,6 +458,7 @@ impl Workspace {
             files,
             unparsed: Vec::new(),
             evidence: Default::default(),
+            config_notices: Default::default(),
         }
     }
 
@@ -492,6 +497,7 @@ impl Workspace {
                     .map(|finding| FileFinding { path: doc.path.clone(), finding })
             })
             .collect();
+        let _ = self.config_notices.set(crate::engine::notices::inactive_rules(&self.config, &facts, &self.files));
         self.finish_findings(&mut findings, include);
         findings
     }

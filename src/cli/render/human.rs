@@ -143,7 +143,31 @@ pub fn render(workspace: &Workspace, findings: &[FileFinding], color: bool) -> S
     }
     out.push_str(&summary(workspace.files_scanned(), findings));
     out.push('\n');
+    for line in config_notes(workspace, findings) {
+        out.push_str(&line);
+        out.push('\n');
+    }
     out
+}
+
+/// Footer lines about configuration (issue 23, item 7): per rule whose findings a `baton.toml`
+/// key can settle, how; and every rule that checked nothing for lack of configuration.
+pub fn config_notes(workspace: &Workspace, findings: &[FileFinding]) -> Vec<String> {
+    let mut counts: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for f in findings {
+        *counts.entry(f.finding.rule).or_default() += 1;
+    }
+    let mut lines: Vec<String> = counts
+        .into_iter()
+        .filter_map(|(rule, count)| {
+            let hint = crate::engine::notices::config_hint(rule)?;
+            Some(format!("note: {} of {rule}: {}.", plural(count, "finding"), hint.text))
+        })
+        .collect();
+    for notice in workspace.config_notices.get().into_iter().flatten() {
+        lines.push(format!("note: {}.", notice.message));
+    }
+    lines
 }
 
 /// "Found 3 problems (2 errors, 1 warning) in 12 files; 2 have a quick fix." or "No problems …".

@@ -1,4 +1,7 @@
-//! `--format json`: one object, exactly the fields of contract §2.
+//! `--format json`: one object with the fields of contract §2, plus three additive ones
+//! (docs/output.md): a fix's `choice` (present when true), a diagnostic's `config_keys`
+//! (present when a `baton.toml` key can settle it) and the report's `notices` (present when a
+//! rule checked nothing for lack of configuration).
 
 use serde::Serialize;
 
@@ -13,6 +16,8 @@ pub struct JsonReport<'a> {
     root: String,
     files_scanned: usize,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notices: Vec<crate::engine::notices::ConfigNotice>,
 }
 
 #[derive(Serialize)]
@@ -23,6 +28,8 @@ struct JsonDiagnostic<'a> {
     range: JsonRange,
     message: &'a str,
     fixes: Vec<JsonFix<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    config_keys: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -35,6 +42,9 @@ struct JsonRange {
 struct JsonFix<'a> {
     title: &'a str,
     edits: Vec<JsonEdit<'a>>,
+    /// One of several alternatives: never applied without a person choosing it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    choice: bool,
 }
 
 #[derive(Serialize)]
@@ -73,10 +83,13 @@ pub fn report<'a>(workspace: &Workspace, findings: &'a [FileFinding]) -> JsonRep
                             .iter()
                             .map(|e| JsonEdit { path: &e.path, range: range(&e.path, &e.range), new_text: &e.new_text })
                             .collect(),
+                        choice: fix.choice,
                     })
                     .collect(),
+                config_keys: crate::engine::notices::config_hint(f.finding.rule).map_or(&[], |h| h.keys),
             })
             .collect(),
+        notices: workspace.config_notices.get().cloned().unwrap_or_default(),
     }
 }
 

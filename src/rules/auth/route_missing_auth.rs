@@ -95,10 +95,14 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let handler = resolve_handler(ctx, ctx.capture("handler")?, 0)?;
+    if is_oauth_redirect(ctx, handler) {
+        return None;
+    }
     let scope = facts::scope_of(ctx.file_facts());
     let classify = |node: Node<'_>| data_access(ctx, node);
     let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
     let steps = reader.function_steps(handler, None);
+    let steps = summary::without_data(steps, &reader.lookups);
     let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
     let outcome = summary::evaluate(&steps, &oracle);
     let (node, what) = reader.accesses.get(outcome.first_unguarded_data? as usize)?.clone();
@@ -146,6 +150,39 @@ fn callee_resolved(ctx: &QueryMatchContext<'_, '_>, scope: &summary::Scope, call
 /// True when the file is listed in `[auth] public_routes`.
 fn is_public(ctx: &QueryMatchContext<'_, '_>) -> bool {
     ctx.config.auth.public_routes.iter().any(|p| ecma::path_matches(p, &ctx.doc.path))
+}
+
+/// True when the handler reads both OAuth 2.0 redirect parameters (`code` and `state`, RFC 6749
+/// §4.1.2) from the request: an OAuth callback, public by design (the provider redirects the
+/// browser to it before there is a session).
+fn is_oauth_redirect(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool {
+    let (mut code, mut state) = (false, false);
+    let mut stack = vec![handler];
+    let mut seen = 0;
+    while let Some(node) = stack.pop() {
+        seen += 1;
+        if seen > 20_000 {
+            return false;
+        }
+        if node.kind() == "call_expression" {
+            let property = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "member_expression")
+                .and_then(|f| f.child_by_field_name("property"))
+                .map(|p| ctx.text(p));
+            let first = node.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+            if property == Some("get") {
+                match first.and_then(|f| ecma::literal_string(ctx.doc, f)) {
+                    Some("code") => code = true,
+                    Some("state") => state = true,
+                    _ => {}
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    code && state
 }
 
 /// A call of a name listed in `[auth] guards` (by its local or its imported name).
@@ -369,7 +406,27 @@ fn guard_fix(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Option<Fix>
         }
         None => "  ".to_string(),
     };
-    let guard: String = auth.fix_guard.lines().map(|l| format!("\n{indent}{l}")).collect();
+    // The handler may already bind the name the guard declares (`const session = await auth()`
+    // after the data, unchecked): the inserted declaration takes a fresh name instead.
+    let taken = handler_bindings(ctx, function);
+    let mut fix_text = auth.fix_guard.clone();
+    for (declared, renamable) in declared_names(&auth.fix_guard) {
+        if taken.contains(&declared) {
+            if !renamable {
+                return None;
+            }
+            let mut chars = declared.chars();
+            let first: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+            let mut fresh = format!("auth{first}{}", chars.as_str());
+            let mut n = 2;
+            while taken.contains(&fresh) || fix_text.contains(&fresh) {
+                fresh = format!("{declared}{n}");
+                n += 1;
+            }
+            fix_text = replace_identifier(&fix_text, &declared, &fresh);
+        }
+    }
+    let guard: String = fix_text.lines().map(|l| format!("\n{indent}{l}")).collect();
     let open = body.start_byte() + 1;
     let mut edits = vec![(open..open, guard)];
     if !ecma::is_async(function) {
@@ -386,4 +443,99 @@ fn guard_fix(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Option<Fix>
         edits.push(ecma::add_named_import(ctx.doc, file, name, &source));
     }
     Some(Fix::in_file("Check the session at the top of the handler", &ctx.doc.path, edits))
+}
+
+/// The names `const`/`let`/`var` declarations of the configured guard text bind, each with
+/// whether it can be renamed (a plain name) or not (inside a destructuring pattern: when such a
+/// name clashes, no fix is offered).
+fn declared_names(text: &str) -> Vec<(String, bool)> {
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let line = line.trim_start();
+        let Some(rest) = ["const ", "let ", "var "].iter().find_map(|k| line.strip_prefix(k)) else { continue };
+        let rest = rest.trim_start();
+        if rest.starts_with('{') || rest.starts_with('[') {
+            // `const { userId } = await auth()`: the names inside the pattern.
+            let Some(end) = rest.find(['}', ']']) else { continue };
+            for part in rest[1..end].split(',') {
+                let local = part.rsplit(':').next().unwrap_or(part).split('=').next().unwrap_or("").trim();
+                if !local.is_empty() {
+                    names.push((local.to_string(), false));
+                }
+            }
+            continue;
+        }
+        let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '$').collect();
+        if !name.is_empty() {
+            names.push((name, true));
+        }
+    }
+    names
+}
+
+/// Names bound at the top level of a handler: its parameters and the declarations directly in
+/// its body (a clash there would be a redeclaration; nested blocks may shadow).
+fn handler_bindings(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> Vec<String> {
+    let mut names = Vec::new();
+    let collect = |pattern: Node<'_>, names: &mut Vec<String>| {
+        let mut stack = vec![pattern];
+        while let Some(node) = stack.pop() {
+            match node.kind() {
+                "identifier" | "shorthand_property_identifier_pattern" => names.push(ctx.text(node).to_string()),
+                // Type annotations and default values name other things.
+                "type_annotation" => continue,
+                _ => {}
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    };
+    for field in ["parameters", "parameter"] {
+        if let Some(params) = function.child_by_field_name(field) {
+            collect(params, &mut names);
+        }
+    }
+    if let Some(body) = function.child_by_field_name("body") {
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            match statement.kind() {
+                "lexical_declaration" | "variable_declaration" => {
+                    let mut c = statement.walk();
+                    for declarator in statement.named_children(&mut c).filter(|d| d.kind() == "variable_declarator") {
+                        if let Some(name) = declarator.child_by_field_name("name") {
+                            collect(name, &mut names);
+                        }
+                    }
+                }
+                "function_declaration" | "class_declaration" => {
+                    if let Some(name) = statement.child_by_field_name("name") {
+                        names.push(ctx.text(name).to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    names
+}
+
+/// `text` with every whole-identifier occurrence of `from` (not a property: no `.` before it)
+/// replaced by `to`.
+fn replace_identifier(text: &str, from: &str, to: &str) -> String {
+    let is_ident = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(from) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + from.len()..].chars().next();
+        out.push_str(&rest[..at]);
+        if before.is_some_and(|c| is_ident(c) || c == '.') || after.is_some_and(is_ident) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[at + from.len()..];
+    }
+    out.push_str(rest);
+    out
 }
