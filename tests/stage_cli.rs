@@ -298,6 +298,37 @@ fn an_item_in_a_stage_it_never_met_is_reported_and_cannot_advance_past_it() {
 }
 
 #[test]
+fn stage_status_lists_work_items_only() {
+    // A work item, plus documents with a status that are not work items: an ADR whose "Accepted"
+    // is a label of the workflow, a PRD, and an archived copy of the spec with the same id.
+    let dir = staged_workspace("implement");
+    let root = dir.path();
+    let mut config = std::fs::read_to_string(root.join("baton.toml")).unwrap();
+    config.push_str("[workflow.labels]\n\"Accepted\" = \"release\"\n");
+    std::fs::write(root.join("baton.toml"), config).unwrap();
+    std::fs::create_dir_all(root.join("docs/adr")).unwrap();
+    std::fs::create_dir_all(root.join("docs/archive")).unwrap();
+    std::fs::write(
+        root.join("docs/adr/ADR-012-queues.md"),
+        "# ADR-012 Queues\n\n**Status**: Accepted\n\n## Decision\n\nUse a queue.\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("docs/PRD-003-export.md"), "---\nid: PRD-003\nstatus: Accepted\n---\n# PRD-003 Export\n")
+        .unwrap();
+    std::fs::write(root.join("docs/archive/WOR-7-spec.md"), "---\nid: WOR-7\nstatus: plan\n---\n# WOR-7 old\n")
+        .unwrap();
+    // Exit status 1: WOR-7 has unmet requirements; what matters here is which items are listed.
+    let (code, out, err) = baton(root, &["stage", "status"]);
+    assert_ne!(code, 2, "{out}{err}");
+    assert!(out.contains("WOR-7"), "{out}");
+    assert_eq!(out.matches("WOR-7").count(), 1, "the archived copy is listed too:\n{out}");
+    assert!(
+        !out.contains("ADR-012") && !out.contains("PRD-003"),
+        "documents that are not work items are listed:\n{out}"
+    );
+}
+
+#[test]
 fn advancing_to_the_current_stage_is_refused() {
     let dir = staged_workspace("qa");
     let root = dir.path();

@@ -75,6 +75,19 @@ impl Block {
     }
 }
 
+/// What `meta/invalid-front-matter` says about `error`.
+fn front_matter_message(error: &crate::plan::markdown::FrontMatterError) -> String {
+    let unread = match error.unread_keys.as_slice() {
+        [] => String::new(),
+        keys => {
+            let shown: Vec<String> = keys.iter().take(6).map(|k| format!("`{k}`")).collect();
+            let more = if keys.len() > 6 { format!(" and {} more", keys.len() - 6) } else { String::new() };
+            format!("; Baton did not read {}{more}", shown.join(", "))
+        }
+    };
+    format!("the front matter is not valid YAML ({}){unread}", error.message)
+}
+
 /// Findings of the code rules in the fenced code blocks of Markdown document `doc`.
 pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<Finding> {
     let outline = Outline::read(&doc.text);
@@ -85,6 +98,16 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
             crate::plan::markdown::MAX_FRONT_MATTER_LINES
         );
         out.push(Finding::new("meta/file-too-large", range.clone(), message));
+    }
+    // Agent definitions are read by the coding harness, which takes each `key: rest of line`
+    // leniently (descriptions with `Context: …` examples are the norm there): not reported.
+    let agent = crate::handoff::Agent::is_definition(&doc.path);
+    if let Some(error) = outline.front_matter_error.as_ref().filter(|_| !agent) {
+        out.push(Finding::new(
+            "meta/invalid-front-matter",
+            outline.lines[error.line].range.clone(),
+            front_matter_message(error),
+        ));
     }
     for fence in &outline.fences {
         let Some((kind, ext)) = kind_of(&fence.lang) else { continue };

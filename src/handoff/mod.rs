@@ -123,7 +123,9 @@ impl Handoffs {
         if id.is_empty() {
             return Vec::new();
         }
-        mine.into_iter().filter(|c| c.id.eq_ignore_ascii_case(id)).collect()
+        // By id only when the checkpoint names no execution spec: one that names another
+        // document runs that one (two specs may share an intake id).
+        mine.into_iter().filter(|c| c.spec.is_none() && c.id.eq_ignore_ascii_case(id)).collect()
     }
 
     /// True when the project holding `doc_path` tracks completion in checkpoints (it has at

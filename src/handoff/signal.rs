@@ -175,6 +175,17 @@ impl Signal {
         }
         self.status = find_status(text);
         self.files = text_paths(text);
+        // Absolute paths are reported as in JSON signals: they only work on one machine.
+        for file in self.files.iter().filter(|f| f.kind == PathKind::Absolute) {
+            self.problems.push(Problem {
+                range: file.range.clone(),
+                message: format!(
+                    "`{}` is an absolute path: name files relative to the workspace root (Baton never reads it)",
+                    file.text
+                ),
+                fix: None,
+            });
+        }
         let found = format!(
             "work stream {}, status {}, {} file path{}",
             self.workstream.as_ref().map_or("unknown".into(), |w| w.value.to_string()),
@@ -318,6 +329,23 @@ mod tests {
 
     /// Paths in prose keep their leading dot, lose closing punctuation, and never end inside a
     /// character (an em dash glued to a path is not part of its extension).
+    #[test]
+    fn absolute_paths_in_text_signals_are_reported() {
+        let doc = Document::parse(
+            ".claude/handoff/ws4-complete.signal",
+            crate::syntax::FileKind::Signal,
+            "WS-4 COMPLETE\nFiles:\n1. /home/dev/app/api/route.ts\n2. app/api/other.ts\n".to_string(),
+        );
+        let signal = Signal::read(&doc);
+        let absolute: Vec<&str> = signal
+            .problems
+            .iter()
+            .filter(|p| p.message.contains("absolute path"))
+            .map(|p| &doc.text[p.range.clone()])
+            .collect();
+        assert_eq!(absolute, ["/home/dev/app/api/route.ts"]);
+    }
+
     #[test]
     fn text_paths_keep_dot_folders_and_stop_at_punctuation() {
         let text = "Wrote .claude/context/snapshot-1.json. See \"./app/page.tsx\"; and *lib/a.ts*: done\nsnapshot .claude/x/y.js\u{2014} next\n";

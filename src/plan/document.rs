@@ -40,6 +40,7 @@ pub fn read(doc: &Document) -> PlanDocument {
                 .iter()
                 .any(|k| f.value.get(*k).and_then(scalar).is_some())
         }),
+        front_matter_unread: outline.front_matter_error.as_ref().map(|e| e.unread_keys.clone()).unwrap_or_default(),
     };
     plan.title = outline
         .headings

@@ -118,9 +118,20 @@ pub struct Outline<'a> {
     pub front_matter: Option<FrontMatter>,
     /// The opening `---` line of a front matter block longer than [`MAX_FRONT_MATTER_LINES`].
     pub front_matter_too_long: Option<Range<usize>>,
-    /// The line index where the front matter stops being valid YAML, when only the keys before
-    /// it were read.
-    pub front_matter_error: Option<usize>,
+    /// The front matter's YAML error, when the block looks like YAML but does not parse (only
+    /// the keys before the error are read, if any).
+    pub front_matter_error: Option<FrontMatterError>,
+}
+
+/// Front matter that looks like YAML but does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FrontMatterError {
+    /// The line index of the error.
+    pub line: usize,
+    /// The parser's message, without its position.
+    pub message: String,
+    /// The top-level keys of the block that were not read (at or after the error).
+    pub unread_keys: Vec<String>,
 }
 
 impl<'a> Outline<'a> {
@@ -219,12 +230,27 @@ impl<'a> Outline<'a> {
             Err(error) if looks_like_yaml => {
                 // Invalid YAML: read the keys before the error (up to the last top-level key
                 // that starts before it), so one bad line late in a long block does not hide
-                // the work streams above it.
-                let Some(value) = error.location().and_then(|at| self.yaml_before(open + 1, at.line())) else {
-                    return if open == 0 { open..close + 1 } else { 0..0 };
+                // the work streams above it. The error itself is always kept (and reported).
+                let before = error.location().and_then(|at| self.yaml_before(open + 1, at.line()));
+                let line = (open + at_line(&error)).clamp(open + 1, close.saturating_sub(1).max(open + 1));
+                let unread_from = match &before {
+                    Some((_, cut)) => *cut,
+                    None => open + 1,
                 };
-                self.front_matter_error = Some(open + at_line(&error));
-                value
+                let unread_keys = (unread_from..close).filter_map(|i| top_level_key(self.line_text(i))).collect();
+                let message = yaml_message(&error);
+                match before {
+                    Some((value, _)) => {
+                        self.front_matter_error = Some(FrontMatterError { line, message, unread_keys });
+                        value
+                    }
+                    None if open == 0 => {
+                        self.front_matter_error = Some(FrontMatterError { line, message, unread_keys });
+                        return open..close + 1;
+                    }
+                    // After a title, a block that does not parse may be a rule and prose.
+                    None => return 0..0,
+                }
             }
             Err(_) => return 0..0,
         };
@@ -234,8 +260,9 @@ impl<'a> Outline<'a> {
     }
 
     /// The mapping of the YAML lines from `first` up to (not including) the last top-level key
-    /// line at or before `error_line` (1-based, relative to `first`), when it parses.
-    fn yaml_before(&self, first: usize, error_line: usize) -> Option<serde_yaml_ng::Mapping> {
+    /// line at or before `error_line` (1-based, relative to `first`), when it parses, and that
+    /// key line's index.
+    fn yaml_before(&self, first: usize, error_line: usize) -> Option<(serde_yaml_ng::Mapping, usize)> {
         let error_at = first + error_line.saturating_sub(1);
         let cut = (first + 1..=error_at.min(self.lines.len().saturating_sub(1))).rev().find(|&i| {
             let line = self.line_text(i);
@@ -243,7 +270,7 @@ impl<'a> Outline<'a> {
         })?;
         let text = &self.text[self.lines[first].range.start..self.lines[cut - 1].range.end];
         match serde_yaml_ng::from_str(text) {
-            Ok(serde_yaml_ng::Value::Mapping(value)) => Some(value),
+            Ok(serde_yaml_ng::Value::Mapping(value)) => Some((value, cut)),
             _ => None,
         }
     }
@@ -642,6 +669,25 @@ pub fn code_spans_in(line: &str) -> Vec<Range<usize>> {
     spans
 }
 
+/// The key of a top-level `key:` line of YAML.
+fn top_level_key(line: &str) -> Option<String> {
+    if !line.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_' || c == '"') {
+        return None;
+    }
+    let (key, _) = line.split_once(':')?;
+    let key = key.trim().trim_matches('"');
+    (!key.is_empty() && !key.contains(' ')).then(|| key.to_string())
+}
+
+/// A YAML error's message without the position the parser appends (Baton reports the line).
+fn yaml_message(error: &serde_yaml_ng::Error) -> String {
+    let text = error.to_string();
+    match text.find(" at line ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
+
 /// The 1-based line of a YAML error (0 when it has none).
 fn at_line(error: &serde_yaml_ng::Error) -> usize {
     error.location().map_or(0, |l| l.line())
@@ -750,6 +796,25 @@ mod tests {
         assert!(o.front_matter_error.is_some());
         let o = Outline::read("---\n## A heading between rules, then prose\n---\n");
         assert!(o.front_matter.is_none());
+        assert!(o.front_matter_error.is_none());
+    }
+
+    #[test]
+    fn invalid_front_matter_is_kept_with_the_keys_it_hides() {
+        // Late error: the keys before it are read, the rest are named as unread.
+        let o = Outline::read("---\nid: X-1\nsummary: a: b\nworkstreams:\n  WS1:\n    gate: lint\n---\n# T\n");
+        let error = o.front_matter_error.as_ref().expect("the YAML error is kept");
+        assert_eq!(error.line, 2);
+        assert_eq!(error.unread_keys, ["summary", "workstreams"]);
+        assert!(o.front_matter.as_ref().unwrap().value.get("id").is_some());
+        assert!(!error.message.contains("line"), "{}", error.message);
+        // Nothing readable at the top of the file: still reported, still not Markdown.
+        let o = Outline::read("---\ntitle: A: B\nstatus: draft\n---\n## Real\n");
+        assert_eq!(o.front_matter_error.as_ref().unwrap().unread_keys, ["title", "status"]);
+        assert!(o.front_matter.is_none());
+        assert_eq!(o.headings.len(), 1);
+        // Valid YAML: no error.
+        assert!(Outline::read("---\ntitle: \"A: B\"\n---\n").front_matter_error.is_none());
     }
 
     #[test]

@@ -97,6 +97,9 @@ pub struct PlanDocument {
     pub doc_type: Option<String>,
     /// True when the front matter gives an id (`id`, `spec_ref`, `spec`, `spec_id`, `prd`, `prd_id`).
     pub has_front_matter_id: bool,
+    /// Top-level front-matter keys not read because the YAML has an error before or at them
+    /// (`meta/invalid-front-matter` reports it).
+    pub front_matter_unread: Vec<String>,
 }
 
 /// The `## Architecture Approval` section.
@@ -337,6 +340,15 @@ impl Plan {
 }
 
 impl PlanDocument {
+    /// True when the front matter declares work streams, gates or phases that could not be read
+    /// (invalid YAML): the rules that judge a plan's streams and gates leave it alone rather than
+    /// judge the Markdown sections without their definitions.
+    pub fn stream_definitions_unread(&self) -> bool {
+        self.front_matter_unread
+            .iter()
+            .any(|k| matches!(k.as_str(), "workstreams" | "gates" | "execution_phases" | "validation_gates" | "phases"))
+    }
+
     /// The stream `id` names in this plan: the same id (a Markdown section before a front
     /// matter key), else the one stream that answers to it (`WS1` for `WS1_MIGRATION`).
     pub fn resolve(&self, id: &WorkstreamId) -> Option<&Workstream> {

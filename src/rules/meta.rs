@@ -38,6 +38,14 @@ pub fn rules() -> Vec<Rule> {
             matcher: Matcher::Builtin,
         },
         Rule {
+            id: "meta/invalid-front-matter",
+            default_severity: Severity::Warning,
+            kinds: &[],
+            summary: "A Markdown document whose YAML front matter does not parse (what follows the error is not read)",
+            doc: include_str!("../../docs/rules/meta/invalid-front-matter.md"),
+            matcher: Matcher::Builtin,
+        },
+        Rule {
             id: "meta/config",
             default_severity: Severity::Error,
             kinds: &[],

@@ -141,6 +141,7 @@ mod tests {
             names_plans: Vec::new(),
             doc_type: None,
             has_front_matter_id: true,
+            front_matter_unread: Vec::new(),
         }
     }
 

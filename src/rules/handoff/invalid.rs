@@ -59,4 +59,31 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             out.push((doc.path.clone(), finding));
         }
     }
+    // Checkpoints against their plans: the buckets cover the plan's streams and nothing else.
+    for c in super::coverage::coverage(ctx) {
+        for entry in &c.unknown {
+            let message = format!(
+                "{} is not a work stream of {} (`{}`): a bucket lists only the streams of the plan the checkpoint runs",
+                entry.value, c.plan.id, c.plan.path
+            );
+            out.push((c.checkpoint.path.clone(), Finding::new(RULE_ID, entry.range.clone(), message)));
+        }
+        // A complete checkpoint's missing streams are `handoff/premature-complete`.
+        let complete = c.checkpoint.run_status() == Some(crate::handoff::checkpoint::RunStatus::Complete);
+        if complete || c.missing.is_empty() {
+            continue;
+        }
+        let Some(at) = c.checkpoint.buckets.first().and_then(|(_, s)| s.first()).map(|s| s.range.clone()) else {
+            continue;
+        };
+        let ids: Vec<String> = c.missing.iter().map(|w| w.id.to_string()).collect();
+        let message = format!(
+            "the work-stream buckets do not cover {}: {} {} in none of `completed`, `in_progress`, `pending`, `dormant`, so resuming the run would skip {}",
+            c.plan.id,
+            super::coverage::list(&ids),
+            if ids.len() == 1 { "is" } else { "are" },
+            if ids.len() == 1 { "it" } else { "them" }
+        );
+        out.push((c.checkpoint.path.clone(), Finding::new(RULE_ID, at, message)));
+    }
 }

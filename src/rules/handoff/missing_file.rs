@@ -37,6 +37,16 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     // it will create may not exist yet.
     for handoff in handoffs.markdown.iter().filter(|h| !h.reference_only) {
         for (file, intent) in &handoff.files {
+            // An absolute path names a file on one machine only, whatever the entry says about it
+            // (JSON handoffs get the same notice from `handoff/invalid`).
+            if file.kind == PathKind::Absolute {
+                let message = format!(
+                    "`{}` is an absolute path: the next agent's checkout is elsewhere, so it cannot find the file; name it relative to the workspace root",
+                    file.text
+                );
+                out.push((handoff.path.clone(), Finding::new(RULE_ID, file.range.clone(), message)));
+                continue;
+            }
             match intent {
                 FileIntent::Deleted => continue,
                 FileIntent::Created if !handoff.is_complete() => continue,

@@ -3,6 +3,7 @@
 //! check over [`crate::handoff::Handoffs`].
 
 pub mod broken_chain;
+mod coverage;
 pub mod gates_not_passed;
 pub mod invalid;
 pub mod missing_dependency;

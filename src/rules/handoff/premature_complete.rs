@@ -23,6 +23,23 @@ pub fn rule() -> Rule {
 }
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    // Streams of the plan that a complete checkpoint never tracked.
+    for c in super::coverage::coverage(ctx) {
+        let Some(status) = &c.checkpoint.status else { continue };
+        if c.checkpoint.run_status() != Some(RunStatus::Complete) || c.missing.is_empty() {
+            continue;
+        }
+        let ids: Vec<String> = c.missing.iter().map(|w| w.id.to_string()).collect();
+        let message = format!(
+            "{} is marked complete, but {} of its plan `{}` {} in none of its buckets: nothing records {} as done",
+            c.checkpoint.id,
+            super::coverage::list(&ids),
+            c.plan.path,
+            if ids.len() == 1 { "is" } else { "are" },
+            if ids.len() == 1 { "it" } else { "them" }
+        );
+        out.push((c.checkpoint.path.clone(), Finding::new(RULE_ID, status.range.clone(), message)));
+    }
     for checkpoint in &ctx.handoffs.checkpoints {
         if checkpoint.run_status() != Some(RunStatus::Complete) {
             continue;

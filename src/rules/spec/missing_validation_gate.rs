@@ -122,7 +122,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
                 .iter()
                 .any(|f| lower.contains(f.to_ascii_lowercase().trim_start_matches('-')))
     };
-    for doc in ctx.plan.documents.iter().filter(|d| d.kind == PlanKind::Workflow) {
+    for doc in ctx.plan.documents.iter().filter(|d| d.kind == PlanKind::Workflow && !d.stream_definitions_unread()) {
         // Document-level gates: `## Validation Gates` sections and front matter `gates`.
         let mut shared: Lines = Vec::new();
         for gate in &doc.gates {

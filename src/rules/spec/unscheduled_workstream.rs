@@ -20,7 +20,7 @@ pub fn rule() -> Rule {
 }
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
-    for doc in ctx.plan.documents.iter().filter(|d| !d.phases.is_empty()) {
+    for doc in ctx.plan.documents.iter().filter(|d| !d.phases.is_empty() && !d.stream_definitions_unread()) {
         let mut seen = Vec::new();
         for stream in &doc.workstreams {
             let scheduled = doc.phases.iter().any(|p| {
