@@ -225,8 +225,9 @@ pub const STATEMENT_LEVEL: &[&str] = &[
 /// - it elides: a line that is `...` or `…` (alone or after `--`), or `(...)` in a statement;
 /// - its info string names a file of the migrations (```` ```sql supabase/migrations/…sql ````);
 /// - it creates (`CREATE TABLE` / `VIEW`, `IF NOT EXISTS` or not) a relation that the
-///   migrations already create: a proposal cannot create it again, so the block shows the schema
-///   (a copy, or the design the migration was written from) — the migration is what runs.
+///   migrations already create, or an index or policy of theirs without dropping it first: a
+///   proposal cannot create it again, so the block shows the schema (a copy, or the design the
+///   migration was written from) — the migration is what runs.
 pub fn excerpt_reason(block: &Document, named: bool, base: Option<&MigrationModel>) -> Option<&'static str> {
     let elides = block.text.lines().any(|line| {
         let t = line.trim();
@@ -246,12 +247,28 @@ pub fn excerpt_reason(block: &Document, named: bool, base: Option<&MigrationMode
         return Some("it names a migration file");
     }
     let alone = MigrationModel::replay(&[block]);
-    let repeats = alone
-        .tables
-        .keys()
-        .chain(alone.views.keys())
-        .any(|n| base.tables.contains_key(n) || base.views.contains_key(n));
-    repeats.then_some("it creates a table or view that the migrations create")
+    let relation = |n: &crate::sql::QualifiedName| base.tables.contains_key(n) || base.views.contains_key(n);
+    if alone.tables.keys().chain(alone.views.keys()).any(relation) {
+        return Some("it creates a table or view that the migrations create");
+    }
+    // An index or policy of the migrations created again without being dropped first (a
+    // replacement drops it: `DROP POLICY IF EXISTS p ON t; CREATE POLICY p …`).
+    let text = block.text.to_lowercase();
+    let dropped = |what: &str, name: &str| {
+        text.match_indices(what).any(|(i, _)| {
+            let rest = &text[i + what.len()..];
+            let statement = &rest[..rest.find(';').unwrap_or(rest.len())];
+            crate::sql::contains_word(statement, &name.trim_matches('"').to_lowercase())
+        })
+    };
+    let index_again = alone.indexes.iter().any(|(name, index)| {
+        !index.constraint && base.indexes.contains_key(name) && !dropped("drop index", &name.name)
+    });
+    let policy_again = alone
+        .policies
+        .iter()
+        .any(|p| base.policies_on(&p.table).any(|b| b.name == p.name) && !dropped("drop policy", &p.name));
+    (index_again || policy_again).then_some("it creates an index or policy that the migrations create")
 }
 
 /// The SQL findings of a document's SQL blocks, into each block's list: the excerpts replayed
@@ -407,6 +424,16 @@ mod tests {
         // Near miss: the same block without migrations is a proposal, and its table lacks RLS.
         let none = analyze_md_on(md, &WorkspaceFacts::default());
         assert!(none.contains(&(4, "sql/rls-disabled-in-public")), "{none:?}");
+    }
+
+    #[test]
+    fn a_block_creating_a_migration_index_again_is_an_excerpt_unless_it_drops_it_first() {
+        let facts = facts_with_migrations(&[NOTES, "create index notes_owner_idx on public.notes (owner);\n"]);
+        let md = "```sql\ncreate index notes_owner_idx on public.notes (owner);\n```\n";
+        assert!(analyze_md_on(md, &facts).is_empty(), "{:?}", analyze_md_on(md, &facts));
+        // Near miss: a replacement (dropped first) is a proposal, and it locks a live table.
+        let md = "```sql\ndrop index notes_owner_idx;\ncreate index notes_owner_idx on public.notes (owner);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(3, "sql/non-concurrent-index")]);
     }
 
     #[test]
