@@ -228,7 +228,14 @@ pub const STATEMENT_LEVEL: &[&str] = &[
 ///   migrations already create, or an index or policy of theirs without dropping it first: a
 ///   proposal cannot create it again, so the block shows the schema (a copy, or the design the
 ///   migration was written from) — the migration is what runs.
-pub fn excerpt_reason(block: &Document, named: bool, base: Option<&MigrationModel>) -> Option<&'static str> {
+///
+/// `alone` is `block` replayed by itself.
+pub fn excerpt_reason(
+    block: &Document,
+    alone: &MigrationModel,
+    named: bool,
+    base: Option<&MigrationModel>,
+) -> Option<&'static str> {
     let elides = block.text.lines().any(|line| {
         let t = line.trim();
         let t = t.strip_prefix("--").map_or(t, str::trim_start);
@@ -246,7 +253,6 @@ pub fn excerpt_reason(block: &Document, named: bool, base: Option<&MigrationMode
     if named && base.migrations.contains(&block.path) {
         return Some("it names a migration file");
     }
-    let alone = MigrationModel::replay(&[block]);
     let relation = |n: &crate::sql::QualifiedName| base.tables.contains_key(n) || base.views.contains_key(n);
     if alone.tables.keys().chain(alone.views.keys()).any(relation) {
         return Some("it creates a table or view that the migrations create");
@@ -276,10 +282,10 @@ pub fn excerpt_reason(block: &Document, named: bool, base: Option<&MigrationMode
 fn sql_findings(blocks: &mut [(Block, Vec<Finding>)], config: &Config, base: Option<&MigrationModel>) {
     let mut proposal: Vec<usize> = Vec::new();
     for (i, (block, found)) in blocks.iter_mut().enumerate() {
-        if excerpt_reason(&block.doc, block.named, base).is_some() {
-            let documents = [&block.doc];
-            let model = MigrationModel::replay(&documents);
-            run_sql_rules(&model, &documents, config, true, &mut |_, f| found.push(f));
+        let documents = [&block.doc];
+        let alone = MigrationModel::replay(&documents);
+        if excerpt_reason(&block.doc, &alone, block.named, base).is_some() {
+            run_sql_rules(&alone, &documents, config, true, &mut |_, f| found.push(f));
         } else {
             proposal.push(i);
         }
