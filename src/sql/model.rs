@@ -428,10 +428,20 @@ impl MigrationModel {
     /// positions are kept, so what is replayed next comes after every migration. The cost is
     /// that of the objects named, never a copy of the whole model.
     pub fn seed_for(&self, text: &str) -> MigrationModel {
-        let text = text.to_lowercase();
+        // The words of the text, once: each object is then one lookup (a scan of the text per
+        // object cost O(objects × text) per document).
+        let words: std::collections::HashSet<String> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
         let named = |name: &QualifiedName| {
-            let bare = name.name.trim_matches('"').to_lowercase();
-            super::replay::contains_word(&text, &bare)
+            let bare = name.name.trim_matches('"');
+            if bare.chars().any(|c| c.is_uppercase()) {
+                words.contains(&bare.to_lowercase())
+            } else {
+                words.contains(bare)
+            }
         };
         let tables: BTreeMap<QualifiedName, Table> =
             self.tables.iter().filter(|(name, _)| named(name)).map(|(n, t)| (n.clone(), t.clone())).collect();
