@@ -16,12 +16,16 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
     let workflow_repo = args.iter().any(|a| a == "--workflow-repo");
+    // The quick workspace plus 200 workflow documents (scripts/bench_workflow.py --quick).
+    let quick_workflow = args.iter().any(|a| a == "--quick-workflow");
     let no_docs = args.iter().any(|a| a == "--no-docs");
     let Some(out) = args.iter().find(|a| !a.starts_with("--")) else {
-        eprintln!("usage: bench_workload OUT_DIR [--quick | --workflow-repo [--no-docs]]");
+        eprintln!("usage: bench_workload OUT_DIR [--quick | --quick-workflow | --workflow-repo] [--no-docs]");
         return ExitCode::from(2);
     };
-    let mut spec = if quick {
+    let mut spec = if quick_workflow {
+        workload::Spec { documents: 200, ..workload::Spec::quick() }
+    } else if quick {
         workload::Spec::quick()
     } else if workflow_repo {
         workload::Spec::workflow_repo()

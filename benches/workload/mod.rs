@@ -604,12 +604,34 @@ pub fn workflow_files(workflows: usize) -> Vec<(String, String)> {
 }
 
 /// `n` Markdown documents shaped like a workflow repository's `docs/`: execution specs with
-/// front-matter work streams (a fifth), PRDs and ADRs with `### WS1` headings, audits quoting a
-/// migration's `CREATE TABLE`, and archived plans; each has fenced SQL and TypeScript. They plant
-/// no finding of their own kind (the plan rules' precision is measured on real repositories).
+/// front-matter work streams (a fifth) that also propose a change to a migration's table, PRDs
+/// and ADRs with `### WS1` headings, audits quoting a migration's `CREATE TABLE` (an excerpt),
+/// and archived plans; each has fenced SQL and TypeScript. They plant no finding of their own
+/// kind (the plan rules' precision is measured on real repositories).
 pub fn plan_documents(n: usize) -> Vec<(String, String)> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
+        // Every generated migration `k` creates `public.t{k}_0`; the first 300 exist in every
+        // workspace shape that has documents.
+        let migrated = format!("public.t{}_0", i % 300);
+        let excerpt = format!(
+            "```sql
+-- As the migration defines it
+create table if not exists {migrated} (
+  id uuid primary key default gen_random_uuid(),
+  account_id uuid not null references public.accounts (id) on delete cascade,
+  created_at timestamptz not null default now()
+);
+```
+"
+        );
+        let change = format!(
+            "```sql
+alter table {migrated} add column if not exists review_note text;
+create index concurrently if not exists t_review_{i}_idx on {migrated} (account_id, created_at);
+```
+"
+        );
         let sql = format!(
             "```sql\ncreate table public.doc_t{i} (id uuid primary key, owner uuid not null);\nalter table public.doc_t{i} enable row level security;\ncreate policy p{i} on public.doc_t{i} for select to authenticated using (owner = (select auth.uid()));\n```\n"
         );
@@ -621,7 +643,7 @@ pub fn plan_documents(n: usize) -> Vec<(String, String)> {
             0 => (
                 format!("docs/21-exec-spec/EXEC-{i:04}.md"),
                 format!(
-                    "---\nspec: EXEC-{i:04}\nstatus: draft\nworkstreams:\n  WS1_MIGRATION:\n    name: Schema\n    executor: db-agent\n    depends_on: []\n    gate: type-check\n  WS2_SERVICE:\n    name: Service\n    executor: service-agent\n    depends_on: [WS1_MIGRATION]\n    gate: test-pass\nexecution_phases:\n  - name: Phase 1\n    parallel: [WS1_MIGRATION]\n  - name: Phase 2\n    parallel: [WS2_SERVICE]\ngates:\n  type-check:\n    command: npm run type-check\n  test-pass:\n    command: npm test && npm run lint -- --max-warnings=0\n---\n\n# EXEC-{i:04}\n\n{prose}{sql}\n{ts}"
+                    "---\nspec: EXEC-{i:04}\nstatus: draft\nworkstreams:\n  WS1_MIGRATION:\n    name: Schema\n    executor: db-agent\n    depends_on: []\n    gate: type-check\n  WS2_SERVICE:\n    name: Service\n    executor: service-agent\n    depends_on: [WS1_MIGRATION]\n    gate: test-pass\nexecution_phases:\n  - name: Phase 1\n    parallel: [WS1_MIGRATION]\n  - name: Phase 2\n    parallel: [WS2_SERVICE]\ngates:\n  type-check:\n    command: npm run type-check\n  test-pass:\n    command: npm test && npm run lint -- --max-warnings=0\n---\n\n# EXEC-{i:04}\n\n{prose}{sql}\n{change}\n{ts}"
                 ),
             ),
             1 => (
@@ -632,7 +654,7 @@ pub fn plan_documents(n: usize) -> Vec<(String, String)> {
                 format!("docs/80-adrs/ADR-{i:04}-decision.md"),
                 format!("# ADR-{i:04}\n\n**Status**: Accepted\n\n{prose}{ts}"),
             ),
-            3 => (format!("docs/audits/AUDIT-{i:04}.md"), format!("# Audit {i}\n\n{prose}{sql}")),
+            3 => (format!("docs/audits/AUDIT-{i:04}.md"), format!("# Audit {i}\n\n{prose}{sql}\n{excerpt}")),
             _ => (
                 format!("docs/_archive/WORKFLOW-{i:04}.md"),
                 format!("# Old workflow {i}\n\n## WS-1: Schema\n\n**Agent Type**: db-agent\n\n{prose}{sql}\n{ts}"),

@@ -114,7 +114,12 @@ pub fn run(args: CheckArgs) -> u8 {
         return exit;
     }
     let color = args.format == Format::Human && render::human::use_color();
-    let cwd = std::env::current_dir().unwrap_or_default();
+    // The CI formats name files relative to the current folder (`render::ci_path`); the others
+    // relative to the root, so a stored report serves them from any folder.
+    let cwd = match args.format {
+        Format::Github | Format::Gitlab | Format::Junit => std::env::current_dir().unwrap_or_default(),
+        Format::Human | Format::Json | Format::Sarif => PathBuf::new(),
+    };
     let request =
         format!("{:?}\0{color}\0{}\0{requested:?}\0{changed:?}\0{}", args.format, target.root.display(), cwd.display());
     let slot = format!("{:?}", args.format).to_lowercase();

@@ -4,9 +4,16 @@
 //!
 //! A block is a virtual document named `<markdown path>.L<line>.<ext>` unless its info string
 //! names a path of the same kind (```` ```ts app/api/runs/route.ts ````), which path-dependent
-//! rules then see. A SQL block is replayed alone, like a stand-alone SQL file. Suppression
-//! comments inside a block apply in the block; `<!-- baton-ignore RULE -->` on the line before
-//! the fence covers the whole block.
+//! rules then see. Suppression comments inside a block apply in the block;
+//! `<!-- baton-ignore RULE -->` on the line before the fence covers the whole block.
+//!
+//! SQL blocks are read as a **proposal against the workspace** (docs/specs-and-workflows.md,
+//! "Code in documents"): a document's SQL blocks are replayed, in order, on top of the model of
+//! the workspace's main migrations folder ([`WorkspaceFacts::migrations_model`]) — only the
+//! objects the blocks name are copied from it ([`MigrationModel::seed_for`]), so memory follows
+//! the document, not the number of blocks times the schema. A block that is clearly an
+//! **excerpt** ([`excerpt_reason`]) is replayed alone instead, and only the statement-level SQL
+//! rules ([`STATEMENT_LEVEL`]) report on it.
 
 use std::ops::Range;
 
@@ -43,6 +50,8 @@ struct Block {
     doc: Document,
     lines: Vec<LineMap>,
     indented: bool,
+    /// Its info string names its path.
+    named: bool,
 }
 
 impl Block {
@@ -109,17 +118,44 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
             front_matter_message(error),
         ));
     }
+    let mut blocks = Vec::new();
+    let mut paths = std::collections::HashSet::new();
     for fence in &outline.fences {
         let Some((kind, ext)) = kind_of(&fence.lang) else { continue };
-        let block = block(doc, &outline, fence, kind, ext);
-        let mut found = Vec::new();
+        let block = block(doc, &outline, fence, kind, ext, &mut paths);
         if kind == FileKind::Sql {
-            replay_alone(&block.doc, config, &mut found);
-        } else {
-            let file = std::cell::OnceCell::new();
-            run_queries(&block.doc, config, facts, &file, None, &mut |m| found.extend(m.finding));
+            blocks.push((block, Vec::new()));
+            continue;
         }
-        finish(&block.doc, config, &mut found);
+        let mut found = Vec::new();
+        let file = std::cell::OnceCell::new();
+        run_queries(&block.doc, config, facts, &file, None, &mut |m| found.extend(m.finding));
+        map_back(doc, config, &block, found, &mut out);
+    }
+    if !blocks.is_empty() {
+        sql_findings(&mut blocks, config, facts.migrations_model.as_deref());
+        for (block, found) in blocks {
+            map_back(doc, config, &block, found, &mut out);
+        }
+    }
+    out
+}
+
+/// Whether a Markdown text has a fenced SQL block (a cheap test on the text, no outline).
+pub fn has_sql_block(text: &str) -> bool {
+    text.lines().any(|line| {
+        let t = line.trim_start();
+        let rest = t.strip_prefix("```").or_else(|| t.strip_prefix("~~~"));
+        rest.and_then(|r| r.trim_start_matches(['`', '~']).split_whitespace().next())
+            .is_some_and(|lang| kind_of(&lang.to_ascii_lowercase()).is_some_and(|(k, _)| k == FileKind::Sql))
+    })
+}
+
+/// Applies severities and suppressions to a block's findings and maps them (and their fixes)
+/// into the Markdown.
+fn map_back(doc: &Document, config: &Config, block: &Block, mut found: Vec<Finding>, out: &mut Vec<Finding>) {
+    finish(&block.doc, config, &mut found);
+    {
         for mut finding in found {
             finding.range = block.map_range(&finding.range);
             finding.fixes.retain_mut(|fix| {
@@ -141,7 +177,6 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
             out.push(finding);
         }
     }
-    out
 }
 
 /// The virtual document of a fence: its content lines with the fence's indentation removed.
@@ -151,6 +186,7 @@ fn block(
     fence: &crate::plan::markdown::Fence,
     kind: FileKind,
     ext: &str,
+    paths: &mut std::collections::HashSet<String>,
 ) -> Block {
     let mut text = String::new();
     let mut lines = Vec::new();
@@ -170,8 +206,11 @@ fn block(
         FileKind::from_path(p).is_some_and(|k| k == kind) && !p.starts_with('/') && !p.split('/').any(|c| c == "..")
     });
     let line = doc.line_index.line_of(outline.lines[fence.open_line].range.start) + 1;
+    // Two blocks naming the same path keep apart (findings are matched to blocks by path).
+    let named = named.filter(|p| !paths.contains(*p));
     let path = named.map_or_else(|| format!("{}.L{line}.{ext}", doc.path), str::to_string);
-    Block { doc: Document::parse(path, kind, text), lines, indented: fence.indent > 0 }
+    paths.insert(path.clone());
+    Block { doc: Document::parse(path, kind, text), lines, indented: fence.indent > 0, named: named.is_some() }
 }
 
 /// Where the line break at `end` ends, if a line break is there.
@@ -184,25 +223,148 @@ fn line_break_end(text: &str, end: usize) -> Option<usize> {
     }
 }
 
-/// Replays a SQL block as its own migration and runs the SQL rules on it.
-fn replay_alone(block: &Document, config: &Config, out: &mut Vec<Finding>) {
-    let documents = [block];
-    let model = MigrationModel::replay(&documents);
-    let ctx = SqlRuleContext { model: &model, config, documents: &documents };
+/// The SQL rules whose verdict rests on the statement alone (a policy's expression, a function's
+/// options, a view's, the lock a statement takes, what it switches off): the only ones that
+/// report on an excerpt. The others (`rls-disabled-in-public`, `rls-enabled-no-policy`,
+/// `unindexed-foreign-key`, `security-definer-function-executable`, …) judge what the whole
+/// schema ends with, which an excerpt does not show.
+pub const STATEMENT_LEVEL: &[&str] = &[
+    "sql/adding-foreign-key-constraint",
+    "sql/adding-required-field",
+    "sql/auth-rls-initplan",
+    "sql/ban-drop-column",
+    "sql/ban-drop-table",
+    "sql/changing-column-type",
+    "sql/extension-in-public",
+    "sql/function-search-path-mutable",
+    "sql/non-concurrent-index",
+    "sql/permissive-policy",
+    "sql/rls-bypass",
+    "sql/rls-references-user-metadata",
+    "sql/security-definer-view",
+];
+
+/// Why a SQL block is an excerpt rather than a proposal, if it is:
+/// - it elides: a line that is `...` or `…` (alone or after `--`), or `(...)` in a statement;
+/// - its info string names a file of the migrations (```` ```sql supabase/migrations/…sql ````);
+/// - it creates (`CREATE TABLE` / `VIEW`, `IF NOT EXISTS` or not) a relation that the
+///   migrations already create, or an index or policy of theirs without dropping it first: a
+///   proposal cannot create it again, so the block shows the schema (a copy, or the design the
+///   migration was written from) — the migration is what runs.
+///
+/// `alone` is `block` replayed by itself.
+pub fn excerpt_reason(
+    block: &Document,
+    alone: &MigrationModel,
+    named: bool,
+    base: Option<&MigrationModel>,
+) -> Option<&'static str> {
+    let elides = block.text.lines().any(|line| {
+        let t = line.trim();
+        let t = t.strip_prefix("--").map_or(t, str::trim_start);
+        t == "..."
+            || t == "…"
+            || t.starts_with("... ")
+            || t.starts_with("… ")
+            || line.contains("(...)")
+            || line.contains("(…)")
+    });
+    if elides {
+        return Some("it elides part of the SQL");
+    }
+    let base = base?;
+    if named && base.migrations.contains(&block.path) {
+        return Some("it names a migration file");
+    }
+    let relation = |n: &crate::sql::QualifiedName| base.tables.contains_key(n) || base.views.contains_key(n);
+    if alone.tables.keys().chain(alone.views.keys()).any(relation) {
+        return Some("it creates a table or view that the migrations create");
+    }
+    // An index or policy of the migrations created again without being dropped first (a
+    // replacement drops it: `DROP POLICY IF EXISTS p ON t; CREATE POLICY p …`).
+    let text = block.text.to_lowercase();
+    let dropped = |what: &str, name: &str| {
+        text.match_indices(what).any(|(i, _)| {
+            let rest = &text[i + what.len()..];
+            let statement = &rest[..rest.find(';').unwrap_or(rest.len())];
+            crate::sql::contains_word(statement, &name.trim_matches('"').to_lowercase())
+        })
+    };
+    let index_again = alone.indexes.iter().any(|(name, index)| {
+        !index.constraint && base.indexes.contains_key(name) && !dropped("drop index", &name.name)
+    });
+    let policy_again = alone
+        .policies
+        .iter()
+        .any(|p| base.policies_on(&p.table).any(|b| b.name == p.name) && !dropped("drop policy", &p.name));
+    (index_again || policy_again).then_some("it creates an index or policy that the migrations create")
+}
+
+/// The SQL findings of a document's SQL blocks, into each block's list: the excerpts replayed
+/// alone with the statement-level rules, the rest replayed in order on top of `base`.
+fn sql_findings(blocks: &mut [(Block, Vec<Finding>)], config: &Config, base: Option<&MigrationModel>) {
+    let mut proposal: Vec<usize> = Vec::new();
+    for (i, (block, found)) in blocks.iter_mut().enumerate() {
+        let documents = [&block.doc];
+        let alone = MigrationModel::replay(&documents);
+        if excerpt_reason(&block.doc, &alone, block.named, base).is_some() {
+            run_sql_rules(&alone, &documents, config, true, &mut |_, f| found.push(f));
+        } else {
+            proposal.push(i);
+        }
+    }
+    if proposal.is_empty() {
+        return;
+    }
+    let documents: Vec<&Document> = proposal.iter().map(|&i| &blocks[i].0.doc).collect();
+    let seed = match base {
+        Some(base) => {
+            let text: String = documents.iter().map(|d| &*d.text).collect::<Vec<&str>>().join("\n");
+            base.seed_for(&text)
+        }
+        None => MigrationModel::default(),
+    };
+    let model = seed.replay_onto(&documents);
+    let mut found: Vec<(String, Finding)> = Vec::new();
+    run_sql_rules(&model, &documents, config, false, &mut |path, f| found.push((path, f)));
+    for (path, finding) in found {
+        if let Some(&i) = proposal.iter().find(|&&i| blocks[i].0.doc.path == path) {
+            blocks[i].1.push(finding);
+        }
+    }
+}
+
+/// Runs the enabled SQL rules (only [`STATEMENT_LEVEL`] ones when `statement_level`) over
+/// `model`, handing on the findings in `documents`.
+fn run_sql_rules(
+    model: &MigrationModel,
+    documents: &[&Document],
+    config: &Config,
+    statement_level: bool,
+    out: &mut dyn FnMut(String, Finding),
+) {
+    let ctx = SqlRuleContext { model, config, documents };
     let mut found = Vec::new();
     for rule in rules::all() {
         if let Matcher::Sql(check) = rule.matcher {
-            if config.severity_of(rule).is_some() {
+            if config.severity_of(rule).is_some() && (!statement_level || STATEMENT_LEVEL.contains(&rule.id)) {
                 check(&ctx, &mut found);
             }
         }
     }
-    for (rule, schema) in config.user_rules.schema_rules() {
-        if config.severity_of(rule).is_some() {
-            rules::user::schema::check(rule.id, schema, &ctx, &mut found);
+    // User schema rules judge whole tables and policies: not for excerpts.
+    if !statement_level {
+        for (rule, schema) in config.user_rules.schema_rules() {
+            if config.severity_of(rule).is_some() {
+                rules::user::schema::check(rule.id, schema, &ctx, &mut found);
+            }
         }
     }
-    out.extend(found.into_iter().filter(|(path, _)| *path == block.path).map(|(_, f)| f));
+    for (path, finding) in found {
+        if documents.iter().any(|d| d.path == path) {
+            out(path, finding);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +403,104 @@ mod tests {
             doc.slice(f.range.clone()).starts_with("export interface ADTO")
                 || doc.slice(f.range.clone()).contains("ADTO")
         );
+    }
+
+    /// Facts whose migrations model is `migrations` replayed (one file each).
+    fn facts_with_migrations(migrations: &[&str]) -> WorkspaceFacts {
+        let docs: Vec<Document> = migrations
+            .iter()
+            .enumerate()
+            .map(|(i, t)| Document::parse(format!("supabase/migrations/2024010100000{i}_m.sql"), FileKind::Sql, *t))
+            .collect();
+        let refs: Vec<&Document> = docs.iter().collect();
+        WorkspaceFacts {
+            migrations_model: Some(std::sync::Arc::new(MigrationModel::replay(&refs))),
+            ..WorkspaceFacts::default()
+        }
+    }
+
+    fn analyze_md_on(text: &str, facts: &WorkspaceFacts) -> Vec<(u32, &'static str)> {
+        let doc = Document::parse("docs/design.md", FileKind::Markdown, text);
+        let findings = analyze_document(&doc, &Config::default(), facts);
+        findings.iter().map(|f| (doc.line_index.line_of(f.range.start) + 1, f.rule)).collect()
+    }
+
+    const NOTES: &str = "create table public.notes (id uuid primary key, owner uuid);\nalter table public.notes enable row level security;\ncreate policy notes_owner on public.notes for select to authenticated using (owner = (select auth.uid()));\n";
+
+    #[test]
+    fn a_block_creating_a_new_table_without_rls_is_a_finding_on_the_block() {
+        let facts = facts_with_migrations(&[NOTES]);
+        let md = "# Design\n\n```sql\ncreate table public.drafts (id uuid primary key);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(4, "sql/rls-disabled-in-public")]);
+        // Near miss: a later block of the same document enables it (the document is one proposal).
+        let md = format!("{md}\nThen:\n\n```sql\nalter table public.drafts enable row level security;\ncreate policy d on public.drafts for select to authenticated using (true);\n```\n");
+        assert!(analyze_md_on(&md, &facts).iter().all(|(_, r)| *r != "sql/rls-disabled-in-public"));
+    }
+
+    #[test]
+    fn a_block_enabling_rls_on_a_migration_table_is_no_table_without_rls() {
+        let facts = facts_with_migrations(&["create table public.audit (id uuid primary key);\n"]);
+        let md = "# Fix\n\n```sql\nalter table public.audit enable row level security;\ncreate policy a on public.audit for select to authenticated using (true);\n```\n";
+        assert!(
+            analyze_md_on(md, &facts).iter().all(|(_, r)| *r != "sql/rls-disabled-in-public"),
+            "{:?}",
+            analyze_md_on(md, &facts)
+        );
+        // Near miss: a policy proposed on that table without enabling RLS is reported on the block.
+        let md = "# Fix\n\n```sql\ncreate policy a on public.audit for select to authenticated using (true);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(4, "sql/policy-exists-rls-disabled")]);
+    }
+
+    #[test]
+    fn a_block_repeating_a_migration_table_is_an_excerpt() {
+        let facts = facts_with_migrations(&[NOTES]);
+        // The table as the design showed it: no RLS statement, but the migration enables it.
+        let md = "# Schema\n\n```sql\ncreate table public.notes (\n  id uuid primary key,\n  owner uuid\n);\ncreate policy p on public.notes for select using (owner = auth.uid());\n```\n";
+        // Only the statement-level rules report: the per-row auth.uid() in the policy.
+        assert_eq!(analyze_md_on(md, &facts), [(8, "sql/auth-rls-initplan")]);
+        // Near miss: the same block without migrations is a proposal, and its table lacks RLS.
+        let none = analyze_md_on(md, &WorkspaceFacts::default());
+        assert!(none.contains(&(4, "sql/rls-disabled-in-public")), "{none:?}");
+    }
+
+    #[test]
+    fn a_block_creating_a_migration_index_again_is_an_excerpt_unless_it_drops_it_first() {
+        let facts = facts_with_migrations(&[NOTES, "create index notes_owner_idx on public.notes (owner);\n"]);
+        let md = "```sql\ncreate index notes_owner_idx on public.notes (owner);\n```\n";
+        assert!(analyze_md_on(md, &facts).is_empty(), "{:?}", analyze_md_on(md, &facts));
+        // Near miss: a replacement (dropped first) is a proposal, and it locks a live table.
+        let md = "```sql\ndrop index notes_owner_idx;\ncreate index notes_owner_idx on public.notes (owner);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(3, "sql/non-concurrent-index")]);
+    }
+
+    #[test]
+    fn an_eliding_block_is_an_excerpt() {
+        let facts = facts_with_migrations(&[NOTES]);
+        let md = "```sql\ncreate table public.fresh (...);\n```\n\n```sql\ncreate table public.other (\n  id uuid primary key,\n  -- ...\n);\n```\n";
+        assert!(analyze_md_on(md, &facts).is_empty(), "{:?}", analyze_md_on(md, &facts));
+        let md = "```sql\ncreate table public.fresh (id uuid primary key);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(2, "sql/rls-disabled-in-public")]);
+    }
+
+    #[test]
+    fn a_block_naming_a_migration_file_is_an_excerpt() {
+        let facts = facts_with_migrations(&["create table public.t (id uuid primary key);\n"]);
+        let md = "```sql supabase/migrations/20240101000000_m.sql\ncreate table public.u (id uuid primary key);\n```\n";
+        assert!(analyze_md_on(md, &facts).is_empty(), "{:?}", analyze_md_on(md, &facts));
+        let md =
+            "```sql supabase/migrations/20250101000000_new.sql\ncreate table public.u (id uuid primary key);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(2, "sql/rls-disabled-in-public")]);
+    }
+
+    #[test]
+    fn the_seed_copies_only_what_the_blocks_name() {
+        let facts = facts_with_migrations(&[NOTES, "create table public.a (id int primary key);\ncreate table public.b (id int primary key);\ncreate index b_id on public.b (id);\n"]);
+        let base = facts.migrations_model.as_deref().unwrap();
+        let seed = base.seed_for("ALTER TABLE public.NOTES add column x int; -- not b_c or a_b");
+        assert_eq!(seed.tables.keys().map(|n| n.name.as_str()).collect::<Vec<_>>(), ["notes"]);
+        assert_eq!(seed.policies.len(), 1);
+        assert!(seed.indexes.values().all(|i| i.table.name == "notes"));
+        assert_eq!(seed.migrations.len(), base.migrations.len());
     }
 
     #[test]

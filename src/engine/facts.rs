@@ -54,6 +54,10 @@ pub struct WorkspaceFacts {
     pub handoffs: Arc<Handoffs>,
     /// Findings of the plan and handoff rules, by document path.
     pub plan_findings: HashMap<String, Vec<Finding>>,
+    /// The schema the workspace's main migrations folder (the one with the most files)
+    /// replays to: the SQL blocks of Markdown documents are replayed on top of it
+    /// (`engine::embedded`). `None` without migrations, or when no document needs it.
+    pub migrations_model: Option<Arc<MigrationModel>>,
     /// Identifies the values of `rls_wrappers_in_use` and `rls_wrapper_aliases`: equal epochs mean
     /// equal values, so an editor can reuse findings computed under them (what rules read of
     /// `async_exports` is recorded per match instead, see [`ecma::Dependency`]).
@@ -397,7 +401,7 @@ impl WorkspaceFacts {
     ) -> WorkspaceFacts {
         let parts: Vec<DocumentFacts> = docs.iter().map(|doc| DocumentFacts::collect(doc, config)).collect();
         let mut facts = WorkspaceFacts::assemble(&parts);
-        facts.sql_findings = WorkspaceFacts::sql_findings(docs, config);
+        (facts.sql_findings, facts.migrations_model) = WorkspaceFacts::sql_findings_and_base(docs, config);
         (facts.plan, facts.handoffs, facts.plan_findings) =
             WorkspaceFacts::plan_facts_with_inputs(docs, config, files, evidence);
         facts
@@ -573,16 +577,47 @@ impl WorkspaceFacts {
     /// least half of the relations, functions, policies and extensions it creates exist in a
     /// migrated model).
     pub fn sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
+        WorkspaceFacts::sql_findings_of(docs, config, true).0
+    }
+
+    /// [`WorkspaceFacts::sql_findings`], and the model of the main migrations folder (see
+    /// [`WorkspaceFacts::migrations_model`]).
+    pub fn sql_findings_and_base(
+        docs: &[&Document],
+        config: &Config,
+    ) -> (HashMap<String, Vec<Finding>>, Option<Arc<MigrationModel>>) {
         WorkspaceFacts::sql_findings_of(docs, config, true)
+    }
+
+    /// The folder whose model is [`WorkspaceFacts::migrations_model`]: the migrations folder
+    /// with the most files (the first by name on a tie).
+    pub fn main_migrations_folder(docs: &[&Document], config: &Config) -> Option<String> {
+        let folders = migration_sequences(docs, config).into_iter().filter(|s| s.is_migrations_folder);
+        folders.rev().max_by_key(|s| s.documents.len()).map(|s| s.folder)
+    }
+
+    /// The model of the main migrations folder alone (for callers whose SQL findings came from
+    /// a cache).
+    pub fn migrations_base(docs: &[&Document], config: &Config) -> Option<Arc<MigrationModel>> {
+        let main = WorkspaceFacts::main_migrations_folder(docs, config)?;
+        let sequence =
+            migration_sequences(docs, config).into_iter().find(|s| s.is_migrations_folder && s.folder == main)?;
+        Some(Arc::new(MigrationModel::replay(&sequence.documents)))
     }
 
     /// [`WorkspaceFacts::sql_findings`] of the stand-alone SQL files only (the migrations are
     /// replayed to know what they define, their findings are not returned).
     pub fn standalone_sql_findings(docs: &[&Document], config: &Config) -> HashMap<String, Vec<Finding>> {
-        WorkspaceFacts::sql_findings_of(docs, config, false)
+        WorkspaceFacts::sql_findings_of(docs, config, false).0
     }
 
-    fn sql_findings_of(docs: &[&Document], config: &Config, with_migrations: bool) -> HashMap<String, Vec<Finding>> {
+    fn sql_findings_of(
+        docs: &[&Document],
+        config: &Config,
+        with_migrations: bool,
+    ) -> (HashMap<String, Vec<Finding>>, Option<Arc<MigrationModel>>) {
+        let main = WorkspaceFacts::main_migrations_folder(docs, config);
+        let mut base = None;
         let mut by_path: HashMap<String, Vec<Finding>> = HashMap::new();
         let (folders, standalone): (Vec<_>, Vec<_>) =
             migration_sequences(docs, config).into_iter().partition(|s| s.is_migrations_folder);
@@ -612,6 +647,9 @@ impl WorkspaceFacts {
             if with_migrations {
                 run(sequence, &model);
             }
+            if main.as_deref() == Some(sequence.folder.as_str()) {
+                base = Some(Arc::new(model));
+            }
         }
         for sequence in &standalone {
             if sequence.documents.iter().any(|d| crate::sql::migrations::changes_no_schema(d).is_some()) {
@@ -625,7 +663,7 @@ impl WorkspaceFacts {
             }
             run(sequence, &model);
         }
-        by_path
+        (by_path, base)
     }
 }
 

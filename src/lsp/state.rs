@@ -396,14 +396,23 @@ impl Root {
         if sql_changed || first_time {
             let docs = self.documents_of(|kind| kind == FileKind::Sql);
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
-            facts.sql_findings = WorkspaceFacts::sql_findings(&refs, &config);
+            (facts.sql_findings, facts.migrations_model) = WorkspaceFacts::sql_findings_and_base(&refs, &config);
             for path in self.facts.sql_findings.keys().chain(facts.sql_findings.keys()) {
                 if self.facts.sql_findings.get(path) != facts.sql_findings.get(path) {
                     changed_paths.insert(path.clone());
                 }
             }
+            // The SQL blocks of documents are replayed on top of the migrations: re-check them.
+            if facts.migrations_model != self.facts.migrations_model {
+                for doc in self.documents_of(|kind| kind == FileKind::Markdown) {
+                    if crate::engine::embedded::has_sql_block(&doc.text) {
+                        changed_paths.insert(doc.path.clone());
+                    }
+                }
+            }
         } else {
             facts.sql_findings = self.facts.sql_findings.clone();
+            facts.migrations_model = self.facts.migrations_model.clone();
         }
         if plan_changed || first_time {
             let docs = self.documents_of(WorkspaceFacts::feeds_plan);
@@ -763,13 +772,14 @@ impl PatchInputs {
             summaries: f.summaries.clone(),
             guard_exports: f.guard_exports.clone(),
             sql_findings: f.sql_findings.clone(),
+            migrations_model: f.migrations_model.clone(),
             plan: f.plan.clone(),
             handoffs: f.handoffs.clone(),
             plan_findings: f.plan_findings.clone(),
             code_epoch: f.code_epoch,
         };
         if doc.kind == FileKind::Sql {
-            facts.sql_findings = WorkspaceFacts::sql_findings(&docs, &self.config);
+            (facts.sql_findings, facts.migrations_model) = WorkspaceFacts::sql_findings_and_base(&docs, &self.config);
         } else {
             (facts.plan, facts.handoffs, facts.plan_findings) =
                 WorkspaceFacts::plan_facts_with_inputs(&docs, &self.config, &self.files, &self.evidence);

@@ -416,6 +416,62 @@ impl MigrationModel {
         super::replay::replay(documents)
     }
 
+    /// Replays `documents` in order on top of this model (a proposal over the migrations).
+    pub fn replay_onto(self, documents: &[&Document]) -> MigrationModel {
+        super::replay::replay_onto(self, documents)
+    }
+
+    /// The part of this model that `text` can touch, to replay `text` on top of: the tables,
+    /// views and functions whose names occur in it as words (case-insensitively), with the
+    /// policies and indexes of those tables, plus every extension, bucket and default privilege.
+    /// Events are left out (they belong to the migrations' own statements), and the migration
+    /// positions are kept, so what is replayed next comes after every migration. The cost is
+    /// that of the objects named, never a copy of the whole model.
+    pub fn seed_for(&self, text: &str) -> MigrationModel {
+        // The words of the text, once: each object is then one lookup (a scan of the text per
+        // object cost O(objects × text) per document).
+        let words: std::collections::HashSet<String> = text
+            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect();
+        let named = |name: &QualifiedName| {
+            let bare = name.name.trim_matches('"');
+            if bare.chars().any(|c| c.is_uppercase()) {
+                words.contains(&bare.to_lowercase())
+            } else {
+                words.contains(bare)
+            }
+        };
+        let tables: BTreeMap<QualifiedName, Table> =
+            self.tables.iter().filter(|(name, _)| named(name)).map(|(n, t)| (n.clone(), t.clone())).collect();
+        let policies: Vec<Policy> = self.policies.iter().filter(|p| tables.contains_key(&p.table)).cloned().collect();
+        let policy_keys = policies.iter().map(|p| (p.table.clone(), p.name.clone())).collect();
+        let indexes = self
+            .indexes
+            .iter()
+            .filter(|(name, index)| tables.contains_key(&index.table) || named(name))
+            .map(|(n, i)| (n.clone(), i.clone()))
+            .collect();
+        let mut model = MigrationModel {
+            tables,
+            policies,
+            indexes,
+            views: self.views.iter().filter(|(name, _)| named(name)).map(|(n, v)| (n.clone(), v.clone())).collect(),
+            functions: self.functions.iter().filter(|f| named(&f.name)).cloned().collect(),
+            extensions: self.extensions.clone(),
+            buckets: self.buckets.clone(),
+            events: Vec::new(),
+            default_function_execute: self.default_function_execute.clone(),
+            default_table_select: self.default_table_select.clone(),
+            migrations: vec![String::new(); self.migrations.len()],
+            policy_keys,
+            ..MigrationModel::default()
+        };
+        model.finish();
+        model
+    }
+
     /// Policies on `table`.
     pub fn policies_on<'m>(&'m self, table: &QualifiedName) -> impl Iterator<Item = &'m Policy> + 'm {
         let positions = self.policies_by_table.get(table).map_or(&[][..], Vec::as_slice);

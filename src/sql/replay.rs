@@ -21,8 +21,15 @@ const API_ROLES: &[&str] = &["public", "anon", "authenticated"];
 
 /// Replays `documents` in order.
 pub(super) fn replay(documents: &[&Document]) -> MigrationModel {
-    let mut model = MigrationModel::default();
-    for (migration, doc) in documents.iter().enumerate() {
+    replay_onto(MigrationModel::default(), documents)
+}
+
+/// Replays `documents` in order after what `model` already holds (their positions in the
+/// sequence follow its migrations).
+pub(super) fn replay_onto(mut model: MigrationModel, documents: &[&Document]) -> MigrationModel {
+    let first = model.migrations.len();
+    for (i, doc) in documents.iter().enumerate() {
+        let migration = first + i;
         model.migrations.push(doc.path.clone());
         let Some(parse) = doc.sql() else { continue };
         let mut replayer =

@@ -363,6 +363,8 @@ pub fn dependency_digest(
         plan: _,
         handoffs: _,
         plan_findings,
+        // Read only for Markdown documents (their SQL blocks), which are never cached.
+        migrations_model: _,
         // Identifies values already hashed here (the RLS wrapper sets).
         code_epoch: _,
     } = facts;

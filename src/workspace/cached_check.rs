@@ -168,7 +168,7 @@ pub fn check_inputs(
     // every other file's) until the workspace facts are complete.
     // Tests make every such file wait for the compiled queries, so that each is analysed early.
     let wait_for_queries = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
-    let ((sql, replayed), parts): (SqlFindings, Vec<Part>) = rayon::join(
+    let ((sql, replayed, base), parts): (SqlFindings, Vec<Part>) = rayon::join(
         || sql_findings(&entries, config, &cache),
         || entries.par_iter().map(|e| part(e, config, &cache, &guess, &include, wait_for_queries)).collect(),
     );
@@ -176,6 +176,7 @@ pub fn check_inputs(
     let WorkspaceFacts { plan, handoffs, plan_findings, .. } = guess;
     (facts.plan, facts.handoffs, facts.plan_findings) = (plan, handoffs, plan_findings);
     facts.sql_findings = sql;
+    facts.migrations_model = base;
 
     // 3. Findings of each requested file: the early analysis when every answer it read of the
     // workspace facts is the same under the real ones; else from the cache by dependency key;
@@ -308,8 +309,9 @@ fn wrappers_named(entries: &[Entry], config: &Config) -> std::collections::BTree
 /// SQL findings by path.
 type ByPath = HashMap<String, Vec<Finding>>;
 
-/// Findings of the SQL rules by path, and the sequences that were replayed (to be cached).
-type SqlFindings = (ByPath, Vec<(String, Digest, ByPath)>);
+/// Findings of the SQL rules by path, the sequences that were replayed (to be cached), and the
+/// main migrations folder's model when a Markdown document has SQL blocks to replay on it.
+type SqlFindings = (ByPath, Vec<(String, Digest, ByPath)>, Option<Arc<crate::sql::MigrationModel>>);
 
 /// The SQL findings of every migration sequence: from the cache when the sequence's files are
 /// unchanged, else replayed (parsing its files).
@@ -317,8 +319,10 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
     let stats = &cache.stats;
     let sql: Vec<&Entry> = entries.iter().filter(|e| e.source.kind == FileKind::Sql).collect();
     if sql.is_empty() {
-        return (HashMap::new(), Vec::new());
+        return (HashMap::new(), Vec::new(), None);
     }
+    let needs_base =
+        entries.iter().any(|e| e.source.kind == FileKind::Markdown && engine::embedded::has_sql_block(&e.text));
     let by_path: HashMap<&str, &Entry> = sql.iter().map(|e| (e.source.relative.as_str(), *e)).collect();
     // Grouping reads only paths and kinds: group empty stand-ins rather than parsing every file.
     let stand_ins: Vec<Document> =
@@ -327,6 +331,7 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
     // Each migrations folder is one cached unit. The stand-alone SQL files are one more unit
     // (whether one is replayed depends on what the migrations define, so its key lists every SQL
     // file); it is keyed by a name no folder can have.
+    let main = needs_base.then(|| engine::WorkspaceFacts::main_migrations_folder(&refs, config)).flatten();
     let (folders, standalone): (Vec<_>, Vec<_>) =
         migration_sequences(&refs, config).into_iter().partition(|s| s.is_migrations_folder);
     let entries = |s: &crate::sql::MigrationSequence<'_>| -> Vec<&Entry> {
@@ -337,32 +342,41 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
     if !standalone.is_empty() {
         sequences.push(("\0stand-alone SQL files".to_string(), sql.to_vec(), true));
     }
-    let results: Vec<(String, Digest, ByPath, bool)> = sequences
+    type Result = (String, Digest, ByPath, bool, Option<Arc<crate::sql::MigrationModel>>);
+    let results: Vec<Result> = sequences
         .par_iter()
         .map(|(folder, files, standalone)| {
             let listed: Vec<(&str, &Digest)> = files.iter().map(|e| (e.source.relative.as_str(), &e.content)).collect();
             let key = cache::sequence_digest(folder, &listed);
+            let is_main = !*standalone && main.as_deref() == Some(folder.as_str());
             if let Some(found) = cache.sequence(folder, &key) {
                 CacheStats::bump(&stats.sql_hits);
-                return (folder.clone(), key, found, false);
+                // The findings are cached, the model is not: replay it for the documents.
+                let base = is_main.then(|| {
+                    let docs: Vec<&Document> = files.par_iter().map(|e| e.doc(stats)).collect();
+                    Arc::new(crate::sql::MigrationModel::replay(&docs))
+                });
+                return (folder.clone(), key, found, false, base);
             }
             CacheStats::bump(&stats.sql_misses);
             let docs: Vec<&Document> = files.par_iter().map(|e| e.doc(stats)).collect();
-            let found = if *standalone {
-                engine::WorkspaceFacts::standalone_sql_findings(&docs, config)
+            let (found, base) = if *standalone {
+                (engine::WorkspaceFacts::standalone_sql_findings(&docs, config), None)
             } else {
-                engine::WorkspaceFacts::sql_findings(&docs, config)
+                engine::WorkspaceFacts::sql_findings_and_base(&docs, config)
             };
-            (folder.clone(), key, found, true)
+            (folder.clone(), key, found, true, base.filter(|_| is_main))
         })
         .collect();
     let mut all = HashMap::new();
     let mut replayed = Vec::new();
-    for (folder, key, found, computed) in results {
+    let mut main_model = None;
+    for (folder, key, found, computed, base) in results {
         if computed {
             replayed.push((folder, key, found.clone()));
         }
         all.extend(found);
+        main_model = main_model.or(base);
     }
-    (all, replayed)
+    (all, replayed, main_model)
 }
