@@ -445,26 +445,7 @@ pub fn literal_string<'d>(doc: &'d Document, node: Node<'_>) -> Option<&'d str> 
 /// bounded cursor walk (no recursion).
 pub fn declarator_value<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
     mark_file_wide();
-    let tree = doc.tree()?;
-    let mut cursor = tree.walk();
-    loop {
-        let node = cursor.node();
-        if node.kind() == "variable_declarator"
-            && node.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
-        {
-            if let Some(value) = node.child_by_field_name("value") {
-                return Some(value);
-            }
-        }
-        if cursor.goto_first_child() {
-            continue;
-        }
-        while !cursor.goto_next_sibling() {
-            if !cursor.goto_parent() {
-                return None;
-            }
-        }
-    }
+    declarator_value_unrecorded(doc, name)
 }
 
 /// The top-level function named `name`: `function name() {}` or `const name = () => {}` /
@@ -538,6 +519,9 @@ pub enum Dependency {
     /// Whether the module `specifier` exports `name` as an async function that never rejects
     /// ([`crate::engine::WorkspaceFacts::never_rejects`]).
     NeverRejects(String, String, bool),
+    /// Whether the module `specifier` exports `name` as a function that builds a privileged
+    /// Supabase client ([`crate::engine::WorkspaceFacts::exports_service_client`]).
+    ServiceClient(String, String, bool),
     /// Whether some file defines or imports the RLS wrapper `name`
     /// ([`crate::engine::WorkspaceFacts::wrapper_in_use`]).
     WrapperInUse(String, bool),
@@ -564,6 +548,7 @@ impl Dependency {
             Dependency::FileWide => false,
             Dependency::ExportsAsync(..)
             | Dependency::NeverRejects(..)
+            | Dependency::ServiceClient(..)
             | Dependency::WrapperAlias(..)
             | Dependency::WrapperInUse(..)
             | Dependency::WrappersInUse(_)
@@ -583,6 +568,9 @@ impl Dependency {
             }
             Dependency::NeverRejects(specifier, name, found) => {
                 facts.never_rejects_unrecorded(path, specifier, name) == *found
+            }
+            Dependency::ServiceClient(specifier, name, found) => {
+                facts.exports_service_client_unrecorded(path, specifier, name) == *found
             }
             Dependency::WrapperAlias(name, found) => facts.rls_wrapper_aliases.contains(name) == *found,
             Dependency::WrapperInUse(name, found) => facts.rls_wrappers_in_use.contains(name) == *found,
@@ -900,6 +888,117 @@ pub fn declared_name<'d>(doc: &'d Document, function: Node<'_>) -> Option<&'d st
 pub fn call_receiving_callback(function: Node<'_>) -> Option<Node<'_>> {
     let arguments = function.parent().filter(|p| p.kind() == "arguments")?;
     arguments.parent().filter(|c| c.kind() == "call_expression")
+}
+
+/// Supabase's client factories (`createClient` and the `@supabase/ssr` pair).
+pub const SUPABASE_FACTORIES: &[&str] = &["createClient", "createServerClient", "createBrowserClient"];
+
+/// The packages whose client factories build Supabase clients.
+pub const SUPABASE_MODULES: &[&str] = &["@supabase/supabase-js", "@supabase/ssr"];
+
+/// Modules only server code imports: a file that imports one is server code, whatever its path.
+pub const SERVER_ONLY_MODULES: &[&str] = &["server-only", "next/headers", "next/server"];
+
+/// True when a name mentions one of `patterns` (case-insensitive, `_` and `-` ignored): how a
+/// service-role secret is recognised by name.
+pub fn names_secret(name: &str, patterns: &[String]) -> bool {
+    let normalize = |text: &str| -> String {
+        text.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
+    };
+    let normalized = normalize(name);
+    patterns.iter().map(|p| normalize(p)).any(|p| !p.is_empty() && normalized.contains(&p))
+}
+
+/// True when `function` (a function node of `doc`) builds a Supabase client with a key whose
+/// name matches `patterns` (a service-role or secret key): it calls a Supabase factory, imported
+/// from a Supabase package under any name or through a namespace, whose second argument names
+/// such a key directly or through a variable initialised from one. Nested functions count: a
+/// factory's body is where the client is built, whatever shape it has.
+pub fn builds_privileged_supabase_client(
+    doc: &Document,
+    function: Node<'_>,
+    file: &FileFacts,
+    patterns: &[String],
+) -> bool {
+    let text = doc.slice(function.byte_range());
+    if !SUPABASE_FACTORIES.iter().any(|f| text.contains(f)) {
+        return false;
+    }
+    let mut stack = vec![function];
+    let mut budget = 100_000u32;
+    while let Some(node) = stack.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            return false;
+        }
+        if node.kind() == "call_expression" && is_privileged_factory_call(doc, node, file, patterns) {
+            return true;
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+fn is_privileged_factory_call(doc: &Document, call: Node<'_>, file: &FileFacts, patterns: &[String]) -> bool {
+    let (Some(function), Some(arguments)) =
+        (call.child_by_field_name("function"), call.child_by_field_name("arguments"))
+    else {
+        return false;
+    };
+    let is_factory = match function.kind() {
+        "identifier" => file.import_of(doc.slice(function.byte_range())).is_some_and(|import| {
+            SUPABASE_MODULES.contains(&import.source.as_str()) && SUPABASE_FACTORIES.contains(&import.imported.as_str())
+        }),
+        "member_expression" => {
+            let object = function.child_by_field_name("object");
+            let property = function.child_by_field_name("property");
+            match (object, property) {
+                (Some(object), Some(property)) if object.kind() == "identifier" => {
+                    SUPABASE_FACTORIES.contains(&doc.slice(property.byte_range()))
+                        && file.import_of(doc.slice(object.byte_range())).is_some_and(|import| {
+                            import.imported == "*" && SUPABASE_MODULES.contains(&import.source.as_str())
+                        })
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    };
+    if !is_factory {
+        return false;
+    }
+    let Some(key) = argument_list(arguments).get(1).copied() else { return false };
+    let text = doc.slice(key.byte_range());
+    if names_secret(text, patterns) {
+        return true;
+    }
+    key.kind() == "identifier"
+        && declarator_value_unrecorded(doc, text).is_some_and(|v| names_secret(doc.slice(v.byte_range()), patterns))
+}
+
+/// [`declarator_value`] without marking the current match file-wide (for facts).
+fn declarator_value_unrecorded<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    let tree = doc.tree()?;
+    let mut cursor = tree.walk();
+    loop {
+        let node = cursor.node();
+        if node.kind() == "variable_declarator"
+            && node.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
+        {
+            if let Some(value) = node.child_by_field_name("value") {
+                return Some(value);
+            }
+        }
+        if cursor.goto_first_child() {
+            continue;
+        }
+        while !cursor.goto_next_sibling() {
+            if !cursor.goto_parent() {
+                return None;
+            }
+        }
+    }
 }
 
 #[cfg(test)]

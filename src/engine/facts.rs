@@ -36,6 +36,11 @@ pub struct WorkspaceFacts {
     /// see [`crate::engine::rejects`]), keyed like `async_exports`; conditions on other
     /// modules' exports are resolved here, re-exports followed.
     pub never_reject_exports: HashMap<String, BTreeSet<String>>,
+    /// Names each module exports as functions that build a privileged Supabase client (one
+    /// created with a service-role or secret key, see [`ecma::builds_privileged_supabase_client`]),
+    /// keyed like `async_exports`; only modules without a server-only marker count (importing
+    /// one of those from client code fails the build anyway).
+    pub service_client_exports: HashMap<String, BTreeSet<String>>,
     /// The module graph: import specifiers resolved to workspace modules (tsconfig paths,
     /// workspace packages, …), built from every TS/JS path and manifest.
     pub graph: Arc<ModuleGraph>,
@@ -88,6 +93,8 @@ pub struct DocumentFacts {
     /// Exported async functions that never reject if each of these imports, `(specifier,
     /// exported name)`, never rejects.
     pub never_rejects_if: Vec<(String, Vec<ImportedName>)>,
+    /// Exported functions that build a privileged Supabase client (a service-client factory).
+    pub service_clients: BTreeSet<String>,
     /// Re-exports (`export { f } from "./f"`) to follow when assembling.
     pub reexports: Vec<ecma::Export>,
     /// The document's path (re-exports resolve relative to it).
@@ -152,6 +159,22 @@ impl DocumentFacts {
             }
         }
         facts.summaries = summary::summarize_file(doc, &scope_of(file), &exports_of(file));
+        // Service-client factories: exported functions of a module without a server-only marker
+        // that build a Supabase client with a service-role key.
+        let server_only =
+            ecma::SERVER_ONLY_MODULES.iter().any(|m| file.imports_module(m)) || file.has_directive("use server");
+        let supabase = file.imports.iter().any(|i| ecma::SUPABASE_MODULES.contains(&i.source.as_str()));
+        if supabase && !server_only {
+            for export in file.exports.iter().filter(|e| e.source.is_none()) {
+                let function =
+                    ecma::top_level_function_unrecorded(doc, &export.local).filter(|f| ecma::is_function(*f));
+                if function.is_some_and(|f| {
+                    ecma::builds_privileged_supabase_client(doc, f, file, &config.supabase.service_role_patterns)
+                }) {
+                    facts.service_clients.insert(export.exported.clone());
+                }
+            }
+        }
         facts.async_exports.0 = ecma::module_key(&doc.path).to_string();
         let async_functions: std::collections::HashSet<&str> =
             file.async_functions.iter().map(String::as_str).collect();
@@ -312,6 +335,22 @@ impl WorkspaceFacts {
         let found = self.never_rejects_unrecorded(from, specifier, name);
         ecma::record(ecma::Dependency::NeverRejects(specifier.to_string(), name.to_string(), found));
         found
+    }
+
+    /// True when the module that `specifier` names (imported from the file at `from`) exports
+    /// `name` as a function that builds a privileged Supabase client. Recorded as a dependency
+    /// of the match.
+    pub fn exports_service_client(&self, from: &str, specifier: &str, name: &str) -> bool {
+        let found = self.exports_service_client_unrecorded(from, specifier, name);
+        ecma::record(ecma::Dependency::ServiceClient(specifier.to_string(), name.to_string(), found));
+        found
+    }
+
+    /// [`WorkspaceFacts::exports_service_client`] without recording a dependency.
+    pub fn exports_service_client_unrecorded(&self, from: &str, specifier: &str, name: &str) -> bool {
+        self.resolve_module(from, specifier)
+            .iter()
+            .any(|key| self.service_client_exports.get(key).is_some_and(|names| names.contains(name)))
     }
 
     /// [`WorkspaceFacts::never_rejects`] without recording a dependency.
@@ -475,6 +514,13 @@ impl WorkspaceFacts {
                     .or_default()
                     .extend(part.never_rejects.iter().cloned());
             }
+            if !part.service_clients.is_empty() {
+                facts
+                    .service_client_exports
+                    .entry(ecma::module_key(&part.path).to_string())
+                    .or_default()
+                    .extend(part.service_clients.iter().cloned());
+            }
             conditional
                 .extend(part.never_rejects_if.iter().map(|(n, c)| (part.path.as_str(), n.as_str(), c.as_slice())));
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());
@@ -528,6 +574,13 @@ impl WorkspaceFacts {
                 if is_async {
                     added |= facts
                         .async_exports
+                        .entry(ecma::module_key(path).to_string())
+                        .or_default()
+                        .insert(export.exported.clone());
+                }
+                if facts.exports_service_client_unrecorded(path, source, &export.local) {
+                    added |= facts
+                        .service_client_exports
                         .entry(ecma::module_key(path).to_string())
                         .or_default()
                         .insert(export.exported.clone());

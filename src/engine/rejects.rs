@@ -193,6 +193,9 @@ fn returned_safe(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>) 
 /// `f(…)` with `f` a plain name: safe when `f` never rejects (a condition) and its arguments are
 /// safe. Any other awaited or returned call may reject.
 fn condition_call(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>) -> bool {
+    if settled(doc, value) {
+        return true;
+    }
     if value.kind() != "call_expression" {
         return safe(doc, value, conditions);
     }
@@ -209,6 +212,121 @@ fn condition_call(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>)
 
 fn args_safe(doc: &Document, call: Node<'_>, conditions: &mut Vec<String>) -> bool {
     call.child_by_field_name("arguments").is_none_or(|a| children_safe(doc, a, conditions))
+}
+
+/// True when the promise expression `node` cannot reject: it ends in a rejection handler
+/// (`p.catch(h)`, `p.then(ok, h)`), is `Promise.allSettled(…)`, or is `Promise.all` / `race` /
+/// `any` over elements that cannot reject (an array literal, or `xs.map(cb)` whose callback
+/// returns such an element); `.then(ok)` / `.finally(f)` keep their receiver's answer
+/// (synchronous exceptions in callbacks are not modelled, as above). What the handler itself
+/// does is not examined: a `.catch` counts as handling, as it does for `errors/floating-promise`.
+pub fn settled(doc: &Document, node: Node<'_>) -> bool {
+    settled_at(doc, node, 0)
+}
+
+fn settled_at(doc: &Document, node: Node<'_>, depth: u32) -> bool {
+    if depth > 32 {
+        return false;
+    }
+    match node.kind() {
+        "parenthesized_expression" | "await_expression" => {
+            node.named_child(0).is_some_and(|inner| settled_at(doc, inner, depth + 1))
+        }
+        "call_expression" => {
+            let (Some(function), Some(arguments)) =
+                (node.child_by_field_name("function"), node.child_by_field_name("arguments"))
+            else {
+                return false;
+            };
+            if function.kind() != "member_expression" {
+                return false;
+            }
+            let (Some(object), Some(property)) =
+                (function.child_by_field_name("object"), function.child_by_field_name("property"))
+            else {
+                return false;
+            };
+            let args = ecma::argument_list(arguments);
+            if supabase_query(doc, node) {
+                return true;
+            }
+            match doc.slice(property.byte_range()) {
+                "catch" => !args.is_empty(),
+                "then" if args.len() >= 2 => true,
+                "then" | "finally" => settled_at(doc, object, depth + 1),
+                "allSettled" => doc.slice(object.byte_range()) == "Promise",
+                "all" | "race" | "any" if doc.slice(object.byte_range()) == "Promise" => {
+                    args.first().is_some_and(|list| elements_settled(doc, *list, depth + 1))
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
+/// A Supabase query (`supabase.from("t").select()…`, `supabase.rpc(…)`, `supabase.auth.getUser()`,
+/// `supabase.storage.from(…).upload(…)`): supabase-js resolves with `{ data, error }` instead of
+/// rejecting, network failures included, unless the chain asks for `.throwOnError()`. The client
+/// is recognised by its name (the chain starts at an identifier whose name mentions `supabase`).
+fn supabase_query(doc: &Document, call: Node<'_>) -> bool {
+    let mut head = call;
+    for _ in 0..64 {
+        let next = match head.kind() {
+            "call_expression" => head.child_by_field_name("function"),
+            "member_expression" => {
+                if head.child_by_field_name("property").is_some_and(|p| doc.slice(p.byte_range()) == "throwOnError") {
+                    return false;
+                }
+                head.child_by_field_name("object")
+            }
+            "non_null_expression" | "parenthesized_expression" => head.named_child(0),
+            _ => None,
+        };
+        match next {
+            Some(n) => head = n,
+            None => break,
+        }
+    }
+    head != call
+        && head.kind() == "identifier"
+        && doc.slice(head.byte_range()).to_ascii_lowercase().contains("supabase")
+}
+
+/// The argument of `Promise.all(…)`: `[a, b]` with every element settled, or `xs.map(cb)` with
+/// `cb` returning a settled promise.
+fn elements_settled(doc: &Document, list: Node<'_>, depth: u32) -> bool {
+    match list.kind() {
+        "array" => {
+            let mut cursor = list.walk();
+            let elements: Vec<Node<'_>> = list.named_children(&mut cursor).collect();
+            elements.into_iter().all(|e| e.kind() != "spread_element" && settled_at(doc, e, depth + 1))
+        }
+        "call_expression" => {
+            let Some(function) = list.child_by_field_name("function").filter(|f| f.kind() == "member_expression")
+            else {
+                return false;
+            };
+            if function.child_by_field_name("property").is_none_or(|p| doc.slice(p.byte_range()) != "map") {
+                return false;
+            }
+            let Some(arguments) = list.child_by_field_name("arguments") else { return false };
+            let Some(callback) = ecma::argument_list(arguments).first().copied().filter(|c| ecma::is_function(*c))
+            else {
+                return false;
+            };
+            let Some(body) = callback.child_by_field_name("body") else { return false };
+            if body.kind() != "statement_block" {
+                return settled_at(doc, body, depth + 1);
+            }
+            // A block body: its single top-level `return` decides.
+            let mut cursor = body.walk();
+            let returns: Vec<Node<'_>> =
+                body.named_children(&mut cursor).filter(|s| s.kind() == "return_statement").collect();
+            returns.len() == 1 && returns[0].named_child(0).is_some_and(|v| settled_at(doc, v, depth + 1))
+        }
+        _ => false,
+    }
 }
 
 /// What `name` is bound to in a block or function enclosing `from` (not the module's top level):
@@ -243,6 +361,16 @@ pub fn local_binding<'t>(doc: &Document, from: Node<'t>, name: &str) -> Option<O
                     if let Some(declarator) = declarator {
                         return Some(declarator.child_by_field_name("value").filter(|v| ecma::is_function(*v)));
                     }
+                    // `const { confirm } = useConfirm()`, `const [load] = hooks`: a destructured value.
+                    let mut inner = statement.walk();
+                    let destructured = statement.named_children(&mut inner).any(|d| {
+                        d.kind() == "variable_declarator"
+                            && d.child_by_field_name("name")
+                                .is_some_and(|n| n.kind() != "identifier" && pattern_binds(doc, n, name))
+                    });
+                    if destructured {
+                        return Some(None);
+                    }
                 }
                 _ => {}
             }
@@ -250,6 +378,36 @@ pub fn local_binding<'t>(doc: &Document, from: Node<'t>, name: &str) -> Option<O
     }
     None
 }
+
+/// True when the destructuring pattern `pattern` binds `name` (bounded walk).
+fn pattern_binds(doc: &Document, pattern: Node<'_>, name: &str) -> bool {
+    let mut stack = vec![pattern];
+    let mut budget = 1_000u32;
+    while let Some(node) = stack.pop() {
+        budget = budget.saturating_sub(1);
+        if budget == 0 {
+            return false;
+        }
+        match node.kind() {
+            "shorthand_property_identifier_pattern" | "identifier" if doc.slice(node.byte_range()) == name => {
+                return true;
+            }
+            // `{ key: value }`: only the value binds; a default's expression binds nothing.
+            "pair_pattern" => stack.extend(node.child_by_field_name("value")),
+            "assignment_pattern" | "object_assignment_pattern" => stack.extend(node.child_by_field_name("left")),
+            _ => {
+                let mut cursor = node.walk();
+                stack.extend(node.named_children(&mut cursor));
+            }
+        }
+    }
+    false
+}
+
+/// Array methods whose result is not a promise (`(rows ?? []).map(toDto)`): returning one is
+/// returning a plain value.
+const ARRAY_METHODS: &[&str] =
+    &["map", "filter", "slice", "concat", "join", "find", "some", "every", "flat", "flatMap", "sort", "includes"];
 
 /// Logging, timer and collection-update calls, which do not throw in practice.
 fn harmless_call(doc: &Document, call: Node<'_>) -> bool {
@@ -264,6 +422,9 @@ fn harmless_call(doc: &Document, call: Node<'_>) -> bool {
             else {
                 return false;
             };
+            if ARRAY_METHODS.contains(&doc.slice(property.byte_range())) {
+                return true;
+            }
             let receiver = match object.kind() {
                 "identifier" => doc.slice(object.byte_range()),
                 "member_expression" => object.child_by_field_name("property").map_or("", |p| doc.slice(p.byte_range())),
@@ -310,6 +471,28 @@ mod tests {
         assert!(decide("async function f() { g(); new Date(); }", "f"));
         assert!(!decide("async function f() { await g.h(); }", "f"));
         assert!(!decide("function f() { return new Promise(() => {}); }", "f"));
+    }
+
+    #[test]
+    fn awaiting_a_promise_that_ends_in_a_handler_never_rejects() {
+        assert!(decide("async function f() { const xs = await g().catch(() => []); use(xs); }", "f"));
+        assert!(decide("async function f() { await Promise.all([g().catch(() => 0), h().then(a, b)]); }", "f"));
+        assert!(decide("async function f() { await Promise.all(ids.map((i) => g(i).catch(() => null))); }", "f"));
+        assert!(decide("async function f() { return Promise.allSettled([g()]); }", "f"));
+        assert!(!decide("async function f() { await Promise.all([g().catch(() => 0), h()]); }", "f"));
+        assert!(!decide("async function f() { await Promise.all(ids.map((i) => g(i))); }", "f"));
+        assert!(!decide("async function f() { await g().then(ok); }", "f"));
+        assert!(!decide("async function f() { await Promise.all([...rest]); }", "f"));
+        assert!(decide(
+            "async function f() { const { data } = await supabase.from('t').select('*').eq('a', 1); return data; }",
+            "f"
+        ));
+        assert!(!decide("async function f() { await supabase.from('t').select('*').throwOnError(); }", "f"));
+        assert!(!decide("async function f() { await db.from('t').select('*'); }", "f"));
+        assert!(decide(
+            "async function f() { const { data } = await supabase.from('t').select('*'); return (data ?? []).map((r) => r.id); }",
+            "f"
+        ));
     }
 
     #[test]

@@ -435,7 +435,8 @@ impl Root {
         }
         let rls_changed = facts.continue_epoch(&self.facts)
             || facts.async_exports != self.facts.async_exports
-            || facts.never_reject_exports != self.facts.never_reject_exports;
+            || facts.never_reject_exports != self.facts.never_reject_exports
+            || facts.service_client_exports != self.facts.service_client_exports;
         self.facts = Arc::new(facts);
         self.facts_revision = self.revision;
         if first_time || (contributions_changed && rls_changed) {

@@ -139,6 +139,7 @@ struct StoredFacts {
     async_exports: (String, BTreeSet<String>),
     never_rejects: BTreeSet<String>,
     never_rejects_if: Vec<(String, Vec<(String, String)>)>,
+    service_clients: BTreeSet<String>,
     reexports: Vec<(String, String, Option<String>)>,
     summaries: crate::semantic::summary::FileSummaries,
 }
@@ -169,6 +170,7 @@ impl StoredFacts {
             async_exports,
             never_rejects,
             never_rejects_if,
+            service_clients,
             reexports,
             path: _,
             // Manifests are not a cached kind.
@@ -181,6 +183,7 @@ impl StoredFacts {
             async_exports: async_exports.clone(),
             never_rejects: never_rejects.clone(),
             never_rejects_if: never_rejects_if.clone(),
+            service_clients: service_clients.clone(),
             reexports: reexports.iter().map(|e| (e.exported.clone(), e.local.clone(), e.source.clone())).collect(),
             summaries: summaries.clone(),
         }
@@ -193,6 +196,7 @@ impl StoredFacts {
             async_exports: self.async_exports.clone(),
             never_rejects: self.never_rejects.clone(),
             never_rejects_if: self.never_rejects_if.clone(),
+            service_clients: self.service_clients.clone(),
             reexports: self
                 .reexports
                 .iter()
@@ -351,6 +355,7 @@ pub fn dependency_digest(
         rls_wrapper_aliases,
         async_exports,
         never_reject_exports,
+        service_client_exports,
         // Hashed as each import's resolution below.
         graph: _,
         // Hashed below: this module's and each imported module's.
@@ -391,7 +396,7 @@ pub fn dependency_digest(
             for key in facts.resolve_module(path, specifier) {
                 hash_str(&mut h, &key);
                 hash_summaries(&mut h, summaries.get(&key));
-                for map in [async_exports, never_reject_exports] {
+                for map in [async_exports, never_reject_exports, service_client_exports] {
                     match map.get(&key) {
                         None => {
                             h.update(&[0]);

@@ -39,8 +39,9 @@ enum Promise {
 }
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
-    // Minified bundles (`*.min.js`) are build output, not source.
-    if ctx.doc.path.contains(".min.") {
+    // Minified and bundled files (`*.min.js`, a bundler's marked output) are build output, not
+    // source: their findings repeat the sources' ones in code nobody edits.
+    if ctx.doc.path.contains(".min.") || is_bundle(&ctx.doc.text) {
         return None;
     }
     // Tests leave promises floating on purpose (fake timers, synchronous effects), and test
@@ -163,8 +164,12 @@ fn member_call(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, property: &str
         }
         return None;
     }
-    // this.method() with `async method()` in the enclosing class.
-    if object.kind() == "this" && class_has_async_method(ctx, object, property) {
+    // this.method() with `async method()` in the enclosing class, unless it cannot reject.
+    if object.kind() == "this" {
+        let method = class_async_method(ctx, object, property)?;
+        if never_rejects(ctx, method) {
+            return None;
+        }
         return Some(Promise::Call(format!("method `{property}` is declared `async`")));
     }
     None
@@ -190,22 +195,29 @@ fn identifier_call(ctx: &QueryMatchContext<'_, '_>, name: &str) -> Option<Promis
     None
 }
 
-fn class_has_async_method(ctx: &QueryMatchContext<'_, '_>, from: Node<'_>, name: &str) -> bool {
+/// The method `name` of the class enclosing `from`, when it returns a promise.
+fn class_async_method<'t>(ctx: &QueryMatchContext<'_, '_>, from: Node<'t>, name: &str) -> Option<Node<'t>> {
     let mut node = from;
     let body = loop {
-        let Some(parent) = node.parent() else { return false };
+        let parent = node.parent()?;
         if parent.kind() == "class_body" {
             break parent;
         }
         node = parent;
     };
     let mut cursor = body.walk();
-    let found = body.named_children(&mut cursor).any(|member| {
+    let found = body.named_children(&mut cursor).find(|member| {
         member.kind() == "method_definition"
             && member.child_by_field_name("name").is_some_and(|n| ctx.text(n) == name)
-            && ecma::returns_promise(ctx.doc, member)
+            && ecma::returns_promise(ctx.doc, *member)
     });
     found
+}
+
+/// True for a bundler's output: Bun marks its bundles `// @bun` in the first lines, webpack
+/// starts its runtime with `/******/`.
+fn is_bundle(text: &str) -> bool {
+    text.lines().take(3).any(|line| line.trim_start().starts_with("// @bun") || line.starts_with("/******/"))
 }
 
 /// True when the top-level function `name` of this file is async and cannot reject.
@@ -246,6 +258,10 @@ fn may_be_rejected_promise(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, de
     if head.kind() == "identifier" && matches!(ctx.text(head), "cy" | "Cypress") {
         return false;
     }
+    // `p.catch(h).then(ok)`, `Promise.all([a.catch(h), …]).then(ok)`: nothing left to reject.
+    if rejects::settled(ctx.doc, object) {
+        return false;
+    }
     // `Promise.allSettled(…)` never rejects.
     if object.kind() == "call_expression"
         && object.child_by_field_name("function").is_some_and(|f| ctx.text(f) == "Promise.allSettled")
@@ -256,6 +272,14 @@ fn may_be_rejected_promise(ctx: &QueryMatchContext<'_, '_>, object: Node<'_>, de
     if object.kind() == "call_expression" {
         if let Some(function) = object.child_by_field_name("function").filter(|f| f.kind() == "identifier") {
             let name = ctx.text(function);
+            // A binding of an enclosing function or block (a parameter, a value destructured
+            // from a hook): what it returns is unknown, as for a plain call of it; a function
+            // declared there is read like a top-level one.
+            match rejects::local_binding(ctx.doc, object, name) {
+                Some(None) => return false,
+                Some(Some(local)) => return !(ecma::is_async(local) && never_rejects(ctx, local)),
+                None => {}
+            }
             let file = ctx.file_facts();
             let known_async = match file.import_of(name) {
                 Some(import) => ctx.facts.exports_async(&ctx.doc.path, &import.source, &import.imported),

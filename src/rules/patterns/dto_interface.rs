@@ -28,6 +28,11 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let declaration = ctx.node;
+    // The statement that carries comments: `export interface …` or the bare declaration.
+    let statement = declaration.parent().filter(|p| p.kind() == "export_statement").unwrap_or(declaration);
+    if super::exempted_by_project_lint(&ctx.doc.text, statement.start_byte()) {
+        return None;
+    }
     let message = format!(
         "DTO `{name}` is declared as an `interface`; DTOs are plain data shapes and are declared with `type` so they cannot be widened by declaration merging or implemented by classes: `type {name} = {{ … }}`"
     );

@@ -29,6 +29,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     // `as_expression`: expression, type.
     let target = node.named_child(node.named_child_count().checked_sub(1)?)?;
     let name = dto_name(ctx, target, 0)?;
+    if super::exempted_by_project_lint(&ctx.doc.text, target.start_byte()) {
+        return None;
+    }
     let message = format!(
         "`as {name}` tells the compiler to trust that the value has the DTO's shape without checking it; build the DTO with a typed mapper (`const dto: {name} = {{ … }}`) or validate the data (e.g. a schema's `parse`) instead"
     );

@@ -9,3 +9,43 @@ use crate::config::PatternsConfig;
 pub fn is_dto_name(name: &str, config: &PatternsConfig) -> bool {
     config.dto_suffixes.iter().any(|s| !s.is_empty() && name.len() > s.len() && name.ends_with(s.as_str()))
 }
+
+/// True when the project's own linter is told to let the statement at `start` through for a DTO
+/// rule of its own: an `eslint-disable-next-line` (or `biome-ignore`) comment on the line before,
+/// or an `eslint-disable-line` comment on the same line, naming a rule whose name mentions `dto`
+/// (`custom-rules/no-manual-dto-interfaces -- RPC response`). Such a project has adopted a DTO
+/// convention and marked this place as a deliberate exception to it; repeating the finding would
+/// only be noise.
+pub fn exempted_by_project_lint(text: &str, start: usize) -> bool {
+    let line_start = text[..start.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
+    let same_line = &text[line_start..line_end];
+    let previous = text[..line_start.saturating_sub(1)]
+        .rsplit_once('\n')
+        .map_or(&text[..line_start.saturating_sub(1)], |(_, l)| l);
+    let names_dto_rule = |comment: &str| comment.to_ascii_lowercase().contains("dto");
+    let directive = |line: &str, markers: &[&str]| {
+        markers.iter().any(|m| line.find(m).is_some_and(|at| names_dto_rule(&line[at + m.len()..])))
+    };
+    directive(previous.trim_start(), &["eslint-disable-next-line", "biome-ignore"])
+        || directive(same_line, &["eslint-disable-line"])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::exempted_by_project_lint;
+
+    #[test]
+    fn a_project_lint_exception_for_a_dto_rule_is_honoured() {
+        let text =
+            "// eslint-disable-next-line custom/no-manual-dto-interfaces -- RPC response\nexport interface ADTO {}\n";
+        assert!(exempted_by_project_lint(text, text.find("export").unwrap()));
+        let same = "const a = b as ADTO; // eslint-disable-line local/no-dto-type-assertions\n";
+        assert!(exempted_by_project_lint(same, same.find("b as").unwrap()));
+        let other = "// eslint-disable-next-line no-console\nexport interface ADTO {}\n";
+        assert!(!exempted_by_project_lint(other, other.find("export").unwrap()));
+        let far = "// eslint-disable-next-line x/no-dto-things\n\nexport interface ADTO {}\n";
+        assert!(!exempted_by_project_lint(far, far.find("export").unwrap()));
+        assert!(!exempted_by_project_lint("export interface ADTO {}", 0));
+    }
+}

@@ -24,14 +24,7 @@ pub fn rule() -> Rule {
     }
 }
 
-/// Supabase's client factories.
-const FACTORIES: &[&str] = &["createClient", "createServerClient", "createBrowserClient"];
-
-/// Modules only server code imports: a file that imports one is server code, whatever its path.
-const SERVER_ONLY_MODULES: &[&str] = &["server-only", "next/headers", "next/server"];
-
-/// The packages whose client factories are checked.
-const SUPABASE_MODULES: &[&str] = &["@supabase/supabase-js", "@supabase/ssr"];
+use ecma::{SERVER_ONLY_MODULES, SUPABASE_FACTORIES as FACTORIES, SUPABASE_MODULES};
 
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let config = &ctx.config.supabase;
@@ -57,8 +50,10 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         // `createClient(…)`, also imported under another name.
         None => {
             let import = file.import_of(ctx.text(callee))?;
-            (SUPABASE_MODULES.contains(&import.source.as_str()) && FACTORIES.contains(&import.imported.as_str()))
-                .then_some(import.imported.as_str())?
+            if !(SUPABASE_MODULES.contains(&import.source.as_str()) && FACTORIES.contains(&import.imported.as_str())) {
+                return service_client_factory_call(ctx, callee, import);
+            }
+            import.imported.as_str()
         }
     };
     let key = *ecma::argument_list(ctx.capture("args")?).get(1)?;
@@ -73,6 +68,30 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         "{shown} is given the service-role key in {reason}; that key bypasses row level security for every table, and code here can reach the browser. Use the anon key here and move service-role work to a server-only module (`import \"server-only\"`), a route handler or a server action"
     );
     Some(ctx.finding(ctx.node.start_byte()..callee.end_byte().max(key.end_byte()).min(ctx.node.end_byte()), message))
+}
+
+/// `createServiceClient()` in client code, where the imported function builds a Supabase client
+/// with the service-role key in a module of its own (a neutral factory: that module has no
+/// server-only marker, so the bundler lets client code import it).
+fn service_client_factory_call(
+    ctx: &QueryMatchContext<'_, '_>,
+    callee: Node<'_>,
+    import: &ecma::Import,
+) -> Option<Finding> {
+    if import.imported == "*" {
+        return None;
+    }
+    let file = ctx.file_facts();
+    let reason = client_reason(&ctx.doc.path, file, &ctx.config.supabase)?;
+    if !ctx.facts.exports_service_client(&ctx.doc.path, &import.source, &import.imported) {
+        return None;
+    }
+    let local = ctx.text(callee);
+    let message = format!(
+        "`{local}()` (from `{}`) builds a Supabase client with the service-role key, and it is called in {reason}; that key bypasses row level security for every table, and code here can reach the browser. Use a client with the anon key here, and call the service-role factory only from server-only code (mark its module `import \"server-only\"` so that client code cannot import it)",
+        import.source
+    );
+    Some(ctx.finding(ctx.node.start_byte()..callee.end_byte(), message))
 }
 
 /// The expression a `NEXT_PUBLIC_…` name is read through: the member expression it is the
@@ -115,12 +134,7 @@ fn client_reason(path: &str, file: &ecma::FileFacts, config: &SupabaseConfig) ->
 
 /// True when a name mentions a service-role secret (case-insensitive, `_` ignored).
 pub fn is_service_role_name(name: &str, config: &SupabaseConfig) -> bool {
-    let normalized = normalize(name);
-    config.service_role_patterns.iter().map(|p| normalize(p)).any(|p| !p.is_empty() && normalized.contains(&p))
-}
-
-fn normalize(text: &str) -> String {
-    text.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect()
+    ecma::names_secret(name, &config.service_role_patterns)
 }
 
 /// True when the key expression names a service-role secret, directly or through a same-file

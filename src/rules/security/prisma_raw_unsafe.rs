@@ -59,15 +59,24 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     Some(finding)
 }
 
-/// True when `node` is SQL fixed at compile time: a string literal, a template without
-/// substitutions, a `+` of those, or an identifier bound by a top-level `const` to one.
+/// True when `node` is SQL fixed at compile time: a string literal, a template whose
+/// substitutions are all constant (none, or top-level `const` strings), a `+` of those, or an identifier bound by a top-level `const` to one.
 fn is_constant(doc: &Document, node: Node<'_>, depth: u32) -> bool {
     if depth > 8 {
         return false;
     }
     match node.kind() {
         "string" => true,
-        "template_string" => ecma::literal_string(doc, node).is_some(),
+        // A template whose every substitution is itself constant (`${FUNCTION_NAME}` with a
+        // top-level `const` string) is fixed at compile time too.
+        "template_string" => {
+            ecma::literal_string(doc, node).is_some() || {
+                let mut cursor = node.walk();
+                let substitutions: Vec<Node<'_>> =
+                    node.named_children(&mut cursor).filter(|c| c.kind() == "template_substitution").collect();
+                substitutions.iter().all(|s| s.named_child(0).is_some_and(|e| is_constant(doc, e, depth + 1)))
+            }
+        }
         "parenthesized_expression" => node.named_child(0).is_some_and(|n| is_constant(doc, n, depth + 1)),
         "binary_expression" => {
             node.child_by_field_name("operator").is_some_and(|o| o.kind() == "+")
