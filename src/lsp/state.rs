@@ -769,6 +769,7 @@ impl PatchInputs {
             rls_wrapper_aliases: f.rls_wrapper_aliases.clone(),
             async_exports: f.async_exports.clone(),
             never_reject_exports: f.never_reject_exports.clone(),
+            service_client_exports: f.service_client_exports.clone(),
             graph: f.graph.clone(),
             summaries: f.summaries.clone(),
             guard_exports: f.guard_exports.clone(),
