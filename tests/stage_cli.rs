@@ -581,3 +581,23 @@ fn stage_status_escapes_control_characters() {
     assert!(out.contains("WOR-\\x1b]0;title\\x07\\x1b[2J9"), "{out}");
     assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
 }
+
+/// Piped into a reader that is gone (`baton stage status | head -0`), a command ends quietly
+/// instead of panicking on the failed write.
+#[test]
+fn a_closed_output_pipe_is_no_panic() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/wor-321");
+    for args in [&["stage", "status"][..], &["rules"][..], &["check", "--no-cache", "."][..]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let out = Command::new(env!("CARGO_BIN_EXE_baton"))
+            .args(args)
+            .current_dir(&root)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked") && out.status.code() != Some(101), "{args:?}: {err}");
+    }
+}

@@ -68,6 +68,9 @@ pub enum Format {
 /// Parses arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Lsp { .. }) {
+        restore_default_sigpipe();
+    }
     // Analysis threads get 8 MB stacks (Rust's default for spawned threads is 2 MB): parsing
     // recurses per nesting level, and the guards (`syntax::MAX_SQL_NESTING`) keep a margin to it.
     let _ = rayon::ThreadPoolBuilder::new().stack_size(crate::ANALYSIS_STACK_SIZE).build_global();
@@ -87,6 +90,17 @@ pub fn main() -> ExitCode {
         },
     };
     ExitCode::from(status)
+}
+
+/// A command whose output is piped into `head` stops quietly when the reader goes away, as
+/// Unix tools do, instead of panicking on the failed write (Rust ignores SIGPIPE by default).
+/// The language server keeps Rust's default: its write errors are handled as a lost client.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at start-up, before any thread is spawned; SIG_DFL is a valid handler.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }
 
 /// Prints an error the way every subcommand does.

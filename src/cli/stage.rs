@@ -275,7 +275,7 @@ fn advance_cmd(l: &Loaded, key: &str, to: Option<&str>, backward: bool) -> u8 {
     if let Err(e) = advance::apply_edit_to_file(&l.root, edit) {
         return error(format!("cannot update {}: {e}", edit.path));
     }
-    match advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user()) {
+    match advance::write_handoff(&l.root, &l.facts.handoffs, doc, &result, &advance::current_user(&l.root)) {
         Ok((signal, snapshot)) => {
             let wrote = match signal {
                 Some(signal) => format!("{} and {}", rel(&l.root, &signal), rel(&l.root, &snapshot)),
@@ -451,7 +451,7 @@ fn handoff_new(root: &Path, workstream: &str, status: &str, files: &[String]) ->
         "schema_version": 1,
         "workstream": ws.to_string(),
         "status": status,
-        "agent": advance::current_user(),
+        "agent": advance::current_user(root),
         "timestamp": stage_mod::evidence::now(),
         "files_modified": files,
     });

@@ -2,7 +2,8 @@
 //!
 //! - `// baton-ignore RULE[, RULE …]: reason` (TS/JS), `-- baton-ignore …` (SQL),
 //!   `<!-- baton-ignore … -->` (Markdown): on a line of its own it covers the next line; after
-//!   code it covers its own line.
+//!   code it covers its own line. Inside a Markdown document's YAML front matter, where an HTML
+//!   comment would be YAML text, the comment is YAML's: `# baton-ignore …`.
 //! - In Markdown, a comment on a line of its own right before a fenced code block covers the
 //!   whole block (findings of the code rules inside it, see `engine::embedded`).
 //! - `baton-ignore-file RULE` in the first 10 lines covers the whole file.
@@ -47,19 +48,61 @@ pub fn comment_text(kind: FileKind, file_level: bool, rule: &str) -> Option<Stri
     Some(format!("{open} {marker} {rule}: reason{close}"))
 }
 
+/// The lines inside a Markdown document's YAML front matter (between the opening `---` on the
+/// first line and the closing one), or `None`.
+pub fn front_matter_lines(doc: &Document) -> Option<Range<u32>> {
+    if doc.kind != FileKind::Markdown {
+        return None;
+    }
+    let text = &*doc.text;
+    let line = |l: u32| doc.line_index.line_range(text, l).map(|r| text[r].trim_end());
+    if line(0)? != "---" {
+        return None;
+    }
+    (1..doc.line_index.line_count() as u32).find(|&l| line(l) == Some("---")).map(|end| 1..end)
+}
+
+/// The comment text that suppresses `rule` on the line after it, for a comment placed on `line`
+/// of `doc`: YAML's `#` inside Markdown front matter, the file kind's comment elsewhere.
+/// `None` where no comment can go: before the opening `---` of front matter, which must stay the
+/// first line.
+pub fn line_comment_text(doc: &Document, line: u32, rule: &str) -> Option<String> {
+    match front_matter_lines(doc) {
+        Some(_) if line == 0 => None,
+        // Inserted before any line up to the closing `---`, the comment lands inside the YAML.
+        Some(fm) if line <= fm.end => Some(format!("# baton-ignore {rule}: reason")),
+        _ => comment_text(doc.kind, false, rule),
+    }
+}
+
+/// Where a file-level suppression goes in `doc` (byte offset of a line start) and its text: the
+/// first line, after a shebang, or — in Markdown with front matter, which must stay first — as a
+/// YAML comment on the front matter's first line.
+pub fn file_comment(doc: &Document, rule: &str) -> Option<(usize, String)> {
+    if front_matter_lines(doc).is_some() {
+        let at = doc.line_index.line_start(1)? as usize;
+        return Some((at, format!("# baton-ignore-file {rule}: reason")));
+    }
+    let comment = comment_text(doc.kind, true, rule)?;
+    let at = if doc.text.starts_with("#!") { doc.line_index.line_start(1).unwrap_or(0) as usize } else { 0 };
+    Some((at, comment))
+}
+
 /// Finds every suppression comment in `doc`. The scan is textual: a marker inside a string
 /// literal counts too, which errs on the side of the user's intent.
 pub fn parse(doc: &Document) -> Vec<Suppression> {
-    let Some((open, close)) = comment_syntax(doc.kind) else { return Vec::new() };
+    let Some(syntax) = comment_syntax(doc.kind) else { return Vec::new() };
     let text = &*doc.text;
     // Most files have none: one substring search instead of a walk over every line.
     if !text.contains("baton-ignore") {
         return Vec::new();
     }
+    let front_matter = front_matter_lines(doc);
     let mut found = Vec::new();
     for line in 0..doc.line_index.line_count() as u32 {
         let Some(range) = doc.line_index.line_range(text, line) else { break };
         let line_text = &text[range.clone()];
+        let (open, close) = if front_matter.as_ref().is_some_and(|fm| fm.contains(&line)) { ("#", "") } else { syntax };
         let Some(open_at) = line_text.find(open) else { continue };
         let after_open = &line_text[open_at + open.len()..];
         let trimmed = after_open.trim_start();
@@ -211,6 +254,35 @@ mod tests {
     }
 
     const R: &str = "sql/rls-disabled-in-public";
+
+    /// In front matter the suppression is a YAML comment (an HTML comment would be YAML text),
+    /// and the file-level one goes inside it too, so the front matter stays the first line.
+    #[test]
+    fn front_matter_takes_yaml_comments() {
+        const W: &str = "workflow/requirement-unmet";
+        let text = "---\nid: WOR-1\nstatus: qa\n---\n# Title\n<!-- x -->\n";
+        let d = doc(FileKind::Markdown, text);
+        assert_eq!(front_matter_lines(&d), Some(1..3));
+        assert_eq!(line_comment_text(&d, 2, W).unwrap(), format!("# baton-ignore {W}: reason"));
+        assert_eq!(line_comment_text(&d, 5, W).unwrap(), format!("<!-- baton-ignore {W}: reason -->"));
+        assert!(line_comment_text(&d, 0, W).is_none(), "nothing may precede the opening ---");
+        // Inserting the offered comments suppresses the finding on the status line.
+        for (at, comment) in [
+            (d.line_index.line_start(2).unwrap() as usize, line_comment_text(&d, 2, W).unwrap()),
+            file_comment(&d, W).unwrap(),
+        ] {
+            let edited = format!("{}{comment}\n{}", &text[..at], &text[at..]);
+            let e = doc(FileKind::Markdown, &edited);
+            assert!(e.text.starts_with("---\n"), "{edited}");
+            let status = e.text.find("status:").unwrap();
+            let mut findings = vec![Finding::new(W, status..status + 1, "x")];
+            apply(&e, &mut findings, |_| true);
+            assert!(findings.is_empty(), "{edited}");
+        }
+        // A `#` line outside the front matter is a heading, not a suppression.
+        let d = doc(FileKind::Markdown, "# baton-ignore workflow/requirement-unmet\nstatus: qa\n");
+        assert!(parse(&d).is_empty());
+    }
 
     #[test]
     fn own_line_comment_covers_the_next_line_only() {

@@ -211,10 +211,13 @@ impl Backend {
                 .roots
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.scanned && r.entries.values().all(|e| e.disk.is_none()))
+                .filter(|(_, r)| r.scanned && (r.rescan || r.entries.values().all(|e| e.disk.is_none())))
                 .map(|(i, r)| (i, r.path.clone(), r.config.clone()))
                 .collect()
         };
+        for (index, _, _) in &pending {
+            self.shared.state().roots[*index].rescan = false;
+        }
         let progress_supported = self.shared.state().caps.work_done_progress;
         for (index, path, config) in pending {
             let token = NumberOrString::String(format!("baton-scan-{index}"));
@@ -899,6 +902,7 @@ impl LanguageServer for Backend {
             only.as_ref().is_none_or(|kinds| kinds.iter().any(|k| kind.as_str().starts_with(k.as_str())))
         };
         let mut actions: Vec<CodeActionOrCommand> = Vec::new();
+        let mut suppressions: Vec<CodeActionOrCommand> = Vec::new();
         let doc = self.document_now(&uri);
         if wants(&CodeActionKind::QUICKFIX) {
             for diagnostic in &params.context.diagnostics {
@@ -923,13 +927,15 @@ impl LanguageServer for Backend {
                     }));
                 }
                 if let Some((doc, _, encoding)) = &doc {
-                    actions.extend(suppress_actions(&uri, doc, diagnostic, &data.rule, *encoding));
+                    suppressions.extend(suppress_actions(&uri, doc, diagnostic, &data.rule, *encoding));
                 }
             }
         }
         if wants(&CodeActionKind::new("refactor.baton.stage")) {
             actions.extend(self.stage_code_actions(&uri, params.range));
         }
+        // Silencing a finding is never what Ctrl+. Enter should do: suppressions come last.
+        actions.append(&mut suppressions);
         let fix_all = CodeActionKind::new(FIX_ALL_KIND);
         if only.as_ref().is_some_and(|kinds| kinds.iter().any(|k| fix_all.as_str().starts_with(k.as_str()))) {
             if let Some((doc, findings, encoding)) = &doc {
@@ -1071,7 +1077,29 @@ impl Backend {
         };
         if let Some(root) = root {
             self.publish_config_error(root).await;
-            self.schedule(root, None, Duration::ZERO);
+            self.clear_left_out(root).await;
+            // Changed globs: read the files they now admit (the scan analyses everything after).
+            if self.shared.state().roots.get(root).is_some_and(|r| r.rescan) {
+                self.scan_roots().await;
+            } else {
+                self.schedule(root, None, Duration::ZERO);
+            }
+        }
+    }
+
+    /// Empties the diagnostics of files that changed globs took out of the analysis.
+    async fn clear_left_out(&self, root: usize) {
+        let uris: Vec<Uri> = {
+            let mut state = self.shared.state();
+            let Some(r) = state.roots.get_mut(root) else { return };
+            let cleared = std::mem::take(&mut r.cleared);
+            for path in &cleared {
+                r.published.remove(path);
+            }
+            cleared.iter().filter_map(|p| state.uri_of(root, p)).collect()
+        };
+        for uri in uris {
+            self.client.publish_diagnostics(uri, Vec::new(), None).await;
         }
     }
 }
@@ -1095,7 +1123,7 @@ fn suppress_actions(
             ..WorkspaceEdit::default()
         }
     };
-    if let Some(comment) = suppression::comment_text(doc.kind, false, rule) {
+    if let Some(comment) = suppression::line_comment_text(doc, line, rule) {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("Suppress {rule} on this line"),
             kind: Some(CodeActionKind::QUICKFIX),
@@ -1104,9 +1132,7 @@ fn suppress_actions(
             ..CodeAction::default()
         }));
     }
-    if let Some(comment) = suppression::comment_text(doc.kind, true, rule) {
-        // After a shebang or a leading directive line the comment still lands in the first lines.
-        let at = if doc.text.starts_with("#!") { doc.line_index.line_start(1).unwrap_or(0) as usize } else { 0 };
+    if let Some((at, comment)) = suppression::file_comment(doc, rule) {
         actions.push(CodeActionOrCommand::CodeAction(CodeAction {
             title: format!("Suppress {rule} in this file"),
             kind: Some(CodeActionKind::QUICKFIX),

@@ -409,9 +409,14 @@ impl Backend {
                 applied.failure_reason.map(|r| format!(": {r}")).unwrap_or_default()
             )));
         }
-        let (signal, snapshot) =
-            advance::write_handoff(&target.root, &target.handoffs, item, &outcome, &advance::current_user())
-                .map_err(|e| fail(format!("status changed, but the handoff could not be written: {e}")))?;
+        let (signal, snapshot) = advance::write_handoff(
+            &target.root,
+            &target.handoffs,
+            item,
+            &outcome,
+            &advance::current_user(&target.root),
+        )
+        .map_err(|e| fail(format!("status changed, but the handoff could not be written: {e}")))?;
         let rel = |p: &Path| p.strip_prefix(&target.root).unwrap_or(p).display().to_string();
         let signal = signal.as_deref().map(rel);
         let wrote = match &signal {
@@ -554,6 +559,8 @@ pub fn stage_actions(
         })
     };
     let uri_text = uri.as_str().to_string();
+    // Git is asked for the user's name only when an approval is on offer.
+    let mut approver: Option<String> = None;
     // Unmet requirements of the current stage first (the diagnostic's), then the next stage's.
     let mut stages: Vec<&str> = current.into_iter().collect();
     if let Some(next) = current.and_then(|c| model.next(c)).or_else(|| model.stages.first().map(String::as_str)) {
@@ -607,10 +614,12 @@ pub fn stage_actions(
                     }
                 }
                 (Requirement::Approval(role), _) => {
+                    // Whose name is recorded is part of the title: the user sees it before acting.
+                    let by = approver.get_or_insert_with(|| advance::current_user(root)).clone();
                     actions.push(command(
-                        format!("Record approval ({role})"),
+                        format!("Record approval ({role}) as {by}"),
                         RECORD_APPROVAL,
-                        json!({"uri": uri_text, "item": doc.id, "role": role, "by": advance::current_user()}),
+                        json!({"uri": uri_text, "item": doc.id, "role": role, "by": by}),
                     ));
                 }
             }

@@ -143,7 +143,8 @@ impl Ordered {
             }
             "textDocument/didChange" => {
                 if let Ok(p) = serde_json::from_value::<DidChangeTextDocumentParams>(params.clone()) {
-                    if let Err(why) = state.change(&p.text_document.uri, &p.content_changes, p.text_document.version) {
+                    let changed = state.change(&p.text_document.uri, &p.content_changes, p.text_document.version);
+                    if let Some(why) = changed.as_ref().err().filter(|w| w.as_str() != state::LEFT_OUT) {
                         log(Level::Warn, format!("didChange for {} dropped: {why}", p.text_document.uri.as_str()));
                     }
                 }

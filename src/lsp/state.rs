@@ -177,6 +177,10 @@ impl Source {
     }
 }
 
+/// Why a change to an open document is not analysed: the `include` / `exclude` globs leave the
+/// file out (not an error; not logged).
+pub const LEFT_OUT: &str = "left out by include/exclude";
+
 /// A workspace folder (or, in single-file mode, the folder of a file opened outside any).
 pub struct Root {
     /// Absolute path.
@@ -185,6 +189,15 @@ pub struct Root {
     pub config: Arc<Config>,
     /// Why `baton.toml` could not be used, shown as a diagnostic in it.
     pub config_error: Option<ConfigError>,
+    /// The configuration's `include` / `exclude` globs, compiled once per load.
+    pub filter: crate::path_filter::PathFilter,
+    /// Open buffers of files the globs leave out: kept (with their edits) so that a changed
+    /// configuration can bring them back without the client reopening them.
+    pub parked: BTreeMap<String, Buffer>,
+    /// Paths the globs took out of the analysis since diagnostics were last cleared for them.
+    pub cleared: Vec<String>,
+    /// The globs changed: files they now admit must be read from disk (a new scan).
+    pub rescan: bool,
     /// Documents by workspace-relative path.
     pub entries: BTreeMap<String, Entry>,
     /// Facts assembled from the entries.
@@ -219,6 +232,10 @@ impl Root {
             path,
             config: Arc::new(Config::default()),
             config_error: None,
+            filter: crate::path_filter::PathFilter::default(),
+            parked: BTreeMap::new(),
+            cleared: Vec::new(),
+            rescan: false,
             entries: BTreeMap::new(),
             facts: Arc::new(WorkspaceFacts::default()),
             revision: 1,
@@ -248,9 +265,14 @@ impl Root {
         // User rules are data (never a program): read in untrusted folders too.
         crate::workspace::user_rules::attach(&self.path, &mut config);
         let changed = self.config_error != error || format!("{:?}", self.config) != format!("{config:?}");
+        let globs_changed = (&self.config.include, &self.config.exclude) != (&config.include, &config.exclude);
+        self.filter = config.path_filter();
         self.config = Arc::new(config);
         self.config_error = error;
         self.revision += 1;
+        if globs_changed {
+            self.refilter();
+        }
         changed
     }
 
@@ -258,6 +280,28 @@ impl Root {
     pub fn is_rule_file(&self, path: &Path) -> bool {
         path.extension().is_some_and(|e| e == "toml" || e == "scm")
             && self.config.user_rules_config.folders.iter().any(|f| path.starts_with(self.path.join(f)))
+    }
+
+    /// Applies changed `include` / `exclude` globs: documents now left out leave the analysis
+    /// (their paths go to [`Root::cleared`], open buffers to [`Root::parked`]), parked buffers
+    /// now admitted come back, and a scanned root is marked for a new scan ([`Root::rescan`]).
+    fn refilter(&mut self) {
+        let left_out: Vec<String> = self.entries.keys().filter(|p| !self.filter.admits(p)).cloned().collect();
+        for path in left_out {
+            if let Some(entry) = self.entries.remove(&path) {
+                if let Some(buffer) = entry.buffer {
+                    self.parked.insert(path.clone(), buffer);
+                }
+                self.cleared.push(path);
+            }
+        }
+        let admitted: Vec<String> = self.parked.keys().filter(|p| self.filter.admits(p)).cloned().collect();
+        for path in admitted {
+            if let Some(buffer) = self.parked.remove(&path) {
+                self.entries.entry(path).or_default().buffer = Some(buffer);
+            }
+        }
+        self.rescan = self.scanned;
     }
 
     /// Re-reads the workflow evidence and git state (git only when there is evidence to judge);
@@ -529,7 +573,7 @@ impl State {
     /// not left out by the root's `include` / `exclude` globs.
     fn analysed_kind(&self, root: usize, relative: &str) -> Option<FileKind> {
         let kind = FileKind::from_path(relative)?;
-        self.roots[root].config.path_filter().admits(relative).then_some(kind)
+        self.roots[root].filter.admits(relative).then_some(kind)
     }
 
     /// The URI of a root-relative path (escaped names turned back into the file's real name).
@@ -542,10 +586,15 @@ impl State {
     pub fn open(&mut self, uri: &Uri, text: &str, version: i32) -> Option<Location> {
         let path = uri_path(uri)?;
         let (root, relative) = self.locate(&path)?;
-        let kind = self.analysed_kind(root, &relative)?;
+        let kind = FileKind::from_path(&relative)?;
         let r = &mut self.roots[root];
+        let buffer = Buffer::open(relative.clone(), kind, text, version);
+        if !r.filter.admits(&relative) {
+            r.parked.insert(relative, buffer);
+            return None;
+        }
         let entry = r.entries.entry(relative.clone()).or_default();
-        entry.buffer = Some(Buffer::open(relative.clone(), kind, text, version));
+        entry.buffer = Some(buffer);
         r.revision += 1;
         Some((root, relative))
     }
@@ -576,6 +625,12 @@ impl State {
         let path = uri_path(uri).ok_or("not a file URI")?;
         let (root, relative) = self.locate(&path).ok_or("outside every workspace")?;
         let r = &mut self.roots[root];
+        if let Some(parked) = r.parked.get_mut(&relative) {
+            if version > parked.version {
+                parked.apply_changes(changes, version, encoding);
+            }
+            return Err(LEFT_OUT.to_string());
+        }
         let buffer = r
             .entries
             .get_mut(&relative)
@@ -594,6 +649,9 @@ impl State {
         let path = uri_path(uri)?;
         let (root, relative) = self.locate(&path)?;
         let r = &mut self.roots[root];
+        if r.parked.remove(&relative).is_some() {
+            return None;
+        }
         let entry = r.entries.get_mut(&relative)?;
         entry.buffer.take()?;
         if r.scanned {

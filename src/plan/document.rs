@@ -797,6 +797,21 @@ Create file: `.claude/handoff/ws1-db-complete.signal`
 **Version Approved**: 1.1.0
 "#;
 
+    /// The example's first criterion wraps onto a second line; the brief an agent gets keeps it.
+    #[test]
+    fn a_wrapped_acceptance_criterion_reaches_the_agent_brief_whole() {
+        let path = "docs/specs/WOR-321-spec.md";
+        let text = std::fs::read_to_string(format!("{}/examples/wor-321/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let d = read_text(path, &text);
+        assert!(
+            d.acceptance_criteria[0].text.ends_with("with row level security policies"),
+            "{:?}",
+            d.acceptance_criteria
+        );
+        let brief = crate::stage::brief::render(&d, "qa", "qa", &[], &crate::handoff::Handoffs::default());
+        assert!(brief.contains("`validation_reports` with row level security policies"), "{brief}");
+    }
+
     #[test]
     fn reads_a_workflow_document() {
         let d = read_text("docs/WORKFLOW-PRD-002.md", WORKFLOW);

@@ -396,28 +396,46 @@ impl<'a> Outline<'a> {
 
     /// Every checklist item among `lines`.
     pub fn checklist(&self, lines: Range<usize>) -> Vec<ChecklistItem> {
-        self.prose_lines(lines)
-            .filter_map(|(i, raw)| {
-                let trimmed = raw.trim_start();
-                let rest = strip_list_marker(trimmed);
-                if rest.len() == trimmed.len() {
-                    return None;
+        let mut items: Vec<ChecklistItem> = Vec::new();
+        // Whether the previous line belongs to the last item (its box line or a continuation).
+        let mut open = false;
+        let mut previous = None;
+        for (i, raw) in self.prose_lines(lines) {
+            // A skipped (verbatim) line between closes the item.
+            open &= previous.is_some_and(|p| p + 1 == i);
+            previous = Some(i);
+            let trimmed = raw.trim_start();
+            let rest = strip_list_marker(trimmed);
+            if rest.len() == trimmed.len() {
+                // A wrapped item: a non-blank line after it that starts no other block continues
+                // its text (CommonMark's paragraph continuation, indented or lazy).
+                match items.last_mut() {
+                    Some(item) if open && continues_paragraph(trimmed) => {
+                        item.text.push(' ');
+                        item.text.push_str(trimmed.trim_end());
+                        item.range.end = self.lines[i].range.end;
+                    }
+                    _ => open = false,
                 }
-                let (checked, text) = if let Some(t) = rest.strip_prefix("[ ]") {
-                    (false, t)
-                } else if let Some(t) = rest.strip_prefix("[x]").or_else(|| rest.strip_prefix("[X]")) {
-                    (true, t)
-                } else {
-                    return None;
-                };
-                let range = self.lines[i].range.clone();
-                Some(ChecklistItem {
-                    text: text.trim().to_string(),
-                    checked,
-                    range: range.start + (raw.len() - trimmed.len())..range.end,
-                })
-            })
-            .collect()
+                continue;
+            }
+            let (checked, text) = if let Some(t) = rest.strip_prefix("[ ]") {
+                (false, t)
+            } else if let Some(t) = rest.strip_prefix("[x]").or_else(|| rest.strip_prefix("[X]")) {
+                (true, t)
+            } else {
+                open = false;
+                continue;
+            };
+            let range = self.lines[i].range.clone();
+            items.push(ChecklistItem {
+                text: text.trim().to_string(),
+                checked,
+                range: range.start + (raw.len() - trimmed.len())..range.end,
+            });
+            open = true;
+        }
+        items
     }
 
     /// The pipe tables among `lines`.
@@ -551,6 +569,20 @@ fn trimmed_cell(raw: &str, start: usize, end: usize, base: usize) -> (String, Ra
     (trimmed.to_string(), base + offset..base + offset + trimmed.len())
 }
 
+/// Whether a line (leading space removed) continues the paragraph before it rather than start
+/// a block of its own (blank line, heading, quote, table, fence, rule or HTML).
+fn continues_paragraph(trimmed: &str) -> bool {
+    let t = trimmed.trim_end();
+    !(t.is_empty()
+        || t.starts_with('#')
+        || t.starts_with('>')
+        || t.starts_with('|')
+        || t.starts_with("```")
+        || t.starts_with("~~~")
+        || t.starts_with('<')
+        || t.chars().all(|c| c == '-' || c == '*' || c == '_' || c == ' ') && t.len() >= 3)
+}
+
 /// The text after a list marker (`- `, `* `, `+ `, `1. `, `1) `), or the text unchanged.
 pub fn strip_list_marker(text: &str) -> &str {
     if let Some(rest) = text.strip_prefix(['-', '*', '+']) {
@@ -665,6 +697,25 @@ mod tests {
         assert_eq!(&DOC[tables[0].rows[0].1[1].1.clone()], "WS-1, WS-2");
         let spans = o.code_spans(gate.line..gate.end_line);
         assert_eq!(spans.iter().map(|s| s.0).collect::<Vec<_>>(), ["npm test"]);
+    }
+
+    #[test]
+    fn a_checklist_item_wrapped_onto_more_lines_keeps_its_whole_text() {
+        let text = "## Acceptance Criteria\n- [ ] Tenant tables are created\n  with row level security policies\n- [x] Lazy\ncontinuation too\n- [ ] Alone\n\nA paragraph after a blank line.\n- [ ] Before a fence\n```\ncode\n```\nnot part of it\n- plain item\nnot a checkbox\n";
+        let o = Outline::read(text);
+        let h = o.headings[0].clone();
+        let items = o.checklist(h.line..h.end_line);
+        let texts: Vec<&str> = items.iter().map(|i| i.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Tenant tables are created with row level security policies",
+                "Lazy continuation too",
+                "Alone",
+                "Before a fence"
+            ]
+        );
+        assert!(text[items[0].range.clone()].ends_with("policies"));
     }
 
     #[test]

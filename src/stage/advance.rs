@@ -49,10 +49,21 @@ impl GateResult {
     }
 }
 
-/// The user Baton records as `by` for gate runs: `$USER`, else "baton".
-pub fn current_user() -> String {
-    std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_else(|_| "baton".to_string())
+/// The name Baton records as `by` (gate runs, approvals, handoffs) for work done in `root`: git's
+/// `user.name` there (the name the person's commits carry), else `$USER` / `$USERNAME`, else
+/// [`UNKNOWN_USER`]. Containers, code-server and CI often have no `$USER`; git's name is the one
+/// a reviewer recognises.
+pub fn current_user(root: &Path) -> String {
+    let from_git = crate::git::run(root, &["config", "--get", "user.name"])
+        .map(|out| String::from_utf8_lossy(&out).trim().to_string())
+        .filter(|name| !name.is_empty());
+    from_git
+        .or_else(|| ["USER", "USERNAME"].iter().find_map(|v| std::env::var(v).ok().filter(|n| !n.trim().is_empty())))
+        .unwrap_or_else(|| UNKNOWN_USER.to_string())
 }
+
+/// What [`current_user`] records when neither git nor the environment names anyone.
+pub const UNKNOWN_USER: &str = "unknown (set git user.name)";
 
 /// Runs `gates` in parallel in `root` (one thread each), records evidence for `item` when given,
 /// and reports each start and end to `events`. A gate that is not configured is an error result.
@@ -92,7 +103,7 @@ pub fn run_gates(
     let recorded =
         item.is_some() && runs.iter().any(|(_, run)| run.as_ref().is_ok_and(|r| r.outcome != Outcome::Cancelled));
     let git = if recorded { super::GitState::read(root) } else { super::GitState::default() };
-    let by = current_user();
+    let by = current_user(root);
     runs.into_iter()
         .map(|(name, run)| {
             let mut error = None;
@@ -290,7 +301,7 @@ pub fn advance(
     let remaining = unmet(&model, config, doc, &to, &evidence);
     if !remaining.is_empty() {
         // Best effort: the record only points the diagnostic at the stage the user tried to enter.
-        let record = RefusedAdvance { item: doc.id.clone(), to: to.clone(), at: now(), by: current_user() };
+        let record = RefusedAdvance { item: doc.id.clone(), to: to.clone(), at: now(), by: current_user(root) };
         let _ = record.write(root);
     }
     let edit = remaining.is_empty().then(|| StatusEdit {
@@ -423,4 +434,26 @@ pub fn apply_edit_to_file(root: &Path, edit: &StatusEdit) -> std::io::Result<()>
     let range = edit.locate(&text).map_err(std::io::Error::other)?;
     text.replace_range(range, &edit.new_text);
     crate::atomic::write(root, &path, text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The name recorded is git's `user.name` of the workspace, whatever `$USER` says.
+    #[test]
+    fn the_recorded_user_is_git_user_name_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let ok = std::process::Command::new("git").arg("-C").arg(dir.path()).args(args).status().unwrap();
+            assert!(ok.success());
+        };
+        git(&["init", "-q"]);
+        git(&["config", "user.name", "Ada Lovelace"]);
+        assert_eq!(current_user(dir.path()), "Ada Lovelace");
+        git(&["config", "user.name", "  "]);
+        // A blank name is no name: the environment's, else the explicit unknown marker.
+        let fallback = current_user(dir.path());
+        assert!(!fallback.trim().is_empty() && fallback != "baton", "{fallback}");
+    }
 }

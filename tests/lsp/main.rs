@@ -585,3 +585,30 @@ async fn editing_a_wrapper_in_another_package_updates_the_route_that_uses_it() {
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0]["code"], "auth/route-missing-auth");
 }
+
+/// `include` / `exclude` in `baton.toml` leave files out of the editor's analysis, opened or not,
+/// and a changed configuration brings them back.
+#[tokio::test]
+async fn excluded_files_get_no_diagnostics_until_the_exclusion_goes() {
+    let mut client = wor321().await;
+    let config_path = client.root.join("baton.toml");
+    let original = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("exclude = [\"scripts/**\"]\n{original}")).unwrap();
+    client.initialize(json!({})).await;
+    client.open(VERIFY, "typescript").await;
+    // The scan is done once the migration's finding is out.
+    client.diagnostics_for(REPORTS_MIGRATION, |d| !d.is_empty()).await;
+    let verify_uri = uri(&client.root.join(VERIFY));
+    let pulled = client.request("textDocument/diagnostic", json!({"textDocument": {"uri": verify_uri}})).await;
+    assert_eq!(pulled["result"]["items"], json!([]), "{pulled}");
+    std::fs::write(&config_path, &original).unwrap();
+    let config_uri = uri(&config_path);
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config_uri, "type": 2}]})).await;
+    let back = client.diagnostics_for(VERIFY, |d| !d.is_empty()).await;
+    assert!(codes(&back).iter().any(|c| c.0 == "rls/prisma-outside-context"), "{back:?}");
+    // Excluding a scanned file, and the open one, clears what the editor shows for them.
+    std::fs::write(&config_path, format!("exclude = [\"supabase/**\", \"{VERIFY}\"]\n{original}")).unwrap();
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config_uri, "type": 2}]})).await;
+    client.diagnostics_for(REPORTS_MIGRATION, |d| d.is_empty()).await;
+    client.diagnostics_for(VERIFY, |d| d.is_empty()).await;
+}

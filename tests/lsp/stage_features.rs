@@ -111,10 +111,14 @@ async fn advance_refused_on_failing_gate_then_applied_as_workspace_edit() {
         )
         .await;
     let titles: Vec<&str> = actions["result"].as_array().unwrap().iter().filter_map(|a| a["title"].as_str()).collect();
-    for expected in ["Advance WOR-9 → qa", "Run gate check", "Open gate log (check)", "Record approval (architecture)"]
-    {
+    for expected in ["Advance WOR-9 → qa", "Run gate check", "Open gate log (check)"] {
         assert!(titles.contains(&expected), "{expected} not in {titles:?}");
     }
+    // The approval action says whose name it records (git's user.name, else $USER).
+    assert!(
+        titles.iter().any(|t| t.strip_prefix("Record approval (architecture) as ").is_some_and(|by| !by.is_empty())),
+        "{titles:?}"
+    );
 
     // Approve, fix the code; advance again: the edit goes to the editor, the handoff is written.
     let params = command(&client, "baton.recordApproval", json!({"role": "architecture", "by": "Ada"}));
@@ -276,4 +280,36 @@ async fn advance_sends_a_versioned_edit_located_after_the_gates() {
         assert_eq!(change["edits"][0]["range"]["start"], json!({"line": line, "character": 8}), "{edit}");
         assert_eq!(change["edits"][0]["range"]["end"], json!({"line": line, "character": 17}), "{edit}");
     }
+}
+
+/// On a spec's status line the stage actions come first and suppression last, never preferred,
+/// and "Suppress on this line" writes a YAML comment inside the front matter.
+#[tokio::test]
+async fn suppressing_a_status_line_finding_is_last_and_stays_yaml() {
+    let (dir, root) = workspace();
+    let mut client = Client::start(root, Some(dir));
+    client.trusted = true;
+    client.initialize(json!({})).await;
+    let found = client.diagnostics_for(SPEC, |d| d.iter().any(|x| x["code"] == "workflow/requirement-unmet")).await;
+    let diagnostic = found.iter().find(|x| x["code"] == "workflow/requirement-unmet").unwrap().clone();
+    let spec_uri = uri(&client.root.join(SPEC));
+    let response = client
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": spec_uri}, "range": diagnostic["range"], "context": {"diagnostics": [diagnostic]}}),
+        )
+        .await;
+    let actions = response["result"].as_array().unwrap().clone();
+    let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+    let first_suppress = titles.iter().position(|t| t.starts_with("Suppress ")).expect("suppress offered");
+    assert!(first_suppress > 0, "{titles:?}");
+    assert!(titles[first_suppress..].iter().all(|t| t.starts_with("Suppress ")), "{titles:?}");
+    assert!(actions
+        .iter()
+        .filter(|a| a["title"].as_str().unwrap().starts_with("Suppress "))
+        .all(|a| a["isPreferred"] != true));
+    let line = &actions[first_suppress];
+    let edit = &line["edit"]["changes"][&spec_uri][0];
+    assert_eq!(edit["newText"], "# baton-ignore workflow/requirement-unmet: reason\n");
+    assert_eq!(edit["range"]["start"]["line"], diagnostic["range"]["start"]["line"]);
 }
