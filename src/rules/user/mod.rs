@@ -127,6 +127,14 @@ impl UserRules {
                 texts.push((path.clone(), text.clone()));
             }
         }
+        // Queries are compiled together, once per grammar; a rule with a problem is dropped.
+        let mut failed = file::validate(&rules);
+        failed.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+        failed.dedup_by_key(|(i, _)| *i);
+        for (i, found) in failed {
+            rules.remove(i);
+            problems.extend(found);
+        }
         rules.sort_by_key(|r| r.id);
         register(&rules);
         problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
