@@ -454,10 +454,44 @@ fn documentation(id: &str, summary: &str, docs: &RawDocs, path: &str, lang: &str
 /// grammar analysis per rule and per grammar), and returns the problems of each rule by index:
 /// syntax and node errors (found by compiling alone only when the whole fails), unknown
 /// predicates, a missing `@match`, placeholders that are no capture.
-pub(super) fn validate(rules: &[&'static Rule]) -> Vec<(usize, Vec<Problem>)> {
+/// The user queries are compiled with the built-ins, so the query that validates them is the one
+/// the files are matched with: returned per grammar when every rule passed.
+pub(super) fn validate(
+    rules: &[&'static Rule],
+) -> (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>) {
+    // The three grammars compile on parallel threads.
+    let per_kind: Vec<(Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>)> =
+        std::thread::scope(|scope| {
+            let handles: Vec<_> =
+                crate::rules::ECMASCRIPT.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        });
+    let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
+    let mut sets = Vec::new();
+    for (kind_failed, kind_sets) in per_kind {
+        for (i, problems) in kind_failed {
+            if !failed.iter().any(|(f, _)| *f == i) {
+                failed.push((i, problems));
+            }
+        }
+        sets.extend(kind_sets);
+    }
+    if !failed.is_empty() {
+        // A rule dropped after its grammar's set was compiled: those sets are compiled again on use.
+        sets.clear();
+    }
+    (failed, sets)
+}
+
+/// [`validate`] for one grammar.
+fn validate_kind(
+    rules: &[&'static Rule],
+    kind: &FileKind,
+) -> (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>) {
     use tree_sitter::CaptureQuantifier;
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
-    for kind in crate::rules::ECMASCRIPT {
+    let mut sets = Vec::new();
+    {
         let language = kind.grammar().expect("query kinds have grammars").language();
         loop {
             let candidates: Vec<(usize, &QueryRule)> = rules
@@ -473,9 +507,18 @@ pub(super) fn validate(rules: &[&'static Rule]) -> Vec<(usize, Vec<Problem>)> {
                 break;
             }
             let mut combined = String::new();
+            let mut all_starts: Vec<(usize, &'static Rule)> = Vec::new();
+            for rule in crate::rules::all().iter().filter(|r| r.kinds.contains(kind)) {
+                if let Some(source) = rule.query_source() {
+                    all_starts.push((combined.len(), rule));
+                    combined.push_str(source);
+                    combined.push('\n');
+                }
+            }
             let mut starts = Vec::new();
-            for (_, q) in &candidates {
+            for (i, q) in &candidates {
                 starts.push(combined.len());
+                all_starts.push((combined.len(), rules[*i]));
                 combined.push_str(&q.query);
                 combined.push('\n');
             }
@@ -569,8 +612,9 @@ pub(super) fn validate(rules: &[&'static Rule]) -> Vec<(usize, Vec<Problem>)> {
                     failed.push((*i, problems));
                 }
             }
+            sets.push((*kind, crate::rules::query_set::QuerySet::assemble(query, &combined, &all_starts, *kind)));
             break;
         }
     }
-    failed
+    (failed, sets)
 }

@@ -128,7 +128,7 @@ impl UserRules {
             }
         }
         // Queries are compiled together, once per grammar; a rule with a problem is dropped.
-        let mut failed = file::validate(&rules);
+        let (mut failed, sets) = file::validate(&rules);
         failed.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
         failed.dedup_by_key(|(i, _)| *i);
         for (i, found) in failed {
@@ -141,7 +141,13 @@ impl UserRules {
         texts.sort();
         texts.dedup_by(|a, b| a.0 == b.0);
         let digest = if files.is_empty() { String::new() } else { hasher.finalize().to_hex().to_string() };
-        UserRules { rules, problems, texts, digest, sets: Default::default(), started: Default::default() }
+        let compiled: [OnceLock<Option<QuerySet>>; 3] = Default::default();
+        for (kind, set) in sets {
+            if let Some(slot) = QuerySet::slot(kind) {
+                let _ = compiled[slot].set(Some(set));
+            }
+        }
+        UserRules { rules, problems, texts, digest, sets: compiled, started: Default::default() }
     }
 
     /// True when there are no rule files at all.
