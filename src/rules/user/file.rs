@@ -450,22 +450,22 @@ fn documentation(id: &str, summary: &str, docs: &RawDocs, path: &str, lang: &str
     doc
 }
 
+/// The problems of rules by index, and the compiled sets per grammar.
+type Validated = (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>);
+
 /// Compiles the query rules together, once per grammar (compiling each alone would cost a
 /// grammar analysis per rule and per grammar), and returns the problems of each rule by index:
 /// syntax and node errors (found by compiling alone only when the whole fails), unknown
 /// predicates, a missing `@match`, placeholders that are no capture.
 /// The user queries are compiled with the built-ins, so the query that validates them is the one
 /// the files are matched with: returned per grammar when every rule passed.
-pub(super) fn validate(
-    rules: &[&'static Rule],
-) -> (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>) {
+pub(super) fn validate(rules: &[&'static Rule]) -> Validated {
     // The three grammars compile on parallel threads.
-    let per_kind: Vec<(Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>)> =
-        std::thread::scope(|scope| {
-            let handles: Vec<_> =
-                crate::rules::ECMASCRIPT.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-        });
+    let per_kind: Vec<Validated> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            crate::rules::ECMASCRIPT.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
     let mut sets = Vec::new();
     for (kind_failed, kind_sets) in per_kind {
@@ -484,10 +484,7 @@ pub(super) fn validate(
 }
 
 /// [`validate`] for one grammar.
-fn validate_kind(
-    rules: &[&'static Rule],
-    kind: &FileKind,
-) -> (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>) {
+fn validate_kind(rules: &[&'static Rule], kind: &FileKind) -> Validated {
     use tree_sitter::CaptureQuantifier;
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
     let mut sets = Vec::new();
