@@ -90,6 +90,21 @@ impl QuerySet {
         Ok(QuerySet { query, pattern_rules, match_capture, roots })
     }
 
+    /// A set from a query already compiled from `combined`, the query sources of the rules of
+    /// `starts` (each at its offset), in order.
+    pub fn assemble(query: Query, combined: &str, starts: &[(usize, &'static Rule)], kind: FileKind) -> QuerySet {
+        let language = kind.grammar().expect("query rules apply to tree-sitter kinds").language();
+        let pattern_rules: Vec<&'static Rule> = (0..query.pattern_count())
+            .map(|i| {
+                let start = query.start_byte_for_pattern(i);
+                starts[starts.partition_point(|(s, _)| *s <= start) - 1].1
+            })
+            .collect();
+        let match_capture = query.capture_index_for_name("match");
+        let roots = pattern_roots(&query, combined, &language);
+        QuerySet { query, pattern_rules, match_capture, roots }
+    }
+
     /// Calls `each` with every match of the query in `tree` (of `text`) that starts at a node
     /// intersecting `range` (the whole tree when `None`), in the order of the nodes the matches
     /// start at.

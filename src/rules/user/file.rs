@@ -14,6 +14,8 @@ use crate::syntax::FileKind;
 /// A query rule: a tree-sitter query over TypeScript/JavaScript.
 #[derive(Debug)]
 pub struct QueryRule {
+    /// Where its parts are, for the problems [`validate`] finds.
+    checks: Checks,
     /// The rule file's workspace-relative path.
     pub path: String,
     /// The query source.
@@ -225,47 +227,10 @@ pub(super) fn parse(file: &RuleFile) -> Result<Rule, Vec<Problem>> {
         .as_ref()
         .ok_or_else(|| at(file, 0..0, "a query rule needs a `message` (with `{capture}` placeholders)"))?;
     let message = message_spanned.get_ref().clone();
-    let mut captures: Vec<String> = Vec::new();
-    for kind in kinds {
-        let grammar = kind.grammar().expect("query rule kinds have grammars");
-        let compiled = Query::new(&grammar.language(), &query).map_err(|e| query_error(file, &origin, &query, &e))?;
-        if compiled.capture_index_for_name("match").is_none() {
-            return Err(origin.problem(
-                file,
-                0..query.len().min(1),
-                "the query captures no `@match` node (the finding's range)",
-            ));
-        }
-        for pattern in 0..compiled.pattern_count() {
-            if let Err(message) = predicates::validate(&compiled, pattern) {
-                let start = compiled.start_byte_for_pattern(pattern);
-                return Err(origin.problem(file, start..start + 1, message));
-            }
-        }
-        captures = compiled.capture_names().iter().map(|c| c.to_string()).collect();
-    }
-    for name in placeholders(&message) {
-        if !captures.iter().any(|c| c == name) {
-            return Err(at(
-                file,
-                message_spanned.span(),
-                format!("`{{{name}}}` is not a capture of the query (captures: {})", captures.join(", ")),
-            ));
-        }
-    }
     let fix = match &raw.fix {
         None => None,
         Some(f) => {
             let capture = f.capture.as_ref().map_or_else(|| "match".to_string(), |c| c.get_ref().clone());
-            if !captures.contains(&capture) {
-                let span = f.capture.as_ref().map_or(f.replace.span(), |c| c.span());
-                return Err(at(file, span, format!("the fix replaces `@{capture}`, which the query does not capture")));
-            }
-            for name in placeholders(f.replace.get_ref()) {
-                if !captures.iter().any(|c| c == name) {
-                    return Err(at(file, f.replace.span(), format!("`{{{name}}}` is not a capture of the query")));
-                }
-            }
             Some(FixTemplate {
                 title: f.title.clone().unwrap_or_else(|| "Apply the rule's fix".into()),
                 replace: f.replace.get_ref().clone(),
@@ -289,7 +254,13 @@ pub(super) fn parse(file: &RuleFile) -> Result<Rule, Vec<Problem>> {
     let summary = raw.summary.as_ref().map(|s| s.get_ref().clone()).unwrap_or_else(|| substitute_plain(&message));
     let lang = if kinds.contains(&FileKind::TypeScript) { "ts" } else { kinds[0].short_name() };
     let doc = documentation(id, &summary, &raw.docs, &file.path, lang, &examples);
+    let checks = Checks {
+        origin,
+        message_span: message_spanned.span(),
+        fix_span: raw.fix.as_ref().map(|f| f.replace.span()).unwrap_or(0..0),
+    };
     let rule = QueryRule {
+        checks,
         path: file.path.clone(),
         query,
         message,
@@ -340,7 +311,16 @@ fn languages(file: &RuleFile, raw: &RawRule) -> Result<&'static [FileKind], Vec<
     Ok(Box::leak(kinds.into_boxed_slice()))
 }
 
+/// Where a query rule's parts sit in its files.
+#[derive(Debug)]
+struct Checks {
+    origin: Origin,
+    message_span: Range<usize>,
+    fix_span: Range<usize>,
+}
+
 /// Where a query's text sits, to place its syntax errors.
+#[derive(Debug)]
 enum Origin {
     /// Inline in the rule file, starting at this byte (exact for `'''` literal strings).
     Inline(usize),
@@ -349,9 +329,15 @@ enum Origin {
 }
 
 impl Origin {
-    fn problem(&self, file: &RuleFile, range: Range<usize>, message: impl Into<String>) -> Vec<Problem> {
+    fn problem_in(&self, rule_path: &str, range: Range<usize>, message: impl Into<String>) -> Vec<Problem> {
         match self {
-            Origin::Inline(start) => at(file, start + range.start..start + range.end, message),
+            Origin::Inline(start) => {
+                vec![Problem {
+                    path: rule_path.to_string(),
+                    range: start + range.start..start + range.end,
+                    message: message.into(),
+                }]
+            }
             Origin::File(path) => vec![Problem { path: path.clone(), range, message: message.into() }],
         }
     }
@@ -387,7 +373,7 @@ fn query_source(file: &RuleFile, raw: &RawRule) -> Result<(String, Origin), Vec<
     }
 }
 
-fn query_error(file: &RuleFile, origin: &Origin, query: &str, e: &tree_sitter::QueryError) -> Vec<Problem> {
+fn query_error(rule_path: &str, origin: &Origin, query: &str, e: &tree_sitter::QueryError) -> Vec<Problem> {
     // tree-sitter gives the byte offset of the error in the query.
     // An error at the very end (an unclosed parenthesis) is shown at the query's last character.
     let mut offset = e.offset.min(query.len());
@@ -409,7 +395,7 @@ fn query_error(file: &RuleFile, origin: &Origin, query: &str, e: &tree_sitter::Q
         Kind::Structure => "the query's pattern cannot match any tree of this grammar".to_string(),
         Kind::Language => format!("query language error: {detail}"),
     };
-    origin.problem(file, offset..end, message)
+    origin.problem_in(rule_path, offset..end, message)
 }
 
 fn examples(file: &RuleFile, raw: &RawRule) -> Result<Vec<Example>, Vec<Problem>> {
@@ -462,4 +448,170 @@ fn documentation(id: &str, summary: &str, docs: &RawDocs, path: &str, lang: &str
     }
     doc.push_str(&format!("\n## Options\n\nA user rule, defined in `{path}`.\n"));
     doc
+}
+
+/// The problems of rules by index, and the compiled sets per grammar.
+type Validated = (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>);
+
+/// Compiles the query rules together, once per grammar (compiling each alone would cost a
+/// grammar analysis per rule and per grammar), and returns the problems of each rule by index:
+/// syntax and node errors (found by compiling alone only when the whole fails), unknown
+/// predicates, a missing `@match`, placeholders that are no capture.
+/// The user queries are compiled with the built-ins, so the query that validates them is the one
+/// the files are matched with: returned per grammar when every rule passed.
+pub(super) fn validate(rules: &[&'static Rule]) -> Validated {
+    // The three grammars compile on parallel threads.
+    let per_kind: Vec<Validated> = std::thread::scope(|scope| {
+        let handles: Vec<_> =
+            crate::rules::ECMASCRIPT.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
+    let mut sets = Vec::new();
+    for (kind_failed, kind_sets) in per_kind {
+        for (i, problems) in kind_failed {
+            if !failed.iter().any(|(f, _)| *f == i) {
+                failed.push((i, problems));
+            }
+        }
+        sets.extend(kind_sets);
+    }
+    if !failed.is_empty() {
+        // A rule dropped after its grammar's set was compiled: those sets are compiled again on use.
+        sets.clear();
+    }
+    (failed, sets)
+}
+
+/// [`validate`] for one grammar.
+fn validate_kind(rules: &[&'static Rule], kind: &FileKind) -> Validated {
+    use tree_sitter::CaptureQuantifier;
+    let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
+    let mut sets = Vec::new();
+    {
+        let language = kind.grammar().expect("query kinds have grammars").language();
+        loop {
+            let candidates: Vec<(usize, &QueryRule)> = rules
+                .iter()
+                .enumerate()
+                .filter(|(i, r)| r.kinds.contains(kind) && !failed.iter().any(|(f, _)| f == i))
+                .filter_map(|(i, r)| match &r.matcher {
+                    Matcher::UserQuery(q) => Some((i, *q)),
+                    _ => None,
+                })
+                .collect();
+            if candidates.is_empty() {
+                break;
+            }
+            let mut combined = String::new();
+            let mut all_starts: Vec<(usize, &'static Rule)> = Vec::new();
+            for rule in crate::rules::all().iter().filter(|r| r.kinds.contains(kind)) {
+                if let Some(source) = rule.query_source() {
+                    all_starts.push((combined.len(), rule));
+                    combined.push_str(source);
+                    combined.push('\n');
+                }
+            }
+            let mut starts = Vec::new();
+            for (i, q) in &candidates {
+                starts.push(combined.len());
+                all_starts.push((combined.len(), rules[*i]));
+                combined.push_str(&q.query);
+                combined.push('\n');
+            }
+            let query = match Query::new(&language, &combined) {
+                Ok(query) => query,
+                Err(_) => {
+                    let before = failed.len();
+                    for (i, q) in &candidates {
+                        if let Err(e) = Query::new(&language, &q.query) {
+                            failed.push((*i, query_error(&q.path, &q.checks.origin, &q.query, &e)));
+                        }
+                    }
+                    if failed.len() == before {
+                        // Only the combination fails (should not happen): blame every rule.
+                        for (i, q) in &candidates {
+                            failed.push((
+                                *i,
+                                vec![Problem {
+                                    path: q.path.clone(),
+                                    range: 0..0,
+                                    message: "the query does not compile with the other rules".into(),
+                                }],
+                            ));
+                        }
+                    }
+                    continue;
+                }
+            };
+            let match_index = query.capture_index_for_name("match");
+            let names = query.capture_names();
+            for (slot, (i, q)) in candidates.iter().enumerate() {
+                let start = starts[slot];
+                let end = starts.get(slot + 1).copied().unwrap_or(combined.len());
+                let patterns: Vec<usize> = (0..query.pattern_count())
+                    .filter(|p| (start..end).contains(&query.start_byte_for_pattern(*p)))
+                    .collect();
+                let mut problems = Vec::new();
+                let mut captures: Vec<&str> = Vec::new();
+                for &p in &patterns {
+                    for (c, quantifier) in query.capture_quantifiers(p).iter().enumerate() {
+                        if *quantifier != CaptureQuantifier::Zero && !captures.contains(&names[c]) {
+                            captures.push(names[c]);
+                        }
+                    }
+                    if let Err(message) = predicates::validate(&query, p) {
+                        let at = query.start_byte_for_pattern(p) - start;
+                        problems.extend(q.checks.origin.problem_in(&q.path, at..at + 1, message));
+                    }
+                }
+                let has_match = match_index.is_some_and(|m| {
+                    patterns.iter().any(|p| query.capture_quantifiers(*p)[m as usize] != CaptureQuantifier::Zero)
+                });
+                if !has_match {
+                    problems.extend(q.checks.origin.problem_in(
+                        &q.path,
+                        0..q.query.len().min(1),
+                        "the query captures no `@match` node (the finding's range)",
+                    ));
+                }
+                let rule_problem = |span: &Range<usize>, message: String| Problem {
+                    path: q.path.clone(),
+                    range: span.clone(),
+                    message,
+                };
+                for name in placeholders(&q.message) {
+                    if !captures.contains(&name) {
+                        problems.push(rule_problem(
+                            &q.checks.message_span,
+                            format!("`{{{name}}}` is not a capture of the query (captures: {})", captures.join(", ")),
+                        ));
+                    }
+                }
+                if let Some(fix) = &q.fix {
+                    if !captures.contains(&fix.capture.as_str()) {
+                        problems.push(rule_problem(
+                            &q.checks.fix_span,
+                            format!("the fix replaces `@{}`, which the query does not capture", fix.capture),
+                        ));
+                    }
+                    for name in placeholders(&fix.replace) {
+                        if !captures.contains(&name) {
+                            problems.push(rule_problem(
+                                &q.checks.fix_span,
+                                format!("`{{{name}}}` is not a capture of the query"),
+                            ));
+                        }
+                    }
+                }
+                if !problems.is_empty() {
+                    problems.truncate(1);
+                    failed.push((*i, problems));
+                }
+            }
+            sets.push((*kind, crate::rules::query_set::QuerySet::assemble(query, &combined, &all_starts, *kind)));
+            break;
+        }
+    }
+    (failed, sets)
 }

@@ -127,13 +127,27 @@ impl UserRules {
                 texts.push((path.clone(), text.clone()));
             }
         }
+        // Queries are compiled together, once per grammar; a rule with a problem is dropped.
+        let (mut failed, sets) = file::validate(&rules);
+        failed.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+        failed.dedup_by_key(|(i, _)| *i);
+        for (i, found) in failed {
+            rules.remove(i);
+            problems.extend(found);
+        }
         rules.sort_by_key(|r| r.id);
         register(&rules);
         problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
         texts.sort();
         texts.dedup_by(|a, b| a.0 == b.0);
         let digest = if files.is_empty() { String::new() } else { hasher.finalize().to_hex().to_string() };
-        UserRules { rules, problems, texts, digest, sets: Default::default(), started: Default::default() }
+        let compiled: [OnceLock<Option<QuerySet>>; 3] = Default::default();
+        for (kind, set) in sets {
+            if let Some(slot) = QuerySet::slot(kind) {
+                let _ = compiled[slot].set(Some(set));
+            }
+        }
+        UserRules { rules, problems, texts, digest, sets: compiled, started: Default::default() }
     }
 
     /// True when there are no rule files at all.
