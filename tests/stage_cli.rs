@@ -393,11 +393,16 @@ fn committing_the_advance_keeps_its_gate_evidence_current() {
     git(root, &["add", "-A"]);
     git(root, &["commit", "-q", "-m", "WOR-7 enters qa"]);
     assert_eq!(check_findings(root, "docs/specs/WOR-7-spec.md"), [], "the advance's commit made its evidence stale");
-    // A code change does make it stale.
+    // A code change does make it stale, yet the item standing in qa is not reported for it (the
+    // gates held when it entered); the next advance runs the stale gate again.
     std::fs::write(root.join("a.ts"), "export const a = 2;\n").unwrap();
     git(root, &["commit", "-q", "-am", "code again"]);
-    let findings = check_findings(root, "docs/specs/WOR-7-spec.md");
-    assert!(findings.iter().any(|(_, m)| m.contains("gate:lint stale")), "{findings:?}");
+    let evidence = baton::stage::EvidenceSet::load(root);
+    assert!(!evidence.by_item["WOR-7"]["gate:lint"].is_current(&baton::stage::GitState::read(root)));
+    assert_eq!(check_findings(root, "docs/specs/WOR-7-spec.md"), [], "a code edit turned the item at qa red");
+    let (code, out, err) = baton(root, &["stage", "advance", "WOR-7", "--to", "release"]);
+    assert!(err.contains("gate lint: pass"), "the advance did not re-run the stale gate: {out}{err}");
+    assert_ne!(code, 2, "{out}{err}");
 }
 
 #[test]

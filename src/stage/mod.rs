@@ -247,10 +247,12 @@ pub fn unmet(
         .collect()
 }
 
-/// What an item standing in `stage` lacks: `stage`'s own requirements as for [`unmet`], and the
-/// earlier stages' requirements it never met (missing, failing, not configured). Evidence of an
-/// earlier stage that merely went stale since (the code moved on, as it does) is not reported —
-/// it held when the item passed that stage. Pure.
+/// What an item standing in `stage` lacks: the requirements of `stage` and every stage before it
+/// that it never met (missing, failing, not configured), and `stage`'s own approvals that went
+/// stale (the document's version moved past them). Gate evidence that merely went stale since
+/// (the code moved on, as it does while an item sits in a stage) is not reported — the gates held
+/// when the item entered; the next advance runs them again. Earlier stages' approvals that went
+/// stale are not reported either: they held when the item passed. Pure.
 pub fn unmet_standing(
     model: &StageModel,
     config: &Config,
@@ -265,8 +267,9 @@ pub fn unmet_standing(
         .filter_map(|(_, requirement)| {
             let shortfall = shortfall(config, doc, requirement, evidence)?;
             let earlier_only = !own.contains(requirement);
-            (!(earlier_only && shortfall == Shortfall::Stale))
-                .then(|| Unmet { requirement: requirement.clone(), shortfall })
+            let gate = matches!(requirement, Requirement::Gate(_));
+            let moved_on = shortfall == Shortfall::Stale && (earlier_only || gate);
+            (!moved_on).then(|| Unmet { requirement: requirement.clone(), shortfall })
         })
         .collect()
 }
