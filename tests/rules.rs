@@ -154,28 +154,9 @@ fn every_quick_fix_removes_its_finding_and_adds_nothing() {
     }
 }
 
-/// The fenced code blocks under a heading of a rule's documentation.
-fn doc_blocks<'d>(doc: &'d str, heading: &str) -> Vec<(&'d str, String)> {
-    let Some(start) = doc.find(&format!("## {heading}\n")) else { return Vec::new() };
-    let section = &doc[start + heading.len() + 4..];
-    let mut blocks = Vec::new();
-    let mut lines = section.lines();
-    while let Some(line) = lines.next() {
-        // The section ends at the next `## ` heading outside a code block.
-        if line.starts_with("## ") {
-            break;
-        }
-        // A fence of N backticks closes with N backticks (Markdown examples nest ``` in ````).
-        let fence = line.bytes().take_while(|&b| b == b'`').count();
-        if fence >= 3 {
-            let (marker, lang) = line.split_at(fence);
-            let body: Vec<&str> =
-                lines.by_ref().take_while(|l| !l.starts_with(marker) || l[fence..].starts_with('`')).collect();
-            blocks.push((lang.trim(), body.join("\n") + "\n"));
-        }
-    }
-    blocks
-}
+// The fenced code blocks under a heading of a rule's documentation (the same reading as
+// `baton rules test`).
+use baton::rules::user::examples::doc_blocks;
 
 /// Analyzes one documentation example as a one-file workspace. The fence's info string is the
 /// language, optionally followed by the example's path (```` ```ts app/api/runs/route.ts ````).

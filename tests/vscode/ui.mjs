@@ -7,145 +7,35 @@
 // rule's documentation, that a quick fix chosen from the code-action menu with the keyboard
 // edits the file and clears the finding, and that a palette command reports the server's
 // answer. Screenshots go to target/test-artifacts/vscode/ (or BATON_ARTIFACTS).
-import { spawn, execFileSync } from "node:child_process";
-import fs from "node:fs";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { chromium } from "playwright-core";
+import { RULE, STEP, Session, need, repo } from "./code-server.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, "../..");
-const need = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (scripts/test.sh sets it)`);
-  return value;
-};
-const codeServer = need("CODE_SERVER");
 const vsix = need("BATON_VSIX");
 const baton = need("BATON_BIN");
 const artifacts = process.env.BATON_ARTIFACTS ?? path.join(repo, "target/test-artifacts/vscode");
-const STEP = 30000;
-const RULE = "rls/prisma-outside-context";
+const session = new Session({
+  name: "ui",
+  artifacts,
+  settings: {
+    "baton.path": baton,
+    // code-server would otherwise ask whether to trust the folder; the extension then passes
+    // trusted: true (workspace.isTrusted is true when trust is disabled).
+    "security.workspace.trust.enabled": false,
+    "typescript.tsserver.experimental.enableProjectDiagnostics": false,
+    "editor.hover.delay": 100,
+    "editor.minimap.enabled": false,
+    "window.commandCenter": false,
+  },
+});
+const { log } = session;
+const shot = (name) => session.shot(name);
 
-fs.rmSync(artifacts, { recursive: true, force: true });
-fs.mkdirSync(artifacts, { recursive: true });
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "baton-vscode-"));
-const ws = path.join(tmp, "wor-321");
-fs.cpSync(path.join(repo, "examples/wor-321"), ws, { recursive: true });
-const userData = path.join(tmp, "user-data");
-const extensions = path.join(tmp, "extensions");
-fs.mkdirSync(path.join(userData, "User"), { recursive: true });
-fs.writeFileSync(
-  path.join(userData, "User/settings.json"),
-  JSON.stringify(
-    {
-      "baton.path": baton,
-      // code-server would otherwise ask whether to trust the folder; the extension then passes
-      // trusted: true (workspace.isTrusted is true when trust is disabled).
-      "security.workspace.trust.enabled": false,
-      "workbench.startupEditor": "none",
-      "workbench.tips.enabled": false,
-      "workbench.enableExperiments": false,
-      "telemetry.telemetryLevel": "off",
-      "update.mode": "none",
-      "extensions.autoCheckUpdates": false,
-      "extensions.autoUpdate": false,
-      "extensions.ignoreRecommendations": true,
-      "git.enabled": false,
-      "typescript.validate.enable": false,
-      "javascript.validate.enable": false,
-      "typescript.tsserver.experimental.enableProjectDiagnostics": false,
-      "editor.hover.delay": 100,
-      "editor.minimap.enabled": false,
-      "chat.disableAIFeatures": true,
-      "window.commandCenter": false,
-    },
-    null,
-    2,
-  ),
-);
-
-const env = { ...process.env, XDG_CONFIG_HOME: path.join(tmp, "xdg"), XDG_DATA_HOME: path.join(tmp, "xdg-data") };
-const entry = path.join(codeServer, "out/node/entry.js");
-const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--disable-telemetry", "--disable-update-check"];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-let serverExit;
-async function waitHttp(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (serverExit !== undefined) throw new Error(`code-server exited (${serverExit}) before answering`);
-    try {
-      const r = await fetch(url, { redirect: "manual" });
-      if (r.status < 500) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`code-server did not answer at ${url}`);
-}
-
-const t0 = Date.now();
-const log = (msg) => console.log(`[ui ${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-
-execFileSync(process.execPath, [entry, ...common, "--install-extension", vsix], { env, stdio: ["ignore", "pipe", "inherit"] });
+session.install(vsix);
 log("extension installed");
 
-const port = await freePort();
-const serverLog = fs.openSync(path.join(artifacts, "code-server.log"), "w");
-const server = spawn(
-  process.execPath,
-  [entry, ...common, "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-workspace-trust", "--disable-getting-started-override", ws],
-  { env, stdio: ["ignore", serverLog, serverLog], detached: true },
-);
-server.on("exit", (code, signal) => (serverExit = code ?? signal));
-let browser;
 let page;
-let failed = false;
-
-async function shot(name) {
-  if (page) await page.screenshot({ path: path.join(artifacts, `${name}.png`) }).catch(() => {});
-}
-
-const text = (s) => s.replace(/\u00a0/g, " ");
-
-async function editorText() {
-  return text(await page.locator(".editor-instance .view-lines").first().innerText());
-}
-
-async function runCommand(label) {
-  await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget input");
-  await input.waitFor({ state: "visible", timeout: STEP });
-  await input.fill(`>${label}`);
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor({ timeout: STEP });
-  await page.keyboard.press("Enter");
-}
-
-try {
-  await waitHttp(`http://127.0.0.1:${port}/healthz`, 30000);
-  log(`code-server on ${port}`);
-  browser = await chromium.launch({
-    executablePath: process.env.BATON_CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-  });
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.setDefaultTimeout(STEP);
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(ws)}`);
-  await page.locator(".monaco-workbench").waitFor();
-  await page.locator(".explorer-folders-view, .explorer-viewlet").first().waitFor().catch(() => {});
-  log("workbench loaded");
+await session.run(["--disable-workspace-trust"], async (p) => {
+  page = p;
 
   // Open the script with the case study's RLS bypasses.
   await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
@@ -257,16 +147,4 @@ try {
   await shot("05-command");
   log(`palette command answered: ${toastText.split("\n")[0]}`);
   console.log("vscode ui: ok");
-} catch (err) {
-  failed = true;
-  await shot("failure");
-  console.error(err);
-  console.error(`code-server log: ${path.join(artifacts, "code-server.log")}`);
-} finally {
-  await browser?.close().catch(() => {});
-  try {
-    process.kill(-server.pid, "SIGTERM");
-  } catch {}
-  fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
-}
-process.exit(failed ? 1 : 0);
+});
