@@ -1053,7 +1053,7 @@ impl LanguageServer for Backend {
         };
         // The finding, the rule's one-line summary and a link to its page: the whole page would
         // bury the finding (and the diagnostic already repeats the message).
-        let value = match rules::find(finding.rule) {
+        let mut value = match rules::find(finding.rule) {
             Some(rule) => format!(
                 "**{}** — {}\n\n{}\n\n[Rule documentation]({}) · `baton rules explain {}`",
                 finding.rule,
@@ -1064,6 +1064,10 @@ impl LanguageServer for Backend {
             ),
             None => format!("**{}** — {}", finding.rule, finding.message),
         };
+        // The settings that can settle it (issue 23, item 7).
+        if let Some(hint) = crate::engine::notices::config_hint(finding.rule) {
+            value.push_str(&format!("\n\nConfiguration: {}.", hint.text));
+        }
         Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value }),
             range: Some(convert::range(&doc, &finding.range, encoding)),

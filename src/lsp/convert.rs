@@ -82,12 +82,8 @@ pub fn diagnostic(doc: &Document, finding: &Finding, encoding: Encoding, resolve
         code: Some(NumberOrString::String(finding.rule.to_string())),
         code_description,
         source: Some("baton".to_string()),
-        message: match crate::engine::notices::config_hint(finding.rule) {
-            // Shown where the editor shows the diagnostic (its hover): the settings that can
-            // settle it (issue 23, item 7).
-            Some(hint) => format!("{}\n\nConfiguration: {}.", finding.message, hint.text),
-            None => finding.message.clone(),
-        },
+        // One line: the settings that can settle it are in the hover (`Backend::hover`).
+        message: finding.message.clone(),
         data: serde_json::to_value(data).ok(),
         ..Diagnostic::default()
     }

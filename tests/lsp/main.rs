@@ -57,8 +57,8 @@ async fn scan_reports_progress_and_publishes_unopened_files() {
     assert_eq!(d["source"], "baton");
     assert!(d["codeDescription"]["href"].as_str().unwrap().ends_with("sql/rls-disabled-in-public.md"));
     assert_eq!(d["data"]["rule"], "sql/rls-disabled-in-public");
-    // No configuration key settles this one: its text is the finding's message alone.
-    assert!(!d["message"].as_str().unwrap().contains("Configuration:"), "{d}");
+    // The message is one line: configuration hints go in the hover.
+    assert!(!d["message"].as_str().unwrap().contains('\n'), "{d}");
     // Progress: a token was created, then begin … report … end.
     assert!(client.server_requests.iter().any(|r| r["method"] == "window/workDoneProgress/create"));
     let begin = client.wait_for("$/progress", |p| p["value"]["kind"] == "begin").await;
@@ -590,11 +590,20 @@ async fn editing_a_wrapper_in_another_package_updates_the_route_that_uses_it() {
     let published = client.diagnostics_for(ROUTE, |d| !d.is_empty()).await;
     assert_eq!(published.len(), 1, "{published:?}");
     assert_eq!(published[0]["code"], "auth/route-missing-auth");
-    // What the editor shows on hover names the settings that can settle it (issue 23, item 7).
-    let message = published[0]["message"].as_str().unwrap();
+    // The hover names the settings that can settle it (issue 23, item 7); the message stays one
+    // line for the Problems panel.
+    assert!(!published[0]["message"].as_str().unwrap().contains("Configuration:"), "{published:?}");
+    let route_uri = uri(&client.root.join(ROUTE));
+    let hover = client
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": route_uri}, "position": published[0]["range"]["start"]}),
+        )
+        .await;
+    let value = hover["result"]["contents"]["value"].as_str().unwrap_or_default();
     assert!(
-        message.contains("\n\nConfiguration: a route that is public by design goes in `[auth] public_routes`"),
-        "{message}"
+        value.contains("\n\nConfiguration: a route that is public by design goes in `[auth] public_routes`"),
+        "{hover}"
     );
 }
 

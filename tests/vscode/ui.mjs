@@ -34,6 +34,21 @@ session.install(vsix);
 log("extension installed");
 
 let page;
+const text = (s) => s.replace(/\u00a0/g, " ");
+
+async function editorText() {
+  return text(await page.locator(".editor-instance .view-lines").first().innerText());
+}
+
+async function runCommand(label) {
+  await page.keyboard.press("F1");
+  const input = page.locator(".quick-input-widget input");
+  await input.waitFor({ state: "visible", timeout: STEP });
+  await input.fill(`>${label}`);
+  await page.locator(".quick-input-list .monaco-list-row", { hasText: label }).first().waitFor({ timeout: STEP });
+  await page.keyboard.press("Enter");
+}
+
 await session.run(["--disable-workspace-trust"], async (p) => {
   page = p;
 
