@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use baton::config::Config;
 use baton::engine::apply_edits;
 use baton::rules;
-use baton::syntax::{Document, FileKind};
+use baton::syntax::Document;
 use baton::workspace::{FileFinding, Workspace};
 
 fn fixtures_root() -> PathBuf {
@@ -156,50 +156,14 @@ fn every_quick_fix_removes_its_finding_and_adds_nothing() {
 
 // The fenced code blocks under a heading of a rule's documentation (the same reading as
 // `baton rules test`).
-use baton::rules::user::examples::doc_blocks;
+use baton::rules::user::examples::{doc_blocks, split_files};
 
-/// Analyzes one documentation example as a one-file workspace. The fence's info string is the
-/// language, optionally followed by the example's path (```` ```ts app/api/runs/route.ts ````).
+/// Analyzes one documentation example as a workspace of its files, split as `baton rules test`
+/// splits them (`split_files`: the info string's language and optional path, `-- migration:` and
+/// `// file:` lines); `None` for a block that is not code Baton reads.
 fn check_example(info: &str, code: &str) -> Option<Vec<&'static str>> {
-    let mut words = info.split_whitespace();
-    let lang = words.next().unwrap_or("");
-    let (default_path, kind) = match lang {
-        "ts" | "typescript" => ("src/example.ts", FileKind::TypeScript),
-        "tsx" => ("src/example.tsx", FileKind::Tsx),
-        "js" => ("src/example.js", FileKind::JavaScript),
-        "sql" => ("supabase/migrations/0001_example.sql", FileKind::Sql),
-        "md" | "markdown" => ("docs/example.md", FileKind::Markdown),
-        // Markdown, JSON and signal examples name their path (```` ```json context-001.json ````).
-        _ => match words.clone().next().and_then(FileKind::from_path) {
-            Some(kind) => ("", kind),
-            None => return None,
-        },
-    };
-    let path = words.next().unwrap_or(default_path);
-    // A SQL example may span several migrations: a line `-- migration: NAME` starts the next file.
-    // Other examples may span several files: a line `// file: PATH` starts the next one.
-    let mut docs = Vec::new();
-    let (mut current_path, mut current, mut current_kind) = (path.to_string(), String::new(), kind);
-    for line in code.lines() {
-        let next_file = match line.strip_prefix("-- migration: ").filter(|_| kind == FileKind::Sql) {
-            Some(name) => Some((format!("supabase/migrations/{}", name.trim()), kind)),
-            None => line
-                .strip_prefix("// file: ")
-                .filter(|_| kind != FileKind::Sql)
-                .and_then(|p| FileKind::from_path(p.trim()).map(|k| (p.trim().to_string(), k))),
-        };
-        match next_file {
-            Some((next_path, next_kind)) => {
-                docs.push(Document::parse(current_path, current_kind, std::mem::take(&mut current)));
-                (current_path, current_kind) = (next_path, next_kind);
-            }
-            None => {
-                current.push_str(line);
-                current.push('\n');
-            }
-        }
-    }
-    docs.push(Document::parse(current_path, current_kind, current));
+    let docs: Vec<Document> =
+        split_files(info, code)?.into_iter().map(|(path, kind, text)| Document::parse(path, kind, text)).collect();
     let workspace = Workspace::from_documents(Path::new("/example"), Config::default(), docs);
     Some(workspace.check(|_| true).into_iter().map(|f| f.finding.rule).collect())
 }
