@@ -84,6 +84,20 @@ export class Session {
     if (this.page) await this.page.screenshot({ path: path.join(this.artifacts, `${name}.png`) }).catch(() => {});
   }
 
+  /** Opens `name` through Quick Open and waits for its tab; returns Quick Open's input. */
+  async openFile(name) {
+    const page = this.page;
+    await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
+    await page.keyboard.press("Control+P");
+    const quickOpen = page.locator(".quick-input-widget input");
+    await quickOpen.waitFor({ state: "visible" });
+    await quickOpen.fill(name);
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(".tab.active", { hasText: name }).waitFor();
+    return quickOpen;
+  }
+
   /**
    * Starts code-server with `flags` on the workspace copy, opens the workbench in Chromium and
    * runs `body(page)`; on failure takes a screenshot and prints the error. Cleans up and exits the

@@ -44,14 +44,7 @@ log(`extension installed (${installed})`);
 
 await session.run(["--disable-workspace-trust"], async (page) => {
   // Open a file: the extension starts its own server, whose findings appear.
-  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
-  await page.keyboard.press("Control+P");
-  const quickOpen = page.locator(".quick-input-widget input");
-  await quickOpen.waitFor({ state: "visible" });
-  await quickOpen.fill("verify-all-migrations.ts");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "verify-all-migrations.ts" }).first().waitFor();
-  await page.keyboard.press("Enter");
-  await page.locator(".tab.active", { hasText: "verify-all-migrations.ts" }).waitFor();
+  await session.openFile("verify-all-migrations.ts");
   await page.keyboard.press("Control+Shift+M");
   await page.locator(".markers-panel").waitFor();
   const deadline = Date.now() + 90000;

@@ -53,14 +53,7 @@ await session.run(["--disable-workspace-trust"], async (p) => {
   page = p;
 
   // Open the script with the case study's RLS bypasses.
-  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
-  await page.keyboard.press("Control+P");
-  const quickOpen = page.locator(".quick-input-widget input");
-  await quickOpen.waitFor({ state: "visible" });
-  await quickOpen.fill("verify-all-migrations.ts");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "verify-all-migrations.ts" }).first().waitFor();
-  await page.keyboard.press("Enter");
-  await page.locator(".tab.active", { hasText: "verify-all-migrations.ts" }).waitFor();
+  const quickOpen = await session.openFile("verify-all-migrations.ts");
   log("file open");
 
   // Problems panel: Baton's findings.

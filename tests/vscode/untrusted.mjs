@@ -44,14 +44,7 @@ await session.run([], async (page) => {
   log("Restricted Mode");
 
   // Open a file: the extension starts the user's server, whose findings appear.
-  await page.locator(".monaco-workbench").click({ position: { x: 700, y: 400 } }).catch(() => {});
-  await page.keyboard.press("Control+P");
-  const quickOpen = page.locator(".quick-input-widget input");
-  await quickOpen.waitFor({ state: "visible" });
-  await quickOpen.fill("verify-all-migrations.ts");
-  await page.locator(".quick-input-list .monaco-list-row", { hasText: "verify-all-migrations.ts" }).first().waitFor();
-  await page.keyboard.press("Enter");
-  await page.locator(".tab.active", { hasText: "verify-all-migrations.ts" }).waitFor();
+  await session.openFile("verify-all-migrations.ts");
   await page.keyboard.press("Control+Shift+M");
   await page.locator(".markers-panel").waitFor();
   // Until the findings appear (or the folder's program shows it ran).
