@@ -54,6 +54,8 @@ pub struct Signal {
     pub depends_on: Vec<At<WorkstreamId>>,
     /// `validation` and `validation_passed`.
     pub gates: Vec<Gate>,
+    /// The coverage the signal reports (`validation.coverage`, or `coverage` beside it), in percent.
+    pub coverage: Option<At<f64>>,
     /// `decisions`, `constraints`, `pending_actions` (optional extras).
     pub decisions: Vec<String>,
     /// Constraints the next agent must keep.
@@ -80,6 +82,7 @@ impl Signal {
             files: Vec::new(),
             depends_on: Vec::new(),
             gates: Vec::new(),
+            coverage: None,
             decisions: Vec::new(),
             constraints: Vec::new(),
             pending_actions: Vec::new(),
@@ -150,6 +153,7 @@ impl Signal {
         }
         if let Some(value) = members.get("validation") {
             self.gates.extend(gates(value, "validation", problems));
+            self.coverage = value.get("coverage").and_then(super::read::coverage_figure);
         }
         if let Some(value) = members.get("validation_passed") {
             self.gates.extend(gates(value, "validation_passed", problems));

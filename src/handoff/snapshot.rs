@@ -238,17 +238,8 @@ fn test_summary(results: &Json, problems: &mut Vec<Problem>) -> TestSummary {
             }
         }
         if let Some(coverage) = suite.get("coverage") {
-            let figure = match &coverage.value {
-                Value::Number(n) => Some((*n, coverage.range.clone())),
-                Value::Object(_) => ["line", "lines", "statements", "total"]
-                    .iter()
-                    .find_map(|k| coverage.get(k))
-                    .and_then(|v| v.as_f64().map(|n| (n, v.range.clone()))),
-                Value::String(s) => s.trim_end_matches('%').trim().parse().ok().map(|n| (n, coverage.range.clone())),
-                _ => None,
-            };
-            if let Some((value, range)) = figure {
-                summary.coverage = Some(At { value, range });
+            if let Some(figure) = super::read::coverage_figure(coverage) {
+                summary.coverage = Some(figure);
             }
         }
     }

@@ -41,6 +41,7 @@ pub fn read(doc: &Document) -> PlanDocument {
                 .any(|k| f.value.get(*k).and_then(scalar).is_some())
         }),
         front_matter_unread: outline.front_matter_error.as_ref().map(|e| e.unread_keys.clone()).unwrap_or_default(),
+        coverage_target: coverage_target(&doc.text),
     };
     plan.title = outline
         .headings
@@ -105,6 +106,43 @@ pub fn read(doc: &Document) -> PlanDocument {
         fallback_phases(&outline, &mut plan);
     }
     plan
+}
+
+/// The lowest coverage target the text states: a percentage on a line that speaks of coverage,
+/// written as a floor — after `≥`, `>=`, `>`, "at least", "minimum", "min", "target",
+/// "threshold", or followed by `+` (`90%+`). A bare percentage ("coverage: 70%") is a figure, not
+/// a target.
+pub fn coverage_target(text: &str) -> Option<(f64, Range<usize>)> {
+    let mut best: Option<(f64, Range<usize>)> = None;
+    let mut line_start = 0;
+    for line in text.split_inclusive('\n') {
+        let lower = line.to_ascii_lowercase();
+        if lower.contains("coverage") {
+            for (at, _) in line.match_indices('%') {
+                let digits_start = line[..at]
+                    .trim_end()
+                    .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
+                    .map_or(0, |i| i + line[i..].chars().next().map_or(1, char::len_utf8));
+                let figure = line[digits_start..at].trim();
+                let Ok(value) = figure.parse::<f64>() else { continue };
+                if !(0.0..=100.0).contains(&value) {
+                    continue;
+                }
+                let before = lower[..digits_start].trim_end_matches(['*', ':', ' ', '`']);
+                let before = before.strip_suffix(" of").unwrap_or(before);
+                let floor = ["≥", ">=", ">", "at least", "minimum", "min", "target", "threshold", "floor"]
+                    .iter()
+                    .any(|w| before.ends_with(w))
+                    || line[at + 1..].starts_with('+')
+                    || lower[at + 1..].trim_start().starts_with("minimum");
+                if floor && best.as_ref().is_none_or(|(b, _)| value < *b) {
+                    best = Some((value, line_start + digits_start..line_start + at + 1));
+                }
+            }
+        }
+        line_start += line.len();
+    }
+    best
 }
 
 /// An architecture approval recorded in the front matter: `architecture_approval: NAME` (or a
@@ -934,5 +972,29 @@ Create file: `.claude/handoff/ws1-db-complete.signal`
     fn near_miss_headings_are_not_streams() {
         let d = read_text("docs/x.md", "## News1 today\n## WS-1x2: no\n## Handoff for WS-1\n## WS-4\n");
         assert_eq!(d.workstreams.iter().map(|w| w.id.to_string()).collect::<Vec<_>>(), ["WS-4"]);
+    }
+}
+
+#[cfg(test)]
+mod coverage_target_tests {
+    use super::coverage_target;
+
+    #[test]
+    fn targets_are_floors_on_coverage_lines_and_the_lowest_wins() {
+        let text = "- [ ] Coverage ≥ 80% for assembler.ts\n**Coverage Target**: 90%+ for services\n";
+        let (value, range) = coverage_target(text).unwrap();
+        assert_eq!(value, 80.0);
+        assert_eq!(&text[range], "80%");
+        assert_eq!(coverage_target("- Coverage targets met (85% minimum)\n").map(|t| t.0), Some(85.0));
+        assert_eq!(coverage_target("Test coverage: at least 75.5% lines\n").map(|t| t.0), Some(75.5));
+    }
+
+    #[test]
+    fn figures_and_percentages_elsewhere_are_not_targets() {
+        // A measured figure, a percentage on a line without "coverage", a pyramid split.
+        assert_eq!(coverage_target("Last run: coverage 64% of the module\n"), None);
+        assert_eq!(coverage_target("Latency ≥ 95% under 200 ms\n"), None);
+        assert_eq!(coverage_target("Coverage split: 60% unit / 30% integration\n"), None);
+        assert_eq!(coverage_target("Coverage ≥ 180%\n"), None);
     }
 }

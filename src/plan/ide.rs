@@ -103,14 +103,18 @@ fn workstream_at(ctx: &IdeContext<'_>, offset: usize) -> Option<(std::ops::Range
 }
 
 /// What the stream's code lens says: "✓ signal present", "blocked by WS-3", or "✗ no completion
-/// signal". `signal` tells whether a stream has a completion signal.
+/// signal". `signal` tells whether a stream has a completion record (a signal or a checkpoint).
 pub fn lens_title<'a>(
     id: &WorkstreamId,
     dependencies: &[WorkstreamId],
     signal: impl Fn(&WorkstreamId) -> Option<&'a str>,
 ) -> String {
-    if signal(id).is_some() {
-        return "✓ signal present".into();
+    if let Some(path) = signal(id) {
+        return if crate::handoff::checkpoint::is_checkpoint(path) {
+            "✓ complete (checkpoint)".into()
+        } else {
+            "✓ signal present".into()
+        };
     }
     let mut blocking: Vec<&WorkstreamId> = dependencies.iter().filter(|d| signal(d).is_none()).collect();
     blocking.sort();
@@ -127,22 +131,40 @@ fn dependencies(id: &WorkstreamId, here: &PlanDocument) -> Vec<WorkstreamId> {
     here.dependencies_of(id)
 }
 
-/// The completion signal of stream `id` of the plan `here`: the signal file its section names,
-/// when that signal exists and says complete; else a complete signal for the id when `here` is
+/// What records stream `id` of the plan `here` complete, as `baton check` reads it: the signal
+/// file its section names, when that signal exists and says complete; else a build-pipeline
+/// checkpoint of this plan listing the stream in `completed_workstreams` (ids compared as the
+/// plan resolves them: `WS1` is `WS1_SCHEMA`); else a complete signal for the id when `here` is
 /// the only plan that defines it (signals without a path in the plan do not say which plan they
 /// belong to).
 fn completion_signal<'a>(ctx: &'a IdeContext<'_>, here: &PlanDocument, id: &WorkstreamId) -> Option<&'a str> {
     let handoffs = &ctx.facts.handoffs;
-    let named = here
-        .resolve(id)
+    let stream = here.resolve(id);
+    let named = stream
         .and_then(|w| w.handoff_signal.as_ref())
         .and_then(|s| s.path.as_ref())
         .map(|p| p.text.trim_start_matches("./").to_string());
-    if let Some(path) = named {
-        if let Some(signal) = handoffs.signal(&path) {
+    if let Some(path) = &named {
+        if let Some(signal) = handoffs.signal(path) {
             let complete = signal.status.as_ref().is_some_and(|s| s.value == crate::handoff::Status::Complete);
-            return complete.then_some(signal.path.as_str());
+            if complete {
+                return Some(signal.path.as_str());
+            }
         }
+    }
+    let named_exists = named.as_deref().is_some_and(|p| handoffs.signal(p).is_some());
+    let canonical = stream.map_or(id, |w| &w.id);
+    let checkpoint = handoffs.checkpoints_for(&here.id, &here.path).into_iter().find(|c| {
+        c.bucket(crate::handoff::checkpoint::Bucket::Completed)
+            .iter()
+            .any(|s| &s.value == id || here.resolve(&s.value).is_some_and(|w| &w.id == canonical))
+    });
+    if let Some(checkpoint) = checkpoint {
+        return Some(checkpoint.path.as_str());
+    }
+    if named_exists {
+        // The plan's own signal exists and does not say complete.
+        return None;
     }
     let others = ctx.facts.plan.plans_defining(id).filter(|d| d.path != here.path).count();
     if others == 0 {
@@ -182,6 +204,9 @@ pub fn hover(ctx: &IdeContext<'_>, offset: usize) -> Option<Hover> {
         markdown.push_str(&format!("\n\nDepends on: {}", listed.join(", ")));
     }
     match completion_signal(ctx, &here, &id) {
+        Some(path) if crate::handoff::checkpoint::is_checkpoint(path) => {
+            markdown.push_str(&format!("\n\nCompleted in checkpoint: ✓ `{path}`"))
+        }
         Some(path) => markdown.push_str(&format!("\n\nCompletion signal: ✓ `{path}`")),
         None => {
             let expected = local

@@ -100,6 +100,9 @@ pub struct PlanDocument {
     /// Top-level front-matter keys not read because the YAML has an error before or at them
     /// (`meta/invalid-front-matter` reports it).
     pub front_matter_unread: Vec<String>,
+    /// The lowest test-coverage target the plan states ("Coverage ≥ 80%", "coverage target:
+    /// 90%+", "minimum 85% coverage"), in percent, with the range of the figure.
+    pub coverage_target: Option<(f64, Range<usize>)>,
 }
 
 /// The `## Architecture Approval` section.

@@ -142,6 +142,7 @@ mod tests {
             doc_type: None,
             has_front_matter_id: true,
             front_matter_unread: Vec::new(),
+            coverage_target: None,
         }
     }
 

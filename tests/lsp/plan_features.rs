@@ -168,3 +168,61 @@ async fn code_lenses_on_the_spec_follow_the_handoff_signals() {
     assert_eq!(titles, expected);
     assert_eq!(titles.len(), 2);
 }
+
+/// The lenses read build-pipeline checkpoints as `baton check` does: a stream listed in
+/// `completed_workstreams` of a checkpoint of *this* plan is complete; a checkpoint of another
+/// plan completing streams with the same ids changes nothing.
+#[tokio::test]
+async fn code_lenses_and_hover_read_the_plans_build_pipeline_checkpoints() {
+    let (dir, root) = example_copy("wor-321");
+    let folder = root.join(".claude/skills/build-pipeline/checkpoints");
+    std::fs::create_dir_all(&folder).unwrap();
+    let checkpoint = |spec: &str, completed: &[&str]| {
+        json!({
+            "exec_spec_path": spec,
+            "status": "in_progress",
+            "completed_workstreams": completed,
+            "in_progress_workstreams": [],
+            "pending_workstreams": [],
+            "failed_workstreams": [],
+            "created_at": "2026-11-02T09:00:00Z",
+            "updated_at": "2026-11-02T10:00:00Z"
+        })
+        .to_string()
+    };
+    std::fs::write(folder.join("WOR-321-remediation.json"), checkpoint(REMEDIATION, &["WS-3"])).unwrap();
+    std::fs::write(folder.join("WOR-400.json"), checkpoint("docs/workflows/WORKFLOW-WOR-400.md", &["WS-3", "WS-4"]))
+        .unwrap();
+    let mut client = Client::start(root, Some(dir));
+    client.initialize(json!({})).await;
+    client.wait_for("$/progress", |p| p["value"]["kind"] == "end").await;
+    let text = client.open(REMEDIATION, "markdown").await;
+    client.diagnostics_for(REMEDIATION, |_| true).await;
+    let file_uri = uri(&client.root.join(REMEDIATION));
+    let response = client.request("textDocument/codeLens", json!({"textDocument": {"uri": file_uri.clone()}})).await;
+    let line = |needle: &str| position(&text, needle, 0, 0)["line"].as_u64().unwrap();
+    assert_eq!(
+        lenses(&response),
+        [
+            (line("## WS-3"), "✓ complete (checkpoint)".to_string()),
+            (line("## WS-4"), "✗ no completion signal".to_string()),
+            (line("## WS-5"), "blocked by WS-4".to_string())
+        ]
+    );
+    let at = position(&text, "## WS-4", 0, 4);
+    let response =
+        client.request("textDocument/hover", json!({"textDocument": {"uri": file_uri.clone()}, "position": at})).await;
+    let value = response["result"]["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("Depends on: WS-3 (✓ complete)"), "{value}");
+    assert!(value.contains("Completion signal: ✗ none yet"), "{value}");
+    let at = position(&text, "## WS-3", 0, 4);
+    let response =
+        client.request("textDocument/hover", json!({"textDocument": {"uri": file_uri}, "position": at})).await;
+    let value = response["result"]["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains(
+            "Completed in checkpoint: ✓ `.claude/skills/build-pipeline/checkpoints/WOR-321-remediation.json`"
+        ),
+        "{value}"
+    );
+}

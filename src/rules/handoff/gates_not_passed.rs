@@ -1,6 +1,6 @@
 //! `handoff/gates-not-passed`: a handoff that moves on — a `complete` status, a finished or
 //! shipped phase, a next agent — while a quality gate is false, failed or skipped, tests fail, or
-//! coverage is under `[handoff] min_coverage`.
+//! coverage is under `[handoff] min_coverage` or (for a signal) under the target its plan states.
 
 use crate::engine::{Finding, PlanRuleContext};
 use crate::handoff::{Gate, Snapshot, Status};
@@ -46,6 +46,25 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
             let range = if gate.range.is_empty() { status.range.clone() } else { gate.range.clone() };
             out.push((signal.path.clone(), Finding::new(RULE_ID, range, message)));
         }
+        // Coverage under the target its plan states (or under `[handoff] min_coverage`).
+        let Some(coverage) = &signal.coverage else { continue };
+        let plan_target = signal
+            .workstream
+            .as_ref()
+            .and_then(|w| ctx.plan.plan_of_signal(&signal.path, &w.value))
+            .and_then(|plan| plan.coverage_target.as_ref().map(|(t, _)| (*t, plan)));
+        let message = match plan_target {
+            Some((target, plan)) if coverage.value < target && target >= min_coverage => format!(
+                "{who} is signalled complete with coverage {}%, under the {target}% its plan `{}` sets — {NOT_MET}",
+                coverage.value, plan.path
+            ),
+            _ if coverage.value < min_coverage => format!(
+                "{who} is signalled complete with coverage {}%, under `[handoff] min_coverage` ({min_coverage}%) — {NOT_MET}",
+                coverage.value
+            ),
+            _ => continue,
+        };
+        out.push((signal.path.clone(), Finding::new(RULE_ID, coverage.range.clone(), message)));
     }
     for snapshot in &handoffs.snapshots {
         let Some(moving_on) = moves_on(snapshot) else { continue };

@@ -1,7 +1,9 @@
-//! `spec/unscheduled-workstream`: a work stream that none of its document's phases schedules.
+//! `spec/unscheduled-workstream`: a work stream that none of its document's phases schedules, and
+//! an execution phase (front matter `execution_phases`) that schedules no stream at all.
 
 use super::at;
 use crate::engine::{Finding, PlanRuleContext};
+use crate::plan::Source;
 use crate::rules::{Matcher, Rule, Severity};
 use crate::syntax::FileKind;
 
@@ -13,7 +15,7 @@ pub fn rule() -> Rule {
         id: RULE_ID,
         default_severity: Severity::Warning,
         kinds: &[FileKind::Markdown],
-        summary: "Work stream in no execution phase of a workflow that has phases",
+        summary: "Work stream in no execution phase of a workflow that has phases, or a phase with no stream",
         doc: include_str!("../../../docs/rules/spec/unscheduled-workstream.md"),
         matcher: Matcher::Plan(check),
     }
@@ -21,6 +23,17 @@ pub fn rule() -> Rule {
 
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     for doc in ctx.plan.documents.iter().filter(|d| !d.phases.is_empty() && !d.stream_definitions_unread()) {
+        // Markdown phases are read from the streams they hold; a front-matter phase lists them
+        // (a phase that only runs gates, such as a final validation, schedules none by design).
+        for phase in
+            doc.phases.iter().filter(|p| p.source == Source::FrontMatter && p.streams.is_empty() && p.gates.is_empty())
+        {
+            let message = format!(
+                "{} lists no work stream (`parallel:` or `sequential:`): the orchestrator has nothing to dispatch in it",
+                phase.display_name()
+            );
+            out.push(at(RULE_ID, &doc.path, phase.range.clone(), message));
+        }
         let mut seen = Vec::new();
         for stream in &doc.workstreams {
             let scheduled = doc.phases.iter().any(|p| {
