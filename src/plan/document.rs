@@ -470,6 +470,7 @@ fn read_matrix(outline: &Outline<'_>, lines: Range<usize>, phases: &mut Vec<Phas
                 range: line.clone(),
                 streams: ids,
                 gates: Vec::new(),
+                listed: 0,
                 source: Source::Markdown,
             });
         }
@@ -520,8 +521,10 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
             let range = find_after(text, cursor, &name).map_or(cursor..cursor, |r| line_around(outline, r.start));
             cursor = range.end;
             let mut streams = Vec::new();
+            let mut listed = 0;
             for key in ["parallel", "sequential", "workstreams", "streams"] {
                 for s in strings(m.get(key)) {
+                    listed += 1;
                     let Some(id) = WorkstreamId::parse(&s) else { continue };
                     let r = find_after(text, cursor, &s).unwrap_or(cursor..cursor);
                     cursor = cursor.max(r.end);
@@ -534,6 +537,7 @@ fn read_execution_spec(outline: &Outline<'_>, plan: &mut PlanDocument) {
                 range,
                 streams,
                 gates: strings(m.get("gates").or_else(|| m.get("gate"))),
+                listed,
                 source: Source::FrontMatter,
             });
         }
@@ -674,6 +678,7 @@ fn fallback_phases(outline: &Outline<'_>, plan: &mut PlanDocument) {
             range: heading.range.clone(),
             streams,
             gates: Vec::new(),
+            listed: 0,
             source: Source::Markdown,
         });
     }
@@ -692,6 +697,7 @@ fn fallback_phases(outline: &Outline<'_>, plan: &mut PlanDocument) {
                 range: group.range.clone(),
                 streams: vec![(stream.id.clone(), stream.id_range.clone())],
                 gates: Vec::new(),
+                listed: 0,
                 source: Source::Markdown,
             }),
         }

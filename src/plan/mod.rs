@@ -180,6 +180,9 @@ pub struct Phase {
     pub streams: Vec<(WorkstreamId, Range<usize>)>,
     /// Gates it names (front matter `gates`).
     pub gates: Vec<String>,
+    /// How many entries its stream lists hold as written, ids or not (front matter phases only;
+    /// 0 for Markdown phases, which are read from the streams they hold).
+    pub listed: usize,
     /// Where it was read from.
     pub source: Source,
 }

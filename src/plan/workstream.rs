@@ -99,7 +99,10 @@ impl WorkstreamId {
         let letter_at = if bytes.get(i) == Some(&b'-') { i + 1 } else { i };
         if letter_at < bytes.len()
             && bytes[letter_at].is_ascii_alphabetic()
-            && (letter_at + 1 == bytes.len() || !is_id_byte(bytes[letter_at + 1]))
+            && (letter_at + 1 == bytes.len()
+                || !is_id_byte(bytes[letter_at + 1])
+                // `WS1A_GATE_A_DB`: the letter, then the stream's name.
+                || (bytes[letter_at + 1] == b'_' && bytes.get(letter_at + 2).is_some_and(u8::is_ascii_uppercase)))
             && (letter_at == i || bytes[letter_at].is_ascii_uppercase())
         {
             suffix.push(bytes[letter_at].to_ascii_uppercase() as char);
@@ -193,6 +196,11 @@ mod tests {
         assert_eq!(show("WS1-A").as_deref(), Some("WS-1A"));
         assert_eq!(show("WS1A").as_deref(), Some("WS-1A"));
         assert_eq!(show("WS3b").as_deref(), Some("WS-3B"));
+        // A lettered stream with a name (`WS1A_GATE_A_DB`): it answers to `WS1A`, not to `WS1B`.
+        let lettered = WorkstreamId::parse("WS1A_GATE_A_DB").unwrap();
+        assert!(lettered.answers_to(&WorkstreamId::parse("WS1A").unwrap()));
+        assert!(!lettered.answers_to(&WorkstreamId::parse("WS1B").unwrap()));
+        assert_eq!(show("WS1A_gate"), None);
         // A lower-case tail is no name, and a word after `-` is no suffix.
         assert_eq!(show("ws1_db_complete"), None);
         let found: Vec<String> = WorkstreamId::find_all("`ws1_db_complete.signal`, WS1-Auth, WS_url")

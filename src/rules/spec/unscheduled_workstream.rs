@@ -26,7 +26,7 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         // Markdown phases are read from the streams they hold; a front-matter phase lists them
         // (a phase that only runs gates, such as a final validation, schedules none by design).
         for phase in
-            doc.phases.iter().filter(|p| p.source == Source::FrontMatter && p.streams.is_empty() && p.gates.is_empty())
+            doc.phases.iter().filter(|p| p.source == Source::FrontMatter && p.listed == 0 && p.gates.is_empty())
         {
             let message = format!(
                 "{} lists no work stream (`parallel:` or `sequential:`): the orchestrator has nothing to dispatch in it",
