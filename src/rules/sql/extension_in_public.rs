@@ -24,12 +24,16 @@ pub fn rule() -> Rule {
 /// `extensions` schema before the first migration runs.
 const SUPABASE_PREINSTALLED: &[&str] = &["pgcrypto", "uuid-ossp", "pg_stat_statements"];
 
+/// Extensions that put their objects in a schema of their own whatever schema they are created
+/// in (`pg_cron` creates `cron.job`, `cron.schedule()`): nothing of theirs lands in `public`.
+const OWN_SCHEMA: &[&str] = &["pg_cron"];
+
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     // In a Supabase migrations folder, `CREATE EXTENSION IF NOT EXISTS pgcrypto` finds the
     // extension already installed in `extensions` and does nothing.
     let supabase = ctx.documents.first().is_some_and(|d| d.path.contains("supabase/migrations/"));
     for extension in ctx.model.extensions.values() {
-        if extension.schema != "public" {
+        if extension.schema != "public" || OWN_SCHEMA.contains(&extension.name.as_str()) {
             continue;
         }
         if supabase && extension.if_not_exists && SUPABASE_PREINSTALLED.contains(&extension.name.as_str()) {
