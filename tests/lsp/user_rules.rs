@@ -123,3 +123,24 @@ async fn editing_an_import_line_updates_findings_of_import_reading_predicates() 
     client.notify("textDocument/didChange", replace_line(1, date_fns, moment)).await;
     client.diagnostics_for(path, both).await;
 }
+
+/// A `[rules]` override of a `project/` id no rule file defines is a `meta/config` diagnostic at
+/// its entry in `baton.toml`; fixing the typo clears it.
+#[tokio::test]
+async fn an_override_of_an_undefined_project_rule_is_a_diagnostic_in_baton_toml() {
+    let (dir, root) = example_copy("user-rules");
+    let config_path = root.join("baton.toml");
+    let original = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(&config_path, format!("{original}\"project/fetch-with-tracin\" = \"off\"\n")).unwrap();
+    let line = original.lines().count();
+    let mut client = Client::start(root, Some(dir));
+    client.initialize(json!({})).await;
+    let found = client.diagnostics_for("baton.toml", |d| has_rule(d, "meta/config")).await;
+    assert_eq!(found[0]["range"]["start"]["line"], line);
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("did you mean `project/fetch-with-tracing`"), "{message}");
+    std::fs::write(&config_path, &original).unwrap();
+    let config_uri = uri(&config_path);
+    client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": config_uri, "type": 2}]})).await;
+    client.diagnostics_for("baton.toml", |d| d.is_empty()).await;
+}
