@@ -20,6 +20,7 @@ use super::log::{log, Level};
 use super::settle;
 use super::state::{self, ClientCaps, State};
 use crate::config::CONFIG_FILE_NAME;
+use crate::engine::facts::DocumentFacts;
 use crate::engine::suppression;
 use crate::rules;
 use crate::syntax::Document;
@@ -259,14 +260,25 @@ impl Backend {
             let mut done = 0;
             for chunk in sources.chunks(SCAN_CHUNK) {
                 let chunk = chunk.to_vec();
-                let (root_path, config) = (path.clone(), (*config).clone());
-                let loaded =
-                    tokio::task::spawn_blocking(move || Workspace::load_sources(&root_path, config, &chunk)).await;
+                let (root_path, config) = (path.clone(), config.clone());
+                let loaded = tokio::task::spawn_blocking(move || {
+                    let ws = Workspace::load_sources(&root_path, (*config).clone(), &chunk);
+                    // The facts of TS/JS files now, so that their trees need not wait for the
+                    // first analysis job (`Root::install_scan`).
+                    let facts: HashMap<String, DocumentFacts> = ws
+                        .documents
+                        .par_iter()
+                        .filter(|d| d.kind.is_ecmascript())
+                        .map(|d| (d.path.clone(), DocumentFacts::collect(d, &config)))
+                        .collect();
+                    (ws, facts, config)
+                })
+                .await;
                 match loaded {
-                    Ok(ws) => {
+                    Ok((ws, facts, config)) => {
                         let mut state = self.shared.state();
                         if let Some(root) = state.roots.get_mut(index) {
-                            root.install_scan(ws);
+                            root.install_scan(ws, facts, &config);
                         }
                     }
                     Err(e) => self.shared.report_panic("workspace scan", &e.to_string()).await,

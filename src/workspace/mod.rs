@@ -26,7 +26,10 @@ pub mod signatures;
 pub mod user_rules;
 pub mod walk_cache;
 
-pub use cached_check::{check_inputs, check_or_replay, check_with_cache, Checked, ReportSlot};
+pub use cached_check::{
+    check_inputs, check_inputs_without_cache, check_or_replay, check_with_cache, check_without_cache, Checked,
+    ReportSlot,
+};
 pub use inputs::{CheckInputs, Discovery};
 
 pub use crate::syntax::MAX_FILE_SIZE;
