@@ -122,6 +122,9 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
     let mut paths = std::collections::HashSet::new();
     for fence in &outline.fences {
         let Some((kind, ext)) = kind_of(&fence.lang) else { continue };
+        if kind != FileKind::Sql && counter_example(&outline, fence) {
+            continue;
+        }
         let block = block(doc, &outline, fence, kind, ext, &mut paths);
         if kind == FileKind::Sql {
             blocks.push((block, Vec::new()));
@@ -139,6 +142,61 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
         }
     }
     out
+}
+
+/// Words that present what follows as the wrong way (compared lowercased, after list and
+/// emphasis marks): a block introduced by them is a counter-example, not a proposal.
+const COUNTER_EXAMPLE_WORDS: &[&str] = &[
+    "bad",
+    "wrong",
+    "don't",
+    "do not",
+    "avoid",
+    "anti-pattern",
+    "antipattern",
+    "incorrect",
+    "before",
+    "banned",
+    "forbidden",
+    "never",
+    "not this",
+];
+
+/// True when the document presents a TypeScript/JavaScript block as the wrong way: the nearest
+/// non-blank line before the fence, or the block's first non-blank line (a comment), is marked
+/// with ❌ / 🚫 or starts with a word such as *Bad*, *Wrong*, *Avoid*, *Before*
+/// ([`COUNTER_EXAMPLE_WORDS`]). Such a block shows a mistake on purpose; reporting it would
+/// report the documentation of the rule itself.
+fn counter_example(outline: &Outline<'_>, fence: &crate::plan::markdown::Fence) -> bool {
+    let marked = |line: &str, comment: bool| {
+        let mut t = line.trim();
+        if comment {
+            let Some(rest) = t.strip_prefix("//").or_else(|| t.strip_prefix("/*")).or_else(|| t.strip_prefix("{/*"))
+            else {
+                return false;
+            };
+            t = rest;
+        }
+        if t.contains('❌') || t.contains('🚫') {
+            return true;
+        }
+        let t = t.trim_start_matches(['#', '*', '_', '-', '>', ' ', '[', '(']).to_lowercase();
+        COUNTER_EXAMPLE_WORDS.iter().any(|w| {
+            t.strip_prefix(w).is_some_and(|rest| {
+                // "Before:" / "Before (manual)" as the first half of a before/after pair, not
+                // "Before you start".
+                let rest = rest.trim_start_matches('*').trim_start();
+                if *w == "before" {
+                    rest.is_empty() || rest.starts_with([':', '(', '-', '\u{2014}'])
+                } else {
+                    !rest.starts_with(|c: char| c.is_alphanumeric())
+                }
+            })
+        })
+    };
+    let before = (0..fence.open_line).rev().map(|i| outline.line_text(i)).find(|l| !l.trim().is_empty());
+    let first = outline.fence_lines(fence).map(|i| outline.line_text(i)).find(|l| !l.trim().is_empty());
+    before.is_some_and(|l| marked(l, false)) || first.is_some_and(|l| marked(l, true))
 }
 
 /// Whether a Markdown text has a fenced SQL block (a cheap test on the text, no outline).
@@ -376,6 +434,24 @@ mod tests {
         let doc = Document::parse("docs/spec.md", FileKind::Markdown, text);
         let findings = analyze_document(&doc, &Config::default(), &WorkspaceFacts::default());
         (doc, findings)
+    }
+
+    #[test]
+    fn counter_example_blocks_are_not_checked() {
+        let dto = "```ts\nexport interface RefundDTO {\n  id: string;\n}\n```\n";
+        let count = |text: &str| analyze_md(text).1.iter().filter(|f| f.rule == "patterns/dto-interface").count();
+        // Presented as the wrong way: before the fence, or in the block's first comment.
+        for intro in ["**❌ Banned:**\n", "### Bad\n\n", "Avoid:\n", "**Before (manual)**:\n", "- Wrong — open shape\n"]
+        {
+            assert_eq!(count(&format!("# Guide\n\n{intro}{dto}")), 0, "{intro}");
+        }
+        let commented = "```ts\n// ❌ WRONG: an open shape\nexport interface RefundDTO {\n  id: string;\n}\n```\n";
+        assert_eq!(count(commented), 0);
+        // Near misses: a proposal, and prose that only starts with such a word.
+        for intro in ["## Contract\n\n", "Before you start, add the DTO:\n", "Badges use this DTO:\n", "✅ Allowed:\n"]
+        {
+            assert_eq!(count(&format!("# Spec\n\n{intro}{dto}")), 1, "{intro}");
+        }
     }
 
     #[test]
