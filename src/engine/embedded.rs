@@ -122,9 +122,6 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
     let mut paths = std::collections::HashSet::new();
     for fence in &outline.fences {
         let Some((kind, ext)) = kind_of(&fence.lang) else { continue };
-        if kind != FileKind::Sql && counter_example(&outline, fence) {
-            continue;
-        }
         let block = block(doc, &outline, fence, kind, ext, &mut paths);
         if kind == FileKind::Sql {
             blocks.push((block, Vec::new()));
@@ -133,6 +130,8 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
         let mut found = Vec::new();
         let file = std::cell::OnceCell::new();
         run_queries(&block.doc, config, facts, &file, None, &mut |m| found.extend(m.finding));
+        let wrong = counter_example_parts(&outline, fence, &block.doc);
+        found.retain(|f| !wrong.iter().any(|part| part.contains(&f.range.start)));
         map_back(doc, config, &block, found, &mut out);
     }
     if !blocks.is_empty() {
@@ -145,7 +144,7 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
 }
 
 /// Words that present what follows as the wrong way (compared lowercased, after list and
-/// emphasis marks): a block introduced by them is a counter-example, not a proposal.
+/// emphasis marks): code introduced by them is a counter-example, not a proposal.
 const COUNTER_EXAMPLE_WORDS: &[&str] = &[
     "bad",
     "wrong",
@@ -162,31 +161,32 @@ const COUNTER_EXAMPLE_WORDS: &[&str] = &[
     "not this",
 ];
 
-/// True when the document presents a TypeScript/JavaScript block as the wrong way: the nearest
-/// non-blank line before the fence, or the block's first non-blank line (a comment), is marked
-/// with ❌ / 🚫 or starts with a word such as *Bad*, *Wrong*, *Avoid*, *Before*
-/// ([`COUNTER_EXAMPLE_WORDS`]). Such a block shows a mistake on purpose; reporting it would
-/// report the documentation of the rule itself.
-fn counter_example(outline: &Outline<'_>, fence: &crate::plan::markdown::Fence) -> bool {
-    let marked = |line: &str, comment: bool| {
-        let mut t = line.trim();
-        if comment {
-            let Some(rest) = t.strip_prefix("//").or_else(|| t.strip_prefix("/*")).or_else(|| t.strip_prefix("{/*"))
-            else {
-                return false;
-            };
-            t = rest;
-        }
-        if t.contains('❌') || t.contains('🚫') {
-            return true;
-        }
-        let t = t.trim_start_matches(['#', '*', '_', '-', '>', ' ', '[', '(']).to_lowercase();
-        COUNTER_EXAMPLE_WORDS.iter().any(|w| {
+/// Words that present what follows as the right way, ending a counter-example section of a block.
+const RIGHT_WAY_WORDS: &[&str] = &["good", "correct", "right", "after", "fixed", "better", "prefer", "use instead"];
+
+/// How a line presents what follows it: `Some(true)` the wrong way (❌ / 🚫, or a word of
+/// [`COUNTER_EXAMPLE_WORDS`] first), `Some(false)` the right way (✅, or a word of
+/// [`RIGHT_WAY_WORDS`] first), `None` neither. With `comment`, only a line that is a comment
+/// (`//`, `/*`) counts.
+fn presents(line: &str, comment: bool) -> Option<bool> {
+    let mut t = line.trim();
+    if comment {
+        t = t.strip_prefix("//").or_else(|| t.strip_prefix("/*")).or_else(|| t.strip_prefix("{/*"))?;
+    }
+    if t.contains('❌') || t.contains('🚫') {
+        return Some(true);
+    }
+    if t.contains('✅') {
+        return Some(false);
+    }
+    let t = t.trim_start_matches(['#', '*', '_', '-', '>', ' ', '[', '(']).to_lowercase();
+    let starts = |words: &[&str]| {
+        words.iter().any(|w| {
             t.strip_prefix(w).is_some_and(|rest| {
                 // "Before:" / "Before (manual)" as the first half of a before/after pair, not
-                // "Before you start".
+                // "Before you start" (the same for "After").
                 let rest = rest.trim_start_matches('*').trim_start();
-                if *w == "before" {
+                if matches!(*w, "before" | "after") {
                     rest.is_empty() || rest.starts_with([':', '(', '-', '\u{2014}'])
                 } else {
                     !rest.starts_with(|c: char| c.is_alphanumeric())
@@ -194,9 +194,43 @@ fn counter_example(outline: &Outline<'_>, fence: &crate::plan::markdown::Fence) 
             })
         })
     };
+    if starts(COUNTER_EXAMPLE_WORDS) {
+        Some(true)
+    } else if starts(RIGHT_WAY_WORDS) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The parts of a TypeScript/JavaScript block that the document presents as the wrong way, as
+/// byte ranges of the block's virtual document. The nearest non-blank line before the fence sets
+/// how the block starts; inside it, a comment line marked one way or the other
+/// ([`presents`]) switches until the next such comment (`// ❌ Bad` … `// ✅ Good` …). Such
+/// parts show a mistake on purpose; reporting them would report the documentation of the rule
+/// itself.
+fn counter_example_parts(
+    outline: &Outline<'_>,
+    fence: &crate::plan::markdown::Fence,
+    block: &Document,
+) -> Vec<Range<usize>> {
     let before = (0..fence.open_line).rev().map(|i| outline.line_text(i)).find(|l| !l.trim().is_empty());
-    let first = outline.fence_lines(fence).map(|i| outline.line_text(i)).find(|l| !l.trim().is_empty());
-    before.is_some_and(|l| marked(l, false)) || first.is_some_and(|l| marked(l, true))
+    let mut wrong = before.and_then(|l| presents(l, false)).unwrap_or(false);
+    let mut parts: Vec<Range<usize>> = Vec::new();
+    let mut offset = 0;
+    for line in block.text.split_inclusive('\n') {
+        if let Some(marked) = presents(line, true) {
+            wrong = marked;
+        }
+        if wrong {
+            match parts.last_mut() {
+                Some(last) if last.end == offset => last.end = offset + line.len(),
+                _ => parts.push(offset..offset + line.len()),
+            }
+        }
+        offset += line.len();
+    }
+    parts
 }
 
 /// Whether a Markdown text has a fenced SQL block (a cheap test on the text, no outline).
@@ -447,6 +481,13 @@ mod tests {
         }
         let commented = "```ts\n// ❌ WRONG: an open shape\nexport interface RefundDTO {\n  id: string;\n}\n```\n";
         assert_eq!(count(commented), 0);
+        // A mixed block: the part under a wrong-way comment is skipped, the part under a
+        // right-way comment is checked.
+        let mixed = "```ts\nconst a = 1;\n\n// ❌ BAD: shared shape\nexport interface SharedDTO {\n  id: string;\n}\n\n// ✅ Good: one per domain\nexport interface OwnDTO {\n  id: string;\n}\n```\n";
+        let found = analyze_md(mixed).1;
+        let reported: Vec<&Finding> = found.iter().filter(|f| f.rule == "patterns/dto-interface").collect();
+        assert_eq!(reported.len(), 1, "{reported:?}");
+        assert!(mixed[reported[0].range.clone()].contains("OwnDTO"));
         // Near misses: a proposal, and prose that only starts with such a word.
         for intro in ["## Contract\n\n", "Before you start, add the DTO:\n", "Badges use this DTO:\n", "✅ Allowed:\n"]
         {
