@@ -173,13 +173,17 @@ fn presents(line: &str, comment: bool) -> Option<bool> {
     if comment {
         t = t.strip_prefix("//").or_else(|| t.strip_prefix("/*")).or_else(|| t.strip_prefix("{/*"))?;
     }
-    if t.contains('❌') || t.contains('🚫') {
+    let t = t.trim_start_matches(['#', '*', '_', '-', '>', ' ', '[', '(']);
+    // In prose the mark may stand anywhere in the line (`**Status**: ❌ violation`); in a comment
+    // only first (`// ❌ Bad`), not after a remark on the code around it (`// no x here ❌`).
+    let marked = |mark: char| if comment { t.starts_with(mark) } else { t.contains(mark) };
+    if marked('❌') || marked('🚫') {
         return Some(true);
     }
-    if t.contains('✅') {
+    if marked('✅') {
         return Some(false);
     }
-    let t = t.trim_start_matches(['#', '*', '_', '-', '>', ' ', '[', '(']).to_lowercase();
+    let t = t.to_lowercase();
     let starts = |words: &[&str]| {
         words.iter().any(|w| {
             t.strip_prefix(w).is_some_and(|rest| {
@@ -488,6 +492,9 @@ mod tests {
         let reported: Vec<&Finding> = found.iter().filter(|f| f.rule == "patterns/dto-interface").collect();
         assert_eq!(reported.len(), 1, "{reported:?}");
         assert!(mixed[reported[0].range.clone()].contains("OwnDTO"));
+        // A remark ending in ❌ inside a declaration is no marker.
+        let remark = "```ts\nexport interface SlipDTO {\n  bet: number;\n  // no cash fields here ❌\n}\n\nexport interface CashDTO {\n  cash: number;\n}\n```\n";
+        assert_eq!(count(remark), 2);
         // Near misses: a proposal, and prose that only starts with such a word.
         for intro in ["## Contract\n\n", "Before you start, add the DTO:\n", "Badges use this DTO:\n", "✅ Allowed:\n"]
         {
