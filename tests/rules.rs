@@ -325,3 +325,44 @@ fn every_quick_fix_type_checks() {
     failures.dedup();
     assert!(failures.is_empty(), "{} quick fixes break the code:\n{}", failures.len(), failures.join("\n"));
 }
+
+/// Issue 23's "done when" behaviours of `auth/route-missing-auth`, on the monorepo fixture with
+/// the default `[auth] wrappers` and `guards` (none names the fixture's wrappers): each asserted by
+/// file and line, so none can be lost in a snapshot update.
+#[test]
+fn route_auth_done_when_behaviours() {
+    let dir = fixtures_root().join("auth/route-missing-auth/monorepo");
+    let workspace = load(&dir);
+    let defaults = Config::default();
+    assert_eq!(workspace.config.auth.wrappers, defaults.auth.wrappers);
+    assert_eq!(workspace.config.auth.guards, defaults.auth.guards);
+    let findings = workspace.check(|_| true);
+    let lines = |path: &str| -> Vec<usize> {
+        let mut lines: Vec<usize> = findings
+            .iter()
+            .filter(|f| f.path == path && f.finding.rule == "auth/route-missing-auth")
+            .map(|f| {
+                let doc = workspace.document(&f.path).unwrap();
+                doc.line_index.line_of(f.finding.range.start) as usize + 1
+            })
+            .collect();
+        lines.sort();
+        lines
+    };
+    // A handler wrapped by a higher-order function of another workspace package
+    // (`@acme/auth`, no node_modules) that calls `auth()` and stops before the handler.
+    assert_eq!(lines("apps/web/app/api/links/route.ts"), Vec::<usize>::new());
+    // The same kind of wrapper that reads the session but never stops a request, and one with no
+    // guard at all.
+    assert_eq!(lines("apps/web/app/api/logged/route.ts"), vec![6]);
+    assert_eq!(lines("apps/web/app/api/traced/route.ts"), vec![5]);
+    // A guard inside an `if` the caller can skip does not count (DELETE); an unchecked session
+    // does not either (PATCH); a helper that throws without a session does (POST).
+    assert_eq!(lines("apps/web/app/api/maybe/route.ts"), vec![11, 24]);
+    // `export { handler as GET, handler as POST }`: one finding where the handler reaches data.
+    assert_eq!(lines("apps/web/app/api/alias/route.ts"), vec![5]);
+    // Server actions, in a `'use server'` file and inline.
+    assert_eq!(lines("apps/web/app/actions/bad_actions.ts"), vec![7]);
+    assert_eq!(lines("apps/web/app/bad_inline_action.tsx"), vec![7]);
+    assert_eq!(lines("apps/web/app/actions/good_actions.ts"), Vec::<usize>::new());
+}

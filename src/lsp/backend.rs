@@ -355,20 +355,23 @@ impl Backend {
             let encoding = state.encoding;
             let Some(r) = state.roots.get_mut(root) else { return };
             let user_rules = r.config.user_rules.clone();
-            let mut paths: Vec<String> = user_rules.problems.iter().map(|p| p.path.clone()).collect();
+            let mut paths: Vec<String> = user_rules.problems().iter().map(|p| p.path.clone()).collect();
             paths.dedup();
             let previous = std::mem::replace(&mut r.rule_problem_files, paths.clone());
-            let mut all = paths;
+            let mut all = paths.clone();
             all.extend(previous);
             all.sort();
             all.dedup();
             all.into_iter()
+                // `baton.toml` (an unknown `project/` id in `[rules]`) was just published by the
+                // configuration's own diagnostics: only add to them, never clear them.
+                .filter(|path| path != CONFIG_FILE_NAME || paths.contains(path))
                 .filter_map(|path| {
                     let uri = Uri::from_file_path(r.path.join(&path))?;
                     let text = user_rules.text_of(&path).unwrap_or_default().to_string();
                     let doc = Document::parse(path.clone(), crate::syntax::FileKind::Markdown, text);
                     let diagnostics = user_rules
-                        .problems
+                        .problems()
                         .iter()
                         .filter(|p| p.path == path)
                         .map(|p| Diagnostic {
@@ -376,7 +379,11 @@ impl Backend {
                             severity: Some(DiagnosticSeverity::ERROR),
                             code: Some(NumberOrString::String("meta/config".into())),
                             source: Some("baton".into()),
-                            message: format!("{} (this rule is not loaded until it is fixed)", p.message),
+                            message: if path == CONFIG_FILE_NAME {
+                                p.message.clone()
+                            } else {
+                                format!("{} (this rule is not loaded until it is fixed)", p.message)
+                            },
                             ..Diagnostic::default()
                         })
                         .collect();

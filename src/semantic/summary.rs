@@ -367,6 +367,16 @@ impl<'a, 'c> StepReader<'a, 'c> {
                         for name in &names {
                             env.read_from.insert(name.clone(), reads.clone());
                         }
+                    } else if first_access == self.accesses.len() {
+                        // A value computed from a loaded record (`const check =
+                        // isBlocked(email, link.team)`, `const list = [...link.allowList]`): a
+                        // denial decided on it is decided on the record.
+                        let derived = self.derived_reads(value, env);
+                        if !derived.is_empty() {
+                            for name in &names {
+                                env.read_from.insert(name.clone(), derived.clone());
+                            }
+                        }
                     }
                     if let Some(callee) = self.call_callee(value) {
                         out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
@@ -489,6 +499,13 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 if consequence.is_some_and(|b| denies(self.text(b))) && self.mentions_computed(c, env) {
                     out.push(Step::SecretCheck);
                     self.mark_lookups(c, env);
+                } else if consequence.is_some_and(|b| refuses(self.text(b))) && self.compares_record(c, env) {
+                    // A capability that expires: a field of the loaded record compared with the
+                    // clock (`link.expiresAt < new Date()`), refused when past. A plain fetch by
+                    // id only tests that the record exists, a flag of it, or that it belongs to
+                    // another id the caller also sent, and stays data.
+                    out.push(Step::SecretCheck);
+                    self.mark_lookups(c, env);
                 }
             }
         }
@@ -541,6 +558,85 @@ impl<'a, 'c> StepReader<'a, 'c> {
             let mut cursor = node.walk();
             stack.extend(node.named_children(&mut cursor));
         }
+    }
+
+    /// The data reads a value is computed from: those of every variable it mentions that holds
+    /// (or was computed from) a read's result.
+    fn derived_reads(&self, value: Node<'a>, env: &Env) -> Vec<u32> {
+        let mut reads = Vec::new();
+        let mut stack = vec![value];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" {
+                if let Some(found) = env.read_from.get(self.text(node)) {
+                    for r in found {
+                        if !reads.contains(r) {
+                            reads.push(*r);
+                        }
+                    }
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        reads
+    }
+
+    /// True when a condition compares a field of a loaded record (`record.x`, `record.x.y()`)
+    /// with the clock (`new Date(…)`, `Date.now()`): an expiry check. A comparison with another
+    /// id from the request (`record.parentId !== id`) is not one: the caller controls both.
+    fn compares_record(&self, condition: Node<'a>, env: &Env) -> bool {
+        let field_of_record = |n: Node<'a>| {
+            let mut root = strip(n);
+            let mut through_member = false;
+            for _ in 0..8 {
+                match root.kind() {
+                    "member_expression" | "subscript_expression" => {
+                        through_member = true;
+                        match root.child_by_field_name("object") {
+                            Some(o) => root = o,
+                            None => return false,
+                        }
+                    }
+                    "call_expression" => match root.child_by_field_name("function") {
+                        Some(f) => root = f,
+                        None => return false,
+                    },
+                    "parenthesized_expression" | "non_null_expression" | "await_expression" => {
+                        match root.named_child(0) {
+                            Some(o) => root = o,
+                            None => return false,
+                        }
+                    }
+                    _ => break,
+                }
+            }
+            through_member && root.kind() == "identifier" && env.read_from.contains_key(self.text(root))
+        };
+        let clock = |n: Node<'a>| {
+            let text = self.text(n);
+            (text.contains("new Date(") || text.contains("Date.now()")) && self.derived_reads(n, env).is_empty()
+        };
+        let mut stack = vec![condition];
+        while let Some(node) = stack.pop() {
+            if is_function(node) {
+                continue;
+            }
+            if node.kind() == "binary_expression" {
+                let compares = node
+                    .child_by_field_name("operator")
+                    .is_some_and(|o| matches!(o.kind(), "===" | "!==" | "==" | "!=" | "<" | ">" | "<=" | ">="));
+                if let (true, Some(left), Some(right)) =
+                    (compares, node.child_by_field_name("left"), node.child_by_field_name("right"))
+                {
+                    if (field_of_record(left) && clock(right)) || (field_of_record(right) && clock(left)) {
+                        return true;
+                    }
+                }
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
     }
 
     /// True when a condition reads a call's result: a call in it, or a variable bound to one.
@@ -890,6 +986,12 @@ fn denies(text: &str) -> bool {
         || text.contains("forbidden()")
         || text.contains("UNAUTHORIZED")
         || text.contains("FORBIDDEN")
+}
+
+/// True when a failing branch refuses the request: a denial, or a 400/404/410 answer
+/// (`res.status(404)`, `{ status: 410 }`, `notFound()`).
+fn refuses(text: &str) -> bool {
+    denies(text) || ["400", "404", "410"].iter().any(|code| text.contains(code)) || text.contains("notFound()")
 }
 
 /// Through `await`, parentheses, `!`, `as`, `satisfies`.

@@ -509,7 +509,7 @@ impl Workspace {
         let user_rules = self.config.user_rules.clone();
         let Some(rule) = crate::rules::find("meta/config") else { return };
         let Some(severity) = self.config.severity_of(rule) else { return };
-        for problem in &user_rules.problems {
+        for problem in user_rules.problems() {
             let mut finding = Finding::new(rule.id, problem.range.clone(), problem.message.clone());
             finding.severity = severity;
             findings.push(FileFinding { path: problem.path.clone(), finding });
