@@ -9,6 +9,8 @@ ratio of the medians. Run through `bash scripts/bench.sh --user-rules [--quick] 
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -42,12 +44,15 @@ def cold_check(baton, work):
     cache = work / ".baton" / "cache"
     for entry in cache.glob("*") if cache.is_dir() else ():
         shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     out = subprocess.run([str(baton), "check", "--format", "json", "--fail-on", "never", "."], cwd=work,
                          capture_output=True, check=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     report = json.loads(out.stdout)
-    return elapsed, report
+    return elapsed, cpu, report
 
 
 def main():
@@ -57,11 +62,12 @@ def main():
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--rules", type=int, default=50)
     parser.add_argument("--profile", default=None)
+    parser.add_argument("--baton", default=None, help="the baton binary to time (default: the profile's)")
     args = parser.parse_args()
     runs = args.runs or (2 if args.quick else 9)
     profile = args.profile or ("debug" if args.quick else "release")
     bin_dir = REPO / "target" / profile
-    baton = bin_dir / "baton"
+    baton = Path(args.baton) if args.baton else bin_dir / "baton"
     out_dir = REPO / "target" / "bench" / ("user-rules-quick" if args.quick else "user-rules")
     work = out_dir / "workspace"
     if work.exists():
@@ -79,12 +85,13 @@ def main():
         (parked / f"generated-{i:02}.toml").write_text(rule(i))
     # One warm-up of each, then alternate so drift hits both sides alike.
     times = {"without": [], "with": []}
+    cpus = {"without": [], "with": []}
     counts = {}
     for round_ in range(runs + 1):
         for side in ("without", "with"):
             if side == "with":
                 shutil.copytree(parked, rules_dir)
-            elapsed, report = cold_check(baton, work)
+            elapsed, cpu, report = cold_check(baton, work)
             if side == "with":
                 shutil.rmtree(rules_dir)
             counts[side] = len(report["diagnostics"])
@@ -94,13 +101,22 @@ def main():
                 return 1
             if round_ > 0:
                 times[side].append(elapsed)
+                cpus[side].append(cpu)
     without, with_ = statistics.median(times["without"]), statistics.median(times["with"])
     ratio = with_ / without
+    cpu_without, cpu_with = statistics.median(cpus["without"]), statistics.median(cpus["with"])
+    cpu_ratio = cpu_with / cpu_without
+    # The ratio of each round's pair, too: on a shared machine the load drifts between rounds.
+    paired = statistics.median(w / o for w, o in zip(times["with"], times["without"]))
+    load = os.getloadavg()[0]
     print(f"user rules: {files} files; cold `baton check` median of {runs}: without {without:.3f} s, "
-          f"with {args.rules} user query rules {with_:.3f} s, ratio {ratio:.3f} "
-          f"(findings {counts['without']} / {counts['with']})")
+          f"with {args.rules} user query rules {with_:.3f} s, ratio {ratio:.3f} (median of paired ratios "
+          f"{paired:.3f}); CPU {cpu_without:.3f} s / {cpu_with:.3f} s, ratio {cpu_ratio:.3f}; "
+          f"findings {counts['without']} / {counts['with']}; load average {load:.1f}")
     (out_dir / "report.json").write_text(json.dumps({"files": files, "runs": runs, "rules": args.rules,
-                                                     "times": times, "ratio": ratio}, indent=2))
+                                                     "times": times, "cpu": cpus, "ratio": ratio,
+                                                     "paired_ratio": paired, "cpu_ratio": cpu_ratio,
+                                                     "load": load}, indent=2))
     return 0
 
 

@@ -108,6 +108,29 @@ fn fixtures_match_expectations_and_snapshots() {
     }
 }
 
+/// `baton check --no-cache` (and `baton check -`) stream: each file is parsed, analysed under
+/// guessed workspace facts and dropped, and analysed again only when the guess proves wrong
+/// (`workspace::check_without_cache`). Its findings must equal those of the workspace loaded
+/// whole and checked with complete facts, on every fixture scenario and every example, with every
+/// file requested and with one.
+#[test]
+fn the_streaming_check_equals_the_whole_workspace_check() {
+    let examples = read_dirs(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"));
+    let dirs: Vec<PathBuf> = scenarios().into_iter().map(|(_, _, dir)| dir).chain(examples).collect();
+    for dir in dirs {
+        let workspace = load(&dir);
+        let whole = workspace.check(|_| true);
+        let (_, streamed) = baton::workspace::check_without_cache(&dir, workspace.config.clone(), |_: &str| true);
+        assert_eq!(streamed, whole, "{}: every file", dir.display());
+        let Some(one) = workspace.documents.iter().map(|d| d.path.clone()).find(|p| p.ends_with(".ts")) else {
+            continue;
+        };
+        let whole = workspace.check(|p| p == one);
+        let (_, streamed) = baton::workspace::check_without_cache(&dir, workspace.config.clone(), |p: &str| p == one);
+        assert_eq!(streamed, whole, "{}: only {one}", dir.display());
+    }
+}
+
 #[test]
 fn every_quick_fix_removes_its_finding_and_adds_nothing() {
     for (rule_id, scenario, dir) in scenarios() {

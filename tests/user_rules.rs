@@ -137,6 +137,48 @@ fn overrides_family_globs_and_suppressions_apply_to_user_rules() {
 }
 
 #[test]
+fn an_override_of_a_project_rule_no_file_defines_is_a_config_finding_at_its_entry() {
+    let (_dir, root) = example();
+    // A typo'd id, and a rule whose query does not compile (its rule file is the problem, not the
+    // override).
+    std::fs::write(
+        root.join("baton.toml"),
+        "[rules]\n\"project/tenant-policy\" = \"error\"\n\"project/fetch-with-tracin\" = \"off\"\n\"project/broken\" = \"off\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join(".baton/rules/broken.toml"), "message = \"x\"\nquery = '''\n(no_such_node) @match\n'''\n")
+        .unwrap();
+    let (report, output) = check_json(&root, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let config: Vec<_> = findings(&report).into_iter().filter(|f| f.0 == "meta/config").collect();
+    assert_eq!(config, [s("meta/config", ".baton/rules/broken.toml", 3), s("meta/config", "baton.toml", 3)]);
+    let diagnostic = report["diagnostics"].as_array().unwrap().iter().find(|d| d["path"] == "baton.toml").unwrap();
+    let message = diagnostic["message"].as_str().unwrap();
+    assert!(
+        message.contains("`project/fetch-with-tracin`")
+            && message.contains("did you mean `project/fetch-with-tracing`"),
+        "{message}"
+    );
+    // The typo switched nothing off; the other override still applies.
+    let rules: Vec<String> = user_findings(&report).into_iter().map(|f| f.0).collect();
+    assert!(rules.contains(&"project/fetch-with-tracing".to_string()), "{rules:?}");
+    // `baton rules` warns about it.
+    let list = baton(&["rules"], &root);
+    assert!(String::from_utf8_lossy(&list.stderr).contains("baton.toml: unknown rule `project/fetch-with-tracin`"));
+    // Near miss: the right id and a family glob are accepted silently.
+    std::fs::remove_file(root.join(".baton/rules/broken.toml")).unwrap();
+    std::fs::write(
+        root.join("baton.toml"),
+        "[rules]\n\"project/fetch-with-tracing\" = \"off\"\n\"project/*\" = \"warning\"\n",
+    )
+    .unwrap();
+    let (report, _) = check_json(&root, &[]);
+    assert!(!findings(&report).iter().any(|f| f.0 == "meta/config"), "{:?}", findings(&report));
+    let list = baton(&["rules"], &root);
+    assert!(!String::from_utf8_lossy(&list.stderr).contains("baton.toml"));
+}
+
+#[test]
 fn a_broken_rule_file_is_a_config_finding_at_its_place_and_the_others_still_run() {
     let (_dir, root) = example();
     let rules = root.join(".baton/rules");

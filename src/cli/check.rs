@@ -102,11 +102,8 @@ pub fn run(args: CheckArgs) -> u8 {
         })
     };
     if args.no_cache {
-        for kind in crate::rules::ECMASCRIPT {
-            target.config.user_rules.prepare(*kind);
-        }
-        let mut workspace = Workspace::load(&target.root, target.config);
-        let mut findings = workspace.check(include);
+        // The same streaming path as a cold cache, through a cache that keeps nothing.
+        let (mut workspace, mut findings) = workspace::check_without_cache(&target.root, target.config, include);
         workspace.add_rule_file_problems(&mut findings);
         let color = args.format == Format::Human && render::human::use_color();
         let exit = report(&args, &workspace, &findings, color).exit;

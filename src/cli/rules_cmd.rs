@@ -121,13 +121,15 @@ pub fn run(args: RulesArgs) -> u8 {
         None => {
             let (config, problems) = match workspace(None) {
                 Ok((_, config)) => {
-                    let problems = config.user_rules.problems.clone();
+                    let problems = config.user_rules.problems().to_vec();
                     (config, problems)
                 }
                 Err(message) => return error(message),
             };
             for problem in &problems {
-                eprintln!("warning: {}: {} (the rule is not loaded)", problem.path, problem.message);
+                let not_loaded =
+                    if problem.path == crate::config::CONFIG_FILE_NAME { "" } else { " (the rule is not loaded)" };
+                eprintln!("warning: {}: {}{not_loaded}", problem.path, problem.message);
             }
             let all = rules::all_with(&config);
             match args.format {
@@ -178,7 +180,7 @@ fn test(only: &[String], root: Option<&Path>) -> u8 {
         return error(format!("no rule matches {}", only.join(", ")));
     }
     let report = rules::user::examples::test_rules(&rules, &config);
-    for problem in &config.user_rules.problems {
+    for problem in config.user_rules.problems() {
         let line = config
             .user_rules
             .text_of(&problem.path)
@@ -193,7 +195,7 @@ fn test(only: &[String], root: Option<&Path>) -> u8 {
     for id in &user_without {
         println!("warning: {id} has no examples");
     }
-    let failed = report.failed.len() + config.user_rules.problems.len();
+    let failed = report.failed.len() + config.user_rules.problems().len();
     println!(
         "{} examples passed, {} failed ({} rules, workspace {})",
         report.passed,

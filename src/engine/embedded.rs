@@ -130,6 +130,8 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
         let mut found = Vec::new();
         let file = std::cell::OnceCell::new();
         run_queries(&block.doc, config, facts, &file, None, &mut |m| found.extend(m.finding));
+        let wrong = counter_example_parts(&outline, fence, &block.doc);
+        found.retain(|f| !wrong.iter().any(|part| part.contains(&f.range.start)));
         map_back(doc, config, &block, found, &mut out);
     }
     if !blocks.is_empty() {
@@ -139,6 +141,100 @@ pub fn analyze(doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<F
         }
     }
     out
+}
+
+/// Words that present what follows as the wrong way (compared lowercased, after list and
+/// emphasis marks): code introduced by them is a counter-example, not a proposal.
+const COUNTER_EXAMPLE_WORDS: &[&str] = &[
+    "bad",
+    "wrong",
+    "don't",
+    "do not",
+    "avoid",
+    "anti-pattern",
+    "antipattern",
+    "incorrect",
+    "before",
+    "banned",
+    "forbidden",
+    "never",
+    "not this",
+];
+
+/// Words that present what follows as the right way, ending a counter-example section of a block.
+const RIGHT_WAY_WORDS: &[&str] = &["good", "correct", "right", "after", "fixed", "better", "prefer", "use instead"];
+
+/// How a line presents what follows it: `Some(true)` the wrong way (❌ / 🚫, or a word of
+/// [`COUNTER_EXAMPLE_WORDS`] first), `Some(false)` the right way (✅, or a word of
+/// [`RIGHT_WAY_WORDS`] first), `None` neither. With `comment`, only a line that is a comment
+/// (`//`, `/*`) counts.
+fn presents(line: &str, comment: bool) -> Option<bool> {
+    let mut t = line.trim();
+    if comment {
+        t = t.strip_prefix("//").or_else(|| t.strip_prefix("/*")).or_else(|| t.strip_prefix("{/*"))?;
+    }
+    let t = t.trim_start_matches(['#', '*', '_', '-', '>', ' ', '[', '(']);
+    // In prose the mark may stand anywhere in the line (`**Status**: ❌ violation`); in a comment
+    // only first (`// ❌ Bad`), not after a remark on the code around it (`// no x here ❌`).
+    let marked = |mark: char| if comment { t.starts_with(mark) } else { t.contains(mark) };
+    if marked('❌') || marked('🚫') {
+        return Some(true);
+    }
+    if marked('✅') {
+        return Some(false);
+    }
+    let t = t.to_lowercase();
+    let starts = |words: &[&str]| {
+        words.iter().any(|w| {
+            t.strip_prefix(w).is_some_and(|rest| {
+                // "Before:" / "Before (manual)" as the first half of a before/after pair, not
+                // "Before you start" (the same for "After").
+                let rest = rest.trim_start_matches('*').trim_start();
+                if matches!(*w, "before" | "after") {
+                    rest.is_empty() || rest.starts_with([':', '(', '-', '\u{2014}'])
+                } else {
+                    !rest.starts_with(|c: char| c.is_alphanumeric())
+                }
+            })
+        })
+    };
+    if starts(COUNTER_EXAMPLE_WORDS) {
+        Some(true)
+    } else if starts(RIGHT_WAY_WORDS) {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The parts of a TypeScript/JavaScript block that the document presents as the wrong way, as
+/// byte ranges of the block's virtual document. The nearest non-blank line before the fence sets
+/// how the block starts; inside it, a comment line marked one way or the other
+/// ([`presents`]) switches until the next such comment (`// ❌ Bad` … `// ✅ Good` …). Such
+/// parts show a mistake on purpose; reporting them would report the documentation of the rule
+/// itself.
+fn counter_example_parts(
+    outline: &Outline<'_>,
+    fence: &crate::plan::markdown::Fence,
+    block: &Document,
+) -> Vec<Range<usize>> {
+    let before = (0..fence.open_line).rev().map(|i| outline.line_text(i)).find(|l| !l.trim().is_empty());
+    let mut wrong = before.and_then(|l| presents(l, false)).unwrap_or(false);
+    let mut parts: Vec<Range<usize>> = Vec::new();
+    let mut offset = 0;
+    for line in block.text.split_inclusive('\n') {
+        if let Some(marked) = presents(line, true) {
+            wrong = marked;
+        }
+        if wrong {
+            match parts.last_mut() {
+                Some(last) if last.end == offset => last.end = offset + line.len(),
+                _ => parts.push(offset..offset + line.len()),
+            }
+        }
+        offset += line.len();
+    }
+    parts
 }
 
 /// Whether a Markdown text has a fenced SQL block (a cheap test on the text, no outline).
@@ -376,6 +472,34 @@ mod tests {
         let doc = Document::parse("docs/spec.md", FileKind::Markdown, text);
         let findings = analyze_document(&doc, &Config::default(), &WorkspaceFacts::default());
         (doc, findings)
+    }
+
+    #[test]
+    fn counter_example_blocks_are_not_checked() {
+        let dto = "```ts\nexport interface RefundDTO {\n  id: string;\n}\n```\n";
+        let count = |text: &str| analyze_md(text).1.iter().filter(|f| f.rule == "patterns/dto-interface").count();
+        // Presented as the wrong way: before the fence, or in the block's first comment.
+        for intro in ["**❌ Banned:**\n", "### Bad\n\n", "Avoid:\n", "**Before (manual)**:\n", "- Wrong — open shape\n"]
+        {
+            assert_eq!(count(&format!("# Guide\n\n{intro}{dto}")), 0, "{intro}");
+        }
+        let commented = "```ts\n// ❌ WRONG: an open shape\nexport interface RefundDTO {\n  id: string;\n}\n```\n";
+        assert_eq!(count(commented), 0);
+        // A mixed block: the part under a wrong-way comment is skipped, the part under a
+        // right-way comment is checked.
+        let mixed = "```ts\nconst a = 1;\n\n// ❌ BAD: shared shape\nexport interface SharedDTO {\n  id: string;\n}\n\n// ✅ Good: one per domain\nexport interface OwnDTO {\n  id: string;\n}\n```\n";
+        let found = analyze_md(mixed).1;
+        let reported: Vec<&Finding> = found.iter().filter(|f| f.rule == "patterns/dto-interface").collect();
+        assert_eq!(reported.len(), 1, "{reported:?}");
+        assert!(mixed[reported[0].range.clone()].contains("OwnDTO"));
+        // A remark ending in ❌ inside a declaration is no marker.
+        let remark = "```ts\nexport interface SlipDTO {\n  bet: number;\n  // no cash fields here ❌\n}\n\nexport interface CashDTO {\n  cash: number;\n}\n```\n";
+        assert_eq!(count(remark), 2);
+        // Near misses: a proposal, and prose that only starts with such a word.
+        for intro in ["## Contract\n\n", "Before you start, add the DTO:\n", "Badges use this DTO:\n", "✅ Allowed:\n"]
+        {
+            assert_eq!(count(&format!("# Spec\n\n{intro}{dto}")), 1, "{intro}");
+        }
     }
 
     #[test]

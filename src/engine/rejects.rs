@@ -58,10 +58,14 @@ pub fn summary(doc: &Document, function: Node<'_>) -> Rejection {
     }
     let Some(body) = function.child_by_field_name("body") else { return Rejection::May };
     let mut conditions = Vec::new();
+    // Depths are passed down (each call is given its node's depth): walking up from every node
+    // with `Node::parent`, which tree-sitter answers by descending from the root, made this
+    // quadratic in the nesting.
+    let depth = depth_of(body);
     let ok = if body.kind() == "statement_block" {
-        safe(doc, body, &mut conditions)
+        safe(doc, body, &mut conditions, depth)
     } else {
-        returned_safe(doc, body, &mut conditions)
+        returned_safe(doc, body, &mut conditions, depth)
     };
     if ok {
         conditions.sort();
@@ -126,9 +130,10 @@ pub fn import_conditions(doc: &Document, function: Node<'_>, file: &ecma::FileFa
 }
 
 /// Whether evaluating `node` (not a nested function) cannot throw, collecting conditions.
-fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
+/// `depth` is `node`'s depth in its tree (as [`depth_of`] gives it); so for every function here.
+fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>, depth: usize) -> bool {
     // Deeply nested code (hostile input) may reject, rather than overflow the stack.
-    if depth_of(node) > MAX_NESTING {
+    if depth > MAX_NESTING {
         return false;
     }
     match node.kind() {
@@ -139,31 +144,32 @@ fn safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
             let finalizer = node.child_by_field_name("finalizer");
             let body_ok = match (handler, node.child_by_field_name("body")) {
                 (Some(_), _) | (None, None) => true,
-                (None, Some(body)) => safe(doc, body, conditions),
+                (None, Some(body)) => safe(doc, body, conditions, depth + 1),
             };
-            let handler_ok = handler.and_then(|h| h.child_by_field_name("body")).is_none_or(|b| !rethrows(b));
-            let finalizer_ok = finalizer.is_none_or(|f| children_safe(doc, f, conditions));
+            let handler_ok =
+                handler.and_then(|h| h.child_by_field_name("body")).is_none_or(|b| !rethrows(b, depth + 2));
+            let finalizer_ok = finalizer.is_none_or(|f| children_safe(doc, f, conditions, depth + 1));
             body_ok && handler_ok && finalizer_ok
         }
         "return_statement" => match node.named_child(0) {
-            Some(value) => returned_safe(doc, value, conditions),
+            Some(value) => returned_safe(doc, value, conditions, depth + 1),
             None => true,
         },
         "await_expression" => match node.named_child(0) {
-            Some(value) => condition_call(doc, value, conditions),
+            Some(value) => condition_call(doc, value, conditions, depth + 1),
             None => true,
         },
         // A call neither awaited nor returned: only a synchronous exception could reject, and
         // those are not modelled (see the module documentation).
-        "call_expression" => args_safe(doc, node, conditions),
-        _ => children_safe(doc, node, conditions),
+        "call_expression" => args_safe(doc, node, conditions, depth),
+        _ => children_safe(doc, node, conditions, depth),
     }
 }
 
 /// True when a `catch` block throws (outside nested functions): a rethrow rejects. Other code
 /// in a `catch` block (logging, state updates) is taken not to throw.
-fn rethrows(node: Node<'_>) -> bool {
-    if node.kind() == "throw_statement" || depth_of(node) > MAX_NESTING {
+fn rethrows(node: Node<'_>, depth: usize) -> bool {
+    if node.kind() == "throw_statement" || depth > MAX_NESTING {
         return true;
     }
     if ecma::is_function(node) {
@@ -171,47 +177,47 @@ fn rethrows(node: Node<'_>) -> bool {
     }
     let mut cursor = node.walk();
     let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-    children.into_iter().any(rethrows)
+    children.into_iter().any(|child| rethrows(child, depth + 1))
 }
 
-fn children_safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>) -> bool {
+fn children_safe(doc: &Document, node: Node<'_>, conditions: &mut Vec<String>, depth: usize) -> bool {
     let mut cursor = node.walk();
     let children: Vec<Node<'_>> = node.named_children(&mut cursor).collect();
-    children.into_iter().all(|child| safe(doc, child, conditions))
+    children.into_iter().all(|child| safe(doc, child, conditions, depth + 1))
 }
 
 /// A returned value: a promise it returns rejects the function.
-fn returned_safe(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>) -> bool {
+fn returned_safe(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>, depth: usize) -> bool {
     match value.kind() {
-        "await_expression" => value.named_child(0).is_none_or(|v| condition_call(doc, v, conditions)),
-        "parenthesized_expression" => value.named_child(0).is_none_or(|v| returned_safe(doc, v, conditions)),
-        "call_expression" => condition_call(doc, value, conditions),
-        _ => safe(doc, value, conditions),
+        "await_expression" => value.named_child(0).is_none_or(|v| condition_call(doc, v, conditions, depth + 1)),
+        "parenthesized_expression" => value.named_child(0).is_none_or(|v| returned_safe(doc, v, conditions, depth + 1)),
+        "call_expression" => condition_call(doc, value, conditions, depth),
+        _ => safe(doc, value, conditions, depth),
     }
 }
 
 /// `f(…)` with `f` a plain name: safe when `f` never rejects (a condition) and its arguments are
 /// safe. Any other awaited or returned call may reject.
-fn condition_call(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>) -> bool {
+fn condition_call(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>, depth: usize) -> bool {
     if settled(doc, value) {
         return true;
     }
     if value.kind() != "call_expression" {
-        return safe(doc, value, conditions);
+        return safe(doc, value, conditions, depth);
     }
     if harmless_call(doc, value) {
-        return args_safe(doc, value, conditions);
+        return args_safe(doc, value, conditions, depth);
     }
     let Some(function) = value.child_by_field_name("function") else { return false };
     if function.kind() != "identifier" {
         return false;
     }
     conditions.push(doc.slice(function.byte_range()).to_string());
-    args_safe(doc, value, conditions)
+    args_safe(doc, value, conditions, depth)
 }
 
-fn args_safe(doc: &Document, call: Node<'_>, conditions: &mut Vec<String>) -> bool {
-    call.child_by_field_name("arguments").is_none_or(|a| children_safe(doc, a, conditions))
+fn args_safe(doc: &Document, call: Node<'_>, conditions: &mut Vec<String>, depth: usize) -> bool {
+    call.child_by_field_name("arguments").is_none_or(|a| children_safe(doc, a, conditions, depth + 1))
 }
 
 /// True when the promise expression `node` cannot reject: it ends in a rejection handler

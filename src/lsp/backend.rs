@@ -20,6 +20,7 @@ use super::log::{log, Level};
 use super::settle;
 use super::state::{self, ClientCaps, State};
 use crate::config::CONFIG_FILE_NAME;
+use crate::engine::facts::DocumentFacts;
 use crate::engine::suppression;
 use crate::rules;
 use crate::syntax::Document;
@@ -259,14 +260,25 @@ impl Backend {
             let mut done = 0;
             for chunk in sources.chunks(SCAN_CHUNK) {
                 let chunk = chunk.to_vec();
-                let (root_path, config) = (path.clone(), (*config).clone());
-                let loaded =
-                    tokio::task::spawn_blocking(move || Workspace::load_sources(&root_path, config, &chunk)).await;
+                let (root_path, config) = (path.clone(), config.clone());
+                let loaded = tokio::task::spawn_blocking(move || {
+                    let ws = Workspace::load_sources(&root_path, (*config).clone(), &chunk);
+                    // The facts of TS/JS files now, so that their trees need not wait for the
+                    // first analysis job (`Root::install_scan`).
+                    let facts: HashMap<String, DocumentFacts> = ws
+                        .documents
+                        .par_iter()
+                        .filter(|d| d.kind.is_ecmascript())
+                        .map(|d| (d.path.clone(), DocumentFacts::collect(d, &config)))
+                        .collect();
+                    (ws, facts, config)
+                })
+                .await;
                 match loaded {
-                    Ok(ws) => {
+                    Ok((ws, facts, config)) => {
                         let mut state = self.shared.state();
                         if let Some(root) = state.roots.get_mut(index) {
-                            root.install_scan(ws);
+                            root.install_scan(ws, facts, &config);
                         }
                     }
                     Err(e) => self.shared.report_panic("workspace scan", &e.to_string()).await,
@@ -355,20 +367,23 @@ impl Backend {
             let encoding = state.encoding;
             let Some(r) = state.roots.get_mut(root) else { return };
             let user_rules = r.config.user_rules.clone();
-            let mut paths: Vec<String> = user_rules.problems.iter().map(|p| p.path.clone()).collect();
+            let mut paths: Vec<String> = user_rules.problems().iter().map(|p| p.path.clone()).collect();
             paths.dedup();
             let previous = std::mem::replace(&mut r.rule_problem_files, paths.clone());
-            let mut all = paths;
+            let mut all = paths.clone();
             all.extend(previous);
             all.sort();
             all.dedup();
             all.into_iter()
+                // `baton.toml` (an unknown `project/` id in `[rules]`) was just published by the
+                // configuration's own diagnostics: only add to them, never clear them.
+                .filter(|path| path != CONFIG_FILE_NAME || paths.contains(path))
                 .filter_map(|path| {
                     let uri = Uri::from_file_path(r.path.join(&path))?;
                     let text = user_rules.text_of(&path).unwrap_or_default().to_string();
                     let doc = Document::parse(path.clone(), crate::syntax::FileKind::Markdown, text);
                     let diagnostics = user_rules
-                        .problems
+                        .problems()
                         .iter()
                         .filter(|p| p.path == path)
                         .map(|p| Diagnostic {
@@ -376,7 +391,11 @@ impl Backend {
                             severity: Some(DiagnosticSeverity::ERROR),
                             code: Some(NumberOrString::String("meta/config".into())),
                             source: Some("baton".into()),
-                            message: format!("{} (this rule is not loaded until it is fixed)", p.message),
+                            message: if path == CONFIG_FILE_NAME {
+                                p.message.clone()
+                            } else {
+                                format!("{} (this rule is not loaded until it is fixed)", p.message)
+                            },
                             ..Diagnostic::default()
                         })
                         .collect();

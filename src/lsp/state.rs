@@ -321,11 +321,27 @@ impl Root {
         self.revision += 1;
     }
 
-    /// Replaces the disk documents with a fresh scan's.
-    pub fn install_scan(&mut self, workspace: Workspace) {
+    /// Replaces the disk documents with a fresh scan's. `facts` are the facts of the scanned
+    /// TypeScript/JavaScript files, computed under `config` while their trees were at hand: when
+    /// `config` is still the one in force, a closed file takes them and its tree is dropped at
+    /// once (parsed again by the first analysis job, one file at a time), so the scan never
+    /// holds every tree of the workspace (see [`DiskFile`]).
+    pub fn install_scan(
+        &mut self,
+        workspace: Workspace,
+        mut facts: std::collections::HashMap<String, DocumentFacts>,
+        config: &Arc<Config>,
+    ) {
+        let current = Arc::ptr_eq(&self.config, config);
         for doc in workspace.documents {
             let path = doc.path.clone();
-            self.entries.entry(path).or_default().disk = Some(DiskFile::new(doc));
+            let entry = self.entries.entry(path).or_default();
+            let mut disk = DiskFile::new(doc);
+            if let Some(found) = facts.remove(&disk.path).filter(|_| current && entry.buffer.is_none()) {
+                entry.facts = Some((FactsKey::Disk(disk.text.clone()), found));
+                disk.release();
+            }
+            entry.disk = Some(disk);
         }
         self.revision += 1;
     }

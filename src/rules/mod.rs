@@ -168,7 +168,7 @@ pub fn find(id: &str) -> Option<&'static Rule> {
 
 /// Every rule of a workspace: the built-ins and its user rules, in id order.
 pub fn all_with(config: &crate::config::Config) -> Vec<&'static Rule> {
-    let mut rules: Vec<&'static Rule> = all().iter().chain(config.user_rules.rules.iter().copied()).collect();
+    let mut rules: Vec<&'static Rule> = all().iter().chain(config.user_rules.rules().iter().copied()).collect();
     rules.sort_by_key(|r| r.id);
     rules
 }

@@ -408,6 +408,62 @@ pub struct MigrationModel {
     /// Index names by table (built once the replay is done).
     #[serde(skip)]
     pub(super) indexes_by_table: HashMap<QualifiedName, Vec<QualifiedName>>,
+    /// The objects by the word that names them, for [`MigrationModel::seed_for`] (built on first
+    /// use; not part of the model's value).
+    #[serde(skip)]
+    seed_index: SeedIndexCell,
+}
+
+/// Where [`MigrationModel::seed_for`] finds the objects a word names: built once per model, so
+/// seeding a document costs O(its words), not O(the model's objects).
+#[derive(Default)]
+struct SeedIndex {
+    /// Tables, views and index names by the word that names them ([`seed_word`]).
+    tables: HashMap<String, Vec<QualifiedName>>,
+    views: HashMap<String, Vec<QualifiedName>>,
+    indexes: HashMap<String, Vec<QualifiedName>>,
+    /// Positions in `functions` by the word that names them.
+    functions: HashMap<String, Vec<usize>>,
+    /// Positions in `policies` by table.
+    policies: HashMap<QualifiedName, Vec<usize>>,
+    /// Index names by table.
+    indexes_of: HashMap<QualifiedName, Vec<QualifiedName>>,
+}
+
+/// The lazily built [`SeedIndex`] of a model: derived data, so it never makes two models differ,
+/// and a clone starts without one.
+#[derive(Default)]
+struct SeedIndexCell(std::sync::OnceLock<SeedIndex>);
+
+impl Clone for SeedIndexCell {
+    fn clone(&self) -> Self {
+        SeedIndexCell::default()
+    }
+}
+
+impl PartialEq for SeedIndexCell {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for SeedIndexCell {}
+
+impl std::fmt::Debug for SeedIndexCell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SeedIndexCell")
+    }
+}
+
+/// The word of `text` (lower-cased, as [`MigrationModel::seed_for`] splits it) that names an
+/// object called `name`: its bare name without quotes, lower-cased when it has an upper-case letter.
+fn seed_word(name: &QualifiedName) -> String {
+    let bare = name.name.trim_matches('"');
+    if bare.chars().any(|c| c.is_uppercase()) {
+        bare.to_lowercase()
+    } else {
+        bare.to_string()
+    }
 }
 
 impl MigrationModel {
@@ -428,37 +484,42 @@ impl MigrationModel {
     /// positions are kept, so what is replayed next comes after every migration. The cost is
     /// that of the objects named, never a copy of the whole model.
     pub fn seed_for(&self, text: &str) -> MigrationModel {
-        // The words of the text, once: each object is then one lookup (a scan of the text per
-        // object cost O(objects × text) per document).
+        // The words of the text, once; each is then looked up in the index of the model's
+        // objects by name (built once per model): scanning every object per document cost
+        // O(objects) per document, half the CPU of a workflow repository's check.
         let words: std::collections::HashSet<String> = text
             .split(|c: char| !(c.is_alphanumeric() || c == '_'))
             .filter(|w| !w.is_empty())
             .map(str::to_lowercase)
             .collect();
-        let named = |name: &QualifiedName| {
-            let bare = name.name.trim_matches('"');
-            if bare.chars().any(|c| c.is_uppercase()) {
-                words.contains(&bare.to_lowercase())
-            } else {
-                words.contains(bare)
-            }
+        let index = self.seed_index.0.get_or_init(|| self.seed_index());
+        let named = |map: &HashMap<String, Vec<QualifiedName>>| -> std::collections::BTreeSet<QualifiedName> {
+            words.iter().filter_map(|w| map.get(w)).flatten().cloned().collect()
         };
         let tables: BTreeMap<QualifiedName, Table> =
-            self.tables.iter().filter(|(name, _)| named(name)).map(|(n, t)| (n.clone(), t.clone())).collect();
-        let policies: Vec<Policy> = self.policies.iter().filter(|p| tables.contains_key(&p.table)).cloned().collect();
+            named(&index.tables).into_iter().filter_map(|n| self.tables.get(&n).map(|t| (n, t.clone()))).collect();
+        let mut policy_positions: Vec<usize> =
+            tables.keys().filter_map(|t| index.policies.get(t)).flatten().copied().collect();
+        policy_positions.sort_unstable();
+        policy_positions.dedup();
+        let policies: Vec<Policy> = policy_positions.iter().filter_map(|&i| self.policies.get(i)).cloned().collect();
         let policy_keys = policies.iter().map(|p| (p.table.clone(), p.name.clone())).collect();
-        let indexes = self
-            .indexes
-            .iter()
-            .filter(|(name, index)| tables.contains_key(&index.table) || named(name))
-            .map(|(n, i)| (n.clone(), i.clone()))
-            .collect();
+        let mut index_names = named(&index.indexes);
+        index_names.extend(tables.keys().filter_map(|t| index.indexes_of.get(t)).flatten().cloned());
+        let indexes = index_names.into_iter().filter_map(|n| self.indexes.get(&n).map(|i| (n, i.clone()))).collect();
+        let views =
+            named(&index.views).into_iter().filter_map(|n| self.views.get(&n).map(|v| (n, v.clone()))).collect();
+        let mut function_positions: Vec<usize> =
+            words.iter().filter_map(|w| index.functions.get(w)).flatten().copied().collect();
+        function_positions.sort_unstable();
+        function_positions.dedup();
+        let functions = function_positions.iter().filter_map(|&i| self.functions.get(i)).cloned().collect();
         let mut model = MigrationModel {
             tables,
             policies,
             indexes,
-            views: self.views.iter().filter(|(name, _)| named(name)).map(|(n, v)| (n.clone(), v.clone())).collect(),
-            functions: self.functions.iter().filter(|f| named(&f.name)).cloned().collect(),
+            views,
+            functions,
             extensions: self.extensions.clone(),
             buckets: self.buckets.clone(),
             events: Vec::new(),
@@ -470,6 +531,28 @@ impl MigrationModel {
         };
         model.finish();
         model
+    }
+
+    /// The index [`MigrationModel::seed_for`] looks objects up in.
+    fn seed_index(&self) -> SeedIndex {
+        let mut index = SeedIndex::default();
+        for name in self.tables.keys() {
+            index.tables.entry(seed_word(name)).or_default().push(name.clone());
+        }
+        for name in self.views.keys() {
+            index.views.entry(seed_word(name)).or_default().push(name.clone());
+        }
+        for (name, found) in &self.indexes {
+            index.indexes.entry(seed_word(name)).or_default().push(name.clone());
+            index.indexes_of.entry(found.table.clone()).or_default().push(name.clone());
+        }
+        for (i, function) in self.functions.iter().enumerate() {
+            index.functions.entry(seed_word(&function.name)).or_default().push(i);
+        }
+        for (i, policy) in self.policies.iter().enumerate() {
+            index.policies.entry(policy.table.clone()).or_default().push(i);
+        }
+        index
     }
 
     /// Policies on `table`.

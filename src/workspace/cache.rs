@@ -459,6 +459,8 @@ pub struct AnalysisCache {
     file: PathBuf,
     old: CacheData,
     new: CacheData,
+    /// False for a cache that neither reads nor writes (`baton check --no-cache`).
+    enabled: bool,
     /// This run's hits and misses.
     pub stats: CacheStats,
 }
@@ -476,7 +478,27 @@ impl AnalysisCache {
             .filter(|data| data.format == FORMAT && data.base == base)
             .unwrap_or_default();
         let new = CacheData { format: FORMAT, base, ..CacheData::default() };
-        AnalysisCache { root: root.to_path_buf(), file, old, new, stats: CacheStats::default() }
+        AnalysisCache { root: root.to_path_buf(), file, old, new, enabled: true, stats: CacheStats::default() }
+    }
+
+    /// A cache that neither reads nor writes anything (`baton check --no-cache`): every lookup
+    /// misses, nothing is recorded, [`AnalysisCache::save`] writes nothing. A check through it
+    /// runs exactly as with an empty cache, streaming (each file parsed, analysed, dropped).
+    pub fn disabled(root: &Path) -> AnalysisCache {
+        AnalysisCache {
+            root: root.to_path_buf(),
+            file: PathBuf::new(),
+            old: CacheData::default(),
+            new: CacheData::default(),
+            enabled: false,
+            stats: CacheStats::default(),
+        }
+    }
+
+    /// False for [`AnalysisCache::disabled`]: nothing put in it is kept, so its keys need not be
+    /// computed.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled
     }
 
     /// Cached facts of the file at `path` with this content, and its imported specifiers.
@@ -493,6 +515,9 @@ impl AnalysisCache {
 
     /// Records a file's facts.
     pub fn put_facts(&mut self, path: &str, content: Digest, facts: &DocumentFacts, imports: Vec<String>) {
+        if !self.enabled {
+            return;
+        }
         let entry = FactsEntry { content, facts: StoredFacts::from_facts(facts), imports };
         self.new.facts.insert(path.to_string(), entry);
     }
@@ -504,6 +529,9 @@ impl AnalysisCache {
 
     /// Records a file's findings.
     pub fn put_findings(&mut self, path: &str, key: Digest, findings: &[Finding]) {
+        if !self.enabled {
+            return;
+        }
         self.new.findings.insert(path.to_string(), FindingsEntry { key, findings: store(findings) });
     }
 
@@ -515,6 +543,9 @@ impl AnalysisCache {
 
     /// Records a migration sequence's SQL findings.
     pub fn put_sequence(&mut self, folder: &str, key: Digest, findings: &HashMap<String, Vec<Finding>>) {
+        if !self.enabled {
+            return;
+        }
         let mut stored: Vec<(String, Vec<StoredFinding>)> =
             findings.iter().map(|(path, f)| (path.clone(), store(f))).collect();
         stored.sort_by(|a, b| a.0.cmp(&b.0));
@@ -525,6 +556,9 @@ impl AnalysisCache {
     /// (`existing` paths) and were not analysed this time. Written to a temp file in the cache
     /// folder, then renamed over the old one, so a reader never sees half a file.
     pub fn save(mut self, existing: &HashSet<&str>) -> std::io::Result<()> {
+        if !self.enabled {
+            return Ok(());
+        }
         let computed = !(self.new.facts.is_empty() && self.new.findings.is_empty() && self.new.sequences.is_empty());
         let pruned = self.old.facts.keys().chain(self.old.findings.keys()).any(|p| !existing.contains(p.as_str()))
             || self.old.sequences.values().flat_map(|s| s.findings.iter()).any(|(p, _)| !existing.contains(p.as_str()));

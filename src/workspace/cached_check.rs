@@ -114,11 +114,45 @@ pub fn check_with_cache(
     check_inputs(CheckInputs::read(root, &config.path_filter()), config, include)
 }
 
+/// The same findings as [`Workspace::load`] + [`Workspace::check`], through the same streaming
+/// path as [`check_with_cache`] with an empty cache that is neither read nor written
+/// (`baton check --no-cache`): a TypeScript/JavaScript file is parsed, analysed and its tree
+/// dropped, so memory is bounded by the files in flight, not the workspace.
+pub fn check_without_cache(
+    root: &Path,
+    config: Config,
+    include: impl Fn(&str) -> bool + Sync,
+) -> (Workspace, Vec<FileFinding>) {
+    check_inputs_without_cache(CheckInputs::read(root, &config.path_filter()), config, include)
+}
+
+/// [`check_without_cache`] over inputs already read (`baton check -` puts stdin among them).
+pub fn check_inputs_without_cache(
+    inputs: CheckInputs,
+    config: Config,
+    include: impl Fn(&str) -> bool + Sync,
+) -> (Workspace, Vec<FileFinding>) {
+    let cache = AnalysisCache::disabled(&inputs.root);
+    let (workspace, findings, _) = check_inputs_through(inputs, config, include, cache);
+    (workspace, findings)
+}
+
 /// [`check_with_cache`] over inputs already read.
 pub fn check_inputs(
     inputs: CheckInputs,
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
+) -> (Workspace, Vec<FileFinding>, CacheStats) {
+    let cache = AnalysisCache::open(&inputs.root, &config);
+    check_inputs_through(inputs, config, include, cache)
+}
+
+/// [`check_inputs`] through the given analysis cache (possibly [`AnalysisCache::disabled`]).
+fn check_inputs_through(
+    inputs: CheckInputs,
+    config: Config,
+    include: impl Fn(&str) -> bool + Sync,
+    mut cache: AnalysisCache,
 ) -> (Workspace, Vec<FileFinding>, CacheStats) {
     let CheckInputs { root, files, evidence, entries, notices, unreadable, signatures: _ } = inputs;
     let root = root.as_path();
@@ -134,7 +168,6 @@ pub fn check_inputs(
         config_notices: Default::default(),
     };
     let config = &workspace.config;
-    let mut cache = AnalysisCache::open(root, config);
     let stats = &cache.stats;
     // Compiling a grammar's queries takes tens of milliseconds: start it at once, on its own
     // thread, for every kind with a file the cache knows nothing of.
@@ -194,24 +227,27 @@ pub fn check_inputs(
             if !cache::is_cached_kind(e.source.kind) {
                 return (i, engine::analyze_document(e.doc(stats), config, facts), None);
             }
-            let key = cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts);
+            // A disabled cache keeps nothing: its key is not worth computing.
+            let key = cache
+                .is_enabled()
+                .then(|| cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts));
             if let Some((found, dependencies)) = early {
                 CacheStats::bump(&stats.findings_misses);
                 let still = !facts.sql_findings.contains_key(path.as_str())
                     && dependencies.iter().all(|d| d.holds_across_files(facts, path));
                 if still {
-                    return (i, found, Some(key));
+                    return (i, found, key);
                 }
                 CacheStats::bump(&stats.guesses_wrong);
-                return (i, engine::analyze_document(e.doc(stats), config, facts), Some(key));
+                return (i, engine::analyze_document(e.doc(stats), config, facts), key);
             }
-            if let Some(found) = cache.findings(path, &key) {
+            if let Some(found) = key.as_ref().and_then(|key| cache.findings(path, key)) {
                 // Kept as it is in the cache: nothing to store.
                 CacheStats::bump(&stats.findings_hits);
                 return (i, found, None);
             }
             CacheStats::bump(&stats.findings_misses);
-            (i, engine::analyze_document(e.doc(stats), config, facts), Some(key))
+            (i, engine::analyze_document(e.doc(stats), config, facts), key)
         })
         .collect();
     analysed.sort_unstable_by_key(|(i, _, _)| *i);
@@ -288,7 +324,14 @@ fn part(
         return plain(facts, imports, false);
     }
     CacheStats::bump(&stats.facts_misses);
-    if !include(path) || !(wait_for_queries || config.user_rules.ready(e.source.kind)) {
+    if !include(path) {
+        // Not analysed in this run: its tree is needed for its facts only, and dropped.
+        CacheStats::bump(&stats.parsed);
+        let doc = Document::parse(path.clone(), e.source.kind, e.text.clone());
+        let (facts, imports) = DocumentFacts::collect_with_imports(&doc, config);
+        return plain(facts, imports, true);
+    }
+    if !(wait_for_queries || config.user_rules.ready(e.source.kind)) {
         let (facts, imports) = DocumentFacts::collect_with_imports(e.doc(stats), config);
         return plain(facts, imports, true);
     }

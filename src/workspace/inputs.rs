@@ -188,6 +188,38 @@ impl CheckInputs {
     pub fn files_read(&self) -> usize {
         self.entries.len()
     }
+
+    /// Puts `bytes` (read from stdin) at `relative`, of `kind`, in place of the file on disk if
+    /// there is one (which need not exist): the same size cap, binary skip and lossy decoding as
+    /// a file read from disk.
+    pub fn put_text(&mut self, relative: &str, kind: crate::syntax::FileKind, bytes: Vec<u8>) {
+        self.notices.retain(|n| n.path != relative);
+        self.unreadable.retain(|(path, _)| path != relative);
+        let at = self.entries.binary_search_by(|e| e.source.relative.as_str().cmp(relative));
+        if let Ok(i) = at {
+            self.entries.remove(i);
+        }
+        self.files.insert(relative.to_string());
+        if bytes.len() as u64 > crate::syntax::MAX_FILE_SIZE {
+            let message = crate::syntax::too_large_message(relative, bytes.len() as u64);
+            let finding = crate::engine::Finding::new("meta/file-too-large", 0..0, message);
+            self.notices.push(FileFinding { path: relative.to_string(), finding });
+            return;
+        }
+        let (text, notice) = super::decode(bytes, relative);
+        if text.as_bytes()[..text.len().min(8192)].contains(&0) {
+            return; // binary, as on disk
+        }
+        if let Some(finding) = notice {
+            self.notices.push(FileFinding { path: relative.to_string(), finding });
+        }
+        let text: Arc<str> = text.into();
+        let content = cache::content_hash(&text);
+        let source =
+            SourcePath { absolute: super::real_path(&self.root, relative), relative: relative.to_string(), kind };
+        let at = at.unwrap_or_else(|i| i);
+        self.entries.insert(at.min(self.entries.len()), Entry { content, source, text, doc: OnceLock::new() });
+    }
 }
 
 /// The digest of a run's inputs (see [`CheckInputs::digest`]); `read` in discovery order.

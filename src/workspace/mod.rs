@@ -26,7 +26,10 @@ pub mod signatures;
 pub mod user_rules;
 pub mod walk_cache;
 
-pub use cached_check::{check_inputs, check_or_replay, check_with_cache, Checked, ReportSlot};
+pub use cached_check::{
+    check_inputs, check_inputs_without_cache, check_or_replay, check_with_cache, check_without_cache, Checked,
+    ReportSlot,
+};
 pub use inputs::{CheckInputs, Discovery};
 
 pub use crate::syntax::MAX_FILE_SIZE;
@@ -509,7 +512,7 @@ impl Workspace {
         let user_rules = self.config.user_rules.clone();
         let Some(rule) = crate::rules::find("meta/config") else { return };
         let Some(severity) = self.config.severity_of(rule) else { return };
-        for problem in &user_rules.problems {
+        for problem in user_rules.problems() {
             let mut finding = Finding::new(rule.id, problem.range.clone(), problem.message.clone());
             finding.severity = severity;
             findings.push(FileFinding { path: problem.path.clone(), finding });

@@ -5,15 +5,47 @@
 use std::path::{Component, Path};
 use std::sync::Arc;
 
-use crate::config::{Config, MAX_CONFIG_SIZE};
+use crate::config::{Config, CONFIG_FILE_NAME, MAX_CONFIG_SIZE};
 use crate::rules::user::{RuleFile, UserRules};
 
 /// At most this many rule files are read (a mistake, not a convention, beyond it).
 pub const MAX_RULE_FILES: usize = 2_000;
 
-/// Reads the rule files of the workspace at `root` into `config.user_rules`.
+/// Reads the rule files of the workspace at `root` into `config.user_rules`, with a problem at
+/// `baton.toml` for each `[rules]` entry naming a `project/` rule no rule file defines.
 pub fn attach(root: &Path, config: &mut Config) {
-    config.user_rules = Arc::new(load(root, config));
+    let mut rules = load(root, config);
+    let unknown = unknown_overrides(config, &rules);
+    if !unknown.is_empty() {
+        let text = read_text(&root.join(CONFIG_FILE_NAME)).unwrap_or_default();
+        rules.add_config_problems(unknown, CONFIG_FILE_NAME, text);
+    }
+    let rules = Arc::new(rules);
+    rules.start();
+    config.user_rules = rules;
+}
+
+/// `[rules]` severity overrides of `project/` ids that no rule file defines (a typo, or a rule
+/// file since renamed or removed), at the entry's value, with the closest defined id as a hint.
+/// The configuration is parsed before the rule files are read, so these are checked here.
+pub fn unknown_overrides(config: &Config, rules: &UserRules) -> Vec<crate::rules::user::Problem> {
+    let defined = rules.defined_ids();
+    config
+        .rules
+        .iter()
+        .filter(|(id, _)| id.starts_with("project/") && !id.ends_with("/*") && !defined.contains(&id.as_str()))
+        .map(|(id, level)| {
+            let hint = crate::rules::closest_match(id, defined.iter().copied())
+                .map(|c| format!(" (did you mean `{c}`?)"))
+                .unwrap_or_default();
+            let folders = config.user_rules_config.folders.join("`, `");
+            crate::rules::user::Problem {
+                path: CONFIG_FILE_NAME.to_string(),
+                range: level.span(),
+                message: format!("unknown rule `{id}` in [rules]: no rule file in `{folders}` defines it{hint}"),
+            }
+        })
+        .collect()
 }
 
 /// Reads and parses the rule files of the workspace at `root`.

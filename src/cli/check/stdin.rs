@@ -3,16 +3,14 @@
 //! wrappers, handoffs), with stdin in place of the file on disk — which need not exist. Only that
 //! file's findings are reported, in any `--format`, with the usual exit status. A PATH Baton does
 //! not read (its kind, or `exclude` in `baton.toml`) gives an empty report. The analysis cache is
-//! not used.
+//! not used; the check streams like `--no-cache` (no file's tree is held past its facts).
 
 use std::io::Read as _;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use super::{error, report, resolve, CheckArgs};
-use crate::engine::Finding;
-use crate::syntax::{Document, FileKind, MAX_FILE_SIZE};
-use crate::workspace::{self, relative_path, FileFinding, Workspace};
+use crate::syntax::{FileKind, MAX_FILE_SIZE};
+use crate::workspace::{self, relative_path};
 
 /// Runs the check of stdin.
 pub fn run(args: CheckArgs) -> u8 {
@@ -44,45 +42,20 @@ pub fn run(args: CheckArgs) -> u8 {
     let Some(relative) = relative_path(&target.root, &absolute) else {
         return error(format!("{} is outside the workspace root {}", filename.display(), target.root.display()));
     };
-    crate::rules::query_set::QuerySet::prepare_all();
-    let admitted = target.config.path_filter().admits(&relative);
-    let mut workspace = Workspace::load(&target.root, target.config);
-    if admitted {
+    let filter = target.config.path_filter();
+    let mut inputs = workspace::CheckInputs::read(&target.root, &filter);
+    if filter.admits(&relative) {
         if let Some(kind) = FileKind::from_path(&relative) {
-            put_stdin(&mut workspace, &relative, kind, bytes);
+            inputs.put_text(&relative, kind, bytes);
         }
     }
-    let findings: Vec<FileFinding> = workspace.check(|path| path == relative);
+    // The streaming path of `--no-cache`: the other files give their facts, and no tree is held.
+    let (workspace, findings) =
+        workspace::check_inputs_without_cache(inputs, target.config, |path: &str| path == relative);
     let color = resolve_args.format == super::Format::Human && super::render::human::use_color();
     let exit = report(&resolve_args, &workspace, &findings, color).exit;
     std::mem::forget((workspace, findings)); // the process exits next (see `check::run`)
     exit
-}
-
-/// Puts the text read from stdin at `relative`, in place of the file on disk if there is one.
-fn put_stdin(workspace: &mut Workspace, relative: &str, kind: FileKind, bytes: Vec<u8>) {
-    workspace.notices.retain(|n| n.path != relative);
-    workspace.unreadable.retain(|(path, _)| path != relative);
-    if let Ok(i) = workspace.documents.binary_search_by(|d| d.path.as_str().cmp(relative)) {
-        workspace.documents.remove(i);
-    }
-    workspace.files.insert(relative.to_string());
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        let message = crate::syntax::too_large_message(relative, bytes.len() as u64);
-        let finding = Finding::new("meta/file-too-large", 0..0, message);
-        workspace.notices.push(FileFinding { path: relative.to_string(), finding });
-        return;
-    }
-    let (text, notice) = workspace::decode(bytes, relative);
-    if text.as_bytes()[..text.len().min(8192)].contains(&0) {
-        return; // binary, as on disk
-    }
-    if let Some(finding) = notice {
-        workspace.notices.push(FileFinding { path: relative.to_string(), finding });
-    }
-    let document = Arc::new(Document::parse(relative.to_string(), kind, text));
-    let at = workspace.documents.binary_search_by(|d| d.path.as_str().cmp(relative)).unwrap_or_else(|i| i);
-    workspace.documents.insert(at, document);
 }
 
 /// The absolute form of PATH: its deepest existing folder resolved (symlinks too, as for every

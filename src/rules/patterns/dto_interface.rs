@@ -30,7 +30,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let declaration = ctx.node;
     // The statement that carries comments: `export interface …` or the bare declaration.
     let statement = declaration.parent().filter(|p| p.kind() == "export_statement").unwrap_or(declaration);
-    if super::exempted_by_project_lint(&ctx.doc.text, statement.start_byte()) {
+    if super::exempted_by_project_lint(&ctx.doc.text, statement.start_byte())
+        || super::documented_rpc_result(&ctx.doc.text, statement.start_byte())
+    {
         return None;
     }
     let message = format!(

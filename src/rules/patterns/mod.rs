@@ -31,9 +31,49 @@ pub fn exempted_by_project_lint(text: &str, start: usize) -> bool {
         || directive(same_line, &["eslint-disable-line"])
 }
 
+/// True when the doc comment (`/** … */`) right before the statement at `start` documents the
+/// type as the result of a database function called over RPC (`RPC response`, `RPC result`,
+/// `RPC return`, any case). Such a shape is the return of a Postgres function, not a table row,
+/// so it cannot be derived from the generated table types; projects that derive their DTOs mark
+/// it as their one sanctioned hand-written kind.
+pub fn documented_rpc_result(text: &str, start: usize) -> bool {
+    let before = text[..start.min(text.len())].trim_end();
+    let Some(body) = before.strip_suffix("*/") else { return false };
+    let Some(open) = body.rfind("/**") else { return false };
+    let comment = body[open + 3..].to_ascii_lowercase();
+    let mut rest = comment.as_str();
+    while let Some(at) = rest.find("rpc") {
+        let word_start = at == 0 || !rest.as_bytes()[at - 1].is_ascii_alphanumeric();
+        let after = rest[at + 3..].trim_start_matches([' ', '\t', '\n', '\r', '*']);
+        if word_start
+            && rest[at + 3..].starts_with(|c: char| c.is_whitespace())
+            && ["response", "result", "return"].iter().any(|w| after.starts_with(w))
+        {
+            return true;
+        }
+        rest = &rest[at + 3..];
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
-    use super::exempted_by_project_lint;
+    use super::{documented_rpc_result, exempted_by_project_lint};
+
+    #[test]
+    fn a_type_documented_as_an_rpc_result_is_recognised() {
+        let text =
+            "/**\n * Totals of a day.\n * RPC response from compute_totals.\n */\nexport interface TotalsDTO {}\n";
+        assert!(documented_rpc_result(text, text.find("export").unwrap()));
+        let result = "/** The grpc result cache. */\nexport interface CacheDTO {}\n";
+        assert!(!documented_rpc_result(result, result.find("export").unwrap()));
+        let plain = "/** A row of the users table. */\nexport interface UserDTO {}\n";
+        assert!(!documented_rpc_result(plain, plain.find("export").unwrap()));
+        let line = "// RPC response\nexport interface LineDTO {}\n";
+        assert!(!documented_rpc_result(line, line.find("export").unwrap()));
+        let far = "/** RPC response. */\nconst x = 1;\nexport interface FarDTO {}\n";
+        assert!(!documented_rpc_result(far, far.find("export").unwrap()));
+    }
 
     #[test]
     fn a_project_lint_exception_for_a_dto_rule_is_honoured() {

@@ -5,7 +5,6 @@ use tree_sitter::Node;
 
 use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
-use crate::syntax::Document;
 
 /// The rule.
 pub fn rule() -> Rule {
@@ -29,7 +28,14 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     // The tagged template `$queryRaw`…`` is parameterised: its arguments are a template string.
     let arguments = call.child_by_field_name("arguments").filter(|a| a.kind() == "arguments")?;
     let sql = *ecma::argument_list(arguments).first()?;
-    if is_constant(ctx.doc, sql, 0) {
+    // SQL fixed by the code or the operator (constants, lists of constant names, clause lists
+    // whose values are all bind placeholders, `process.env`) holds no request data.
+    if super::sql_source::is_trusted(ctx.doc, sql) {
+        return None;
+    }
+    // A query helper that takes its SQL text as a parameter and binds values beside it
+    // (`$queryRawUnsafe(sql, ...params)`): what the SQL holds is decided at its callers.
+    if ecma::argument_list(arguments).len() > 1 && super::sql_source::is_parameter(ctx.doc, sql) {
         return None;
     }
     let op = ctx.text(operation);
@@ -57,36 +63,6 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         finding = finding.with_fix(fix);
     }
     Some(finding)
-}
-
-/// True when `node` is SQL fixed at compile time: a string literal, a template whose
-/// substitutions are all constant (none, or top-level `const` strings), a `+` of those, or an identifier bound by a top-level `const` to one.
-fn is_constant(doc: &Document, node: Node<'_>, depth: u32) -> bool {
-    if depth > 8 {
-        return false;
-    }
-    match node.kind() {
-        "string" => true,
-        // A template whose every substitution is itself constant (`${FUNCTION_NAME}` with a
-        // top-level `const` string) is fixed at compile time too.
-        "template_string" => {
-            ecma::literal_string(doc, node).is_some() || {
-                let mut cursor = node.walk();
-                let substitutions: Vec<Node<'_>> =
-                    node.named_children(&mut cursor).filter(|c| c.kind() == "template_substitution").collect();
-                substitutions.iter().all(|s| s.named_child(0).is_some_and(|e| is_constant(doc, e, depth + 1)))
-            }
-        }
-        "parenthesized_expression" => node.named_child(0).is_some_and(|n| is_constant(doc, n, depth + 1)),
-        "binary_expression" => {
-            node.child_by_field_name("operator").is_some_and(|o| o.kind() == "+")
-                && node.child_by_field_name("left").is_some_and(|n| is_constant(doc, n, depth + 1))
-                && node.child_by_field_name("right").is_some_and(|n| is_constant(doc, n, depth + 1))
-        }
-        "identifier" => ecma::top_level_value(doc, doc.slice(node.byte_range()), true)
-            .is_some_and(|v| is_constant(doc, v, depth + 1)),
-        _ => false,
-    }
 }
 
 /// Words after which SQL expects a name, not a value.

@@ -63,20 +63,39 @@ pub struct Problem {
 pub use schema::SchemaRule;
 
 /// The user rules of one workspace.
+///
+/// Parsing the rule files is cheap and done at once; compiling the query rules with the
+/// built-ins (which is also how a query is validated: a rule whose query does not compile is
+/// dropped with a problem) costs tens of milliseconds per grammar, so it runs once, on first
+/// need or on the background thread [`UserRules::start`] spawns when the rule files are read,
+/// overlapping with the walk and the file reads. [`UserRules::rules`] and
+/// [`UserRules::problems`] wait for it; the schema rules and [`UserRules::query_set`] of a grammar
+/// without user queries never do.
 #[derive(Default)]
 pub struct UserRules {
-    /// The rules that loaded, sorted by id.
-    pub rules: Vec<&'static Rule>,
-    /// What went wrong in rule files (a broken file never stops the others).
-    pub problems: Vec<Problem>,
+    /// Every rule parsed from a rule file, first definition of an id wins, sorted by id.
+    parsed: Vec<&'static Rule>,
+    /// Problems found before compiling: rule files that do not parse, duplicate ids, and the
+    /// configuration problems [`UserRules::add_config_problems`] adds.
+    early_problems: Vec<Problem>,
     /// The texts of the rule files and their query files, by path (for rendering problems).
-    pub texts: Vec<(String, String)>,
+    texts: Vec<(String, String)>,
     /// A digest of every input, for the analysis cache key and change detection.
     digest: String,
-    /// The combined query per grammar (built-ins plus user queries), compiled on first use.
+    /// The outcome of compiling the query rules.
+    compiled: OnceLock<Compiled>,
+    /// Whether [`UserRules::start`] spawned the compilation.
+    started: std::sync::atomic::AtomicBool,
+}
+
+/// The query rules compiled with the built-ins.
+struct Compiled {
+    /// The rules that loaded, sorted by id.
+    rules: Vec<&'static Rule>,
+    /// Every problem, sorted by path and position.
+    problems: Vec<Problem>,
+    /// The combined query per grammar (built-ins plus user queries).
     sets: [OnceLock<Option<QuerySet>>; 3],
-    /// Whether [`UserRules::prepare`] started compiling a set.
-    started: [std::sync::atomic::AtomicBool; 3],
 }
 
 impl fmt::Debug for UserRules {
@@ -87,15 +106,16 @@ impl fmt::Debug for UserRules {
 
 impl PartialEq for UserRules {
     fn eq(&self, other: &Self) -> bool {
-        self.digest == other.digest
+        self.digest == other.digest && self.early_problems == other.early_problems
     }
 }
 
 impl UserRules {
-    /// Parses rule files. Every problem is collected; the rules without one are kept.
+    /// Parses rule files. Every problem is collected; the rules without one are kept. The
+    /// queries are compiled later ([`UserRules::start`], or on first need).
     pub fn from_files(files: Vec<RuleFile>) -> UserRules {
         let mut hasher = blake3::Hasher::new();
-        let mut rules: Vec<&'static Rule> = Vec::new();
+        let mut parsed: Vec<&'static Rule> = Vec::new();
         let mut problems = Vec::new();
         let mut texts = Vec::new();
         for file in &files {
@@ -109,7 +129,7 @@ impl UserRules {
             }
             match intern(file) {
                 Ok(rule) => {
-                    if let Some(first) = rules.iter().find(|r| r.id == rule.id) {
+                    if let Some(first) = parsed.iter().find(|r| r.id == rule.id) {
                         let path = defined_in(first).unwrap_or_default();
                         problems.push(Problem {
                             path: file.path.clone(),
@@ -117,7 +137,7 @@ impl UserRules {
                             message: format!("rule `{}` is already defined in {path}", rule.id),
                         });
                     } else {
-                        rules.push(rule);
+                        parsed.push(rule);
                     }
                 }
                 Err(found) => problems.extend(found),
@@ -127,27 +147,82 @@ impl UserRules {
                 texts.push((path.clone(), text.clone()));
             }
         }
-        // Queries are compiled together, once per grammar; a rule with a problem is dropped.
-        let (mut failed, sets) = file::validate(&rules);
-        failed.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
-        failed.dedup_by_key(|(i, _)| *i);
-        for (i, found) in failed {
-            rules.remove(i);
-            problems.extend(found);
-        }
-        rules.sort_by_key(|r| r.id);
-        register(&rules);
-        problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+        parsed.sort_by_key(|r| r.id);
+        // Schema rules need no compilation: findable at once (findings carry only the id).
+        let schema: Vec<&'static Rule> =
+            parsed.iter().copied().filter(|r| matches!(r.matcher, Matcher::UserSchema(_))).collect();
+        register(&schema);
         texts.sort();
         texts.dedup_by(|a, b| a.0 == b.0);
         let digest = if files.is_empty() { String::new() } else { hasher.finalize().to_hex().to_string() };
-        let compiled: [OnceLock<Option<QuerySet>>; 3] = Default::default();
-        for (kind, set) in sets {
-            if let Some(slot) = QuerySet::slot(kind) {
-                let _ = compiled[slot].set(Some(set));
+        UserRules { parsed, early_problems: problems, texts, digest, ..UserRules::default() }
+    }
+
+    /// Compiles the query rules with the built-ins, once; every caller waits for the one
+    /// compilation.
+    fn compiled(&self) -> &Compiled {
+        self.compiled.get_or_init(|| {
+            let mut rules = self.parsed.clone();
+            let mut problems = self.early_problems.clone();
+            // Queries are compiled together, once per grammar; a rule with a problem is dropped.
+            let (mut failed, built) = file::validate(&rules);
+            failed.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
+            failed.dedup_by_key(|(i, _)| *i);
+            for (i, found) in failed {
+                rules.remove(i);
+                problems.extend(found);
             }
+            register(&rules);
+            problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+            let sets: [OnceLock<Option<QuerySet>>; 3] = Default::default();
+            for (kind, set) in built {
+                if let Some(slot) = QuerySet::slot(kind) {
+                    let _ = sets[slot].set(Some(set));
+                }
+            }
+            Compiled { rules, problems, sets }
+        })
+    }
+
+    /// Starts compiling the query rules on a background thread, once (a no-op without query
+    /// rules): called when the rule files are read, so the compilation overlaps with the walk.
+    pub fn start(self: &std::sync::Arc<Self>) {
+        if self.compiled.get().is_some() || !self.parsed.iter().any(|r| matches!(r.matcher, Matcher::UserQuery(_))) {
+            return;
         }
-        UserRules { rules, problems, texts, digest, sets: compiled, started: Default::default() }
+        if !self.started.swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let this = self.clone();
+            std::thread::spawn(move || {
+                this.compiled();
+            });
+        }
+    }
+
+    /// The rules that loaded, sorted by id (waits for the queries' compilation).
+    pub fn rules(&self) -> &[&'static Rule] {
+        &self.compiled().rules
+    }
+
+    /// What went wrong in rule files, sorted by path and position (a broken file never stops
+    /// the others; waits for the queries' compilation, which finds query errors).
+    pub fn problems(&self) -> &[Problem] {
+        &self.compiled().problems
+    }
+
+    /// The ids of every rule a rule file defines, loaded or not (a rule whose query does not
+    /// compile still exists: its file's problem says why it is not loaded). Does not wait.
+    pub fn defined_ids(&self) -> Vec<&'static str> {
+        self.parsed.iter().map(|r| r.id).collect()
+    }
+
+    /// Adds problems found in the configuration file at `path` (whose `text` places them).
+    pub fn add_config_problems(&mut self, problems: Vec<Problem>, path: &str, text: String) {
+        self.early_problems.extend(problems);
+        self.compiled = OnceLock::new();
+        if !self.texts.iter().any(|(p, _)| p == path) {
+            self.texts.push((path.to_string(), text));
+            self.texts.sort();
+        }
     }
 
     /// True when there are no rule files at all.
@@ -155,14 +230,14 @@ impl UserRules {
         self.digest.is_empty()
     }
 
-    /// The rule with this id.
+    /// The rule with this id (waits for the queries' compilation).
     pub fn find(&self, id: &str) -> Option<&'static Rule> {
-        self.rules.iter().copied().find(|r| r.id == id)
+        self.rules().iter().copied().find(|r| r.id == id)
     }
 
-    /// The schema rules.
+    /// The schema rules (they need no compilation: this does not wait).
     pub fn schema_rules(&self) -> impl Iterator<Item = (&'static Rule, &'static SchemaRule)> + '_ {
-        self.rules.iter().filter_map(|r| match &r.matcher {
+        self.parsed.iter().filter_map(|r| match &r.matcher {
             Matcher::UserSchema(s) => Some((*r, *s)),
             _ => None,
         })
@@ -175,9 +250,10 @@ impl UserRules {
         if !self.has_queries_for(kind) {
             return QuerySet::builtin(kind);
         }
-        self.sets[slot]
+        let compiled = self.compiled();
+        compiled.sets[slot]
             .get_or_init(|| {
-                let rules = super::all().iter().chain(self.rules.iter().copied());
+                let rules = super::all().iter().chain(compiled.rules.iter().copied());
                 QuerySet::build_from(rules, kind).ok()
             })
             .as_ref()
@@ -186,28 +262,27 @@ impl UserRules {
 
     /// True when some user query rule applies to files of `kind`.
     fn has_queries_for(&self, kind: FileKind) -> bool {
-        self.rules.iter().any(|r| r.kinds.contains(&kind) && matches!(r.matcher, Matcher::UserQuery(_)))
+        self.parsed.iter().any(|r| r.kinds.contains(&kind) && matches!(r.matcher, Matcher::UserQuery(_)))
     }
 
     /// Starts compiling the query set of `kind` on a background thread, once ([`QuerySet::prepare`]
-    /// for the combined set).
+    /// for the built-ins, [`UserRules::start`] with user queries).
     pub fn prepare(self: &std::sync::Arc<Self>, kind: FileKind) {
-        let Some(slot) = QuerySet::slot(kind) else { return };
+        if QuerySet::slot(kind).is_none() {
+            return;
+        }
         if !self.has_queries_for(kind) {
             return QuerySet::prepare(kind);
         }
-        if self.sets[slot].get().is_none() && !self.started[slot].swap(true, std::sync::atomic::Ordering::Relaxed) {
-            let this = self.clone();
-            std::thread::spawn(move || {
-                this.query_set(kind);
-            });
-        }
+        self.start();
     }
 
     /// True when [`UserRules::query_set`] of `kind` would not wait for a compilation.
     pub fn ready(&self, kind: FileKind) -> bool {
         match QuerySet::slot(kind) {
-            Some(slot) if self.has_queries_for(kind) => self.sets[slot].get().is_some(),
+            Some(slot) if self.has_queries_for(kind) => {
+                self.compiled.get().is_some_and(|c| c.sets[slot].get().is_some())
+            }
             _ => QuerySet::ready(kind),
         }
     }
