@@ -298,9 +298,23 @@ impl AnalysisCache {
     }
 }
 
-/// The key of a top-level statement: a hash of its kind and text, and its length.
+/// The key of a top-level statement: a hash of its kind and text, and its length. The text hashed
+/// also takes in what rules read around a statement: the comments right before it, the line before
+/// those, and the rest of the statement's first line (a doc comment, an `eslint-disable-next-line`
+/// or `eslint-disable-line` directive), so editing them is not answered from the memo.
 fn statement_key(doc: &Document, node: Node<'_>) -> (u64, usize) {
-    let hash = xxhash_rust::xxh3::xxh3_64_with_seed(doc.slice(node.byte_range()).as_bytes(), node.kind_id().into());
+    let text = &*doc.text;
+    let mut start = node.start_byte();
+    let mut previous = node.prev_sibling();
+    while let Some(comment) = previous.filter(|p| p.kind().contains("comment")) {
+        start = comment.start_byte();
+        previous = comment.prev_sibling();
+    }
+    let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let start = line_start(line_start(start).saturating_sub(1));
+    let first_line_end = text[node.start_byte()..].find('\n').map_or(text.len(), |i| node.start_byte() + i);
+    let end = node.end_byte().max(first_line_end);
+    let hash = xxhash_rust::xxh3::xxh3_64_with_seed(&text.as_bytes()[start..end], node.kind_id().into());
     (hash, node.byte_range().len())
 }
 
@@ -395,6 +409,21 @@ mod tests {
         let (second, rules) = step(&mut cache, &mut previous, "src/a.ts", &functions(40, Some(20)));
         assert_eq!((second.statements_reused, second.statements_analyzed), (40, 1));
         assert_eq!(rules.len(), 40);
+    }
+
+    #[test]
+    fn editing_the_comment_above_a_statement_reanalyses_it() {
+        let source = |doc: &str| {
+            format!("/**\n * Totals of a day.\n * {doc}\n */\nexport interface DayTotalsDTO {{\n  total: number;\n}}\n")
+        };
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        let (_, rules) = step(&mut cache, &mut previous, "src/dto.ts", &source("RPC response of day_totals."));
+        assert!(!rules.contains(&"patterns/dto-interface"), "{rules:?}");
+        // Only the doc comment changed: the declaration must not be answered from the memo.
+        let (_, rules) = step(&mut cache, &mut previous, "src/dto.ts", &source("A row of the table."));
+        assert!(rules.contains(&"patterns/dto-interface"), "{rules:?}");
+        let (_, rules) = step(&mut cache, &mut previous, "src/dto.ts", &source("RPC response of day_totals."));
+        assert!(!rules.contains(&"patterns/dto-interface"), "{rules:?}");
     }
 
     #[test]

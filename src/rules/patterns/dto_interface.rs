@@ -31,7 +31,10 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     // The statement that carries comments: `export interface …` or the bare declaration.
     let statement = declaration.parent().filter(|p| p.kind() == "export_statement").unwrap_or(declaration);
     if super::exempted_by_project_lint(&ctx.doc.text, statement.start_byte())
-        || super::documented_rpc_result(&ctx.doc.text, statement.start_byte())
+        || statement.prev_sibling().filter(|comment| comment.kind() == "comment").is_some_and(|comment| {
+            let from = comment.start_byte();
+            super::documented_rpc_result(&ctx.doc.text[from..], statement.start_byte() - from)
+        })
     {
         return None;
     }
