@@ -17,8 +17,12 @@ say() { printf 'test-dist: %s (%ss)\n' "$*" "$((SECONDS - started))"; }
 fail() { printf 'test-dist: FAILED: %s\n' "$*" >&2; exit 1; }
 
 tools=target/dist-tools
-if [ ! -x "$tools/bin/pre-commit" ] || [ ! -x "$tools/bin/maturin" ] || ! "$tools/bin/python" -c 'import jsonschema' 2>/dev/null; then
-  python3 -m venv "$tools"
+# Each tool must run, not only exist: a venv copied or reached from another checkout keeps
+# scripts whose first line names that checkout's interpreter.
+tool_runs() { "$tools/bin/$1" --version > /dev/null 2>&1; }
+if ! tool_runs pre-commit || ! tool_runs maturin || ! tool_runs twine \
+  || ! "$tools/bin/python" -c 'import jsonschema' 2>/dev/null; then
+  python3 -m venv --clear "$tools"
   "$tools/bin/python" -m pip install --quiet --disable-pip-version-check \
     maturin==1.9.4 pre-commit==4.3.0 twine==6.2.0 jsonschema==4.25.1
 fi
