@@ -315,14 +315,17 @@ pub fn require_source(doc: &Document, value: Node<'_>) -> Option<String> {
     (first.kind() == "string").then(|| unquote(doc.slice(first.byte_range())).to_string())
 }
 
+/// The declaration a top-level statement makes: the statement itself, or what an
+/// `export_statement` exports (`None` for `export { … }` and other exports without one).
+pub fn declaration_of(statement: Node<'_>) -> Option<Node<'_>> {
+    match statement.kind() {
+        "export_statement" => statement.child_by_field_name("declaration"),
+        _ => Some(statement),
+    }
+}
+
 fn collect_async_functions(doc: &Document, statement: Node<'_>, out: &mut Vec<String>) {
-    let declaration = match statement.kind() {
-        "export_statement" => match statement.child_by_field_name("declaration") {
-            Some(d) => d,
-            None => return,
-        },
-        _ => statement,
-    };
+    let Some(declaration) = declaration_of(statement) else { return };
     match declaration.kind() {
         "function_declaration" if returns_promise(doc, declaration) => {
             out.extend(declaration.child_by_field_name("name").map(|n| doc.slice(n.byte_range()).to_string()));
@@ -472,13 +475,7 @@ fn top_level_value_unrecorded<'t>(doc: &'t Document, name: &str, const_only: boo
     let root = doc.tree()?.root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
-        let declaration = match statement.kind() {
-            "export_statement" => match statement.child_by_field_name("declaration") {
-                Some(d) => d,
-                None => continue,
-            },
-            _ => statement,
-        };
+        let Some(declaration) = declaration_of(statement) else { continue };
         match declaration.kind() {
             "function_declaration" | "generator_function_declaration"
                 if declaration.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name) =>

@@ -124,13 +124,7 @@ fn binding<'t>(doc: &Document, from: Node<'t>, name: &str) -> Lookup<'t> {
         }
         let mut cursor = node.walk();
         for statement in node.named_children(&mut cursor) {
-            let declaration = match statement.kind() {
-                "export_statement" => match statement.child_by_field_name("declaration") {
-                    Some(d) => d,
-                    None => continue,
-                },
-                _ => statement,
-            };
+            let Some(declaration) = ecma::declaration_of(statement) else { continue };
             match declaration.kind() {
                 "function_declaration"
                     if declaration.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name) =>
