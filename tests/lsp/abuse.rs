@@ -143,13 +143,7 @@ async fn positions_and_edits_past_the_end_are_clamped() {
     assert_eq!(after, before.iter().map(|l| l - 2).collect::<Vec<_>>(), "findings moved up two lines");
     // The server's text is exactly the expected one: fix-all's edits apply to it cleanly.
     let expected: String = original.split_inclusive('\n').skip(2).collect::<String>() + "\n// tail\n";
-    let actions = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": file}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-                "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
-        )
-        .await;
+    let actions = client.fix_all(&file).await;
     let edits = actions["result"][0]["edit"]["changes"][&file].as_array().unwrap_or_else(|| panic!("{actions}"));
     let fixed = crate::harness::apply_lsp_edits(&expected, edits);
     assert!(fixed.ends_with("\n// tail\n"), "{fixed}");

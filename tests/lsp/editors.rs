@@ -107,13 +107,7 @@ async fn fix_all_reaches_a_fixed_point_in_one_request() {
     let rules: Vec<&str> = found.iter().map(|d| d["code"].as_str().unwrap()).collect();
     assert!(rules.contains(&"sql/unindexed-foreign-key"), "{rules:?}");
     let file_uri = uri(&client.root.join(migration));
-    let response = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": file_uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-                   "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
-        )
-        .await;
+    let response = client.fix_all(&file_uri).await;
     let edits = response["result"][0]["edit"]["changes"][&file_uri].as_array().unwrap();
     let fixed = apply_lsp_edits(&text, edits);
     assert!(fixed.contains("ALTER TABLE public.orgs ENABLE ROW LEVEL SECURITY;"), "{fixed}");
@@ -127,13 +121,7 @@ async fn fix_all_reaches_a_fixed_point_in_one_request() {
         )
         .await;
     client.diagnostics_for(migration, |d| d.iter().all(|d| d["code"] != "sql/unindexed-foreign-key")).await;
-    let again = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": file_uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-                   "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
-        )
-        .await;
+    let again = client.fix_all(&file_uri).await;
     assert_eq!(again["result"], json!([]), "{again}");
 }
 

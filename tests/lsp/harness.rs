@@ -118,6 +118,16 @@ impl Client {
     }
 
     /// Sends a request and returns its response; notifications that arrive meanwhile are kept.
+    /// The `source.fixAll.baton` code actions of the document at `file_uri` (the whole response).
+    pub async fn fix_all(&mut self, file_uri: &str) -> Value {
+        self.request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": file_uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                   "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
+        )
+        .await
+    }
+
     pub async fn request(&mut self, method: &str, params: Value) -> Value {
         let id = self.next_id;
         self.next_id += 1;

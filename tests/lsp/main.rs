@@ -283,13 +283,7 @@ async fn fix_all_applies_every_fix_in_the_file() {
     let text = client.open(VERIFY, "typescript").await;
     let file_uri = uri(&client.root.join(VERIFY));
     client.diagnostics_for(VERIFY, |d| d.len() >= 3).await;
-    let response = client
-        .request(
-            "textDocument/codeAction",
-            json!({"textDocument": {"uri": file_uri}, "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
-                   "context": {"diagnostics": [], "only": ["source.fixAll.baton"]}}),
-        )
-        .await;
+    let response = client.fix_all(&file_uri).await;
     let action = &response["result"][0];
     assert_eq!(action["kind"], "source.fixAll.baton");
     let edits = action["edit"]["changes"][&file_uri].as_array().unwrap();

@@ -34,12 +34,8 @@ async fn editing_a_rule_file_changes_the_findings() {
     std::fs::write(&query_path, &original).unwrap();
     std::fs::write(&rule_path, rule_text.replace("severity = \"warning\"", "severity = \"loud\"")).unwrap();
     client.notify("workspace/didChangeWatchedFiles", json!({"changes": [{"uri": rule_uri, "type": 2}]})).await;
-    let message = client
-        .wait_for("textDocument/publishDiagnostics", |p| {
-            p["uri"] == rule_uri.as_str() && !p["diagnostics"].as_array().unwrap().is_empty()
-        })
-        .await;
-    let diagnostic = &message["params"]["diagnostics"][0];
+    let found = client.diagnostics_for(".baton/rules/fetch-with-tracing.toml", |d| !d.is_empty()).await;
+    let diagnostic = &found[0];
     assert_eq!(diagnostic["code"], "meta/config");
     assert_eq!(diagnostic["range"]["start"]["line"], 2);
     assert!(diagnostic["message"].as_str().unwrap().contains("loud"));
