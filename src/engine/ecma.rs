@@ -471,6 +471,39 @@ pub fn top_level_function_unrecorded<'t>(doc: &'t Document, name: &str) -> Optio
     top_level_value_unrecorded(doc, name, false)
 }
 
+/// What [`top_level_function_unrecorded`] finds for every name at once, in one pass over the
+/// top-level statements (looking names up one by one costs a pass each: quadratic in a file
+/// with many functions).
+pub fn top_level_functions_unrecorded(doc: &Document) -> std::collections::HashMap<&str, Node<'_>> {
+    let mut found = std::collections::HashMap::new();
+    let Some(tree) = doc.tree() else { return found };
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let Some(declaration) = declaration_of(statement) else { continue };
+        match declaration.kind() {
+            "function_declaration" | "generator_function_declaration" => {
+                if let Some(name) = declaration.child_by_field_name("name") {
+                    found.entry(doc.slice(name.byte_range())).or_insert(declaration);
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut inner = declaration.walk();
+                for declarator in declaration.named_children(&mut inner) {
+                    let (Some(name), Some(value)) =
+                        (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+                    else {
+                        continue;
+                    };
+                    found.entry(doc.slice(name.byte_range())).or_insert(value);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 fn top_level_value_unrecorded<'t>(doc: &'t Document, name: &str, const_only: bool) -> Option<Node<'t>> {
     let root = doc.tree()?.root_node();
     let mut cursor = root.walk();
@@ -1062,6 +1095,19 @@ mod tests {
         assert_eq!(facts.original_name("React"), "React");
         assert_eq!(&text[facts.import_insertion_point..facts.import_insertion_point + 6], "export");
         assert_eq!(facts.top_level_declarations, ["f", "g"]);
+    }
+
+    #[test]
+    fn top_level_functions_at_once_are_those_found_one_by_one() {
+        let text = "import { x } from './x';\nfunction a() {}\nexport const b = () => 1, c = 2;\nlet d;\nvar d = function () {};\nexport function b() {}\nconst { e } = x;\nexport default function f() {}\nfunction* g() {}\nconst a = 3;\n";
+        let doc = Document::parse("a.ts", FileKind::TypeScript, text);
+        let all = top_level_functions_unrecorded(&doc);
+        for name in ["a", "b", "c", "d", "e", "f", "g", "x", "{ e }", "missing"] {
+            assert_eq!(all.get(name).copied(), top_level_function_unrecorded(&doc, name), "{name}");
+        }
+        assert_eq!(all["a"].kind(), "function_declaration", "the first binding of a name");
+        assert_eq!(all["b"].kind(), "arrow_function");
+        assert_eq!(all["d"].kind(), "function_expression", "a declarator without a value is skipped");
     }
 
     #[test]
