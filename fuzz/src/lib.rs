@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use baton::config::Config;
+use baton::engine::facts::DocumentFacts;
 use baton::engine::incremental::AnalysisCache;
 use baton::engine::{analyze_document, apply_edits, Finding, WorkspaceFacts};
 use baton::ide::{self, IdeContext};
@@ -456,6 +457,15 @@ impl EditSession {
 
     /// Findings of `doc` through the cache, with the facts recomputed the way the server does.
     pub fn findings(&mut self, doc: &Document, config: &Config) -> Vec<Finding> {
+        if doc.kind.is_ecmascript() {
+            // The editor's document facts, remembered per statement, must equal fresh ones.
+            let remembered = self.cache.document_facts(doc, config);
+            assert!(
+                remembered == DocumentFacts::collect(doc, config),
+                "remembered document facts differ: {}",
+                doc.path
+            );
+        }
         let mut facts = WorkspaceFacts::collect(&[doc], config);
         if let Some(previous) = &self.previous {
             facts.continue_epoch(previous);

@@ -140,6 +140,16 @@ impl DocumentFacts {
 
     /// The contribution of an ECMAScript document whose [`FileFacts`] are known.
     pub fn from_file_facts(doc: &Document, config: &Config, file: &FileFacts) -> DocumentFacts {
+        DocumentFacts::from_file_facts_with(doc, config, file, &mut Fresh)
+    }
+
+    /// [`DocumentFacts::from_file_facts`] with the per-statement parts taken from `memo`.
+    pub fn from_file_facts_with(
+        doc: &Document,
+        config: &Config,
+        file: &FileFacts,
+        memo: &mut dyn FactsMemo,
+    ) -> DocumentFacts {
         let mut facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
         let defined = file.top_level_declarations.iter();
         let imported = file.imports.iter().map(|i| if i.imported == "default" { &i.local } else { &i.imported });
@@ -162,7 +172,10 @@ impl DocumentFacts {
                 facts.rls_wrapper_aliases.insert(name.clone());
             }
         }
-        facts.summaries = summary::summarize_file(doc, &scope_of(file), &exports_of(file));
+        let scope = scope_of(file);
+        facts.summaries = summary::summarize_file_with(doc, &scope, &exports_of(file), &mut |statement| {
+            memo.summaries(doc, &scope, statement)
+        });
         // Service-client factories: exported functions of a module without a server-only marker
         // that build a Supabase client with a service-role key.
         let server_only =
@@ -191,7 +204,9 @@ impl DocumentFacts {
                 None if async_functions.contains(export.local.as_str()) => {
                     facts.async_exports.1.insert(export.exported.clone());
                     let function = top_level_function(&export.local).filter(|f| ecma::is_function(*f));
-                    match function.and_then(|f| rejects::import_conditions(doc, f, file)) {
+                    let local = |name: &str| top_level_function(name);
+                    let mut summary_of = |f: tree_sitter::Node<'_>| memo.rejection(doc, f);
+                    match function.and_then(|f| rejects::import_conditions_with(f, file, &mut summary_of, &local)) {
                         Some(conditions) if conditions.is_empty() => {
                             facts.never_rejects.insert(export.exported.clone());
                         }
@@ -203,6 +218,39 @@ impl DocumentFacts {
             }
         }
         facts
+    }
+}
+
+/// The parts of a document's facts that depend on one top-level statement only, as the editor
+/// remembers them per statement ([`super::incremental::AnalysisCache::document_facts`]). Every
+/// method must answer what computing afresh answers.
+pub trait FactsMemo {
+    /// [`summary::summarize_statement`] of a top-level statement.
+    fn summaries(
+        &mut self,
+        doc: &Document,
+        scope: &summary::Scope,
+        statement: tree_sitter::Node<'_>,
+    ) -> Vec<(String, summary::FnSummary)>;
+    /// [`rejects::summary`] of a function inside a top-level statement.
+    fn rejection(&mut self, doc: &Document, function: tree_sitter::Node<'_>) -> rejects::Rejection;
+}
+
+/// Computes every part afresh.
+pub struct Fresh;
+
+impl FactsMemo for Fresh {
+    fn summaries(
+        &mut self,
+        doc: &Document,
+        scope: &summary::Scope,
+        statement: tree_sitter::Node<'_>,
+    ) -> Vec<(String, summary::FnSummary)> {
+        summary::summarize_statement(doc, scope, statement)
+    }
+
+    fn rejection(&mut self, doc: &Document, function: tree_sitter::Node<'_>) -> rejects::Rejection {
+        rejects::summary(doc, function)
     }
 }
 

@@ -29,8 +29,11 @@ use std::sync::Arc;
 use tree_sitter::Node;
 
 use super::ecma::{Dependency, FileFacts, StatementFacts};
+use super::facts::{DocumentFacts, FactsMemo};
+use super::rejects::{self, Rejection};
 use super::{finish_document, run_queries, Finding, WorkspaceFacts};
 use crate::config::Config;
+use crate::semantic::summary::{self, FnSummary, Scope};
 use crate::syntax::Document;
 
 /// How many dirty statements are analysed with one query cursor each; above it, one pass over
@@ -50,6 +53,11 @@ pub struct CacheStats {
 #[derive(Default)]
 struct Memo {
     facts: Option<Arc<StatementFacts>>,
+    /// The summaries of the bindings it makes ([`summary::summarize_statement`]), valid while
+    /// the file's scope is [`AnalysisCache::summary_scope`].
+    summaries: Option<Arc<Vec<(String, FnSummary)>>>,
+    /// [`rejects::summary`] of functions inside it, by their offset from its start.
+    rejections: Vec<(usize, Rejection)>,
     findings: Option<RememberedFindings>,
     /// The last analysis that saw the statement (see [`AnalysisCache::prune`]).
     seen: u64,
@@ -124,6 +132,10 @@ pub struct AnalysisCache {
     /// provisional tree and the settled tree of the same text may differ, and so may their facts.
     file_facts: Option<(Arc<str>, bool, Arc<FileFacts>)>,
     context: Option<Context>,
+    /// The file facts whose imports and top-level names the remembered summaries were read with.
+    summary_scope: Option<Arc<FileFacts>>,
+    /// The last document's statement keys, by its text and whether its tree was provisional.
+    keys: Option<(Arc<str>, bool, Arc<StatementKeys>)>,
     last: CacheStats,
 }
 
@@ -145,16 +157,49 @@ impl AnalysisCache {
                 return facts.clone();
             }
         }
+        let keys = self.keys(doc);
         let statements = &mut self.statements;
         let facts = Arc::new(FileFacts::collect_with(doc, &mut |doc, node| {
             if node.has_error() {
                 return Arc::new(StatementFacts::collect(doc, node));
             }
-            let memo = statements.entry(statement_key(doc, node)).or_default();
+            let memo = statements.entry(keys.key(doc, node)).or_default();
             memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone()
         }));
         self.file_facts = Some((doc.text.clone(), doc.provisional, facts.clone()));
         facts
+    }
+
+    /// The keys of `doc`'s top-level statements, computed once per version of the document.
+    fn keys(&mut self, doc: &Document) -> Arc<StatementKeys> {
+        if let Some((text, provisional, keys)) = &self.keys {
+            if Arc::ptr_eq(text, &doc.text) && *provisional == doc.provisional {
+                return keys.clone();
+            }
+        }
+        let keys = Arc::new(StatementKeys::of(doc));
+        self.keys = Some((doc.text.clone(), doc.provisional, keys.clone()));
+        keys
+    }
+
+    /// The document's [`DocumentFacts`] (as [`DocumentFacts::from_file_facts`] gives them),
+    /// reusing remembered statements' function summaries and rejection summaries: an edit inside
+    /// one function costs that function's analysis, not the file's. Summaries read the file's
+    /// imports and top-level names besides their statement, so all are forgotten when those
+    /// change; rejection summaries read only their function.
+    pub fn document_facts(&mut self, doc: &Document, config: &Config) -> DocumentFacts {
+        let file = self.file_facts(doc);
+        let same_scope = self
+            .summary_scope
+            .as_ref()
+            .is_some_and(|s| s.imports == file.imports && s.top_level_declarations == file.top_level_declarations);
+        if !same_scope {
+            self.statements.values_mut().for_each(|m| m.summaries = None);
+            self.summary_scope = Some(file.clone());
+        }
+        let keys = self.keys(doc);
+        let mut memo = StatementMemo { statements: &mut self.statements, keys };
+        DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo)
     }
 
     /// Analyzes `doc` like [`super::analyze_document`], reusing what earlier versions of the
@@ -182,8 +227,9 @@ impl AnalysisCache {
         let statements: Vec<Node<'_>> = root.children(&mut cursor).collect();
         let mut keys = Vec::with_capacity(statements.len());
         let mut dirty = Vec::new();
+        let statement_keys = self.keys(doc);
         for (index, node) in statements.iter().enumerate() {
-            let key = statement_key(doc, *node);
+            let key = statement_keys.key(doc, *node);
             let cached = !node.has_error()
                 && self
                     .statements
@@ -298,18 +344,117 @@ impl AnalysisCache {
     }
 }
 
+/// The [`FactsMemo`] of one document: its statements' memos.
+struct StatementMemo<'m> {
+    statements: &'m mut Statements,
+    keys: Arc<StatementKeys>,
+}
+
+impl FactsMemo for StatementMemo<'_> {
+    fn summaries(&mut self, doc: &Document, scope: &Scope, statement: Node<'_>) -> Vec<(String, FnSummary)> {
+        if statement.has_error() {
+            return summary::summarize_statement(doc, scope, statement);
+        }
+        let memo = self.statements.entry(self.keys.key(doc, statement)).or_default();
+        let found = memo.summaries.get_or_insert_with(|| Arc::new(summary::summarize_statement(doc, scope, statement)));
+        found.as_ref().clone()
+    }
+
+    fn rejection(&mut self, doc: &Document, function: Node<'_>) -> Rejection {
+        let Some(statement) = self.keys.statement_of(function).filter(|s| !s.has_error) else {
+            return rejects::summary(doc, function);
+        };
+        let offset = function.start_byte() - statement.start;
+        let memo = self.statements.entry(statement.key).or_default();
+        if let Some((_, found)) = memo.rejections.iter().find(|(o, _)| *o == offset) {
+            return found.clone();
+        }
+        let found = rejects::summary(doc, function);
+        memo.rejections.push((offset, found.clone()));
+        found
+    }
+}
+
+/// The keys of a document's top-level statements, computed in one pass (finding each
+/// statement's leading comments with `Node::prev_sibling`, which tree-sitter answers by
+/// walking from the parent's first child, made keying a file quadratic in its statements) and
+/// once per document version (see [`AnalysisCache::keys`]).
+struct StatementKeys {
+    /// Top-level statements in order.
+    statements: Vec<KeyedStatement>,
+}
+
+/// One top-level statement of [`StatementKeys`].
+#[derive(Clone, Copy)]
+struct KeyedStatement {
+    start: usize,
+    end: usize,
+    kind: u16,
+    has_error: bool,
+    key: (u64, usize),
+}
+
+impl StatementKeys {
+    fn of(doc: &Document) -> StatementKeys {
+        let mut statements = Vec::new();
+        if let Some(tree) = doc.tree() {
+            let root = tree.root_node();
+            let mut cursor = root.walk();
+            let mut comments_start = None;
+            for node in root.children(&mut cursor) {
+                statements.push(KeyedStatement {
+                    start: node.start_byte(),
+                    end: node.end_byte(),
+                    kind: node.kind_id(),
+                    has_error: node.has_error(),
+                    key: statement_key_from(doc, node, comments_start),
+                });
+                comments_start =
+                    if node.kind().contains("comment") { comments_start.or(Some(node.start_byte())) } else { None };
+            }
+        }
+        StatementKeys { statements }
+    }
+
+    /// The key of `node`, a top-level statement (computed afresh for any other node).
+    fn key(&self, doc: &Document, node: Node<'_>) -> (u64, usize) {
+        let index = self.statements.partition_point(|s| s.start < node.start_byte());
+        match self.statements[index..]
+            .iter()
+            .take_while(|s| s.start == node.start_byte())
+            .find(|s| s.end == node.end_byte() && s.kind == node.kind_id())
+        {
+            Some(statement) => statement.key,
+            None => statement_key(doc, node),
+        }
+    }
+
+    /// The top-level statement that contains `node`.
+    fn statement_of(&self, node: Node<'_>) -> Option<KeyedStatement> {
+        let index = self.statements.partition_point(|s| s.start <= node.start_byte()).checked_sub(1)?;
+        let statement = self.statements[index];
+        (statement.start <= node.start_byte() && node.end_byte() <= statement.end).then_some(statement)
+    }
+}
+
 /// The key of a top-level statement: a hash of its kind and text, and its length. The text hashed
 /// also takes in what rules read around a statement: the comments right before it, the line before
 /// those, and the rest of the statement's first line (a doc comment, an `eslint-disable-next-line`
 /// or `eslint-disable-line` directive), so editing them is not answered from the memo.
 fn statement_key(doc: &Document, node: Node<'_>) -> (u64, usize) {
-    let text = &*doc.text;
-    let mut start = node.start_byte();
+    let mut start = None;
     let mut previous = node.prev_sibling();
     while let Some(comment) = previous.filter(|p| p.kind().contains("comment")) {
-        start = comment.start_byte();
+        start = Some(comment.start_byte());
         previous = comment.prev_sibling();
     }
+    statement_key_from(doc, node, start)
+}
+
+/// [`statement_key`] given where the comments right before `node` start (`None`: there are none).
+fn statement_key_from(doc: &Document, node: Node<'_>, comments_start: Option<usize>) -> (u64, usize) {
+    let text = &*doc.text;
+    let start = comments_start.unwrap_or(node.start_byte());
     let line_start = |at: usize| text[..at].rfind('\n').map_or(0, |i| i + 1);
     let start = line_start(line_start(start).saturating_sub(1));
     let first_line_end = text[node.start_byte()..].find('\n').map_or(text.len(), |i| node.start_byte() + i);
@@ -478,5 +623,68 @@ mod dependency_tests {
         };
         assert_eq!(run("async function main() {\n  await fetch(\"/x\");\n}\n\nfunction run() {\n  main();\n}\n"), 1);
         assert_eq!(run("function other() {}\n\nfunction run() {\n  main();\n}\n"), 0);
+    }
+}
+
+#[cfg(test)]
+mod document_facts_tests {
+    use super::*;
+    use crate::semantic::summary::{Callee, Step};
+    use crate::syntax::FileKind;
+
+    /// The document facts of `text` through `cache`, asserted equal to those computed afresh.
+    fn facts(cache: &mut AnalysisCache, text: &str) -> DocumentFacts {
+        let config = Config::default();
+        let doc = Document::parse("src/lib/jobs.ts", FileKind::TypeScript, text);
+        let remembered = cache.document_facts(&doc, &config);
+        assert_eq!(remembered, DocumentFacts::collect(&doc, &config), "remembered facts are stale for:\n{text}");
+        remembered
+    }
+
+    /// The callee of the first guard step of `name`'s summary.
+    fn first_callee(facts: &DocumentFacts, name: &str) -> Option<Callee> {
+        let (_, summary) = facts.summaries.functions.iter().find(|(n, _)| n == name)?;
+        summary.steps.iter().find_map(|s| match s {
+            Step::Guard { callee, .. } => Some(callee.clone()),
+            Step::Return { from } => from.clone(),
+            _ => None,
+        })
+    }
+
+    /// `load`'s statement is unchanged in every version below; what its summary calls depends on
+    /// the file's imports and top-level names, which the other statements change.
+    #[test]
+    fn a_remembered_summary_follows_the_files_imports_and_top_level_names() {
+        let mut cache = AnalysisCache::new();
+        // (The key of a statement takes in the line before it: `limit` keeps that line unchanged.)
+        let load = "const limit = 1;\nexport async function load() {\n  await check();\n  return limit;\n}\n";
+        let local = facts(&mut cache, &format!("async function check() {{ return 1; }}\n{load}"));
+        assert_eq!(first_callee(&local, "load"), Some(Callee::Local("check".into())));
+        let global = facts(&mut cache, &format!("async function other() {{ return 1; }}\n{load}"));
+        assert_eq!(first_callee(&global, "load"), Some(Callee::Global("check".into())));
+        let imported =
+            |source: &str| Callee::Import { source: source.into(), name: "check".into(), local: "check".into() };
+        let a = facts(&mut cache, &format!("import {{ check }} from \"./a\";\n{load}"));
+        assert_eq!(first_callee(&a, "load"), Some(imported("./a")));
+        let b = facts(&mut cache, &format!("import {{ check }} from \"./b\";\n{load}"));
+        assert_eq!(first_callee(&b, "load"), Some(imported("./b")));
+    }
+
+    /// Whether `load` may reject follows the body of the helper it returns, though `load`'s own
+    /// statement is unchanged.
+    #[test]
+    fn a_remembered_rejection_summary_follows_the_helpers_it_calls() {
+        let mut cache = AnalysisCache::new();
+        let load = "const limit = 1;\nexport async function load() {\n  return helper(limit);\n}\n";
+        let throws = facts(&mut cache, &format!("async function helper() {{ throw new Error(\"no\"); }}\n{load}"));
+        assert!(!throws.never_rejects.contains("load"));
+        let safe = facts(&mut cache, &format!("async function helper() {{ return 1; }}\n{load}"));
+        assert!(safe.never_rejects.contains("load"));
+        let again = facts(&mut cache, &format!("async function helper() {{ throw new Error(\"no\"); }}\n{load}"));
+        assert!(!again.never_rejects.contains("load"));
+        // An import of the helper makes it a condition on the other module instead.
+        let imported = facts(&mut cache, &format!("import {{ helper }} from \"./helper\";\n{load}"));
+        assert!(!imported.never_rejects.contains("load"));
+        assert!(imported.never_rejects_if.iter().any(|(name, _)| name == "load"));
     }
 }

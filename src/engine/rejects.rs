@@ -80,28 +80,43 @@ pub fn summary(doc: &Document, function: Node<'_>) -> Rejection {
 /// `imported` for names the file imports (`None`: not an import) and with this file's top-level
 /// functions otherwise. Cycle-safe and depth-bounded.
 pub fn never_rejects(doc: &Document, function: Node<'_>, imported: &mut dyn FnMut(&str) -> Option<bool>) -> bool {
-    let mut visiting = Vec::new();
-    never_rejects_at(doc, function, imported, &mut visiting, 0)
+    let local = |name: &str| ecma::top_level_function_unrecorded(doc, name);
+    never_rejects_with(function, imported, &mut |f| summary(doc, f), &local)
 }
 
-fn never_rejects_at(
-    doc: &Document,
-    function: Node<'_>,
+/// [`never_rejects`] with each function's [`summary`] taken from `summary_of` (which must answer
+/// what [`summary`] would) and the file's top-level functions looked up with `local`.
+pub fn never_rejects_with<'t>(
+    function: Node<'t>,
     imported: &mut dyn FnMut(&str) -> Option<bool>,
+    summary_of: &mut dyn FnMut(Node<'t>) -> Rejection,
+    local: &dyn Fn(&str) -> Option<Node<'t>>,
+) -> bool {
+    let mut visiting = Vec::new();
+    never_rejects_at(function, imported, summary_of, local, &mut visiting, 0)
+}
+
+fn never_rejects_at<'t>(
+    function: Node<'t>,
+    imported: &mut dyn FnMut(&str) -> Option<bool>,
+    summary_of: &mut dyn FnMut(Node<'t>) -> Rejection,
+    local: &dyn Fn(&str) -> Option<Node<'t>>,
     visiting: &mut Vec<usize>,
     depth: u32,
 ) -> bool {
     if depth > MAX_DEPTH || visiting.contains(&function.start_byte()) {
         return false;
     }
-    let Rejection::Unless(conditions) = summary(doc, function) else { return false };
+    let Rejection::Unless(conditions) = summary_of(function) else { return false };
     visiting.push(function.start_byte());
     let ok = conditions.iter().all(|name| {
         if let Some(answer) = imported(name) {
             return answer;
         }
-        match ecma::top_level_function_unrecorded(doc, name) {
-            Some(callee) if ecma::is_function(callee) => never_rejects_at(doc, callee, imported, visiting, depth + 1),
+        match local(name) {
+            Some(callee) if ecma::is_function(callee) => {
+                never_rejects_at(callee, imported, summary_of, local, visiting, depth + 1)
+            }
             _ => false,
         }
     });
@@ -113,6 +128,17 @@ fn never_rejects_at(
 /// and the imported ones as `(specifier, exported name)`. `None` when the function may reject
 /// whatever its imports do.
 pub fn import_conditions(doc: &Document, function: Node<'_>, file: &ecma::FileFacts) -> Option<Vec<(String, String)>> {
+    let local = |name: &str| ecma::top_level_function_unrecorded(doc, name);
+    import_conditions_with(function, file, &mut |f| summary(doc, f), &local)
+}
+
+/// [`import_conditions`] with summaries and top-level functions as in [`never_rejects_with`].
+pub fn import_conditions_with<'t>(
+    function: Node<'t>,
+    file: &ecma::FileFacts,
+    summary_of: &mut dyn FnMut(Node<'t>) -> Rejection,
+    local: &dyn Fn(&str) -> Option<Node<'t>>,
+) -> Option<Vec<(String, String)>> {
     let mut found = Vec::new();
     let mut imported = |name: &str| {
         let import = file.import_of(name)?;
@@ -122,7 +148,7 @@ pub fn import_conditions(doc: &Document, function: Node<'_>, file: &ecma::FileFa
         found.push((import.source.clone(), import.imported.clone()));
         Some(true)
     };
-    never_rejects(doc, function, &mut imported).then(|| {
+    never_rejects_with(function, &mut imported, summary_of, local).then(|| {
         found.sort();
         found.dedup();
         found

@@ -473,17 +473,14 @@ fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>,
         Some(disk) => disk.keep_parse(),
         None => entry.current()?,
     };
-    // An open buffer's statement facts are remembered; when a job is analysing it right now,
-    // compute them afresh rather than wait with the state locked.
+    // An open buffer's statement facts, summaries and rejection summaries are remembered; when a
+    // job is analysing it right now, compute them afresh rather than wait with the state locked.
     let cached = entry
         .buffer
         .as_ref()
         .filter(|_| current.kind.is_ecmascript())
-        .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.file_facts(&current)));
-    let facts = match cached {
-        Some(file) => DocumentFacts::from_file_facts(&current, config, &file),
-        None => DocumentFacts::collect(&current, config),
-    };
+        .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.document_facts(&current, config)));
+    let facts = cached.unwrap_or_else(|| DocumentFacts::collect(&current, config));
     Some((current, facts))
 }
 

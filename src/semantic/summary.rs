@@ -1115,6 +1115,17 @@ fn is_function(node: Node<'_>) -> bool {
 
 /// Summarises the top-level bindings of a TS/JS document.
 pub fn summarize_file(doc: &Document, scope: &Scope, exports: &[(String, String, Option<String>)]) -> FileSummaries {
+    summarize_file_with(doc, scope, exports, &mut |statement| summarize_statement(doc, scope, statement))
+}
+
+/// [`summarize_file`] with each top-level statement's summaries taken from `per_statement`
+/// (which must answer what [`summarize_statement`] would).
+pub fn summarize_file_with(
+    doc: &Document,
+    scope: &Scope,
+    exports: &[(String, String, Option<String>)],
+    per_statement: &mut dyn FnMut(Node<'_>) -> Vec<(String, FnSummary)>,
+) -> FileSummaries {
     let mut file = FileSummaries::default();
     for (exported, local, source) in exports {
         match source {
@@ -1132,6 +1143,18 @@ pub fn summarize_file(doc: &Document, scope: &Scope, exports: &[(String, String,
     let root = tree.root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
+        file.functions.extend(per_statement(statement));
+    }
+    file
+}
+
+/// The summaries of the top-level bindings one top-level statement makes, in order. They depend
+/// only on the statement and on `scope` (the file's imports and top-level names), never on other
+/// statements: calls of the file's other functions stay [`Callee::Local`] until resolution, so
+/// the editor can remember them per statement ([`crate::engine::incremental`]).
+pub fn summarize_statement(doc: &Document, scope: &Scope, statement: Node<'_>) -> Vec<(String, FnSummary)> {
+    let mut functions = Vec::new();
+    {
         let declaration = match statement.kind() {
             "export_statement" => {
                 if let Some(d) = statement.child_by_field_name("declaration") {
@@ -1139,20 +1162,20 @@ pub fn summarize_file(doc: &Document, scope: &Scope, exports: &[(String, String,
                 } else if let Some(value) = statement.child_by_field_name("value") {
                     // `export default withAuth(handler)` / `export default async function () {}`
                     if let Some(summary) = summarize_value(doc, scope, value) {
-                        file.functions.push(("default".to_string(), summary));
+                        functions.push(("default".to_string(), summary));
                     }
-                    continue;
+                    return functions;
                 } else {
-                    continue;
+                    return functions;
                 }
             }
             _ => statement,
         };
         match declaration.kind() {
             "function_declaration" | "generator_function_declaration" => {
-                let Some(name) = declaration.child_by_field_name("name") else { continue };
+                let Some(name) = declaration.child_by_field_name("name") else { return functions };
                 let summary = summarize_function(doc, scope, declaration);
-                file.functions.push((doc.slice(name.byte_range()).to_string(), summary));
+                functions.push((doc.slice(name.byte_range()).to_string(), summary));
             }
             "lexical_declaration" | "variable_declaration" => {
                 let mut c = declaration.walk();
@@ -1177,7 +1200,7 @@ pub fn summarize_file(doc: &Document, scope: &Scope, exports: &[(String, String,
                                 let original = original_key(doc, name, &local);
                                 if original == "auth" {
                                     let alias = Some(Callee::Builtin(GuardKind::Returns));
-                                    file.functions.push((local, FnSummary { alias, ..FnSummary::default() }));
+                                    functions.push((local, FnSummary { alias, ..FnSummary::default() }));
                                 }
                             }
                         }
@@ -1187,14 +1210,14 @@ pub fn summarize_file(doc: &Document, scope: &Scope, exports: &[(String, String,
                         continue;
                     }
                     if let Some(summary) = summarize_value(doc, scope, value) {
-                        file.functions.push((doc.slice(name.byte_range()).to_string(), summary));
+                        functions.push((doc.slice(name.byte_range()).to_string(), summary));
                     }
                 }
             }
             _ => {}
         }
     }
-    file
+    functions
 }
 
 /// The property key a destructured local name comes from (`{ auth: _auth }` → `auth`).
