@@ -453,17 +453,16 @@ fn documentation(id: &str, summary: &str, docs: &RawDocs, path: &str, lang: &str
 /// The problems of rules by index, and the compiled sets per grammar.
 type Validated = (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>);
 
-/// Compiles the query rules together, once per grammar (compiling each alone would cost a
-/// grammar analysis per rule and per grammar), and returns the problems of each rule by index:
+/// Compiles the query rules together, once for each grammar of `kinds` (compiling each alone
+/// would cost a grammar analysis per rule and per grammar), and returns the problems of each rule by index:
 /// syntax and node errors (found by compiling alone only when the whole fails), unknown
 /// predicates, a missing `@match`, placeholders that are no capture.
 /// The user queries are compiled with the built-ins, so the query that validates them is the one
 /// the files are matched with: returned per grammar when every rule passed.
-pub(super) fn validate(rules: &[&'static Rule]) -> Validated {
-    // The three grammars compile on parallel threads.
+pub(super) fn validate(rules: &[&'static Rule], kinds: &[FileKind]) -> Validated {
+    // The grammars compile on parallel threads.
     let per_kind: Vec<Validated> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            crate::rules::ECMASCRIPT.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
+        let handles: Vec<_> = kinds.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
         handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
@@ -483,8 +482,9 @@ pub(super) fn validate(rules: &[&'static Rule]) -> Validated {
     (failed, sets)
 }
 
-/// [`validate`] for one grammar.
-fn validate_kind(rules: &[&'static Rule], kind: &FileKind) -> Validated {
+/// [`validate`] for one grammar: the problems of the rules that fail in it, and its set (of the
+/// built-ins and the rules that pass), unless no query rule applies to it.
+pub(super) fn validate_kind(rules: &[&'static Rule], kind: &FileKind) -> Validated {
     use tree_sitter::CaptureQuantifier;
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
     let mut sets = Vec::new();
