@@ -17,6 +17,7 @@ pub mod examples;
 mod file;
 pub mod predicates;
 pub mod schema;
+pub mod shapes;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -592,6 +593,34 @@ mod tests {
         assert!(problems[1].message.contains("type_assertion"), "{problems:?}");
         // Every grammar: JavaScript rejects it too (one more problem at the same place).
         assert_eq!(rules.problems().len(), 3);
+    }
+
+    /// Rules of one structure compile as one pattern with a member per rule; a query the shape
+    /// reader is unsure of is compiled as written, alone.
+    #[test]
+    fn rules_of_one_structure_share_one_pattern() {
+        let call = "((call_expression function: (identifier) @f) @match";
+        let rules = UserRules::from_files(vec![
+            rule_file("a", &format!("{call} (#eq? @f \"a\"))")),
+            rule_file("b", &format!("{call}\n ; b\n (#match? @f \"^b\"))")),
+            rule_file("c", &format!("{call} (#any-of? @f \"c\" \"d\") (#not-test-file?))")),
+            rule_file("d", "((new_expression constructor: (identifier) @f) @match (#eq? @f \"D\"))"),
+            rule_file("e", "((identifier) @f (#eq? @f \"e\") (arguments) @match)"),
+        ]);
+        let set = rules.query_set(FileKind::TypeScript).unwrap();
+        let mut shared: Vec<Vec<&str>> = Vec::new();
+        let mut alone: Vec<&str> = Vec::new();
+        for p in 0..set.query.pattern_count() {
+            let members = set.members_of_pattern(p);
+            if members.is_empty() {
+                alone.push(set.rule_of_pattern(p).id);
+            } else {
+                shared.push(members.iter().map(|m| m.rule.id).collect());
+            }
+        }
+        alone.retain(|id| id.starts_with("project/"));
+        assert_eq!(shared, [vec!["project/a", "project/b", "project/c"], vec!["project/d"]]);
+        assert_eq!(alone, ["project/e"]);
     }
 
     #[test]
