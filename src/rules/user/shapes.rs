@@ -685,4 +685,95 @@ mod tests {
         }
         assert!(compared > 20, "{compared} matches compared");
     }
+
+    /// Every pattern of the built-in queries, with text predicates of every form on its
+    /// captures, finds on every TypeScript/JavaScript file of the tests and examples exactly what
+    /// tree-sitter finds with the predicates in the query: the shared path (the structure
+    /// compiled without them, [`Member::text_holds`] on each match) is the same as compiling each
+    /// rule as written.
+    #[test]
+    fn shared_structures_find_what_tree_sitter_finds_on_every_fixture() {
+        use streaming_iterator::StreamingIterator;
+        use tree_sitter::{Query, QueryCursor};
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut trees = Vec::new();
+        let mut parser = tree_sitter::Parser::new();
+        let language = crate::syntax::Grammar::Tsx.language();
+        parser.set_language(&language).unwrap();
+        for dir in ["tests/fixtures", "examples"] {
+            for entry in ignore::WalkBuilder::new(root.join(dir)).build().flatten() {
+                let kind = entry.path().to_str().and_then(crate::syntax::FileKind::from_path);
+                if kind.is_some_and(|k| k.is_ecmascript()) {
+                    let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+                    let tree = parser.parse(&text, None).unwrap();
+                    trees.push((text, tree));
+                }
+            }
+        }
+        assert!(trees.len() > 40, "{} files", trees.len());
+        let forms = [
+            "(#match? @C \"^[a-m]\")",
+            "(#not-match? @C \"[A-Z]\")",
+            "(#any-match? @C \"e\")",
+            "(#any-not-eq? @C \"prisma\")",
+            "(#any-of? @C \"prisma\" \"db\" \"user\" \"data\" \"supabase\")",
+            "(#not-any-of? @C \"const\" \"prisma\")",
+            "(#eq? @C \"prisma\")",
+            "(#not-eq? @C \"db\")",
+            "(#any-eq? @C \"db\")",
+            "(#any-not-match? @C \"^[a-z]\")",
+        ];
+        let all = |query: &Query, keep: &dyn Fn(&QueryMatch<'_, '_>, &[u8]) -> bool| {
+            let mut found = Vec::new();
+            for (file, (text, tree)) in trees.iter().enumerate() {
+                let mut cursor = QueryCursor::new();
+                let mut matches = cursor.matches(query, tree.root_node(), text.as_bytes());
+                while let Some(m) = matches.next() {
+                    if keep(m, text.as_bytes()) {
+                        let names = query.capture_names();
+                        let captures: Vec<_> = m
+                            .captures
+                            .iter()
+                            .map(|c| (names[c.index as usize].to_string(), c.node.byte_range()))
+                            .collect();
+                        found.push((file, m.pattern_index, captures));
+                    }
+                }
+            }
+            found
+        };
+        let (mut compared, mut matched, mut variant) = (0, 0, 0);
+        for rule in crate::rules::all() {
+            let Some(source) = rule.query_source() else { continue };
+            let Some(patterns) = split(source) else { continue };
+            for pattern in patterns {
+                let Ok(bare) = Query::new(&language, &pattern.structure) else { continue };
+                let captures: Vec<&str> = bare.capture_names().to_vec();
+                let mut sets: Vec<String> = captures
+                    .iter()
+                    .map(|c| {
+                        variant += 1;
+                        forms[variant % forms.len()].replace("@C", &format!("@{c}"))
+                    })
+                    .collect();
+                if let [a, b, ..] = captures[..] {
+                    sets.push(format!("(#not-eq? @{a} @{b}) (#any-eq? @{b} @{a})"));
+                    sets.push(format!("(#eq? @{a} @{b})"));
+                }
+                for predicates in sets {
+                    let written = format!("({} {predicates})", pattern.structure.trim());
+                    let Ok(with) = Query::new(&language, &written) else { continue };
+                    let shared = one(&written);
+                    let structure = Query::new(&language, &shared.structure).unwrap();
+                    let member = Member::new(rule, &shared, |c| structure.capture_index_for_name(c)).unwrap();
+                    let expected = all(&with, &|_, _| true);
+                    let found = all(&structure, &|m, text| member.text_holds(m, text));
+                    assert_eq!(found, expected, "{written}");
+                    compared += 1;
+                    matched += expected.len();
+                }
+            }
+        }
+        assert!(compared > 60 && matched > 1000, "{compared} queries compared, {matched} matches");
+    }
 }
