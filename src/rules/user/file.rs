@@ -475,8 +475,11 @@ pub(super) fn validate(rules: &[&'static Rule], kinds: &[FileKind]) -> Validated
         }
         sets.extend(kind_sets);
     }
-    if !failed.is_empty() {
-        // A rule dropped after its grammar's set was compiled: those sets are compiled again on use.
+    if !failed.is_empty() && kinds.len() > 1 {
+        // A grammar's set leaves out the rules that fail in it, not those failing in another
+        // grammar, which are dropped too: those sets are compiled again on use. (With one
+        // grammar, the usual case, its set is right as it is: a broken rule file being edited
+        // costs no second compilation.)
         sets.clear();
     }
     (failed, sets)
