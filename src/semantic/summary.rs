@@ -660,7 +660,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
     /// (RFC 7235) or an API-key header, or a variable already holding one.
     fn reads_credential(&self, value: Node<'a>, env: &Env) -> bool {
         let text = self.text(value);
-        if text.len() < 4096 {
+        if text.len() < 4096 && (text.contains("eader") || text.contains("EADER")) {
             let lower = text.to_ascii_lowercase();
             if lower.contains("header")
                 && (lower.contains("authorization") || lower.contains("api-key") || lower.contains("apikey"))

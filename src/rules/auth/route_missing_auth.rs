@@ -99,6 +99,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let scope = facts::scope_of(ctx.file_facts());
+    HELPER_NODES.with(|b| b.set(HELPER_BUDGET));
     let classify = |node: Node<'_>| data_access(ctx, node);
     let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
     let steps = reader.function_steps(handler, None);
@@ -624,6 +625,15 @@ fn data_access(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> Option<String
 /// How deep same-file helpers are followed for the data they reach.
 const HELPER_DEPTH: u32 = 2;
 
+/// Syntax nodes one handler's helpers may be walked over in all (hostile input must not make
+/// following helpers quadratic).
+const HELPER_BUDGET: u32 = 200_000;
+
+thread_local! {
+    /// What is left of [`HELPER_BUDGET`] for the handler being checked.
+    static HELPER_NODES: std::cell::Cell<u32> = const { std::cell::Cell::new(HELPER_BUDGET) };
+}
+
 /// [`data_access`], `depth` helpers deep.
 fn data_access_within(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> Option<String> {
     if let Some(found) = direct_data_access(ctx, call) {
@@ -647,10 +657,13 @@ fn data_access_within(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u3
     }
     let body = helper.child_by_field_name("body")?;
     let mut stack = vec![body];
-    let mut seen = 0;
     while let Some(node) = stack.pop() {
-        seen += 1;
-        if seen > 20_000 {
+        let left = HELPER_NODES.with(|b| {
+            let left = b.get().saturating_sub(1);
+            b.set(left);
+            left
+        });
+        if left == 0 {
             return None;
         }
         if node.kind() == "call_expression" && node.id() != call.id() {
