@@ -34,4 +34,5 @@ pub mod semantic;
 pub mod sql;
 pub mod stage;
 pub mod syntax;
+pub mod timings;
 pub mod workspace;

@@ -74,10 +74,12 @@ pub fn run(args: CheckArgs) -> u8 {
     if reads_stdin || args.stdin_filename.is_some() {
         return stdin::run(args);
     }
+    crate::timings::mark("start");
     let target = match resolve(&args) {
         Ok(t) => t,
         Err(message) => return error(message),
     };
+    crate::timings::mark("configuration");
     let requested = target.requested;
     let changed = match &args.changed_since {
         Some(reference) => match changed::files_changed_since(&target.root, reference) {
@@ -107,6 +109,7 @@ pub fn run(args: CheckArgs) -> u8 {
         workspace.add_rule_file_problems(&mut findings);
         let color = args.format == Format::Human && render::human::use_color();
         let exit = report(&args, &workspace, &findings, color).exit;
+        crate::timings::mark("report rendered and printed");
         std::mem::forget((workspace, findings)); // as below
         return exit;
     }
@@ -140,11 +143,13 @@ pub fn run(args: CheckArgs) -> u8 {
                     eprintln!("{}", stats.line());
                 }
                 let printed = report(&args, &workspace, &findings, color);
+                crate::timings::mark("report rendered and printed");
                 if let Some(slot) = slot {
                     if let Err(e) = slot.store(printed.output.as_bytes(), &findings) {
                         cache::warn_unwritable(&workspace.root, &e);
                     }
                 }
+                crate::timings::mark("report stored");
                 (workspace, findings, printed)
             }
         };

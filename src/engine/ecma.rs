@@ -471,6 +471,39 @@ pub fn top_level_function_unrecorded<'t>(doc: &'t Document, name: &str) -> Optio
     top_level_value_unrecorded(doc, name, false)
 }
 
+/// What [`top_level_function_unrecorded`] finds for every name at once, in one pass over the
+/// top-level statements (looking names up one by one costs a pass each: quadratic in a file
+/// with many functions).
+pub fn top_level_functions_unrecorded(doc: &Document) -> std::collections::HashMap<&str, Node<'_>> {
+    let mut found = std::collections::HashMap::new();
+    let Some(tree) = doc.tree() else { return found };
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let Some(declaration) = declaration_of(statement) else { continue };
+        match declaration.kind() {
+            "function_declaration" | "generator_function_declaration" => {
+                if let Some(name) = declaration.child_by_field_name("name") {
+                    found.entry(doc.slice(name.byte_range())).or_insert(declaration);
+                }
+            }
+            "lexical_declaration" | "variable_declaration" => {
+                let mut inner = declaration.walk();
+                for declarator in declaration.named_children(&mut inner) {
+                    let (Some(name), Some(value)) =
+                        (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+                    else {
+                        continue;
+                    };
+                    found.entry(doc.slice(name.byte_range())).or_insert(value);
+                }
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 fn top_level_value_unrecorded<'t>(doc: &'t Document, name: &str, const_only: bool) -> Option<Node<'t>> {
     let root = doc.tree()?.root_node();
     let mut cursor = root.walk();
@@ -634,22 +667,58 @@ pub fn is_test_path(path: &str) -> bool {
         || path.split('/').rev().skip(1).any(|s| matches!(s, "__tests__" | "tests" | "test"))
 }
 
+/// The nodes enclosing `node` in `doc`'s tree, innermost first (its parent, that one's parent,
+/// … the root), found in one descent from the root: each call of [`Node::parent`] descends from
+/// the root again, so walking up with it costs the depth squared.
+pub fn ancestors<'t>(doc: &'t Document, node: Node<'t>) -> Vec<Node<'t>> {
+    let mut chain = Vec::new();
+    if let Some(tree) = doc.tree() {
+        let mut at = tree.root_node();
+        while at != node {
+            chain.push(at);
+            // The child of `at` that holds `node` (or is `node`): what `Node::parent` follows.
+            match at.child_with_descendant(node) {
+                Some(child) => at = child,
+                None => break,
+            }
+        }
+        if at == node {
+            chain.reverse();
+            return chain;
+        }
+    }
+    // Not a node of `doc`'s tree: walked up one parent at a time.
+    chain.clear();
+    let mut at = node;
+    while let Some(parent) = at.parent() {
+        chain.push(parent);
+        at = parent;
+    }
+    chain
+}
+
 /// Matches a workspace-relative path against a pattern: `dir/` matches a folder of that name
 /// anywhere in the path; otherwise a glob (`*` within a segment, `**` any number of segments,
 /// `{a,b}` alternatives) matched from any folder boundary.
 pub fn path_matches(pattern: &str, path: &str) -> bool {
+    // Called for every candidate match of some rules: no allocation in the common cases.
     if let Some(dir) = pattern.strip_suffix('/') {
-        let dir = format!("/{dir}/");
-        return format!("/{path}").contains(&dir);
+        // `/{path}` contains `/{dir}/`: `dir` at a folder boundary, followed by a `/`.
+        return (0..path.len()).any(|at| {
+            (at == 0 || path.as_bytes()[at - 1] == b'/')
+                && path.as_bytes().get(at + dir.len()) == Some(&b'/')
+                && path.get(at..at + dir.len()) == Some(dir)
+        });
     }
-    let patterns = expand_braces(pattern);
     let segments: Vec<&str> = path.split('/').collect();
-    (0..segments.len()).any(|start| {
-        patterns.iter().any(|p| {
-            let parts: Vec<&str> = p.split('/').collect();
-            glob_segments(&parts, &segments[start..])
-        })
-    })
+    let matches = |p: &str| {
+        let parts: Vec<&str> = p.split('/').collect();
+        (0..segments.len()).any(|start| glob_segments(&parts, &segments[start..]))
+    };
+    if !pattern.contains('{') {
+        return matches(pattern);
+    }
+    expand_braces(pattern).iter().any(|p| matches(p))
 }
 
 fn expand_braces(pattern: &str) -> Vec<String> {
@@ -767,8 +836,11 @@ fn first_named_of_kind<'t>(node: Node<'t>, kind: &str) -> Option<Node<'t>> {
 /// client extension: it calls `set_config(` (or runs `SET LOCAL`) and uses `$transaction`,
 /// `$extends` or `defineExtension`.
 pub fn sets_rls_context(code: &str) -> bool {
-    let sets = code.contains("set_config(") || code.to_ascii_lowercase().contains("set local ");
-    sets && (code.contains("$transaction") || code.contains("$extends") || code.contains("defineExtension"))
+    // The cheap, usually failing test first; no lower-cased copy of the code.
+    let in_transaction = code.contains("$transaction") || code.contains("$extends") || code.contains("defineExtension");
+    in_transaction
+        && (code.contains("set_config(")
+            || code.as_bytes().windows(b"set local ".len()).any(|w| w.eq_ignore_ascii_case(b"set local ")))
 }
 
 /// Prisma model operations (all return promises).
@@ -1026,9 +1098,65 @@ mod tests {
     }
 
     #[test]
+    fn top_level_functions_at_once_are_those_found_one_by_one() {
+        let text = "import { x } from './x';\nfunction a() {}\nexport const b = () => 1, c = 2;\nlet d;\nvar d = function () {};\nexport function b() {}\nconst { e } = x;\nexport default function f() {}\nfunction* g() {}\nconst a = 3;\n";
+        let doc = Document::parse("a.ts", FileKind::TypeScript, text);
+        let all = top_level_functions_unrecorded(&doc);
+        for name in ["a", "b", "c", "d", "e", "f", "g", "x", "{ e }", "missing"] {
+            assert_eq!(all.get(name).copied(), top_level_function_unrecorded(&doc, name), "{name}");
+        }
+        assert_eq!(all["a"].kind(), "function_declaration", "the first binding of a name");
+        assert_eq!(all["b"].kind(), "arrow_function");
+        assert_eq!(all["d"].kind(), "function_expression", "a declarator without a value is skipped");
+    }
+
+    #[test]
+    fn ancestors_are_the_parent_chain() {
+        let text = "export async function f(a) {\n  if (a) {\n    const g = () => { h(a.b[0]); };\n  }\n}\n";
+        let doc = Document::parse("a.ts", FileKind::TypeScript, text);
+        let root = doc.tree().unwrap().root_node();
+        let mut checked = 0;
+        let mut stack = vec![root];
+        while let Some(node) = stack.pop() {
+            let mut parents = Vec::new();
+            let mut at = node;
+            while let Some(parent) = at.parent() {
+                parents.push(parent);
+                at = parent;
+            }
+            assert_eq!(ancestors(&doc, node), parents, "at {:?}", node.kind());
+            checked += 1;
+            let mut cursor = node.walk();
+            stack.extend(node.children(&mut cursor));
+        }
+        assert!(checked > 30, "every node of the file, anonymous ones too");
+        assert!(ancestors(&doc, root).is_empty());
+        let other = Document::parse("b.ts", FileKind::TypeScript, text);
+        let deep = other.tree().unwrap().root_node().descendant_for_byte_range(60, 61).unwrap();
+        assert!(!ancestors(&doc, deep).is_empty(), "a node of another tree: its own parents");
+    }
+
+    #[test]
+    fn rls_context_needs_a_transaction_that_sets_a_setting() {
+        assert!(sets_rls_context(
+            "prisma.$transaction(async (tx) => { await tx.$executeRaw`SET LOCAL app.user = ${id}` })"
+        ));
+        assert!(sets_rls_context("db.$extends({ query: { $allOperations() { set_config('a', b, TRUE) } } })"));
+        assert!(sets_rls_context("$transaction(`Set Local role`)"), "any case");
+        assert!(!sets_rls_context("await tx.$executeRaw`SET LOCAL app.user = 1`"), "no transaction");
+        assert!(!sets_rls_context("prisma.$transaction([a, b]); // settle local"), "no setting");
+    }
+
+    #[test]
     fn paths_match_folders_and_globs() {
         assert!(path_matches("components/", "src/components/ui/Button.tsx"));
         assert!(!path_matches("components/", "src/mycomponents/a.tsx"));
+        assert!(path_matches("components/", "components/a.tsx"));
+        assert!(!path_matches("components/", "src/components"), "a file, not a folder");
+        assert!(path_matches("src/client/", "apps/web/src/client/a.ts"));
+        assert!(!path_matches("src/client/", "apps/websrc/client/a.ts"));
+        assert!(path_matches("a/", "x/aa/a/b.ts"), "a later occurrence at a boundary");
+        assert!(path_matches("pages/**", "pages/x.ts") && !path_matches("pages/**", "mypages/x.ts"));
         assert!(path_matches("app/**/page.{tsx,jsx}", "app/page.tsx"));
         assert!(path_matches("app/**/page.{tsx,jsx}", "src/app/(dash)/settings/page.jsx"));
         assert!(!path_matches("app/**/page.{tsx,jsx}", "app/api/x/route.ts"));

@@ -151,8 +151,12 @@ impl DocumentFacts {
         // RLS contexts found from the code: top-level functions that set a GUC in a transaction
         // or a client extension. They count as wrappers in use and, by name, as wrappers.
         let candidates = if ecma::sets_rls_context(&doc.text) { file.top_level_declarations.as_slice() } else { &[] };
+        // Top-level functions by name, found in one pass when first needed.
+        let functions = std::cell::OnceCell::new();
+        let top_level_function =
+            |name: &str| functions.get_or_init(|| ecma::top_level_functions_unrecorded(doc)).get(name).copied();
         for name in candidates {
-            let Some(function) = ecma::top_level_function_unrecorded(doc, name) else { continue };
+            let Some(function) = top_level_function(name) else { continue };
             if ecma::is_function(function) && ecma::sets_rls_context(doc.slice(function.byte_range())) {
                 facts.rls_wrappers.insert(name.clone());
                 facts.rls_wrapper_aliases.insert(name.clone());
@@ -166,8 +170,7 @@ impl DocumentFacts {
         let supabase = file.imports.iter().any(|i| ecma::SUPABASE_MODULES.contains(&i.source.as_str()));
         if supabase && !server_only {
             for export in file.exports.iter().filter(|e| e.source.is_none()) {
-                let function =
-                    ecma::top_level_function_unrecorded(doc, &export.local).filter(|f| ecma::is_function(*f));
+                let function = top_level_function(&export.local).filter(|f| ecma::is_function(*f));
                 if function.is_some_and(|f| {
                     ecma::builds_privileged_supabase_client(doc, f, file, &config.supabase.service_role_patterns)
                 }) {
@@ -187,8 +190,7 @@ impl DocumentFacts {
                 Some(_) => facts.reexports.push(export.clone()),
                 None if async_functions.contains(export.local.as_str()) => {
                     facts.async_exports.1.insert(export.exported.clone());
-                    let function =
-                        ecma::top_level_function_unrecorded(doc, &export.local).filter(|f| ecma::is_function(*f));
+                    let function = top_level_function(&export.local).filter(|f| ecma::is_function(*f));
                     match function.and_then(|f| rejects::import_conditions(doc, f, file)) {
                         Some(conditions) if conditions.is_empty() => {
                             facts.never_rejects.insert(export.exported.clone());

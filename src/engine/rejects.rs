@@ -339,11 +339,9 @@ fn elements_settled(doc: &Document, list: Node<'_>, depth: u32) -> bool {
 /// `Some(Some(function))` for a function declared there (`function f`, `const f = () => …`),
 /// `Some(None)` for any other local binding (a parameter, a variable), `None` when no enclosing
 /// block or function binds it.
-pub fn local_binding<'t>(doc: &Document, from: Node<'t>, name: &str) -> Option<Option<Node<'t>>> {
-    let mut node = from;
-    for _ in 0..256 {
-        let parent = node.parent()?;
-        node = parent;
+pub fn local_binding<'t>(doc: &'t Document, from: Node<'t>, name: &str) -> Option<Option<Node<'t>>> {
+    // The enclosing nodes in one descent from the root (`Node::parent` descends once per call).
+    for node in ecma::ancestors(doc, from).into_iter().take(256) {
         if ecma::is_function(node) && ecma::parameter_names(doc, node).contains(&name) {
             return Some(None);
         }

@@ -732,6 +732,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
     /// (or was computed from) a read's result.
     fn derived_reads(&self, value: Node<'a>, env: &Env) -> Vec<u32> {
         let mut reads = Vec::new();
+        if env.read_from.is_empty() {
+            return reads; // nothing to find: the walk below would look up every identifier
+        }
         let mut stack = vec![value];
         while let Some(node) = stack.pop() {
             if node.kind() == "identifier" {
@@ -1824,53 +1827,58 @@ pub struct ModuleSummaries<'a> {
 /// binding by local name and every export by exported name.
 pub fn resolve_workspace(
     modules: &[ModuleSummaries<'_>],
-    resolve: &dyn Fn(&str, &str) -> Option<String>,
-    configured: &dyn Fn(&Callee) -> bool,
+    resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
+    configured: &(dyn Fn(&Callee) -> bool + Sync),
 ) -> ResolvedModules {
+    use rayon::prelude::*;
     let by_key: HashMap<&str, &ModuleSummaries<'_>> = modules.iter().map(|m| (m.key, m)).collect();
     let mut result: ResolvedModules = HashMap::new();
-    // Resolutions of each module's specifiers, once.
-    let mut specifiers: HashMap<(&str, &str), Option<String>> = HashMap::new();
-    for m in modules {
-        for (_, summary) in &m.summaries.functions {
-            for_each_callee(summary, &mut |c| {
-                if let Callee::Import { source, .. } = c {
-                    specifiers.entry((m.path, source.as_str())).or_insert_with(|| resolve(m.path, source));
-                }
-            });
-        }
-        for (_, _, source) in &m.summaries.reexports {
-            specifiers.entry((m.path, source.as_str())).or_insert_with(|| resolve(m.path, source));
-        }
-    }
+    // Resolutions of each module's specifiers, once (modules in parallel).
+    let specifiers: HashMap<(&str, &str), Option<String>> = modules
+        .par_iter()
+        .flat_map_iter(|m| {
+            let mut sources: Vec<&str> = Vec::new();
+            for (_, summary) in &m.summaries.functions {
+                for_each_callee(summary, &mut |c| {
+                    if let Callee::Import { source, .. } = c {
+                        sources.push(source.as_str());
+                    }
+                });
+            }
+            sources.extend(m.summaries.reexports.iter().map(|(_, _, source)| source.as_str()));
+            sources.sort_unstable();
+            sources.dedup();
+            sources.into_iter().map(move |source| ((m.path, source), resolve(m.path, source)))
+        })
+        .collect();
     for _ in 0..MAX_ROUNDS {
-        let mut changed = false;
-        let mut next: ResolvedModules = HashMap::new();
-        for m in modules {
-            let oracle = |callee: &Callee| -> (Resolved, bool) {
-                let value = match callee {
-                    Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
-                    Callee::Local(name) => result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default(),
-                    Callee::Global(_) => Resolved::default(),
-                    Callee::Import { source, name, .. } => specifiers
-                        .get(&(m.path, source.as_str()))
-                        .cloned()
-                        .flatten()
-                        .and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0))
-                        .unwrap_or_default(),
+        // Each round reads only the previous round's result: the modules resolve in parallel.
+        let round: Vec<(bool, String, HashMap<String, Resolved>)> = modules
+            .par_iter()
+            .map(|m| {
+                let oracle = |callee: &Callee| -> (Resolved, bool) {
+                    let value = match callee {
+                        Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
+                        Callee::Local(name) => result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default(),
+                        Callee::Global(_) => Resolved::default(),
+                        Callee::Import { source, name, .. } => specifiers
+                            .get(&(m.path, source.as_str()))
+                            .cloned()
+                            .flatten()
+                            .and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0))
+                            .unwrap_or_default(),
+                    };
+                    (value, configured(callee))
                 };
-                (value, configured(callee))
-            };
-            let mut resolved: HashMap<String, Resolved> = HashMap::new();
-            for (name, summary) in &m.summaries.functions {
-                resolved.insert(name.clone(), resolve_summary(summary, &oracle));
-            }
-            if result.get(m.key) != Some(&resolved) {
-                changed = true;
-            }
-            next.insert(m.key.to_string(), resolved);
-        }
-        result = next;
+                let mut resolved: HashMap<String, Resolved> = HashMap::new();
+                for (name, summary) in &m.summaries.functions {
+                    resolved.insert(name.clone(), resolve_summary(summary, &oracle));
+                }
+                (result.get(m.key) != Some(&resolved), m.key.to_string(), resolved)
+            })
+            .collect();
+        let changed = round.iter().any(|(changed, _, _)| *changed);
+        result = round.into_iter().map(|(_, key, resolved)| (key, resolved)).collect();
         if !changed {
             break;
         }

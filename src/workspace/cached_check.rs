@@ -69,6 +69,7 @@ pub fn check_or_replay(
     let base = cache::base_digest(&config);
     let key = |inputs: Digest| output_cache::output_key(&base, &inputs, request);
     let (discovery, walk_reused) = Discovery::remembered(root, &base, &config.path_filter());
+    crate::timings::mark("walk");
     let counted = |stats: CacheStats, files_read: usize| {
         stats.walks_reused.store(usize::from(walk_reused), std::sync::atomic::Ordering::Relaxed);
         stats.files_read.store(files_read, std::sync::atomic::Ordering::Relaxed);
@@ -83,7 +84,9 @@ pub fn check_or_replay(
     if let Some(stored) = discovery.digest_unread(&known).and_then(|d| output_cache::load(root, slot, &key(d))) {
         return replayed(stored, 0);
     }
+    crate::timings::mark("signatures");
     let inputs = discovery.read();
+    crate::timings::mark("read and hash");
     let signatures = inputs.signatures();
     if *signatures != known {
         if let Err(e) = signatures.save(root) {
@@ -94,6 +97,7 @@ pub fn check_or_replay(
     if let Some(stored) = key.as_ref().and_then(|key| output_cache::load(root, slot, key)) {
         return replayed(stored, inputs.files_read());
     }
+    crate::timings::mark("signatures saved, inputs digest");
     let files_read = inputs.files_read();
     let (workspace, findings, stats) = check_inputs(inputs, config, include);
     let stats = counted(stats, files_read);
@@ -132,6 +136,7 @@ pub fn check_inputs_without_cache(
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
 ) -> (Workspace, Vec<FileFinding>) {
+    crate::timings::mark("walk and read");
     let cache = AnalysisCache::disabled(&inputs.root);
     let (workspace, findings, _) = check_inputs_through(inputs, config, include, cache);
     (workspace, findings)
@@ -144,6 +149,7 @@ pub fn check_inputs(
     include: impl Fn(&str) -> bool + Sync,
 ) -> (Workspace, Vec<FileFinding>, CacheStats) {
     let cache = AnalysisCache::open(&inputs.root, &config);
+    crate::timings::mark("analysis cache opened");
     check_inputs_through(inputs, config, include, cache)
 }
 
@@ -186,6 +192,7 @@ fn check_inputs_through(
         .collect();
     let (plan, handoffs, plan_findings) =
         WorkspaceFacts::plan_facts_with_inputs(&plan_docs, config, &workspace.files, &workspace.evidence);
+    crate::timings::mark("plan and handoff facts");
     let guess = WorkspaceFacts {
         rls_wrappers_in_use: wrappers_named(&entries, config),
         plan,
@@ -205,7 +212,9 @@ fn check_inputs_through(
         || sql_findings(&entries, config, &cache),
         || entries.par_iter().map(|e| part(e, config, &cache, &guess, &include, wait_for_queries)).collect(),
     );
+    crate::timings::mark("file facts, early analysis, SQL");
     let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| &p.facts));
+    crate::timings::mark("workspace facts assembled");
     let WorkspaceFacts { plan, handoffs, plan_findings, .. } = guess;
     (facts.plan, facts.handoffs, facts.plan_findings) = (plan, handoffs, plan_findings);
     facts.sql_findings = sql;
@@ -251,6 +260,7 @@ fn check_inputs_through(
         })
         .collect();
     analysed.sort_unstable_by_key(|(i, _, _)| *i);
+    crate::timings::mark("findings");
 
     for (i, (facts, imports, computed)) in parts.into_iter().enumerate() {
         if computed {
@@ -273,6 +283,7 @@ fn check_inputs_through(
     if let Err(e) = cache.save(&existing) {
         cache::warn_unwritable(root, &e);
     }
+    crate::timings::mark("analysis cache stored");
 
     for entry in entries {
         match entry.doc.into_inner() {
@@ -282,6 +293,7 @@ fn check_inputs_through(
     }
     let _ = workspace.config_notices.set(engine::notices::inactive_rules(&workspace.config, facts, &workspace.files));
     workspace.finish_findings(&mut findings, &include);
+    crate::timings::mark("findings finished");
     (workspace, findings, stats)
 }
 

@@ -96,11 +96,20 @@ impl Discovery {
     pub fn read(self) -> CheckInputs {
         let Discovery { root, sources, files, evidence, unreadable: unreadable_folders } = self;
         let read_at = SystemTime::now();
-        let read_files: Vec<(SourcePath, Read, Option<Signature>)> = sources
+        // Each text is hashed where it is read, in parallel.
+        let read_files: Vec<(SourcePath, Hashed, Option<Signature>)> = sources
             .into_par_iter()
             .map(|s| {
                 let (r, signature) = read_signed(&s);
-                (s, r, signature)
+                let hashed = match r {
+                    Read::Text(text, notice) => {
+                        let text: Arc<str> = text.into();
+                        let content = cache::content_hash(&text);
+                        Ok((text, content, notice))
+                    }
+                    other => Err(other),
+                };
+                (s, hashed, signature)
             })
             .collect();
         let mut inputs = CheckInputs {
@@ -120,9 +129,7 @@ impl Discovery {
         for (source, result, signature) in read_files {
             let path = source.relative.clone();
             match result {
-                Read::Text(text, notice) => {
-                    let text: Arc<str> = text.into();
-                    let content = cache::content_hash(&text);
+                Ok((text, content, notice)) => {
                     match (notice, signature) {
                         (Some(finding), _) => inputs.notices.push(FileFinding { path, finding }),
                         (None, Some(signature)) if signature.settled(read_at) => {
@@ -132,9 +139,10 @@ impl Discovery {
                     }
                     inputs.entries.push(Entry { content, source, text, doc: OnceLock::new() });
                 }
-                Read::Notice(finding) => inputs.notices.push(FileFinding { path, finding }),
-                Read::Skipped => {}
-                Read::Unreadable(error) => {
+                // Texts were taken above.
+                Err(Read::Text(..) | Read::Skipped) => {}
+                Err(Read::Notice(finding)) => inputs.notices.push(FileFinding { path, finding }),
+                Err(Read::Unreadable(error)) => {
                     inputs.notices.push(super::unreadable_notice(&path, &error, false));
                     inputs.unreadable.push((path, error));
                 }
@@ -144,6 +152,9 @@ impl Discovery {
         inputs
     }
 }
+
+/// A file as read: its text with its content hash and reading notice, or what it was instead.
+type Hashed = Result<(Arc<str>, Digest, Option<crate::engine::Finding>), Read>;
 
 /// Everything a cached check reads before it analyses anything: the discovered files, the text
 /// and content hash of each file Baton reads, the notices reading gave, and the workflow
