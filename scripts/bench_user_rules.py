@@ -21,21 +21,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def rule(i):
-    """The i-th generated rule file: five shapes, each with its own names."""
+def rule(i, distinct=False):
+    """The i-th generated rule file: five shapes, each with its own names. `distinct`: capture
+    names of the rule's own (`@f7`), so no two rules share a structure and nothing is compiled
+    once for several rules (docs/user-rules.md, "What makes rules cheap")."""
     shape = i % 5
+    n = str(i) if distinct else ""
     if shape == 0:
-        query = f'((call_expression function: (identifier) @f) @match (#eq? @f "legacyCall{i}"))'
+        query = f'((call_expression function: (identifier) @f{n}) @match (#eq? @f{n} "legacyCall{i}"))'
     elif shape == 1:
-        query = (f'((call_expression function: (member_expression property: (property_identifier) @p)) @match '
-                 f'(#eq? @p "unsafeOp{i}") (#not-inside-call? @match "withTracing"))')
+        query = (f'((call_expression function: (member_expression property: (property_identifier) @p{n})) @match '
+                 f'(#eq? @p{n} "unsafeOp{i}") (#not-inside-call? @match "withTracing"))')
     elif shape == 2:
-        query = f'((import_statement source: (string (string_fragment) @m)) @match (#eq? @m "forbidden-module-{i}"))'
+        query = (f'((import_statement source: (string (string_fragment) @m{n})) @match '
+                 f'(#eq? @m{n} "forbidden-module-{i}"))')
     elif shape == 3:
-        query = f'((new_expression constructor: (identifier) @c) @match (#eq? @c "OldClient{i}") (#not-test-file?))'
+        query = f'((new_expression constructor: (identifier) @c{n}) @match (#eq? @c{n} "OldClient{i}") (#not-test-file?))'
     else:
-        query = (f'((call_expression function: (member_expression object: (identifier) @o)) @match '
-                 f'(#imported-from? @o "legacy-lib-{i}"))')
+        query = (f'((call_expression function: (member_expression object: (identifier) @o{n})) @match '
+                 f'(#imported-from? @o{n} "legacy-lib-{i}"))')
     return (f'summary = "generated rule {i}"\nmessage = "generated rule {i}: {{match}}"\n'
             f"query = '''\n{query}\n'''\n")
 
@@ -61,6 +65,8 @@ def main():
     parser.add_argument("--user-rules", action="store_true")
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--rules", type=int, default=50)
+    parser.add_argument("--distinct", action="store_true",
+                        help="rules that share no structure (each its own capture names)")
     parser.add_argument("--profile", default=None)
     parser.add_argument("--baton", default=None, help="the baton binary to time (default: the profile's)")
     args = parser.parse_args()
@@ -82,7 +88,7 @@ def main():
         shutil.rmtree(parked)
     parked.mkdir(parents=True)
     for i in range(args.rules):
-        (parked / f"generated-{i:02}.toml").write_text(rule(i))
+        (parked / f"generated-{i:02}.toml").write_text(rule(i, args.distinct))
     # One warm-up of each, then alternate so drift hits both sides alike.
     times = {"without": [], "with": []}
     cpus = {"without": [], "with": []}
@@ -109,11 +115,12 @@ def main():
     # The ratio of each round's pair, too: on a shared machine the load drifts between rounds.
     paired = statistics.median(w / o for w, o in zip(times["with"], times["without"]))
     load = os.getloadavg()[0]
+    kind = "distinct " if args.distinct else ""
     print(f"user rules: {files} files; cold `baton check` median of {runs}: without {without:.3f} s, "
-          f"with {args.rules} user query rules {with_:.3f} s, ratio {ratio:.3f} (median of paired ratios "
+          f"with {args.rules} {kind}user query rules {with_:.3f} s, ratio {ratio:.3f} (median of paired ratios "
           f"{paired:.3f}); CPU {cpu_without:.3f} s / {cpu_with:.3f} s, ratio {cpu_ratio:.3f}; "
           f"findings {counts['without']} / {counts['with']}; load average {load:.1f}")
-    (out_dir / "report.json").write_text(json.dumps({"files": files, "runs": runs, "rules": args.rules,
+    (out_dir / "report.json").write_text(json.dumps({"files": files, "runs": runs, "rules": args.rules, "distinct": args.distinct,
                                                      "times": times, "cpu": cpus, "ratio": ratio,
                                                      "paired_ratio": paired, "cpu_ratio": cpu_ratio,
                                                      "load": load}, indent=2))

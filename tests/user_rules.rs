@@ -353,6 +353,75 @@ fn file_predicates_and_keys_choose_the_files() {
     assert_eq!(all.len(), 4);
 }
 
+/// Rules of one structure share one compiled pattern, each rule's predicates evaluated on the
+/// match: every text predicate form, a rule with two patterns, a Baton predicate, and a query
+/// compiled as written (a predicate before a node) beside them. Exactly which rule fires where.
+#[test]
+fn rules_of_one_shape_each_fire_where_their_own_predicates_hold() {
+    let call = "((call_expression function: (identifier) @f) @match";
+    let member = "((call_expression function: (member_expression object: (identifier) @o property: (property_identifier) @p)) @match";
+    let rule = |query: String| format!("message = \"found {{match}}\"\nquery = '''\n{query}\n'''\n");
+    let rules = [
+        ("eq", rule(format!("{call} (#eq? @f \"alpha\"))"))),
+        ("match", rule(format!("{call}\n  ; beta and its kind\n  (#match? @f \"^be\"))"))),
+        ("any-of", rule(format!("{call} (#any-of? @f \"gamma\" \"delta\"))"))),
+        (
+            "not-any-of",
+            rule(format!("{call} (#not-any-of? @f \"alpha\" \"beta\" \"gamma\" \"twice\" \"tracked\" \"withTracing\"))")),
+        ),
+        ("not-match", rule(format!("{call} (#not-match? @f \"^[a-z]\"))"))),
+        ("same-capture", rule(format!("{member} (#eq? @o @p))"))),
+        ("send", rule(format!("{member} (#not-eq? @o @p) (#eq? @p \"send\"))"))),
+        ("two-patterns", rule(format!("{call} (#eq? @f \"twice\"))\n((new_expression constructor: (identifier) @f) @match (#eq? @f \"Twice\"))"))),
+        ("tracked", rule(format!("{call} (#eq? @f \"tracked\") (#not-inside-call? @match \"withTracing\"))"))),
+        ("as-written", rule("((identifier) @f (#eq? @f \"alpha\") (arguments) @match)".to_string())),
+    ];
+    let code = "alpha(1);\nbeta(2);\ngamma(3);\nother(4);\nx.x();\nmail.send();\nsend.send();\ntwice();\nnew Twice();\ntracked();\nwithTracing(() => tracked());\nBig();\n";
+    let mut files: Vec<(String, String)> =
+        rules.iter().map(|(n, r)| (format!(".baton/rules/{n}.toml"), r.clone())).collect();
+    files.push(("src/a.ts".into(), code.into()));
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+    let dir = workspace(&files);
+    let (report, _) = check_json(dir.path(), &[]);
+    let mut found: Vec<(String, u64)> =
+        user_findings(&report).into_iter().map(|(rule, _, line)| (rule, line)).collect();
+    found.sort();
+    let expected: Vec<(String, u64)> = [
+        ("any-of", 3),
+        ("as-written", 1),
+        ("eq", 1),
+        ("match", 2),
+        ("not-any-of", 4),
+        ("not-any-of", 12),
+        ("not-match", 12),
+        ("same-capture", 5),
+        ("same-capture", 7),
+        ("send", 6),
+        ("tracked", 10),
+        ("two-patterns", 8),
+        ("two-patterns", 9),
+    ]
+    .iter()
+    .map(|(r, l)| (format!("project/{r}"), *l))
+    .collect();
+    assert_eq!(found, expected);
+    // A broken rule of a shared shape is still named at its place, and the others still run.
+    let broken = rule(format!("{call} (#eq? @f \"alpha\") (#insde-call? @match \"f\"))"));
+    let mut files = files.clone();
+    files.push((".baton/rules/broken.toml", &broken));
+    let dir = workspace(&files);
+    let (report, _) = check_json(dir.path(), &[]);
+    let found = user_findings(&report);
+    assert!(found.contains(&s("meta/config", ".baton/rules/broken.toml", 3)), "{found:?}");
+    assert_eq!(found.iter().filter(|f| f.0.starts_with("project/")).count(), expected.len());
+    let message = report["diagnostics"].as_array().unwrap().iter().find(|d| d["rule"] == "meta/config").unwrap()
+        ["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(message.contains("insde-call?"), "{message}");
+}
+
 /// A schema rule of `schema` (TOML of its `[schema]` table) over one migration; the lines of
 /// its findings.
 fn schema_rule_lines(schema: &str, migration: &str) -> Vec<u64> {

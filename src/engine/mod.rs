@@ -17,7 +17,7 @@ use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::Arc;
 
-use tree_sitter::Node;
+use tree_sitter::{Node, QueryMatch};
 
 pub use facts::WorkspaceFacts;
 pub use finding::{apply_edits, Finding, Fix, TextEdit};
@@ -238,8 +238,10 @@ fn run_queries<'t>(
     let (Some(tree), Some(set)) = (doc.tree(), config.user_rules.query_set(doc.kind)) else { return };
     let Some(match_capture) = set.match_capture else { return };
     let names = set.query.capture_names();
-    set.for_each_match(tree, doc.text.as_bytes(), range, &mut |m| {
-        let rule = set.rule_of_pattern(m.pattern_index);
+    let text = doc.text.as_bytes();
+    // One rule's verdict on a match; `shared`: the predicates of a user rule whose pattern is
+    // shared with others of its shape (else they are the pattern's own, in the query).
+    let mut evaluate = |rule: &'static Rule, shared: Option<&[tree_sitter::QueryPredicate]>, m: &QueryMatch<'_, 't>| {
         if config.severity_of(rule).is_none() {
             return;
         }
@@ -267,7 +269,8 @@ fn run_queries<'t>(
             (Some(predicate), _) => predicate(&ctx),
             (None, Matcher::UserQuery(user)) => {
                 let nodes = |index: u32| m.captures.iter().find(|c| c.index == index).map(|c| c.node);
-                user_finding(&ctx, user, set.query.general_predicates(m.pattern_index), &nodes)
+                let predicates = shared.unwrap_or_else(|| set.query.general_predicates(m.pattern_index));
+                user_finding(&ctx, user, predicates, &nodes)
             }
             (None, _) => Some(ctx.finding(node.byte_range(), rule.summary)),
         };
@@ -277,6 +280,17 @@ fn run_queries<'t>(
             extent = extent.start.min(found.range.start)..extent.end.max(found.range.end);
         }
         emit(EvaluatedMatch { node, extent, finding, dependencies: ecma::take_dependencies() });
+    };
+    set.for_each_match(tree, text, range, &mut |m| {
+        let members = set.members_of_pattern(m.pattern_index);
+        if members.is_empty() {
+            return evaluate(set.rule_of_pattern(m.pattern_index), None, m);
+        }
+        for member in members {
+            if member.text_holds(m, text) {
+                evaluate(member.rule, Some(&member.general), m);
+            }
+        }
     });
 }
 

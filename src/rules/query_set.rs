@@ -24,6 +24,9 @@ pub struct QuerySet {
     /// By node kind id: true when some pattern can start at a node of that kind. `None` when
     /// some pattern's root is not a plain node kind (a wildcard, an alternation, a supertype …).
     roots: Option<Vec<bool>>,
+    /// By pattern: the user rules that share it, each with its own predicates (empty for a
+    /// pattern compiled as written; `super::user::shapes`).
+    members: Vec<Box<[super::user::shapes::Member]>>,
 }
 
 /// The built-in query sets, by [`QuerySet::slot`].
@@ -87,7 +90,8 @@ impl QuerySet {
             }
         }
         let roots = pattern_roots(&query, &combined, &language);
-        Ok(QuerySet { query, pattern_rules, match_capture, roots })
+        let members = (0..pattern_rules.len()).map(|_| Box::default()).collect();
+        Ok(QuerySet { query, pattern_rules, match_capture, roots, members })
     }
 
     /// A set from a query already compiled from `combined`, the query sources of the rules of
@@ -102,7 +106,22 @@ impl QuerySet {
             .collect();
         let match_capture = query.capture_index_for_name("match");
         let roots = pattern_roots(&query, combined, &language);
-        QuerySet { query, pattern_rules, match_capture, roots }
+        let members = (0..pattern_rules.len()).map(|_| Box::default()).collect();
+        QuerySet { query, pattern_rules, match_capture, roots, members }
+    }
+
+    /// Makes pattern `index` one that several user rules share, each with its own predicates.
+    pub fn share(&mut self, index: usize, members: Vec<super::user::shapes::Member>) {
+        if let Some(rule) = members.first().map(|m| m.rule) {
+            self.pattern_rules[index] = rule;
+        }
+        self.members[index] = members.into_boxed_slice();
+    }
+
+    /// The user rules sharing pattern `index` (empty: the pattern is [`QuerySet::rule_of_pattern`]'s
+    /// alone, its predicates in the query).
+    pub fn members_of_pattern(&self, index: usize) -> &[super::user::shapes::Member] {
+        &self.members[index]
     }
 
     /// Calls `each` with every match of the query in `tree` (of `text`) that starts at a node

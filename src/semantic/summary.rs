@@ -121,6 +121,11 @@ pub struct Wrapper {
     /// a guard is not handed to a wrapper for nothing.
     #[serde(default)]
     pub guard_args: Vec<Callee>,
+    /// The wrapper's own options (destructured from its parameters with a boolean default)
+    /// whose test chose the path read into `inner`: (name, default). The inner steps follow each
+    /// option's default; a caller that sets one differently gets no auth wrapper.
+    #[serde(default)]
+    pub options: Vec<(String, bool)>,
 }
 
 /// What a file exports and the summaries of its top-level bindings.
@@ -146,6 +151,27 @@ pub struct Resolved {
     pub auth_wrapper: bool,
     /// The function wraps a handler (authenticating or not).
     pub wrapper: bool,
+    /// Options of an auth wrapper that turn its check off when a caller sets them (`{
+    /// requireAuth: false }`): a bit per option name ([`option_bit`]) for options that default
+    /// to `true` and select the guarded path then; a caller that passes such an option with any
+    /// value but `true` gets no auth wrapper.
+    #[serde(default)]
+    pub opt_out_true: u64,
+    /// The same for options that default to `false` (`skipAuth = false`): passing anything but
+    /// `false` opts out.
+    #[serde(default)]
+    pub opt_out_false: u64,
+}
+
+/// The bit of an option name in [`Resolved::opt_out_true`] / [`Resolved::opt_out_false`] (a
+/// collision only makes a wrapper call count as opted out: more findings, never fewer).
+pub fn option_bit(name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    1 << (hash % 64)
 }
 
 /// Rounds of the cross-file fixpoint: also the depth of call chains followed.
@@ -203,6 +229,12 @@ fn session_factory(source: &str, name: &str) -> bool {
     name == "default" && (source == "next-auth" || source.starts_with("@auth/"))
 }
 
+/// True when a specifier may name a workspace module (relative, an alias such as `@/x`, or a
+/// package): node built-ins never do. Only used to skip work.
+fn is_workspace_specifier(source: &str) -> bool {
+    !source.starts_with("node:")
+}
+
 /// What a file's code needs to know about names: its imports (local → (source, exported name)),
 /// its top-level declarations, and the modules it imports.
 #[derive(Debug, Default)]
@@ -237,6 +269,11 @@ pub struct StepReader<'a, 'c> {
     pub lookups: HashSet<u32>,
     /// How many closures deep the reader is (their returns are not the function's).
     closure_depth: u32,
+    /// Options of the enclosing wrapper factory with their boolean defaults: an `if` on one
+    /// follows the default ([`Wrapper::options`]).
+    flags: HashMap<String, bool>,
+    /// The options an `if` was decided on.
+    pub options_used: Vec<(String, bool)>,
     /// How deep the walk is: past [`MAX_NESTING`] a subtree is not read (hostile nesting must
     /// not exhaust the stack).
     nesting: u32,
@@ -248,7 +285,17 @@ const MAX_NESTING: u32 = 200;
 impl<'a, 'c> StepReader<'a, 'c> {
     /// A reader over `doc` with the file's `scope`; `data` classifies data accesses (or none).
     pub fn new(doc: &'a Document, scope: &'a Scope, data: Option<DataClassifier<'c>>) -> Self {
-        StepReader { doc, scope, data, accesses: Vec::new(), lookups: HashSet::new(), closure_depth: 0, nesting: 0 }
+        StepReader {
+            doc,
+            scope,
+            data,
+            accesses: Vec::new(),
+            lookups: HashSet::new(),
+            closure_depth: 0,
+            nesting: 0,
+            flags: HashMap::new(),
+            options_used: Vec::new(),
+        }
     }
 
     fn text(&self, node: Node<'_>) -> &'a str {
@@ -380,6 +427,13 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     }
                     if let Some(callee) = self.call_callee(value) {
                         out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
+                        // The caller's credential handed to a check: its result, once tested,
+                        // authenticates (`const ok = await Tokens.check(token); if (ok) …`).
+                        let callee = if self.passes_credential(value, env) {
+                            Callee::Builtin(GuardKind::Returns)
+                        } else {
+                            callee
+                        };
                         for name in &names {
                             env.bound.insert(name.clone(), callee.clone());
                         }
@@ -390,6 +444,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     }
                     if self.text(value).contains("process.env") {
                         env.env_vars.extend(names.iter().cloned());
+                    }
+                    if self.reads_credential(value, env) {
+                        env.credentials.extend(names.iter().cloned());
                     }
                     if contains_call(value) {
                         env.computed.extend(names);
@@ -460,6 +517,29 @@ impl<'a, 'c> StepReader<'a, 'c> {
         }
         let consequence = node.child_by_field_name("consequence");
         let alternative = node.child_by_field_name("alternative");
+        // `if (requireAuth) … else …` on an option of the wrapper factory: the path its default
+        // selects (a caller that changes the option is checked at the call).
+        if let Some((name, default, consequence_runs)) = condition.and_then(|c| self.option_condition(c)) {
+            if !self.options_used.contains(&(name.clone(), default)) {
+                self.options_used.push((name, default));
+            }
+            let mut branch = Vec::new();
+            let mut e = env.clone();
+            let mut taken_exits = false;
+            if consequence_runs {
+                if let Some(c) = consequence {
+                    taken_exits = self.statement(c, &mut e, &mut branch);
+                }
+            } else if let Some(a) = alternative {
+                let mut cursor = a.walk();
+                let statements: Vec<Node<'a>> = a.named_children(&mut cursor).collect();
+                for statement in statements {
+                    taken_exits |= self.statement(statement, &mut e, &mut branch);
+                }
+            }
+            out.push(Step::Branch(vec![branch]));
+            return taken_exits;
+        }
         let consequence_exits = consequence.is_some_and(|c| exits(self.doc, c));
         let mut branches = Vec::new();
         // `if (await isValidKey(req)) return handler(req)`: inside the consequence, the guards
@@ -528,7 +608,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     stack.extend(node.child_by_field_name("right"));
                 }
                 "call_expression" => {
-                    if let Some(callee) = self.call_callee(node) {
+                    if let Some(callee) = self.guard_callee(node, env) {
                         out.push(Step::Guard { callee, checked: true, discarded: false });
                     }
                 }
@@ -541,6 +621,94 @@ impl<'a, 'c> StepReader<'a, 'c> {
             }
         }
         out
+    }
+
+    /// The callee of a call whose result is tested: a built-in session-returning guard when the
+    /// call is handed the caller's credential, else [`StepReader::call_callee`].
+    fn guard_callee(&self, call: Node<'a>, env: &Env) -> Option<Callee> {
+        if self.passes_credential(call, env) {
+            return Some(Callee::Builtin(GuardKind::Returns));
+        }
+        self.call_callee(call)
+    }
+
+    /// True when a call (through `await`) is given a credential variable as an argument.
+    fn passes_credential(&self, value: Node<'a>, env: &Env) -> bool {
+        if env.credentials.is_empty() {
+            return false;
+        }
+        let call = strip(value);
+        if call.kind() != "call_expression" {
+            return false;
+        }
+        let Some(arguments) = call.child_by_field_name("arguments") else { return false };
+        let mut stack = vec![arguments];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" && env.credentials.contains(self.text(node)) {
+                return true;
+            }
+            if is_function(node) {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// True when a value reads the credential the caller presented: the `Authorization` header
+    /// (RFC 7235) or an API-key header, or a variable already holding one.
+    fn reads_credential(&self, value: Node<'a>, env: &Env) -> bool {
+        let text = self.text(value);
+        if text.len() < 4096 && (text.contains("eader") || text.contains("EADER")) {
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("header")
+                && (lower.contains("authorization") || lower.contains("api-key") || lower.contains("apikey"))
+            {
+                return true;
+            }
+        }
+        if env.credentials.is_empty() {
+            return false;
+        }
+        let mut stack = vec![value];
+        while let Some(node) = stack.pop() {
+            if node.kind() == "identifier" && env.credentials.contains(self.text(node)) {
+                return true;
+            }
+            if is_function(node) {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+        false
+    }
+
+    /// `if (flag)` / `if (!flag)` on an option of the enclosing wrapper factory: the option's
+    /// name and whether the consequence runs under its default.
+    fn option_condition(&self, condition: Node<'a>) -> Option<(String, bool, bool)> {
+        if self.flags.is_empty() {
+            return None;
+        }
+        let mut node = strip(condition);
+        let mut polarity = true;
+        for _ in 0..4 {
+            if node.kind() == "unary_expression"
+                && node.child_by_field_name("operator").is_some_and(|o| o.kind() == "!")
+            {
+                polarity = !polarity;
+                node = strip(node.child_by_field_name("argument")?);
+            } else {
+                break;
+            }
+        }
+        if node.kind() != "identifier" {
+            return None;
+        }
+        let name = self.text(node);
+        let default = *self.flags.get(name)?;
+        Some((name.to_string(), default, default == polarity))
     }
 
     /// The data reads whose results a denying condition tests become authorising lookups.
@@ -667,7 +835,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
             match node.kind() {
                 "arrow_function" | "function_expression" | "function" => continue,
                 "call_expression" => {
-                    if let Some(callee) = self.call_callee(node) {
+                    if let Some(callee) = self.guard_callee(node, env) {
                         out.push(Step::Guard { callee, checked: true, discarded: false });
                     }
                 }
@@ -743,6 +911,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 }
                 return;
             }
+            "member_expression" => self.dereference(node, env, out),
             "call_expression" => {
                 if let Some(function) = node.child_by_field_name("function") {
                     if function.kind() == "identifier" && env.params.iter().any(|p| p == self.text(function)) {
@@ -771,6 +940,11 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 }
                 if let Some(classify) = self.data {
                     if let Some(what) = classify(node) {
+                        // Its arguments run first: `record(session.user.id)` throws without a
+                        // session before the access.
+                        if let Some(arguments) = node.child_by_field_name("arguments") {
+                            self.dereferences(arguments, env, out);
+                        }
                         out.push(Step::Data(self.accesses.len() as u32));
                         self.accesses.push((node, what));
                         return;
@@ -784,6 +958,40 @@ impl<'a, 'c> StepReader<'a, 'c> {
         let children: Vec<Node<'a>> = node.named_children(&mut cursor).collect();
         for child in children {
             self.scan(child, env, out, in_closure);
+        }
+    }
+
+    /// `user.id` on what a project function returned, without `?.`: when it returns nothing (a
+    /// session helper's `return null` when signed out) the read throws, so it checks the result
+    /// as an `if` would. Built-in guards are not trusted this way: several return an object
+    /// whatever the session (Clerk's `auth()`, Supabase's `getUser()`).
+    fn dereference(&self, member: Node<'a>, env: &Env, out: &mut Vec<Step>) {
+        if env.bound.is_empty() {
+            return;
+        }
+        let Some(object) = member.child_by_field_name("object").map(strip) else { return };
+        if object.kind() == "identifier" && !self.text(member).contains("?.") {
+            if let Some(callee @ (Callee::Local(_) | Callee::Import { .. })) = env.bound.get(self.text(object)) {
+                out.push(Step::Guard { callee: callee.clone(), checked: true, discarded: false });
+            }
+        }
+    }
+
+    /// [`StepReader::dereference`] for every member read inside `node` (not in closures).
+    fn dereferences(&self, node: Node<'a>, env: &Env, out: &mut Vec<Step>) {
+        if env.bound.is_empty() {
+            return;
+        }
+        let mut stack = vec![node];
+        while let Some(n) = stack.pop() {
+            if is_function(n) {
+                continue;
+            }
+            if n.kind() == "member_expression" {
+                self.dereference(n, env, out);
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
         }
     }
 
@@ -861,6 +1069,14 @@ impl<'a, 'c> StepReader<'a, 'c> {
                         });
                     }
                 }
+                // `AuthService.check(…)`: a static method of an imported class, summarised in its
+                // module as `Class.method` (an object's method resolves to nothing there).
+                if is_workspace_specifier(source) {
+                    let name = format!("{imported}.{property}");
+                    return Some(Callee::Import { source: source.clone(), local: name.clone(), name });
+                }
+            } else if self.scope.top_level.contains(object_text) {
+                return Some(Callee::Local(format!("{object_text}.{property}")));
             }
         }
         None
@@ -916,6 +1132,9 @@ struct Env {
     computed: HashSet<String>,
     /// Variables holding what a data read returned, with the reads' [`Step::Data`] indices.
     read_from: HashMap<String, Vec<u32>>,
+    /// Variables holding a credential the caller presented (the `Authorization` or an API-key
+    /// header, or a value computed from one).
+    credentials: HashSet<String>,
 }
 
 /// Query methods that only read: Prisma's reads, and `select` (Drizzle, Supabase, Kysely).
@@ -1177,6 +1396,25 @@ pub fn summarize_statement(doc: &Document, scope: &Scope, statement: Node<'_>) -
                 let summary = summarize_function(doc, scope, declaration);
                 functions.push((doc.slice(name.byte_range()).to_string(), summary));
             }
+            "class_declaration" => {
+                // Static methods, as `Class.method` (called on the class itself).
+                let (Some(name), Some(body)) =
+                    (declaration.child_by_field_name("name"), declaration.child_by_field_name("body"))
+                else {
+                    continue;
+                };
+                let class = doc.slice(name.byte_range());
+                let mut c = body.walk();
+                for method in body.named_children(&mut c).filter(|m| m.kind() == "method_definition") {
+                    let mut mc = method.walk();
+                    let is_static = method.children(&mut mc).any(|k| k.kind() == "static");
+                    let Some(method_name) = method.child_by_field_name("name").filter(|_| is_static) else {
+                        continue;
+                    };
+                    let summary = summarize_function(doc, scope, method);
+                    file.functions.push((format!("{class}.{}", doc.slice(method_name.byte_range())), summary));
+                }
+            }
             "lexical_declaration" | "variable_declaration" => {
                 let mut c = declaration.walk();
                 for declarator in declaration.named_children(&mut c).filter(|d| d.kind() == "variable_declarator") {
@@ -1334,14 +1572,17 @@ pub fn summarize_function(doc: &Document, scope: &Scope, function: Node<'_>) -> 
     let mut reader = StepReader::new(doc, scope, None);
     let steps = reader.function_steps(function, None);
     let params = parameter_names(doc, function);
+    let flags = option_flags(doc, function, &params);
     let wrapper = returned_function(doc, function).and_then(|returned| {
         let returned = strip(returned);
         if is_function(returned) {
             let mut r = StepReader::new(doc, scope, None);
+            r.flags = flags.clone();
             let inner = r.function_steps(returned, Some(&params));
             return inner.iter().any(contains_param_call).then_some(Wrapper {
                 delegate: None,
                 inner: Some(inner),
+                options: r.options_used,
                 ..Wrapper::default()
             });
         }
@@ -1353,9 +1594,11 @@ pub fn summarize_function(doc: &Document, scope: &Scope, function: Node<'_>) -> 
             let args: Vec<Node<'_>> = arguments.named_children(&mut cursor).map(strip).collect();
             if let Some(literal) = args.iter().copied().find(|a| is_function(*a)) {
                 let mut r = StepReader::new(doc, scope, None);
+                r.flags = flags.clone();
                 let inner = r.function_steps(literal, Some(&params));
                 if inner.iter().any(contains_param_call) {
                     wrapper.inner = Some(inner);
+                    wrapper.options = r.options_used;
                 }
             } else if args
                 .iter()
@@ -1377,6 +1620,67 @@ pub fn summarize_function(doc: &Document, scope: &Scope, function: Node<'_>) -> 
         None
     });
     FnSummary { steps, wrapper, alias: None }
+}
+
+/// A wrapper factory's boolean options: parameters with a `true`/`false` default
+/// (`requireAuth = true`) and names destructured with one from a parameter at the top of its
+/// body (`const { requireAuth = true } = options`).
+fn option_flags(doc: &Document, function: Node<'_>, params: &[String]) -> HashMap<String, bool> {
+    let mut flags = HashMap::new();
+    let mut patterns = Vec::new();
+    if let Some(parameters) = function.child_by_field_name("parameters") {
+        patterns.push(parameters);
+    }
+    if let Some(body) = function.child_by_field_name("body").filter(|b| b.kind() == "statement_block") {
+        let mut cursor = body.walk();
+        for statement in body.named_children(&mut cursor) {
+            if !matches!(statement.kind(), "lexical_declaration" | "variable_declaration") {
+                continue;
+            }
+            let mut c = statement.walk();
+            for declarator in statement.named_children(&mut c).filter(|d| d.kind() == "variable_declarator") {
+                let from_param = declarator
+                    .child_by_field_name("value")
+                    .is_some_and(|v| v.kind() == "identifier" && params.iter().any(|p| p == doc.slice(v.byte_range())));
+                if let (true, Some(name)) = (from_param, declarator.child_by_field_name("name")) {
+                    patterns.push(name);
+                }
+            }
+        }
+    }
+    for pattern in patterns {
+        let mut stack = vec![pattern];
+        while let Some(node) = stack.pop() {
+            let pair = match node.kind() {
+                "object_assignment_pattern" | "assignment_pattern" => {
+                    Some((node.child_by_field_name("left"), node.child_by_field_name("right")))
+                }
+                "required_parameter" | "optional_parameter" => {
+                    Some((node.child_by_field_name("pattern"), node.child_by_field_name("value")))
+                }
+                _ => None,
+            };
+            if let Some((left, right)) = pair {
+                if let (Some(left), Some(right)) = (left, right) {
+                    let default = match right.kind() {
+                        "true" => Some(true),
+                        "false" => Some(false),
+                        _ => None,
+                    };
+                    let named = matches!(left.kind(), "identifier" | "shorthand_property_identifier_pattern");
+                    if let (true, Some(default)) = (named, default) {
+                        flags.insert(doc.slice(left.byte_range()).to_string(), default);
+                    }
+                }
+            }
+            if is_function(node) {
+                continue;
+            }
+            let mut cursor = node.walk();
+            stack.extend(node.named_children(&mut cursor));
+        }
+    }
+    flags
 }
 
 fn contains_param_call(step: &Step) -> bool {
@@ -1508,6 +1812,15 @@ pub fn resolve_summary(summary: &FnSummary, oracle: Oracle<'_>) -> Resolved {
         });
         let guarded_args = wrapper.inner.is_some() && wrapper.guard_args.iter().any(|c| oracle(c).0.guard.is_some());
         resolved.auth_wrapper = delegated || inner || guarded_args;
+        if inner {
+            for (name, default) in &wrapper.options {
+                if *default {
+                    resolved.opt_out_true |= option_bit(name);
+                } else {
+                    resolved.opt_out_false |= option_bit(name);
+                }
+            }
+        }
     }
     resolved
 }
@@ -1602,13 +1915,40 @@ pub fn resolve_workspace(
                 names.insert(exported_name.clone(), *r);
             }
         }
+        // Static methods of exported classes: `Class.method` under the class's exported name.
+        for (name, _) in &m.summaries.functions {
+            let Some((class, method)) = name.split_once('.') else { continue };
+            for (exported_name, local) in &m.summaries.exports {
+                if local == class {
+                    if let Some(r) = result.get(m.key).and_then(|f| f.get(name)) {
+                        names.insert(format!("{exported_name}.{method}"), *r);
+                    }
+                }
+            }
+        }
         for (exported_name, name, source) in &m.summaries.reexports {
             if exported_name == "*" {
                 continue;
             }
             let target = specifiers.get(&(m.path, source.as_str())).cloned().flatten();
-            if let Some(r) = target.and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0)) {
+            if let Some(r) = target.as_ref().and_then(|key| lookup_export(&result, &by_key, &specifiers, key, name, 0))
+            {
                 names.insert(exported_name.clone(), r);
+            }
+            // A re-exported class: its static methods (one level).
+            let Some(module) = target.as_deref().and_then(|key| by_key.get(key)) else { continue };
+            for (local_export, local) in &module.summaries.exports {
+                if local_export != name {
+                    continue;
+                }
+                for (function, _) in &module.summaries.functions {
+                    let Some(method) = function.strip_prefix(local.as_str()).and_then(|r| r.strip_prefix('.')) else {
+                        continue;
+                    };
+                    if let Some(r) = result.get(module.key).and_then(|f| f.get(function)) {
+                        names.insert(format!("{exported_name}.{method}"), *r);
+                    }
+                }
             }
         }
         exported.insert(m.key.to_string(), names);
@@ -1639,9 +1979,26 @@ fn lookup_export(
     if let Some((_, local)) = module.summaries.exports.iter().find(|(e, _)| e == name) {
         return result.get(key).and_then(|f| f.get(local)).copied();
     }
+    if let Some((class, method)) = name.split_once('.') {
+        if let Some((_, local)) = module.summaries.exports.iter().find(|(e, _)| e == class) {
+            return result.get(key).and_then(|f| f.get(&format!("{local}.{method}"))).copied();
+        }
+    }
+    let (head, member) = match name.split_once('.') {
+        Some((class, method)) => (class, Some(method)),
+        None => (name, None),
+    };
     for (exported, original, source) in &module.summaries.reexports {
-        if exported == name || exported == "*" {
-            let wanted = if exported == "*" { name } else { original.as_str() };
+        if exported == name || exported == head || exported == "*" {
+            let renamed;
+            let wanted = match (exported == "*", member) {
+                (true, _) => name,
+                (false, Some(method)) => {
+                    renamed = format!("{original}.{method}");
+                    renamed.as_str()
+                }
+                (false, None) => original.as_str(),
+            };
             let target = specifiers.get(&(module.path, source.as_str())).cloned().flatten()?;
             if let Some(found) = lookup_export(result, by_key, specifiers, &target, wanted, depth + 1) {
                 return Some(found);

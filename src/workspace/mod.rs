@@ -506,13 +506,21 @@ impl Workspace {
     }
 
     /// Adds the problems of the configuration's rule files (`meta/config` at each file, never
-    /// filtered by the requested paths: a broken rule is a configuration error) to `findings`,
+    /// filtered by the requested paths: a broken rule is a configuration error; those only a
+    /// grammar the workspace has no file of rejects are not looked for) to `findings`,
     /// and their texts to the workspace so the renderers can place them.
     pub fn add_rule_file_problems(&mut self, findings: &mut Vec<FileFinding>) {
         let user_rules = self.config.user_rules.clone();
         let Some(rule) = crate::rules::find("meta/config") else { return };
         let Some(severity) = self.config.severity_of(rule) else { return };
-        for problem in user_rules.problems() {
+        // Only the grammars the workspace has files of are compiled for their problems.
+        let mut kinds: Vec<crate::syntax::FileKind> = Vec::new();
+        for kind in self.files.paths().filter_map(crate::syntax::FileKind::from_path) {
+            if kind.is_ecmascript() && !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        for problem in user_rules.problems_for(&kinds) {
             let mut finding = Finding::new(rule.id, problem.range.clone(), problem.message.clone());
             finding.severity = severity;
             findings.push(FileFinding { path: problem.path.clone(), finding });

@@ -95,10 +95,11 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         return None;
     }
     let handler = resolve_handler(ctx, ctx.capture("handler")?, 0)?;
-    if is_oauth_redirect(ctx, handler) {
+    if is_oauth_redirect(ctx, handler) || rate_limits_by_ip(ctx, handler) {
         return None;
     }
     let scope = facts::scope_of(ctx.file_facts());
+    HELPER_NODES.with(|b| b.set(HELPER_BUDGET));
     let classify = |node: Node<'_>| data_access(ctx, node);
     let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
     let steps = reader.function_steps(handler, None);
@@ -106,6 +107,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
     let outcome = summary::evaluate(&steps, &oracle);
     let (node, what) = reader.accesses.get(outcome.first_unguarded_data? as usize)?.clone();
+    if !attempts_auth(&steps, &oracle) && adds_only(ctx, handler, &reader.accesses) {
+        return None;
+    }
     let guards = ctx.config.auth.guards.iter().map(|g| format!("`{g}()`")).collect::<Vec<_>>().join(", ");
     // An absolute line number in the message: the finding moves with edits above it.
     ecma::mark_file_wide();
@@ -183,6 +187,306 @@ fn is_oauth_redirect(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool
         stack.extend(node.named_children(&mut cursor));
     }
     code && state
+}
+
+/// True when the handler calls something that authenticates on some path (a guard whose result
+/// it does not check, one that may return early, a configured guard): it tries to authenticate,
+/// so it is not public by design.
+fn attempts_auth(steps: &[summary::Step], oracle: summary::Oracle<'_>) -> bool {
+    steps.iter().any(|step| match step {
+        summary::Step::Guard { callee, .. } => {
+            let (resolved, configured) = oracle(callee);
+            resolved.guard.is_some() || configured
+        }
+        summary::Step::SecretCheck => true,
+        summary::Step::Branch(branches) => branches.iter().any(|b| attempts_auth(b, oracle)),
+        summary::Step::Either(branches) => branches.iter().any(|(b, _)| attempts_auth(b, oracle)),
+        _ => false,
+    })
+}
+
+/// Query methods that only read a record, and those that only add new ones.
+const READS: &[&str] =
+    &["findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "count", "select"];
+const ADDS: &[&str] = &["create", "createMany", "insert"];
+
+/// True when the handler only adds records and gives none back: every data access reads or
+/// creates (no update, delete, raw query or transaction), and no value read or written — nor
+/// one computed from it — reaches a response (a `return`, `res.json/send/write/end(…)`,
+/// `Response.json(…)`, `new Response(…)`). Such an endpoint (a reaction, feedback answer or
+/// abuse report recorded against a viewer's id) discloses nothing and changes nothing that
+/// exists; a fetch by id that answers with the record, or a write to an existing one, stays a
+/// finding.
+fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(Node<'_>, String)]) -> bool {
+    if accesses.is_empty() {
+        return false;
+    }
+    for (access, _) in accesses {
+        let Some(function) = access.child_by_field_name("function").filter(|f| f.kind() == "member_expression") else {
+            return false;
+        };
+        let Some(mut method) = function.child_by_field_name("property").map(|p| ctx.text(p)) else { return false };
+        if method == "from" {
+            // Supabase `client.from("t").insert(…)`: the method follows.
+            let next = access
+                .parent()
+                .filter(|p| p.kind() == "member_expression")
+                .and_then(|p| p.child_by_field_name("property"));
+            method = next.map_or("", |n| ctx.text(n));
+        }
+        if !READS.contains(&method) && !ADDS.contains(&method) {
+            return false;
+        }
+    }
+    let ranges: Vec<std::ops::Range<usize>> = accesses.iter().map(|(n, _)| n.byte_range()).collect();
+    let contains_access = |n: Node<'_>| ranges.iter().any(|r| n.start_byte() <= r.start && r.end <= n.end_byte());
+    let mut declarators = Vec::new();
+    let mut responses = Vec::new();
+    let mut stack = vec![handler];
+    while let Some(node) = stack.pop() {
+        if declarators.len() + responses.len() > 5_000 {
+            return false;
+        }
+        match node.kind() {
+            "variable_declarator" => declarators.push(node),
+            "return_statement" => responses.extend(node.named_child(0)),
+            "new_expression"
+                if node.child_by_field_name("constructor").is_some_and(|c| ctx.text(c).ends_with("Response")) =>
+            {
+                responses.extend(node.child_by_field_name("arguments"));
+            }
+            "call_expression" => {
+                let property = node
+                    .child_by_field_name("function")
+                    .filter(|f| f.kind() == "member_expression")
+                    .and_then(|f| f.child_by_field_name("property"))
+                    .map(|p| ctx.text(p));
+                if matches!(property, Some("json" | "send" | "write" | "end")) {
+                    responses.extend(node.child_by_field_name("arguments"));
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    // Variables holding a record, or a value computed from one.
+    let mut record_vars: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        for declarator in &declarators {
+            let (Some(name), Some(value)) =
+                (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+            else {
+                continue;
+            };
+            if contains_access(value) || mentions_any(ctx, value, &record_vars) {
+                for n in summary::pattern_names(ctx.doc, name) {
+                    if !record_vars.contains(&n) {
+                        record_vars.push(n);
+                    }
+                }
+            }
+        }
+    }
+    if responses.iter().any(|r| contains_access(*r) || mentions_any(ctx, *r, &record_vars)) {
+        return false;
+    }
+    // Nor handed to anything but another query (`sendEmail(user.email)` discloses it).
+    let mut stack = vec![handler];
+    while let Some(node) = stack.pop() {
+        if node.kind() == "identifier" && record_vars.iter().any(|v| v == ctx.text(node)) {
+            if let Some(call) = enclosing_argument_call(node) {
+                if !ranges.contains(&call.byte_range()) {
+                    return false;
+                }
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    true
+}
+
+/// The call (or `new`) whose arguments hold `node`, up to the statement it is in.
+fn enclosing_argument_call(node: Node<'_>) -> Option<Node<'_>> {
+    let mut child = node;
+    let mut parent = node.parent()?;
+    for _ in 0..64 {
+        match parent.kind() {
+            "call_expression" | "new_expression"
+                if parent.child_by_field_name("arguments").is_some_and(|a| a.id() == child.id()) =>
+            {
+                return Some(parent);
+            }
+            k if k.ends_with("_statement") || k == "lexical_declaration" || k == "variable_declaration" => return None,
+            _ => {}
+        }
+        child = parent;
+        parent = parent.parent()?;
+    }
+    None
+}
+
+fn mentions_any(ctx: &QueryMatchContext<'_, '_>, node: Node<'_>, names: &[String]) -> bool {
+    if names.is_empty() {
+        return false;
+    }
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if matches!(n.kind(), "identifier" | "shorthand_property_identifier") && names.iter().any(|v| v == ctx.text(n))
+        {
+            return true;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
+}
+
+/// True when the handler rate-limits its callers by their IP address: a limiter call keyed by
+/// the client IP (`x-forwarded-for`, `x-real-ip`, `cf-connecting-ip`, `req.ip`, an
+/// `ipAddress(req)`-style helper) whose result an `if` tests with a branch that answers 429.
+/// An endpoint meant for signed-in users limits them by user; one that budgets requests per IP
+/// expects anonymous callers — public by design (a viewer's one-time code, an instance ping).
+/// An intent mark, not a guard: it counts anywhere in the handler.
+fn rate_limits_by_ip(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool {
+    let text = ctx.text(handler);
+    if !text.contains("429") {
+        return false;
+    }
+    let mut declarators = Vec::new();
+    let mut ifs = Vec::new();
+    let mut stack = vec![handler];
+    while let Some(node) = stack.pop() {
+        if declarators.len() + ifs.len() > 5_000 {
+            return false;
+        }
+        match node.kind() {
+            "variable_declarator" => declarators.push(node),
+            "if_statement" => ifs.push(node),
+            _ => {}
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    // Variables holding the client IP, then those holding a limiter's answer on it.
+    let mut ip_vars: Vec<String> = Vec::new();
+    let mut limit_vars: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        for declarator in &declarators {
+            let (Some(name), Some(value)) =
+                (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+            else {
+                continue;
+            };
+            let names = summary::pattern_names(ctx.doc, name);
+            if names.iter().all(|n| ip_vars.contains(n)) && names.iter().all(|n| limit_vars.contains(n)) {
+                continue;
+            }
+            let mentions_ip = mentions_client_ip(ctx, value, &ip_vars);
+            if !mentions_ip {
+                continue;
+            }
+            let is_call = summary_call(value);
+            let target = if is_call && !is_ip_source_call(ctx, value) { &mut limit_vars } else { &mut ip_vars };
+            for n in names {
+                if !target.contains(&n) {
+                    target.push(n);
+                }
+            }
+        }
+    }
+    ifs.iter().any(|node| {
+        let (Some(condition), Some(consequence)) =
+            (node.child_by_field_name("condition"), node.child_by_field_name("consequence"))
+        else {
+            return false;
+        };
+        if !ctx.text(consequence).contains("429") || !summary::exits(ctx.doc, consequence) {
+            return false;
+        }
+        let mut stack = vec![condition];
+        while let Some(n) = stack.pop() {
+            if n.kind() == "identifier" && limit_vars.iter().any(|v| v == ctx.text(n)) {
+                return true;
+            }
+            let mut cursor = n.walk();
+            stack.extend(n.named_children(&mut cursor));
+        }
+        false
+    })
+}
+
+/// True when a value is (through `await`) a call, or a member read of one (`(await limit(…)).success`).
+fn summary_call(value: Node<'_>) -> bool {
+    let mut node = value;
+    for _ in 0..8 {
+        match node.kind() {
+            "call_expression" => return true,
+            "await_expression" | "parenthesized_expression" | "non_null_expression" | "as_expression" => {
+                match node.named_child(0) {
+                    Some(n) => node = n,
+                    None => return false,
+                }
+            }
+            "member_expression" => match node.child_by_field_name("object") {
+                Some(n) => node = n,
+                None => return false,
+            },
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// True when a value is a call that reads the client IP itself (`ipAddress(req)`,
+/// `getIpAddress(req.headers)`, `headers.get("x-forwarded-for")`).
+fn is_ip_source_call(ctx: &QueryMatchContext<'_, '_>, value: Node<'_>) -> bool {
+    let text = ctx.text(value).to_ascii_lowercase();
+    let outer = text.trim_start_matches("await ").trim_start();
+    IP_HEADERS.iter().any(|h| text.contains(h)) && !outer.contains("limit")
+        || ip_helper_name(outer.split('(').next().unwrap_or(""))
+}
+
+/// Request headers that carry the client IP behind a proxy.
+const IP_HEADERS: &[&str] = &["x-forwarded-for", "x-real-ip", "cf-connecting-ip", "true-client-ip"];
+
+/// `ipAddress`, `getIp`, `getIpAddress`, `getClientIp` (any case, through a member path).
+fn ip_helper_name(callee: &str) -> bool {
+    let last = callee.rsplit('.').next().unwrap_or(callee).trim().to_ascii_lowercase();
+    matches!(last.as_str(), "ipaddress" | "getip" | "getipaddress" | "getclientip" | "clientip")
+}
+
+/// True when an expression reads the client IP or mentions a variable holding it.
+fn mentions_client_ip(ctx: &QueryMatchContext<'_, '_>, value: Node<'_>, ip_vars: &[String]) -> bool {
+    let text = ctx.text(value);
+    if text.len() > 4096 {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    if IP_HEADERS.iter().any(|h| lower.contains(h)) {
+        return true;
+    }
+    let mut stack = vec![value];
+    while let Some(n) = stack.pop() {
+        match n.kind() {
+            "identifier" if ip_vars.iter().any(|v| v == ctx.text(n)) => return true,
+            "call_expression" if n.child_by_field_name("function").is_some_and(|f| ip_helper_name(ctx.text(f))) => {
+                return true;
+            }
+            "member_expression" => {
+                let property = n.child_by_field_name("property").map(|p| ctx.text(p));
+                let object = n.child_by_field_name("object").map(|o| ctx.text(o));
+                if property == Some("ip") && object.is_some_and(|o| matches!(o, "req" | "request")) {
+                    return true;
+                }
+            }
+            _ => {}
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
 }
 
 /// A call of a name listed in `[auth] guards` (by its local or its imported name).
@@ -265,17 +569,169 @@ fn is_auth_wrapper_call(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool
     if ctx.config.auth.wrappers.iter().any(|w| w == name || w == original) {
         return true;
     }
-    match file.import_of(name) {
+    let resolved = match file.import_of(name) {
         Some(import) => {
-            summary::builtin_wrapper(&import.source, &import.imported)
-                || ctx.facts.imported_summary(&ctx.doc.path, &import.source, &import.imported).auth_wrapper
+            if summary::builtin_wrapper(&import.source, &import.imported) {
+                return true;
+            }
+            ctx.facts.imported_summary(&ctx.doc.path, &import.source, &import.imported)
         }
-        None => ctx.facts.local_summary(&ctx.doc.path, name).auth_wrapper,
+        None => ctx.facts.local_summary(&ctx.doc.path, name),
+    };
+    resolved.auth_wrapper && !opts_out(ctx, call, &resolved)
+}
+
+/// True when a wrapper call sets one of the wrapper's options that turn its check off to
+/// anything but its default (`withAuthorization(handler, "r", "read", { requireAuth: false })`,
+/// or a value only known at run time).
+fn opts_out(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, resolved: &Resolved) -> bool {
+    if resolved.opt_out_true == 0 && resolved.opt_out_false == 0 {
+        return false;
     }
+    let Some(arguments) = call.child_by_field_name("arguments") else { return false };
+    let mut cursor = arguments.walk();
+    let objects: Vec<Node<'_>> = arguments.named_children(&mut cursor).filter(|a| a.kind() == "object").collect();
+    for object in objects {
+        let mut c = object.walk();
+        for property in object.named_children(&mut c) {
+            let (key, value) = match property.kind() {
+                "pair" => {
+                    let key = property.child_by_field_name("key").map(|k| ecma::unquote(ctx.text(k)));
+                    (key, property.child_by_field_name("value").map(|v| v.kind()))
+                }
+                "shorthand_property_identifier" => (Some(ctx.text(property)), None),
+                // `{ ...options }`: anything may be set.
+                "spread_element" => return true,
+                _ => continue,
+            };
+            let Some(key) = key else { continue };
+            let bit = summary::option_bit(key);
+            if resolved.opt_out_true & bit != 0 && value != Some("true") {
+                return true;
+            }
+            if resolved.opt_out_false & bit != 0 && value != Some("false") {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// What data the call reaches, in words, or `None` when it reaches none.
 fn data_access(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> Option<String> {
+    data_access_within(ctx, call, 0)
+}
+
+/// How deep same-file helpers are followed for the data they reach.
+const HELPER_DEPTH: u32 = 2;
+
+/// Syntax nodes one handler's helpers may be walked over in all (hostile input must not make
+/// following helpers quadratic).
+const HELPER_BUDGET: u32 = 200_000;
+
+thread_local! {
+    /// What is left of [`HELPER_BUDGET`] for the handler being checked.
+    static HELPER_NODES: std::cell::Cell<u32> = const { std::cell::Cell::new(HELPER_BUDGET) };
+}
+
+/// [`data_access`], `depth` helpers deep.
+fn data_access_within(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, depth: u32) -> Option<String> {
+    if let Some(found) = direct_data_access(ctx, call) {
+        return Some(found);
+    }
+    // `await removeMember(id)`: a same-file helper that reaches data itself (and does not
+    // authenticate) is data for its caller.
+    let function = call.child_by_field_name("function").filter(|f| f.kind() == "identifier")?;
+    if depth >= HELPER_DEPTH {
+        return None;
+    }
+    let name = ctx.text(function);
+    let file = ctx.file_facts();
+    if file.import_of(name).is_some() || (depth == 0 && passes_credential(ctx, call)) {
+        return None;
+    }
+    let helper = ecma::top_level_function(ctx.doc, name).filter(|f| ecma::is_function(*f))?;
+    if ctx.facts.local_summary(&ctx.doc.path, name).guard.is_some() || ctx.config.auth.guards.iter().any(|g| g == name)
+    {
+        return None;
+    }
+    let body = helper.child_by_field_name("body")?;
+    let mut stack = vec![body];
+    while let Some(node) = stack.pop() {
+        let left = HELPER_NODES.with(|b| {
+            let left = b.get().saturating_sub(1);
+            b.set(left);
+            left
+        });
+        if left == 0 {
+            return None;
+        }
+        if node.kind() == "call_expression" && node.id() != call.id() {
+            if let Some(what) = data_access_within(ctx, node, depth + 1) {
+                let inner = what.split(", which runs ").last().unwrap_or(&what).to_string();
+                return Some(format!("`{name}(…)`, which runs {inner}"));
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    None
+}
+
+/// True when a call is handed the credential the caller presented: an argument that reads the
+/// `Authorization` or an API-key header, or a variable of the enclosing function declared from
+/// one (`const key = headers.get("x-api-key"); … authenticateKey(key)`): the helper is where
+/// the request is authenticated, not data reached before it.
+fn passes_credential(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
+    let reads_credential = |n: Node<'_>| {
+        let text = ctx.text(n);
+        text.len() < 4096 && {
+            let lower = text.to_ascii_lowercase();
+            lower.contains("header")
+                && (lower.contains("authorization") || lower.contains("api-key") || lower.contains("apikey"))
+        }
+    };
+    let Some(arguments) = call.child_by_field_name("arguments") else { return false };
+    let mut cursor = arguments.walk();
+    let args: Vec<Node<'_>> = arguments.named_children(&mut cursor).collect();
+    if args.iter().any(|a| reads_credential(*a)) {
+        return true;
+    }
+    let names: Vec<&str> = args.iter().filter(|a| a.kind() == "identifier").map(|a| ctx.text(*a)).collect();
+    if names.is_empty() {
+        return false;
+    }
+    let mut scope = call;
+    while let Some(parent) = scope.parent() {
+        scope = parent;
+        if ecma::is_function(scope) {
+            break;
+        }
+    }
+    let mut stack = vec![scope];
+    let mut seen = 0;
+    while let Some(node) = stack.pop() {
+        seen += 1;
+        if seen > 20_000 {
+            return false;
+        }
+        if node.kind() == "variable_declarator" {
+            let declared =
+                node.child_by_field_name("name").map(|n| summary::pattern_names(ctx.doc, n)).unwrap_or_default();
+            if declared.iter().any(|d| names.contains(&d.as_str()))
+                && node.child_by_field_name("value").is_some_and(reads_credential)
+            {
+                return true;
+            }
+        }
+        let mut cursor = node.walk();
+        stack.extend(node.named_children(&mut cursor));
+    }
+    false
+}
+
+/// What data the call itself reaches (not through a helper).
+fn direct_data_access(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> Option<String> {
     let function = call.child_by_field_name("function")?;
     let arguments = call.child_by_field_name("arguments")?;
     let file = ctx.file_facts();

@@ -7,7 +7,7 @@ use toml::Spanned;
 use tree_sitter::Query;
 
 use super::schema::{SchemaCheck, SchemaRule};
-use super::{parse_severity, placeholders, predicates, Problem, RuleFile, NAMESPACE};
+use super::{parse_severity, placeholders, predicates, shapes, Problem, RuleFile, NAMESPACE};
 use crate::rules::{Matcher, Rule, Severity};
 use crate::syntax::FileKind;
 
@@ -453,17 +453,16 @@ fn documentation(id: &str, summary: &str, docs: &RawDocs, path: &str, lang: &str
 /// The problems of rules by index, and the compiled sets per grammar.
 type Validated = (Vec<(usize, Vec<Problem>)>, Vec<(FileKind, crate::rules::query_set::QuerySet)>);
 
-/// Compiles the query rules together, once per grammar (compiling each alone would cost a
-/// grammar analysis per rule and per grammar), and returns the problems of each rule by index:
+/// Compiles the query rules together, once for each grammar of `kinds` (compiling each alone
+/// would cost a grammar analysis per rule and per grammar), and returns the problems of each rule by index:
 /// syntax and node errors (found by compiling alone only when the whole fails), unknown
 /// predicates, a missing `@match`, placeholders that are no capture.
 /// The user queries are compiled with the built-ins, so the query that validates them is the one
 /// the files are matched with: returned per grammar when every rule passed.
-pub(super) fn validate(rules: &[&'static Rule]) -> Validated {
-    // The three grammars compile on parallel threads.
+pub(super) fn validate(rules: &[&'static Rule], kinds: &[FileKind]) -> Validated {
+    // The grammars compile on parallel threads.
     let per_kind: Vec<Validated> = std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            crate::rules::ECMASCRIPT.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
+        let handles: Vec<_> = kinds.iter().map(|kind| scope.spawn(move || validate_kind(rules, kind))).collect();
         handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
     });
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
@@ -476,142 +475,217 @@ pub(super) fn validate(rules: &[&'static Rule]) -> Validated {
         }
         sets.extend(kind_sets);
     }
-    if !failed.is_empty() {
-        // A rule dropped after its grammar's set was compiled: those sets are compiled again on use.
+    if !failed.is_empty() && kinds.len() > 1 {
+        // A grammar's set leaves out the rules that fail in it, not those failing in another
+        // grammar, which are dropped too: those sets are compiled again on use. (With one
+        // grammar, the usual case, its set is right as it is: a broken rule file being edited
+        // costs no second compilation.)
         sets.clear();
     }
     (failed, sets)
 }
 
-/// [`validate`] for one grammar.
-fn validate_kind(rules: &[&'static Rule], kind: &FileKind) -> Validated {
+/// [`validate`] for one grammar: the problems of the rules that fail in it, and its set (of the
+/// built-ins and the rules that pass), unless no query rule applies to it.
+///
+/// A query the shape reader understands ([`shapes::split`]) joins the combined query as its
+/// patterns without predicates, each distinct structure once for every rule that has it (its
+/// predicates are evaluated in Rust, [`shapes::Member`]); any other query joins as written.
+pub(super) fn validate_kind(rules: &[&'static Rule], kind: &FileKind) -> Validated {
     use tree_sitter::CaptureQuantifier;
     let mut failed: Vec<(usize, Vec<Problem>)> = Vec::new();
     let mut sets = Vec::new();
-    {
-        let language = kind.grammar().expect("query kinds have grammars").language();
-        loop {
-            let candidates: Vec<(usize, &QueryRule)> = rules
-                .iter()
-                .enumerate()
-                .filter(|(i, r)| r.kinds.contains(kind) && !failed.iter().any(|(f, _)| f == i))
-                .filter_map(|(i, r)| match &r.matcher {
-                    Matcher::UserQuery(q) => Some((i, *q)),
-                    _ => None,
-                })
-                .collect();
-            if candidates.is_empty() {
-                break;
+    let language = kind.grammar().expect("query kinds have grammars").language();
+    let split: Vec<Option<Vec<shapes::Pattern>>> = rules
+        .iter()
+        .map(|r| match &r.matcher {
+            Matcher::UserQuery(q) if r.kinds.contains(kind) => shapes::split(&q.query),
+            _ => None,
+        })
+        .collect();
+    loop {
+        let candidates: Vec<(usize, &QueryRule)> = rules
+            .iter()
+            .enumerate()
+            .filter(|(i, r)| r.kinds.contains(kind) && !failed.iter().any(|(f, _)| f == i))
+            .filter_map(|(i, r)| match &r.matcher {
+                Matcher::UserQuery(q) => Some((i, *q)),
+                _ => None,
+            })
+            .collect();
+        if candidates.is_empty() {
+            break;
+        }
+        let mut combined = String::new();
+        let mut all_starts: Vec<(usize, &'static Rule)> = Vec::new();
+        for rule in crate::rules::all().iter().filter(|r| r.kinds.contains(kind)) {
+            if let Some(source) = rule.query_source() {
+                all_starts.push((combined.len(), rule));
+                combined.push_str(source);
+                combined.push('\n');
             }
-            let mut combined = String::new();
-            let mut all_starts: Vec<(usize, &'static Rule)> = Vec::new();
-            for rule in crate::rules::all().iter().filter(|r| r.kinds.contains(kind)) {
-                if let Some(source) = rule.query_source() {
-                    all_starts.push((combined.len(), rule));
-                    combined.push_str(source);
-                    combined.push('\n');
-                }
-            }
-            let mut starts = Vec::new();
-            for (i, q) in &candidates {
-                starts.push(combined.len());
+        }
+        // Each candidate's byte ranges in the combined query: its text, or its shapes' texts.
+        let mut ranges: Vec<Vec<Range<usize>>> = vec![Vec::new(); candidates.len()];
+        for (slot, (i, q)) in candidates.iter().enumerate() {
+            if split[*i].is_none() {
                 all_starts.push((combined.len(), rules[*i]));
+                ranges[slot].push(combined.len()..combined.len() + q.query.len() + 1);
                 combined.push_str(&q.query);
                 combined.push('\n');
             }
-            let query = match Query::new(&language, &combined) {
-                Ok(query) => query,
-                Err(_) => {
-                    let before = failed.len();
-                    for (i, q) in &candidates {
-                        if let Err(e) = Query::new(&language, &q.query) {
-                            failed.push((*i, query_error(&q.path, &q.checks.origin, &q.query, &e)));
-                        }
-                    }
-                    if failed.len() == before {
-                        // Only the combination fails (should not happen): blame every rule.
-                        for (i, q) in &candidates {
-                            failed.push((
-                                *i,
-                                vec![Problem {
-                                    path: q.path.clone(),
-                                    range: 0..0,
-                                    message: "the query does not compile with the other rules".into(),
-                                }],
-                            ));
-                        }
-                    }
-                    continue;
-                }
-            };
-            let match_index = query.capture_index_for_name("match");
-            let names = query.capture_names();
-            for (slot, (i, q)) in candidates.iter().enumerate() {
-                let start = starts[slot];
-                let end = starts.get(slot + 1).copied().unwrap_or(combined.len());
-                let patterns: Vec<usize> = (0..query.pattern_count())
-                    .filter(|p| (start..end).contains(&query.start_byte_for_pattern(*p)))
-                    .collect();
-                let mut problems = Vec::new();
-                let mut captures: Vec<&str> = Vec::new();
-                for &p in &patterns {
-                    for (c, quantifier) in query.capture_quantifiers(p).iter().enumerate() {
-                        if *quantifier != CaptureQuantifier::Zero && !captures.contains(&names[c]) {
-                            captures.push(names[c]);
-                        }
-                    }
-                    if let Err(message) = predicates::validate(&query, p) {
-                        let at = query.start_byte_for_pattern(p) - start;
-                        problems.extend(q.checks.origin.problem_in(&q.path, at..at + 1, message));
-                    }
-                }
-                let has_match = match_index.is_some_and(|m| {
-                    patterns.iter().any(|p| query.capture_quantifiers(*p)[m as usize] != CaptureQuantifier::Zero)
+        }
+        // The shapes: (range in the combined query, members as (candidate slot, pattern)).
+        type Shape = (Range<usize>, Vec<(usize, usize)>);
+        let mut shapes_by_key: std::collections::HashMap<&str, usize> = Default::default();
+        let mut shared: Vec<Shape> = Vec::new();
+        for (slot, (i, _)) in candidates.iter().enumerate() {
+            for (k, pattern) in split[*i].iter().flatten().enumerate() {
+                let index = *shapes_by_key.entry(pattern.key.as_str()).or_insert_with(|| {
+                    all_starts.push((combined.len(), rules[*i]));
+                    let range = combined.len()..combined.len() + pattern.structure.len() + 1;
+                    combined.push_str(&pattern.structure);
+                    combined.push('\n');
+                    shared.push((range, Vec::new()));
+                    shared.len() - 1
                 });
-                if !has_match {
-                    problems.extend(q.checks.origin.problem_in(
-                        &q.path,
-                        0..q.query.len().min(1),
-                        "the query captures no `@match` node (the finding's range)",
-                    ));
-                }
-                let rule_problem = |span: &Range<usize>, message: String| Problem {
-                    path: q.path.clone(),
-                    range: span.clone(),
-                    message,
-                };
-                for name in placeholders(&q.message) {
-                    if !captures.contains(&name) {
-                        problems.push(rule_problem(
-                            &q.checks.message_span,
-                            format!("`{{{name}}}` is not a capture of the query (captures: {})", captures.join(", ")),
-                        ));
-                    }
-                }
-                if let Some(fix) = &q.fix {
-                    if !captures.contains(&fix.capture.as_str()) {
-                        problems.push(rule_problem(
-                            &q.checks.fix_span,
-                            format!("the fix replaces `@{}`, which the query does not capture", fix.capture),
-                        ));
-                    }
-                    for name in placeholders(&fix.replace) {
-                        if !captures.contains(&name) {
-                            problems.push(rule_problem(
-                                &q.checks.fix_span,
-                                format!("`{{{name}}}` is not a capture of the query"),
-                            ));
-                        }
-                    }
-                }
-                if !problems.is_empty() {
-                    problems.truncate(1);
-                    failed.push((*i, problems));
+                shared[index].1.push((slot, k));
+                if !ranges[slot].contains(&shared[index].0) {
+                    ranges[slot].push(shared[index].0.clone());
                 }
             }
-            sets.push((*kind, crate::rules::query_set::QuerySet::assemble(query, &combined, &all_starts, *kind)));
-            break;
         }
+        let query = match Query::new(&language, &combined) {
+            Ok(query) => query,
+            Err(_) => {
+                let before = failed.len();
+                for (i, q) in &candidates {
+                    if let Err(e) = Query::new(&language, &q.query) {
+                        failed.push((*i, query_error(&q.path, &q.checks.origin, &q.query, &e)));
+                    }
+                }
+                if failed.len() == before {
+                    // Only the combination fails (should not happen): blame every rule.
+                    for (i, q) in &candidates {
+                        failed.push((
+                            *i,
+                            vec![Problem {
+                                path: q.path.clone(),
+                                range: 0..0,
+                                message: "the query does not compile with the other rules".into(),
+                            }],
+                        ));
+                    }
+                }
+                continue;
+            }
+        };
+        let in_ranges = |ranges: &[Range<usize>]| -> Vec<usize> {
+            (0..query.pattern_count())
+                .filter(|p| ranges.iter().any(|r| r.contains(&query.start_byte_for_pattern(*p))))
+                .collect()
+        };
+        let index_of = |name: &str| query.capture_index_for_name(name);
+        let match_index = query.capture_index_for_name("match");
+        let names = query.capture_names();
+        let before = failed.len();
+        for (slot, (i, q)) in candidates.iter().enumerate() {
+            let patterns = in_ranges(&ranges[slot]);
+            let mut problems = Vec::new();
+            let mut captures: Vec<&str> = Vec::new();
+            for &p in &patterns {
+                for (c, quantifier) in query.capture_quantifiers(p).iter().enumerate() {
+                    if *quantifier != CaptureQuantifier::Zero && !captures.contains(&names[c]) {
+                        captures.push(names[c]);
+                    }
+                }
+            }
+            match &split[*i] {
+                None => {
+                    let start = ranges[slot][0].start;
+                    for &p in &patterns {
+                        if let Err(message) = predicates::validate(query.general_predicates(p)) {
+                            let at = query.start_byte_for_pattern(p) - start;
+                            problems.extend(q.checks.origin.problem_in(&q.path, at..at + 1, message));
+                        }
+                    }
+                }
+                Some(own) => {
+                    for pattern in own {
+                        let checked = shapes::Member::new(rules[*i], pattern, index_of)
+                            .ok_or_else(|| "a predicate names a capture the query does not define".to_string())
+                            .and_then(|member| predicates::validate(&member.general));
+                        if let Err(message) = checked {
+                            let at = pattern.start;
+                            problems.extend(q.checks.origin.problem_in(&q.path, at..at + 1, message));
+                        }
+                    }
+                }
+            }
+            let has_match = match_index.is_some_and(|m| {
+                patterns.iter().any(|p| query.capture_quantifiers(*p)[m as usize] != CaptureQuantifier::Zero)
+            });
+            if !has_match {
+                problems.extend(q.checks.origin.problem_in(
+                    &q.path,
+                    0..q.query.len().min(1),
+                    "the query captures no `@match` node (the finding's range)",
+                ));
+            }
+            let rule_problem =
+                |span: &Range<usize>, message: String| Problem { path: q.path.clone(), range: span.clone(), message };
+            for name in placeholders(&q.message) {
+                if !captures.contains(&name) {
+                    problems.push(rule_problem(
+                        &q.checks.message_span,
+                        format!("`{{{name}}}` is not a capture of the query (captures: {})", captures.join(", ")),
+                    ));
+                }
+            }
+            if let Some(fix) = &q.fix {
+                if !captures.contains(&fix.capture.as_str()) {
+                    problems.push(rule_problem(
+                        &q.checks.fix_span,
+                        format!("the fix replaces `@{}`, which the query does not capture", fix.capture),
+                    ));
+                }
+                for name in placeholders(&fix.replace) {
+                    if !captures.contains(&name) {
+                        problems.push(rule_problem(
+                            &q.checks.fix_span,
+                            format!("`{{{name}}}` is not a capture of the query"),
+                        ));
+                    }
+                }
+            }
+            if !problems.is_empty() {
+                problems.truncate(1);
+                failed.push((*i, problems));
+            }
+        }
+        if failed.len() > before {
+            // The set is compiled again without the rules that failed.
+            continue;
+        }
+        let mut set = crate::rules::query_set::QuerySet::assemble(query, &combined, &all_starts, *kind);
+        for (range, members) in &shared {
+            let patterns: Vec<usize> = (0..set.query.pattern_count())
+                .filter(|p| range.contains(&set.query.start_byte_for_pattern(*p)))
+                .collect();
+            for p in patterns {
+                let members: Vec<shapes::Member> = members
+                    .iter()
+                    .filter_map(|(slot, k)| {
+                        let i = candidates[*slot].0;
+                        let pattern = &split[i].as_ref()?[*k];
+                        shapes::Member::new(rules[i], pattern, |name| set.query.capture_index_for_name(name))
+                    })
+                    .collect();
+                set.share(p, members);
+            }
+        }
+        sets.push((*kind, set));
+        break;
     }
     (failed, sets)
 }

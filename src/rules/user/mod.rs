@@ -17,6 +17,7 @@ pub mod examples;
 mod file;
 pub mod predicates;
 pub mod schema;
+pub mod shapes;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -86,16 +87,21 @@ pub struct UserRules {
     compiled: OnceLock<Compiled>,
     /// Whether [`UserRules::start`] spawned the compilation.
     started: std::sync::atomic::AtomicBool,
+    /// Whether [`UserRules::prepare`] spawned the compilation of a grammar, by slot.
+    started_kinds: [std::sync::atomic::AtomicBool; 3],
 }
 
 /// The query rules compiled with the built-ins.
 struct Compiled {
     /// The rules that loaded, sorted by id.
     rules: Vec<&'static Rule>,
-    /// Every problem, sorted by path and position.
+    /// Every problem found validating, sorted by path and position.
     problems: Vec<Problem>,
-    /// The combined query per grammar (built-ins plus user queries).
+    /// The combined query per grammar (built-ins plus user queries), compiled on first use.
     sets: [OnceLock<Option<QuerySet>>; 3],
+    /// Problems found compiling a grammar after validation (a pattern that only that grammar
+    /// rejects): the rule is not applied to that grammar's files.
+    late: Mutex<Vec<Problem>>,
 }
 
 impl fmt::Debug for UserRules {
@@ -158,14 +164,30 @@ impl UserRules {
         UserRules { parsed, early_problems: problems, texts, digest, ..UserRules::default() }
     }
 
-    /// Compiles the query rules with the built-ins, once; every caller waits for the one
-    /// compilation.
+    /// Validates the query rules, once; every caller waits for the one validation.
+    ///
+    /// A rule is validated in one grammar, TypeScript when it applies to it (else the first of
+    /// its languages): syntax, captures, predicates, `@match` and placeholders are the same in
+    /// every grammar, and the query that validates is the combined set that grammar's files are
+    /// matched with. The other grammars are compiled when a file of theirs needs them
+    /// ([`UserRules::query_set`]); what only they reject is then reported too
+    /// ([`UserRules::problems_for`]). docs/user-rules.md, "Validation".
     fn compiled(&self) -> &Compiled {
         self.compiled.get_or_init(|| {
             let mut rules = self.parsed.clone();
             let mut problems = self.early_problems.clone();
+            let mut kinds: Vec<FileKind> = Vec::new();
+            for rule in &rules {
+                if let Matcher::UserQuery(_) = rule.matcher {
+                    let kind =
+                        if rule.kinds.contains(&FileKind::TypeScript) { FileKind::TypeScript } else { rule.kinds[0] };
+                    if !kinds.contains(&kind) {
+                        kinds.push(kind);
+                    }
+                }
+            }
             // Queries are compiled together, once per grammar; a rule with a problem is dropped.
-            let (mut failed, built) = file::validate(&rules);
+            let (mut failed, built) = file::validate(&rules, &kinds);
             failed.sort_by_key(|(i, _)| std::cmp::Reverse(*i));
             failed.dedup_by_key(|(i, _)| *i);
             for (i, found) in failed {
@@ -180,11 +202,11 @@ impl UserRules {
                     let _ = sets[slot].set(Some(set));
                 }
             }
-            Compiled { rules, problems, sets }
+            Compiled { rules, problems, sets, late: Mutex::new(Vec::new()) }
         })
     }
 
-    /// Starts compiling the query rules on a background thread, once (a no-op without query
+    /// Starts validating the query rules on a background thread, once (a no-op without query
     /// rules): called when the rule files are read, so the compilation overlaps with the walk.
     pub fn start(self: &std::sync::Arc<Self>) {
         if self.compiled.get().is_some() || !self.parsed.iter().any(|r| matches!(r.matcher, Matcher::UserQuery(_))) {
@@ -198,15 +220,32 @@ impl UserRules {
         }
     }
 
-    /// The rules that loaded, sorted by id (waits for the queries' compilation).
+    /// The rules that loaded, sorted by id (waits for the queries' validation).
     pub fn rules(&self) -> &[&'static Rule] {
         &self.compiled().rules
     }
 
     /// What went wrong in rule files, sorted by path and position (a broken file never stops
-    /// the others; waits for the queries' compilation, which finds query errors).
-    pub fn problems(&self) -> &[Problem] {
-        &self.compiled().problems
+    /// the others), with every grammar a query rule applies to compiled: for `baton rules`,
+    /// `rules test` and the editor.
+    pub fn problems(&self) -> Vec<Problem> {
+        self.problems_for(crate::rules::ECMASCRIPT)
+    }
+
+    /// [`UserRules::problems`] with only the grammars of `kinds` compiled beyond validation (the
+    /// grammars of the files a check has): `baton check` never compiles a grammar it has no
+    /// file of.
+    pub fn problems_for(&self, kinds: &[FileKind]) -> Vec<Problem> {
+        let compiled = self.compiled();
+        std::thread::scope(|scope| {
+            for kind in kinds.iter().filter(|k| self.has_queries_for(**k)) {
+                scope.spawn(move || self.query_set(*kind));
+            }
+        });
+        let mut problems = compiled.problems.clone();
+        problems.extend(compiled.late.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
+        problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
+        problems
     }
 
     /// The ids of every rule a rule file defines, loaded or not (a rule whose query does not
@@ -253,8 +292,11 @@ impl UserRules {
         let compiled = self.compiled();
         compiled.sets[slot]
             .get_or_init(|| {
-                let rules = super::all().iter().chain(compiled.rules.iter().copied());
-                QuerySet::build_from(rules, kind).ok()
+                // A grammar not validated in: what it rejects drops the rule for its files.
+                let (failed, mut sets) = file::validate_kind(&compiled.rules, &kind);
+                let mut late = compiled.late.lock().unwrap_or_else(|e| e.into_inner());
+                late.extend(failed.into_iter().flat_map(|(_, found)| found));
+                sets.pop().map(|(_, set)| set)
             })
             .as_ref()
             .or_else(|| QuerySet::builtin(kind))
@@ -266,7 +308,7 @@ impl UserRules {
     }
 
     /// Starts compiling the query set of `kind` on a background thread, once ([`QuerySet::prepare`]
-    /// for the built-ins, [`UserRules::start`] with user queries).
+    /// for the built-ins; with user queries, after their validation).
     pub fn prepare(self: &std::sync::Arc<Self>, kind: FileKind) {
         if QuerySet::slot(kind).is_none() {
             return;
@@ -274,7 +316,13 @@ impl UserRules {
         if !self.has_queries_for(kind) {
             return QuerySet::prepare(kind);
         }
-        self.start();
+        let Some(slot) = QuerySet::slot(kind) else { return };
+        if !self.started_kinds[slot].swap(true, std::sync::atomic::Ordering::Relaxed) {
+            let this = self.clone();
+            std::thread::spawn(move || {
+                this.query_set(kind);
+            });
+        }
     }
 
     /// True when [`UserRules::query_set`] of `kind` would not wait for a compilation.
@@ -504,6 +552,76 @@ const data = await fetchJson("/api/items");
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rule_file(name: &str, query: &str) -> RuleFile {
+        RuleFile {
+            path: format!(".baton/rules/{name}.toml"),
+            text: format!("message = \"x\"\nquery = '''\n{query}\n'''\n"),
+            query_file: None,
+        }
+    }
+
+    /// A rule is validated in TypeScript; a grammar without files is not compiled, and what only
+    /// another grammar rejects (`type_assertion`, `<T>x`, exists in TypeScript only) is reported
+    /// when that grammar is compiled, the rule still applying to TypeScript files.
+    #[test]
+    fn grammars_are_compiled_on_use_and_their_problems_reported_then() {
+        let rules = UserRules::from_files(vec![
+            rule_file("ts-only", "(type_assertion) @match"),
+            rule_file("everywhere", "((identifier) @match (#eq? @match \"legacy\"))"),
+            rule_file("broken", "(no_such_node) @match"),
+        ]);
+        let problems = rules.problems_for(&[FileKind::TypeScript]);
+        let paths = |problems: &[Problem]| problems.iter().map(|p| p.path.clone()).collect::<Vec<_>>();
+        assert_eq!(paths(&problems), [".baton/rules/broken.toml"]);
+        let ids = |rules: &UserRules| rules.rules().iter().map(|r| r.id).collect::<Vec<_>>();
+        assert_eq!(ids(&rules), ["project/everywhere", "project/ts-only"]);
+        let compiled = rules.compiled();
+        assert!(compiled.sets[0].get().is_some(), "TypeScript is validated in");
+        assert!(compiled.sets[1].get().is_none() && compiled.sets[2].get().is_none(), "nothing else compiled");
+        let of = |set: &QuerySet| {
+            let mut ids: Vec<&str> = (0..set.query.pattern_count()).map(|p| set.rule_of_pattern(p).id).collect();
+            ids.retain(|id| id.starts_with("project/"));
+            ids.dedup();
+            ids
+        };
+        assert_eq!(of(rules.query_set(FileKind::TypeScript).unwrap()), ["project/everywhere", "project/ts-only"]);
+        // TSX: the TypeScript-only node is a problem there; the other rule applies.
+        assert_eq!(of(rules.query_set(FileKind::Tsx).unwrap()), ["project/everywhere"]);
+        let problems = rules.problems_for(&[FileKind::TypeScript, FileKind::Tsx]);
+        assert_eq!(paths(&problems), [".baton/rules/broken.toml", ".baton/rules/ts-only.toml"]);
+        assert!(problems[1].message.contains("type_assertion"), "{problems:?}");
+        // Every grammar: JavaScript rejects it too (one more problem at the same place).
+        assert_eq!(rules.problems().len(), 3);
+    }
+
+    /// Rules of one structure compile as one pattern with a member per rule; a query the shape
+    /// reader is unsure of is compiled as written, alone.
+    #[test]
+    fn rules_of_one_structure_share_one_pattern() {
+        let call = "((call_expression function: (identifier) @f) @match";
+        let rules = UserRules::from_files(vec![
+            rule_file("a", &format!("{call} (#eq? @f \"a\"))")),
+            rule_file("b", &format!("{call}\n ; b\n (#match? @f \"^b\"))")),
+            rule_file("c", &format!("{call} (#any-of? @f \"c\" \"d\") (#not-test-file?))")),
+            rule_file("d", "((new_expression constructor: (identifier) @f) @match (#eq? @f \"D\"))"),
+            rule_file("e", "((identifier) @f (#eq? @f \"e\") (arguments) @match)"),
+        ]);
+        let set = rules.query_set(FileKind::TypeScript).unwrap();
+        let mut shared: Vec<Vec<&str>> = Vec::new();
+        let mut alone: Vec<&str> = Vec::new();
+        for p in 0..set.query.pattern_count() {
+            let members = set.members_of_pattern(p);
+            if members.is_empty() {
+                alone.push(set.rule_of_pattern(p).id);
+            } else {
+                shared.push(members.iter().map(|m| m.rule.id).collect());
+            }
+        }
+        alone.retain(|id| id.starts_with("project/"));
+        assert_eq!(shared, [vec!["project/a", "project/b", "project/c"], vec!["project/d"]]);
+        assert_eq!(alone, ["project/e"]);
+    }
 
     #[test]
     fn substitution_replaces_known_names_and_keeps_escaped_braces() {

@@ -2,7 +2,9 @@
 //! `#any-of?` and their `not-` forms): Baton's facts about calls, imports and files. The
 //! reference is docs/user-rules.md, "Predicates".
 
-use tree_sitter::{Node, Query, QueryPredicate, QueryPredicateArg};
+#[cfg(test)]
+use tree_sitter::Query;
+use tree_sitter::{Node, QueryPredicate, QueryPredicateArg};
 
 use crate::engine::{ecma, QueryMatchContext};
 
@@ -20,8 +22,8 @@ pub const PREDICATES: &[(&str, bool, bool)] = &[
 ];
 
 /// Checks the general predicates of one pattern: known names, the right arguments.
-pub fn validate(query: &Query, pattern: usize) -> Result<(), String> {
-    for predicate in query.general_predicates(pattern) {
+pub fn validate(predicates: &[QueryPredicate]) -> Result<(), String> {
+    for predicate in predicates {
         let name = predicate.operator.as_ref();
         let Some((_, capture, strings)) = PREDICATES.iter().find(|(n, _, _)| *n == name) else {
             let known: Vec<String> = PREDICATES.iter().map(|(n, _, _)| format!("#{n}")).collect();
@@ -160,7 +162,7 @@ mod tests {
     #[test]
     fn unknown_predicates_and_wrong_arguments_are_rejected() {
         let language = crate::syntax::Grammar::TypeScript.language();
-        let check = |source: &str| validate(&Query::new(&language, source).unwrap(), 0);
+        let check = |source: &str| validate(Query::new(&language, source).unwrap().general_predicates(0));
         assert!(check("((call_expression) @match (#inside-call? @match \"f\"))").is_ok());
         assert!(check("((call_expression) @match (#not-test-file?))").is_ok());
         assert!(check("((call_expression) @match (#inside-cal? @match \"f\"))").unwrap_err().contains("unknown"));
