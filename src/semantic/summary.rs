@@ -1401,7 +1401,7 @@ pub fn summarize_statement(doc: &Document, scope: &Scope, statement: Node<'_>) -
                 let (Some(name), Some(body)) =
                     (declaration.child_by_field_name("name"), declaration.child_by_field_name("body"))
                 else {
-                    continue;
+                    return functions;
                 };
                 let class = doc.slice(name.byte_range());
                 let mut c = body.walk();
@@ -1412,7 +1412,7 @@ pub fn summarize_statement(doc: &Document, scope: &Scope, statement: Node<'_>) -
                         continue;
                     };
                     let summary = summarize_function(doc, scope, method);
-                    file.functions.push((format!("{class}.{}", doc.slice(method_name.byte_range())), summary));
+                    functions.push((format!("{class}.{}", doc.slice(method_name.byte_range())), summary));
                 }
             }
             "lexical_declaration" | "variable_declaration" => {
