@@ -642,18 +642,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
             return false;
         }
         let Some(arguments) = call.child_by_field_name("arguments") else { return false };
-        let mut stack = vec![arguments];
-        while let Some(node) = stack.pop() {
-            if node.kind() == "identifier" && env.credentials.contains(self.text(node)) {
-                return true;
-            }
-            if is_function(node) {
-                continue;
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        false
+        self.names_credential(arguments, env)
     }
 
     /// True when a value reads the credential the caller presented: the `Authorization` header
@@ -671,7 +660,12 @@ impl<'a, 'c> StepReader<'a, 'c> {
         if env.credentials.is_empty() {
             return false;
         }
-        let mut stack = vec![value];
+        self.names_credential(value, env)
+    }
+
+    /// True when `node` names a credential variable outside any nested function.
+    fn names_credential(&self, node: Node<'a>, env: &Env) -> bool {
+        let mut stack = vec![node];
         while let Some(node) = stack.pop() {
             if node.kind() == "identifier" && env.credentials.contains(self.text(node)) {
                 return true;
