@@ -210,6 +210,48 @@ const READS: &[&str] =
     &["findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "count", "select"];
 const ADDS: &[&str] = &["create", "createMany", "insert"];
 
+/// Words in a model or table name whose rows grant access (a membership, a role, a key, a
+/// session, an account): creating one for an anonymous caller is a privilege change, never
+/// public by design.
+const ACCESS_GRANTING: &[&str] = &[
+    "member",
+    "role",
+    "permission",
+    "admin",
+    "owner",
+    "collaborator",
+    "access",
+    "grant",
+    "invite",
+    "apikey",
+    "api_key",
+    "token",
+    "session",
+    "account",
+    "user",
+    "credential",
+];
+
+/// True when a lower-cased model or table name names rows that grant access.
+fn grants_access(model: &str) -> bool {
+    ACCESS_GRANTING.iter().any(|word| model.contains(word))
+}
+
+/// The model a create writes: Prisma's `db.model.create(…)` property, or Supabase's
+/// `from("table")` argument; empty when neither.
+fn created_model<'a>(ctx: &QueryMatchContext<'a, '_>, access: Node<'_>, function: Node<'_>) -> &'a str {
+    let property = function.child_by_field_name("property").map(|p| ctx.text(p));
+    if property == Some("from") {
+        let argument = access.child_by_field_name("arguments").and_then(|a| a.named_child(0));
+        return argument.map_or("", |a| ctx.text(a).trim_matches(|c| c == '"' || c == '\'' || c == '`'));
+    }
+    let object = function.child_by_field_name("object");
+    match object.filter(|o| o.kind() == "member_expression") {
+        Some(o) => o.child_by_field_name("property").map_or("", |p| ctx.text(p)),
+        None => object.map_or("", |o| ctx.text(o)),
+    }
+}
+
 /// True when the handler only adds records and gives none back: every data access reads or
 /// creates (no update, delete, raw query or transaction), and no value read or written — nor
 /// one computed from it — reaches a response (a `return`, `res.json/send/write/end(…)`,
@@ -235,6 +277,9 @@ fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(No
             method = next.map_or("", |n| ctx.text(n));
         }
         if !READS.contains(&method) && !ADDS.contains(&method) {
+            return false;
+        }
+        if ADDS.contains(&method) && grants_access(&created_model(ctx, *access, function).to_ascii_lowercase()) {
             return false;
         }
     }
