@@ -137,7 +137,7 @@ pub fn run(args: CheckArgs) -> u8 {
                 }
                 return exit_status(failed);
             }
-            Checked::Analysed { mut workspace, mut findings, stats, slot } => {
+            Checked::Analysed { mut workspace, mut findings, stats, slot, cache_write } => {
                 workspace.add_rule_file_problems(&mut findings);
                 if show_stats {
                     eprintln!("{}", stats.line());
@@ -150,6 +150,8 @@ pub fn run(args: CheckArgs) -> u8 {
                     }
                 }
                 crate::timings::mark("report stored");
+                cache_write.wait();
+                crate::timings::mark("analysis cache written");
                 (workspace, findings, printed)
             }
         };

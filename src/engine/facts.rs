@@ -778,3 +778,82 @@ fn defined_names(model: &MigrationModel) -> BTreeSet<String> {
     let extensions = model.extensions.keys().map(|e| format!("extension {e}"));
     relations.chain(functions).chain(policies).chain(extensions).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The summaries' fixpoint skips, in each round, the modules none of whose read modules
+    /// changed in the round before: the result must be exactly the one of evaluating every
+    /// module in every round — over chains of guards across modules (one hop per round), a
+    /// cycle, a barrel of named re-exports, `export *` and a static method.
+    #[test]
+    fn skipping_unchanged_modules_resolves_exactly_like_every_round() {
+        let mut files = vec![(
+            "lib/g0.ts".to_string(),
+            "import { auth } from \"@clerk/nextjs/server\";\n\
+             export async function g0() { const { userId } = await auth(); if (!userId) throw new Error(\"no\"); return userId; }\n\
+             export async function open0() { return 1; }\n"
+                .to_string(),
+        )];
+        for i in 1..5 {
+            files.push((
+                format!("lib/g{i}.ts"),
+                format!(
+                    "import {{ g{p} }} from \"./g{p}\";\n\
+                     export async function g{i}() {{ await g{p}(); }}\n\
+                     export async function open{i}() {{ return {i}; }}\n",
+                    p = i - 1
+                ),
+            ));
+        }
+        files.push((
+            "lib/index.ts".to_string(),
+            "export { g3 as guard3 } from \"./g3\";\nexport * from \"./g4\";\n".to_string(),
+        ));
+        files.push((
+            "lib/a.ts".to_string(),
+            "import { b } from \"./b\";\nimport { guard3 } from \"./index\";\n\
+             export async function a() { await guard3(); await b(); }\n"
+                .to_string(),
+        ));
+        files.push((
+            "lib/b.ts".to_string(),
+            "import { a } from \"./a\";\nimport { g4 } from \"./index\";\n\
+             export async function b() { await g4(); await a(); }\n\
+             export class Api { static async check() { await g4(); } }\n"
+                .to_string(),
+        ));
+        files.push((
+            "app/api/route.ts".to_string(),
+            "import { Api } from \"../../lib/b\";\nimport { a } from \"../../lib/a\";\n\
+             export async function GET() { await Api.check(); await a(); return Response.json({}); }\n"
+                .to_string(),
+        ));
+        let config = Config::default();
+        let docs: Vec<Document> = files
+            .iter()
+            .map(|(path, text)| Document::parse(path.clone(), FileKind::TypeScript, text.as_str()))
+            .collect();
+        let parts: Vec<DocumentFacts> = docs.iter().map(|d| DocumentFacts::collect(d, &config)).collect();
+        let graph = ModuleGraph::build(parts.iter().map(|p| p.path.as_str()), std::iter::empty());
+        let modules: Vec<ModuleSummaries<'_>> = parts
+            .iter()
+            .map(|p| ModuleSummaries { key: ecma::module_key(&p.path), path: &p.path, summaries: &p.summaries })
+            .collect();
+        let resolve = |from: &str, specifier: &str| graph.resolve(from, specifier);
+        let skipping = summary::resolve_workspace_skipping(&modules, &resolve, &|_| false, true);
+        let every_round = summary::resolve_workspace_skipping(&modules, &resolve, &|_| false, false);
+        assert_eq!(skipping, every_round);
+        let guard = |module: &str, name: &str| {
+            skipping.get(module).and_then(|f| f.get(name)).is_some_and(|r| r.guard.is_some())
+        };
+        // The chain took several rounds: its far end is a guard, the plain functions are not.
+        assert!(guard("lib/g0", "g0") && guard("lib/g4", "g4"), "{skipping:#?}");
+        assert!(!guard("lib/g4", "open4"));
+        // Through the barrel: a named re-export, and `export *` (followed on lookup: `b` reaches
+        // `g4` through it), then a static method and the cycle.
+        assert!(guard("lib/index", "export:guard3") && guard("lib/b", "b"), "{skipping:#?}");
+        assert!(guard("lib/b", "export:Api.check") && guard("app/api/route", "GET"), "{skipping:#?}");
+    }
+}

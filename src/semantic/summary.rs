@@ -1847,6 +1847,17 @@ pub fn resolve_workspace(
     resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
     configured: &(dyn Fn(&Callee) -> bool + Sync),
 ) -> ResolvedModules {
+    resolve_workspace_skipping(modules, resolve, configured, true)
+}
+
+/// [`resolve_workspace`]; with `skip` false every module is evaluated in every round (the
+/// reference its tests compare the skipping with).
+pub(crate) fn resolve_workspace_skipping(
+    modules: &[ModuleSummaries<'_>],
+    resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
+    configured: &(dyn Fn(&Callee) -> bool + Sync),
+    skip: bool,
+) -> ResolvedModules {
     use rayon::prelude::*;
     let by_key: HashMap<&str, &ModuleSummaries<'_>> = modules.iter().map(|m| (m.key, m)).collect();
     let mut result: ResolvedModules = HashMap::new();
@@ -1868,21 +1879,48 @@ pub fn resolve_workspace(
             sources.into_iter().map(move |source| ((m.path, source), resolve(m.path, source)))
         })
         .collect();
-    for _ in 0..MAX_ROUNDS {
+    // The modules whose results each module's last evaluation read (itself, for a call of a
+    // function of its own; those an imported name was looked up in): a module none of whose
+    // read modules changed in the previous round would resolve exactly as before (a round is a
+    // function of the values it reads), so it is not evaluated again. (Two modules of one key,
+    // which the result cannot tell apart, are evaluated every round.)
+    let mut reads: Vec<Vec<&str>> = vec![Vec::new(); modules.len()];
+    let mut changed: HashSet<&str> = HashSet::new();
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for m in modules {
+        *seen.entry(m.key).or_default() += 1;
+    }
+    let unique: Vec<bool> = modules.iter().map(|m| seen[m.key] == 1).collect();
+    for round in 0..MAX_ROUNDS {
         // Each round reads only the previous round's result: the modules resolve in parallel.
-        let round: Vec<(bool, String, HashMap<String, Resolved>)> = modules
+        // A module's functions resolved and the modules read, or `None` when not evaluated.
+        type Evaluated<'k> = Option<(HashMap<String, Resolved>, Vec<&'k str>)>;
+        let evaluated: Vec<Evaluated<'_>> = modules
             .par_iter()
-            .map(|m| {
+            .zip(&reads)
+            .zip(&unique)
+            .map(|((m, read), &unique)| {
+                if skip && round > 0 && unique && !read.iter().any(|k| changed.contains(k)) {
+                    return None;
+                }
+                let read = std::cell::RefCell::new(Vec::new());
                 let oracle = |callee: &Callee| -> (Resolved, bool) {
                     let value = match callee {
                         Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
-                        Callee::Local(name) => result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default(),
+                        Callee::Local(name) => {
+                            read.borrow_mut().push(m.key);
+                            result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default()
+                        }
                         Callee::Global(_) => Resolved::default(),
                         Callee::Import { source, name, .. } => specifiers
                             .get(&(m.path, source.as_str()))
                             .cloned()
                             .flatten()
-                            .and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0))
+                            .and_then(|key| {
+                                lookup_export_reading(&result, &by_key, &specifiers, &key, name, 0, &mut |k| {
+                                    read.borrow_mut().push(k)
+                                })
+                            })
                             .unwrap_or_default(),
                     };
                     (value, configured(callee))
@@ -1891,12 +1929,28 @@ pub fn resolve_workspace(
                 for (name, summary) in &m.summaries.functions {
                     resolved.insert(name.clone(), resolve_summary(summary, &oracle));
                 }
-                (result.get(m.key) != Some(&resolved), m.key.to_string(), resolved)
+                let mut read = read.into_inner();
+                read.sort_unstable();
+                read.dedup();
+                Some((resolved, read))
             })
             .collect();
-        let changed = round.iter().any(|(changed, _, _)| *changed);
-        result = round.into_iter().map(|(_, key, resolved)| (key, resolved)).collect();
-        if !changed {
+        let mut previous = std::mem::take(&mut result);
+        changed.clear();
+        for ((m, read), evaluated) in modules.iter().zip(reads.iter_mut()).zip(evaluated) {
+            let resolved = match evaluated {
+                Some((resolved, now_read)) => {
+                    *read = now_read;
+                    if previous.get(m.key) != Some(&resolved) {
+                        changed.insert(m.key);
+                    }
+                    resolved
+                }
+                None => previous.remove(m.key).unwrap_or_default(),
+            };
+            result.insert(m.key.to_string(), resolved);
+        }
+        if changed.is_empty() {
             break;
         }
     }
@@ -1966,10 +2020,24 @@ fn lookup_export(
     name: &str,
     depth: u32,
 ) -> Option<Resolved> {
+    lookup_export_reading(result, by_key, specifiers, key, name, depth, &mut |_| {})
+}
+
+/// [`lookup_export`], telling `read` the key of every module whose result it reads.
+fn lookup_export_reading<'a>(
+    result: &ResolvedModules,
+    by_key: &HashMap<&'a str, &ModuleSummaries<'a>>,
+    specifiers: &HashMap<(&str, &str), Option<String>>,
+    key: &str,
+    name: &str,
+    depth: u32,
+    read: &mut dyn FnMut(&'a str),
+) -> Option<Resolved> {
     if depth > 4 {
         return None;
     }
-    let module = by_key.get(key)?;
+    let (&module_key, module) = by_key.get_key_value(key)?;
+    read(module_key);
     if let Some((_, local)) = module.summaries.exports.iter().find(|(e, _)| e == name) {
         return result.get(key).and_then(|f| f.get(local)).copied();
     }
@@ -1994,7 +2062,7 @@ fn lookup_export(
                 (false, None) => original.as_str(),
             };
             let target = specifiers.get(&(module.path, source.as_str())).cloned().flatten()?;
-            if let Some(found) = lookup_export(result, by_key, specifiers, &target, wanted, depth + 1) {
+            if let Some(found) = lookup_export_reading(result, by_key, specifiers, &target, wanted, depth + 1, read) {
                 return Some(found);
             }
         }

@@ -522,6 +522,90 @@ impl AnalysisCache {
         self.new.facts.insert(path.to_string(), entry);
     }
 
+    /// The stored form of facts computed in this run (path, content hash, facts, imported
+    /// specifiers), made apart from [`AnalysisCache::put_prepared_facts`] so that it can be made
+    /// alongside other work. Empty for a disabled cache.
+    pub fn prepare_facts<'a>(
+        &self,
+        computed: impl Iterator<Item = (&'a str, Digest, &'a DocumentFacts, &'a [String])>,
+    ) -> PreparedFacts {
+        if !self.enabled {
+            return PreparedFacts(Vec::new());
+        }
+        PreparedFacts(
+            computed
+                .map(|(path, content, facts, imports)| {
+                    let entry =
+                        FactsEntry { content, facts: StoredFacts::from_facts(facts), imports: imports.to_vec() };
+                    (path.to_string(), entry)
+                })
+                .collect(),
+        )
+    }
+
+    /// Records facts prepared by [`AnalysisCache::prepare_facts`].
+    pub fn put_prepared_facts(&mut self, prepared: PreparedFacts) {
+        if self.enabled {
+            self.new.facts.extend(prepared.0);
+        }
+    }
+
+    /// The stored form of a file's findings under its dependency key, for
+    /// [`AnalysisCache::put_prepared_findings`] (made where the findings are, in parallel).
+    /// `None` for a disabled cache.
+    pub fn prepare_findings(&self, key: Digest, findings: &[Finding]) -> Option<PreparedFindings> {
+        self.enabled.then(|| PreparedFindings(FindingsEntry { key, findings: store(findings) }))
+    }
+
+    /// Records findings prepared by [`AnalysisCache::prepare_findings`] for the file at `path`.
+    pub fn put_prepared_findings(&mut self, path: String, prepared: PreparedFindings) {
+        if self.enabled {
+            self.new.findings.insert(path, prepared.0);
+        }
+    }
+
+    /// `additions` put in, then [`AnalysisCache::save`], on a thread of its own, so that the
+    /// rest of the run (the report) goes on meanwhile; `existing` as there. `garbage` is dropped on that thread too (freeing
+    /// a run's facts takes milliseconds). The write is finished when the returned
+    /// [`CacheWrite`] is waited for or dropped; an error is reported on stderr
+    /// ([`warn_unwritable`]).
+    pub fn save_in_background(
+        mut self,
+        additions: Additions,
+        existing: Vec<String>,
+        garbage: impl Send + 'static,
+    ) -> CacheWrite {
+        if !self.enabled {
+            drop((additions, garbage));
+            return CacheWrite(None);
+        }
+        let (written, done) = std::sync::mpsc::channel();
+        let save = move || {
+            let Additions { facts, findings, sequences } = additions;
+            self.put_prepared_facts(facts);
+            for (path, prepared) in findings {
+                self.put_prepared_findings(path, prepared);
+            }
+            for (folder, key, found) in &sequences {
+                self.put_sequence(folder, *key, found);
+            }
+            let existing: HashSet<&str> = existing.iter().map(String::as_str).collect();
+            if let Err(e) = self.write(&existing) {
+                warn_unwritable(&self.root, &e);
+            }
+            // Written: whoever waits may go on (and the process exit) while this thread frees
+            // the cache and the garbage.
+            let _ = written.send(());
+            drop(existing);
+            drop((self, garbage));
+        };
+        match std::thread::Builder::new().name("baton-cache-write".into()).spawn(save) {
+            Ok(_) => CacheWrite(Some(done)),
+            // No thread to be had: the write is lost, never the run (it is only a cache).
+            Err(_) => CacheWrite(None),
+        }
+    }
+
     /// Cached findings of the file at `path` under this dependency key.
     pub fn findings(&self, path: &str, key: &Digest) -> Option<Vec<Finding>> {
         restore(&self.old.findings.get(path).filter(|e| &e.key == key)?.findings)
@@ -556,6 +640,11 @@ impl AnalysisCache {
     /// (`existing` paths) and were not analysed this time. Written to a temp file in the cache
     /// folder, then renamed over the old one, so a reader never sees half a file.
     pub fn save(mut self, existing: &HashSet<&str>) -> std::io::Result<()> {
+        self.write(existing)
+    }
+
+    /// [`AnalysisCache::save`], leaving the cache to be dropped by the caller.
+    fn write(&mut self, existing: &HashSet<&str>) -> std::io::Result<()> {
         if !self.enabled {
             return Ok(());
         }
@@ -589,6 +678,49 @@ impl AnalysisCache {
     /// The cache file of this build and configuration.
     pub fn path(&self) -> &Path {
         &self.file
+    }
+}
+
+/// What a run puts in the cache before it is saved ([`AnalysisCache::save_in_background`]).
+pub struct Additions {
+    /// The facts computed in this run.
+    pub facts: PreparedFacts,
+    /// The findings computed in this run, by path.
+    pub findings: Vec<(String, PreparedFindings)>,
+    /// The migration sequences replayed in this run: folder, key, findings by path.
+    pub sequences: Vec<(String, Digest, HashMap<String, Vec<Finding>>)>,
+}
+
+/// Facts in their stored form ([`AnalysisCache::prepare_facts`]).
+pub struct PreparedFacts(Vec<(String, FactsEntry)>);
+
+/// A file's findings in their stored form ([`AnalysisCache::prepare_findings`]).
+pub struct PreparedFindings(FindingsEntry);
+
+/// An analysis cache being written on its own thread ([`AnalysisCache::save_in_background`]):
+/// [`CacheWrite::wait`] (or dropping it) waits until the file is written (the thread may still
+/// be freeing memory), so a process that waits before it exits never leaves a write undone.
+#[must_use = "dropping it waits for the write"]
+pub struct CacheWrite(Option<std::sync::mpsc::Receiver<()>>);
+
+impl CacheWrite {
+    /// Waits until the cache is written (or the write failed and was reported).
+    pub fn wait(mut self) {
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        if let Some(written) = self.0.take() {
+            // An error means the writer thread ended without a word: it panicked (and said so
+            // on stderr); the run's result does not depend on the cache.
+            let _ = written.recv();
+        }
+    }
+}
+
+impl Drop for CacheWrite {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 

@@ -2,13 +2,13 @@
 //! from ([`check_or_replay`]); otherwise the same findings as [`Workspace::check`], with a file
 //! parsed only when its facts or its findings are not in the analysis cache (see `cache.rs`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::cache::{self, AnalysisCache, CacheStats, Digest};
+use super::cache::{self, AnalysisCache, CacheStats, CacheWrite, Digest, PreparedFindings};
 use super::inputs::{CheckInputs, Discovery, Entry};
 use super::output_cache::{self, StoredOutput};
 use super::signatures::SignatureTable;
@@ -36,6 +36,9 @@ pub enum Checked {
         /// Where the report printed from these findings is to be stored (`None` when some file
         /// could not be read).
         slot: Option<ReportSlot>,
+        /// The analysis cache, being written meanwhile: wait for it before the process exits
+        /// (dropping it waits too).
+        cache_write: CacheWrite,
     },
 }
 
@@ -99,10 +102,10 @@ pub fn check_or_replay(
     }
     crate::timings::mark("signatures saved, inputs digest");
     let files_read = inputs.files_read();
-    let (workspace, findings, stats) = check_inputs(inputs, config, include);
+    let (workspace, findings, stats, cache_write) = check_inputs_writing(inputs, config, include);
     let stats = counted(stats, files_read);
     let slot = key.map(|key| ReportSlot { root: root.to_path_buf(), slot: slot.to_string(), key });
-    Checked::Analysed { workspace, findings, stats, slot }
+    Checked::Analysed { workspace, findings, stats, slot, cache_write }
 }
 
 /// Checks the workspace at `root` like [`Workspace::load`] + [`Workspace::check`], reading and
@@ -138,16 +141,27 @@ pub fn check_inputs_without_cache(
 ) -> (Workspace, Vec<FileFinding>) {
     crate::timings::mark("walk and read");
     let cache = AnalysisCache::disabled(&inputs.root);
-    let (workspace, findings, _) = check_inputs_through(inputs, config, include, cache);
+    let (workspace, findings, _, _) = check_inputs_through(inputs, config, include, cache);
     (workspace, findings)
 }
 
-/// [`check_with_cache`] over inputs already read.
+/// [`check_with_cache`] over inputs already read (the analysis cache is written when it returns).
 pub fn check_inputs(
     inputs: CheckInputs,
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
 ) -> (Workspace, Vec<FileFinding>, CacheStats) {
+    let (workspace, findings, stats, cache_write) = check_inputs_writing(inputs, config, include);
+    cache_write.wait();
+    (workspace, findings, stats)
+}
+
+/// [`check_inputs`], the analysis cache still being written when it returns.
+fn check_inputs_writing(
+    inputs: CheckInputs,
+    config: Config,
+    include: impl Fn(&str) -> bool + Sync,
+) -> (Workspace, Vec<FileFinding>, CacheStats, CacheWrite) {
     let cache = AnalysisCache::open(&inputs.root, &config);
     crate::timings::mark("analysis cache opened");
     check_inputs_through(inputs, config, include, cache)
@@ -159,7 +173,7 @@ fn check_inputs_through(
     config: Config,
     include: impl Fn(&str) -> bool + Sync,
     mut cache: AnalysisCache,
-) -> (Workspace, Vec<FileFinding>, CacheStats) {
+) -> (Workspace, Vec<FileFinding>, CacheStats, CacheWrite) {
     let CheckInputs { root, files, evidence, entries, notices, unreadable, signatures: _ } = inputs;
     let root = root.as_path();
     let mut workspace = Workspace {
@@ -213,7 +227,17 @@ fn check_inputs_through(
         || entries.par_iter().map(|e| part(e, config, &cache, &guess, &include, wait_for_queries)).collect(),
     );
     crate::timings::mark("file facts, early analysis, SQL");
-    let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| &p.facts));
+    // Assembling the workspace facts leaves a core idle much of the time: the cache's stored
+    // form of the facts computed in this run is made meanwhile.
+    let (mut facts, prepared_facts) = rayon::join(
+        || WorkspaceFacts::assemble(parts.iter().map(|p| &p.facts)),
+        || {
+            let computed = parts.iter().zip(&entries).filter(|(p, _)| p.computed);
+            cache.prepare_facts(
+                computed.map(|(p, e)| (e.source.relative.as_str(), e.content, &p.facts, p.imports.as_slice())),
+            )
+        },
+    );
     crate::timings::mark("workspace facts assembled");
     let WorkspaceFacts { plan, handoffs, plan_findings, .. } = guess;
     (facts.plan, facts.handoffs, facts.plan_findings) = (plan, handoffs, plan_findings);
@@ -226,64 +250,63 @@ fn check_inputs_through(
     let (parts, early): (Vec<_>, Vec<_>) =
         parts.into_iter().map(|p| ((p.facts, p.imports, p.computed), p.early)).unzip();
     let facts = &facts;
-    let mut analysed: Vec<(usize, Vec<Finding>, Option<Digest>)> = entries
+    let findings_of = |(i, (e, early)): (usize, (&Entry, Early))| {
+        let path = &e.source.relative;
+        if !cache::is_cached_kind(e.source.kind) {
+            return (i, engine::analyze_document(e.doc(stats), config, facts), None);
+        }
+        // A disabled cache keeps nothing: its key is not worth computing.
+        let key =
+            cache.is_enabled().then(|| cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts));
+        if let Some((found, dependencies)) = early {
+            CacheStats::bump(&stats.findings_misses);
+            let still = !facts.sql_findings.contains_key(path.as_str())
+                && dependencies.iter().all(|d| d.holds_across_files(facts, path));
+            if still {
+                return (i, found, key);
+            }
+            CacheStats::bump(&stats.guesses_wrong);
+            return (i, engine::analyze_document(e.doc(stats), config, facts), key);
+        }
+        if let Some(found) = key.as_ref().and_then(|key| cache.findings(path, key)) {
+            // Kept as it is in the cache: nothing to store.
+            CacheStats::bump(&stats.findings_hits);
+            return (i, found, None);
+        }
+        CacheStats::bump(&stats.findings_misses);
+        (i, engine::analyze_document(e.doc(stats), config, facts), key)
+    };
+    // The findings to cache are put in their stored form here, in parallel.
+    let mut analysed: Vec<(usize, Vec<Finding>, Option<PreparedFindings>)> = entries
         .par_iter()
         .zip(early)
         .enumerate()
         .filter(|(_, (e, _))| include(&e.source.relative))
-        .map(|(i, (e, early))| {
-            let path = &e.source.relative;
-            if !cache::is_cached_kind(e.source.kind) {
-                return (i, engine::analyze_document(e.doc(stats), config, facts), None);
-            }
-            // A disabled cache keeps nothing: its key is not worth computing.
-            let key = cache
-                .is_enabled()
-                .then(|| cache::dependency_digest(path, e.source.kind, &e.content, &parts[i].1, facts));
-            if let Some((found, dependencies)) = early {
-                CacheStats::bump(&stats.findings_misses);
-                let still = !facts.sql_findings.contains_key(path.as_str())
-                    && dependencies.iter().all(|d| d.holds_across_files(facts, path));
-                if still {
-                    return (i, found, key);
-                }
-                CacheStats::bump(&stats.guesses_wrong);
-                return (i, engine::analyze_document(e.doc(stats), config, facts), key);
-            }
-            if let Some(found) = key.as_ref().and_then(|key| cache.findings(path, key)) {
-                // Kept as it is in the cache: nothing to store.
-                CacheStats::bump(&stats.findings_hits);
-                return (i, found, None);
-            }
-            CacheStats::bump(&stats.findings_misses);
-            (i, engine::analyze_document(e.doc(stats), config, facts), key)
+        .map(|item| {
+            let (i, found, key) = findings_of(item);
+            let prepared = key.and_then(|key| cache.prepare_findings(key, &found));
+            (i, found, prepared)
         })
         .collect();
     analysed.sort_unstable_by_key(|(i, _, _)| *i);
     crate::timings::mark("findings");
 
-    for (i, (facts, imports, computed)) in parts.into_iter().enumerate() {
-        if computed {
-            cache.put_facts(&entries[i].source.relative, entries[i].content, &facts, imports);
-        }
-    }
-    for (folder, key, found) in &replayed {
-        cache.put_sequence(folder, *key, found);
-    }
+    let mut prepared_findings = Vec::new();
     let mut findings = Vec::new();
-    for (i, found, key) in analysed {
+    for (i, found, prepared) in analysed {
         let path = &entries[i].source.relative;
-        if let Some(key) = key {
-            cache.put_findings(path, key, &found);
+        if let Some(prepared) = prepared {
+            prepared_findings.push((path.clone(), prepared));
         }
         findings.extend(found.into_iter().map(|finding| FileFinding { path: path.clone(), finding }));
     }
-    let existing: HashSet<&str> = entries.iter().map(|e| e.source.relative.as_str()).collect();
+    let existing: Vec<String> = entries.iter().map(|e| e.source.relative.clone()).collect();
     let stats = std::mem::take(&mut cache.stats);
-    if let Err(e) = cache.save(&existing) {
-        cache::warn_unwritable(root, &e);
-    }
-    crate::timings::mark("analysis cache stored");
+    // Put in, written, and this run's facts freed on a thread of its own while the report is
+    // made.
+    let additions = cache::Additions { facts: prepared_facts, findings: prepared_findings, sequences: replayed };
+    let cache_write = cache.save_in_background(additions, existing, parts);
+    crate::timings::mark("analysis cache handed to its writer");
 
     for entry in entries {
         match entry.doc.into_inner() {
@@ -294,8 +317,11 @@ fn check_inputs_through(
     let _ = workspace.config_notices.set(engine::notices::inactive_rules(&workspace.config, facts, &workspace.files));
     workspace.finish_findings(&mut findings, &include);
     crate::timings::mark("findings finished");
-    (workspace, findings, stats)
+    (workspace, findings, stats, cache_write)
 }
+
+/// A file's findings under the guessed workspace facts, and what they read of them.
+type Early = Option<(Vec<Finding>, Vec<Dependency>)>;
 
 /// What step 2 gives for one file.
 struct Part {
@@ -305,7 +331,7 @@ struct Part {
     /// True when `facts` were computed in this run (to be cached).
     computed: bool,
     /// Its findings under the guessed workspace facts, and what they read of them.
-    early: Option<(Vec<Finding>, Vec<Dependency>)>,
+    early: Early,
 }
 
 /// Step 2 for one file: its facts, from the cache or computed; a TypeScript/JavaScript file that
