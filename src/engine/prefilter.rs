@@ -146,9 +146,6 @@ pub struct Prefilter {
     follows_async: bool,
     /// Whether `rls/supabase-service-role` is enabled (it follows service-client factories).
     follows_factories: bool,
-    /// Words whose presence makes a file's facts needed by every analysis: the configured RLS
-    /// wrappers and the guard the route rule's quick fix imports.
-    global_words: Vec<String>,
     /// `rls.enforce`: the RLS rule reports without a wrapper in use.
     rls_enforced: bool,
     /// The configured RLS wrappers.
@@ -214,17 +211,12 @@ impl Prefilter {
         let enabled = |id: &str| conditions.iter().any(|(c, _)| *c == id);
         let (follows_async, follows_factories) =
             (enabled("errors/floating-promise"), enabled("rls/supabase-service-role"));
-        let mut global_words: Vec<String> = config.rls.wrappers.iter().filter(|w| !w.is_empty()).cloned().collect();
-        if enabled("auth/route-missing-auth") && !config.auth.fix_guard_function.is_empty() {
-            global_words.push(config.auth.fix_guard_function.clone());
-        }
         let guard = (enabled("auth/route-missing-auth") && !config.auth.fix_guard_function.is_empty())
             .then(|| config.auth.fix_guard_function.clone());
         Some(Prefilter {
             conditions,
             follows_async,
             follows_factories,
-            global_words,
             rls_enforced: config.rls.enforce,
             rls_wrappers: config.rls.wrappers.clone(),
             guard,
@@ -233,18 +225,22 @@ impl Prefilter {
 
     /// Reads every TS/JS text of the workspace, `(path, text)`, for [`WorkspaceScan`].
     pub fn scan<'a>(&self, files: &[(&'a str, &'a str)]) -> WorkspaceScan {
-        let partial: Vec<WorkspaceScan> = files.par_iter().map(|(_, text)| self.scan_one(text)).collect();
+        let partial: Vec<(WorkspaceScan, Vec<(String, String)>)> = files
+            .par_iter()
+            .map(|(_, text)| {
+                let aliases = if text.contains("export") { export_aliases(text) } else { Vec::new() };
+                (self.scan_one(text), aliases)
+            })
+            .collect();
         let mut scan = WorkspaceScan::default();
         let mut clauses: Vec<(String, String)> = Vec::new();
-        for (part, (_, text)) in partial.into_iter().zip(files) {
+        for (part, aliases) in partial {
             scan.async_names.extend(part.async_names);
             scan.factory_names.extend(part.factory_names);
             scan.async_default |= part.async_default;
             scan.factory_default |= part.factory_default;
             scan.rls_context_possible |= part.rls_context_possible;
-            if text.contains("export") {
-                clauses.extend(export_aliases(text));
-            }
+            clauses.extend(aliases);
         }
         // Exported (or re-exported) under another name: `export { a as b }`, to a fixpoint.
         loop {
@@ -325,11 +321,19 @@ impl Prefilter {
 
     /// When the file's facts are read by analyses whatever they import, how far its own imports
     /// must be followed: it re-exports ([`Reach::Reexports`]), may export the quick fix's guard
-    /// (whose summary follows calls: [`Reach::Calls`]), or names a configured RLS wrapper or
-    /// the guard or sets an RLS context (its own facts: [`Reach::Own`]).
+    /// (whose summary follows calls: [`Reach::Calls`]), or names a configured RLS wrapper, sets
+    /// an RLS context or imports the guard by name (its own facts: [`Reach::Own`]).
     pub fn needs_facts(&self, text: &str) -> Option<Reach> {
         let mut reach = None;
-        if self.global_words.iter().any(|w| contains_word(text, w)) || crate::engine::ecma::sets_rls_context(text) {
+        // Its own facts: an RLS wrapper it defines or imports, an RLS context it sets, a built-in
+        // guard it imports under its own name (where a quick fix imports the guard from).
+        let imports_guard = self.guard.as_deref().is_some_and(|guard| {
+            contains_word(text, guard) && lexical_imports(text).named.iter().any(|(i, l)| i == guard || l == guard)
+        });
+        if imports_guard
+            || self.rls_wrappers.iter().any(|w| contains_word(text, w))
+            || crate::engine::ecma::sets_rls_context(text)
+        {
             reach = Some(Reach::Own);
         }
         if text.contains("export") && REEXPORT.is_match(text) {
@@ -772,6 +776,9 @@ mod tests {
         assert_eq!(reach("export type { A } from './x'"), Some(Reach::Reexports));
         assert_eq!(reach("import { withUserContext } from './ctx'"), Some(Reach::Own));
         assert_eq!(reach("import { auth } from '@/auth'"), Some(Reach::Own));
+        assert_eq!(reach("import { auth as a } from '@/auth'"), Some(Reach::Own));
+        assert_eq!(reach("const { auth } = require('./auth');"), Some(Reach::Own));
+        assert_eq!(reach("import NextAuth from 'next-auth';\nconst x = session.auth;"), None);
         assert_eq!(reach("export const { auth, handlers } = NextAuth({});"), Some(Reach::Calls));
         assert_eq!(reach("async function auth() {}\nexport {\n  auth,\n};"), Some(Reach::Calls));
         assert_eq!(reach("export { a };\nimport { b } from './b';\nconst authorized = 1;"), None);
