@@ -688,3 +688,87 @@ mod document_facts_tests {
         assert!(imported.never_rejects_if.iter().any(|(name, _)| name == "load"));
     }
 }
+
+#[cfg(test)]
+mod cross_file_tests {
+    use super::*;
+    use crate::syntax::FileKind;
+
+    /// Analyses `doc` through `cache` under the facts of `docs`, asserts the result equals an
+    /// analysis from scratch, and returns the findings' rule ids; `previous` carries the epoch.
+    fn analyze(
+        cache: &mut AnalysisCache,
+        previous: &mut Option<WorkspaceFacts>,
+        doc: &Document,
+        others: &[&Document],
+    ) -> (CacheStats, Vec<&'static str>) {
+        let config = Config::default();
+        let mut docs = vec![doc];
+        docs.extend_from_slice(others);
+        let mut facts = WorkspaceFacts::collect(&docs, &config);
+        if let Some(previous) = previous.as_ref() {
+            facts.continue_epoch(previous);
+        }
+        let found = cache.analyze(doc, &config, &facts);
+        assert_eq!(found, crate::engine::analyze_document(doc, &config, &facts), "stale findings: {}", doc.path);
+        *previous = Some(facts);
+        (cache.last_stats(), found.iter().map(|f| f.rule).collect())
+    }
+
+    /// An open route whose text never changes: the wrapper it uses, in another file, loses and
+    /// regains its guard. The route's remembered statement must follow the wrapper's summary,
+    /// and only that statement is analysed again.
+    #[test]
+    fn a_changed_summary_in_another_file_reanalyses_the_statements_that_read_it() {
+        let route = Document::parse(
+            "app/api/links/route.ts",
+            FileKind::TypeScript,
+            "import { withUser } from \"../../../lib/auth\";\nimport { prisma } from \"../../../lib/db\";\n\nexport const GET = withUser(async () => Response.json(await prisma.link.findMany()));\n\nexport function label() {\n  return \"links\";\n}\n",
+        );
+        let wrapper = |guarded: bool| {
+            let guard = if guarded {
+                "    const session = await getServerSession();\n    if (!session) throw new Error(\"signed out\");\n"
+            } else {
+                ""
+            };
+            Document::parse(
+                "lib/auth.ts",
+                FileKind::TypeScript,
+                format!("import {{ getServerSession }} from \"next-auth\";\n\nexport function withUser(handler: (req: Request) => Promise<Response>) {{\n  return async (req: Request) => {{\n{guard}    return handler(req);\n  }};\n}}\n"),
+            )
+        };
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        let (_, rules) = analyze(&mut cache, &mut previous, &route, &[&wrapper(true)]);
+        assert!(!rules.contains(&"auth/route-missing-auth"), "{rules:?}");
+        let (stats, rules) = analyze(&mut cache, &mut previous, &route, &[&wrapper(false)]);
+        assert!(rules.contains(&"auth/route-missing-auth"), "{rules:?}");
+        assert!(stats.statements_reused >= 3, "{stats:?}");
+        let (_, rules) = analyze(&mut cache, &mut previous, &route, &[&wrapper(true)]);
+        assert!(!rules.contains(&"auth/route-missing-auth"), "{rules:?}");
+    }
+
+    /// An open script calls a function of another module, which becomes async and back: the
+    /// call's finding follows, though the script's text never changes.
+    #[test]
+    fn a_changed_async_export_in_another_file_reanalyses_the_call() {
+        let script = Document::parse(
+            "scripts/run.ts",
+            FileKind::TypeScript,
+            "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n\nexport const name = \"run\";\n",
+        );
+        let jobs = |prefix: &str| {
+            Document::parse(
+                "lib/jobs.ts",
+                FileKind::TypeScript,
+                format!("export {prefix}function log() {{\n  return fetch(\"/log\");\n}}\n"),
+            )
+        };
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("")]);
+        assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
+        let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("async ")]);
+        assert!(rules.contains(&"errors/floating-promise"), "{rules:?}");
+        let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("")]);
+        assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
+    }
+}
