@@ -178,10 +178,7 @@ impl DocumentFacts {
         });
         // Service-client factories: exported functions of a module without a server-only marker
         // that build a Supabase client with a service-role key.
-        let server_only =
-            ecma::SERVER_ONLY_MODULES.iter().any(|m| file.imports_module(m)) || file.has_directive("use server");
-        let supabase = file.imports.iter().any(|i| ecma::SUPABASE_MODULES.contains(&i.source.as_str()));
-        if supabase && !server_only {
+        if may_export_service_clients(file) {
             for export in file.exports.iter().filter(|e| e.source.is_none()) {
                 let function = top_level_function(&export.local).filter(|f| ecma::is_function(*f));
                 if function.is_some_and(|f| {
@@ -219,6 +216,16 @@ impl DocumentFacts {
         }
         facts
     }
+}
+
+/// Whether a file's exported functions may be service-client factories: it imports a Supabase
+/// module and has no server-only marker. (Whether one is reads beyond its statement: a key
+/// constant declared elsewhere in the file.)
+pub fn may_export_service_clients(file: &FileFacts) -> bool {
+    let server_only =
+        ecma::SERVER_ONLY_MODULES.iter().any(|m| file.imports_module(m)) || file.has_directive("use server");
+    let supabase = file.imports.iter().any(|i| ecma::SUPABASE_MODULES.contains(&i.source.as_str()));
+    supabase && !server_only
 }
 
 /// The parts of a document's facts that depend on one top-level statement only, as the editor

@@ -42,7 +42,7 @@ pub struct Entry {
     /// The open buffer, if the client has the document open.
     pub buffer: Option<Buffer>,
     /// This document's contribution to the facts, and what it was computed from.
-    pub facts: Option<(FactsKey, DocumentFacts)>,
+    pub facts: Option<(FactsKey, Arc<DocumentFacts>)>,
 }
 
 impl Entry {
@@ -341,7 +341,7 @@ impl Root {
             let entry = self.entries.entry(path).or_default();
             let mut disk = DiskFile::new(doc);
             if let Some(found) = facts.remove(&disk.path).filter(|_| current && entry.buffer.is_none()) {
-                entry.facts = Some((FactsKey::Disk(disk.text.clone()), found));
+                entry.facts = Some((FactsKey::Disk(disk.text.clone()), Arc::new(found)));
                 disk.release();
             }
             entry.disk = Some(disk);
@@ -405,7 +405,7 @@ impl Root {
             changed_paths.insert(path.clone());
             sql_changed |= current.kind == FileKind::Sql;
             plan_changed |= WorkspaceFacts::feeds_plan(current.kind);
-            if entry.facts.as_ref().is_none_or(|(_, old)| *old != new) {
+            if entry.facts.as_ref().is_none_or(|(_, old)| !Arc::ptr_eq(old, &new) && *old != new) {
                 edited.push(crate::engine::ecma::module_key(path).to_string());
             }
             entry.facts = Some((key, new));
@@ -423,7 +423,7 @@ impl Root {
             return Some(changed_paths);
         }
         let mut facts =
-            WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f)));
+            WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f.as_ref())));
         if sql_changed || first_time {
             let docs = self.documents_of(|kind| kind == FileKind::Sql);
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
@@ -483,7 +483,7 @@ const PARALLEL_FACTS: usize = 64;
 
 /// The facts of `entry`'s current document, and that document. A closed file whose tree was
 /// released is parsed again and keeps the parse until its analysis runs.
-fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>, DocumentFacts)> {
+fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>, Arc<DocumentFacts>)> {
     let current = match entry.disk.as_mut().filter(|_| entry.buffer.is_none()) {
         Some(disk) => disk.keep_parse(),
         None => entry.current()?,
@@ -495,7 +495,7 @@ fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>,
         .as_ref()
         .filter(|_| current.kind.is_ecmascript())
         .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.document_facts(&current, config)));
-    let facts = cached.unwrap_or_else(|| DocumentFacts::collect(&current, config));
+    let facts = cached.unwrap_or_else(|| Arc::new(DocumentFacts::collect(&current, config)));
     Some((current, facts))
 }
 
