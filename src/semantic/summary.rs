@@ -668,18 +668,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
 
     /// True when `node` names a credential variable outside any nested function.
     fn names_credential(&self, node: Node<'a>, env: &Env) -> bool {
-        let mut stack = vec![node];
-        while let Some(node) = stack.pop() {
-            if node.kind() == "identifier" && env.credentials.contains(self.text(node)) {
-                return true;
-            }
-            if is_function(node) {
-                continue;
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        false
+        any_outside_functions(node, |n| n.kind() == "identifier" && env.credentials.contains(self.text(n)))
     }
 
     /// `if (flag)` / `if (!flag)` on an option of the enclosing wrapper factory: the option's
@@ -710,19 +699,14 @@ impl<'a, 'c> StepReader<'a, 'c> {
 
     /// The data reads whose results a denying condition tests become authorising lookups.
     fn mark_lookups(&mut self, condition: Node<'a>, env: &Env) {
-        let mut stack = vec![condition];
-        while let Some(node) = stack.pop() {
-            if node.kind() == "identifier" {
-                if let Some(reads) = env.read_from.get(self.text(node)) {
-                    self.lookups.extend(reads.iter().copied());
-                }
+        let mut found = Vec::new();
+        any_outside_functions(condition, |n| {
+            if n.kind() == "identifier" {
+                found.extend(env.read_from.get(self.text(n)).into_iter().flatten().copied());
             }
-            if is_function(node) {
-                continue;
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
+            false
+        });
+        self.lookups.extend(found);
     }
 
     /// The data reads a value is computed from: those of every variable it mentions that holds
@@ -784,27 +768,20 @@ impl<'a, 'c> StepReader<'a, 'c> {
             let text = self.text(n);
             (text.contains("new Date(") || text.contains("Date.now()")) && self.derived_reads(n, env).is_empty()
         };
-        let mut stack = vec![condition];
-        while let Some(node) = stack.pop() {
-            if is_function(node) {
-                continue;
+        any_outside_functions(condition, |node| {
+            if node.kind() != "binary_expression" {
+                return false;
             }
-            if node.kind() == "binary_expression" {
-                let compares = node
-                    .child_by_field_name("operator")
-                    .is_some_and(|o| matches!(o.kind(), "===" | "!==" | "==" | "!=" | "<" | ">" | "<=" | ">="));
-                if let (true, Some(left), Some(right)) =
-                    (compares, node.child_by_field_name("left"), node.child_by_field_name("right"))
-                {
-                    if (field_of_record(left) && clock(right)) || (field_of_record(right) && clock(left)) {
-                        return true;
-                    }
+            let compares = node
+                .child_by_field_name("operator")
+                .is_some_and(|o| matches!(o.kind(), "===" | "!==" | "==" | "!=" | "<" | ">" | "<=" | ">="));
+            match (compares, node.child_by_field_name("left"), node.child_by_field_name("right")) {
+                (true, Some(left), Some(right)) => {
+                    (field_of_record(left) && clock(right)) || (field_of_record(right) && clock(left))
                 }
+                _ => false,
             }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
-        false
+        })
     }
 
     /// True when a condition reads a call's result: a call in it, or a variable bound to one.
@@ -979,17 +956,12 @@ impl<'a, 'c> StepReader<'a, 'c> {
         if env.bound.is_empty() {
             return;
         }
-        let mut stack = vec![node];
-        while let Some(n) = stack.pop() {
-            if is_function(n) {
-                continue;
-            }
+        any_outside_functions(node, |n| {
             if n.kind() == "member_expression" {
                 self.dereference(n, env, out);
             }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
+            false
+        });
     }
 
     /// The callee of a call (through `await`, parentheses and `!`), when one file can name it.
@@ -1101,22 +1073,14 @@ impl<'a, 'c> StepReader<'a, 'c> {
             return env.bound.get(self.text(root)).cloned();
         }
         // `{ user: { id: result.user.id } }`: a value built from a guard's result.
+        let mut found = None;
         if matches!(root.kind(), "object" | "array") {
-            let mut stack = vec![root];
-            while let Some(n) = stack.pop() {
-                if n.kind() == "identifier" {
-                    if let Some(callee) = env.bound.get(self.text(n)) {
-                        return Some(callee.clone());
-                    }
-                }
-                if is_function(n) {
-                    continue;
-                }
-                let mut cursor = n.walk();
-                stack.extend(n.named_children(&mut cursor));
-            }
+            any_outside_functions(root, |n| {
+                found = (n.kind() == "identifier").then(|| env.bound.get(self.text(n))).flatten();
+                found.is_some()
+            });
         }
-        None
+        found.cloned()
     }
 }
 
@@ -1180,9 +1144,15 @@ pub fn without_data(steps: Vec<Step>, drop: &HashSet<u32>) -> Vec<Step> {
 }
 
 fn contains_call(node: Node<'_>) -> bool {
+    any_outside_functions(node, |n| n.kind() == "call_expression")
+}
+
+/// Visits `node` and its named descendants, but not the insides of nested functions (a
+/// function's own node is visited, its body is not), until `visit` returns true; true if it did.
+fn any_outside_functions<'t>(node: Node<'t>, mut visit: impl FnMut(Node<'t>) -> bool) -> bool {
     let mut stack = vec![node];
     while let Some(n) = stack.pop() {
-        if n.kind() == "call_expression" {
+        if visit(n) {
             return true;
         }
         if is_function(n) {
@@ -1646,36 +1616,29 @@ fn option_flags(doc: &Document, function: Node<'_>, params: &[String]) -> HashMa
         }
     }
     for pattern in patterns {
-        let mut stack = vec![pattern];
-        while let Some(node) = stack.pop() {
-            let pair = match node.kind() {
+        any_outside_functions(pattern, |node| {
+            let (left, right) = match node.kind() {
                 "object_assignment_pattern" | "assignment_pattern" => {
-                    Some((node.child_by_field_name("left"), node.child_by_field_name("right")))
+                    (node.child_by_field_name("left"), node.child_by_field_name("right"))
                 }
                 "required_parameter" | "optional_parameter" => {
-                    Some((node.child_by_field_name("pattern"), node.child_by_field_name("value")))
+                    (node.child_by_field_name("pattern"), node.child_by_field_name("value"))
                 }
-                _ => None,
+                _ => return false,
             };
-            if let Some((left, right)) = pair {
-                if let (Some(left), Some(right)) = (left, right) {
-                    let default = match right.kind() {
-                        "true" => Some(true),
-                        "false" => Some(false),
-                        _ => None,
-                    };
-                    let named = matches!(left.kind(), "identifier" | "shorthand_property_identifier_pattern");
-                    if let (true, Some(default)) = (named, default) {
-                        flags.insert(doc.slice(left.byte_range()).to_string(), default);
-                    }
+            if let (Some(left), Some(right)) = (left, right) {
+                let default = match right.kind() {
+                    "true" => Some(true),
+                    "false" => Some(false),
+                    _ => None,
+                };
+                let named = matches!(left.kind(), "identifier" | "shorthand_property_identifier_pattern");
+                if let (true, Some(default)) = (named, default) {
+                    flags.insert(doc.slice(left.byte_range()).to_string(), default);
                 }
             }
-            if is_function(node) {
-                continue;
-            }
-            let mut cursor = node.walk();
-            stack.extend(node.named_children(&mut cursor));
-        }
+            false
+        });
     }
     flags
 }

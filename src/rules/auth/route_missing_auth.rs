@@ -285,36 +285,26 @@ fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(No
     }
     let ranges: Vec<std::ops::Range<usize>> = accesses.iter().map(|(n, _)| n.byte_range()).collect();
     let contains_access = |n: Node<'_>| ranges.iter().any(|r| n.start_byte() <= r.start && r.end <= n.end_byte());
-    let mut declarators = Vec::new();
-    let mut responses = Vec::new();
-    let mut stack = vec![handler];
-    while let Some(node) = stack.pop() {
-        if declarators.len() + responses.len() > 5_000 {
-            return false;
+    let Some((declarators, responses)) = declarators_and(handler, |node| match node.kind() {
+        "return_statement" => node.named_child(0),
+        "new_expression"
+            if node.child_by_field_name("constructor").is_some_and(|c| ctx.text(c).ends_with("Response")) =>
+        {
+            node.child_by_field_name("arguments")
         }
-        match node.kind() {
-            "variable_declarator" => declarators.push(node),
-            "return_statement" => responses.extend(node.named_child(0)),
-            "new_expression"
-                if node.child_by_field_name("constructor").is_some_and(|c| ctx.text(c).ends_with("Response")) =>
-            {
-                responses.extend(node.child_by_field_name("arguments"));
-            }
-            "call_expression" => {
-                let property = node
-                    .child_by_field_name("function")
-                    .filter(|f| f.kind() == "member_expression")
-                    .and_then(|f| f.child_by_field_name("property"))
-                    .map(|p| ctx.text(p));
-                if matches!(property, Some("json" | "send" | "write" | "end")) {
-                    responses.extend(node.child_by_field_name("arguments"));
-                }
-            }
-            _ => {}
+        "call_expression" => {
+            let property = node
+                .child_by_field_name("function")
+                .filter(|f| f.kind() == "member_expression")
+                .and_then(|f| f.child_by_field_name("property"))
+                .map(|p| ctx.text(p));
+            node.child_by_field_name("arguments")
+                .filter(|_| matches!(property, Some("json" | "send" | "write" | "end")))
         }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+        _ => None,
+    }) else {
+        return false;
+    };
     // Variables holding a record, or a value computed from one.
     let mut record_vars: Vec<String> = Vec::new();
     for _ in 0..3 {
@@ -337,19 +327,46 @@ fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(No
         return false;
     }
     // Nor handed to anything but another query (`sendEmail(user.email)` discloses it).
+    !any_named_descendant(handler, |node| {
+        node.kind() == "identifier"
+            && record_vars.iter().any(|v| v == ctx.text(node))
+            && enclosing_argument_call(node).is_some_and(|call| !ranges.contains(&call.byte_range()))
+    })
+}
+
+/// The handler's variable declarators, and the nodes `keep` picks among all its nodes; `None`
+/// past 5,000 of both (a generated handler is not worth reading).
+fn declarators_and<'t>(
+    handler: Node<'t>,
+    mut keep: impl FnMut(Node<'t>) -> Option<Node<'t>>,
+) -> Option<(Vec<Node<'t>>, Vec<Node<'t>>)> {
+    let (mut declarators, mut kept) = (Vec::new(), Vec::new());
     let mut stack = vec![handler];
     while let Some(node) = stack.pop() {
-        if node.kind() == "identifier" && record_vars.iter().any(|v| v == ctx.text(node)) {
-            if let Some(call) = enclosing_argument_call(node) {
-                if !ranges.contains(&call.byte_range()) {
-                    return false;
-                }
-            }
+        if declarators.len() + kept.len() > 5_000 {
+            return None;
         }
+        if node.kind() == "variable_declarator" {
+            declarators.push(node);
+        }
+        kept.extend(keep(node));
         let mut cursor = node.walk();
         stack.extend(node.named_children(&mut cursor));
     }
-    true
+    Some((declarators, kept))
+}
+
+/// True when `node` or one of its named descendants satisfies `pred`.
+fn any_named_descendant<'t>(node: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        if pred(n) {
+            return true;
+        }
+        let mut cursor = n.walk();
+        stack.extend(n.named_children(&mut cursor));
+    }
+    false
 }
 
 /// The call (or `new`) whose arguments hold `node`, up to the statement it is in.
@@ -376,16 +393,9 @@ fn mentions_any(ctx: &QueryMatchContext<'_, '_>, node: Node<'_>, names: &[String
     if names.is_empty() {
         return false;
     }
-    let mut stack = vec![node];
-    while let Some(n) = stack.pop() {
-        if matches!(n.kind(), "identifier" | "shorthand_property_identifier") && names.iter().any(|v| v == ctx.text(n))
-        {
-            return true;
-        }
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
-    false
+    any_named_descendant(node, |n| {
+        matches!(n.kind(), "identifier" | "shorthand_property_identifier") && names.iter().any(|v| v == ctx.text(n))
+    })
 }
 
 /// True when the handler rate-limits its callers by their IP address: a limiter call keyed by
@@ -399,21 +409,10 @@ fn rate_limits_by_ip(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool
     if !text.contains("429") {
         return false;
     }
-    let mut declarators = Vec::new();
-    let mut ifs = Vec::new();
-    let mut stack = vec![handler];
-    while let Some(node) = stack.pop() {
-        if declarators.len() + ifs.len() > 5_000 {
-            return false;
-        }
-        match node.kind() {
-            "variable_declarator" => declarators.push(node),
-            "if_statement" => ifs.push(node),
-            _ => {}
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
+    let Some((declarators, ifs)) = declarators_and(handler, |node| (node.kind() == "if_statement").then_some(node))
+    else {
+        return false;
+    };
     // Variables holding the client IP, then those holding a limiter's answer on it.
     let mut ip_vars: Vec<String> = Vec::new();
     let mut limit_vars: Vec<String> = Vec::new();
@@ -450,15 +449,7 @@ fn rate_limits_by_ip(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool
         if !ctx.text(consequence).contains("429") || !summary::exits(ctx.doc, consequence) {
             return false;
         }
-        let mut stack = vec![condition];
-        while let Some(n) = stack.pop() {
-            if n.kind() == "identifier" && limit_vars.iter().any(|v| v == ctx.text(n)) {
-                return true;
-            }
-            let mut cursor = n.walk();
-            stack.extend(n.named_children(&mut cursor));
-        }
-        false
+        any_named_descendant(condition, |n| n.kind() == "identifier" && limit_vars.iter().any(|v| v == ctx.text(n)))
     })
 }
 
