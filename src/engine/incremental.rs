@@ -165,11 +165,18 @@ struct LastDocumentFacts {
 
 /// Everything one top-level statement contributes to its document's [`DocumentFacts`], given
 /// the file's imports and directives: equal contributions of every statement mean equal facts.
-#[derive(PartialEq)]
+#[derive(Clone, PartialEq)]
 struct Contribution {
     facts: Arc<StatementFacts>,
     summaries: Arc<Vec<(String, FnSummary)>>,
     values: Arc<Vec<Value>>,
+}
+
+impl Contribution {
+    /// True when the statement adds nothing to the document facts (`x;`, a comment).
+    fn is_empty(&self) -> bool {
+        *self.facts == StatementFacts::default() && self.summaries.is_empty() && self.values.is_empty()
+    }
 }
 
 /// One named top-level value of a statement ([`ecma::top_level_values_of`]) as the document
@@ -304,9 +311,11 @@ impl AnalysisCache {
         facts
     }
 
-    /// The last document facts, when they hold for `doc` too: same path, configuration and
-    /// number of top-level statements, no import or directive changed, and every statement whose
-    /// key changed (or that has syntax errors) contributes what the one it replaces did.
+    /// The last document facts, when they hold for `doc` too: same path and configuration, and
+    /// the statements between the unchanged ones at the start and at the end (error-free, same
+    /// key) contribute, in order, what the statements they replace did — statements that
+    /// contribute nothing aside (a stray `x;`); none of them an import or a directive, or before
+    /// one.
     fn same_document_facts(
         &mut self,
         doc: &Document,
@@ -315,49 +324,50 @@ impl AnalysisCache {
         keys: &Arc<StatementKeys>,
     ) -> Option<Arc<DocumentFacts>> {
         let last = self.document.take()?;
-        let same_inputs = last.path == doc.path
-            && last.config == config
-            && last.rls_text == rls_text
-            && !last.service_clients
-            && last.keys.statements.len() == keys.statements.len();
-        if !same_inputs {
+        if last.path != doc.path || last.config != config || last.rls_text != rls_text || last.service_clients {
             return None;
         }
-        let changed: Vec<usize> = (0..keys.statements.len())
-            .filter(|&i| {
-                let (old, new) = (&last.keys.statements[i], &keys.statements[i]);
-                old.key != new.key || old.has_error || new.has_error
-            })
-            .collect();
-        let fixed = |s: &KeyedStatement| s.import_or_directive;
-        if changed.len() > COMPARED_LIMIT
-            || changed.iter().any(|&i| fixed(&last.keys.statements[i]) || fixed(&keys.statements[i]))
-        {
+        let (old, new) = (&last.keys.statements, &keys.statements);
+        let same = |(a, b): (&KeyedStatement, &KeyedStatement)| a.key == b.key && !a.has_error && !b.has_error;
+        let prefix = old.iter().zip(new).take_while(|&pair| same(pair)).count();
+        let shorter = old.len().min(new.len()) - prefix;
+        let suffix = old.iter().rev().zip(new.iter().rev()).take(shorter).take_while(|&pair| same(pair)).count();
+        let (old_changed, new_changed) = (prefix..old.len() - suffix, prefix..new.len() - suffix);
+        // Imports, directives and the statements before them are read by the file facts
+        // themselves (the prologue, the insertion point of imports).
+        let last_fixed = |s: &[KeyedStatement]| s.iter().rposition(|k| k.import_or_directive);
+        let before_fixed = [last_fixed(old), last_fixed(new)].into_iter().flatten().any(|i| prefix <= i);
+        if old_changed.len() + new_changed.len() > COMPARED_LIMIT || before_fixed {
             return None;
         }
-        let tree = doc.tree()?;
-        let root = tree.root_node();
-        let mut errors = Vec::new();
-        for &index in &changed {
-            let old = match last.errors.iter().find(|(i, _)| *i == index) {
-                Some((_, contribution)) => contribution,
+        let mut before = Vec::new();
+        for index in old_changed {
+            let contribution = match last.errors.iter().find(|(i, _)| *i == index) {
+                Some((_, contribution)) => contribution.clone(),
                 None => {
-                    let memo = self.statements.get(&last.keys.statements[index].key)?;
-                    &Contribution {
+                    let memo = self.statements.get(&old[index].key)?;
+                    Contribution {
                         facts: memo.facts.clone()?,
                         summaries: memo.summaries.clone()?,
                         values: memo.values.clone()?,
                     }
                 }
             };
+            before.extend(Some(contribution).filter(|c| !c.is_empty()));
+        }
+        let root = doc.tree()?.root_node();
+        let mut after = Vec::new();
+        let mut errors = Vec::new();
+        for index in new_changed {
             let node = root.child(index)?;
-            let new = self.contribution(doc, &last.scope, keys, node);
-            if *old != new {
-                return None;
-            }
+            let contribution = self.contribution(doc, &last.scope, keys, node);
             if node.has_error() {
-                errors.push((index, new));
+                errors.push((index, contribution.clone()));
             }
+            after.extend(Some(contribution).filter(|c| !c.is_empty()));
+        }
+        if before != after {
+            return None;
         }
         let facts = last.facts.clone();
         self.document = Some(LastDocumentFacts { keys: keys.clone(), errors, ..last });
@@ -881,6 +891,18 @@ mod document_facts_tests {
         // With a syntax error inside the body, the statement is compared afresh every time.
         let broken = remembered(&text("const a = ;"));
         assert!(Arc::ptr_eq(&first, &broken), "the facts were computed again");
+        // A statement that contributes nothing, added between the functions and removed again.
+        let stray = remembered(
+            &text("const a = 1;").replace("\nexport async function helper", "\nx;\n\nexport async function helper"),
+        );
+        assert!(Arc::ptr_eq(&first, &stray), "the facts were computed again");
+        assert!(Arc::ptr_eq(&first, &remembered(&text("const a = 1;"))), "the facts were computed again");
+        // A new function is a new contribution.
+        let added = remembered(
+            &text("const a = 1;")
+                .replace("\nexport async function helper", "\nfunction other() {}\n\nexport async function helper"),
+        );
+        assert!(!Arc::ptr_eq(&first, &added));
         let throws = remembered(&text("throw new Error(\"no\");"));
         assert!(!throws.never_rejects_if.iter().any(|(name, _)| name == "load"));
         let again = remembered(&text("const a = 1;"));
