@@ -462,7 +462,7 @@ pub fn statement_starts_at(text: &str, at: usize) -> bool {
     let member_of = |before: &str| {
         // `object.name`: judged at the object when it is a plain name (`this`, a namespace).
         let object = before.trim_end_matches(['.', '?', '#']).trim_end();
-        let word_start = object.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).map_or(0, |i| i + 1);
+        let word_start = word_start(object);
         if word_start == object.len() {
             return true; // `).x`, `].x`: unknown head, may be a statement.
         }
@@ -483,12 +483,17 @@ pub fn statement_starts_at(text: &str, at: usize) -> bool {
                 Some(c) => matches!(c, ')' | ';' | '{' | '}' | ':') || c.is_alphanumeric() || c == '_' || c == '$',
             }
         }
-        c if c.is_alphanumeric() || c == '_' || c == '$' => {
-            let word_start =
-                before.rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).map_or(0, |i| i + 1);
-            !is_reserved(&before[word_start..])
-        }
+        c if c.is_alphanumeric() || c == '_' || c == '$' => !is_reserved(&before[word_start(before)..]),
         _ => false,
+    }
+}
+
+/// Where the word (letters, digits, `_`, `$`) that ends `text` starts: a byte index on a
+/// character boundary (the character before it may take several bytes).
+fn word_start(text: &str) -> usize {
+    match text.char_indices().rev().find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '$')) {
+        Some((i, c)) => i + c.len_utf8(),
+        None => 0,
     }
 }
 
@@ -676,6 +681,19 @@ mod tests {
         let config = config();
         let p = Prefilter::new(&config).unwrap();
         p.needs_analysis(path, text, &config, &WorkspaceScan::default())
+    }
+
+    #[test]
+    fn text_with_multibyte_characters_before_a_name_is_read_without_panicking() {
+        // A fullwidth parenthesis (3 bytes, not a letter) right before a statement's head, and a
+        // CJK letter (a word character) before another.
+        let text = "async function save() {}\nfunction f() {\n  // 活跃（见\n  （save();\n  活save();\n}\n";
+        assert!(!statement_starts_at(text, text.find("（save").unwrap() + "（".len()));
+        assert!(statement_starts_at(text, text.find("活save").unwrap() + "活".len()));
+        assert_eq!(word_start("a（bc"), "a（".len());
+        assert_eq!(word_start("x 活跃"), 2);
+        // The shape that panicked on a real repository: a word after non-ASCII text in a comment.
+        assert!(needs("src/a.ts", "async function save() {}\nfunction f() {\n  // 输入（见 save();\n}\n"));
     }
 
     #[test]

@@ -213,16 +213,23 @@ fn check_inputs_through(
     let wait_for_queries = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
     // `BATON_NO_PREFILTER=1` parses every file (the same findings, slower: for comparing).
     let prefilter_off = std::env::var("BATON_NO_PREFILTER").is_ok_and(|v| v == "1");
-    let prefilter = engine::prefilter::Prefilter::new(config).filter(|_| !prefilter_off).map(|p| {
-        let code: Vec<(&str, &str)> = entries
-            .iter()
-            .filter(|e| e.source.kind.is_ecmascript())
-            .map(|e| (e.source.relative.as_str(), &*e.text))
-            .collect();
-        let scan = p.scan(&code);
-        (p, scan)
-    });
-    let needs: Vec<Need> = entries.par_iter().map(|e| first_need(e, config, prefilter.as_ref())).collect();
+    let decide = || {
+        let prefilter = engine::prefilter::Prefilter::new(config).filter(|_| !prefilter_off).map(|p| {
+            let code: Vec<(&str, &str)> = entries
+                .iter()
+                .filter(|e| e.source.kind.is_ecmascript())
+                .map(|e| (e.source.relative.as_str(), &*e.text))
+                .collect();
+            let scan = p.scan(&code);
+            (p, scan)
+        });
+        let needs: Vec<Need> = entries.par_iter().map(|e| first_need(e, config, prefilter.as_ref())).collect();
+        (prefilter, needs)
+    };
+    // The prefilter only saves work: should its lexical reading of some text fail, every file
+    // is parsed and analysed, as without it.
+    let (prefilter, needs) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decide))
+        .unwrap_or_else(|_| (None, entries.iter().map(|_| Need::Analysis(engine::prefilter::Reach::Own)).collect()));
     crate::timings::mark("prefilter");
     let ((sql, replayed, base), parts): (SqlFindings, Vec<Option<Part>>) = rayon::join(
         || sql_findings(&entries, config, &cache),
