@@ -10,6 +10,7 @@ pub mod facts;
 pub mod finding;
 pub mod incremental;
 pub mod notices;
+pub mod prefilter;
 pub mod rejects;
 pub mod suppression;
 

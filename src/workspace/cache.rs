@@ -74,6 +74,9 @@ pub struct CacheStats {
     /// Files analysed right after parsing whose findings were computed again because the
     /// workspace facts guessed for them proved wrong (see `cached_check.rs`).
     pub guesses_wrong: AtomicUsize,
+    /// TypeScript/JavaScript files neither parsed nor analysed: no rule can fire on them and no
+    /// analysed file reads their facts (`engine::prefilter`).
+    pub prefiltered: AtomicUsize,
 }
 
 impl CacheStats {
@@ -86,7 +89,7 @@ impl CacheStats {
     pub fn line(&self) -> String {
         let get = |c: &AtomicUsize| c.load(Ordering::Relaxed);
         format!(
-            "baton-cache-stats: output_hit={} walk_reused={} files_read={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={}",
+            "baton-cache-stats: output_hit={} walk_reused={} files_read={} facts_hit={} facts_miss={} findings_hit={} findings_miss={} sql_hit={} sql_miss={} parsed={} guesses_wrong={} prefiltered={}",
             get(&self.output_hits),
             get(&self.walks_reused),
             get(&self.files_read),
@@ -98,6 +101,7 @@ impl CacheStats {
             get(&self.sql_misses),
             get(&self.parsed),
             get(&self.guesses_wrong),
+            get(&self.prefiltered),
         )
     }
 }

@@ -16,6 +16,7 @@ use super::{FileFinding, UnparsedFile, Workspace};
 use crate::config::Config;
 use crate::engine::ecma::Dependency;
 use crate::engine::facts::DocumentFacts;
+use crate::engine::prefilter::Reach;
 use crate::engine::{self, Finding, WorkspaceFacts};
 use crate::sql::migration_sequences;
 use crate::syntax::{Document, FileKind};
@@ -206,12 +207,65 @@ fn check_inputs_through(
     // otherwise it is parsed, and — its findings cannot be in the cache either — analysed at
     // once under the guessed facts, so its tree is dropped at once instead of being held (with
     // every other file's) until the workspace facts are complete.
+    // A TypeScript/JavaScript file no rule can fire on is not parsed at all unless an analysed
+    // file reads its facts (`engine::prefilter`, `needs`).
     // Tests make every such file wait for the compiled queries, so that each is analysed early.
     let wait_for_queries = std::env::var("BATON_TEST_HOOKS").is_ok_and(|v| v == "1");
-    let ((sql, replayed, base), parts): (SqlFindings, Vec<Part>) = rayon::join(
+    // `BATON_NO_PREFILTER=1` parses every file (the same findings, slower: for comparing).
+    let prefilter_off = std::env::var("BATON_NO_PREFILTER").is_ok_and(|v| v == "1");
+    let decide = || {
+        let prefilter = engine::prefilter::Prefilter::new(config).filter(|_| !prefilter_off).map(|p| {
+            let code: Vec<(&str, &str)> = entries
+                .iter()
+                .filter(|e| e.source.kind.is_ecmascript())
+                .map(|e| (e.source.relative.as_str(), &*e.text))
+                .collect();
+            let scan = p.scan(&code);
+            (p, scan)
+        });
+        let needs: Vec<Need> = entries.par_iter().map(|e| first_need(e, config, prefilter.as_ref())).collect();
+        (prefilter, needs)
+    };
+    // The prefilter only saves work: should its lexical reading of some text fail, every file
+    // is parsed and analysed, as without it.
+    let (prefilter, needs) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decide))
+        .unwrap_or_else(|_| (None, entries.iter().map(|_| Need::Analysis(engine::prefilter::Reach::Own)).collect()));
+    crate::timings::mark("prefilter");
+    let ((sql, replayed, base), parts): (SqlFindings, Vec<Option<Part>>) = rayon::join(
         || sql_findings(&entries, config, &cache),
-        || entries.par_iter().map(|e| part(e, config, &cache, &guess, &include, wait_for_queries)).collect(),
+        || {
+            entries
+                .par_iter()
+                .zip(&needs)
+                .map(|(e, need)| {
+                    let analyse = match need {
+                        Need::Later => return None,
+                        Need::Analysis(_) => true,
+                        Need::Facts(_) => false,
+                    };
+                    Some(part(e, config, &cache, &guess, &include, wait_for_queries, analyse))
+                })
+                .collect()
+        },
     );
+    if std::env::var_os("BATON_PREFILTER_DEBUG").is_some() {
+        for (e, n) in entries.iter().zip(&needs) {
+            if e.source.kind.is_ecmascript() {
+                let tag = match n {
+                    Need::Analysis(r) => format!("A{r:?}"),
+                    Need::Facts(r) => format!("F{r:?}"),
+                    Need::Later => "L".into(),
+                };
+                eprintln!("prefilter-need {tag} {}", e.source.relative);
+            }
+        }
+    }
+    let parts = match &prefilter {
+        Some((prefilter, _)) => {
+            needed_parts(&entries, &needs, parts, prefilter, config, &cache, &guess, &include, wait_for_queries)
+        }
+        None => parts.into_iter().map(|p| p.expect("every file has its part without a prefilter")).collect(),
+    };
     crate::timings::mark("file facts, early analysis, SQL");
     let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| &p.facts));
     crate::timings::mark("workspace facts assembled");
@@ -224,17 +278,25 @@ fn check_inputs_through(
     // workspace facts is the same under the real ones; else from the cache by dependency key;
     // else analysed (parsed again if need be).
     let (parts, early): (Vec<_>, Vec<_>) =
-        parts.into_iter().map(|p| ((p.facts, p.imports, p.computed), p.early)).unzip();
+        parts.into_iter().map(|p| ((p.facts, p.imports, p.computed), (p.analysed, p.early))).unzip();
     let facts = &facts;
     let mut analysed: Vec<(usize, Vec<Finding>, Option<Digest>)> = entries
         .par_iter()
         .zip(early)
         .enumerate()
         .filter(|(_, (e, _))| include(&e.source.relative))
-        .map(|(i, (e, early))| {
+        .map(|(i, (e, (analysed, early)))| {
             let path = &e.source.relative;
             if !cache::is_cached_kind(e.source.kind) {
                 return (i, engine::analyze_document(e.doc(stats), config, facts), None);
+            }
+            if !analysed {
+                // No rule can fire on it (`engine::prefilter`): only cross-file findings can be
+                // its, and those are rare enough to analyse it for them.
+                let cross_file =
+                    facts.sql_findings.contains_key(path.as_str()) || facts.plan_findings.contains_key(path.as_str());
+                let found = if cross_file { engine::analyze_document(e.doc(stats), config, facts) } else { Vec::new() };
+                return (i, found, None);
             }
             // A disabled cache keeps nothing: its key is not worth computing.
             let key = cache
@@ -306,6 +368,9 @@ struct Part {
     computed: bool,
     /// Its findings under the guessed workspace facts, and what they read of them.
     early: Option<(Vec<Finding>, Vec<Dependency>)>,
+    /// False for a TypeScript/JavaScript file the prefilter found no rule can fire on (its
+    /// findings are empty, cross-file ones aside): its facts, if computed, are for others.
+    analysed: bool,
 }
 
 /// Step 2 for one file: its facts, from the cache or computed; a TypeScript/JavaScript file that
@@ -319,10 +384,12 @@ fn part(
     guess: &WorkspaceFacts,
     include: &dyn Fn(&str) -> bool,
     wait_for_queries: bool,
+    analyse: bool,
 ) -> Part {
+    let analysed = analyse;
     let stats = &cache.stats;
     let path = &e.source.relative;
-    let plain = |facts: DocumentFacts, imports, computed| Part { facts, imports, computed, early: None };
+    let plain = |facts: DocumentFacts, imports, computed| Part { facts, imports, computed, early: None, analysed };
     if e.source.kind == FileKind::Sql {
         // SQL contributes no per-file facts (its findings come from its sequence).
         return plain(DocumentFacts { path: path.clone(), ..DocumentFacts::default() }, Vec::new(), false);
@@ -336,7 +403,7 @@ fn part(
         return plain(facts, imports, false);
     }
     CacheStats::bump(&stats.facts_misses);
-    if !include(path) {
+    if !include(path) || !analyse {
         // Not analysed in this run: its tree is needed for its facts only, and dropped.
         CacheStats::bump(&stats.parsed);
         let doc = Document::parse(path.clone(), e.source.kind, e.text.clone());
@@ -351,7 +418,152 @@ fn part(
     let doc = Document::parse(path.clone(), e.source.kind, e.text.clone());
     let (facts, imports, file) = DocumentFacts::collect_ecmascript(&doc, config);
     let early = engine::analyze_document_recording(&doc, config, guess, file);
-    Part { facts, imports, computed: true, early: Some(early) }
+    Part { facts, imports, computed: true, early: Some(early), analysed }
+}
+
+/// What step 2 needs of a file first.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Need {
+    /// Its facts and (when requested) its findings: a rule may fire on it, or no prefilter
+    /// applies, or it is not TypeScript/JavaScript; and the facts of what it imports, that far.
+    Analysis(Reach),
+    /// Its facts only: others' analyses read them ([`engine::prefilter::Prefilter::needs_facts`]).
+    Facts(Reach),
+    /// Its facts when an analysed file's imports reach it ([`needed_parts`]), else nothing.
+    Later,
+}
+
+/// What the prefilter says of `e` before any file is parsed.
+fn first_need(
+    e: &Entry,
+    config: &Config,
+    prefilter: Option<&(engine::prefilter::Prefilter, engine::prefilter::WorkspaceScan)>,
+) -> Need {
+    let Some((prefilter, scan)) = prefilter.filter(|_| e.source.kind.is_ecmascript()) else {
+        return Need::Analysis(Reach::Own);
+    };
+    let path = &e.source.relative;
+    if prefilter.needs_analysis(path, &e.text, config, scan) {
+        let reach = prefilter.analysis_reach(path, &e.text, config);
+        Need::Analysis(prefilter.needs_facts(&e.text).map_or(reach, |r| r.max(reach)))
+    } else if let Some(reach) = prefilter.needs_facts(&e.text) {
+        Need::Facts(reach)
+    } else {
+        Need::Later
+    }
+}
+
+/// Completes step 2 for the files the prefilter left for later ([`Need::Later`]): the facts of
+/// every module the parsed files' imports and re-exports reach, as far as each file's
+/// [`Reach`] says (what the analyses read of other modules). The rest keep empty facts and are
+/// never parsed.
+#[allow(clippy::too_many_arguments)]
+fn needed_parts(
+    entries: &[Entry],
+    needs: &[Need],
+    mut parts: Vec<Option<Part>>,
+    prefilter: &engine::prefilter::Prefilter,
+    config: &Config,
+    cache: &AnalysisCache,
+    guess: &WorkspaceFacts,
+    include: &(dyn Fn(&str) -> bool + Sync),
+    wait_for_queries: bool,
+) -> Vec<Part> {
+    // The module graph depends on the paths and manifests only: the same as assembled later.
+    let graph = crate::semantic::graph::ModuleGraph::build(
+        entries.iter().filter(|e| e.source.kind.is_ecmascript()).map(|e| e.source.relative.as_str()),
+        parts.iter().flatten().filter_map(|p| p.facts.manifest.as_ref()),
+    );
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in entries.iter().enumerate().filter(|(_, e)| e.source.kind.is_ecmascript()) {
+        by_key.entry(engine::ecma::module_key(&e.source.relative)).or_default().push(i);
+    }
+    // How far each file's imports are followed so far (`None`: not reached).
+    let mut reach: Vec<Option<Reach>> = needs
+        .iter()
+        .map(|n| match n {
+            Need::Analysis(r) | Need::Facts(r) => Some(*r),
+            Need::Later => None,
+        })
+        .collect();
+    let mut frontier: Vec<usize> = (0..entries.len()).filter(|&i| parts[i].is_some()).collect();
+    while !frontier.is_empty() {
+        // Each module reached, with the farthest reach asked of it.
+        let mut next: HashMap<usize, Reach> = HashMap::new();
+        for &i in &frontier {
+            let (Some(p), Some(r)) = (&parts[i], reach[i]) else { continue };
+            let from = entries[i].source.relative.as_str();
+            let reexports = p
+                .facts
+                .reexports
+                .iter()
+                .filter_map(|e| e.source.as_deref())
+                .chain(p.facts.summaries.reexports.iter().map(|(_, _, source)| source.as_str()))
+                .chain(p.facts.never_rejects_if.iter().flat_map(|(_, c)| c.iter().map(|(s, _)| s.as_str())));
+            let imports = p.imports.iter().map(String::as_str);
+            let followed: Vec<(&str, Reach)> = match r {
+                Reach::Own => Vec::new(),
+                Reach::Reexports => reexports.map(|s| (s, Reach::Reexports)).collect(),
+                Reach::Imports => reexports.chain(imports).map(|s| (s, Reach::Reexports)).collect(),
+                Reach::Calls => reexports.chain(imports).map(|s| (s, Reach::Calls)).collect(),
+            };
+            for (specifier, wanted) in followed {
+                let keys = match graph.resolve(from, specifier) {
+                    Some(key) => vec![key],
+                    None => engine::ecma::resolve_module(from, specifier),
+                };
+                for key in keys {
+                    for &j in by_key.get(key.as_str()).into_iter().flatten() {
+                        if reach[j].is_none_or(|had| had < wanted) {
+                            let asked = next.entry(j).or_insert(wanted);
+                            *asked = (*asked).max(wanted);
+                        }
+                    }
+                }
+            }
+        }
+        // A module only asked for its exports' facts has none unless its text may give some.
+        let missing: Vec<usize> = next
+            .iter()
+            .filter(|(&j, &wanted)| {
+                parts[j].is_none() && (wanted > Reach::Reexports || prefilter.may_export_facts(&entries[j].text))
+            })
+            .map(|(&j, _)| j)
+            .collect();
+        let computed: Vec<(usize, Part)> = missing
+            .par_iter()
+            .map(|&i| (i, part(&entries[i], config, cache, guess, include, wait_for_queries, false)))
+            .collect();
+        if std::env::var_os("BATON_PREFILTER_DEBUG").is_some() {
+            for (i, _) in &computed {
+                eprintln!("prefilter-closure {:?} {}", next[i], entries[*i].source.relative);
+            }
+        }
+        for (i, p) in computed {
+            parts[i] = Some(p);
+        }
+        for (&j, &wanted) in &next {
+            reach[j] = Some(reach[j].map_or(wanted, |had| had.max(wanted)));
+        }
+        frontier = next.into_keys().collect();
+    }
+    crate::timings::mark("prefilter: imported modules' facts");
+    parts
+        .into_iter()
+        .zip(entries)
+        .map(|(p, e)| {
+            p.unwrap_or_else(|| {
+                CacheStats::bump(&cache.stats.prefiltered);
+                Part {
+                    facts: DocumentFacts { path: e.source.relative.clone(), ..DocumentFacts::default() },
+                    imports: Vec::new(),
+                    computed: false,
+                    early: None,
+                    analysed: false,
+                }
+            })
+        })
+        .collect()
 }
 
 /// The configured RLS wrappers whose names occur in some TypeScript/JavaScript text: a superset

@@ -5,6 +5,12 @@ use tree_sitter::Node;
 use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
+/// The prefilter's necessary condition (`engine::prefilter`): only `verify` imported from
+/// `jsonwebtoken` (by name, default or namespace import) is reported.
+pub fn may_match(_path: &str, text: &str, _config: &crate::config::Config) -> bool {
+    text.contains("verify") && text.contains("jsonwebtoken")
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {

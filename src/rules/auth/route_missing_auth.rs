@@ -8,6 +8,12 @@ use crate::rules::rls::supabase_service_role;
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 use crate::semantic::summary::{self, Callee, Resolved, StepReader};
 
+/// The prefilter's necessary condition (`engine::prefilter`): an endpoint is an App Router
+/// `route` file, a Pages API file, or a `'use server'` file or function.
+pub fn may_match(path: &str, text: &str, _config: &crate::config::Config) -> bool {
+    route_kind(path).is_some() || text.contains("use server")
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {

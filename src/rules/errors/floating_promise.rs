@@ -11,6 +11,37 @@ use tree_sitter::Node;
 use crate::engine::{ecma, rejects, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
+/// The prefilter's necessary condition on a file's own text (`engine::prefilter`): the rule
+/// reports a call statement whose promise comes from a `.then` chain (the word `then`), a
+/// function that returns `new Promise` or an async IIFE, or a call *starting a statement* of
+/// `fetch`, of a method of a configured Prisma client (`config.rls.clients` or an import alias
+/// of one), or of a name the file may declare async (every `async function`, `async` method and
+/// `const`/`let`/`var` of a file with the word `async`). Test files and minified files are never
+/// reported. Calls of async functions another module exports are the prefilter's cross-file
+/// part ([`crate::engine::prefilter::WorkspaceScan`]).
+pub fn may_match(path: &str, text: &str, config: &crate::config::Config) -> bool {
+    use crate::engine::prefilter::{contains_word, starts_statement, Follow};
+    if ecma::is_test_path(path) || path.contains(".min.") {
+        return false;
+    }
+    if contains_word(text, "then") || crate::engine::prefilter::has_new_promise(text) {
+        return true;
+    }
+    let clients = crate::engine::prefilter::with_import_aliases(text, &config.rls.clients);
+    if clients.iter().any(|c| starts_statement(text, c, Follow::Member))
+        || starts_statement(text, "fetch", Follow::Call)
+    {
+        return true;
+    }
+    if !contains_word(text, "async") {
+        return false;
+    }
+    crate::engine::prefilter::has_async_iife(text)
+        || crate::engine::prefilter::local_async_candidates(text)
+            .iter()
+            .any(|n| starts_statement(text, n, Follow::Call))
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {

@@ -6,6 +6,12 @@ use crate::engine::{ecma, Finding, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity};
 use crate::syntax::FileKind;
 
+/// The prefilter's necessary condition (`engine::prefilter`): a name ending with a configured
+/// DTO suffix.
+pub fn may_match(_path: &str, text: &str, config: &crate::config::Config) -> bool {
+    config.patterns.dto_suffixes.iter().any(|s| !s.is_empty() && text.contains(s.as_str()))
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {

@@ -7,6 +7,13 @@ use crate::engine::ecma::{self, FileFacts};
 use crate::engine::{Finding, Fix, QueryMatchContext, WorkspaceFacts};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
+/// The prefilter's necessary condition (`engine::prefilter`): a call on a configured raw client
+/// (`rls.clients`, a whole word), by its name, an import alias of it (the import clause names the original)
+/// or `this.<client>`.
+pub fn may_match(_path: &str, text: &str, config: &crate::config::Config) -> bool {
+    config.rls.clients.iter().any(|c| crate::engine::prefilter::contains_word(text, c))
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {

@@ -8,6 +8,13 @@ use crate::engine::{ecma, Finding, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 use crate::syntax::Document;
 
+/// The prefilter's necessary condition on a file's own text (`engine::prefilter`): a
+/// `NEXT_PUBLIC_` name, or an import from a Supabase package. Calls of service-client factories
+/// exported by another module are the prefilter's cross-file part (`interesting_names`).
+pub fn may_match(_path: &str, text: &str, _config: &crate::config::Config) -> bool {
+    text.contains("NEXT_PUBLIC_") || ecma::SUPABASE_MODULES.iter().any(|m| text.contains(m))
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {

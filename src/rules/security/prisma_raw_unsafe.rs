@@ -6,6 +6,12 @@ use tree_sitter::Node;
 use crate::engine::{ecma, Finding, Fix, QueryMatchContext};
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 
+/// The prefilter's necessary condition (`engine::prefilter`): `$queryRawUnsafe` or
+/// `$executeRawUnsafe`.
+pub fn may_match(_path: &str, text: &str, _config: &crate::config::Config) -> bool {
+    text.contains("RawUnsafe")
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {
