@@ -411,7 +411,7 @@ pub fn contains_word(text: &str, word: &str) -> bool {
 /// The byte offsets of `word`'s whole-identifier occurrences in `text`.
 fn word_occurrences<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
-    text.match_indices(word).map(|(at, _)| at).filter(move |&at| {
+    memchr::memmem::find_iter(bytes, word.as_bytes()).filter(move |&at| {
         let end = at + word.len();
         !word.is_empty()
             && (at == 0 || !is_word_byte(bytes[at - 1]))
