@@ -473,14 +473,17 @@ pub fn statement_starts_at(text: &str, at: usize) -> bool {
         '?' if before.ends_with("?.") => member_of(before),
         ';' | ')' | ']' | '}' | ':' | '"' | '\'' | '`' | '/' => true,
         '{' => {
-            // A block, not an object literal, template substitution or JSX expression.
+            // A block may follow anything but an operator, `(`, `,`, `[` or `=` (an object
+            // literal or a JSX attribute) and a template's `${`; after a type (`): Promise<T> {`,
+            // `): T[] {`, `): "a" | "b" {`) or a JSX tag (`<p>{`) it may be a body.
             let head = before[..before.len() - 1].trim_end();
             match head.chars().next_back() {
                 None => true,
                 Some(_) if head.ends_with("=>") => true,
-                // A template's `${`.
-                Some('$') => false,
-                Some(c) => matches!(c, ')' | ';' | '{' | '}' | ':') || c.is_alphanumeric() || c == '_' || c == '$',
+                Some(c) => !matches!(
+                    c,
+                    '=' | '(' | ',' | '[' | '$' | '?' | '!' | '+' | '-' | '*' | '%' | '&' | '|' | '^' | '~' | '<'
+                ),
             }
         }
         c if c.is_alphanumeric() || c == '_' || c == '$' => {
@@ -722,6 +725,9 @@ mod tests {
         assert!(at("case 1: f(); break;", "f"));
         assert!(at("else f()", "f"));
         assert!(at("() => { f() }", "f"));
+        assert!(at("function g(): Promise<void> { f() }", "f"));
+        assert!(at("function g(): string[] { f() }", "f"));
+        assert!(at("function g(): \"a\" | \"b\" { f() }", "f"));
         assert!(at("function g() { f() }", "f"));
         assert!(at("/* c */ f()", "f"));
         assert!(at("{ this.f() }", "f"));
