@@ -18,10 +18,13 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `baton lsp` on `root` and initializes it. With `BATON_LOG` set (e.g. `debug`: each analysis job's
+    /// Starts `baton lsp` on `root` and initializes it (`BATON_BENCH_SERVER`, if set, names the
+    /// binary to run instead of this build's). With `BATON_LOG` set (e.g. `debug`: each analysis job's
     /// time), the server's log is appended to `target/bench-lsp-server.log`.
     pub fn start(root: &Path) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_baton"))
+        // `BATON_BENCH_SERVER=/path/to/baton` drives another build (to compare two in one run).
+        let server = std::env::var_os("BATON_BENCH_SERVER").unwrap_or_else(|| env!("CARGO_BIN_EXE_baton").into());
+        let mut child = Command::new(server)
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -461,7 +461,7 @@ impl EditSession {
             // The editor's document facts, remembered per statement, must equal fresh ones.
             let remembered = self.cache.document_facts(doc, config);
             assert!(
-                remembered == DocumentFacts::collect(doc, config),
+                *remembered == DocumentFacts::collect(doc, config),
                 "remembered document facts differ: {}",
                 doc.path
             );

@@ -480,28 +480,37 @@ pub fn top_level_functions_unrecorded(doc: &Document) -> std::collections::HashM
     let root = tree.root_node();
     let mut cursor = root.walk();
     for statement in root.named_children(&mut cursor) {
-        let Some(declaration) = declaration_of(statement) else { continue };
-        match declaration.kind() {
-            "function_declaration" | "generator_function_declaration" => {
-                if let Some(name) = declaration.child_by_field_name("name") {
-                    found.entry(doc.slice(name.byte_range())).or_insert(declaration);
-                }
-            }
-            "lexical_declaration" | "variable_declaration" => {
-                let mut inner = declaration.walk();
-                for declarator in declaration.named_children(&mut inner) {
-                    let (Some(name), Some(value)) =
-                        (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
-                    else {
-                        continue;
-                    };
-                    found.entry(doc.slice(name.byte_range())).or_insert(value);
-                }
-            }
-            _ => {}
-        }
+        top_level_values_of(doc, statement, &mut |name, value| {
+            found.entry(name).or_insert(value);
+        });
     }
     found
+}
+
+/// The named values one top-level statement declares, in order, as
+/// [`top_level_functions_unrecorded`] sees them: a function declaration, or each declarator's
+/// value.
+pub fn top_level_values_of<'t>(doc: &'t Document, statement: Node<'t>, found: &mut dyn FnMut(&'t str, Node<'t>)) {
+    let Some(declaration) = declaration_of(statement) else { return };
+    match declaration.kind() {
+        "function_declaration" | "generator_function_declaration" => {
+            if let Some(name) = declaration.child_by_field_name("name") {
+                found(doc.slice(name.byte_range()), declaration);
+            }
+        }
+        "lexical_declaration" | "variable_declaration" => {
+            let mut inner = declaration.walk();
+            for declarator in declaration.named_children(&mut inner) {
+                let (Some(name), Some(value)) =
+                    (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+                else {
+                    continue;
+                };
+                found(doc.slice(name.byte_range()), value);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn top_level_value_unrecorded<'t>(doc: &'t Document, name: &str, const_only: bool) -> Option<Node<'t>> {

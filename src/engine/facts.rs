@@ -178,10 +178,7 @@ impl DocumentFacts {
         });
         // Service-client factories: exported functions of a module without a server-only marker
         // that build a Supabase client with a service-role key.
-        let server_only =
-            ecma::SERVER_ONLY_MODULES.iter().any(|m| file.imports_module(m)) || file.has_directive("use server");
-        let supabase = file.imports.iter().any(|i| ecma::SUPABASE_MODULES.contains(&i.source.as_str()));
-        if supabase && !server_only {
+        if may_export_service_clients(file) {
             for export in file.exports.iter().filter(|e| e.source.is_none()) {
                 let function = top_level_function(&export.local).filter(|f| ecma::is_function(*f));
                 if function.is_some_and(|f| {
@@ -219,6 +216,16 @@ impl DocumentFacts {
         }
         facts
     }
+}
+
+/// Whether a file's exported functions may be service-client factories: it imports a Supabase
+/// module and has no server-only marker. (Whether one is reads beyond its statement: a key
+/// constant declared elsewhere in the file.)
+pub fn may_export_service_clients(file: &FileFacts) -> bool {
+    let server_only =
+        ecma::SERVER_ONLY_MODULES.iter().any(|m| file.imports_module(m)) || file.has_directive("use server");
+    let supabase = file.imports.iter().any(|i| ecma::SUPABASE_MODULES.contains(&i.source.as_str()));
+    supabase && !server_only
 }
 
 /// The parts of a document's facts that depend on one top-level statement only, as the editor
@@ -451,12 +458,45 @@ impl WorkspaceFacts {
             .any(|key| self.async_exports.get(key).is_some_and(|names| names.contains(name)))
     }
 
-    /// True when the facts under [`WorkspaceFacts::code_epoch`] are equal in both.
+    /// True when the facts under [`WorkspaceFacts::code_epoch`] are equal in both. The
+    /// summaries and the guard exports are not among them: every read of those by a rule records
+    /// what it found ([`ecma::Dependency::Summary`], [`ecma::Dependency::GuardImport`]), and the
+    /// editor checks each remembered statement's answers, so a changed summary re-evaluates only
+    /// the statements that read it.
     pub fn same_code_facts(&self, other: &WorkspaceFacts) -> bool {
-        self.rls_wrappers_in_use == other.rls_wrappers_in_use
-            && self.rls_wrapper_aliases == other.rls_wrapper_aliases
-            && self.summaries == other.summaries
-            && self.guard_exports == other.guard_exports
+        self.rls_wrappers_in_use == other.rls_wrappers_in_use && self.rls_wrapper_aliases == other.rls_wrapper_aliases
+    }
+
+    /// True when what other files read of this workspace's cross-file facts differs between
+    /// `self` and `previous`, where `edited` are the module keys of the documents whose
+    /// contributions changed: the RLS wrappers, the async, never-rejecting and service-client
+    /// exports, the guard exports, any module's resolved summaries — except the edited modules'
+    /// own local (non-exported) bindings, which only their own file reads.
+    pub fn cross_file_change(&self, previous: &WorkspaceFacts, edited: &std::collections::HashSet<&str>) -> bool {
+        if !self.same_code_facts(previous)
+            || self.async_exports != previous.async_exports
+            || self.never_reject_exports != previous.never_reject_exports
+            || self.service_client_exports != previous.service_client_exports
+            || self.guard_exports != previous.guard_exports
+        {
+            return true;
+        }
+        if Arc::ptr_eq(&self.summaries, &previous.summaries) {
+            return false;
+        }
+        let empty = HashMap::new();
+        let keys = self.summaries.keys().chain(previous.summaries.keys());
+        keys.into_iter().any(|key| {
+            let now = self.summaries.get(key).unwrap_or(&empty);
+            let before = previous.summaries.get(key).unwrap_or(&empty);
+            if !edited.contains(key.as_str()) {
+                return now != before;
+            }
+            let exports = |map: &HashMap<String, Resolved>| map.keys().filter(|n| n.starts_with("export:")).count();
+            let same = exports(now) == exports(before)
+                && now.iter().filter(|(n, _)| n.starts_with("export:")).all(|(n, r)| before.get(n) == Some(r));
+            !same
+        })
     }
 
     /// Takes over `previous`'s [`WorkspaceFacts::code_epoch`] when the facts under it did not

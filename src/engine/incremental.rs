@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use tree_sitter::Node;
 
-use super::ecma::{Dependency, FileFacts, StatementFacts};
+use super::ecma::{self, Dependency, FileFacts, StatementFacts};
 use super::facts::{DocumentFacts, FactsMemo};
 use super::rejects::{self, Rejection};
 use super::{finish_document, run_queries, Finding, WorkspaceFacts};
@@ -58,6 +58,9 @@ struct Memo {
     summaries: Option<Arc<Vec<(String, FnSummary)>>>,
     /// [`rejects::summary`] of functions inside it, by their offset from its start.
     rejections: Vec<(usize, Rejection)>,
+    /// What its top-level values contribute to the document facts beyond its statement facts
+    /// and summaries ([`values_of`]).
+    values: Option<Arc<Vec<Value>>>,
     findings: Option<RememberedFindings>,
     /// The last analysis that saw the statement (see [`AnalysisCache::prune`]).
     seen: u64,
@@ -136,8 +139,75 @@ pub struct AnalysisCache {
     summary_scope: Option<Arc<FileFacts>>,
     /// The last document's statement keys, by its text and whether its tree was provisional.
     keys: Option<(Arc<str>, bool, Arc<StatementKeys>)>,
+    /// The last document facts, and what they were computed from.
+    document: Option<LastDocumentFacts>,
     last: CacheStats,
 }
+
+/// The last [`AnalysisCache::document_facts`], and what decides whether the next version's are
+/// the same (see [`AnalysisCache::same_document_facts`]).
+struct LastDocumentFacts {
+    path: String,
+    config: String,
+    /// Whether the whole text passed [`ecma::sets_rls_context`] (it gates the RLS candidates).
+    rls_text: bool,
+    /// Whether a service-client factory may be exported
+    /// ([`super::facts::may_export_service_clients`]): what decides it reads across statements,
+    /// so such a file's facts are always computed again.
+    service_clients: bool,
+    keys: Arc<StatementKeys>,
+    /// The contributions of the statements with syntax errors (not remembered by key), by index.
+    errors: Vec<(usize, Contribution)>,
+    /// The scope the summaries were read with.
+    scope: Arc<Scope>,
+    facts: Arc<DocumentFacts>,
+}
+
+/// Everything one top-level statement contributes to its document's [`DocumentFacts`], given
+/// the file's imports and directives: equal contributions of every statement mean equal facts.
+#[derive(Clone, PartialEq)]
+struct Contribution {
+    facts: Arc<StatementFacts>,
+    summaries: Arc<Vec<(String, FnSummary)>>,
+    values: Arc<Vec<Value>>,
+}
+
+impl Contribution {
+    /// True when the statement adds nothing to the document facts (`x;`, a comment).
+    fn is_empty(&self) -> bool {
+        *self.facts == StatementFacts::default() && self.summaries.is_empty() && self.values.is_empty()
+    }
+}
+
+/// One named top-level value of a statement ([`ecma::top_level_values_of`]) as the document
+/// facts read it: whether it is a function, its rejection summary, whether its text sets an RLS
+/// context.
+#[derive(PartialEq)]
+struct Value {
+    name: String,
+    function: bool,
+    rejection: Option<Rejection>,
+    rls: bool,
+}
+
+/// The [`Value`]s of a top-level statement.
+fn values_of(doc: &Document, statement: Node<'_>) -> Vec<Value> {
+    let mut values = Vec::new();
+    ecma::top_level_values_of(doc, statement, &mut |name, value| {
+        let function = ecma::is_function(value);
+        values.push(Value {
+            name: name.to_string(),
+            function,
+            rejection: function.then(|| rejects::summary(doc, value)),
+            rls: function && ecma::sets_rls_context(doc.slice(value.byte_range())),
+        });
+    });
+    values
+}
+
+/// At most this many changed statements are compared before the document facts are computed
+/// again.
+const COMPARED_LIMIT: usize = 8;
 
 impl AnalysisCache {
     /// An empty cache.
@@ -187,7 +257,18 @@ impl AnalysisCache {
     /// one function costs that function's analysis, not the file's. Summaries read the file's
     /// imports and top-level names besides their statement, so all are forgotten when those
     /// change; rejection summaries read only their function.
-    pub fn document_facts(&mut self, doc: &Document, config: &Config) -> DocumentFacts {
+    ///
+    /// When the statements that changed since the last call contribute exactly what the
+    /// statements they replace did (typing inside a function body mostly does), the last facts
+    /// are returned as they are (the same `Arc`): the cost of an edit is then that of its
+    /// statements, not of the file.
+    pub fn document_facts(&mut self, doc: &Document, config: &Config) -> Arc<DocumentFacts> {
+        let config_key = format!("{config:?}");
+        let rls_text = ecma::sets_rls_context(&doc.text);
+        let keys = self.keys(doc);
+        if let Some(facts) = self.same_document_facts(doc, &config_key, rls_text, &keys) {
+            return facts;
+        }
         let file = self.file_facts(doc);
         let same_scope = self
             .summary_scope
@@ -197,9 +278,121 @@ impl AnalysisCache {
             self.statements.values_mut().for_each(|m| m.summaries = None);
             self.summary_scope = Some(file.clone());
         }
-        let keys = self.keys(doc);
-        let mut memo = StatementMemo { statements: &mut self.statements, keys };
-        DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo)
+        let scope = Arc::new(super::facts::scope_of(&file));
+        let mut memo = StatementMemo { statements: &mut self.statements, keys: keys.clone() };
+        let facts = Arc::new(DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo));
+        // Every statement's contribution, for comparing the next version's with: remembered by
+        // key (computed once per statement text), or kept by index for statements with errors.
+        let mut errors = Vec::new();
+        if let Some(tree) = doc.tree() {
+            let root = tree.root_node();
+            let mut cursor = root.walk();
+            for (index, node) in root.children(&mut cursor).enumerate() {
+                if node.has_error() {
+                    errors.push((index, self.contribution(doc, &scope, &keys, node)));
+                } else {
+                    let memo = self.statements.entry(keys.key(doc, node)).or_default();
+                    if memo.values.is_none() {
+                        memo.values = Some(Arc::new(values_of(doc, node)));
+                    }
+                }
+            }
+        }
+        self.document = Some(LastDocumentFacts {
+            path: doc.path.clone(),
+            config: config_key,
+            rls_text,
+            service_clients: super::facts::may_export_service_clients(&file),
+            keys,
+            errors,
+            scope,
+            facts: facts.clone(),
+        });
+        facts
+    }
+
+    /// The last document facts, when they hold for `doc` too: same path and configuration, and
+    /// the statements between the unchanged ones at the start and at the end (error-free, same
+    /// key) contribute, in order, what the statements they replace did — statements that
+    /// contribute nothing aside (a stray `x;`); none of them an import or a directive, or before
+    /// one.
+    fn same_document_facts(
+        &mut self,
+        doc: &Document,
+        config: &str,
+        rls_text: bool,
+        keys: &Arc<StatementKeys>,
+    ) -> Option<Arc<DocumentFacts>> {
+        let last = self.document.take()?;
+        if last.path != doc.path || last.config != config || last.rls_text != rls_text || last.service_clients {
+            return None;
+        }
+        let (old, new) = (&last.keys.statements, &keys.statements);
+        let same = |(a, b): (&KeyedStatement, &KeyedStatement)| a.key == b.key && !a.has_error && !b.has_error;
+        let prefix = old.iter().zip(new).take_while(|&pair| same(pair)).count();
+        let shorter = old.len().min(new.len()) - prefix;
+        let suffix = old.iter().rev().zip(new.iter().rev()).take(shorter).take_while(|&pair| same(pair)).count();
+        let (old_changed, new_changed) = (prefix..old.len() - suffix, prefix..new.len() - suffix);
+        // Imports, directives and the statements before them are read by the file facts
+        // themselves (the prologue, the insertion point of imports).
+        let last_fixed = |s: &[KeyedStatement]| s.iter().rposition(|k| k.import_or_directive);
+        let before_fixed = [last_fixed(old), last_fixed(new)].into_iter().flatten().any(|i| prefix <= i);
+        if old_changed.len() + new_changed.len() > COMPARED_LIMIT || before_fixed {
+            return None;
+        }
+        let mut before = Vec::new();
+        for index in old_changed {
+            let contribution = match last.errors.iter().find(|(i, _)| *i == index) {
+                Some((_, contribution)) => contribution.clone(),
+                None => {
+                    let memo = self.statements.get(&old[index].key)?;
+                    Contribution {
+                        facts: memo.facts.clone()?,
+                        summaries: memo.summaries.clone()?,
+                        values: memo.values.clone()?,
+                    }
+                }
+            };
+            before.extend(Some(contribution).filter(|c| !c.is_empty()));
+        }
+        let root = doc.tree()?.root_node();
+        let mut after = Vec::new();
+        let mut errors = Vec::new();
+        for index in new_changed {
+            let node = root.child(index)?;
+            let contribution = self.contribution(doc, &last.scope, keys, node);
+            if node.has_error() {
+                errors.push((index, contribution.clone()));
+            }
+            after.extend(Some(contribution).filter(|c| !c.is_empty()));
+        }
+        if before != after {
+            return None;
+        }
+        let facts = last.facts.clone();
+        self.document = Some(LastDocumentFacts { keys: keys.clone(), errors, ..last });
+        Some(facts)
+    }
+
+    /// What the top-level statement `node` contributes, remembered by its key unless it has
+    /// syntax errors.
+    fn contribution(&mut self, doc: &Document, scope: &Scope, keys: &StatementKeys, node: Node<'_>) -> Contribution {
+        if node.has_error() {
+            return Contribution {
+                facts: Arc::new(StatementFacts::collect(doc, node)),
+                summaries: Arc::new(summary::summarize_statement(doc, scope, node)),
+                values: Arc::new(values_of(doc, node)),
+            };
+        }
+        let memo = self.statements.entry(keys.key(doc, node)).or_default();
+        Contribution {
+            facts: memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone(),
+            summaries: memo
+                .summaries
+                .get_or_insert_with(|| Arc::new(summary::summarize_statement(doc, scope, node)))
+                .clone(),
+            values: memo.values.get_or_insert_with(|| Arc::new(values_of(doc, node))).clone(),
+        }
     }
 
     /// Analyzes `doc` like [`super::analyze_document`], reusing what earlier versions of the
@@ -391,6 +584,9 @@ struct KeyedStatement {
     end: usize,
     kind: u16,
     has_error: bool,
+    /// An import, or a statement that may be a directive (`"use client"`): the file facts read
+    /// those themselves.
+    import_or_directive: bool,
     key: (u64, usize),
 }
 
@@ -407,6 +603,9 @@ impl StatementKeys {
                     end: node.end_byte(),
                     kind: node.kind_id(),
                     has_error: node.has_error(),
+                    import_or_directive: node.kind() == "import_statement"
+                        || node.kind() == "expression_statement"
+                            && node.named_child(0).is_some_and(|n| n.kind() == "string"),
                     key: statement_key_from(doc, node, comments_start),
                 });
                 comments_start =
@@ -637,8 +836,8 @@ mod document_facts_tests {
         let config = Config::default();
         let doc = Document::parse("src/lib/jobs.ts", FileKind::TypeScript, text);
         let remembered = cache.document_facts(&doc, &config);
-        assert_eq!(remembered, DocumentFacts::collect(&doc, &config), "remembered facts are stale for:\n{text}");
-        remembered
+        assert_eq!(*remembered, DocumentFacts::collect(&doc, &config), "remembered facts are stale for:\n{text}");
+        remembered.as_ref().clone()
     }
 
     /// The callee of the first guard step of `name`'s summary.
@@ -670,6 +869,87 @@ mod document_facts_tests {
         assert_eq!(first_callee(&b, "load"), Some(imported("./b")));
     }
 
+    /// An edit whose statement contributes what it did before gives the same facts without
+    /// computing them again (the same `Arc`); one that changes what it contributes does not.
+    #[test]
+    fn an_edit_that_changes_no_contribution_keeps_the_facts() {
+        let mut cache = AnalysisCache::new();
+        let text = |body: &str| {
+            format!("import {{ x }} from \"./x\";\n\nexport async function load() {{\n  {body}\n  return x();\n}}\n\nexport async function helper() {{\n  return 1;\n}}\n")
+        };
+        let config = Config::default();
+        let mut remembered = |text: &str| {
+            let doc = Document::parse("src/lib/jobs.ts", FileKind::TypeScript, text);
+            let facts = cache.document_facts(&doc, &config);
+            assert_eq!(*facts, DocumentFacts::collect(&doc, &config), "remembered facts are stale for:\n{text}");
+            facts
+        };
+        let first = remembered(&text("const a = 1;"));
+        assert!(first.never_rejects_if.iter().any(|(name, _)| name == "load"));
+        let second = remembered(&text("const a = 2;"));
+        assert!(Arc::ptr_eq(&first, &second), "the facts were computed again");
+        // With a syntax error inside the body, the statement is compared afresh every time.
+        let broken = remembered(&text("const a = ;"));
+        assert!(Arc::ptr_eq(&first, &broken), "the facts were computed again");
+        // A statement that contributes nothing, added between the functions and removed again.
+        let stray = remembered(
+            &text("const a = 1;").replace("\nexport async function helper", "\nx;\n\nexport async function helper"),
+        );
+        assert!(Arc::ptr_eq(&first, &stray), "the facts were computed again");
+        assert!(Arc::ptr_eq(&first, &remembered(&text("const a = 1;"))), "the facts were computed again");
+        // A new function is a new contribution.
+        let added = remembered(
+            &text("const a = 1;")
+                .replace("\nexport async function helper", "\nfunction other() {}\n\nexport async function helper"),
+        );
+        assert!(!Arc::ptr_eq(&first, &added));
+        let throws = remembered(&text("throw new Error(\"no\");"));
+        assert!(!throws.never_rejects_if.iter().any(|(name, _)| name == "load"));
+        let again = remembered(&text("const a = 1;"));
+        assert!(again.never_rejects_if.iter().any(|(name, _)| name == "load"));
+    }
+
+    /// What a statement contributes beyond its names and its summaries — whether a function sets
+    /// an RLS context, whether it may reject — is compared too.
+    #[test]
+    fn an_edit_that_changes_only_a_functions_behaviour_changes_the_facts() {
+        let mut cache = AnalysisCache::new();
+        let context = "export async function withCtx(fn: any) {\n  return prisma.$transaction(async (tx: any) => {\n    await tx.$executeRaw`SELECT set_config('app.user', '1', true)`;\n    return fn(tx);\n  });\n}\n";
+        let text = |note: &str, body: &str| {
+            format!("import {{ prisma }} from \"./db\";\nimport {{ x }} from \"./x\";\n\n{context}\nexport async function other() {{\n  const note = \"{note}\";\n  {body}\n}}\n")
+        };
+        let plain = facts(
+            &mut cache,
+            &text("plain", "try {\n    await x();\n  } catch (error) {\n    console.error(error);\n  }"),
+        );
+        assert!(!plain.rls_wrappers.contains("other"));
+        let wrapper = facts(
+            &mut cache,
+            &text(
+                "$transaction set_config(",
+                "try {\n    await x();\n  } catch (error) {\n    console.error(error);\n  }",
+            ),
+        );
+        assert!(wrapper.rls_wrappers.contains("other"), "{:?}", wrapper.rls_wrappers);
+        let rejects = facts(&mut cache, &text("$transaction set_config(", "await x();"));
+        assert_ne!(wrapper.never_rejects, rejects.never_rejects);
+    }
+
+    /// Whether a factory builds a privileged Supabase client reads a key constant declared in
+    /// another statement: editing only that constant changes the factory's facts.
+    #[test]
+    fn a_service_client_factory_follows_the_key_constant_it_reads() {
+        let mut cache = AnalysisCache::new();
+        let text = |key: &str| {
+            format!("import {{ createClient }} from \"@supabase/supabase-js\";\n\nconst key = process.env.{key}!;\n\nexport function admin() {{\n  return createClient(\"https://x.supabase.co\", key);\n}}\n")
+        };
+        let service = facts(&mut cache, &text("SUPABASE_SERVICE_ROLE_KEY"));
+        let anon = facts(&mut cache, &text("SUPABASE_ANON_KEY"));
+        assert_ne!(service.service_clients, anon.service_clients);
+        let again = facts(&mut cache, &text("SUPABASE_SERVICE_ROLE_KEY"));
+        assert_eq!(service.service_clients, again.service_clients);
+    }
+
     /// Whether `load` may reject follows the body of the helper it returns, though `load`'s own
     /// statement is unchanged.
     #[test]
@@ -686,5 +966,89 @@ mod document_facts_tests {
         let imported = facts(&mut cache, &format!("import {{ helper }} from \"./helper\";\n{load}"));
         assert!(!imported.never_rejects.contains("load"));
         assert!(imported.never_rejects_if.iter().any(|(name, _)| name == "load"));
+    }
+}
+
+#[cfg(test)]
+mod cross_file_tests {
+    use super::*;
+    use crate::syntax::FileKind;
+
+    /// Analyses `doc` through `cache` under the facts of `docs`, asserts the result equals an
+    /// analysis from scratch, and returns the findings' rule ids; `previous` carries the epoch.
+    fn analyze(
+        cache: &mut AnalysisCache,
+        previous: &mut Option<WorkspaceFacts>,
+        doc: &Document,
+        others: &[&Document],
+    ) -> (CacheStats, Vec<&'static str>) {
+        let config = Config::default();
+        let mut docs = vec![doc];
+        docs.extend_from_slice(others);
+        let mut facts = WorkspaceFacts::collect(&docs, &config);
+        if let Some(previous) = previous.as_ref() {
+            facts.continue_epoch(previous);
+        }
+        let found = cache.analyze(doc, &config, &facts);
+        assert_eq!(found, crate::engine::analyze_document(doc, &config, &facts), "stale findings: {}", doc.path);
+        *previous = Some(facts);
+        (cache.last_stats(), found.iter().map(|f| f.rule).collect())
+    }
+
+    /// An open route whose text never changes: the wrapper it uses, in another file, loses and
+    /// regains its guard. The route's remembered statement must follow the wrapper's summary,
+    /// and only that statement is analysed again.
+    #[test]
+    fn a_changed_summary_in_another_file_reanalyses_the_statements_that_read_it() {
+        let route = Document::parse(
+            "app/api/links/route.ts",
+            FileKind::TypeScript,
+            "import { withUser } from \"../../../lib/auth\";\nimport { prisma } from \"../../../lib/db\";\n\nexport const GET = withUser(async () => Response.json(await prisma.link.findMany()));\n\nexport function label() {\n  return \"links\";\n}\n",
+        );
+        let wrapper = |guarded: bool| {
+            let guard = if guarded {
+                "    const session = await getServerSession();\n    if (!session) throw new Error(\"signed out\");\n"
+            } else {
+                ""
+            };
+            Document::parse(
+                "lib/auth.ts",
+                FileKind::TypeScript,
+                format!("import {{ getServerSession }} from \"next-auth\";\n\nexport function withUser(handler: (req: Request) => Promise<Response>) {{\n  return async (req: Request) => {{\n{guard}    return handler(req);\n  }};\n}}\n"),
+            )
+        };
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        let (_, rules) = analyze(&mut cache, &mut previous, &route, &[&wrapper(true)]);
+        assert!(!rules.contains(&"auth/route-missing-auth"), "{rules:?}");
+        let (stats, rules) = analyze(&mut cache, &mut previous, &route, &[&wrapper(false)]);
+        assert!(rules.contains(&"auth/route-missing-auth"), "{rules:?}");
+        assert!(stats.statements_reused >= 3, "{stats:?}");
+        let (_, rules) = analyze(&mut cache, &mut previous, &route, &[&wrapper(true)]);
+        assert!(!rules.contains(&"auth/route-missing-auth"), "{rules:?}");
+    }
+
+    /// An open script calls a function of another module, which becomes async and back: the
+    /// call's finding follows, though the script's text never changes.
+    #[test]
+    fn a_changed_async_export_in_another_file_reanalyses_the_call() {
+        let script = Document::parse(
+            "scripts/run.ts",
+            FileKind::TypeScript,
+            "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n\nexport const name = \"run\";\n",
+        );
+        let jobs = |prefix: &str| {
+            Document::parse(
+                "lib/jobs.ts",
+                FileKind::TypeScript,
+                format!("export {prefix}function log() {{\n  return fetch(\"/log\");\n}}\n"),
+            )
+        };
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("")]);
+        assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
+        let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("async ")]);
+        assert!(rules.contains(&"errors/floating-promise"), "{rules:?}");
+        let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("")]);
+        assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
     }
 }

@@ -42,7 +42,7 @@ pub struct Entry {
     /// The open buffer, if the client has the document open.
     pub buffer: Option<Buffer>,
     /// This document's contribution to the facts, and what it was computed from.
-    pub facts: Option<(FactsKey, DocumentFacts)>,
+    pub facts: Option<(FactsKey, Arc<DocumentFacts>)>,
 }
 
 impl Entry {
@@ -206,6 +206,8 @@ pub struct Root {
     pub revision: u64,
     /// The revision `facts` reflects.
     pub facts_revision: u64,
+    /// How many entries contributed to `facts` (a removed document changes the facts too).
+    contributing: usize,
     /// True for a real workspace folder (scanned); false for a single-file root.
     pub scanned: bool,
     /// False while the folder's first scan (and the git change times after it) is under way:
@@ -243,6 +245,7 @@ impl Root {
             facts: Arc::new(WorkspaceFacts::default()),
             revision: 1,
             facts_revision: 0,
+            contributing: 0,
             scanned,
             scan_complete: !scanned,
             trusted: false,
@@ -338,7 +341,7 @@ impl Root {
             let entry = self.entries.entry(path).or_default();
             let mut disk = DiskFile::new(doc);
             if let Some(found) = facts.remove(&disk.path).filter(|_| current && entry.buffer.is_none()) {
-                entry.facts = Some((FactsKey::Disk(disk.text.clone()), found));
+                entry.facts = Some((FactsKey::Disk(disk.text.clone()), Arc::new(found)));
                 disk.release();
             }
             entry.disk = Some(disk);
@@ -393,22 +396,34 @@ impl Root {
                 stale.into_iter().filter_map(|(p, e, k)| recompute_facts(e, &config).map(|r| (p, e, k, r))).collect()
             }
         };
-        let mut contributions_changed = false;
         let mut sql_changed = false;
         let mut plan_changed = false;
         let mut changed_paths = HashSet::new();
+        // The module keys of the documents whose contributions changed.
+        let mut edited: Vec<String> = Vec::new();
         for (path, entry, key, (current, new)) in recomputed {
             changed_paths.insert(path.clone());
             sql_changed |= current.kind == FileKind::Sql;
             plan_changed |= WorkspaceFacts::feeds_plan(current.kind);
-            if entry.facts.as_ref().is_none_or(|(_, old)| *old != new) {
-                contributions_changed = true;
+            if entry.facts.as_ref().is_none_or(|(_, old)| !Arc::ptr_eq(old, &new) && *old != new) {
+                edited.push(crate::engine::ecma::module_key(path).to_string());
             }
             entry.facts = Some((key, new));
         }
+        // A removed document's contribution is gone too.
+        let contributing = self.entries.values().filter(|e| e.facts.is_some()).count();
+        let contributions_changed = !edited.is_empty() || contributing != self.contributing;
+        self.contributing = contributing;
         let first_time = self.facts_revision == 0;
+        if !contributions_changed && !sql_changed && !plan_changed && !first_time {
+            // An edit that changed no document's contribution (typing inside a function body,
+            // mostly): the workspace facts stand as they are, and only the edited documents are
+            // analysed again.
+            self.facts_revision = self.revision;
+            return Some(changed_paths);
+        }
         let mut facts =
-            WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f)));
+            WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f.as_ref())));
         if sql_changed || first_time {
             let docs = self.documents_of(|kind| kind == FileKind::Sql);
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
@@ -449,13 +464,13 @@ impl Root {
             facts.handoffs = self.facts.handoffs.clone();
             facts.plan_findings = self.facts.plan_findings.clone();
         }
-        let rls_changed = facts.continue_epoch(&self.facts)
-            || facts.async_exports != self.facts.async_exports
-            || facts.never_reject_exports != self.facts.never_reject_exports
-            || facts.service_client_exports != self.facts.service_client_exports;
+        facts.continue_epoch(&self.facts);
+        // What other files read of the facts changed: they are analysed again too.
+        let edited: HashSet<&str> = edited.iter().map(String::as_str).collect();
+        let cross_file = contributions_changed && facts.cross_file_change(&self.facts, &edited);
         self.facts = Arc::new(facts);
         self.facts_revision = self.revision;
-        if first_time || (contributions_changed && rls_changed) {
+        if first_time || cross_file {
             None
         } else {
             Some(changed_paths)
@@ -468,7 +483,7 @@ const PARALLEL_FACTS: usize = 64;
 
 /// The facts of `entry`'s current document, and that document. A closed file whose tree was
 /// released is parsed again and keeps the parse until its analysis runs.
-fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>, DocumentFacts)> {
+fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>, Arc<DocumentFacts>)> {
     let current = match entry.disk.as_mut().filter(|_| entry.buffer.is_none()) {
         Some(disk) => disk.keep_parse(),
         None => entry.current()?,
@@ -480,7 +495,7 @@ fn recompute_facts(entry: &mut Entry, config: &Config) -> Option<(Arc<Document>,
         .as_ref()
         .filter(|_| current.kind.is_ecmascript())
         .and_then(|b| b.analysis.try_lock().ok().map(|mut a| a.cache.document_facts(&current, config)));
-    let facts = cached.unwrap_or_else(|| DocumentFacts::collect(&current, config));
+    let facts = cached.unwrap_or_else(|| Arc::new(DocumentFacts::collect(&current, config)));
     Some((current, facts))
 }
 
@@ -860,4 +875,57 @@ pub fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower_lsp_server::ls_types::{Position, Range};
+
+    fn insert(line: u32, character: u32, text: &str) -> TextDocumentContentChangeEvent {
+        let at = Position::new(line, character);
+        TextDocumentContentChangeEvent {
+            range: Some(Range { start: at, end: at }),
+            range_length: None,
+            text: text.into(),
+        }
+    }
+
+    /// The workspace facts are reassembled only when a document's contribution changed, and
+    /// every file is analysed again only when what other files read of them changed.
+    #[test]
+    fn the_workspace_facts_follow_only_the_changes_that_matter_to_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        let mut state = State::default();
+        state.add_root(root.clone(), true);
+        let jobs = Uri::from_file_path(root.join("lib/jobs.ts")).unwrap();
+        let app = Uri::from_file_path(root.join("app/run.ts")).unwrap();
+        state.open(&jobs, "export function log() {\n  return fetch(\"/log\");\n}\n", 1).unwrap();
+        state.open(&app, "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n", 1).unwrap();
+        assert_eq!(state.roots[0].refresh_facts(), None, "the first facts: every file is analysed");
+        let only_jobs = Some(HashSet::from(["lib/jobs.ts".to_string()]));
+
+        // A comment typed inside the body changes no contribution: the same facts, this file only.
+        let before = state.roots[0].facts.clone();
+        state.change(&jobs, &[insert(1, 2, "// x\n  ")], 2).unwrap();
+        assert_eq!(state.roots[0].refresh_facts(), only_jobs);
+        assert!(Arc::ptr_eq(&before, &state.roots[0].facts), "the facts were reassembled");
+
+        // A local helper: the facts are reassembled, but other files read nothing of it.
+        state.change(&jobs, &[insert(4, 0, "function helper() {\n  return 1;\n}\n")], 3).unwrap();
+        assert_eq!(state.roots[0].refresh_facts(), only_jobs);
+        assert!(!Arc::ptr_eq(&before, &state.roots[0].facts));
+        assert_eq!(state.roots[0].facts.local_summary_unrecorded("lib/jobs.ts", "helper"), Default::default());
+
+        // `log` becomes async: the importer's call is now a floating promise, so every file goes.
+        state.change(&jobs, &[insert(0, 7, "async ")], 4).unwrap();
+        assert_eq!(state.roots[0].refresh_facts(), None);
+        assert!(state.roots[0].facts.exports_async_unrecorded("app/run.ts", "../lib/jobs", "log"));
+
+        // The module is closed and gone from disk: its exports go with it.
+        state.close(&jobs).unwrap();
+        assert_eq!(state.roots[0].refresh_facts(), None);
+        assert!(!state.roots[0].facts.exports_async_unrecorded("app/run.ts", "../lib/jobs", "log"));
+    }
 }

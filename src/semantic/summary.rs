@@ -177,6 +177,9 @@ pub fn option_bit(name: &str) -> u64 {
 /// Rounds of the cross-file fixpoint: also the depth of call chains followed.
 pub const MAX_ROUNDS: usize = 6;
 
+/// From this many modules on, [`resolve_workspace`] resolves them on the thread pool.
+const PARALLEL_MODULES: usize = 32;
+
 /// Modules whose `.verify(…)` checks a signature or token and throws on failure.
 const VERIFY_MODULES: &[&str] = &[
     "svix",
@@ -1805,8 +1808,8 @@ pub struct ModuleSummaries<'a> {
 /// Resolves every module's summaries to a fixpoint (at most [`MAX_ROUNDS`] rounds). `resolve`
 /// maps (importing path, specifier) to a module key. The result has, per module, every local
 /// binding by local name and every export by exported name.
-pub fn resolve_workspace(
-    modules: &[ModuleSummaries<'_>],
+pub fn resolve_workspace<'a>(
+    modules: &[ModuleSummaries<'a>],
     resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
     configured: &(dyn Fn(&Callee) -> bool + Sync),
 ) -> ResolvedModules {
@@ -1814,49 +1817,40 @@ pub fn resolve_workspace(
     let by_key: HashMap<&str, &ModuleSummaries<'_>> = modules.iter().map(|m| (m.key, m)).collect();
     let mut result: ResolvedModules = HashMap::new();
     // Resolutions of each module's specifiers, once (modules in parallel).
-    let specifiers: HashMap<(&str, &str), Option<String>> = modules
-        .par_iter()
-        .flat_map_iter(|m| {
-            let mut sources: Vec<&str> = Vec::new();
-            for (_, summary) in &m.summaries.functions {
-                for_each_callee(summary, &mut |c| {
-                    if let Callee::Import { source, .. } = c {
-                        sources.push(source.as_str());
-                    }
-                });
-            }
-            sources.extend(m.summaries.reexports.iter().map(|(_, _, source)| source.as_str()));
-            sources.sort_unstable();
-            sources.dedup();
-            sources.into_iter().map(move |source| ((m.path, source), resolve(m.path, source)))
-        })
-        .collect();
+    // A few modules (the editor's small workspaces) are resolved on this thread: waking the
+    // pool's threads would cost more than the work.
+    let parallel = modules.len() >= PARALLEL_MODULES;
+    let specifiers: HashMap<(&str, &str), Option<String>> = match parallel {
+        true => modules.par_iter().flat_map_iter(|m| module_specifiers(m, resolve)).collect(),
+        false => modules.iter().flat_map(|m| module_specifiers(m, resolve)).collect(),
+    };
     for _ in 0..MAX_ROUNDS {
         // Each round reads only the previous round's result: the modules resolve in parallel.
-        let round: Vec<(bool, String, HashMap<String, Resolved>)> = modules
-            .par_iter()
-            .map(|m| {
-                let oracle = |callee: &Callee| -> (Resolved, bool) {
-                    let value = match callee {
-                        Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
-                        Callee::Local(name) => result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default(),
-                        Callee::Global(_) => Resolved::default(),
-                        Callee::Import { source, name, .. } => specifiers
-                            .get(&(m.path, source.as_str()))
-                            .cloned()
-                            .flatten()
-                            .and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0))
-                            .unwrap_or_default(),
-                    };
-                    (value, configured(callee))
+        let resolve_module = |m: &ModuleSummaries<'a>| {
+            let oracle = |callee: &Callee| -> (Resolved, bool) {
+                let value = match callee {
+                    Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
+                    Callee::Local(name) => result.get(m.key).and_then(|f| f.get(name)).copied().unwrap_or_default(),
+                    Callee::Global(_) => Resolved::default(),
+                    Callee::Import { source, name, .. } => specifiers
+                        .get(&(m.path, source.as_str()))
+                        .cloned()
+                        .flatten()
+                        .and_then(|key| lookup_export(&result, &by_key, &specifiers, &key, name, 0))
+                        .unwrap_or_default(),
                 };
-                let mut resolved: HashMap<String, Resolved> = HashMap::new();
-                for (name, summary) in &m.summaries.functions {
-                    resolved.insert(name.clone(), resolve_summary(summary, &oracle));
-                }
-                (result.get(m.key) != Some(&resolved), m.key.to_string(), resolved)
-            })
-            .collect();
+                (value, configured(callee))
+            };
+            let mut resolved: HashMap<String, Resolved> = HashMap::new();
+            for (name, summary) in &m.summaries.functions {
+                resolved.insert(name.clone(), resolve_summary(summary, &oracle));
+            }
+            (result.get(m.key) != Some(&resolved), m.key.to_string(), resolved)
+        };
+        let round: Vec<(bool, String, HashMap<String, Resolved>)> = match parallel {
+            true => modules.par_iter().map(resolve_module).collect(),
+            false => modules.iter().map(resolve_module).collect(),
+        };
         let changed = round.iter().any(|(changed, _, _)| *changed);
         result = round.into_iter().map(|(_, key, resolved)| (key, resolved)).collect();
         if !changed {
@@ -1917,6 +1911,25 @@ pub fn resolve_workspace(
         }
     }
     result
+}
+
+/// The import specifiers a module's summaries name (callees and re-exports), each resolved.
+fn module_specifiers<'m>(
+    m: &'m ModuleSummaries<'_>,
+    resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
+) -> Vec<((&'m str, &'m str), Option<String>)> {
+    let mut sources: Vec<&str> = Vec::new();
+    for (_, summary) in &m.summaries.functions {
+        for_each_callee(summary, &mut |c| {
+            if let Callee::Import { source, .. } = c {
+                sources.push(source.as_str());
+            }
+        });
+    }
+    sources.extend(m.summaries.reexports.iter().map(|(_, _, source)| source.as_str()));
+    sources.sort_unstable();
+    sources.dedup();
+    sources.into_iter().map(|source| ((m.path, source), resolve(m.path, source))).collect()
 }
 
 /// An export's resolution: a local export, a named re-export or an `export *`, followed a few
