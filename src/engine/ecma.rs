@@ -21,6 +21,13 @@ pub struct Import {
     pub named_clause: Option<Range<usize>>,
 }
 
+/// True for a bundler's output: Bun marks its bundles `// @bun` in the first lines, webpack
+/// starts its runtime with `/******/`. (Part of [`FileFacts`], so the editor's memo of a
+/// statement's findings does not outlive a change of it.)
+pub fn is_bundle(text: &str) -> bool {
+    text.lines().take(3).any(|line| line.trim_start().starts_with("// @bun") || line.starts_with("/******/"))
+}
+
 /// Facts about one file, computed once and shared by every rule match in it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileFacts {
@@ -39,6 +46,8 @@ pub struct FileFacts {
     pub async_functions: Vec<String>,
     /// Top-level exports.
     pub exports: Vec<Export>,
+    /// The file is a bundler's output ([`is_bundle`]).
+    pub bundle: bool,
 }
 
 /// One exported binding: `export { local as exported }`, `export async function exported`, or a
@@ -115,7 +124,7 @@ impl FileFacts {
     /// Reads the top level of an ECMAScript document, taking each statement's contribution from
     /// `statement_facts`.
     pub fn collect_with(doc: &Document, statement_facts: StatementFactsSource<'_>) -> FileFacts {
-        let mut facts = FileFacts::default();
+        let mut facts = FileFacts { bundle: is_bundle(&doc.text), ..FileFacts::default() };
         let Some(tree) = doc.tree() else { return facts };
         let root = tree.root_node();
         let mut cursor = root.walk();
@@ -164,13 +173,14 @@ impl FileFacts {
         found
     }
 
-    /// True when both have the same imports, directives and import insertion point: what rules
+    /// True when both have the same imports, directives, import insertion point and bundle marker: what rules
     /// read of the file without recording a [`Dependency`].
     pub fn same_imports(&self, other: &FileFacts) -> bool {
         self.imports == other.imports
             && self.import_insertion_point == other.import_insertion_point
             && self.directives == other.directives
             && self.module_imports == other.module_imports
+            && self.bundle == other.bundle
     }
 
     /// The import that binds `local`, if any.

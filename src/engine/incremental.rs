@@ -770,6 +770,23 @@ mod tests {
         assert!(!rules.contains(&"patterns/dto-interface"), "{rules:?}");
     }
 
+    /// Found by the edit property test (seed 7): a bundle's marker line read by
+    /// `errors/floating-promise` is outside every statement; breaking it must not leave the
+    /// statements' remembered "bundle: no findings" in place, nor restoring it their findings.
+    #[test]
+    fn editing_the_bundle_marker_reanalyses_the_statements() {
+        let text = |marker: &str| {
+            format!("#!/usr/bin/env bun\n{marker}\nasync function sync(target) {{\n  await fetch(target);\n}}\nfunction main(argv) {{\n  sync(argv[2]);\n}}\nmain(process.argv);\n")
+        };
+        let (mut cache, mut previous) = (AnalysisCache::new(), None);
+        let (_, rules) = step(&mut cache, &mut previous, "dist/cli.js", &text("// @bun"));
+        assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
+        let (_, rules) = step(&mut cache, &mut previous, "dist/cli.js", &text("// @b\r\nun"));
+        assert!(rules.contains(&"errors/floating-promise"), "{rules:?}");
+        let (_, rules) = step(&mut cache, &mut previous, "dist/cli.js", &text("// @bun"));
+        assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
+    }
+
     #[test]
     fn a_changed_import_invalidates_every_statement() {
         let (mut cache, mut previous) = (AnalysisCache::new(), None);

@@ -411,7 +411,7 @@ pub fn contains_word(text: &str, word: &str) -> bool {
 /// The byte offsets of `word`'s whole-identifier occurrences in `text`.
 fn word_occurrences<'t>(text: &'t str, word: &'t str) -> impl Iterator<Item = usize> + 't {
     let bytes = text.as_bytes();
-    text.match_indices(word).map(|(at, _)| at).filter(move |&at| {
+    memchr::memmem::find_iter(bytes, word.as_bytes()).filter(move |&at| {
         let end = at + word.len();
         !word.is_empty()
             && (at == 0 || !is_word_byte(bytes[at - 1]))
@@ -473,14 +473,17 @@ pub fn statement_starts_at(text: &str, at: usize) -> bool {
         '?' if before.ends_with("?.") => member_of(before),
         ';' | ')' | ']' | '}' | ':' | '"' | '\'' | '`' | '/' => true,
         '{' => {
-            // A block, not an object literal, template substitution or JSX expression.
+            // A block may follow anything but an operator, `(`, `,`, `[` or `=` (an object
+            // literal or a JSX attribute) and a template's `${`; after a type (`): Promise<T> {`,
+            // `): T[] {`, `): "a" | "b" {`) or a JSX tag (`<p>{`) it may be a body.
             let head = before[..before.len() - 1].trim_end();
             match head.chars().next_back() {
                 None => true,
                 Some(_) if head.ends_with("=>") => true,
-                // A template's `${`.
-                Some('$') => false,
-                Some(c) => matches!(c, ')' | ';' | '{' | '}' | ':') || c.is_alphanumeric() || c == '_' || c == '$',
+                Some(c) => !matches!(
+                    c,
+                    '=' | '(' | ',' | '[' | '$' | '?' | '!' | '+' | '-' | '*' | '%' | '&' | '|' | '^' | '~' | '<'
+                ),
             }
         }
         c if c.is_alphanumeric() || c == '_' || c == '$' => !is_reserved(&before[word_start(before)..]),
@@ -740,6 +743,9 @@ mod tests {
         assert!(at("case 1: f(); break;", "f"));
         assert!(at("else f()", "f"));
         assert!(at("() => { f() }", "f"));
+        assert!(at("function g(): Promise<void> { f() }", "f"));
+        assert!(at("function g(): string[] { f() }", "f"));
+        assert!(at("function g(): \"a\" | \"b\" { f() }", "f"));
         assert!(at("function g() { f() }", "f"));
         assert!(at("/* c */ f()", "f"));
         assert!(at("{ this.f() }", "f"));

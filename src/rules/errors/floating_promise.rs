@@ -72,7 +72,7 @@ enum Promise {
 fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     // Minified and bundled files (`*.min.js`, a bundler's marked output) are build output, not
     // source: their findings repeat the sources' ones in code nobody edits.
-    if ctx.doc.path.contains(".min.") || is_bundle(&ctx.doc.text) {
+    if ctx.doc.path.contains(".min.") || ecma::is_bundle(&ctx.doc.text) {
         return None;
     }
     // Tests leave promises floating on purpose (fake timers, synchronous effects), and test
@@ -243,12 +243,6 @@ fn class_async_method<'t>(ctx: &QueryMatchContext<'_, '_>, from: Node<'t>, name:
             && ecma::returns_promise(ctx.doc, *member)
     });
     found
-}
-
-/// True for a bundler's output: Bun marks its bundles `// @bun` in the first lines, webpack
-/// starts its runtime with `/******/`.
-fn is_bundle(text: &str) -> bool {
-    text.lines().take(3).any(|line| line.trim_start().starts_with("// @bun") || line.starts_with("/******/"))
 }
 
 /// True when the top-level function `name` of this file is async and cannot reject.
