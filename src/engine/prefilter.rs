@@ -486,7 +486,7 @@ pub fn statement_starts_at(text: &str, at: usize) -> bool {
                 ),
             }
         }
-        c if c.is_alphanumeric() || c == '_' || c == '$' => !is_reserved(&before[word_start(before)..]),
+        c if is_word_char(c) => !is_reserved(&before[word_start(before)..]),
         _ => false,
     }
 }
@@ -494,10 +494,20 @@ pub fn statement_starts_at(text: &str, at: usize) -> bool {
 /// Where the word (letters, digits, `_`, `$`) that ends `text` starts: a byte index on a
 /// character boundary (the character before it may take several bytes).
 fn word_start(text: &str) -> usize {
-    match text.char_indices().rev().find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '$')) {
+    match text.char_indices().rev().find(|(_, c)| !is_word_char(*c)) {
         Some((i, c)) => i + c.len_utf8(),
         None => 0,
     }
+}
+
+/// The word (letters, digits, `_`, `$`) that starts `text`; empty when there is none.
+fn leading_word(text: &str) -> &str {
+    &text[..text.find(|c: char| !is_word_char(c)).unwrap_or(text.len())]
+}
+
+/// A character of an identifier-like word: a letter or digit (any script), `_` or `$`.
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$'
 }
 
 /// True when the text has `new Promise`.
@@ -524,9 +534,9 @@ pub fn with_import_aliases(text: &str, names: &[String]) -> Vec<String> {
                     None => continue,
                 },
             };
-            let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(rest.len());
-            if end > 0 {
-                all.push(rest[..end].to_string());
+            let alias = leading_word(rest);
+            if !alias.is_empty() {
+                all.push(alias.to_string());
             }
         }
     }
@@ -597,7 +607,7 @@ fn export_aliases(text: &str) -> Vec<(String, String)> {
 
 /// The identifier-like words of `text` (comments and strings included: a superset).
 fn words(text: &str) -> impl Iterator<Item = &str> {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).filter(|w| !w.is_empty())
+    text.split(|c: char| !is_word_char(c)).filter(|w| !w.is_empty())
 }
 
 /// A file's imports, read lexically.
@@ -662,9 +672,8 @@ fn members_of<'t>(text: &'t str, namespace: &'t str) -> impl Iterator<Item = (&'
     word_occurrences(text, namespace).filter_map(move |at| {
         let after = &text[at + namespace.len()..];
         let rest = after.trim_start().strip_prefix("?.").or_else(|| after.trim_start().strip_prefix('.'))?;
-        let rest = rest.trim_start();
-        let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$')).unwrap_or(rest.len());
-        (end > 0).then(|| (&rest[..end], at))
+        let member = leading_word(rest.trim_start());
+        (!member.is_empty()).then_some((member, at))
     })
 }
 
