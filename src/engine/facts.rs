@@ -151,31 +151,42 @@ impl DocumentFacts {
         memo: &mut dyn FactsMemo,
     ) -> DocumentFacts {
         let mut facts = DocumentFacts { path: doc.path.clone(), ..DocumentFacts::default() };
-        let defined = file.top_level_declarations.iter();
-        let imported = file.imports.iter().map(|i| if i.imported == "default" { &i.local } else { &i.imported });
-        for name in defined.chain(imported) {
-            if config.rls.wrappers.contains(name) {
-                facts.rls_wrappers.insert(name.clone());
-            }
-        }
-        // RLS contexts found from the code: top-level functions that set a GUC in a transaction
-        // or a client extension. They count as wrappers in use and, by name, as wrappers.
-        let candidates = if ecma::sets_rls_context(&doc.text) { file.top_level_declarations.as_slice() } else { &[] };
-        // Top-level functions by name, found in one pass when first needed.
+        // Top-level functions by name (the first value of each name), found in one pass when
+        // first needed.
         let functions = std::cell::OnceCell::new();
-        let top_level_function =
-            |name: &str| functions.get_or_init(|| ecma::top_level_functions_unrecorded(doc)).get(name).copied();
-        for name in candidates {
-            let Some(function) = top_level_function(name) else { continue };
-            if ecma::is_function(function) && ecma::sets_rls_context(doc.slice(function.byte_range())) {
-                facts.rls_wrappers.insert(name.clone());
-                facts.rls_wrapper_aliases.insert(name.clone());
-            }
-        }
+        let table = || {
+            functions.get_or_init(|| {
+                let mut nodes = Vec::new();
+                let mut by_name = HashMap::new();
+                if let Some(tree) = doc.tree() {
+                    let root = tree.root_node();
+                    let mut cursor = root.walk();
+                    for statement in root.named_children(&mut cursor) {
+                        ecma::top_level_values_of(doc, statement, &mut |name, value| {
+                            by_name.entry(name).or_insert(nodes.len());
+                            nodes.push(value);
+                        });
+                    }
+                }
+                (nodes, by_name)
+            })
+        };
+        let top_level_function = |name: &str| {
+            let (nodes, by_name) = table();
+            by_name.get(name).map(|&i| nodes[i])
+        };
         let scope = scope_of(file);
         facts.summaries = summary::summarize_file_with(doc, &scope, &exports_of(file), &mut |statement| {
             memo.summaries(doc, &scope, statement)
         });
+        let lookup = |name: &str| {
+            let (nodes, by_name) = table();
+            by_name.get(name).map(|&i| (i, ecma::is_function(nodes[i])))
+        };
+        let rls = |index: usize| ecma::sets_rls_context(doc.slice(table().0[index].byte_range()));
+        let mut rejection = |index: usize| memo.rejection(doc, table().0[index]);
+        let values = Values { lookup: &lookup, sets_rls_context: &rls, rejection: &mut rejection };
+        facts.add_values(config, file, ecma::sets_rls_context(&doc.text), values);
         // Service-client factories: exported functions of a module without a server-only marker
         // that build a Supabase client with a service-role key.
         if may_export_service_clients(file) {
@@ -188,33 +199,131 @@ impl DocumentFacts {
                 }
             }
         }
-        facts.async_exports.0 = ecma::module_key(&doc.path).to_string();
+        facts
+    }
+
+    /// The contribution of an ECMAScript document from its [`FileFacts`], the summaries of its
+    /// top-level statements in order (`functions`, as [`summary::summarize_statement`] gives
+    /// them) and its named top-level values in order (`values`, as [`TopLevelValue::of`] gives
+    /// them): what [`DocumentFacts::from_file_facts`] computes, without reading the tree. Not
+    /// for a file that may export service-client factories ([`may_export_service_clients`]):
+    /// whether one does reads the tree.
+    pub fn from_parts(
+        path: &str,
+        config: &Config,
+        file: &FileFacts,
+        rls_text: bool,
+        functions: summary::Summaries,
+        values: &[&TopLevelValue],
+    ) -> DocumentFacts {
+        debug_assert!(!may_export_service_clients(file));
+        let mut facts = DocumentFacts { path: path.to_string(), ..DocumentFacts::default() };
+        // By local name, the last import of a name winning (as in [`scope_of`]).
+        let by_local: HashMap<&str, (&str, &str)> =
+            file.imports.iter().map(|i| (i.local.as_str(), (i.source.as_str(), i.imported.as_str()))).collect();
+        let imports: Vec<(&str, &str, &str)> = by_local.into_iter().map(|(l, (s, i))| (l, s, i)).collect();
+        facts.summaries = summary::file_summaries(&imports, &exports_of(file), functions);
+        let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(values.len());
+        for (index, value) in values.iter().enumerate() {
+            by_name.entry(value.name.as_str()).or_insert(index);
+        }
+        let lookup = |name: &str| by_name.get(name).map(|&i| (i, values[i].function));
+        let rls = |index: usize| values[index].rls;
+        let mut rejection = |index: usize| values[index].rejection.clone().unwrap_or(rejects::Rejection::May);
+        let parts = Values { lookup: &lookup, sets_rls_context: &rls, rejection: &mut rejection };
+        facts.add_values(config, file, rls_text, parts);
+        facts
+    }
+
+    /// The facts read from the file's names and its top-level values: the RLS wrappers it
+    /// defines or imports, the re-exports, the async exports and which of those never reject.
+    fn add_values(&mut self, config: &Config, file: &FileFacts, rls_text: bool, values: Values<'_, '_>) {
+        let Values { lookup, sets_rls_context, rejection } = values;
+        let defined = file.top_level_declarations.iter();
+        let imported = file.imports.iter().map(|i| if i.imported == "default" { &i.local } else { &i.imported });
+        for name in defined.chain(imported) {
+            if config.rls.wrappers.contains(name) {
+                self.rls_wrappers.insert(name.clone());
+            }
+        }
+        // RLS contexts found from the code: top-level functions that set a GUC in a transaction
+        // or a client extension. They count as wrappers in use and, by name, as wrappers.
+        let candidates = if rls_text { file.top_level_declarations.as_slice() } else { &[] };
+        for name in candidates {
+            let Some((index, true)) = lookup(name) else { continue };
+            if sets_rls_context(index) {
+                self.rls_wrappers.insert(name.clone());
+                self.rls_wrapper_aliases.insert(name.clone());
+            }
+        }
+        self.async_exports.0 = ecma::module_key(&self.path).to_string();
         let async_functions: std::collections::HashSet<&str> =
             file.async_functions.iter().map(String::as_str).collect();
         for export in &file.exports {
             let original = file.original_name(&export.local);
             if export.exported != export.local && config.rls.wrappers.iter().any(|w| w == original) {
-                facts.rls_wrapper_aliases.insert(export.exported.clone());
+                self.rls_wrapper_aliases.insert(export.exported.clone());
             }
             match &export.source {
-                Some(_) => facts.reexports.push(export.clone()),
+                Some(_) => self.reexports.push(export.clone()),
                 None if async_functions.contains(export.local.as_str()) => {
-                    facts.async_exports.1.insert(export.exported.clone());
-                    let function = top_level_function(&export.local).filter(|f| ecma::is_function(*f));
-                    let local = |name: &str| top_level_function(name);
-                    let mut summary_of = |f: tree_sitter::Node<'_>| memo.rejection(doc, f);
-                    match function.and_then(|f| rejects::import_conditions_with(f, file, &mut summary_of, &local)) {
+                    self.async_exports.1.insert(export.exported.clone());
+                    let function = lookup(&export.local).filter(|(_, function)| *function);
+                    match function.and_then(|(f, _)| rejects::import_conditions_by_index(f, file, rejection, lookup)) {
                         Some(conditions) if conditions.is_empty() => {
-                            facts.never_rejects.insert(export.exported.clone());
+                            self.never_rejects.insert(export.exported.clone());
                         }
-                        Some(conditions) => facts.never_rejects_if.push((export.exported.clone(), conditions)),
+                        Some(conditions) => self.never_rejects_if.push((export.exported.clone(), conditions)),
                         None => {}
                     }
                 }
                 None => {}
             }
         }
-        facts
+    }
+}
+
+/// A file's named top-level values as [`DocumentFacts::add_values`] reads them, by index in the
+/// order [`ecma::top_level_values_of`] gives them over the top-level statements.
+struct Values<'a, 'r> {
+    /// The first value named `name`: its index, and whether it is a function.
+    lookup: &'a dyn Fn(&str) -> Option<(usize, bool)>,
+    /// Whether the text of the function at an index sets an RLS context
+    /// ([`ecma::sets_rls_context`]).
+    sets_rls_context: &'a dyn Fn(usize) -> bool,
+    /// The [`rejects::summary`] of the function at an index.
+    rejection: &'r mut dyn FnMut(usize) -> rejects::Rejection,
+}
+
+/// One named top-level value of a statement ([`ecma::top_level_values_of`]) as the document
+/// facts read it: whether it is a function, its rejection summary, whether its text sets an RLS
+/// context. What a statement contributes to [`DocumentFacts::from_parts`] besides its summaries.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TopLevelValue {
+    /// The bound name.
+    pub name: String,
+    /// The value is a function.
+    pub function: bool,
+    /// Its [`rejects::summary`], for a function.
+    pub rejection: Option<rejects::Rejection>,
+    /// A function whose text sets an RLS context ([`ecma::sets_rls_context`]).
+    pub rls: bool,
+}
+
+impl TopLevelValue {
+    /// The named values of the top-level statement `statement`, in order.
+    pub fn of(doc: &Document, statement: tree_sitter::Node<'_>) -> Vec<TopLevelValue> {
+        let mut values = Vec::new();
+        ecma::top_level_values_of(doc, statement, &mut |name, value| {
+            let function = ecma::is_function(value);
+            values.push(TopLevelValue {
+                name: name.to_string(),
+                function,
+                rejection: function.then(|| rejects::summary(doc, value)),
+                rls: function && ecma::sets_rls_context(doc.slice(value.byte_range())),
+            });
+        });
+        values
     }
 }
 
@@ -238,7 +347,7 @@ pub trait FactsMemo {
         doc: &Document,
         scope: &summary::Scope,
         statement: tree_sitter::Node<'_>,
-    ) -> Vec<(String, summary::FnSummary)>;
+    ) -> summary::Summaries;
     /// [`rejects::summary`] of a function inside a top-level statement.
     fn rejection(&mut self, doc: &Document, function: tree_sitter::Node<'_>) -> rejects::Rejection;
 }
@@ -252,7 +361,7 @@ impl FactsMemo for Fresh {
         doc: &Document,
         scope: &summary::Scope,
         statement: tree_sitter::Node<'_>,
-    ) -> Vec<(String, summary::FnSummary)> {
+    ) -> summary::Summaries {
         summary::summarize_statement(doc, scope, statement)
     }
 

@@ -29,11 +29,11 @@ use std::sync::Arc;
 use tree_sitter::Node;
 
 use super::ecma::{self, Dependency, FileFacts, StatementFacts};
-use super::facts::{DocumentFacts, FactsMemo};
+use super::facts::{DocumentFacts, FactsMemo, TopLevelValue};
 use super::rejects::{self, Rejection};
 use super::{finish_document, run_queries, Finding, WorkspaceFacts};
 use crate::config::Config;
-use crate::semantic::summary::{self, FnSummary, Scope};
+use crate::semantic::summary::{self, Scope, Summaries};
 use crate::syntax::Document;
 
 /// How many dirty statements are analysed with one query cursor each; above it, one pass over
@@ -55,12 +55,12 @@ struct Memo {
     facts: Option<Arc<StatementFacts>>,
     /// The summaries of the bindings it makes ([`summary::summarize_statement`]), valid while
     /// the file's scope is [`AnalysisCache::summary_scope`].
-    summaries: Option<Arc<Vec<(String, FnSummary)>>>,
+    summaries: Option<Arc<Summaries>>,
     /// [`rejects::summary`] of functions inside it, by their offset from its start.
     rejections: Vec<(usize, Rejection)>,
     /// What its top-level values contribute to the document facts beyond its statement facts
-    /// and summaries ([`values_of`]).
-    values: Option<Arc<Vec<Value>>>,
+    /// and summaries ([`TopLevelValue::of`]).
+    values: Option<Arc<Vec<TopLevelValue>>>,
     findings: Option<RememberedFindings>,
     /// The last analysis that saw the statement (see [`AnalysisCache::prune`]).
     seen: u64,
@@ -156,8 +156,9 @@ struct LastDocumentFacts {
     /// so such a file's facts are always computed again.
     service_clients: bool,
     keys: Arc<StatementKeys>,
-    /// The contributions of the statements with syntax errors (not remembered by key), by index.
-    errors: Vec<(usize, Contribution)>,
+    /// The contribution of every top-level statement, by index (those of statements with syntax
+    /// errors are not remembered by key): an edit replaces the changed ones and keeps the rest.
+    contributions: Vec<Contribution>,
     /// The scope the summaries were read with.
     scope: Arc<Scope>,
     facts: Arc<DocumentFacts>,
@@ -168,8 +169,8 @@ struct LastDocumentFacts {
 #[derive(Clone, PartialEq)]
 struct Contribution {
     facts: Arc<StatementFacts>,
-    summaries: Arc<Vec<(String, FnSummary)>>,
-    values: Arc<Vec<Value>>,
+    summaries: Arc<Summaries>,
+    values: Arc<Vec<TopLevelValue>>,
 }
 
 impl Contribution {
@@ -179,30 +180,23 @@ impl Contribution {
     }
 }
 
-/// One named top-level value of a statement ([`ecma::top_level_values_of`]) as the document
-/// facts read it: whether it is a function, its rejection summary, whether its text sets an RLS
-/// context.
-#[derive(PartialEq)]
-struct Value {
-    name: String,
-    function: bool,
-    rejection: Option<Rejection>,
-    rls: bool,
+/// What [`AnalysisCache::compare_document_facts`] found.
+enum Compared {
+    /// The last document facts hold.
+    Same(Arc<DocumentFacts>),
+    /// Some statements contribute something else.
+    Changed(Changed),
+    /// Nothing to compare with (or too much changed).
+    Unknown,
 }
 
-/// The [`Value`]s of a top-level statement.
-fn values_of(doc: &Document, statement: Node<'_>) -> Vec<Value> {
-    let mut values = Vec::new();
-    ecma::top_level_values_of(doc, statement, &mut |name, value| {
-        let function = ecma::is_function(value);
-        values.push(Value {
-            name: name.to_string(),
-            function,
-            rejection: function.then(|| rejects::summary(doc, value)),
-            rls: function && ecma::sets_rls_context(doc.slice(value.byte_range())),
-        });
-    });
-    values
+/// The statements that changed since the last document facts.
+struct Changed {
+    last: LastDocumentFacts,
+    /// Their indexes in the last version.
+    old: Range<usize>,
+    /// The contributions of the statements that replace them, in order.
+    window: Vec<Contribution>,
 }
 
 /// At most this many changed statements are compared before the document facts are computed
@@ -266,9 +260,11 @@ impl AnalysisCache {
         let config_key = format!("{config:?}");
         let rls_text = ecma::sets_rls_context(&doc.text);
         let keys = self.keys(doc);
-        if let Some(facts) = self.same_document_facts(doc, &config_key, rls_text, &keys) {
-            return facts;
-        }
+        let changed = match self.compare_document_facts(doc, &config_key, rls_text, &keys) {
+            Compared::Same(facts) => return facts,
+            Compared::Changed(changed) => Some(changed),
+            Compared::Unknown => None,
+        };
         let file = self.file_facts(doc);
         let same_scope = self
             .summary_scope
@@ -278,56 +274,68 @@ impl AnalysisCache {
             self.statements.values_mut().for_each(|m| m.summaries = None);
             self.summary_scope = Some(file.clone());
         }
-        let scope = Arc::new(super::facts::scope_of(&file));
-        let mut memo = StatementMemo { statements: &mut self.statements, keys: keys.clone() };
-        let facts = Arc::new(DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo));
-        // Every statement's contribution, for comparing the next version's with: remembered by
-        // key (computed once per statement text), or kept by index for statements with errors.
-        let mut errors = Vec::new();
-        if let Some(tree) = doc.tree() {
-            let root = tree.root_node();
-            let mut cursor = root.walk();
-            for (index, node) in root.children(&mut cursor).enumerate() {
-                if node.has_error() {
-                    errors.push((index, self.contribution(doc, &scope, &keys, node)));
-                } else {
-                    let memo = self.statements.entry(keys.key(doc, node)).or_default();
-                    if memo.values.is_none() {
-                        memo.values = Some(Arc::new(values_of(doc, node)));
-                    }
-                }
+        // Every statement's contribution: the unchanged ones' kept from the last version (their
+        // summaries were read with the same scope), the others remembered by key (computed once
+        // per statement text) or, for statements with errors, computed now.
+        let (scope, contributions): (Arc<Scope>, Vec<Contribution>) = match changed.filter(|_| same_scope) {
+            Some(Changed { last, old, window }) => {
+                let mut all = Vec::with_capacity(last.contributions.len() + window.len() - old.len());
+                all.extend_from_slice(&last.contributions[..old.start]);
+                all.extend(window);
+                all.extend_from_slice(&last.contributions[old.end..]);
+                (last.scope, all)
             }
-        }
+            None => {
+                let scope = Arc::new(super::facts::scope_of(&file));
+                (scope.clone(), self.all_contributions(doc, &scope, &keys))
+            }
+        };
+
+        let service_clients = super::facts::may_export_service_clients(&file);
+        let facts = if service_clients {
+            // Whether an export is a service-client factory reads across statements: computed
+            // from the tree.
+            let mut memo = StatementMemo { statements: &mut self.statements, keys: keys.clone() };
+            Arc::new(DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo))
+        } else {
+            let functions: Summaries = contributions.iter().flat_map(|c| c.summaries.iter().cloned()).collect();
+            let values: Vec<&TopLevelValue> = contributions.iter().flat_map(|c| c.values.iter()).collect();
+            Arc::new(DocumentFacts::from_parts(&doc.path, config, &file, rls_text, functions, &values))
+        };
         self.document = Some(LastDocumentFacts {
             path: doc.path.clone(),
             config: config_key,
             rls_text,
-            service_clients: super::facts::may_export_service_clients(&file),
+            service_clients,
             keys,
-            errors,
+            contributions,
             scope,
             facts: facts.clone(),
         });
         facts
     }
 
-    /// The last document facts, when they hold for `doc` too: same path and configuration, and
-    /// the statements between the unchanged ones at the start and at the end (error-free, same
-    /// key) contribute, in order, what the statements they replace did — statements that
-    /// contribute nothing aside (a stray `x;`); none of them an import or a directive, or before
-    /// one.
-    fn same_document_facts(
+    /// Compares `doc`'s statements with the last document facts': the same facts when they hold
+    /// for `doc` too — same path and configuration, and the statements between the unchanged
+    /// ones at the start and at the end (error-free, same key) contribute, in order, what the
+    /// statements they replace did, statements that contribute nothing aside (a stray `x;`);
+    /// none of them an import or a directive, or before one. Otherwise the changed statements
+    /// and their contributions (read with the last scope), or nothing to build on.
+    fn compare_document_facts(
         &mut self,
         doc: &Document,
         config: &str,
         rls_text: bool,
         keys: &Arc<StatementKeys>,
-    ) -> Option<Arc<DocumentFacts>> {
-        let last = self.document.take()?;
+    ) -> Compared {
+        let Some(last) = self.document.take() else { return Compared::Unknown };
         if last.path != doc.path || last.config != config || last.rls_text != rls_text || last.service_clients {
-            return None;
+            return Compared::Unknown;
         }
         let (old, new) = (&last.keys.statements, &keys.statements);
+        if old.len() != last.contributions.len() {
+            return Compared::Unknown;
+        }
         let same = |(a, b): (&KeyedStatement, &KeyedStatement)| a.key == b.key && !a.has_error && !b.has_error;
         let prefix = old.iter().zip(new).take_while(|&pair| same(pair)).count();
         let shorter = old.len().min(new.len()) - prefix;
@@ -338,40 +346,34 @@ impl AnalysisCache {
         let last_fixed = |s: &[KeyedStatement]| s.iter().rposition(|k| k.import_or_directive);
         let before_fixed = [last_fixed(old), last_fixed(new)].into_iter().flatten().any(|i| prefix <= i);
         if old_changed.len() + new_changed.len() > COMPARED_LIMIT || before_fixed {
-            return None;
+            return Compared::Unknown;
         }
-        let mut before = Vec::new();
-        for index in old_changed {
-            let contribution = match last.errors.iter().find(|(i, _)| *i == index) {
-                Some((_, contribution)) => contribution.clone(),
-                None => {
-                    let memo = self.statements.get(&old[index].key)?;
-                    Contribution {
-                        facts: memo.facts.clone()?,
-                        summaries: memo.summaries.clone()?,
-                        values: memo.values.clone()?,
-                    }
-                }
-            };
-            before.extend(Some(contribution).filter(|c| !c.is_empty()));
-        }
-        let root = doc.tree()?.root_node();
-        let mut after = Vec::new();
-        let mut errors = Vec::new();
+        let before: Vec<&Contribution> =
+            last.contributions[old_changed.clone()].iter().filter(|c| !c.is_empty()).collect();
+        let Some(root) = doc.tree().map(|t| t.root_node()) else { return Compared::Unknown };
+        let mut window = Vec::with_capacity(new_changed.len());
         for index in new_changed {
-            let node = root.child(index)?;
-            let contribution = self.contribution(doc, &last.scope, keys, node);
-            if node.has_error() {
-                errors.push((index, contribution.clone()));
-            }
-            after.extend(Some(contribution).filter(|c| !c.is_empty()));
+            let Some(node) = root.child(index) else { return Compared::Unknown };
+            window.push(self.contribution(doc, &last.scope, keys, node));
         }
+        let after: Vec<&Contribution> = window.iter().filter(|c| !c.is_empty()).collect();
         if before != after {
-            return None;
+            return Compared::Changed(Changed { last, old: old_changed, window });
         }
         let facts = last.facts.clone();
-        self.document = Some(LastDocumentFacts { keys: keys.clone(), errors, ..last });
-        Some(facts)
+        let mut contributions = last.contributions;
+        contributions.splice(old_changed, window);
+        self.document = Some(LastDocumentFacts { keys: keys.clone(), contributions, ..last });
+        Compared::Same(facts)
+    }
+
+    /// The contribution of every top-level statement of `doc`, by index.
+    fn all_contributions(&mut self, doc: &Document, scope: &Scope, keys: &StatementKeys) -> Vec<Contribution> {
+        let Some(tree) = doc.tree() else { return Vec::new() };
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        let children: Vec<Node<'_>> = root.children(&mut cursor).collect();
+        children.into_iter().map(|node| self.contribution(doc, scope, keys, node)).collect()
     }
 
     /// What the top-level statement `node` contributes, remembered by its key unless it has
@@ -381,7 +383,7 @@ impl AnalysisCache {
             return Contribution {
                 facts: Arc::new(StatementFacts::collect(doc, node)),
                 summaries: Arc::new(summary::summarize_statement(doc, scope, node)),
-                values: Arc::new(values_of(doc, node)),
+                values: Arc::new(TopLevelValue::of(doc, node)),
             };
         }
         let memo = self.statements.entry(keys.key(doc, node)).or_default();
@@ -391,7 +393,7 @@ impl AnalysisCache {
                 .summaries
                 .get_or_insert_with(|| Arc::new(summary::summarize_statement(doc, scope, node)))
                 .clone(),
-            values: memo.values.get_or_insert_with(|| Arc::new(values_of(doc, node))).clone(),
+            values: memo.values.get_or_insert_with(|| Arc::new(TopLevelValue::of(doc, node))).clone(),
         }
     }
 
@@ -544,7 +546,7 @@ struct StatementMemo<'m> {
 }
 
 impl FactsMemo for StatementMemo<'_> {
-    fn summaries(&mut self, doc: &Document, scope: &Scope, statement: Node<'_>) -> Vec<(String, FnSummary)> {
+    fn summaries(&mut self, doc: &Document, scope: &Scope, statement: Node<'_>) -> Summaries {
         if statement.has_error() {
             return summary::summarize_statement(doc, scope, statement);
         }

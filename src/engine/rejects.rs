@@ -104,20 +104,70 @@ fn never_rejects_at<'t>(
     visiting: &mut Vec<usize>,
     depth: u32,
 ) -> bool {
-    if depth > MAX_DEPTH || visiting.contains(&function.start_byte()) {
+    let tree = TreeFunctions { local };
+    never_rejects_in(&tree, function, imported, summary_of, visiting, depth)
+}
+
+/// The file's top-level functions as [`never_rejects_in`] follows them: `F` names one function.
+trait Functions<F> {
+    /// The first top-level value named `name`, if it is a function.
+    fn function(&self, name: &str) -> Option<F>;
+    /// What tells two functions apart (no two share it).
+    fn id(&self, function: F) -> usize;
+}
+
+/// Functions as tree nodes (each told apart by where it starts).
+struct TreeFunctions<'l, 't> {
+    local: &'l dyn Fn(&str) -> Option<Node<'t>>,
+}
+
+impl<'t> Functions<Node<'t>> for TreeFunctions<'_, 't> {
+    fn function(&self, name: &str) -> Option<Node<'t>> {
+        (self.local)(name).filter(|callee| ecma::is_function(*callee))
+    }
+
+    fn id(&self, function: Node<'t>) -> usize {
+        function.start_byte()
+    }
+}
+
+/// Functions by their index in a table of the file's top-level values (see
+/// [`import_conditions_by_index`]).
+struct TableFunctions<'l> {
+    local: &'l dyn Fn(&str) -> Option<(usize, bool)>,
+}
+
+impl Functions<usize> for TableFunctions<'_> {
+    fn function(&self, name: &str) -> Option<usize> {
+        (self.local)(name).filter(|(_, function)| *function).map(|(index, _)| index)
+    }
+
+    fn id(&self, function: usize) -> usize {
+        function
+    }
+}
+
+fn never_rejects_in<F: Copy>(
+    functions: &dyn Functions<F>,
+    function: F,
+    imported: &mut dyn FnMut(&str) -> Option<bool>,
+    summary_of: &mut dyn FnMut(F) -> Rejection,
+    visiting: &mut Vec<usize>,
+    depth: u32,
+) -> bool {
+    let id = functions.id(function);
+    if depth > MAX_DEPTH || visiting.contains(&id) {
         return false;
     }
     let Rejection::Unless(conditions) = summary_of(function) else { return false };
-    visiting.push(function.start_byte());
+    visiting.push(id);
     let ok = conditions.iter().all(|name| {
         if let Some(answer) = imported(name) {
             return answer;
         }
-        match local(name) {
-            Some(callee) if ecma::is_function(callee) => {
-                never_rejects_at(callee, imported, summary_of, local, visiting, depth + 1)
-            }
-            _ => false,
+        match functions.function(name) {
+            Some(callee) => never_rejects_in(functions, callee, imported, summary_of, visiting, depth + 1),
+            None => false,
         }
     });
     visiting.pop();
@@ -149,6 +199,33 @@ pub fn import_conditions_with<'t>(
         Some(true)
     };
     never_rejects_with(function, &mut imported, summary_of, local).then(|| {
+        found.sort();
+        found.dedup();
+        found
+    })
+}
+
+/// [`import_conditions_with`] over a table of the file's top-level values instead of its tree:
+/// `function` is the index of the function in the table, `local(name)` the first top-level value
+/// named `name` (its index, and whether it is a function), `summary_of(index)` a function's
+/// [`summary`]. The editor keeps those per statement ([`super::incremental`]).
+pub fn import_conditions_by_index(
+    function: usize,
+    file: &ecma::FileFacts,
+    summary_of: &mut dyn FnMut(usize) -> Rejection,
+    local: &dyn Fn(&str) -> Option<(usize, bool)>,
+) -> Option<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    let mut imported = |name: &str| {
+        let import = file.import_of(name)?;
+        if import.imported == "*" {
+            return Some(false);
+        }
+        found.push((import.source.clone(), import.imported.clone()));
+        Some(true)
+    };
+    let table = TableFunctions { local };
+    never_rejects_in(&table, function, &mut imported, summary_of, &mut Vec::new(), 0).then(|| {
         found.sort();
         found.dedup();
         found

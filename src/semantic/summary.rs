@@ -24,6 +24,7 @@
 //! [`MAX_ROUNDS`] rounds, so cycles end and call chains are followed that deep.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use tree_sitter::Node;
@@ -128,11 +129,15 @@ pub struct Wrapper {
     pub options: Vec<(String, bool)>,
 }
 
+/// The summaries of top-level bindings by local name, in order, each shared.
+pub type Summaries = Vec<(String, Arc<FnSummary>)>;
+
 /// What a file exports and the summaries of its top-level bindings.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FileSummaries {
-    /// Top-level bindings by local name.
-    pub functions: Vec<(String, FnSummary)>,
+    /// Top-level bindings by local name (each summary shared: the editor keeps them per
+    /// statement and reuses them across versions without copying).
+    pub functions: Summaries,
     /// Local exports: (exported, local).
     pub exports: Vec<(String, String)>,
     /// Re-exports: (exported, name in source, source); `*` for `export * from`.
@@ -1310,27 +1315,45 @@ pub fn summarize_file_with(
     doc: &Document,
     scope: &Scope,
     exports: &[(String, String, Option<String>)],
-    per_statement: &mut dyn FnMut(Node<'_>) -> Vec<(String, FnSummary)>,
+    per_statement: &mut dyn FnMut(Node<'_>) -> Summaries,
 ) -> FileSummaries {
-    let mut file = FileSummaries::default();
+    let mut functions = Vec::new();
+    if let Some(tree) = doc.tree() {
+        let root = tree.root_node();
+        let mut cursor = root.walk();
+        for statement in root.named_children(&mut cursor) {
+            functions.extend(per_statement(statement));
+        }
+    }
+    let imports: Vec<(&str, &str, &str)> = scope
+        .imports
+        .iter()
+        .map(|(local, (source, imported))| (local.as_str(), source.as_str(), imported.as_str()))
+        .collect();
+    file_summaries(&imports, exports, functions)
+}
+
+/// A file's summaries from its imports (local name, module specifier, imported name), its
+/// exports (exported, local, re-exported module) and the summaries of its top-level bindings in
+/// order ([`summarize_statement`] of each top-level statement).
+pub fn file_summaries(
+    imports: &[(&str, &str, &str)],
+    exports: &[(String, String, Option<String>)],
+    functions: Summaries,
+) -> FileSummaries {
+    let mut file = FileSummaries { functions, ..FileSummaries::default() };
     for (exported, local, source) in exports {
         match source {
             Some(source) => file.reexports.push((exported.clone(), local.clone(), source.clone())),
             None => file.exports.push((exported.clone(), local.clone())),
         }
     }
-    for (local, (source, imported)) in &scope.imports {
+    for (local, source, imported) in imports {
         if local == imported && builtin_guard(source, imported).is_some() {
-            file.guard_imports.push((local.clone(), source.clone()));
+            file.guard_imports.push((local.to_string(), source.to_string()));
         }
     }
     file.guard_imports.sort();
-    let Some(tree) = doc.tree() else { return file };
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    for statement in root.named_children(&mut cursor) {
-        file.functions.extend(per_statement(statement));
-    }
     file
 }
 
@@ -1338,7 +1361,12 @@ pub fn summarize_file_with(
 /// only on the statement and on `scope` (the file's imports and top-level names), never on other
 /// statements: calls of the file's other functions stay [`Callee::Local`] until resolution, so
 /// the editor can remember them per statement ([`crate::engine::incremental`]).
-pub fn summarize_statement(doc: &Document, scope: &Scope, statement: Node<'_>) -> Vec<(String, FnSummary)> {
+pub fn summarize_statement(doc: &Document, scope: &Scope, statement: Node<'_>) -> Summaries {
+    summarize_statement_owned(doc, scope, statement).into_iter().map(|(name, s)| (name, Arc::new(s))).collect()
+}
+
+/// [`summarize_statement`] before its summaries are shared.
+fn summarize_statement_owned(doc: &Document, scope: &Scope, statement: Node<'_>) -> Vec<(String, FnSummary)> {
     let mut functions = Vec::new();
     {
         let declaration = match statement.kind() {
