@@ -10,6 +10,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use baton::config::Config;
+use baton::engine::ecma::FileFacts;
 use baton::engine::facts::DocumentFacts;
 use baton::engine::incremental::AnalysisCache;
 use baton::engine::{analyze_document, apply_edits, Finding, WorkspaceFacts};
@@ -458,6 +459,9 @@ impl EditSession {
     /// Findings of `doc` through the cache, with the facts recomputed the way the server does.
     pub fn findings(&mut self, doc: &Document, config: &Config) -> Vec<Finding> {
         if doc.kind.is_ecmascript() {
+            // The editor's file facts, patched from the last version's, must equal fresh ones.
+            let file = self.cache.file_facts(doc);
+            assert!(*file == FileFacts::collect(doc), "remembered file facts differ: {}", doc.path);
             // The editor's document facts, remembered per statement, must equal fresh ones.
             let remembered = self.cache.document_facts(doc, config);
             assert!(

@@ -157,6 +157,54 @@ impl FileFacts {
         facts
     }
 
+    /// The facts of a new version of the file whose facts are `self`, when consecutive top-level
+    /// statements changed: `before` are the facts of the statements before them that
+    /// [`FileFacts::collect_with`] took facts from, `old` those of the changed statements, `new`
+    /// those of the statements that replace them, `after` those of the statements after them;
+    /// `bundle` is the new text's [`is_bundle`]. The caller vouches that no import statement or
+    /// directive is among the changed statements or after them (their facts are kept as they
+    /// are). `None` when a statement from the changed ones on binds imports (`require`): their
+    /// ranges move with the edit.
+    pub fn spliced(
+        &self,
+        before: &[&StatementFacts],
+        old: &[&StatementFacts],
+        new: &[&StatementFacts],
+        after: &[&StatementFacts],
+        bundle: bool,
+    ) -> Option<FileFacts> {
+        let binds_imports = |s: &&&StatementFacts| !s.imports.is_empty() || !s.module_imports.is_empty();
+        if old.iter().chain(new).chain(after).any(|s| binds_imports(&s)) {
+            return None;
+        }
+        fn splice<T: Clone>(
+            current: &[T],
+            field: fn(&StatementFacts) -> &Vec<T>,
+            before: &[&StatementFacts],
+            old: &[&StatementFacts],
+            new: &[&StatementFacts],
+        ) -> Option<Vec<T>> {
+            let start: usize = before.iter().map(|s| field(s).len()).sum();
+            let end = start + old.iter().map(|s| field(s).len()).sum::<usize>();
+            let (head, tail) = (current.get(..start)?, current.get(end..)?);
+            let mut spliced = Vec::with_capacity(head.len() + tail.len() + new.len());
+            spliced.extend_from_slice(head);
+            new.iter().for_each(|s| spliced.extend_from_slice(field(s)));
+            spliced.extend_from_slice(tail);
+            Some(spliced)
+        }
+        Some(FileFacts {
+            imports: self.imports.clone(),
+            import_insertion_point: self.import_insertion_point,
+            top_level_declarations: splice(&self.top_level_declarations, |s| &s.declarations, before, old, new)?,
+            directives: self.directives.clone(),
+            module_imports: self.module_imports.clone(),
+            async_functions: splice(&self.async_functions, |s| &s.async_functions, before, old, new)?,
+            exports: splice(&self.exports, |s| &s.exports, before, old, new)?,
+            bundle,
+        })
+    }
+
     /// True when the file declares `name` at the top level (recorded as a dependency of the
     /// current match, see [`take_dependencies`]).
     pub fn declares(&self, name: &str) -> bool {

@@ -134,6 +134,9 @@ pub struct AnalysisCache {
     /// The last document's file facts, by its text and whether its tree was provisional: a
     /// provisional tree and the settled tree of the same text may differ, and so may their facts.
     file_facts: Option<(Arc<str>, bool, Arc<FileFacts>)>,
+    /// The statement keys `file_facts` were computed with, and the [`StatementFacts`] taken from
+    /// each statement (by index; none for imports, directives and comments).
+    file_statements: Option<(Arc<StatementKeys>, TakenFacts)>,
     context: Option<Context>,
     /// The file facts whose imports and top-level names the remembered summaries were read with.
     summary_scope: Option<Arc<FileFacts>>,
@@ -214,7 +217,10 @@ impl AnalysisCache {
         self.last
     }
 
-    /// The document's [`FileFacts`], reusing remembered statements' contributions.
+    /// The document's [`FileFacts`], reusing remembered statements' contributions. When only a
+    /// few statements changed since the last version (none of them an import or a directive,
+    /// nor before one), the last facts are patched: the changed statements' facts replace those
+    /// of the statements they replace ([`FileFacts::spliced`]), without a walk over the file.
     pub fn file_facts(&mut self, doc: &Document) -> Arc<FileFacts> {
         if let Some((text, provisional, facts)) = &self.file_facts {
             if Arc::ptr_eq(text, &doc.text) && *provisional == doc.provisional {
@@ -222,16 +228,70 @@ impl AnalysisCache {
             }
         }
         let keys = self.keys(doc);
-        let statements = &mut self.statements;
-        let facts = Arc::new(FileFacts::collect_with(doc, &mut |doc, node| {
-            if node.has_error() {
-                return Arc::new(StatementFacts::collect(doc, node));
+        let (facts, statements) = match self.spliced_file_facts(doc, &keys) {
+            Some(spliced) => spliced,
+            None => {
+                let statements = &mut self.statements;
+                let mut taken = Vec::new();
+                let facts = Arc::new(FileFacts::collect_with(doc, &mut |doc, node| {
+                    let facts = if node.has_error() {
+                        Arc::new(StatementFacts::collect(doc, node))
+                    } else {
+                        let memo = statements.entry(keys.key(doc, node)).or_default();
+                        memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone()
+                    };
+                    taken.push(((node.start_byte(), node.end_byte(), node.kind_id()), facts.clone()));
+                    facts
+                }));
+                // By statement index: the facts taken from each top-level statement, if any.
+                let mut taken = taken.into_iter().peekable();
+                let by_index = keys
+                    .statements
+                    .iter()
+                    .map(|k| taken.next_if(|(at, _)| *at == (k.start, k.end, k.kind)).map(|(_, f)| f))
+                    .collect();
+                (facts, by_index)
             }
-            let memo = statements.entry(keys.key(doc, node)).or_default();
-            memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone()
-        }));
+        };
         self.file_facts = Some((doc.text.clone(), doc.provisional, facts.clone()));
+        self.file_statements = Some((keys, statements));
         facts
+    }
+
+    /// [`AnalysisCache::file_facts`] patched from the last version's, when it can be.
+    fn spliced_file_facts(
+        &mut self,
+        doc: &Document,
+        keys: &Arc<StatementKeys>,
+    ) -> Option<(Arc<FileFacts>, TakenFacts)> {
+        let (_, _, last_facts) = self.file_facts.as_ref()?;
+        let last_facts = last_facts.clone();
+        let (last_keys, last) = self.file_statements.take()?;
+        let (old, new) = changed_statements(&last_keys.statements, &keys.statements)?;
+        let root = doc.tree()?.root_node();
+        let mut replacing = Vec::with_capacity(new.len());
+        for index in new {
+            let node = root.child(index)?;
+            // Every named statement but a comment (no import or directive is among them).
+            replacing.push((node.is_named() && node.kind() != "comment").then(|| {
+                if node.has_error() {
+                    Arc::new(StatementFacts::collect(doc, node))
+                } else {
+                    let memo = self.statements.entry(keys.key(doc, node)).or_default();
+                    memo.facts.get_or_insert_with(|| Arc::new(StatementFacts::collect(doc, node))).clone()
+                }
+            }));
+        }
+        let spliced = last_facts.spliced(
+            &flat(&last[..old.start]),
+            &flat(&last[old.clone()]),
+            &flat(&replacing),
+            &flat(&last[old.end..]),
+            ecma::is_bundle(&doc.text),
+        )?;
+        let mut statements = last;
+        statements.splice(old, replacing);
+        Some((Arc::new(spliced), statements))
     }
 
     /// The keys of `doc`'s top-level statements, computed once per version of the document.
@@ -332,22 +392,12 @@ impl AnalysisCache {
         if last.path != doc.path || last.config != config || last.rls_text != rls_text || last.service_clients {
             return Compared::Unknown;
         }
-        let (old, new) = (&last.keys.statements, &keys.statements);
-        if old.len() != last.contributions.len() {
+        if last.keys.statements.len() != last.contributions.len() {
             return Compared::Unknown;
         }
-        let same = |(a, b): (&KeyedStatement, &KeyedStatement)| a.key == b.key && !a.has_error && !b.has_error;
-        let prefix = old.iter().zip(new).take_while(|&pair| same(pair)).count();
-        let shorter = old.len().min(new.len()) - prefix;
-        let suffix = old.iter().rev().zip(new.iter().rev()).take(shorter).take_while(|&pair| same(pair)).count();
-        let (old_changed, new_changed) = (prefix..old.len() - suffix, prefix..new.len() - suffix);
-        // Imports, directives and the statements before them are read by the file facts
-        // themselves (the prologue, the insertion point of imports).
-        let last_fixed = |s: &[KeyedStatement]| s.iter().rposition(|k| k.import_or_directive);
-        let before_fixed = [last_fixed(old), last_fixed(new)].into_iter().flatten().any(|i| prefix <= i);
-        if old_changed.len() + new_changed.len() > COMPARED_LIMIT || before_fixed {
+        let Some((old_changed, new_changed)) = changed_statements(&last.keys.statements, &keys.statements) else {
             return Compared::Unknown;
-        }
+        };
         let before: Vec<&Contribution> =
             last.contributions[old_changed.clone()].iter().filter(|c| !c.is_empty()).collect();
         let Some(root) = doc.tree().map(|t| t.root_node()) else { return Compared::Unknown };
@@ -537,6 +587,31 @@ impl AnalysisCache {
             self.statements.retain(|_, memo| memo.seen == generation);
         }
     }
+}
+
+/// The [`StatementFacts`] the file facts took from each top-level statement, by index (none for
+/// imports, directives and comments).
+type TakenFacts = Vec<Option<Arc<StatementFacts>>>;
+
+/// The statement facts in `list`, skipping the statements that have none.
+fn flat(list: &[Option<Arc<StatementFacts>>]) -> Vec<&StatementFacts> {
+    list.iter().flatten().map(|f| f.as_ref()).collect()
+}
+
+/// The statements that changed between two versions of a document: the indexes of those of the
+/// old version and of those that replace them in the new one — every statement between the
+/// unchanged ones at the start and at the end (same key, no syntax errors). `None` when more than
+/// [`COMPARED_LIMIT`] changed, or when an import or a directive is among or after them (the file
+/// facts read those themselves: the prologue, the insertion point of imports).
+fn changed_statements(old: &[KeyedStatement], new: &[KeyedStatement]) -> Option<(Range<usize>, Range<usize>)> {
+    let same = |(a, b): (&KeyedStatement, &KeyedStatement)| a.key == b.key && !a.has_error && !b.has_error;
+    let prefix = old.iter().zip(new).take_while(|&pair| same(pair)).count();
+    let shorter = old.len().min(new.len()) - prefix;
+    let suffix = old.iter().rev().zip(new.iter().rev()).take(shorter).take_while(|&pair| same(pair)).count();
+    let (old_changed, new_changed) = (prefix..old.len() - suffix, prefix..new.len() - suffix);
+    let last_fixed = |s: &[KeyedStatement]| s.iter().rposition(|k| k.import_or_directive);
+    let before_fixed = [last_fixed(old), last_fixed(new)].into_iter().flatten().any(|i| prefix <= i);
+    (old_changed.len() + new_changed.len() <= COMPARED_LIMIT && !before_fixed).then_some((old_changed, new_changed))
 }
 
 /// The [`FactsMemo`] of one document: its statements' memos.
@@ -1069,5 +1144,124 @@ mod cross_file_tests {
         assert!(rules.contains(&"errors/floating-promise"), "{rules:?}");
         let (_, rules) = analyze(&mut cache, &mut previous, &script, &[&jobs("")]);
         assert!(!rules.contains(&"errors/floating-promise"), "{rules:?}");
+    }
+}
+
+#[cfg(test)]
+mod patch_tests {
+    //! The editor's document facts are patched per statement from the last version's: these
+    //! edits change what a statement contributes, and each must give exactly the facts and the
+    //! findings of an analysis from scratch (a stale patch fails them).
+    use super::*;
+    use crate::syntax::FileKind;
+
+    /// Open documents, each with its cache, analysed the way the server does after an edit: each
+    /// document's facts through its cache (asserted equal to fresh ones), the workspace facts
+    /// assembled from them, then each document through its cache (asserted equal to an analysis
+    /// from scratch). Returns each document's rule ids.
+    struct Editor {
+        caches: Vec<AnalysisCache>,
+        previous: Option<WorkspaceFacts>,
+    }
+
+    impl Editor {
+        fn new(documents: usize) -> Editor {
+            Editor { caches: (0..documents).map(|_| AnalysisCache::new()).collect(), previous: None }
+        }
+
+        fn run(&mut self, files: &[(&str, &str)]) -> Vec<Vec<&'static str>> {
+            let config = Config::default();
+            let docs: Vec<Document> =
+                files.iter().map(|(path, text)| Document::parse(*path, FileKind::TypeScript, *text)).collect();
+            let mut parts = Vec::new();
+            for (cache, doc) in self.caches.iter_mut().zip(&docs) {
+                let remembered = cache.document_facts(doc, &config);
+                assert_eq!(*remembered, DocumentFacts::collect(doc, &config), "stale facts of {}", doc.path);
+                assert_eq!(*cache.file_facts(doc), FileFacts::collect(doc), "stale file facts of {}", doc.path);
+                parts.push(remembered);
+            }
+            let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| p.as_ref()));
+            if let Some(previous) = &self.previous {
+                facts.continue_epoch(previous);
+            }
+            let refs: Vec<&Document> = docs.iter().collect();
+            let fresh = WorkspaceFacts::collect(&refs, &config);
+            let mut rules = Vec::new();
+            for (cache, doc) in self.caches.iter_mut().zip(&docs) {
+                let found = cache.analyze(doc, &config, &facts);
+                assert_eq!(
+                    found,
+                    crate::engine::analyze_document(doc, &config, &fresh),
+                    "stale findings: {}",
+                    doc.path
+                );
+                rules.push(found.iter().map(|f| f.rule).collect());
+            }
+            self.previous = Some(facts);
+            rules
+        }
+    }
+
+    /// Functions that stay the same in every version, so the edited statement is one of many.
+    const OTHERS: &str =
+        "export async function one() {\n  return 1;\n}\n\nexport async function two() {\n  return 2;\n}\n";
+
+    #[test]
+    fn an_edit_inside_one_function_changes_the_summary_another_statement_reads() {
+        let route = |guard: &str| {
+            format!("import {{ prisma }} from \"@/lib/db/client\";\nimport {{ auth }} from \"@/auth\";\n\n{OTHERS}\nasync function requireUser() {{\n  {guard}\n}}\n\nexport async function GET() {{\n  await requireUser();\n  return Response.json(await prisma.user.findMany());\n}}\n")
+        };
+        let guarded = "const session = await auth();\n  if (!session) throw new Error(\"signed out\");";
+        let mut editor = Editor::new(1);
+        let path = "app/api/users/route.ts";
+        assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+        // The helper's body only: `GET`'s statement is unchanged, what it reads is not.
+        assert!(editor.run(&[(path, &route("return null;"))])[0].contains(&"auth/route-missing-auth"));
+        // Broken, then back.
+        editor.run(&[(path, &route("const session = await auth(;"))]);
+        assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+    }
+
+    #[test]
+    fn deleting_a_statement_removes_what_it_contributed() {
+        let text = |load: &str| {
+            format!("{OTHERS}\n{load}\nexport function run() {{\n  load();\n}}\n\nexport const name = \"run\";\n")
+        };
+        let load = "export async function load() {\n  await fetch(\"/x\");\n}\n";
+        let mut editor = Editor::new(1);
+        let path = "scripts/run.ts";
+        assert!(editor.run(&[(path, &text(load))])[0].contains(&"errors/floating-promise"));
+        assert!(!editor.run(&[(path, &text(""))])[0].contains(&"errors/floating-promise"));
+        assert!(editor.run(&[(path, &text(load))])[0].contains(&"errors/floating-promise"));
+    }
+
+    #[test]
+    fn splitting_a_statement_into_two_contributes_both() {
+        let text = |middle: &str| {
+            format!("{OTHERS}\nexport function load() {{\n  const a = 1;{middle}\n  return a;\n}}\n\nexport function run() {{\n  other();\n}}\n")
+        };
+        let mut editor = Editor::new(1);
+        let path = "scripts/run.ts";
+        assert!(!editor.run(&[(path, &text(""))])[0].contains(&"errors/floating-promise"));
+        // `}` and a new declaration typed inside `load`: one statement becomes two.
+        let split = "\n  return a;\n}\n\nexport async function other() {\n  await fetch(\"/x\");";
+        assert!(editor.run(&[(path, &text(split))])[0].contains(&"errors/floating-promise"));
+        assert!(!editor.run(&[(path, &text(""))])[0].contains(&"errors/floating-promise"));
+    }
+
+    #[test]
+    fn an_exported_functions_async_ness_reaches_a_dependent_open_file() {
+        let jobs =
+            |prefix: &str| format!("{OTHERS}\nexport {prefix}function log() {{\n  return fetch(\"/log\");\n}}\n");
+        let script = "import { log } from \"../lib/jobs\";\n\nexport function run() {\n  log();\n}\n";
+        let mut editor = Editor::new(2);
+        let run = |editor: &mut Editor, prefix: &str| {
+            editor.run(&[("lib/jobs.ts", &jobs(prefix)), ("scripts/run.ts", script)]).remove(1)
+        };
+        assert!(!run(&mut editor, "").contains(&"errors/floating-promise"));
+        assert!(run(&mut editor, "async ").contains(&"errors/floating-promise"));
+        // A broken declaration in between: whatever it contributes, the facts stay exact.
+        run(&mut editor, "asyn ");
+        assert!(!run(&mut editor, "").contains(&"errors/floating-promise"));
     }
 }
