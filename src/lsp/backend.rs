@@ -585,6 +585,10 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
         let targets = collect_targets(r, scope.as_ref());
         (targets, r.config.clone(), r.facts.clone(), encoding, pull)
     };
+    // The phases of a job for the debug log: the facts (the edited documents re-parsed, their
+    // document facts, the workspace facts reassembled if they changed), then the analysis.
+    let facts_done = started.elapsed();
+    let analysed_files = targets.len();
     let computed = tokio::task::spawn_blocking(move || diagnose(targets, &config, &facts, encoding)).await;
     let computed = match computed {
         Ok(c) => c,
@@ -684,7 +688,11 @@ async fn run_job(shared: Arc<Shared>, client: Client, root: usize, generation: u
     }
     log(
         Level::Debug,
-        format_args!("job {generation}: analysed in {analysed:?}, published after {:?}", started.elapsed()),
+        format_args!(
+            "job {generation}: facts in {facts_done:?}, {analysed_files} files analysed in {:?}, published after {:?}",
+            analysed.saturating_sub(facts_done),
+            started.elapsed()
+        ),
     );
     if pull {
         let refresh = shared.state().caps.diagnostic_refresh;
