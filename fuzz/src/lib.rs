@@ -461,7 +461,14 @@ impl EditSession {
         if doc.kind.is_ecmascript() {
             // The editor's file facts, patched from the last version's, must equal fresh ones.
             let file = self.cache.file_facts(doc);
-            assert!(*file == FileFacts::collect(doc), "remembered file facts differ: {}", doc.path);
+            assert!(
+                *file == FileFacts::collect(doc),
+                "remembered file facts differ: {}\n{:?}\n{:?}\n{:?}",
+                doc.path,
+                doc.text,
+                file,
+                FileFacts::collect(doc)
+            );
             // The editor's document facts, remembered per statement, must equal fresh ones.
             let remembered = self.cache.document_facts(doc, config);
             assert!(

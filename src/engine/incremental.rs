@@ -264,10 +264,27 @@ impl AnalysisCache {
         doc: &Document,
         keys: &Arc<StatementKeys>,
     ) -> Option<(Arc<FileFacts>, TakenFacts)> {
-        let (_, _, last_facts) = self.file_facts.as_ref()?;
-        let last_facts = last_facts.clone();
+        let (last_text, _, last_facts) = self.file_facts.as_ref()?;
+        let (last_text, last_facts) = (last_text.clone(), last_facts.clone());
         let (last_keys, last) = self.file_statements.take()?;
         let (old, new) = changed_statements(&last_keys.statements, &keys.statements)?;
+        // The facts kept as they are hold byte offsets (imports, the insertion point of imports),
+        // and keys do not cover every byte (a blank line): the text before the changed
+        // statements must be the same, and the line of the last import or directive must end
+        // before them.
+        let start = |statements: &[KeyedStatement], text: &str, index: usize| {
+            statements.get(index).map_or(text.len(), |s| s.start)
+        };
+        let window_start = start(&keys.statements, &doc.text, new.start);
+        if start(&last_keys.statements, &last_text, old.start) != window_start
+            || last_text.get(..window_start) != doc.text.get(..window_start)
+        {
+            return None;
+        }
+        let fixed_end = keys.statements[..new.start].iter().rev().find(|k| k.import_or_directive).map(|k| k.end);
+        if fixed_end.is_some_and(|end| !doc.text[end..window_start].contains('\n')) {
+            return None;
+        }
         let root = doc.tree()?.root_node();
         let mut replacing = Vec::with_capacity(new.len());
         for index in new {
@@ -1247,6 +1264,20 @@ mod patch_tests {
         let split = "\n  return a;\n}\n\nexport async function other() {\n  await fetch(\"/x\");";
         assert!(editor.run(&[(path, &text(split))])[0].contains(&"errors/floating-promise"));
         assert!(!editor.run(&[(path, &text(""))])[0].contains(&"errors/floating-promise"));
+    }
+
+    /// Found by the edit property test: keys do not cover every byte, and the file facts hold
+    /// byte offsets (imports, the insertion point of imports) that such edits move.
+    #[test]
+    fn the_file_facts_follow_edits_no_statement_key_sees() {
+        let mut editor = Editor::new(1);
+        let path = "src/a.ts";
+        // A comment on the last line of a multi-line import: the insertion point moves with it.
+        editor.run(&[(path, &format!("import {{ a,\n  b }} from \"./x\"; // one\n{OTHERS}"))]);
+        editor.run(&[(path, &format!("import {{ a,\n  b }} from \"./x\"; // one two\n{OTHERS}"))]);
+        // A blank line above the imports, two lines up: every import moves.
+        editor.run(&[(path, &format!("\n\n\nimport {{ a }} from \"./x\";\n{OTHERS}"))]);
+        editor.run(&[(path, &format!("\n  \n\nimport {{ a }} from \"./x\";\n{OTHERS}"))]);
     }
 
     #[test]
