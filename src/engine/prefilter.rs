@@ -242,6 +242,25 @@ impl Prefilter {
         })
     }
 
+    /// Why [`Prefilter::new`] gives no prefilter for `config`: the first enabled rule that may
+    /// report in any file (for `BATON_PREFILTER_DEBUG`).
+    pub fn off_because(config: &Config) -> Option<String> {
+        let enabled_ecmascript =
+            |r: &rules::Rule| r.kinds.iter().any(|k| k.is_ecmascript()) && config.severity_of(r).is_some();
+        for rule in config.user_rules.parsed_rules().iter().filter(|r| enabled_ecmascript(r)) {
+            if let rules::Matcher::UserQuery(q) = rule.matcher {
+                if crate::rules::user::condition::Conditions::new([&q]).is_none() {
+                    return Some(format!("{}: its query gives no condition (docs/user-rules.md)", rule.id));
+                }
+            }
+        }
+        rules::all()
+            .iter()
+            .filter(|r| enabled_ecmascript(r))
+            .find(|r| !CONDITIONS.iter().any(|(id, _)| *id == r.id))
+            .map(|r| format!("{}: declares no condition", r.id))
+    }
+
     /// Reads every TS/JS text of the workspace, `(path, text)`, for [`WorkspaceScan`].
     pub fn scan<'a>(&self, files: &[(&'a str, &'a str)]) -> WorkspaceScan {
         let partial: Vec<(WorkspaceScan, Vec<(String, String)>)> = files
@@ -790,6 +809,33 @@ mod tests {
         assert!(!at("`${f()}`", "f"));
         assert!(!at("x = { a: 1, b: await f() }", "f"));
         assert!(!at("await ns.f()", "f"));
+    }
+
+    #[test]
+    fn user_rules_give_conditions_or_turn_the_prefilter_off() {
+        let with = |query: &str| {
+            let file = crate::rules::user::RuleFile {
+                path: ".baton/rules/r.toml".into(),
+                text: format!("message = \"m\"\nquery = '''\n{query}\n'''\n"),
+                query_file: None,
+            };
+            Config {
+                user_rules: std::sync::Arc::new(crate::rules::user::UserRules::from_files(vec![file])),
+                ..Config::default()
+            }
+        };
+        let config = with("((call_expression function: (identifier) @f) @match (#eq? @f \"legacyCall\"))");
+        let p = Prefilter::new(&config).unwrap();
+        let scan = WorkspaceScan::default();
+        assert!(p.needs_analysis("src/a.ts", "legacyCall(1);", &config, &scan));
+        assert!(!p.needs_analysis("src/a.ts", "modernCall(1);", &config, &scan));
+        assert_eq!(Prefilter::off_because(&config), None);
+        let config = with("(call_expression) @match");
+        assert!(Prefilter::new(&config).is_none());
+        assert_eq!(
+            Prefilter::off_because(&config).unwrap(),
+            "project/r: its query gives no condition (docs/user-rules.md)"
+        );
     }
 
     #[test]
