@@ -167,13 +167,7 @@ fn is_public(ctx: &QueryMatchContext<'_, '_>) -> bool {
 /// browser to it before there is a session).
 fn is_oauth_redirect(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool {
     let (mut code, mut state) = (false, false);
-    let mut stack = vec![handler];
-    let mut seen = 0;
-    while let Some(node) = stack.pop() {
-        seen += 1;
-        if seen > 20_000 {
-            return false;
-        }
+    any_named_descendant_within(handler, HANDLER_WALK_LIMIT, |node| {
         if node.kind() == "call_expression" {
             let property = node
                 .child_by_field_name("function")
@@ -189,10 +183,8 @@ fn is_oauth_redirect(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>) -> bool
                 }
             }
         }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    code && state
+        code && state
+    })
 }
 
 /// True when the handler calls something that authenticates on some path (a guard whose result
@@ -363,9 +355,20 @@ fn declarators_and<'t>(
 }
 
 /// True when `node` or one of its named descendants satisfies `pred`.
-fn any_named_descendant<'t>(node: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
+fn any_named_descendant<'t>(node: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) -> bool {
+    any_named_descendant_within(node, usize::MAX, pred)
+}
+
+/// [`any_named_descendant`] visiting at most `limit` nodes, false past them: what a walk over
+/// a whole handler costs stays bounded on generated or minified code.
+fn any_named_descendant_within<'t>(node: Node<'t>, limit: usize, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
     let mut stack = vec![node];
+    let mut seen = 0;
     while let Some(n) = stack.pop() {
+        seen += 1;
+        if seen > limit {
+            return false;
+        }
         if pred(n) {
             return true;
         }
@@ -374,6 +377,9 @@ fn any_named_descendant<'t>(node: Node<'t>, mut pred: impl FnMut(Node<'t>) -> bo
     }
     false
 }
+
+/// How many nodes a walk over a whole handler visits at most.
+const HANDLER_WALK_LIMIT: usize = 20_000;
 
 /// The call (or `new`) whose arguments hold `node`, up to the statement it is in.
 fn enclosing_argument_call(node: Node<'_>) -> Option<Node<'_>> {
@@ -750,26 +756,13 @@ fn passes_credential(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
             break;
         }
     }
-    let mut stack = vec![scope];
-    let mut seen = 0;
-    while let Some(node) = stack.pop() {
-        seen += 1;
-        if seen > 20_000 {
-            return false;
-        }
-        if node.kind() == "variable_declarator" {
-            let declared =
-                node.child_by_field_name("name").map(|n| summary::pattern_names(ctx.doc, n)).unwrap_or_default();
-            if declared.iter().any(|d| names.contains(&d.as_str()))
-                && node.child_by_field_name("value").is_some_and(reads_credential)
-            {
-                return true;
-            }
-        }
-        let mut cursor = node.walk();
-        stack.extend(node.named_children(&mut cursor));
-    }
-    false
+    any_named_descendant_within(scope, HANDLER_WALK_LIMIT, |node| {
+        node.kind() == "variable_declarator"
+            && node
+                .child_by_field_name("name")
+                .is_some_and(|n| summary::pattern_names(ctx.doc, n).iter().any(|d| names.contains(&d.as_str())))
+            && node.child_by_field_name("value").is_some_and(reads_credential)
+    })
 }
 
 /// What data the call itself reaches (not through a helper).
