@@ -263,6 +263,14 @@ fn check_inputs_through(
         },
     );
     if std::env::var_os("BATON_PREFILTER_DEBUG").is_some() {
+        if prefilter.is_none() {
+            let why = if prefilter_off {
+                Some("BATON_NO_PREFILTER=1".to_string())
+            } else {
+                engine::prefilter::Prefilter::off_because(config)
+            };
+            eprintln!("prefilter-off {}", why.unwrap_or_else(|| "(a lexical scan failed)".into()));
+        }
         for (e, n) in entries.iter().zip(&needs) {
             if e.source.kind.is_ecmascript() {
                 let tag = match n {
