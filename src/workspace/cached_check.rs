@@ -243,7 +243,7 @@ fn check_inputs_through(
     // The prefilter only saves work: should its lexical reading of some text fail, every file
     // is parsed and analysed, as without it.
     let (prefilter, needs) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decide))
-        .unwrap_or_else(|_| (None, entries.iter().map(|_| Need::Analysis(engine::prefilter::Reach::Own)).collect()));
+        .unwrap_or_else(|_| (None, entries.iter().map(|_| Need::Analysis(Reach::Own)).collect()));
     crate::timings::mark("prefilter");
     let ((sql, replayed, base), parts): (SqlFindings, Vec<Option<Part>>) = rayon::join(
         || sql_findings(&entries, config, &cache),
