@@ -733,7 +733,8 @@ impl StatementKeys {
 /// The key of a top-level statement: a hash of its kind and text, and its length. The text hashed
 /// also takes in what rules read around a statement: the comments right before it, the line before
 /// those, and the rest of the statement's first line (a doc comment, an `eslint-disable-next-line`
-/// or `eslint-disable-line` directive), so editing them is not answered from the memo.
+/// or `eslint-disable-line` directive), so editing them is not answered from the memo — and
+/// where the statement starts in that text.
 fn statement_key(doc: &Document, node: Node<'_>) -> (u64, usize) {
     let mut start = None;
     let mut previous = node.prev_sibling();
@@ -752,7 +753,10 @@ fn statement_key_from(doc: &Document, node: Node<'_>, comments_start: Option<usi
     let start = line_start(line_start(start).saturating_sub(1));
     let first_line_end = text[node.start_byte()..].find('\n').map_or(text.len(), |i| node.start_byte() + i);
     let end = node.end_byte().max(first_line_end);
-    let hash = xxhash_rust::xxh3::xxh3_64_with_seed(&text.as_bytes()[start..end], node.kind_id().into());
+    // Where the statement sits in the text hashed, too: statements on one line (minified code)
+    // hash the same text, and two of one kind and length must not share a memo.
+    let seed = u64::from(node.kind_id()) | ((node.start_byte() - start) as u64) << 16;
+    let hash = xxhash_rust::xxh3::xxh3_64_with_seed(&text.as_bytes()[start..end], seed);
     (hash, node.byte_range().len())
 }
 
