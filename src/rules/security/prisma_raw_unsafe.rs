@@ -36,7 +36,7 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let sql = *ecma::argument_list(arguments).first()?;
     // SQL fixed by the code or the operator (constants, lists of constant names, clause lists
     // whose values are all bind placeholders, `process.env`) holds no request data.
-    if super::sql_source::is_trusted(ctx.doc, sql) {
+    if super::sql_source::is_trusted(ctx.doc, ctx.file_facts(), sql) {
         return None;
     }
     // A query helper that takes its SQL text as a parameter and binds values beside it
@@ -59,8 +59,13 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     // `x.$queryRawUnsafe(`… ${v} …`)` → `x.$queryRaw`… ${v} …``: the same SQL, parameterised
     // (`'${v}'` loses its quotes: a parameter is a value, not text inside a string literal).
     // Only values can become parameters: a substitution in an identifier's place (a table, a
-    // column, a schema) keeps its text, so no fix is offered there.
-    if sql.kind() == "template_string" && arguments.named_child_count() == 1 && !splices_identifier(ctx, sql) {
+    // column, a schema) keeps its text, so no fix is offered there; nor where the statement takes
+    // no parameters at all (`SET`, DDL: PostgreSQL binds parameters only in plannable statements).
+    if sql.kind() == "template_string"
+        && arguments.named_child_count() == 1
+        && !splices_identifier(ctx, sql)
+        && takes_parameters(ctx.text(sql))
+    {
         let fix = Fix::in_file(
             format!("Use the tagged template `{safe}` (parameterised)"),
             &ctx.doc.path,
@@ -69,6 +74,30 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
         finding = finding.with_fix(fix);
     }
     Some(finding)
+}
+
+/// True when the SQL statement a template starts (after whitespace and `--` / `/* */` comments)
+/// can take bind parameters: PostgreSQL binds them in `SELECT`, `INSERT`, `UPDATE`, `DELETE`,
+/// `MERGE`, `VALUES` and `WITH` queries only; `SET lock_timeout = $1` or `CREATE … DEFAULT $1`
+/// is a syntax error.
+fn takes_parameters(template: &str) -> bool {
+    let mut rest = template.trim_start_matches('`');
+    loop {
+        rest = rest.trim_start();
+        if let Some(comment) = rest.strip_prefix("--") {
+            rest = comment.split_once('\n').map_or("", |(_, after)| after);
+        } else if let Some(comment) = rest.strip_prefix("/*") {
+            rest = comment.split_once("*/").map_or("", |(_, after)| after);
+        } else {
+            break;
+        }
+    }
+    let rest = rest.trim_start_matches('(');
+    let word: String = rest.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+    matches!(
+        word.to_ascii_lowercase().as_str(),
+        "select" | "insert" | "update" | "delete" | "merge" | "values" | "with"
+    )
 }
 
 /// Words after which SQL expects a name, not a value.
@@ -144,4 +173,21 @@ fn unquoted_values(ctx: &QueryMatchContext<'_, '_>, template: Node<'_>) -> Strin
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::takes_parameters;
+
+    #[test]
+    fn only_plannable_statements_take_parameters() {
+        assert!(takes_parameters("`SELECT * FROM t WHERE id = ${id}`"));
+        assert!(takes_parameters("`\n  -- refresh\n  /* levels */ update t SET x = ${x}`"));
+        assert!(takes_parameters("`(SELECT 1) UNION (SELECT ${x})`"));
+        assert!(takes_parameters("`WITH a AS (SELECT ${x}) SELECT * FROM a`"));
+        assert!(!takes_parameters("`SET LOCAL statement_timeout = ${ms}`"));
+        assert!(!takes_parameters("`-- SELECT\nALTER TABLE t ALTER x SET DEFAULT ${v}`"));
+        assert!(!takes_parameters("`${query} WHERE id = ${id}`"));
+        assert!(!takes_parameters("`selective`"));
+    }
 }
