@@ -416,7 +416,7 @@ fn sql_findings(blocks: &mut [(Block, Vec<Finding>)], config: &Config, base: Opt
     let mut proposal: Vec<usize> = Vec::new();
     for (i, (block, found)) in blocks.iter_mut().enumerate() {
         // Another database's SQL (a ClickHouse table in a plan): not PostgreSQL, not checked.
-        if crate::sql::dialect::dialect_of_text(&block.doc.text).is_some() {
+        if crate::sql::dialect::dialect_of_block(&block.doc.text).is_some() {
             continue;
         }
         let documents = [&block.doc];

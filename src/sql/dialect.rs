@@ -36,6 +36,16 @@ pub fn dialect_of_path(path: &str) -> Option<&'static str> {
 /// Why a file's text is another database's SQL (by a clause PostgreSQL has no use for), if it
 /// is. Comments, string literals and dollar-quoted bodies are not read.
 pub fn dialect_of_text(text: &str) -> Option<&'static str> {
+    dialect_by_clauses(text, true)
+}
+
+/// [`dialect_of_text`] for a SQL block of a Markdown document, whose fence may run over prose
+/// that writes names in back-quotes (`` `finance_outbox` ``): back-quotes are no evidence there.
+pub fn dialect_of_block(text: &str) -> Option<&'static str> {
+    dialect_by_clauses(text, false)
+}
+
+fn dialect_by_clauses(text: &str, backquotes: bool) -> Option<&'static str> {
     let words = code_words(text);
     // The most specific evidence wins: ClickHouse also accepts back-quoted names.
     let mut found: Option<(u8, &'static str)> = None;
@@ -47,7 +57,7 @@ pub fn dialect_of_text(text: &str) -> Option<&'static str> {
     for (i, word) in words.iter().enumerate() {
         let next = |k: usize| words.get(i + k).map(String::as_str).unwrap_or("");
         match word.as_str() {
-            "`" => note(3, "MySQL"),
+            "`" if backquotes => note(3, "MySQL"),
             "engine" => {
                 let value = if next(1) == "=" { next(2) } else { next(1) };
                 if value.ends_with("mergetree")
@@ -218,6 +228,11 @@ mod tests {
         assert_eq!(dialect_of_text("UPDATE cars SET engine = 'v8' WHERE note = 'ENGINE = InnoDB';"), None);
         assert_eq!(dialect_of_text("CREATE FUNCTION f() RETURNS text AS $$ select '`' $$ LANGUAGE sql;"), None);
         assert_eq!(dialect_of_text("CREATE TABLE t (engine text, datetime_col timestamptz);"), None);
+        // Prose inside a Markdown block writes names in back-quotes.
+        let block = "create table t (id int);\n\n- jobs drain `outbox` and set `processed_at`\n";
+        assert_eq!(dialect_of_text(block), Some("MySQL"));
+        assert_eq!(dialect_of_block(block), None);
+        assert_eq!(dialect_of_block("CREATE TABLE e (id String) ENGINE = MergeTree ORDER BY id;"), Some("ClickHouse"));
         assert_eq!(dialect_of_text("SELECT $1::text, \"datetime\" FROM t;"), None);
         assert_eq!(dialect_of_text("SELECT a, datetime FROM t ORDER BY datetime;"), None);
     }
