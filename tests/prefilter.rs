@@ -5,6 +5,9 @@
 //! finding through another module's facts, and a near-miss that really has nothing. Every rule
 //! fixture scenario is compared with the oracle by `tests/rules.rs`
 //! (`the_streaming_check_equals_the_whole_workspace_check`), through the same prefilter.
+//! User query rules keep the prefilter when their queries give each a condition
+//! (`rules::user::condition`): a file with a rule's text and no built-in's is analysed, and a
+//! rule that may match anywhere (an optional capture, `#not-eq?` alone) turns the prefilter off.
 
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -19,10 +22,13 @@ fn write(root: &Path, path: &str, text: &str) {
 }
 
 fn config_of(dir: &Path) -> Config {
-    match Config::discover(dir).filter(|p| p.starts_with(dir)) {
+    let mut config = match Config::discover(dir).filter(|p| p.starts_with(dir)) {
         Some(path) => Config::load(&path).unwrap(),
         None => Config::default(),
-    }
+    };
+    // The rule files of `.baton/rules/`, as `baton check` reads them.
+    baton::workspace::user_rules::attach(dir, &mut config);
+    config
 }
 
 /// Findings as comparable lines, sorted.
@@ -197,4 +203,120 @@ fn a_file_edited_to_match_a_condition_is_analysed() {
     let (found, skipped) = same_everywhere(root);
     assert_eq!(rules_of(&found, "lib/a.ts"), ["errors/floating-promise"], "{found:#?}");
     assert_eq!(skipped, 0);
+}
+
+/// A user rule file of `query`.
+fn user_rule(root: &Path, name: &str, query: &str) {
+    write(
+        root,
+        &format!(".baton/rules/{name}.toml"),
+        &format!("message = \"{name}: {{match}}\"\nquery = '''\n{query}\n'''\n"),
+    );
+}
+
+#[test]
+fn user_rules_find_their_texts_in_files_no_built_in_rule_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    user_rule(root, "eq", "((call_expression function: (identifier) @f) @match (#eq? @f \"legacyCall\"))");
+    user_rule(
+        root,
+        "any-of",
+        "((new_expression constructor: (identifier) @c) @match (#any-of? @c \"OldClientA\" \"OldClientB\"))",
+    );
+    user_rule(
+        root,
+        "imported",
+        "((call_expression function: (member_expression object: (identifier) @o)) @match (#imported-from? @o \"legacy-lib\"))",
+    );
+    user_rule(root, "match", "((call_expression function: (identifier) @f) @match (#match? @f \"^unsafe(Op|Call)$\"))");
+    user_rule(
+        root,
+        "alternation",
+        "([(call_expression function: (identifier) @f) (new_expression constructor: (identifier) @f)] @match (#eq? @f \"Retired\"))",
+    );
+    user_rule(root, "scripts", "((debugger_statement) @match (#path? \"scripts/**\"))");
+    // None of these has a built-in rule's literal.
+    write(root, "lib/a.ts", "export function a() {\n  legacyCall(1);\n}\n");
+    write(root, "lib/b.ts", "export const b = new OldClientB();\n");
+    write(root, "lib/c.ts", "import * as legacy from \"legacy-lib\";\nexport const c = legacy.run(1);\n");
+    write(root, "lib/d.ts", "export const d = unsafeCall(2);\n");
+    write(root, "lib/e.ts", "export const e = [Retired(), new Retired()];\n");
+    write(root, "scripts/x.js", "debugger;\n");
+    // Near misses: another name, an import of another module, the regular expression's texts
+    // inside a longer name (analysed, nothing found), the path predicate's text elsewhere.
+    write(root, "lib/quiet.ts", "export function q() {\n  modernCall(1);\n  return new NewClient();\n}\n");
+    write(root, "lib/other.ts", "import * as legacy from \"modern-lib\";\nexport const c = legacy.run(1);\n");
+    write(root, "lib/longer.ts", "export const d = unsafeCalls(2);\n");
+    write(root, "src/x.js", "debugger;\n");
+    let (found, skipped) = same_everywhere(root);
+    for (path, rule) in [
+        ("lib/a.ts", "project/eq"),
+        ("lib/b.ts", "project/any-of"),
+        ("lib/c.ts", "project/imported"),
+        ("lib/d.ts", "project/match"),
+        ("scripts/x.js", "project/scripts"),
+    ] {
+        assert_eq!(rules_of(&found, path), [rule], "{path}: {found:#?}");
+    }
+    assert_eq!(rules_of(&found, "lib/e.ts"), ["project/alternation", "project/alternation"], "{found:#?}");
+    for quiet in ["lib/quiet.ts", "lib/other.ts", "lib/longer.ts", "src/x.js"] {
+        assert!(rules_of(&found, quiet).is_empty(), "{quiet}: {found:#?}");
+    }
+    // quiet.ts, other.ts and src/x.js are not parsed; longer.ts has `unsafeCall` in it.
+    assert_eq!(skipped, 3, "{found:#?}");
+}
+
+/// Rules that may match in any file turn the prefilter off: a predicate on an optional capture
+/// holds when the capture is missing, `#not-eq?` needs no text, an alternation branch without
+/// the capture needs nothing; the findings are still the oracle's.
+#[test]
+fn user_rules_that_may_match_anywhere_turn_the_prefilter_off() {
+    for (query, file) in [
+        (
+            "(call_expression function: (identifier) @f (arguments (identifier)? @a) (#eq? @a \"wanted\")) @match",
+            "export function a() {\n  go();\n}\n",
+        ),
+        ("((identifier) @match (#not-eq? @match \"wanted\"))", "export const x = 1;\n"),
+        (
+            "([(call_expression function: (identifier) @f) (new_expression)] @match (#eq? @f \"wanted\"))",
+            "export const x = new Map();\n",
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        user_rule(root, "anywhere", query);
+        write(root, "lib/a.ts", file);
+        write(root, "lib/quiet.ts", "export function q() {\n  return 1;\n}\n");
+        let (found, skipped) = same_everywhere(root);
+        assert!(rules_of(&found, "lib/a.ts").iter().any(|r| r == "project/anywhere"), "{query}: {found:#?}");
+        assert_eq!(skipped, 0, "{query}: the prefilter is off");
+    }
+    // Near miss: beside the optional capture's predicate, one on a sure capture: a condition
+    // (`go`) after all, the quiet file is skipped and the finding is still found.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    user_rule(
+        root,
+        "sure",
+        "(call_expression function: (identifier) @f (arguments (identifier)? @a) (#eq? @a \"wanted\") (#eq? @f \"go\")) @match",
+    );
+    write(root, "lib/a.ts", "export function a() {\n  go();\n}\n");
+    write(root, "lib/quiet.ts", "export function q() {\n  return 1;\n}\n");
+    let (found, skipped) = same_everywhere(root);
+    assert_eq!(rules_of(&found, "lib/a.ts"), ["project/sure"], "{found:#?}");
+    assert_eq!(skipped, 1, "{found:#?}");
+}
+
+/// A user rule switched off in `[rules]` gives no condition and does not turn the prefilter off.
+#[test]
+fn a_user_rule_switched_off_does_not_stop_the_prefilter() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    user_rule(root, "anywhere", "(call_expression) @match");
+    write(root, "baton.toml", "[rules]\n\"project/anywhere\" = \"off\"\n");
+    write(root, "lib/quiet.ts", "export function q() {\n  return go();\n}\n");
+    let (found, skipped) = same_everywhere(root);
+    assert!(found.iter().all(|f| !f.contains("project/")), "{found:#?}");
+    assert_eq!(skipped, 1);
 }

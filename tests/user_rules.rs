@@ -473,3 +473,81 @@ fn functions_must_be_security_invoker_in_the_configured_schemas() {
     let sql = "create function public.f() returns int language sql security definer set search_path = '' as $$ select 1 $$;\ncreate function public.g() returns int language sql as $$ select 1 $$;\ncreate function private.h() returns int language sql security definer set search_path = '' as $$ select 1 $$;\n";
     assert_eq!(schema_rule_lines("check = \"security-invoker\"", sql), [1]);
 }
+
+/// `baton` with extra environment variables; stdout's JSON report and stderr.
+fn check_env(root: &Path, args: &[&str], env: &[(&str, &str)]) -> (Value, String) {
+    let mut all = vec!["check", "--format", "json", "--fail-on", "never"];
+    all.extend_from_slice(args);
+    let mut command = Command::new(env!("CARGO_BIN_EXE_baton"));
+    command.args(&all).current_dir(root).env("NO_COLOR", "1").env_remove("BATON_NO_PREFILTER");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command.output().unwrap();
+    let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)));
+    (report, String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+/// User query rules keep `baton check`'s prefilter (a file none of their texts occurs in, and no
+/// built-in rule needs, is not parsed), and the report is the same cold, warm, without the
+/// cache and with the prefilter off (`BATON_NO_PREFILTER=1`, the oracle). A rule that may match
+/// anywhere turns it off, and `BATON_PREFILTER_DEBUG` names it.
+#[test]
+fn user_rules_keep_the_prefilter_and_find_what_a_check_without_it_finds() {
+    let rule = |query: &str| format!("message = \"found {{match}}\"\nquery = '''\n{query}\n'''\n");
+    let eq = rule("((call_expression function: (identifier) @f) @match (#eq? @f \"legacyCall\"))");
+    let any_of = rule("((new_expression constructor: (identifier) @c) @match (#any-of? @c \"OldA\" \"OldB\"))");
+    let imported = rule(
+        "((call_expression function: (member_expression object: (identifier) @o)) @match (#imported-from? @o \"legacy-lib\"))",
+    );
+    let matched = rule("((call_expression function: (identifier) @f) @match (#match? @f \"^unsafe(Op|Call)$\"))");
+    let dir = workspace(&[
+        (".baton/rules/eq.toml", &eq),
+        (".baton/rules/any-of.toml", &any_of),
+        (".baton/rules/imported.toml", &imported),
+        (".baton/rules/match.toml", &matched),
+        ("src/a.ts", "export function a() {\n  legacyCall(1);\n}\n"),
+        ("src/b.ts", "export const b = new OldB();\n"),
+        ("src/c.ts", "import * as legacy from \"legacy-lib\";\nexport const c = legacy.run(1);\n"),
+        ("src/d.ts", "export const d = unsafeOp(2);\n"),
+        // Near misses: no rule's text.
+        (
+            "src/quiet.ts",
+            "import * as m from \"modern-lib\";\nexport const q = [modernCall(1), new NewA(), m.run()];\n",
+        ),
+    ]);
+    let root = dir.path();
+    let (oracle, _) = check_env(root, &["--no-cache"], &[("BATON_NO_PREFILTER", "1")]);
+    let expected = vec![
+        s("project/eq", "src/a.ts", 2),
+        s("project/any-of", "src/b.ts", 1),
+        s("project/imported", "src/c.ts", 2),
+        s("project/match", "src/d.ts", 1),
+    ];
+    assert_eq!(user_findings(&oracle), expected);
+    let (streamed, debug) = check_env(root, &["--no-cache"], &[("BATON_PREFILTER_DEBUG", "1")]);
+    assert_eq!(streamed["diagnostics"], oracle["diagnostics"]);
+    assert!(debug.contains("prefilter-need L src/quiet.ts"), "{debug}");
+    assert!(debug.contains("prefilter-need AImports src/a.ts"), "{debug}");
+    assert!(!debug.contains("prefilter-off"), "{debug}");
+    let (cold, _) = check_env(root, &[], &[]);
+    assert_eq!(cold["diagnostics"], oracle["diagnostics"]);
+    // The stored report removed: the warm run goes through the analysis cache.
+    for entry in std::fs::read_dir(root.join(".baton/cache")).unwrap().flatten() {
+        if entry.file_name().to_string_lossy().starts_with("output-") {
+            std::fs::remove_file(entry.path()).unwrap();
+        }
+    }
+    let (warm, stats) = check_env(root, &[], &[("BATON_CACHE_STATS", "1")]);
+    assert_eq!(warm["diagnostics"], oracle["diagnostics"]);
+    assert!(stats.contains("output_hit=0") && !stats.contains("findings_hit=0 "), "{stats}");
+    // A rule with no condition: every file parsed, named in the debug output.
+    std::fs::write(
+        root.join(".baton/rules/anywhere.toml"),
+        rule("((identifier) @match (#not-eq? @match \"legacyCall\"))"),
+    )
+    .unwrap();
+    let (_, debug) = check_env(root, &["--no-cache"], &[("BATON_PREFILTER_DEBUG", "1")]);
+    assert!(debug.contains("prefilter-off project/anywhere: its query gives no condition"), "{debug}");
+    assert!(debug.contains("prefilter-need AOwn src/quiet.ts"), "{debug}");
+}

@@ -21,12 +21,24 @@ pub struct Import {
     pub named_clause: Option<Range<usize>>,
 }
 
-/// True for a bundler's output: Bun marks its bundles `// @bun` in the first lines, webpack
-/// starts its runtime with `/******/`. (Part of [`FileFacts`], so the editor's memo of a
-/// statement's findings does not outlive a change of it.)
+/// True for a bundler's or minifier's output: Bun marks its bundles `// @bun` in the first
+/// lines, webpack starts its runtime with `/******/`, and minified code packs the file into a few
+/// very long lines (one of the first three at least [`MINIFIED_LINE`] bytes, and the file's lines
+/// [`MINIFIED_AVERAGE`] bytes long on average). (Part of [`FileFacts`], so the editor's memo of
+/// a statement's findings does not outlive a change of it.)
 pub fn is_bundle(text: &str) -> bool {
-    text.lines().take(3).any(|line| line.trim_start().starts_with("// @bun") || line.starts_with("/******/"))
+    let first = text.lines().take(3);
+    let marked = first.clone().any(|line| line.trim_start().starts_with("// @bun") || line.starts_with("/******/"));
+    marked
+        || (first.into_iter().any(|line| line.len() >= MINIFIED_LINE)
+            && text.len() / (memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1) >= MINIFIED_AVERAGE)
 }
+
+/// A line at least this long, among a file's first three, may be a minifier's.
+const MINIFIED_LINE: usize = 2_000;
+
+/// The average line length, in bytes, past which a file with such a line is minified.
+const MINIFIED_AVERAGE: usize = 500;
 
 /// Facts about one file, computed once and shared by every rule match in it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -1093,6 +1105,21 @@ fn declarator_value_unrecorded<'t>(doc: &'t Document, name: &str) -> Option<Node
 mod tests {
     use super::*;
     use crate::syntax::FileKind;
+
+    #[test]
+    fn minified_files_are_bundles_and_long_lines_alone_are_not() {
+        let statement = "var a=function(){return this.send(1)};";
+        let minified = format!("\"use strict\";{}", statement.repeat(100));
+        assert!(is_bundle(&minified));
+        assert!(is_bundle(&format!("/*! v1 */\n{minified}\n")));
+        // A long line in hand-written code (a data table, an inline SVG) among short ones.
+        let handwritten = format!("const icon = \"{}\";\n{}", "M0 0".repeat(600), "export const x = 1;\n".repeat(200));
+        assert!(!is_bundle(&handwritten));
+        // Long lines past the first three: not a minifier's layout.
+        assert!(!is_bundle(&format!("a;\nb;\nc;\n{minified}")));
+        assert!(is_bundle("// @bun\nconst x = 1;\n"));
+        assert!(!is_bundle("const x = 1;\n"));
+    }
 
     #[test]
     fn collects_imports_with_aliases_defaults_and_namespaces() {

@@ -304,11 +304,7 @@ fn user_finding<'t>(
     nodes: &dyn Fn(u32) -> Option<Node<'t>>,
 ) -> Option<Finding> {
     let path = ctx.doc.path.as_str();
-    if (!user.files.is_empty() && !user.files.iter().any(|g| ecma::path_matches(g, path)))
-        || user.exclude_files.iter().any(|g| ecma::path_matches(g, path))
-        || (!user.test_files && ecma::is_test_path(path))
-        || !rules::user::predicates::holds(ctx, predicates, nodes)
-    {
+    if !user.applies_to_path(path) || !rules::user::predicates::holds(ctx, predicates, nodes) {
         return None;
     }
     let text_of = |name: &str| ctx.capture(name).map(|n| ctx.text(n).to_string());

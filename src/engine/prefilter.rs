@@ -5,8 +5,12 @@
 //! rule declares a cheap *necessary* condition on the file's path and text next to its code
 //! (`may_match` in its module), and [`Prefilter::needs_analysis`] asks them, plus
 //! `baton-ignore` (an unused suppression is a finding) and the size past which a file is not
-//! parsed (`meta/file-too-large`). A workspace with a user rule for TS/JS, or a built-in TS/JS
-//! rule without a declared condition, gets no prefilter ([`Prefilter::new`] is `None`).
+//! parsed (`meta/file-too-large`). A user query rule's condition is derived from its query
+//! (`rules::user::condition`: the texts its predicates compare sure captures with, its path
+//! predicates and filters) and asked the same way. A workspace with a built-in TS/JS rule without
+//! a declared condition, or a user rule whose query gives none (it may match anywhere), gets no
+//! prefilter ([`Prefilter::new`] is `None`). User rules read no other module's facts (their
+//! predicates read the file's own imports), so they add nothing to [`Prefilter::needs_facts`].
 //!
 //! Two rules report calls of functions *another* module exports (`errors/floating-promise`:
 //! async functions; `rls/supabase-service-role`: service-client factories), and
@@ -142,6 +146,8 @@ const RESERVED: &[&str] = &[
 pub struct Prefilter {
     /// The enabled rules' conditions, by rule id.
     conditions: Vec<(&'static str, Condition)>,
+    /// The enabled user query rules' conditions, when there are any.
+    user: Option<crate::rules::user::condition::Conditions>,
     /// Whether `errors/floating-promise` is enabled (it follows other modules' async exports).
     follows_async: bool,
     /// Whether `rls/supabase-service-role` is enabled (it follows service-client factories).
@@ -192,14 +198,26 @@ pub struct WorkspaceScan {
 }
 
 impl Prefilter {
-    /// The prefilter for `config`, or `None` when every TS/JS file must be analysed: a user
-    /// rule applies to TS/JS, or a built-in one declares no condition.
+    /// The prefilter for `config`, or `None` when every TS/JS file must be analysed: an enabled
+    /// user query rule's query gives no condition (and its `files` do not narrow it), or a
+    /// built-in rule declares none.
     pub fn new(config: &Config) -> Option<Prefilter> {
-        if !config.user_rules.is_empty()
-            && config.user_rules.rules().iter().any(|r| r.kinds.iter().any(|k| k.is_ecmascript()))
-        {
-            return None;
-        }
+        // Every user rule read, not only those whose query compiles (that would wait for the
+        // compilation): a rule dropped later only makes more files analysed.
+        let user_rules: Vec<&'static crate::rules::user::QueryRule> = config
+            .user_rules
+            .parsed_rules()
+            .iter()
+            .filter(|r| r.kinds.iter().any(|k| k.is_ecmascript()) && config.severity_of(r).is_some())
+            .filter_map(|r| match r.matcher {
+                rules::Matcher::UserQuery(q) => Some(q),
+                _ => None,
+            })
+            .collect();
+        let user = match user_rules.is_empty() {
+            true => None,
+            false => Some(crate::rules::user::condition::Conditions::new(&user_rules)?),
+        };
         let mut conditions = Vec::new();
         for rule in rules::all().iter().filter(|r| r.kinds.iter().any(|k| k.is_ecmascript())) {
             if config.severity_of(rule).is_none() {
@@ -215,12 +233,32 @@ impl Prefilter {
             .then(|| config.auth.fix_guard_function.clone());
         Some(Prefilter {
             conditions,
+            user,
             follows_async,
             follows_factories,
             rls_enforced: config.rls.enforce,
             rls_wrappers: config.rls.wrappers.clone(),
             guard,
         })
+    }
+
+    /// Why [`Prefilter::new`] gives no prefilter for `config`: the first enabled rule that may
+    /// report in any file (for `BATON_PREFILTER_DEBUG`).
+    pub fn off_because(config: &Config) -> Option<String> {
+        let enabled_ecmascript =
+            |r: &rules::Rule| r.kinds.iter().any(|k| k.is_ecmascript()) && config.severity_of(r).is_some();
+        for rule in config.user_rules.parsed_rules().iter().filter(|r| enabled_ecmascript(r)) {
+            if let rules::Matcher::UserQuery(q) = rule.matcher {
+                if crate::rules::user::condition::Conditions::new([&q]).is_none() {
+                    return Some(format!("{}: its query gives no condition (docs/user-rules.md)", rule.id));
+                }
+            }
+        }
+        rules::all()
+            .iter()
+            .filter(|r| enabled_ecmascript(r))
+            .find(|r| !CONDITIONS.iter().any(|(id, _)| *id == r.id))
+            .map(|r| format!("{}: declares no condition", r.id))
     }
 
     /// Reads every TS/JS text of the workspace, `(path, text)`, for [`WorkspaceScan`].
@@ -303,6 +341,7 @@ impl Prefilter {
                 condition(path, text, config)
             })
             || self.calls_interesting(path, text, scan)
+            || self.user.as_ref().is_some_and(|user| user.may_match(path, text))
     }
 
     /// How far the facts of an analysed file's imports must be followed ([`Reach`]): every
@@ -770,6 +809,33 @@ mod tests {
         assert!(!at("`${f()}`", "f"));
         assert!(!at("x = { a: 1, b: await f() }", "f"));
         assert!(!at("await ns.f()", "f"));
+    }
+
+    #[test]
+    fn user_rules_give_conditions_or_turn_the_prefilter_off() {
+        let with = |query: &str| {
+            let file = crate::rules::user::RuleFile {
+                path: ".baton/rules/r.toml".into(),
+                text: format!("message = \"m\"\nquery = '''\n{query}\n'''\n"),
+                query_file: None,
+            };
+            Config {
+                user_rules: std::sync::Arc::new(crate::rules::user::UserRules::from_files(vec![file])),
+                ..Config::default()
+            }
+        };
+        let config = with("((call_expression function: (identifier) @f) @match (#eq? @f \"legacyCall\"))");
+        let p = Prefilter::new(&config).unwrap();
+        let scan = WorkspaceScan::default();
+        assert!(p.needs_analysis("src/a.ts", "legacyCall(1);", &config, &scan));
+        assert!(!p.needs_analysis("src/a.ts", "modernCall(1);", &config, &scan));
+        assert_eq!(Prefilter::off_because(&config), None);
+        let config = with("(call_expression) @match");
+        assert!(Prefilter::new(&config).is_none());
+        assert_eq!(
+            Prefilter::off_because(&config).unwrap(),
+            "project/r: its query gives no condition (docs/user-rules.md)"
+        );
     }
 
     #[test]

@@ -784,13 +784,19 @@ impl<'a, 'c> StepReader<'a, 'c> {
         })
     }
 
-    /// True when a condition reads a call's result: a call in it, or a variable bound to one.
+    /// True when a condition reads a call's result (a call in it, or a variable bound to one) or a
+    /// session an auth wrapper attached to the request (`req.auth`).
     fn mentions_computed(&self, condition: Node<'a>, env: &Env) -> bool {
         let mut stack = vec![condition];
         while let Some(node) = stack.pop() {
             match node.kind() {
                 "call_expression" => return true,
                 "identifier" if env.bound.contains_key(self.text(node)) || env.computed.contains(self.text(node)) => {
+                    return true
+                }
+                // `req.auth`: the session an auth wrapper attached to the request (Auth.js v5's
+                // `auth(handler)`).
+                "member_expression" if node.child_by_field_name("property").is_some_and(|p| self.text(p) == "auth") => {
                     return true
                 }
                 _ => {}

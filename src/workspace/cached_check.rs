@@ -243,7 +243,7 @@ fn check_inputs_through(
     // The prefilter only saves work: should its lexical reading of some text fail, every file
     // is parsed and analysed, as without it.
     let (prefilter, needs) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(decide))
-        .unwrap_or_else(|_| (None, entries.iter().map(|_| Need::Analysis(engine::prefilter::Reach::Own)).collect()));
+        .unwrap_or_else(|_| (None, entries.iter().map(|_| Need::Analysis(Reach::Own)).collect()));
     crate::timings::mark("prefilter");
     let ((sql, replayed, base), parts): (SqlFindings, Vec<Option<Part>>) = rayon::join(
         || sql_findings(&entries, config, &cache),
@@ -263,6 +263,14 @@ fn check_inputs_through(
         },
     );
     if std::env::var_os("BATON_PREFILTER_DEBUG").is_some() {
+        if prefilter.is_none() {
+            let why = if prefilter_off {
+                Some("BATON_NO_PREFILTER=1".to_string())
+            } else {
+                engine::prefilter::Prefilter::off_because(config)
+            };
+            eprintln!("prefilter-off {}", why.unwrap_or_else(|| "(a lexical scan failed)".into()));
+        }
         for (e, n) in entries.iter().zip(&needs) {
             if e.source.kind.is_ecmascript() {
                 let tag = match n {

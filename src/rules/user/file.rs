@@ -32,6 +32,25 @@ pub struct QueryRule {
     pub fix: Option<FixTemplate>,
     /// The examples, which are tests (`baton rules test`).
     pub examples: Vec<Example>,
+    /// Its necessary condition on a file's path and text, derived once ([`QueryRule::condition`]).
+    condition: std::sync::OnceLock<Option<super::condition::Condition>>,
+}
+
+impl QueryRule {
+    /// True when the rule applies to a file at `path`: its `files`, `exclude_files` and
+    /// `test_files`.
+    pub fn applies_to_path(&self, path: &str) -> bool {
+        use crate::engine::ecma;
+        (self.files.is_empty() || self.files.iter().any(|g| ecma::path_matches(g, path)))
+            && !self.exclude_files.iter().any(|g| ecma::path_matches(g, path))
+            && (self.test_files || !ecma::is_test_path(path))
+    }
+
+    /// What must hold of a file's path and text for the query to match in it, or `None` when it
+    /// may match anywhere ([`super::condition`]; the rule's own path filter aside).
+    pub fn condition(&self) -> Option<&super::condition::Condition> {
+        self.condition.get_or_init(|| super::condition::of_query(&self.query)).as_ref()
+    }
 }
 
 /// A fix template: the node captured as `capture` is replaced by `replace` (with `{capture}`
@@ -269,6 +288,7 @@ pub(super) fn parse(file: &RuleFile) -> Result<Rule, Vec<Problem>> {
         test_files: raw.test_files,
         fix,
         examples,
+        condition: Default::default(),
     };
     Ok(Rule {
         id,

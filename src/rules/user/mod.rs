@@ -13,6 +13,7 @@
 //! the built-ins into one query per grammar ([`UserRules::query_set`]), so a file is still
 //! matched in one pass.
 
+pub mod condition;
 pub mod examples;
 mod file;
 pub mod predicates;
@@ -246,6 +247,12 @@ impl UserRules {
         problems.extend(compiled.late.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned());
         problems.sort_by(|a, b| (&a.path, a.range.start).cmp(&(&b.path, b.range.start)));
         problems
+    }
+
+    /// Every rule a rule file defines, loaded or not (a rule whose query does not compile is
+    /// among them). Does not wait.
+    pub fn parsed_rules(&self) -> &[&'static Rule] {
+        &self.parsed
     }
 
     /// The ids of every rule a rule file defines, loaded or not (a rule whose query does not

@@ -23,7 +23,7 @@ use crate::rules::Rule;
 
 /// A token of the query syntax.
 #[derive(Clone, Debug, PartialEq, Eq)]
-enum Token {
+pub(super) enum Token {
     /// `(`
     Open,
     /// `)`
@@ -86,7 +86,7 @@ fn is_ident_char(b: u8) -> bool {
 /// The tokens of `query` with their byte ranges, or `None` for anything unexpected (including
 /// non-ASCII text outside strings and comments, whose classification depends on the C library's
 /// locale).
-fn tokenize(query: &str) -> Option<Vec<(Token, Range<usize>)>> {
+pub(super) fn tokenize(query: &str) -> Option<Vec<(Token, Range<usize>)>> {
     let bytes = query.as_bytes();
     let mut out = Vec::new();
     let mut i = 0;
