@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_RULES = str(REPO / "scripts" / "prefilter-rules")
+# Rules of examples/user-rules/ that are part of the default set.
+EXAMPLE_RULES = ["fetch-with-tracing.scm", "fetch-with-tracing.toml", "prisma-import-boundary.toml"]
 
 
 def check(baton, root, env):
@@ -42,7 +45,7 @@ def main():
     parser.add_argument("repos", nargs="+", help="OWNER/NAME (or OWNER+NAME)")
     parser.add_argument("--baton", default=str(REPO / "target" / "release" / "baton"))
     parser.add_argument("--corpus", default=os.environ.get("BATON_CORPUS", "/work/corpus"))
-    parser.add_argument("--rules", default=str(REPO / "scripts" / "prefilter-rules"))
+    parser.add_argument("--rules", default=DEFAULT_RULES)
     args = parser.parse_args()
     links = REPO / "target" / "compare-prefilter"
     differs = False
@@ -62,6 +65,10 @@ def main():
             if (root / ".baton").exists():
                 shutil.rmtree(root / ".baton")
             shutil.copytree(args.rules, root / ".baton" / "rules")
+            if args.rules == DEFAULT_RULES:
+                # The example workspace's rules join the set as they are, not as copies.
+                for name in EXAMPLE_RULES:
+                    shutil.copy(REPO / "examples" / "user-rules" / ".baton" / "rules" / name, root / ".baton" / "rules")
             with_, wall_with, needs = check(args.baton, root, {"BATON_PREFILTER_DEBUG": "1"})
             without, wall_without, _ = check(args.baton, root, {"BATON_NO_PREFILTER": "1"})
         finally:

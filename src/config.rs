@@ -211,8 +211,10 @@ impl Default for PatternsConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SqlConfig {
-    /// Schemas reachable through the API (PostgREST); RLS matters there.
-    pub exposed_schemas: Vec<String>,
+    /// Schemas reachable through the Data API (PostgREST); RLS matters there. `None` (not set):
+    /// `public` when the workspace shows a Data API, none otherwise
+    /// (`crate::sql::exposure`); an explicit list, `[]` included, always wins.
+    pub exposed_schemas: Option<Vec<String>>,
     /// Migration folders, relative to the workspace root. `prisma/migrations` holds one folder per
     /// migration with a `migration.sql` inside.
     pub migrations: Vec<String>,
@@ -221,11 +223,20 @@ pub struct SqlConfig {
 impl Default for SqlConfig {
     fn default() -> Self {
         SqlConfig {
-            exposed_schemas: vec!["public".into()],
+            exposed_schemas: None,
             migrations: ["supabase/migrations", "prisma/migrations", "migrations", "db/migrations"]
                 .map(String::from)
                 .to_vec(),
         }
+    }
+}
+
+impl SqlConfig {
+    /// The exposed schemas: the configured list, else `public` (before the workspace's evidence
+    /// is weighed: see `crate::sql::exposure::resolve`).
+    pub fn exposed_schemas(&self) -> &[String] {
+        static PUBLIC: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+        self.exposed_schemas.as_deref().unwrap_or_else(|| PUBLIC.get_or_init(|| vec!["public".to_string()]))
     }
 }
 
@@ -758,7 +769,8 @@ mod tests {
     fn empty_config_gives_defaults() {
         let config = Config::parse("", None).unwrap();
         assert_eq!(config.rls.clients, ["prisma", "db"]);
-        assert_eq!(config.sql.exposed_schemas, ["public"]);
+        assert_eq!(config.sql.exposed_schemas(), ["public"]);
+        assert_eq!(config.sql.exposed_schemas, None);
         assert!(!config.rls.enforce);
     }
 

@@ -421,7 +421,8 @@ fn settled_files_are_not_read_again_until_their_signature_changes() {
 fn damaged_or_forged_cache_files_are_misses() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write(root, "migrations/1.sql", "create table public.t (id int primary key);\n");
+    // A Supabase-style migration (the grant to `anon` shows a Data API): the table is reported.
+    write(root, "migrations/1.sql", "create table public.t (id int primary key);\ngrant select on public.t to anon;\n");
     let (code, fresh, _) = run_raw(root, &["--fail-on", "warning"]);
     assert_eq!(code, 1, "{fresh}");
     let report = root.join(".baton/cache/output-human.bin");

@@ -182,6 +182,7 @@ fn human_output_escapes_control_characters() {
     let name = "1\nerror[forged]: \u{1b}[31mforged\u{1b}]0;title\u{7}.sql";
     let text = "create table t (id int); -- \u{1b}[2J\u{1b}]8;;http://x\u{7}link\u{9b}31m\r\n";
     std::fs::write(dir.path().join("migrations").join(name), text).unwrap();
+    std::fs::write(dir.path().join("baton.toml"), "[sql]\nexposed_schemas = [\"public\"]\n").unwrap();
     for args in [&["check", "--no-cache"][..], &["check"], &["check"]] {
         let output = baton(args, dir.path());
         assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
@@ -199,7 +200,11 @@ fn fail_on_controls_the_exit_status() {
     let (_, output) = check_json(&["examples/wor-321", "--fail-on", "never"]);
     assert_eq!(output.status.code(), Some(0));
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("baton.toml"), "[rules]\n\"sql/rls-disabled-in-public\" = \"warning\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("baton.toml"),
+        "[rules]\n\"sql/rls-disabled-in-public\" = \"warning\"\n[sql]\nexposed_schemas = [\"public\"]\n",
+    )
+    .unwrap();
     std::fs::create_dir_all(dir.path().join("migrations")).unwrap();
     std::fs::write(dir.path().join("migrations/1.sql"), "create table t (id int);\n").unwrap();
     assert_eq!(baton(&["check", "."], dir.path()).status.code(), Some(0), "a warning does not fail by default");
@@ -432,6 +437,8 @@ fn file_names_that_are_not_utf8_are_kept_apart_and_cached_alike() {
     let dir = tempfile::tempdir().unwrap();
     let migrations = dir.path().join("migrations");
     std::fs::create_dir_all(&migrations).unwrap();
+    // No file shows a Data API: expose `public` so that the tables are reported.
+    std::fs::write(dir.path().join("baton.toml"), "[sql]\nexposed_schemas = [\"public\"]\n").unwrap();
     let name = |bytes: &[u8]| migrations.join(std::ffi::OsStr::from_bytes(bytes));
     std::fs::write(name(b"1_\xff.sql"), "create table public.a (id int primary key);\n").unwrap();
     std::fs::write(name(b"2_\xfe.sql"), "create table public.b (id int primary key);\n").unwrap();
@@ -623,4 +630,59 @@ fn human_output_ends_with_config_notes() {
     let dir = config_notice_workspace("[auth]\npublic_routes = [\"app/api/items/**\"]\n[rls]\nenforce = true\n[rules]\n\"auth/jwt-verify-no-algorithms\" = \"off\"\n\"rls/prisma-outside-context\" = \"off\"\n");
     let text = stdout(&baton(&["check", "--no-cache", "."], dir.path()));
     assert!(!text.contains("note:"), "{text}");
+}
+
+/// A Prisma workspace whose database only its server reaches: the Data API rules are silent and
+/// one notice says so; set `[sql] exposed_schemas` and they report (also from the cache, which
+/// keys the SQL findings by the decision). ClickHouse and down migrations: one notice.
+#[test]
+fn sql_exposure_is_decided_from_the_workspace_and_noticed() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write("prisma/schema.prisma", "model Item {\n  id String @id\n}\n");
+    write(
+        "prisma/migrations/20240101000000_init/migration.sql",
+        "CREATE TABLE \"Item\" (\"id\" TEXT NOT NULL, CONSTRAINT \"Item_pkey\" PRIMARY KEY (\"id\"));\n",
+    );
+    write(
+        "clickhouse/migrations/0001_events.up.sql",
+        "CREATE TABLE events (id String) ENGINE = MergeTree ORDER BY id;\n",
+    );
+    write("clickhouse/migrations/0001_events.down.sql", "DROP TABLE events;\n");
+    let check = |args: &[&str]| -> Value {
+        let output = baton(args, dir.path());
+        serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&output)))
+    };
+    let rules_of = |report: &Value| -> Vec<String> {
+        report["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap().to_string()).collect()
+    };
+    for args in [&["check", "--no-cache", "--format", "json", "."][..], &["check", "--format", "json", "."][..]] {
+        let report = check(args);
+        assert!(!rules_of(&report).iter().any(|r| r.starts_with("sql/")), "{report}");
+        let notices = report["notices"].as_array().expect("notices");
+        let keys: Vec<&Value> = notices.iter().map(|n| &n["keys"]).collect();
+        assert!(keys.contains(&&serde_json::json!(["sql.exposed_schemas"])), "{notices:?}");
+        let skipped = notices.iter().find(|n| n["keys"] == serde_json::json!(["exclude"])).expect("skipped notice");
+        let message = skipped["message"].as_str().unwrap();
+        assert!(message.contains("1 ClickHouse") && message.contains("1 down migration"), "{message}");
+    }
+    let human = stdout(&baton(&["check", "--no-cache", "."], dir.path()));
+    assert!(human.contains("note: ") && human.contains("`[sql] exposed_schemas"), "{human}");
+    // Near misses: supabase-js in package.json (the cached run must not reuse the silent
+    // findings: the configuration is unchanged), then the setting itself.
+    let exposed = |report: &Value| {
+        assert!(rules_of(report).iter().any(|r| r == "sql/rls-disabled-in-public"), "{report}");
+        let notices = report["notices"].as_array().expect("the skipped files are still noticed");
+        assert!(notices.iter().all(|n| n["keys"] != serde_json::json!(["sql.exposed_schemas"])), "{notices:?}");
+    };
+    write("package.json", "{ \"dependencies\": { \"@supabase/supabase-js\": \"^2.45.0\" } }\n");
+    exposed(&check(&["check", "--format", "json", "."]));
+    exposed(&check(&["check", "--no-cache", "--format", "json", "."]));
+    write("package.json", "{ \"dependencies\": { \"@prisma/client\": \"^5.0.0\" } }\n");
+    write("baton.toml", "[sql]\nexposed_schemas = [\"public\"]\n");
+    exposed(&check(&["check", "--format", "json", "."]));
 }

@@ -386,8 +386,11 @@ pub fn excerpt_reason(
             crate::sql::contains_word(statement, &name.trim_matches('"').to_lowercase())
         })
     };
+    // A constraint's index counts too: a plan that adds the constraint a migration already added
+    // (under the same name) was carried out.
     let index_again = alone.indexes.iter().any(|(name, index)| {
-        !index.constraint && base.indexes.contains_key(name) && !dropped("drop index", &name.name)
+        let drop = if index.constraint { "drop constraint" } else { "drop index" };
+        base.indexes.contains_key(name) && !dropped(drop, &name.name)
     });
     let policy_again = alone
         .policies
@@ -399,8 +402,23 @@ pub fn excerpt_reason(
 /// The SQL findings of a document's SQL blocks, into each block's list: the excerpts replayed
 /// alone with the statement-level rules, the rest replayed in order on top of `base`.
 fn sql_findings(blocks: &mut [(Block, Vec<Finding>)], config: &Config, base: Option<&MigrationModel>) {
+    // The workspace's exposed schemas, as decided with its migrations; without them, from the
+    // blocks themselves (crate::sql::exposure).
+    let decided = base.and_then(|b| b.exposed_schemas.clone()).filter(|_| config.sql.exposed_schemas.is_none());
+    let config = &*match decided {
+        Some(schemas) => {
+            let mut resolved = config.clone();
+            resolved.sql.exposed_schemas = Some(schemas);
+            std::borrow::Cow::Owned(resolved)
+        }
+        None => crate::sql::exposure::resolve(config, blocks.iter().map(|(b, _)| ("block.sql", &*b.doc.text))),
+    };
     let mut proposal: Vec<usize> = Vec::new();
     for (i, (block, found)) in blocks.iter_mut().enumerate() {
+        // Another database's SQL (a ClickHouse table in a plan): not PostgreSQL, not checked.
+        if crate::sql::dialect::dialect_of_block(&block.doc.text).is_some() {
+            continue;
+        }
         let documents = [&block.doc];
         let alone = MigrationModel::replay(&documents);
         if excerpt_reason(&block.doc, &alone, block.named, base).is_some() {
@@ -474,6 +492,14 @@ mod tests {
         (doc, findings)
     }
 
+    /// [`analyze_md`] in a workspace whose `baton.toml` exposes `public`.
+    fn analyze_md_exposed(text: &str) -> (Document, Vec<Finding>) {
+        let doc = Document::parse("docs/spec.md", FileKind::Markdown, text);
+        let config = Config::parse("[sql]\nexposed_schemas = [\"public\"]\n", None).unwrap();
+        let findings = analyze_document(&doc, &config, &WorkspaceFacts::default());
+        (doc, findings)
+    }
+
     #[test]
     fn counter_example_blocks_are_not_checked() {
         let dto = "```ts\nexport interface RefundDTO {\n  id: string;\n}\n```\n";
@@ -537,10 +563,10 @@ mod tests {
             .map(|(i, t)| Document::parse(format!("supabase/migrations/2024010100000{i}_m.sql"), FileKind::Sql, *t))
             .collect();
         let refs: Vec<&Document> = docs.iter().collect();
-        WorkspaceFacts {
-            migrations_model: Some(std::sync::Arc::new(MigrationModel::replay(&refs))),
-            ..WorkspaceFacts::default()
-        }
+        // Decided as the workspace check decides it: a `supabase/` project exposes `public`.
+        let mut model = MigrationModel::replay(&refs);
+        model.exposed_schemas = Some(vec!["public".to_string()]);
+        WorkspaceFacts { migrations_model: Some(std::sync::Arc::new(model)), ..WorkspaceFacts::default() }
     }
 
     fn analyze_md_on(text: &str, facts: &WorkspaceFacts) -> Vec<(u32, &'static str)> {
@@ -607,6 +633,22 @@ mod tests {
     }
 
     #[test]
+    fn a_plan_whose_constraint_a_migration_already_added_is_an_excerpt() {
+        let facts = facts_with_migrations(&[
+            "create table public.bids (id int primary key, a int, b int);\nalter table public.bids add constraint bids_a_b_key unique (a, b);\n",
+        ]);
+        let md = "```sql\nalter table public.bids add constraint bids_a_b_key unique (a, b);\n```\n";
+        assert!(
+            analyze_md_on(md, &facts).iter().all(|(_, rule)| *rule != "sql/duplicate-index"),
+            "{:?}",
+            analyze_md_on(md, &facts)
+        );
+        // A new constraint over the same columns is a duplicate.
+        let md = "```sql\nalter table public.bids add constraint bids_a_b_unique unique (a, b);\n```\n";
+        assert_eq!(analyze_md_on(md, &facts), [(2, "sql/duplicate-index")]);
+    }
+
+    #[test]
     fn a_block_naming_a_migration_file_is_an_excerpt() {
         let facts = facts_with_migrations(&["create table public.t (id uuid primary key);\n"]);
         let md = "```sql supabase/migrations/20240101000000_m.sql\ncreate table public.u (id uuid primary key);\n```\n";
@@ -630,9 +672,16 @@ mod tests {
     #[test]
     fn sql_blocks_are_replayed_alone() {
         let text =
-            "# Migration\n\n```sql\ncreate table public.notes (id uuid primary key);\n```\n\n```bash\nnpm test\n```\n";
+            "# Migration\n\n```sql\ncreate table public.notes (id uuid primary key);\ngrant select on public.notes to authenticated;\n```\n\n```bash\nnpm test\n```\n";
         let (doc, findings) = analyze_md(text);
         let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
+        // Without the grant to Supabase's role nothing shows a Data API: no exposure finding.
+        let (_, findings) = analyze_md(&text.replace("grant select on public.notes to authenticated;\n", ""));
+        assert!(findings.iter().all(|f| f.rule != "sql/rls-disabled-in-public"), "{findings:?}");
+        // A ClickHouse block is not PostgreSQL.
+        let (_, findings) =
+            analyze_md(&text.replace("(id uuid primary key)", "(id UUID) ENGINE = MergeTree ORDER BY id"));
+        assert!(findings.iter().all(|f| !f.rule.starts_with("sql/")), "{findings:?}");
         assert_eq!(doc.line_index.line_of(f.range.start), 3);
     }
 
@@ -650,13 +699,13 @@ mod tests {
     #[test]
     fn unclosed_block_at_the_end_of_the_file_keeps_findings_inside_the_text() {
         let text = "# M\n\n```sql\ncreate table public.notes (id uuid primary key);";
-        let (doc, findings) = analyze_md(text);
+        let (doc, findings) = analyze_md_exposed(text);
         let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
         assert!(f.range.end <= text.len());
         assert!(doc.slice(f.range.clone()).starts_with("create table public.notes"));
         assert!(f.fixes.iter().flat_map(|fix| &fix.edits).all(|e| e.range.end <= text.len()), "{:?}", f.fixes);
         // The near miss: the same block with a final line break keeps a fix that applies there.
-        let (doc, findings) = analyze_md(&format!("{text}\n"));
+        let (doc, findings) = analyze_md_exposed(&format!("{text}\n"));
         let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
         let fix = f.fixes.first().expect("a fix when the line break exists");
         let fixed = crate::engine::apply_edits(&doc.text, "docs/spec.md", &fix.edits);
@@ -668,7 +717,7 @@ mod tests {
     #[test]
     fn crlf_blocks_map_past_the_whole_line_break() {
         let text = "# M\r\n\r\n```sql\r\ncreate table public.notes (id uuid primary key);\r\n```\r\n";
-        let (doc, findings) = analyze_md(text);
+        let (doc, findings) = analyze_md_exposed(text);
         let f = findings.iter().find(|f| f.rule == "sql/rls-disabled-in-public").expect("rls finding");
         for edit in f.fixes.iter().flat_map(|fix| &fix.edits) {
             assert!(doc.text.is_char_boundary(edit.range.start));

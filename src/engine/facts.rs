@@ -868,6 +868,9 @@ impl WorkspaceFacts {
         config: &Config,
         with_migrations: bool,
     ) -> (HashMap<String, Vec<Finding>>, Option<Arc<MigrationModel>>) {
+        // `[sql] exposed_schemas` decided from these documents, unless a caller decided it
+        // from the whole workspace already (crate::sql::exposure).
+        let config = &*crate::sql::exposure::resolve(config, docs.iter().map(|d| (d.path.as_str(), d.text.as_ref())));
         let main = WorkspaceFacts::main_migrations_folder(docs, config);
         let mut base = None;
         let mut by_path: HashMap<String, Vec<Finding>> = HashMap::new();
@@ -894,12 +897,19 @@ impl WorkspaceFacts {
             }
         };
         for sequence in &folders {
+            // A migrations folder is one database's history: one file in another dialect
+            // settles it (crate::sql::dialect).
+            if sequence.documents.iter().any(|d| crate::sql::dialect::dialect_of_text(&d.text).is_some()) {
+                continue;
+            }
             let model = MigrationModel::replay(&sequence.documents);
             migrated.extend(defined_names(&model));
             if with_migrations {
                 run(sequence, &model);
             }
             if main.as_deref() == Some(sequence.folder.as_str()) {
+                let mut model = model;
+                model.exposed_schemas = config.sql.exposed_schemas.clone();
                 base = Some(Arc::new(model));
             }
         }

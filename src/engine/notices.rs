@@ -72,6 +72,84 @@ pub fn inactive_rules(config: &Config, facts: &WorkspaceFacts, files: &Workspace
     notices
 }
 
+/// The SQL notices (docs/rules/sql/README.md): the exposure rules checked nothing because
+/// nothing in the workspace shows a Data API and `[sql] exposed_schemas` is not set; SQL files
+/// left out of the PostgreSQL analysis (another database's SQL, down migrations). `files` are
+/// the workspace's files with their text (path, text).
+pub fn sql_notices<'a>(config: &Config, files: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<ConfigNotice> {
+    use crate::syntax::{Document, FileKind};
+    let files: Vec<(&str, &str)> = files.into_iter().collect();
+    let sql: Vec<(&str, &str)> = files.iter().copied().filter(|(path, _)| path.ends_with(".sql")).collect();
+    let mut notices = Vec::new();
+    if sql.is_empty() {
+        return notices;
+    }
+    // Which files are left out, and why: by their path, by their text, or because their
+    // migrations folder is another database's.
+    let stand_ins: Vec<Document> = sql.iter().map(|(path, _)| Document::parse(*path, FileKind::Sql, "")).collect();
+    let refs: Vec<&Document> = stand_ins.iter().collect();
+    let text_of: std::collections::HashMap<&str, &str> = sql.iter().copied().collect();
+    let mut skipped: std::collections::BTreeMap<&'static str, usize> = Default::default();
+    let mut down_sections = 0;
+    for (path, text) in &sql {
+        if let Some(reason) = crate::sql::migrations::skipped_by_path(path) {
+            *skipped.entry(reason).or_default() += 1;
+        } else if crate::sql::dialect::down_section_start(text).is_some() {
+            down_sections += 1;
+        }
+    }
+    for sequence in crate::sql::migration_sequences(&refs, config) {
+        let dialects: Vec<&'static str> = sequence
+            .documents
+            .iter()
+            .filter_map(|d| crate::sql::dialect::dialect_of_text(text_of.get(d.path.as_str()).copied().unwrap_or("")))
+            .collect();
+        if let Some(first) = dialects.first() {
+            *skipped.entry(first).or_default() += sequence.documents.len();
+        }
+    }
+    if !skipped.is_empty() || down_sections > 0 {
+        let mut parts: Vec<String> = skipped
+            .iter()
+            .map(|(reason, n)| match *reason {
+                "down migration" => format!("{n} down migration{}", if *n == 1 { "" } else { "s" }),
+                dialect => format!("{n} {dialect}"),
+            })
+            .collect();
+        if down_sections > 0 {
+            parts.push(format!(
+                "the `-- migrate:down` section of {down_sections} file{}",
+                if down_sections == 1 { "" } else { "s" }
+            ));
+        }
+        notices.push(ConfigNotice {
+            rule: "sql/*",
+            keys: vec!["exclude"],
+            message: format!(
+                "SQL read as PostgreSQL forward migrations only: skipped {} (another database's SQL, or a rollback that is not part of the forward history); a file misread as another database's can be reported as a Baton bug, one to leave out goes in the top-level `exclude`",
+                parts.join(", ")
+            ),
+        });
+    }
+    let exposure_enabled = crate::sql::exposure::EXPOSURE_RULES
+        .iter()
+        .any(|id| rules::find(id).and_then(|r| config.severity_of(r)).is_some());
+    if exposure_enabled
+        && config.sql.exposed_schemas.is_none()
+        && crate::sql::exposure::workspace_evidence(files.iter().copied()).is_none()
+    {
+        notices.push(ConfigNotice {
+            rule: "sql/*",
+            keys: vec!["sql.exposed_schemas"],
+            message: format!(
+                "{} checked nothing: no file shows a Supabase/PostgREST Data API (a `supabase/` project, `@supabase/supabase-js`, grants or policies for `anon`/`authenticated`, `auth.uid()`), so no schema is exposed; if yours is, set `[sql] exposed_schemas = [\"public\"]`",
+                crate::sql::exposure::EXPOSURE_RULES.join(", ")
+            ),
+        });
+    }
+    notices
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +184,44 @@ mod tests {
         assert!(notices(&enforced, &["prisma/schema.prisma"], None).is_empty());
         let off = Config::parse("[rules]\n\"rls/prisma-outside-context\" = \"off\"\n", None).unwrap();
         assert!(notices(&off, &["prisma/schema.prisma"], None).is_empty());
+    }
+
+    #[test]
+    fn sql_notices_say_why_rules_are_silent_and_what_was_skipped() {
+        let prisma = [
+            ("prisma/migrations/1_init/migration.sql", "CREATE TABLE \"User\" (\"id\" TEXT NOT NULL);"),
+            ("package.json", r#"{"dependencies": {"@prisma/client": "5"}}"#),
+        ];
+        let config = Config::default();
+        let found = sql_notices(&config, prisma);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].keys, ["sql.exposed_schemas"]);
+        assert!(found[0].message.contains("sql/rls-disabled-in-public"), "{}", found[0].message);
+        // Evidence of a Data API, or the setting itself: nothing to say.
+        let supabase = [("supabase/migrations/1.sql", "create table t (id int);")];
+        assert!(sql_notices(&config, supabase).is_empty());
+        let explicit = Config::parse("[sql]\nexposed_schemas = []\n", None).unwrap();
+        assert!(sql_notices(&explicit, prisma).is_empty());
+        let off = Config::parse("[rules]\n\"sql/*\" = \"off\"\n", None).unwrap();
+        assert!(sql_notices(&off, prisma).is_empty());
+        // No SQL at all: nothing either.
+        assert!(sql_notices(&config, [("package.json", "{}")]).is_empty());
+        // Another database's folder, down migrations, a MySQL Prisma history (one file settles it).
+        let mixed = [
+            ("supabase/migrations/1.sql", "create table t (id int);"),
+            ("db/clickhouse/migrations/1_events.sql", "CREATE TABLE e (id String) ENGINE = MergeTree ORDER BY id;"),
+            ("migrations/0001_a.up.sql", "create table a (id int);"),
+            ("migrations/0001_a.down.sql", "drop table a;"),
+            ("shop/prisma/migrations/1_init/migration.sql", "CREATE TABLE `Order` (`id` INT);"),
+            ("shop/prisma/migrations/2_note/migration.sql", "ALTER TABLE Orders ADD COLUMN note TEXT;"),
+            ("db/migrations/1_dbmate.sql", "-- migrate:up\ncreate table b (id int);\n-- migrate:down\ndrop table b;\n"),
+        ];
+        let found = sql_notices(&config, mixed);
+        assert_eq!(found.len(), 1, "{found:?}");
+        let message = &found[0].message;
+        for part in ["1 ClickHouse", "1 down migration,", "2 MySQL", "`-- migrate:down` section of 1 file"] {
+            assert!(message.contains(part), "{part}: {message}");
+        }
     }
 
     #[test]

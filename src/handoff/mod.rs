@@ -61,6 +61,7 @@ impl Handoffs {
                 FileKind::Json if checkpoint::is_checkpoint(&doc.path) => {
                     handoffs.checkpoints.push(Checkpoint::read(doc))
                 }
+                FileKind::Json if snapshot::is_foreign(doc) => {}
                 FileKind::Json => handoffs.snapshots.push(Snapshot::read(doc)),
                 FileKind::Markdown if Agent::is_definition(&doc.path) => handoffs.agents.push(Agent::read(doc)),
                 FileKind::Markdown if markdown::is_markdown_handoff(&doc.path) => {

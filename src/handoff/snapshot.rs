@@ -27,6 +27,38 @@ pub const KEYS: &[&str] = &[
     "status",
 ];
 
+/// The schema's keys that only a handoff carries (other JSON has `version` and `status` too).
+const HANDOFF_KEYS: &[&str] = &[
+    "workflow_id",
+    "current_agent",
+    "next_agent",
+    "files_modified",
+    "pending_actions",
+    "context_summary",
+    "quality_gates_passed",
+    "test_results",
+];
+
+/// True when a `context-*.json` file is some other JSON that happens to share the name (a UI
+/// test's `context-menu-demo.json` golden): it lies outside the handoff folders, parses, and
+/// holds none of the keys only a handoff has ([`HANDOFF_KEYS`], in any spelling: `workflowId`,
+/// `current-agent`; `version`, `status` or `timestamp` alone say nothing). Such a file is not
+/// read as a snapshot; one in `.claude/handoff/` or `.claude/context/`, or one that does not
+/// parse, always is.
+pub fn is_foreign(doc: &Document) -> bool {
+    let in_handoff_folder = doc.path.contains(".claude/handoff/") || doc.path.contains(".claude/context/");
+    if in_handoff_folder || !doc.syntax_errors().is_empty() {
+        return false;
+    }
+    let Some(json) = Json::from_document(doc) else { return false };
+    let folded = |key: &str| key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_lowercase();
+    let schema: Vec<String> = HANDOFF_KEYS.iter().map(|k| folded(k)).collect();
+    match &json.value {
+        Value::Object(members) => !members.iter().any(|m| schema.contains(&folded(&m.key))),
+        _ => true,
+    }
+}
+
 /// The longest `context_summary` schema v1 allows, in characters.
 pub const MAX_SUMMARY: usize = 500;
 
@@ -256,6 +288,22 @@ mod tests {
 
     fn read(text: &str) -> Snapshot {
         Snapshot::read(&Document::parse("context-002-implementation.json", FileKind::Json, text))
+    }
+
+    #[test]
+    fn other_json_named_context_is_not_a_snapshot() {
+        let foreign = |path: &str, text: &str| is_foreign(&Document::parse(path, FileKind::Json, text));
+        // A UI test's golden file: JSON with none of the schema's keys.
+        assert!(foreign("goldens/context-menu-demo.open.json", r#"{"viewport": [375, 240], "nodes": []}"#));
+        assert!(foreign("goldens/context-menu-demo.json", "[1, 2]"));
+        assert!(foreign("registry/context-menu.json", r#"{"version": "4", "status": "stable", "name": "menu"}"#));
+        // Near misses: any schema key (in any spelling), a handoff folder, or text that does not
+        // parse keeps the file a snapshot, so its problems are still reported.
+        assert!(!foreign("docs/context-001.json", r#"{"workflowId": "w"}"#));
+        assert!(!foreign("docs/context-001.json", r#"{"current-agent": "qa"}"#));
+        assert!(!foreign(".claude/handoff/context-menu.json", r#"{"viewport": 1}"#));
+        assert!(!foreign(".claude/context/notes.json", "[]"));
+        assert!(!foreign("docs/context-001.json", r#"{"workflow_id": "#));
     }
 
     #[test]

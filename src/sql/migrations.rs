@@ -26,7 +26,9 @@ pub struct MigrationSequence<'a> {
 pub fn migration_sequences<'a>(docs: &[&'a Document], config: &Config) -> Vec<MigrationSequence<'a>> {
     let mut folders: BTreeMap<String, Vec<(String, &'a Document)>> = BTreeMap::new();
     let mut standalone = Vec::new();
-    for doc in docs.iter().copied().filter(|d| d.kind == FileKind::Sql) {
+    // Down migrations and files under a folder named after another database are not part of
+    // any PostgreSQL forward history ([`skipped_by_path`]).
+    for doc in docs.iter().copied().filter(|d| d.kind == FileKind::Sql && skipped_by_path(&d.path).is_none()) {
         match migration_slot(&doc.path, &config.sql.migrations) {
             Some((folder, order_key)) => folders.entry(folder).or_default().push((order_key, doc)),
             None => standalone.push(doc),
@@ -51,11 +53,20 @@ pub fn migration_sequences<'a>(docs: &[&'a Document], config: &Config) -> Vec<Mi
     sequences
 }
 
+/// Why a SQL file is left out of every sequence by its path alone: a down migration, or a file
+/// under a folder named after another database.
+pub fn skipped_by_path(path: &str) -> Option<&'static str> {
+    if super::dialect::is_down_migration(path) {
+        return Some("down migration");
+    }
+    super::dialect::dialect_of_path(path)
+}
+
 /// Why a stand-alone SQL file changes no PostgreSQL schema, when it does not:
 /// - everything in it runs inside one transaction that ends in `ROLLBACK` (pgTAP tests and
 ///   other checks written as `begin; … rollback;`);
-/// - it is written for another database: SQLite (`PRAGMA`, `AUTOINCREMENT`, `WITHOUT ROWID`)
-///   or MySQL (`ENGINE =`, back-quoted names).
+/// - it is written for another database (`super::dialect::dialect_of_text`; SQLite's
+///   `WITHOUT ROWID` too).
 pub fn changes_no_schema(doc: &Document) -> Option<&'static str> {
     use squawk_syntax::SyntaxKind;
     let parse = doc.sql()?;
@@ -94,24 +105,18 @@ pub fn changes_no_schema(doc: &Document) -> Option<&'static str> {
             return Some("its statements run in a transaction that ends in ROLLBACK");
         }
     }
-    if statements.iter().any(|(_, (_, word))| word == "pragma") {
-        return Some("it is SQLite (PRAGMA)");
+    if let Some(dialect) = super::dialect::dialect_of_text(&doc.text) {
+        return Some(match dialect {
+            "ClickHouse" => "it is ClickHouse",
+            "MySQL" => "it is MySQL",
+            "SQLite" => "it is SQLite",
+            _ => "it is MySQL or SQLite",
+        });
     }
-    for token in root.descendants_with_tokens().filter_map(|e| e.into_token()) {
-        let text = token.text();
-        if token.kind().is_trivia()
-            || matches!(token.kind(), SyntaxKind::STRING | SyntaxKind::ESC_STRING | SyntaxKind::DOLLAR_QUOTED_STRING)
-        {
-            continue;
-        }
-        if text.eq_ignore_ascii_case("autoincrement") || text.eq_ignore_ascii_case("rowid") {
-            return Some("it is SQLite (AUTOINCREMENT, WITHOUT ROWID)");
-        }
-        if text.starts_with('`') {
-            return Some("it is MySQL (back-quoted names)");
-        }
-    }
-    None
+    let rowid = root.descendants_with_tokens().filter_map(|e| e.into_token()).any(|token| {
+        !token.kind().is_trivia() && token.kind() != SyntaxKind::STRING && token.text().eq_ignore_ascii_case("rowid")
+    });
+    rowid.then_some("it is SQLite (WITHOUT ROWID)")
 }
 
 /// For a migration, its folder and the key it is ordered by.

@@ -3,6 +3,8 @@
 //! Parsing is `squawk-syntax`'s (see [`crate::syntax`]); this module gives the trees meaning.
 
 mod buckets;
+pub mod dialect;
+pub mod exposure;
 mod facts;
 pub mod migrations;
 pub mod model;

@@ -412,6 +412,11 @@ pub struct MigrationModel {
     /// use; not part of the model's value).
     #[serde(skip)]
     seed_index: SeedIndexCell,
+    /// The exposed schemas decided for the workspace this model was replayed in
+    /// (`crate::sql::exposure::resolve`), for SQL checked on top of it (code blocks in
+    /// Markdown); `None` when not decided.
+    #[serde(skip)]
+    pub exposed_schemas: Option<Vec<String>>,
 }
 
 /// Where [`MigrationModel::seed_for`] finds the objects a word names: built once per model, so

@@ -34,7 +34,12 @@ pub(super) fn replay_onto(mut model: MigrationModel, documents: &[&Document]) ->
         let Some(parse) = doc.sql() else { continue };
         let mut replayer =
             Replayer { model: &mut model, doc, migration, search_path: vec!["public".to_string()], preamble: true };
+        // A dbmate file's `-- migrate:down` section reverses it: not part of the forward history.
+        let down = super::dialect::down_section_start(&doc.text).unwrap_or(usize::MAX);
         for statement in parse.syntax_node().children() {
+            if usize::from(statement.text_range().start()) >= down {
+                break;
+            }
             replayer.statement(&statement);
         }
     }

@@ -384,7 +384,9 @@ fn check_inputs_through(
             None => workspace.unparsed.push(UnparsedFile::new(entry.source.relative, entry.text)),
         }
     }
-    let _ = workspace.config_notices.set(engine::notices::inactive_rules(&workspace.config, facts, &workspace.files));
+    let mut notices = engine::notices::inactive_rules(&workspace.config, facts, &workspace.files);
+    notices.extend(engine::notices::sql_notices(&workspace.config, workspace.texts()));
+    let _ = workspace.config_notices.set(notices);
     workspace.finish_findings(&mut findings, &include);
     crate::timings::mark("findings finished");
     (workspace, findings, stats, cache_write)
@@ -622,6 +624,16 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
     if sql.is_empty() {
         return (HashMap::new(), Vec::new(), None);
     }
+    // `[sql] exposed_schemas` decided from the whole workspace (its SQL files, package.json), so
+    // that every sequence is checked, and cached, under the same decision.
+    let config = &*crate::sql::exposure::resolve(
+        config,
+        entries
+            .iter()
+            .filter(|e| matches!(e.source.kind, FileKind::Sql | FileKind::Manifest))
+            .map(|e| (e.source.relative.as_str(), &*e.text)),
+    );
+    let exposed = format!("{:?}", config.sql.exposed_schemas);
     let needs_base =
         entries.iter().any(|e| e.source.kind == FileKind::Markdown && engine::embedded::has_sql_block(&e.text));
     let by_path: HashMap<&str, &Entry> = sql.iter().map(|e| (e.source.relative.as_str(), *e)).collect();
@@ -648,14 +660,16 @@ fn sql_findings(entries: &[Entry], config: &Config, cache: &AnalysisCache) -> Sq
         .par_iter()
         .map(|(folder, files, standalone)| {
             let listed: Vec<(&str, &Digest)> = files.iter().map(|e| (e.source.relative.as_str(), &e.content)).collect();
-            let key = cache::sequence_digest(folder, &listed);
+            let key = cache::sequence_digest(&format!("{folder}\0{exposed}"), &listed);
             let is_main = !*standalone && main.as_deref() == Some(folder.as_str());
             if let Some(found) = cache.sequence(folder, &key) {
                 CacheStats::bump(&stats.sql_hits);
                 // The findings are cached, the model is not: replay it for the documents.
                 let base = is_main.then(|| {
                     let docs: Vec<&Document> = files.par_iter().map(|e| e.doc(stats)).collect();
-                    Arc::new(crate::sql::MigrationModel::replay(&docs))
+                    let mut model = crate::sql::MigrationModel::replay(&docs);
+                    model.exposed_schemas = config.sql.exposed_schemas.clone();
+                    Arc::new(model)
                 });
                 return (folder.clone(), key, found, false, base);
             }

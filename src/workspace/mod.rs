@@ -479,6 +479,12 @@ impl Workspace {
         Some((&self.unparsed[i].text, self.unparsed[i].line_index()))
     }
 
+    /// Every read file's path and text (parsed or not).
+    pub fn texts(&self) -> impl Iterator<Item = (&str, &str)> {
+        let parsed = self.documents.iter().map(|d| (d.path.as_str(), &*d.text));
+        parsed.chain(self.unparsed.iter().map(|u| (u.path.as_str(), &*u.text)))
+    }
+
     /// Number of files read (parsed, taken from the cache, or noted).
     pub fn files_scanned(&self) -> usize {
         self.documents.len()
@@ -500,7 +506,9 @@ impl Workspace {
                     .map(|finding| FileFinding { path: doc.path.clone(), finding })
             })
             .collect();
-        let _ = self.config_notices.set(crate::engine::notices::inactive_rules(&self.config, &facts, &self.files));
+        let mut notices = crate::engine::notices::inactive_rules(&self.config, &facts, &self.files);
+        notices.extend(crate::engine::notices::sql_notices(&self.config, self.texts()));
+        let _ = self.config_notices.set(notices);
         self.finish_findings(&mut findings, include);
         findings
     }

@@ -297,7 +297,9 @@ async fn single_file_mode_without_a_root() {
     let dir = tempfile::tempdir().unwrap();
     let root = std::fs::canonicalize(dir.path()).unwrap();
     std::fs::create_dir_all(root.join("migrations")).unwrap();
-    std::fs::write(root.join("migrations/1.sql"), "create table public.t (id int primary key);\n").unwrap();
+    // The grant to `anon` shows a Data API, so the table is reported (docs/rules/sql/README.md).
+    let sql = "create table public.t (id int primary key);\ngrant select on public.t to anon;\n";
+    std::fs::write(root.join("migrations/1.sql"), sql).unwrap();
     let mut client = Client::start(root.clone(), Some(dir));
     let response = client.request("initialize", json!({"processId": null, "rootUri": null, "capabilities": {}})).await;
     assert!(response["result"]["capabilities"].is_object());

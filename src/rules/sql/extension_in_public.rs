@@ -32,6 +32,10 @@ fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
     // In a Supabase migrations folder, `CREATE EXTENSION IF NOT EXISTS pgcrypto` finds the
     // extension already installed in `extensions` and does nothing.
     let supabase = ctx.documents.first().is_some_and(|d| d.path.contains("supabase/migrations/"));
+    // Its harm is exposure through the Data API: none when `public` is not exposed.
+    if !super::is_exposed(ctx, "public") {
+        return;
+    }
     for extension in ctx.model.extensions.values() {
         if extension.schema != "public" || OWN_SCHEMA.contains(&extension.name.as_str()) {
             continue;

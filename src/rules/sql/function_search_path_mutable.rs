@@ -23,8 +23,15 @@ pub fn rule() -> Rule {
 }
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    // Without a Data API (no exposed schema) only the server's own role calls the functions: a
+    // mutable path matters where it escalates privileges, in SECURITY DEFINER functions.
+    let definer_only = ctx.config.sql.exposed_schemas().is_empty();
     for function in &ctx.model.functions {
-        if function.search_path.is_some() || function.uncertain || !is_user_schema(&function.name.schema) {
+        if function.search_path.is_some()
+            || function.uncertain
+            || !is_user_schema(&function.name.schema)
+            || (definer_only && !function.security_definer)
+        {
             continue;
         }
         let kind = if function.procedure { "procedure" } else { "function" };

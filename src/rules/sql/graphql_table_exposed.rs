@@ -22,7 +22,8 @@ pub fn rule() -> Rule {
 }
 
 fn check(ctx: &SqlRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
-    if !ctx.model.extensions.contains_key("pg_graphql") {
+    // No exposed schema (no Data API, or `exposed_schemas = []`): no /graphql/v1 endpoint either.
+    if !ctx.model.extensions.contains_key("pg_graphql") || ctx.config.sql.exposed_schemas().is_empty() {
         return;
     }
     let message = |kind: &str, name: &dyn std::fmt::Display, roles: &[&str]| {

@@ -99,7 +99,7 @@ pub(crate) const SYSTEM_SCHEMAS: &[&str] = &[
 /// Whether `schema` is one the project owns and exposes through the API: listed in
 /// `[sql] exposed_schemas` and not a system schema.
 pub(crate) fn is_exposed(ctx: &SqlRuleContext<'_>, schema: &str) -> bool {
-    is_user_schema(schema) && ctx.config.sql.exposed_schemas.iter().any(|s| s == schema)
+    is_user_schema(schema) && ctx.config.sql.exposed_schemas().iter().any(|s| s == schema)
 }
 
 /// Whether `schema` is one the project owns (not PostgreSQL's, Supabase's or an extension's).
