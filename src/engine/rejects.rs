@@ -190,19 +190,8 @@ pub fn import_conditions_with<'t>(
     local: &dyn Fn(&str) -> Option<Node<'t>>,
 ) -> Option<Vec<(String, String)>> {
     let mut found = Vec::new();
-    let mut imported = |name: &str| {
-        let import = file.import_of(name)?;
-        if import.imported == "*" {
-            return Some(false);
-        }
-        found.push((import.source.clone(), import.imported.clone()));
-        Some(true)
-    };
-    never_rejects_with(function, &mut imported, summary_of, local).then(|| {
-        found.sort();
-        found.dedup();
-        found
-    })
+    let holds = never_rejects_with(function, &mut recording_imports(file, &mut found), summary_of, local);
+    holds.then(|| sorted(found))
 }
 
 /// [`import_conditions_with`] over a table of the file's top-level values instead of its tree:
@@ -216,20 +205,34 @@ pub fn import_conditions_by_index(
     local: &dyn Fn(&str) -> Option<(usize, bool)>,
 ) -> Option<Vec<(String, String)>> {
     let mut found = Vec::new();
-    let mut imported = |name: &str| {
+    let table = TableFunctions { local };
+    let holds =
+        never_rejects_in(&table, function, &mut recording_imports(file, &mut found), summary_of, &mut Vec::new(), 0);
+    holds.then(|| sorted(found))
+}
+
+/// The `imported` callback of [`never_rejects_with`] / [`never_rejects_in`] for the import
+/// conditions: a call of an imported function is allowed and recorded in `found` (its module and
+/// exported name); a namespace import's member is not; a name not imported is not its business.
+fn recording_imports<'f>(
+    file: &'f ecma::FileFacts,
+    found: &'f mut Vec<(String, String)>,
+) -> impl FnMut(&str) -> Option<bool> + 'f {
+    move |name| {
         let import = file.import_of(name)?;
         if import.imported == "*" {
             return Some(false);
         }
         found.push((import.source.clone(), import.imported.clone()));
         Some(true)
-    };
-    let table = TableFunctions { local };
-    never_rejects_in(&table, function, &mut imported, summary_of, &mut Vec::new(), 0).then(|| {
-        found.sort();
-        found.dedup();
-        found
-    })
+    }
+}
+
+/// `found`, sorted and without repeats.
+fn sorted(mut found: Vec<(String, String)>) -> Vec<(String, String)> {
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// Whether evaluating `node` (not a nested function) cannot throw, collecting conditions.
