@@ -7,6 +7,7 @@ privileges; apply the migrations (in Baton's replay order, one psql session per 
 Supabase CLI does); dump the catalogs as JSON; compare with `baton debug model`.
 """
 import argparse
+import atexit
 import json
 import os
 import shutil
@@ -237,6 +238,25 @@ def compare(db_facts, baseline, model, model_raw):
     return problems
 
 
+SCRATCH = tempfile.mkdtemp(prefix="pg-agreement-")
+atexit.register(shutil.rmtree, SCRATCH, True)
+
+
+def forward_part(path):
+    """The file to apply for a migration: dbmate keeps its rollback in the same file after a
+    `-- migrate:down` line, which Baton does not replay (src/sql/dialect.rs), so only the text
+    before it is applied (from a temporary copy, removed at exit)."""
+    text = open(path, encoding="utf-8").read()
+    lines = text.splitlines(keepends=True)
+    cut = next((i for i, line in enumerate(lines) if line.strip().lower().startswith("-- migrate:down")), None)
+    if cut is None:
+        return path
+    forward = os.path.join(SCRATCH, f"{len(os.listdir(SCRATCH))}-{os.path.basename(path)}")
+    with open(forward, "w", encoding="utf-8") as out:
+        out.write("".join(lines[:cut]))
+    return forward
+
+
 def offset(text, position):
     """Byte-free offset into `text` of an LSP position (0-based line, UTF-16 column)."""
     lines = text.split("\n")
@@ -317,7 +337,7 @@ def main():
             baseline = catalog(server, db)
             try:
                 for migration in model_raw["migrations"]:
-                    server.psql(db, file=os.path.join(workspace, migration))
+                    server.psql(db, file=forward_part(os.path.join(workspace, migration)))
             except RuntimeError as e:
                 failures.append(f"{workspace} ({folder}): migrations do not apply: {e}")
                 continue
