@@ -5,11 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-fn write(root: &Path, path: &str, text: &str) {
-    let full = root.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-}
+mod common;
+use common::write_file as write;
 
 /// Runs `baton check --format json` (with `extra` flags) and returns the JSON output and the
 /// cache statistics printed under `BATON_CACHE_STATS`.

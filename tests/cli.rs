@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::findings;
+use common::{findings, write_file};
 use serde_json::Value;
 
 fn baton(args: &[&str], cwd: &Path) -> Output {
@@ -377,11 +377,7 @@ fn lsp_exit_without_shutdown_exits_1() {
 /// A workspace with a DTO interface in the sources and another in generated legacy code.
 fn workspace_with_a_legacy_dump(config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write("src/user.ts", "export interface UserDTO {\n  id: string;\n}\n");
     write("legacy/dump/types.ts", "export interface OldUserDTO {\n  id: string;\n}\n");
     write("baton.toml", config);
@@ -553,11 +549,7 @@ fn unreadable_paths_are_error_findings_in_every_format_cached_or_not() {
 /// classify (issue 23, item 7: configuration notices; item 6: choices visible in JSON).
 fn config_notice_workspace(extra_config: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write("prisma/schema.prisma", "model Item {\n  id String @id\n}\n");
     write("lib/db.ts", "import { PrismaClient } from \"@prisma/client\";\nexport const prisma = new PrismaClient();\n");
     write(
@@ -638,11 +630,7 @@ fn human_output_ends_with_config_notes() {
 #[test]
 fn sql_exposure_is_decided_from_the_workspace_and_noticed() {
     let dir = tempfile::tempdir().unwrap();
-    let write = |path: &str, text: &str| {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    };
+    let write = |path: &str, text: &str| write_file(dir.path(), path, text);
     write("prisma/schema.prisma", "model Item {\n  id String @id\n}\n");
     write(
         "prisma/migrations/20240101000000_init/migration.sql",

@@ -15,11 +15,8 @@ use std::sync::atomic::Ordering;
 use baton::config::Config;
 use baton::workspace::{check_with_cache, check_without_cache, FileFinding, Workspace};
 
-fn write(root: &Path, path: &str, text: &str) {
-    let full = root.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-}
+mod common;
+use common::write_file as write;
 
 fn config_of(dir: &Path) -> Config {
     let mut config = match Config::discover(dir).filter(|p| p.starts_with(dir)) {

@@ -5,6 +5,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
+/// Writes `text` to `path` under `root`, creating its folders.
+pub fn write_file(root: &Path, path: &str, text: &str) {
+    let full = root.join(path);
+    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+    std::fs::write(full, text).unwrap();
+}
+
 /// Copies a folder recursively.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
