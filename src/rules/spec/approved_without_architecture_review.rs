@@ -182,6 +182,30 @@ mod tests {
     }
 
     #[test]
+    fn design_documents() {
+        use crate::plan::Plan;
+        use crate::syntax::Document;
+        let files = [
+            ("docs/specs/2026-03-20-search-design.md", "# Search\n\n**Status:** Approved\n", true),
+            ("docs/specs/2026-03-21-profile-redesign.md", "# Profile\n\n**Status:** Approved\n", true),
+            ("docs/specs/billing.md", "# Billing Webhooks — Design Spec\n\n**Status:** Approved\n", true),
+            ("docs/specs/export.md", "# Export job: technical design document\n\n**Status:** Approved\n", true),
+            ("docs/specs/cache.md", "# Cache — Design\n\n**Status:** Approved\n", true),
+            ("docs/specs/tokens.md", "# Design tokens\n\n**Status:** Approved\n", false),
+            ("docs/specs/designer-onboarding-spec.md", "# Designer onboarding\n\n**Status:** Approved\n", false),
+            ("docs/specs/intake-design.md", "---\ntype: build-intake\nstatus: approved\n---\n# Intake\n", false),
+            ("docs/specs/arch.md", "---\ntype: technical-design\nstatus: approved\n---\n# Arch\n", true),
+        ];
+        let docs: Vec<Document> = files.iter().map(|(p, t, _)| Document::parse(*p, FileKind::Markdown, *t)).collect();
+        let refs: Vec<&Document> = docs.iter().collect();
+        let plan = Plan::build(&refs, &Config::default());
+        for (path, _, design) in files {
+            let doc = plan.documents.iter().find(|d| d.path == path).unwrap_or_else(|| panic!("{path} is a work item"));
+            assert_eq!(is_design_document(doc), design, "{path}");
+        }
+    }
+
+    #[test]
     fn versions() {
         use std::cmp::Ordering;
         assert_eq!(compare_versions("1.1.0", "1.2"), Some(Ordering::Less));
