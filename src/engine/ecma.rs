@@ -484,7 +484,9 @@ pub fn is_async(function: Node<'_>) -> bool {
     let mut cursor = function.walk();
     let found = function
         .children(&mut cursor)
-        .take_while(|c| !c.is_named() || c.kind() == "decorator")
+        .take_while(|c| {
+            !c.is_named() || matches!(c.kind(), "decorator" | "accessibility_modifier" | "override_modifier")
+        })
         .any(|c| c.kind() == "async");
     found
 }
