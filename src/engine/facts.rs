@@ -185,7 +185,7 @@ impl DocumentFacts {
         };
         let rls = |index: usize| ecma::sets_rls_context(doc.slice(table().0[index].byte_range()));
         let mut rejection = |index: usize| memo.rejection(doc, table().0[index]);
-        let class_methods = |name: &str| top_level_class(doc, name).map(|class| method_rejections(doc, class));
+        let class_methods = |name: &str| ecma::top_level_class(doc, name).map(|class| method_rejections(doc, class));
         let values = Values {
             lookup: &lookup,
             sets_rls_context: &rls,
@@ -316,22 +316,6 @@ impl DocumentFacts {
     }
 }
 
-/// The top-level class declaration named `name` (exported or not).
-fn top_level_class<'t>(doc: &'t Document, name: &str) -> Option<tree_sitter::Node<'t>> {
-    let root = doc.tree()?.root_node();
-    let mut cursor = root.walk();
-    let found = root.named_children(&mut cursor).find_map(|statement| {
-        ecma::declaration_of(statement).filter(|d| {
-            is_class_declaration(*d) && d.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
-        })
-    });
-    found
-}
-
-fn is_class_declaration(node: tree_sitter::Node<'_>) -> bool {
-    matches!(node.kind(), "class_declaration" | "abstract_class_declaration")
-}
-
 /// A class's instance methods with their [`rejects::summary`].
 fn method_rejections(doc: &Document, class: tree_sitter::Node<'_>) -> rejects::MethodSummaries {
     rejects::class_methods(doc, class)
@@ -386,7 +370,7 @@ impl TopLevelValue {
                 methods: None,
             });
         });
-        if let Some(class) = ecma::declaration_of(statement).filter(|d| is_class_declaration(*d)) {
+        if let Some(class) = ecma::declaration_of(statement).filter(|d| ecma::is_class_declaration(*d)) {
             if let Some(name) = class.child_by_field_name("name") {
                 values.push(TopLevelValue {
                     name: doc.slice(name.byte_range()).to_string(),

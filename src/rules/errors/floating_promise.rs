@@ -289,7 +289,8 @@ fn class_callee(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>, callee: &st
                 let key = format!("{}.{method}", import.imported);
                 return import.imported != "*" && ctx.facts.never_rejects(&ctx.doc.path, &import.source, &key);
             }
-            match local_class(ctx, &type_name) {
+            ecma::mark_file_wide();
+            match ecma::top_level_class(ctx.doc, &type_name) {
                 Some(other) => (other, *method),
                 None => return false,
             }
@@ -310,21 +311,6 @@ fn enclosing_class(node: Node<'_>) -> Option<Node<'_>> {
         current = n.parent();
     }
     None
-}
-
-/// The top-level class of this file named `name` (`ecma::mark_file_wide`: it reads beyond the
-/// match).
-fn local_class<'t>(ctx: &QueryMatchContext<'t, '_>, name: &str) -> Option<Node<'t>> {
-    ecma::mark_file_wide();
-    let root = ctx.doc.tree()?.root_node();
-    let mut cursor = root.walk();
-    let found = root.named_children(&mut cursor).find_map(|statement| {
-        ecma::declaration_of(statement).filter(|d| {
-            matches!(d.kind(), "class_declaration" | "abstract_class_declaration")
-                && d.child_by_field_name("name").is_some_and(|n| ctx.text(n) == name)
-        })
-    });
-    found
 }
 
 /// The class a field of `class` holds: its type annotation (`api: Api`, `private api: Api` as a
