@@ -41,10 +41,10 @@ pub fn scoped_accesses(
     let chains: Vec<Chain<'_>> = accesses.iter().map(|(node, _)| Chain::of(ctx, *node)).collect();
     let mut scoped = HashSet::new();
     for (i, chain) in chains.iter().enumerate() {
-        let keyed_by_capability = chain
-            .filters
-            .iter()
-            .any(|(column, value)| cookies.mentions(ctx, *value) || (is_secret_column(column) && !is_literal(*value)));
+        let keyed_by_capability =
+            chain.filters.iter().any(|(column, value)| {
+                cookies.mentions(ctx, *value) || (is_secret_column(column) && !is_literal(*value))
+            }) || cookies.only_capabilities_passed(ctx, chain.access);
         let issues_capability = chain.adds()
             && !grants_access(&chain.table)
             && chain.result_var(ctx).is_some_and(|v| cookies.stores(ctx, handler, &v));
@@ -180,6 +180,28 @@ impl CookieReads {
             found |= node.kind() == "identifier" && self.values.iter().any(|v| v == ctx.text(node));
         });
         found || (!self.stores.is_empty() || ctx.text(value).contains("cookies")) && self.reads_capability(ctx, value)
+    }
+
+    /// True when `call` is a helper call (`loadBasket(basketId)`) given nothing but cookie
+    /// values and literals: whatever the helper reaches, the caller chose only the capability.
+    fn only_capabilities_passed(&self, ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
+        if self.values.is_empty() || call.child_by_field_name("function").is_none_or(|f| f.kind() != "identifier") {
+            return false;
+        }
+        let Some(arguments) = call.child_by_field_name("arguments") else { return false };
+        let mut cursor = arguments.walk();
+        let arguments: Vec<Node<'_>> = arguments.named_children(&mut cursor).collect();
+        let capability = |a: &Node<'_>| {
+            let mut inner = *a;
+            while matches!(inner.kind(), "non_null_expression" | "parenthesized_expression" | "as_expression") {
+                match inner.named_child(0) {
+                    Some(next) => inner = next,
+                    None => return false,
+                }
+            }
+            inner.kind() == "identifier" && self.values.iter().any(|v| v == ctx.text(inner))
+        };
+        arguments.iter().any(capability) && arguments.iter().all(|a| capability(a) || is_literal(*a))
     }
 
     /// True when the handler stores `var` (or a value computed from it) in a cookie:
