@@ -275,6 +275,13 @@ pub struct StepReader<'a, 'c> {
     /// its hash, a shared link by its id) whose result is then tested by an `if` that answers
     /// 401/403 — the handler decides access from the record it loaded.
     pub lookups: HashSet<u32>,
+    /// Data reads whose results are handed to a call that may be a guard
+    /// (`requireCompanyAccess(row.companyId)`), with that callee: when it authenticates, the
+    /// reads only found whom to authorise against — lookups too, decided by the caller, which
+    /// knows the guards.
+    /// The flag says whether the call's result was then tested by a condition that exits (a
+    /// call whose result is dropped counts only if its callee throws).
+    pub guard_lookups: Vec<(Vec<u32>, Callee, bool)>,
     /// How many closures deep the reader is (their returns are not the function's).
     closure_depth: u32,
     /// Options of the enclosing wrapper factory with their boolean defaults: an `if` on one
@@ -299,6 +306,7 @@ impl<'a, 'c> StepReader<'a, 'c> {
             data,
             accesses: Vec::new(),
             lookups: HashSet::new(),
+            guard_lookups: Vec::new(),
             closure_depth: 0,
             nesting: 0,
             flags: HashMap::new(),
@@ -435,6 +443,12 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     }
                     if let Some(callee) = self.call_callee(value) {
                         out.push(Step::Guard { callee: callee.clone(), checked: false, discarded: false });
+                        let reads = self.argument_reads(value, env);
+                        if !reads.is_empty() {
+                            for name in &names {
+                                env.bound_reads.insert(name.clone(), reads.clone());
+                            }
+                        }
                         // The caller's credential handed to a check: its result, once tested,
                         // authenticates (`const ok = await Tokens.check(token); if (ok) …`).
                         let callee = if self.passes_credential(value, env) {
@@ -481,6 +495,10 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     return false;
                 }
                 if let Some(callee) = self.call_callee(expression) {
+                    let reads = self.argument_reads(expression, env);
+                    if !reads.is_empty() {
+                        self.guard_lookups.push((reads, callee.clone(), false));
+                    }
                     out.push(Step::Guard { callee, checked: false, discarded: true });
                 }
                 is_exiting_call(self.doc, expression)
@@ -702,6 +720,14 @@ impl<'a, 'c> StepReader<'a, 'c> {
         Some((name.to_string(), default, default == polarity))
     }
 
+    /// The data reads a call's arguments are computed from (`call` may be awaited).
+    fn argument_reads(&self, call: Node<'a>, env: &Env) -> Vec<u32> {
+        if env.read_from.is_empty() || self.data.is_none() {
+            return Vec::new();
+        }
+        strip(call).child_by_field_name("arguments").map(|a| self.derived_reads(a, env)).unwrap_or_default()
+    }
+
     /// The data reads whose results a denying condition tests become authorising lookups.
     fn mark_lookups(&mut self, condition: Node<'a>, env: &Env) {
         let mut found = Vec::new();
@@ -829,6 +855,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
                     if let Some(callee) = env.bound.get(name) {
                         if seen.insert(name) {
                             out.push(Step::Guard { callee: callee.clone(), checked: true, discarded: false });
+                            if let Some(reads) = env.bound_reads.get(name) {
+                                self.guard_lookups.push((reads.clone(), callee.clone(), true));
+                            }
                         }
                     }
                 }
@@ -1107,6 +1136,9 @@ struct Env {
     /// Variables holding a credential the caller presented (the `Authorization` or an API-key
     /// header, or a value computed from one).
     credentials: HashSet<String>,
+    /// Variables bound to a call whose arguments are computed from data reads, with those
+    /// reads ([`StepReader::guard_lookups`] once the variable is tested).
+    bound_reads: HashMap<String, Vec<u32>>,
 }
 
 /// Query methods that only read: Prisma's reads, and `select` (Drizzle, Supabase, Kysely).

@@ -108,13 +108,40 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     }
     let scope = facts::scope_of(ctx.file_facts());
     HELPER_NODES.with(|b| b.set(HELPER_BUDGET));
-    let classify = |node: Node<'_>| data_access(ctx, node);
+    // A server action's own parameters come from the client as plain values: a query on one
+    // (`db.note.update(…)` with `db` a parameter) is a helper's, run by whoever hands it a client.
+    let direct =
+        handler.kind() == "function_declaration" || handler.parent().is_some_and(|p| p.kind() == "variable_declarator");
+    let client_params = if label.starts_with("server action") && direct {
+        summary::parameter_names(ctx.doc, handler)
+    } else {
+        Vec::new()
+    };
+    let classify = |node: Node<'_>| {
+        if !client_params.is_empty() && receiver_root(ctx, node).is_some_and(|r| client_params.iter().any(|p| p == r)) {
+            return None;
+        }
+        data_access(ctx, node)
+    };
     let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
     let steps = reader.function_steps(handler, None);
+    let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
     let mut scoped = capability::scoped_accesses(ctx, handler, &reader.accesses);
     scoped.extend(reader.lookups.iter().copied());
+    // A row read only to learn whom to authorise against (`requireCompanyAccess(row.companyId)`).
+    // Its result tested by a condition that exits, or a guard that throws.
+    for (reads, callee, checked) in &reader.guard_lookups {
+        let (resolved, configured) = oracle(callee);
+        let guards = match resolved.guard {
+            Some(summary::GuardKind::Throws) => true,
+            Some(summary::GuardKind::Returns) => *checked,
+            None => configured && *checked,
+        };
+        if guards {
+            scoped.extend(reads.iter().copied());
+        }
+    }
     let steps = summary::without_data(steps, &scoped);
-    let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
     let outcome = summary::evaluate(&steps, &oracle);
     let (node, what) = reader.accesses.get(outcome.first_unguarded_data? as usize)?.clone();
     if !attempts_auth(&steps, &oracle) && adds_only(ctx, handler, &reader.accesses) {
@@ -686,6 +713,20 @@ fn opts_out(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, resolved: &Resolved
         }
     }
     false
+}
+
+/// The identifier a call's member chain starts at (`db` in `db.note.findMany(…)`).
+fn receiver_root<'a>(ctx: &QueryMatchContext<'a, '_>, call: Node<'_>) -> Option<&'a str> {
+    let mut node = call.child_by_field_name("function")?;
+    for _ in 0..16 {
+        match node.kind() {
+            "member_expression" => node = node.child_by_field_name("object")?,
+            "call_expression" => node = node.child_by_field_name("function")?,
+            "identifier" => return Some(ctx.text(node)),
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// What data the call reaches, in words, or `None` when it reaches none.

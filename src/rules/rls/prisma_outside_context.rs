@@ -27,6 +27,59 @@ fn is_setup_path(path: &str) -> bool {
         || path.split('/').rev().skip(1).any(|d| matches!(d, "seed" | "seeds" | "seeders"))
 }
 
+/// True for a script that builds its own client and runs a `main()` (a seed, a backfill): it
+/// runs with the database owner's connection, outside any request (`ecma::mark_file_wide`: the
+/// whole text decides).
+fn is_script(text: &str) -> bool {
+    let script = text.contains("new PrismaClient(")
+        && (text.contains("function main(") || text.contains("const main ="))
+        && text.contains("main()");
+    if script {
+        ecma::mark_file_wide();
+    }
+    script
+}
+
+/// True for a code block of a Markdown document about tests (a `test`, `tests` or `testing`
+/// folder or file name: `docs/testing/db.md`, `docs/test.util.md`) or one that calls a test
+/// runner's hooks (`describe(`, `test(`, `beforeAll(` …): test setup, as test files are.
+fn is_test_block(path: &str, text: &str) -> bool {
+    let Some((markdown, _)) = path.split_once(".md.L") else { return false };
+    let lower = markdown.to_ascii_lowercase();
+    let words = lower.split(|c: char| !c.is_ascii_alphanumeric());
+    if words.into_iter().any(|w| matches!(w, "test" | "tests" | "testing")) {
+        return true;
+    }
+    let runner = [
+        "describe(",
+        "test(",
+        "it(",
+        "beforeAll(",
+        "afterAll(",
+        "beforeEach(",
+        "afterEach(",
+        "test.afterAll(",
+        "test.beforeAll(",
+    ];
+    let found = runner.iter().any(|r| text.lines().any(|l| l.trim_start().starts_with(r)));
+    if found {
+        ecma::mark_file_wide();
+    }
+    found
+}
+
+/// Auth libraries whose configuration holds callbacks that run inside the sign-in flow, before
+/// any user context exists (`betterAuth({ databaseHooks: … })`, `NextAuth({ callbacks: … })`).
+const AUTH_LIBRARY_CONFIGS: &[&str] = &["betterAuth", "NextAuth"];
+
+/// True when `call` sits in the configuration object of an auth library.
+fn in_auth_library_config(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>) -> bool {
+    ecma::ancestors(ctx.doc, call).into_iter().any(|node| {
+        node.kind() == "call_expression"
+            && node.child_by_field_name("function").is_some_and(|f| AUTH_LIBRARY_CONFIGS.contains(&ctx.text(f)))
+    })
+}
+
 /// The rule.
 pub fn rule() -> Rule {
     Rule {
@@ -58,12 +111,15 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     if !rls.enforce && !ctx.facts.wrappers_in_use() {
         return None;
     }
-    if is_setup_path(&ctx.doc.path) {
+    if is_setup_path(&ctx.doc.path) || is_script(&ctx.doc.text) || is_test_block(&ctx.doc.path, &ctx.doc.text) {
         return None;
     }
     let operation_node = ctx.capture("operation")?;
     let operation = ctx.text(operation_node);
     let (call, member) = ecma::method_call_of(operation_node)?;
+    if in_auth_library_config(ctx, call) {
+        return None;
+    }
     let object = member.child_by_field_name("object")?;
     let Target { client, receiver, model } = target(object, is_raw_operation(operation))?;
     let client_name = ctx.text(client);
