@@ -1201,12 +1201,17 @@ mod patch_tests {
                 assert_eq!(*cache.file_facts(doc), FileFacts::collect(doc), "stale file facts of {}", doc.path);
                 parts.push(remembered);
             }
-            let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| p.as_ref()));
+            // As the server does: the summaries resolved from the last resolution.
+            let mut facts = match &self.previous {
+                Some(previous) => WorkspaceFacts::assemble_after(parts.iter().map(|p| p.as_ref()), previous),
+                None => WorkspaceFacts::assemble(parts.iter().map(|p| p.as_ref())),
+            };
             if let Some(previous) = &self.previous {
                 facts.continue_epoch(previous);
             }
             let refs: Vec<&Document> = docs.iter().collect();
             let fresh = WorkspaceFacts::collect(&refs, &config);
+            assert_eq!(facts.summaries, fresh.summaries, "stale resolved summaries");
             let mut rules = Vec::new();
             for (cache, doc) in self.caches.iter_mut().zip(&docs) {
                 let found = cache.analyze(doc, &config, &facts);
