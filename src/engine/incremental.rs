@@ -467,10 +467,10 @@ impl AnalysisCache {
     /// Analyzes `doc` like [`super::analyze_document`], reusing what earlier versions of the
     /// document already established.
     pub fn analyze(&mut self, doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<Finding> {
-        let Some(tree) = doc.tree().filter(|_| doc.kind.is_ecmascript()) else {
+        if doc.tree().is_none() || !doc.kind.is_ecmascript() {
             self.last = CacheStats::default();
             return super::analyze_document(doc, config, facts);
-        };
+        }
         let file_facts = self.file_facts(doc);
         let context = Context {
             path: doc.path.clone(),
@@ -484,24 +484,20 @@ impl AnalysisCache {
         // Remembered dependencies are checked against the current file facts (`file_facts`).
         self.context = Some(context);
 
-        let root = tree.root_node();
-        let mut cursor = root.walk();
-        let statements: Vec<Node<'_>> = root.children(&mut cursor).collect();
-        let mut keys = Vec::with_capacity(statements.len());
-        let mut dirty = Vec::new();
+        // The top-level statements as the keys saw them (the same tree): no walk over the tree.
         let statement_keys = self.keys(doc);
-        for (index, node) in statements.iter().enumerate() {
-            let key = statement_keys.key(doc, *node);
-            let cached = !node.has_error()
+        let statements = &statement_keys.statements;
+        let mut dirty = Vec::new();
+        for (index, statement) in statements.iter().enumerate() {
+            let cached = !statement.has_error
                 && self
                     .statements
-                    .get(&key)
+                    .get(&statement.key)
                     .and_then(|m| m.findings.as_ref())
                     .is_some_and(|r| r.dependencies.iter().all(|d| d.holds(&file_facts, facts, &doc.path)));
             if !cached {
                 dirty.push(index);
             }
-            keys.push(key);
         }
 
         // Evaluate the dirty statements' matches, bucketed by statement.
@@ -509,9 +505,8 @@ impl AnalysisCache {
         let mut computed: HashMap<usize, (Vec<Finding>, Vec<Dependency>)> =
             dirty.iter().map(|&i| (i, (Vec::new(), Vec::new()))).collect();
         let mut straddles = false;
-        let starts: Vec<usize> = statements.iter().map(|n| n.start_byte()).collect();
         let mut bucket = |m: super::EvaluatedMatch<'_>, only: Option<usize>| {
-            let index = starts.partition_point(|&s| s <= m.node.start_byte()).saturating_sub(1);
+            let index = statements.partition_point(|s| s.start <= m.node.start_byte()).saturating_sub(1);
             let Some(statement) = statements.get(index) else {
                 straddles = true;
                 return;
@@ -519,7 +514,7 @@ impl AnalysisCache {
             if only.is_some_and(|o| o != index) {
                 return; // a neighbour's match, seen through the byte range; it has its own run
             }
-            if !contains(&statement.byte_range(), &m.extent) {
+            if !contains(&(statement.start..statement.end), &m.extent) {
                 straddles = true;
                 return;
             }
@@ -536,7 +531,7 @@ impl AnalysisCache {
             run_queries(doc, config, facts, &file_cell, None, &mut |m| bucket(m, None));
         } else {
             for &index in &dirty {
-                let range = statements[index].byte_range();
+                let range = statements[index].start..statements[index].end;
                 run_queries(doc, config, facts, &file_cell, Some(range), &mut |m| bucket(m, Some(index)));
             }
         }
@@ -552,9 +547,10 @@ impl AnalysisCache {
         let mut stats = CacheStats::default();
         self.generation += 1;
         let mut inconsistent = false;
-        for (index, node) in statements.iter().enumerate() {
+        for (index, statement) in statements.iter().enumerate() {
+            let range = statement.start..statement.end;
             // Statements with the same text share one memo.
-            let memo = self.statements.entry(keys[index]).or_default();
+            let memo = self.statements.entry(statement.key).or_default();
             memo.seen = self.generation;
             match computed.remove(&index) {
                 Some((found, dependencies)) => {
@@ -563,11 +559,11 @@ impl AnalysisCache {
                     // remembered; a statement with syntax errors keeps what its error-free twin
                     // established.
                     if !dependencies.contains(&Dependency::FileWide)
-                        && !node.has_error()
-                        && !has_boundary_edit(&found, &doc.path, &node.byte_range())
+                        && !statement.has_error
+                        && !has_boundary_edit(&found, &doc.path, &range)
                     {
                         memo.findings = Some(RememberedFindings {
-                            start: node.start_byte(),
+                            start: statement.start,
                             findings: Arc::new(found.clone()),
                             dependencies,
                         });
@@ -577,9 +573,9 @@ impl AnalysisCache {
                 None => match &memo.findings {
                     Some(remembered) => {
                         stats.statements_reused += 1;
-                        let old = remembered.start..remembered.start + node.byte_range().len();
+                        let old = remembered.start..remembered.start + range.len();
                         findings
-                            .extend(remembered.findings.iter().map(|f| shifted(f, &doc.path, &old, node.start_byte())));
+                            .extend(remembered.findings.iter().map(|f| shifted(f, &doc.path, &old, statement.start)));
                     }
                     None => inconsistent = true,
                 },
