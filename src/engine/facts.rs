@@ -716,7 +716,7 @@ impl WorkspaceFacts {
 
     fn assemble_with<'a>(
         parts: impl IntoIterator<Item = &'a DocumentFacts>,
-        incremental: Option<(Box<ResolutionMemo>, &ResolvedModules)>,
+        incremental: Option<(Box<ResolutionMemo>, &Arc<ResolvedModules>)>,
     ) -> WorkspaceFacts {
         let mut facts = WorkspaceFacts {
             code_epoch: NEXT_CODE_EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
@@ -765,14 +765,15 @@ impl WorkspaceFacts {
             .collect();
         let graph = facts.graph.clone();
         let resolve = |from: &str, specifier: &str| graph.resolve(from, specifier);
-        facts.summaries = Arc::new(match incremental {
+        facts.summaries = match incremental {
             Some((mut memo, previous)) => {
                 let resolved = incremental::resolve_workspace_incremental(&modules, &resolve, &mut memo, previous);
                 facts.resolution = std::sync::Mutex::new(Some(memo));
-                resolved
+                // Unchanged: the same `Arc`, so comparing them costs nothing.
+                resolved.map_or_else(|| previous.clone(), Arc::new)
             }
-            None => summary::resolve_workspace(&modules, &resolve, &|_| false),
-        });
+            None => Arc::new(summary::resolve_workspace(&modules, &resolve, &|_| false)),
+        };
         let mut guard_exports: Vec<(String, String)> = facts
             .summaries
             .iter()

@@ -47,6 +47,8 @@ struct ModuleMemo {
     reexports: Vec<(String, String, String)>,
     /// Its import specifiers and the module keys they resolved to.
     specifiers: Vec<(String, Option<String>)>,
+    /// Its summaries as they were handed in, in order.
+    order: summary::Summaries,
     functions: HashMap<String, FnMemo>,
 }
 
@@ -102,18 +104,19 @@ impl Node<'_, '_> {
 
 /// [`summary::resolve_workspace`] (with no configured guards) of `modules`, computed from
 /// `memo`, which describes the resolution whose result was `previous`; `memo` then describes
-/// this one. An empty memo resolves everything.
+/// this one. An empty memo resolves everything. `None` when the result is `previous` (the same
+/// summaries, exports and resolved specifiers in every module).
 pub fn resolve_workspace_incremental(
     modules: &[ModuleSummaries<'_>],
     resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
     memo: &mut ResolutionMemo,
     previous: &ResolvedModules,
-) -> ResolvedModules {
+) -> Option<ResolvedModules> {
     let mut keys = HashSet::with_capacity(modules.len());
     if modules.is_empty() || !modules.iter().all(|m| keys.insert(m.key)) {
         // Two modules of one key (which the result cannot tell apart): resolved from nothing.
         *memo = ResolutionMemo::default();
-        return summary::resolve_workspace(modules, resolve, &|_| false);
+        return Some(summary::resolve_workspace(modules, resolve, &|_| false));
     }
     let by_key: HashMap<&str, &ModuleSummaries<'_>> = modules.iter().map(|m| (m.key, m)).collect();
     let lists: Vec<_> = match modules.len() >= PARALLEL_FUNCTIONS {
@@ -149,6 +152,20 @@ pub fn resolve_workspace_incremental(
         if !by_key.contains_key(key.as_str()) {
             struct_changed.insert(key.clone());
         }
+    }
+    // Nothing the resolution reads changed (an edit that changed other facts of a file).
+    let same_order = |m: &ModuleSummaries<'_>, equal: &dyn Fn(&FnSummary, &FnSummary) -> bool| {
+        memo.modules.get(m.key).is_some_and(|old| {
+            old.order.len() == m.summaries.functions.len()
+                && old
+                    .order
+                    .iter()
+                    .zip(&m.summaries.functions)
+                    .all(|((n1, s1), (n2, s2))| n1 == n2 && (Arc::ptr_eq(s1, s2) || equal(s1, s2)))
+        })
+    };
+    if struct_changed.is_empty() && modules.iter().all(|m| same_order(m, &|a, b| a == b)) {
+        return None;
     }
 
     // The functions (the last of each name wins, as in the result).
@@ -403,6 +420,7 @@ pub fn resolve_workspace_incremental(
         })
         .collect();
     let places: Vec<(&str, &str)> = nodes.iter().map(|n| (n.key, n.name)).collect();
+    let reordered: Vec<bool> = modules.iter().map(|m| !same_order(m, &|_, _| false)).collect();
     let removed: Vec<(String, String)> = removed.into_iter().map(|(k, n, _)| (k.to_string(), n.to_string())).collect();
     let gone: Vec<String> = memo.modules.keys().filter(|k| !by_key.contains_key(k.as_str())).cloned().collect();
     drop(nodes);
@@ -414,12 +432,13 @@ pub fn resolve_workspace_incremental(
             module.functions.remove(&name);
         }
     }
-    for (m, list) in modules.iter().zip(&lists) {
+    for ((m, list), reordered) in modules.iter().zip(&lists).zip(reordered) {
         let module = memo.modules.entry(m.key.to_string()).or_insert_with(|| ModuleMemo {
             path: String::new(),
             exports: Vec::new(),
             reexports: Vec::new(),
             specifiers: Vec::new(),
+            order: Vec::new(),
             functions: HashMap::new(),
         });
         if struct_changed.contains(m.key) {
@@ -427,6 +446,9 @@ pub fn resolve_workspace_incremental(
             module.exports = m.summaries.exports.clone();
             module.reexports = m.summaries.reexports.clone();
             module.specifiers = list.iter().map(|((_, s), k)| (s.to_string(), k.clone())).collect();
+        }
+        if reordered {
+            module.order = m.summaries.functions.clone();
         }
     }
     for ((key, name), update) in places.into_iter().zip(updates) {
@@ -444,7 +466,7 @@ pub fn resolve_workspace_incremental(
         }
     }
     memo.end = end;
-    result
+    Some(result)
 }
 
 /// What a function's callees may read in any round (a superset of what
