@@ -354,8 +354,18 @@ impl AnalysisCache {
         // Every statement's contribution: the unchanged ones' kept from the last version (their
         // summaries were read with the same scope), the others remembered by key (computed once
         // per statement text) or, for statements with errors, computed now.
+        // When the changed statements contribute the same statement facts and values as the ones
+        // they replace (their summaries aside), the last facts hold but for the summaries:
+        // everything else in them is read from the file facts and the values.
+        let mut only_summaries = None;
         let (scope, contributions): (Arc<Scope>, Vec<Contribution>) = match changed.filter(|_| same_scope) {
             Some(Changed { last, old, window }) => {
+                let replaced = &last.contributions[old.clone()];
+                if replaced.len() == window.len()
+                    && replaced.iter().zip(&window).all(|(a, b)| a.facts == b.facts && a.values == b.values)
+                {
+                    only_summaries = Some(last.facts.clone());
+                }
                 let mut all = Vec::with_capacity(last.contributions.len() + window.len() - old.len());
                 all.extend_from_slice(&last.contributions[..old.start]);
                 all.extend(window);
@@ -374,6 +384,10 @@ impl AnalysisCache {
             // from the tree.
             let mut memo = StatementMemo { statements: &mut self.statements, keys: keys.clone() };
             Arc::new(DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo))
+        } else if let Some(last) = only_summaries {
+            let mut facts = (*last).clone();
+            facts.summaries.functions = contributions.iter().flat_map(|c| c.summaries.iter().cloned()).collect();
+            Arc::new(facts)
         } else {
             let functions: Summaries = contributions.iter().flat_map(|c| c.summaries.iter().cloned()).collect();
             let values: Vec<&TopLevelValue> = contributions.iter().flat_map(|c| c.values.iter()).collect();
@@ -1242,6 +1256,22 @@ mod patch_tests {
         // Broken, then back.
         editor.run(&[(path, &route("const session = await auth(;"))]);
         assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+    }
+
+    /// An edit that changes only a helper's summary (a guard call becomes a plain call of
+    /// another function), not its statement facts or its values (it may reject either way): the
+    /// document facts keep all but the summaries, which must follow — and the route that calls
+    /// it changes its finding.
+    #[test]
+    fn an_edit_that_changes_only_a_summary_patches_the_summaries() {
+        let route = |call: &str| {
+            format!("import {{ prisma }} from \"@/lib/db/client\";\nimport {{ auth, log }} from \"@/auth\";\n\n{OTHERS}\nasync function requireUser() {{\n  const session = await {call}();\n  if (!session) throw new Error(\"signed out\");\n}}\n\nexport async function GET() {{\n  await requireUser();\n  return Response.json(await prisma.user.findMany());\n}}\n")
+        };
+        let mut editor = Editor::new(1);
+        let path = "app/api/users/route.ts";
+        assert!(!editor.run(&[(path, &route("auth"))])[0].contains(&"auth/route-missing-auth"));
+        assert!(editor.run(&[(path, &route("log"))])[0].contains(&"auth/route-missing-auth"));
+        assert!(!editor.run(&[(path, &route("auth"))])[0].contains(&"auth/route-missing-auth"));
     }
 
     #[test]
