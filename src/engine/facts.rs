@@ -750,11 +750,16 @@ impl WorkspaceFacts {
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());
             facts.rls_wrapper_aliases.extend(part.rls_wrapper_aliases.iter().cloned());
             if !part.async_exports.1.is_empty() {
-                facts
-                    .async_exports
-                    .entry(part.async_exports.0.clone())
-                    .or_default()
-                    .extend(part.async_exports.1.iter().cloned());
+                // A copy of the set, rather than one insertion per name, for the first part of a
+                // module.
+                match facts.async_exports.entry(part.async_exports.0.clone()) {
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        entry.insert(part.async_exports.1.clone());
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut entry) => {
+                        entry.get_mut().extend(part.async_exports.1.iter().cloned());
+                    }
+                }
             }
             reexports.extend(part.reexports.iter().map(|e| (part.path.as_str(), e)));
         }
@@ -822,13 +827,24 @@ impl WorkspaceFacts {
         }
         // Never-rejecting exports: conditions on other modules, then re-exports, to a fixpoint
         // (bounded: each round adds a name or stops).
+        // A condition that held once holds for good (names are only added): it is not evaluated
+        // again. Each (path, specifier) is resolved once.
+        let mut held = vec![false; conditional.len()];
+        let mut resolved: HashMap<(&str, &str), Vec<String>> = HashMap::new();
         for _ in 0..8 {
             let mut added = false;
-            for (path, name, conditions) in &conditional {
-                let holds = conditions
-                    .iter()
-                    .all(|(specifier, imported)| facts.never_rejects_unrecorded(path, specifier, imported));
+            for ((path, name, conditions), held) in conditional.iter().zip(held.iter_mut()) {
+                if *held {
+                    continue;
+                }
+                let holds = conditions.iter().all(|(specifier, imported)| {
+                    let keys = resolved
+                        .entry((path, specifier.as_str()))
+                        .or_insert_with(|| facts.resolve_module(path, specifier));
+                    keys.iter().any(|key| facts.never_reject_exports.get(key).is_some_and(|n| n.contains(imported)))
+                });
                 if holds {
+                    *held = true;
                     added |= facts
                         .never_reject_exports
                         .entry(ecma::module_key(path).to_string())
