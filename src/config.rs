@@ -129,7 +129,14 @@ pub struct AuthConfig {
     /// Endpoints public by design (`auth/route-missing-auth` skips them): globs over
     /// workspace-relative paths, as in `[rules]` paths (`app/api/og/**`, `**/.well-known/**`).
     pub public_routes: Vec<String>,
+    /// Tables and models anyone may read (`auth/route-missing-auth` does not count reads of
+    /// them as data): names compared case-insensitively, `*` matching any run of characters.
+    pub public_tables: Vec<String>,
 }
+
+/// Tables public by design in the apps Baton was measured on: a shop's product catalogue.
+/// Setting `public_tables` replaces this list (docs/configuration.md).
+pub const DEFAULT_PUBLIC_TABLES: [&str; 2] = ["product", "products"];
 
 /// Endpoints public by design in any Next.js app, by their path: the authentication endpoints
 /// themselves (sign-in, sign-up, password reset, NextAuth's handlers, SSO/SAML), health checks,
@@ -157,6 +164,7 @@ impl Default for AuthConfig {
             fix_guard_function: "auth".into(),
             fix_import: "@/auth".into(),
             public_routes: DEFAULT_PUBLIC_ROUTES.map(String::from).to_vec(),
+            public_tables: DEFAULT_PUBLIC_TABLES.map(String::from).to_vec(),
         }
     }
 }

@@ -484,7 +484,9 @@ pub fn is_async(function: Node<'_>) -> bool {
     let mut cursor = function.walk();
     let found = function
         .children(&mut cursor)
-        .take_while(|c| !c.is_named() || c.kind() == "decorator")
+        .take_while(|c| {
+            !c.is_named() || matches!(c.kind(), "decorator" | "accessibility_modifier" | "override_modifier")
+        })
         .any(|c| c.kind() == "async");
     found
 }
@@ -555,6 +557,24 @@ pub fn top_level_functions_unrecorded(doc: &Document) -> std::collections::HashM
         });
     }
     found
+}
+
+/// The top-level class declaration named `name` (exported or not). Not recorded as a
+/// dependency: a rule calling it reads beyond its match and marks itself file-wide.
+pub fn top_level_class<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
+    let root = doc.tree()?.root_node();
+    let mut cursor = root.walk();
+    let found = root.named_children(&mut cursor).find_map(|statement| {
+        declaration_of(statement).filter(|d| {
+            is_class_declaration(*d) && d.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
+        })
+    });
+    found
+}
+
+/// True for a class declaration (`class A {}`, `abstract class A {}`).
+pub fn is_class_declaration(node: Node<'_>) -> bool {
+    matches!(node.kind(), "class_declaration" | "abstract_class_declaration")
 }
 
 /// The named values one top-level statement declares, in order, as

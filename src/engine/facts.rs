@@ -189,7 +189,18 @@ impl DocumentFacts {
         };
         let rls = |index: usize| ecma::sets_rls_context(doc.slice(table().0[index].byte_range()));
         let mut rejection = |index: usize| memo.rejection(doc, table().0[index]);
-        let values = Values { lookup: &lookup, sets_rls_context: &rls, rejection: &mut rejection };
+        // Top-level classes by name, found in one pass when an export first asks.
+        let classes = std::cell::OnceCell::new();
+        let class_methods = |name: &str| {
+            let classes: &HashMap<&str, tree_sitter::Node<'_>> = classes.get_or_init(|| top_level_classes(doc));
+            classes.get(name).map(|class| method_rejections(doc, *class))
+        };
+        let values = Values {
+            lookup: &lookup,
+            sets_rls_context: &rls,
+            rejection: &mut rejection,
+            class_methods: &class_methods,
+        };
         facts.add_values(config, file, ecma::sets_rls_context(&doc.text), values);
         // Service-client factories: exported functions of a module without a server-only marker
         // that build a Supabase client with a service-role key.
@@ -227,6 +238,9 @@ impl DocumentFacts {
             file.imports.iter().map(|i| (i.local.as_str(), (i.source.as_str(), i.imported.as_str()))).collect();
         let imports: Vec<(&str, &str, &str)> = by_local.into_iter().map(|(l, (s, i))| (l, s, i)).collect();
         facts.summaries = summary::file_summaries(&imports, &exports_of(file), functions);
+        // Classes apart: the tree's table of top-level values has none.
+        let (classes, values): (Vec<&TopLevelValue>, Vec<&TopLevelValue>) =
+            values.iter().copied().partition(|v| v.methods.is_some());
         let mut by_name: HashMap<&str, usize> = HashMap::with_capacity(values.len());
         for (index, value) in values.iter().enumerate() {
             by_name.entry(value.name.as_str()).or_insert(index);
@@ -234,7 +248,13 @@ impl DocumentFacts {
         let lookup = |name: &str| by_name.get(name).map(|&i| (i, values[i].function));
         let rls = |index: usize| values[index].rls;
         let mut rejection = |index: usize| values[index].rejection.clone().unwrap_or(rejects::Rejection::May);
-        let parts = Values { lookup: &lookup, sets_rls_context: &rls, rejection: &mut rejection };
+        let class_methods = |name: &str| classes.iter().find(|c| c.name == name).and_then(|c| c.methods.clone());
+        let parts = Values {
+            lookup: &lookup,
+            sets_rls_context: &rls,
+            rejection: &mut rejection,
+            class_methods: &class_methods,
+        };
         facts.add_values(config, file, rls_text, parts);
         facts
     }
@@ -242,7 +262,7 @@ impl DocumentFacts {
     /// The facts read from the file's names and its top-level values: the RLS wrappers it
     /// defines or imports, the re-exports, the async exports and which of those never reject.
     fn add_values(&mut self, config: &Config, file: &FileFacts, rls_text: bool, values: Values<'_, '_>) {
-        let Values { lookup, sets_rls_context, rejection } = values;
+        let Values { lookup, sets_rls_context, rejection, class_methods } = values;
         let defined = file.top_level_declarations.iter();
         let imported = file.imports.iter().map(|i| if i.imported == "default" { &i.local } else { &i.imported });
         for name in defined.chain(imported) {
@@ -281,10 +301,51 @@ impl DocumentFacts {
                         None => {}
                     }
                 }
-                None => {}
+                // An exported class: its async instance methods that never reject, as
+                // `Class.method` (what `errors/floating-promise` asks of `this.field.method()`
+                // when the field holds the class).
+                None => {
+                    let Some(methods) = class_methods(&export.local) else { continue };
+                    for (index, (method, summary)) in methods.iter().enumerate() {
+                        if *summary == rejects::Rejection::May {
+                            continue;
+                        }
+                        let key = format!("{}.{method}", export.exported);
+                        match rejects::method_import_conditions(index, &methods, file, rejection, lookup) {
+                            Some(conditions) if conditions.is_empty() => {
+                                self.never_rejects.insert(key);
+                            }
+                            Some(conditions) => self.never_rejects_if.push((key, conditions)),
+                            None => {}
+                        }
+                    }
+                }
             }
         }
     }
+}
+
+/// The file's top-level class declarations by name (the first of each name).
+fn top_level_classes(doc: &Document) -> HashMap<&str, tree_sitter::Node<'_>> {
+    let mut found = HashMap::new();
+    let Some(tree) = doc.tree() else { return found };
+    let root = tree.root_node();
+    let mut cursor = root.walk();
+    for statement in root.named_children(&mut cursor) {
+        let Some(class) = ecma::declaration_of(statement).filter(|d| ecma::is_class_declaration(*d)) else { continue };
+        if let Some(name) = class.child_by_field_name("name") {
+            found.entry(doc.slice(name.byte_range())).or_insert(class);
+        }
+    }
+    found
+}
+
+/// A class's instance methods with their [`rejects::summary`].
+fn method_rejections(doc: &Document, class: tree_sitter::Node<'_>) -> rejects::MethodSummaries {
+    rejects::class_methods(doc, class)
+        .into_iter()
+        .map(|(name, m)| (name.to_string(), rejects::summary(doc, m)))
+        .collect()
 }
 
 /// A file's named top-level values as [`DocumentFacts::add_values`] reads them, by index in the
@@ -297,6 +358,8 @@ struct Values<'a, 'r> {
     sets_rls_context: &'a dyn Fn(usize) -> bool,
     /// The [`rejects::summary`] of the function at an index.
     rejection: &'r mut dyn FnMut(usize) -> rejects::Rejection,
+    /// The instance methods of the top-level class named `name`, with their summaries.
+    class_methods: &'a dyn Fn(&str) -> Option<rejects::MethodSummaries>,
 }
 
 /// One named top-level value of a statement ([`ecma::top_level_values_of`]) as the document
@@ -312,6 +375,9 @@ pub struct TopLevelValue {
     pub rejection: Option<rejects::Rejection>,
     /// A function whose text sets an RLS context ([`ecma::sets_rls_context`]).
     pub rls: bool,
+    /// For a class declaration: its instance methods with their [`rejects::summary`] (classes
+    /// are not values of the table the other fields serve).
+    pub methods: Option<rejects::MethodSummaries>,
 }
 
 impl TopLevelValue {
@@ -325,8 +391,20 @@ impl TopLevelValue {
                 function,
                 rejection: function.then(|| rejects::summary(doc, value)),
                 rls: function && ecma::sets_rls_context(doc.slice(value.byte_range())),
+                methods: None,
             });
         });
+        if let Some(class) = ecma::declaration_of(statement).filter(|d| ecma::is_class_declaration(*d)) {
+            if let Some(name) = class.child_by_field_name("name") {
+                values.push(TopLevelValue {
+                    name: doc.slice(name.byte_range()).to_string(),
+                    function: false,
+                    rejection: None,
+                    rls: false,
+                    methods: Some(method_rejections(doc, class)),
+                });
+            }
+        }
         values
     }
 }

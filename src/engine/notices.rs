@@ -23,8 +23,8 @@ pub struct ConfigHint {
 pub fn config_hint(rule: &str) -> Option<ConfigHint> {
     let hint = match rule {
         "auth/route-missing-auth" => ConfigHint {
-            keys: &["auth.public_routes", "auth.guards", "auth.wrappers"],
-            text: "a route that is public by design goes in `[auth] public_routes`; a guard or an auth wrapper Baton cannot see goes in `[auth] guards` or `[auth] wrappers`",
+            keys: &["auth.public_routes", "auth.public_tables", "auth.guards", "auth.wrappers"],
+            text: "a route that is public by design goes in `[auth] public_routes`, a table anyone may read in `[auth] public_tables`; a guard or an auth wrapper Baton cannot see goes in `[auth] guards` or `[auth] wrappers`",
         },
         "rls/prisma-outside-context" => ConfigHint {
             keys: &["rls.wrappers", "rls.clients"],

@@ -13,7 +13,10 @@
 //!   analysed like the rest of the body;
 //! - `return f(…)`, `return await f(…)` and `await f(…)` with `f` a plain name reject exactly
 //!   when `f` does: the summary lists such names as conditions, resolved by the caller (a local
-//!   function, recursively; an imported one, through the workspace facts);
+//!   function, recursively; an imported one, through the workspace facts); so do `this.m(…)` (a
+//!   method of the class) and `this.field.m(…)` (a method of the object a field holds), listed
+//!   as `this.m` / `this.field.m` — names no top-level lookup finds, so only a resolver that
+//!   knows the class follows them;
 //! - nested functions are not entered (their bodies run later, if at all).
 
 use tree_sitter::Node;
@@ -315,11 +318,105 @@ fn condition_call(doc: &Document, value: Node<'_>, conditions: &mut Vec<String>,
         return args_safe(doc, value, conditions, depth);
     }
     let Some(function) = value.child_by_field_name("function") else { return false };
-    if function.kind() != "identifier" {
+    let Some(name) = callee_condition(doc, function) else { return false };
+    conditions.push(name);
+    args_safe(doc, value, conditions, depth)
+}
+
+/// The condition a call's callee names: `f` for a plain name, `this.m` for a method of the
+/// enclosing class, `this.field.m` for a method of an object the class holds in a field. Other
+/// callees name nothing that can be followed.
+fn callee_condition(doc: &Document, function: Node<'_>) -> Option<String> {
+    match function.kind() {
+        "identifier" => Some(doc.slice(function.byte_range()).to_string()),
+        "member_expression" => {
+            let object = function.child_by_field_name("object")?;
+            function.child_by_field_name("property")?;
+            let through_field = object.kind() == "member_expression"
+                && object.child_by_field_name("object").is_some_and(|o| o.kind() == "this")
+                && object.child_by_field_name("property").is_some_and(|p| p.kind() == "property_identifier");
+            (object.kind() == "this" || through_field).then(|| doc.slice(function.byte_range()).to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A class's instance methods, by name, with their [`summary`].
+pub type MethodSummaries = Vec<(String, Rejection)>;
+
+/// The instance methods of a class body (not static ones, getters or setters): name and node.
+pub fn class_methods<'t>(doc: &'t Document, class: Node<'t>) -> Vec<(&'t str, Node<'t>)> {
+    let Some(body) = class.child_by_field_name("body") else { return Vec::new() };
+    let mut cursor = body.walk();
+    let mut found = Vec::new();
+    for member in body.named_children(&mut cursor).filter(|m| m.kind() == "method_definition") {
+        let mut inner = member.walk();
+        let plain = !member.children(&mut inner).any(|c| matches!(c.kind(), "static" | "get" | "set"));
+        if let Some(name) = member.child_by_field_name("name").filter(|_| plain) {
+            found.push((doc.slice(name.byte_range()), member));
+        }
+    }
+    found
+}
+
+/// The import conditions of method `method` of a class, as [`import_conditions_by_index`] gives
+/// them for a top-level function: `methods` are the class's instance methods with their
+/// [`summary`] (a `this.name` condition is followed into them), `rejection` and `local` the
+/// file's top-level functions as there. `None` when the method may reject whatever its imports
+/// do — a condition through a field (`this.client.send`) included.
+pub fn method_import_conditions(
+    method: usize,
+    methods: &MethodSummaries,
+    file: &ecma::FileFacts,
+    rejection: &mut dyn FnMut(usize) -> Rejection,
+    local: &dyn Fn(&str) -> Option<(usize, bool)>,
+) -> Option<Vec<(String, String)>> {
+    let mut found = Vec::new();
+    let mut visiting = Vec::new();
+    method_conditions_into(method, methods, file, rejection, local, &mut visiting, &mut found).then(|| sorted(found))
+}
+
+fn method_conditions_into(
+    method: usize,
+    methods: &[(String, Rejection)],
+    file: &ecma::FileFacts,
+    rejection: &mut dyn FnMut(usize) -> Rejection,
+    local: &dyn Fn(&str) -> Option<(usize, bool)>,
+    visiting: &mut Vec<usize>,
+    found: &mut Vec<(String, String)>,
+) -> bool {
+    if visiting.len() as u32 > MAX_DEPTH || visiting.contains(&method) {
         return false;
     }
-    conditions.push(doc.slice(function.byte_range()).to_string());
-    args_safe(doc, value, conditions, depth)
+    let Some((_, Rejection::Unless(conditions))) = methods.get(method) else { return false };
+    visiting.push(method);
+    let ok = conditions.iter().all(|condition| {
+        if let Some(name) = condition.strip_prefix("this.") {
+            return match methods.iter().position(|(m, _)| m == name) {
+                Some(callee) => method_conditions_into(callee, methods, file, rejection, local, visiting, found),
+                None => false,
+            };
+        }
+        if let Some(import) = file.import_of(condition) {
+            if import.imported == "*" {
+                return false;
+            }
+            found.push((import.source.clone(), import.imported.clone()));
+            return true;
+        }
+        match local(condition).filter(|(_, function)| *function) {
+            Some((function, _)) => match import_conditions_by_index(function, file, rejection, local) {
+                Some(more) => {
+                    found.extend(more);
+                    true
+                }
+                None => false,
+            },
+            None => false,
+        }
+    });
+    visiting.pop();
+    ok
 }
 
 fn args_safe(doc: &Document, call: Node<'_>, conditions: &mut Vec<String>, depth: usize) -> bool {
@@ -367,6 +464,14 @@ fn settled_at(doc: &Document, node: Node<'_>, depth: u32) -> bool {
                 "then" if args.len() >= 2 => true,
                 "then" | "finally" => settled_at(doc, object, depth + 1),
                 "allSettled" => doc.slice(object.byte_range()) == "Promise",
+                // `Promise.resolve()` / `Promise.resolve(null)`: fulfilled (a promise argument
+                // would be adopted, rejection included).
+                "resolve" => {
+                    doc.slice(object.byte_range()) == "Promise"
+                        && args.first().is_none_or(|a| {
+                            matches!(a.kind(), "string" | "number" | "true" | "false" | "null" | "undefined")
+                        })
+                }
                 "all" | "race" | "any" if doc.slice(object.byte_range()) == "Promise" => {
                     args.first().is_some_and(|list| elements_settled(doc, *list, depth + 1))
                 }

@@ -8,6 +8,8 @@ use crate::rules::rls::supabase_service_role;
 use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 use crate::semantic::summary::{self, Callee, Resolved, StepReader};
 
+use super::capability;
+
 /// The prefilter's necessary condition (`engine::prefilter`): an endpoint is an App Router
 /// `route` file, a Pages API file, or a `'use server'` file or function.
 pub fn may_match(path: &str, text: &str, _config: &crate::config::Config) -> bool {
@@ -109,7 +111,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let classify = |node: Node<'_>| data_access(ctx, node);
     let mut reader = StepReader::new(ctx.doc, &scope, Some(&classify));
     let steps = reader.function_steps(handler, None);
-    let steps = summary::without_data(steps, &reader.lookups);
+    let mut scoped = capability::scoped_accesses(ctx, handler, &reader.accesses);
+    scoped.extend(reader.lookups.iter().copied());
+    let steps = summary::without_data(steps, &scoped);
     let oracle = |callee: &Callee| (callee_resolved(ctx, &scope, callee, 0), is_configured_guard(ctx, callee));
     let outcome = summary::evaluate(&steps, &oracle);
     let (node, what) = reader.accesses.get(outcome.first_unguarded_data? as usize)?.clone();
@@ -204,7 +208,7 @@ fn attempts_auth(steps: &[summary::Step], oracle: summary::Oracle<'_>) -> bool {
 }
 
 /// Query methods that only read a record, and those that only add new ones.
-const READS: &[&str] =
+pub(super) const READS: &[&str] =
     &["findMany", "findFirst", "findFirstOrThrow", "findUnique", "findUniqueOrThrow", "count", "select"];
 const ADDS: &[&str] = &["create", "createMany", "insert"];
 
@@ -231,7 +235,7 @@ const ACCESS_GRANTING: &[&str] = &[
 ];
 
 /// True when a lower-cased model or table name names rows that grant access.
-fn grants_access(model: &str) -> bool {
+pub(super) fn grants_access(model: &str) -> bool {
     ACCESS_GRANTING.iter().any(|word| model.contains(word))
 }
 
@@ -281,9 +285,37 @@ fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(No
             return false;
         }
     }
+    let Some(flow) = record_flow(ctx, handler, accesses) else { return false };
+    if flow.answered {
+        return false;
+    }
+    // Nor handed to anything but another query (`sendEmail(user.email)` discloses it).
+    let ranges: Vec<std::ops::Range<usize>> = accesses.iter().map(|(n, _)| n.byte_range()).collect();
+    !any_named_descendant(handler, |node| {
+        node.kind() == "identifier"
+            && flow.record_vars.iter().any(|v| v == ctx.text(node))
+            && enclosing_argument_call(node).is_some_and(|call| !ranges.contains(&call.byte_range()))
+    })
+}
+
+/// Where a handler's records go: the variables holding one (or a value computed from one).
+pub(super) struct RecordFlow {
+    /// Variables holding a record an access read or wrote, or a value computed from one.
+    pub record_vars: Vec<String>,
+    /// True when an access or one of those variables reaches a response (a `return`,
+    /// `res.json/send/write/end(…)`, `Response.json(…)`, `new Response(…)`).
+    pub answered: bool,
+}
+
+/// [`RecordFlow`] of the handler's `accesses`; `None` when the handler is too large to read.
+pub(super) fn record_flow(
+    ctx: &QueryMatchContext<'_, '_>,
+    handler: Node<'_>,
+    accesses: &[(Node<'_>, String)],
+) -> Option<RecordFlow> {
     let ranges: Vec<std::ops::Range<usize>> = accesses.iter().map(|(n, _)| n.byte_range()).collect();
     let contains_access = |n: Node<'_>| ranges.iter().any(|r| n.start_byte() <= r.start && r.end <= n.end_byte());
-    let Some((declarators, responses)) = declarators_and(handler, |node| match node.kind() {
+    let (declarators, responses) = declarators_and(handler, |node| match node.kind() {
         "return_statement" => node.named_child(0),
         "new_expression"
             if node.child_by_field_name("constructor").is_some_and(|c| ctx.text(c).ends_with("Response")) =>
@@ -291,19 +323,17 @@ fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(No
             node.child_by_field_name("arguments")
         }
         "call_expression" => {
-            let property = node
-                .child_by_field_name("function")
-                .filter(|f| f.kind() == "member_expression")
-                .and_then(|f| f.child_by_field_name("property"))
-                .map(|p| ctx.text(p));
+            let function = node.child_by_field_name("function").filter(|f| f.kind() == "member_expression");
+            let property = function.and_then(|f| f.child_by_field_name("property")).map(|p| ctx.text(p));
+            // `resend.emails.send(…)` / `sgMail.send(…)` mails someone; it does not answer.
+            let mails = function
+                .and_then(|f| f.child_by_field_name("object"))
+                .is_some_and(|o| ctx.text(o).to_ascii_lowercase().contains("mail"));
             node.child_by_field_name("arguments")
-                .filter(|_| matches!(property, Some("json" | "send" | "write" | "end")))
+                .filter(|_| matches!(property, Some("json" | "send" | "write" | "end")) && !mails)
         }
         _ => None,
-    }) else {
-        return false;
-    };
-    // Variables holding a record, or a value computed from one.
+    })?;
     let mut record_vars: Vec<String> = Vec::new();
     for _ in 0..3 {
         for declarator in &declarators {
@@ -321,15 +351,8 @@ fn adds_only(ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, accesses: &[(No
             }
         }
     }
-    if responses.iter().any(|r| contains_access(*r) || mentions_any(ctx, *r, &record_vars)) {
-        return false;
-    }
-    // Nor handed to anything but another query (`sendEmail(user.email)` discloses it).
-    !any_named_descendant(handler, |node| {
-        node.kind() == "identifier"
-            && record_vars.iter().any(|v| v == ctx.text(node))
-            && enclosing_argument_call(node).is_some_and(|call| !ranges.contains(&call.byte_range()))
-    })
+    let answered = responses.iter().any(|r| contains_access(*r) || mentions_any(ctx, *r, &record_vars));
+    Some(RecordFlow { record_vars, answered })
 }
 
 /// The handler's variable declarators, and the nodes `keep` picks among all its nodes; `None`

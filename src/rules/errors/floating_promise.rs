@@ -254,14 +254,113 @@ fn local_never_rejects(ctx: &QueryMatchContext<'_, '_>, name: &str) -> bool {
 }
 
 /// True when the async function node `function` cannot reject (imports resolved through the
-/// workspace facts).
+/// workspace facts; `this.m` and `this.field.m` through the classes, see [`class_callee`]).
 fn never_rejects(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>) -> bool {
+    never_rejects_at(ctx, function, 0)
+}
+
+/// How many methods deep `this.…` conditions are followed.
+const METHOD_DEPTH: u32 = 4;
+
+fn never_rejects_at(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>, depth: u32) -> bool {
     let file = ctx.file_facts();
     let mut imported = |callee: &str| {
+        if callee.starts_with("this.") {
+            return Some(depth < METHOD_DEPTH && class_callee(ctx, function, callee, depth));
+        }
         let import = file.import_of(callee)?;
         Some(import.imported != "*" && ctx.facts.never_rejects(&ctx.doc.path, &import.source, &import.imported))
     };
     rejects::never_rejects(ctx.doc, function, &mut imported)
+}
+
+/// Whether a `this.m` / `this.field.m` condition of `function` (a method) cannot reject: `m` of
+/// the enclosing class, or `m` of the class the field holds — declared `field: Class`, as a
+/// constructor parameter property, or assigned `this.field = new Class(…)` — found in this file
+/// or, for an imported class, in the workspace facts (`Class.m` of its module).
+fn class_callee(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>, callee: &str, depth: u32) -> bool {
+    let Some(class) = enclosing_class(function) else { return false };
+    let path: Vec<&str> = callee.split('.').skip(1).collect();
+    let (class, method) = match path.as_slice() {
+        [method] => (class, *method),
+        [field, method] => {
+            let Some(type_name) = field_class(ctx, class, field) else { return false };
+            if let Some(import) = ctx.file_facts().import_of(&type_name) {
+                let key = format!("{}.{method}", import.imported);
+                return import.imported != "*" && ctx.facts.never_rejects(&ctx.doc.path, &import.source, &key);
+            }
+            ecma::mark_file_wide();
+            match ecma::top_level_class(ctx.doc, &type_name) {
+                Some(other) => (other, *method),
+                None => return false,
+            }
+        }
+        _ => return false,
+    };
+    let found = rejects::class_methods(ctx.doc, class).into_iter().find(|(name, _)| *name == method);
+    found.is_some_and(|(_, node)| never_rejects_at(ctx, node, depth + 1))
+}
+
+/// The class declaration (or expression) whose body holds `node`.
+fn enclosing_class(node: Node<'_>) -> Option<Node<'_>> {
+    let mut current = node.parent();
+    while let Some(n) = current {
+        if n.kind() == "class_body" {
+            return n.parent();
+        }
+        current = n.parent();
+    }
+    None
+}
+
+/// The class a field of `class` holds: its type annotation (`api: Api`, `private api: Api` as a
+/// constructor parameter) or the class it is assigned in the constructor (`this.api = new
+/// Api(…)`). Only a plain class name counts (no generics, unions or optional types).
+fn field_class(ctx: &QueryMatchContext<'_, '_>, class: Node<'_>, field: &str) -> Option<String> {
+    let body = class.child_by_field_name("body")?;
+    let plain_type = |annotation: Node<'_>| {
+        let ty = annotation.named_child(0)?;
+        (ty.kind() == "type_identifier").then(|| ctx.text(ty).to_string())
+    };
+    let mut cursor = body.walk();
+    let members: Vec<Node<'_>> = body.named_children(&mut cursor).collect();
+    for member in &members {
+        if member.kind() == "public_field_definition"
+            && member.child_by_field_name("name").is_some_and(|n| ctx.text(n) == field)
+        {
+            if let Some(found) = member.child_by_field_name("type").and_then(plain_type) {
+                return Some(found);
+            }
+        }
+    }
+    let constructor = members.iter().find(|m| {
+        m.kind() == "method_definition" && m.child_by_field_name("name").is_some_and(|n| ctx.text(n) == "constructor")
+    })?;
+    if let Some(parameters) = constructor.child_by_field_name("parameters") {
+        let mut cursor = parameters.walk();
+        for parameter in parameters.named_children(&mut cursor) {
+            let mut inner = parameter.walk();
+            let property = parameter.children(&mut inner).any(|c| c.kind() == "accessibility_modifier");
+            let named = parameter.child_by_field_name("pattern").is_some_and(|p| ctx.text(p) == field);
+            if property && named {
+                return parameter.child_by_field_name("type").and_then(plain_type);
+            }
+        }
+    }
+    // `this.field = new Class(…)` among the constructor's statements.
+    let statements = constructor.child_by_field_name("body")?;
+    let mut cursor = statements.walk();
+    let found = statements.named_children(&mut cursor).find_map(|statement| {
+        let assignment = statement.named_child(0).filter(|a| a.kind() == "assignment_expression")?;
+        let left = assignment.child_by_field_name("left")?;
+        let right = assignment.child_by_field_name("right").filter(|r| r.kind() == "new_expression")?;
+        let target = left.kind() == "member_expression"
+            && left.child_by_field_name("object").is_some_and(|o| o.kind() == "this")
+            && left.child_by_field_name("property").is_some_and(|p| ctx.text(p) == field);
+        let constructor = right.child_by_field_name("constructor").filter(|c| c.kind() == "identifier")?;
+        target.then(|| ctx.text(constructor).to_string())
+    });
+    found
 }
 
 /// Whether the receiver of a `.then(ok)` may be a promise that rejects: not a Cypress chain

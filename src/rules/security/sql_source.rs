@@ -64,6 +64,8 @@ pub fn is_env_module(source: &str) -> bool {
     let path = source.trim_end_matches(".mjs").trim_end_matches(".js").trim_end_matches(".ts");
     let path = path.strip_suffix("/server").or_else(|| path.strip_suffix("/client")).unwrap_or(path);
     let path = path.strip_suffix("/index").unwrap_or(path);
+    // `#env`: a package.json `imports` alias (Node's subpath imports).
+    let path = path.strip_prefix('#').unwrap_or(path);
     local && (path == "env" || path.ends_with("/env"))
 }
 
@@ -514,5 +516,20 @@ fn numeric(doc: &Document, node: Node<'_>, depth: u32) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_env_module;
+
+    #[test]
+    fn env_modules_are_the_projects_own() {
+        for yes in ["@/env", "~/env.mjs", "../env", "./env/server", "#env", "#/env", "@/lib/env/index.ts"] {
+            assert!(is_env_module(yes), "{yes}");
+        }
+        for no in ["env", "@t3-oss/env-nextjs", "#environment", "./envelope", "dotenv"] {
+            assert!(!is_env_module(no), "{no}");
+        }
     }
 }
