@@ -1274,6 +1274,26 @@ mod patch_tests {
         assert!(!editor.run(&[(path, &route("auth"))])[0].contains(&"auth/route-missing-auth"));
     }
 
+    /// A chain of local helpers: `GET` calls `check`, which calls `requireUser`; only
+    /// `requireUser` is edited (its calls stay the same, so its module's specifiers do too). The
+    /// finding through the chain must follow, and the editor asserts the resolved summaries
+    /// equal fresh ones after every edit. (Which functions a changed resolution reaches is
+    /// tested by `resolving_after_the_last_resolution_equals_resolving_from_nothing`.)
+    #[test]
+    fn an_edit_reaches_a_local_caller_of_a_local_caller_through_the_resolution() {
+        let route = |guard: &str| {
+            format!("import {{ prisma }} from \"@/lib/db/client\";\nimport {{ auth }} from \"@/auth\";\n\n{OTHERS}\nasync function requireUser() {{\n  {guard}\n}}\n\nasync function check() {{\n  await requireUser();\n}}\n\nexport async function GET() {{\n  await check();\n  return Response.json(await prisma.user.findMany());\n}}\n")
+        };
+        let guarded = "const session = await auth();\n  if (!session) throw new Error(\"signed out\");";
+        let mut editor = Editor::new(1);
+        let path = "app/api/users/route.ts";
+        assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+        // The same calls, but a failed check no longer stops the caller.
+        let unguarded = "const session = await auth();\n  if (!session) console.log(\"signed out\");";
+        assert!(editor.run(&[(path, &route(unguarded))])[0].contains(&"auth/route-missing-auth"));
+        assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+    }
+
     #[test]
     fn deleting_a_statement_removes_what_it_contributed() {
         let text = |load: &str| {
