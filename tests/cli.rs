@@ -571,7 +571,10 @@ fn json_names_the_config_keys_notices_and_fix_choices() {
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let diagnostics = report["diagnostics"].as_array().unwrap();
     let route = diagnostics.iter().find(|d| d["rule"] == "auth/route-missing-auth").expect("route finding");
-    assert_eq!(route["config_keys"], serde_json::json!(["auth.public_routes", "auth.guards", "auth.wrappers"]));
+    assert_eq!(
+        route["config_keys"],
+        serde_json::json!(["auth.public_routes", "auth.public_tables", "auth.guards", "auth.wrappers"])
+    );
     let jwt = diagnostics.iter().find(|d| d["rule"] == "auth/jwt-verify-no-algorithms").expect("jwt finding");
     let fixes = jwt["fixes"].as_array().unwrap();
     assert!(fixes.len() >= 2, "{jwt}");

@@ -10,8 +10,21 @@ use crate::rules::{Matcher, Rule, Severity, ECMASCRIPT};
 /// The prefilter's necessary condition (`engine::prefilter`): a call on a configured raw client
 /// (`rls.clients`, a whole word), by its name, an import alias of it (the import clause names the original)
 /// or `this.<client>`.
-pub fn may_match(_path: &str, text: &str, config: &crate::config::Config) -> bool {
-    config.rls.clients.iter().any(|c| crate::engine::prefilter::contains_word(text, c))
+pub fn may_match(path: &str, text: &str, config: &crate::config::Config) -> bool {
+    !is_setup_path(path) && config.rls.clients.iter().any(|c| crate::engine::prefilter::contains_word(text, c))
+}
+
+/// Test files (`ecma::is_test_path`) and seed scripts (`seed.ts`, `seed-dev.ts`, anything under a
+/// `seed/`, `seeds/` or `seeders/` folder): setup code that runs with the database owner's
+/// connection, where no tenant or user exists to set.
+fn is_setup_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    ecma::is_test_path(path)
+        || stem == "seed"
+        || stem.starts_with("seed-")
+        || stem.starts_with("seed_")
+        || path.split('/').rev().skip(1).any(|d| matches!(d, "seed" | "seeds" | "seeders"))
 }
 
 /// The rule.
@@ -45,6 +58,9 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     if !rls.enforce && !ctx.facts.wrappers_in_use() {
         return None;
     }
+    if is_setup_path(&ctx.doc.path) {
+        return None;
+    }
     let operation_node = ctx.capture("operation")?;
     let operation = ctx.text(operation_node);
     let (call, member) = ecma::method_call_of(operation_node)?;
@@ -54,7 +70,11 @@ fn check(ctx: &QueryMatchContext<'_, '_>) -> Option<Finding> {
     let file = ctx.file_facts();
     let is_raw = match receiver {
         Some(_) => rls.clients.iter().any(|c| c == client_name),
-        None => is_raw_client(client_name, file, rls) && !is_rls_extended(ctx, client_name, file, rls),
+        None => {
+            is_raw_client(client_name, file, rls)
+                && !is_rls_extended(ctx, client_name, file, rls)
+                && !is_handed_out(ctx, call, client_name, file)
+        }
     };
     if !is_raw {
         return None;
@@ -322,4 +342,77 @@ fn is_rls_extended(ctx: &QueryMatchContext<'_, '_>, name: &str, file: &FileFacts
         stack.extend(node.named_children(&mut cursor));
     }
     false
+}
+
+/// True when `name`, where `call` uses it, is a local binding that a plain function call handed
+/// out in an enclosing block before the call: `const { db } = await getAuthenticatedClient()`,
+/// `const db = createScopedClient(user)`. That client is what the function built (a client
+/// extended with the user's context, a transaction client); the rule reports the raw client
+/// itself — imported, or bound to it (`const db = prisma`). `require(…)` is an import, not a
+/// hand-out. Only a search that reaches the file's other top-level statements marks the match
+/// file-wide (`ecma::mark_file_wide`), so the editor keeps reusing the findings of unchanged
+/// statements.
+fn is_handed_out(ctx: &QueryMatchContext<'_, '_>, call: Node<'_>, name: &str, file: &FileFacts) -> bool {
+    for block in ecma::ancestors(ctx.doc, call) {
+        match block.kind() {
+            "statement_block" => {}
+            // An imported client is not declared at the top level; any other name is looked up
+            // in the file's other top-level statements, beyond the one being analysed.
+            "program" if file.import_of(name).is_some() => return false,
+            "program" => ecma::mark_file_wide(),
+            _ => continue,
+        }
+        let mut statements = block.walk();
+        for statement in block.named_children(&mut statements) {
+            if statement.start_byte() >= call.start_byte() {
+                break;
+            }
+            if !matches!(statement.kind(), "lexical_declaration" | "variable_declaration") {
+                continue;
+            }
+            let mut declarators = statement.walk();
+            for declarator in statement.named_children(&mut declarators) {
+                let (Some(pattern), Some(value)) =
+                    (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
+                else {
+                    continue;
+                };
+                if binds(ctx, pattern, name) {
+                    return is_plain_call(ctx, value);
+                }
+            }
+        }
+    }
+    false
+}
+
+/// True when the declaration pattern binds `name` (`db`, `{ db }`, `{ client: db }`, `[db]`,
+/// `{ db = fallback }`).
+fn binds(ctx: &QueryMatchContext<'_, '_>, pattern: Node<'_>, name: &str) -> bool {
+    match pattern.kind() {
+        "identifier" | "shorthand_property_identifier_pattern" => ctx.text(pattern) == name,
+        "pair_pattern" => pattern.child_by_field_name("value").is_some_and(|v| binds(ctx, v, name)),
+        "object_assignment_pattern" | "assignment_pattern" => {
+            pattern.child_by_field_name("left").is_some_and(|l| binds(ctx, l, name))
+        }
+        "object_pattern" | "array_pattern" | "rest_pattern" => {
+            let mut cursor = pattern.walk();
+            let found = pattern.named_children(&mut cursor).any(|p| binds(ctx, p, name));
+            found
+        }
+        _ => false,
+    }
+}
+
+/// `f(…)` or `await f(…)` with `f` a plain name other than `require`.
+fn is_plain_call(ctx: &QueryMatchContext<'_, '_>, value: Node<'_>) -> bool {
+    let value = match value.kind() {
+        "await_expression" => match value.named_child(0) {
+            Some(inner) => inner,
+            None => return false,
+        },
+        _ => value,
+    };
+    value.kind() == "call_expression"
+        && value.child_by_field_name("function").is_some_and(|f| f.kind() == "identifier" && ctx.text(f) != "require")
 }

@@ -6,8 +6,10 @@
 use super::at;
 use crate::config::Config;
 use crate::engine::{Finding, PlanRuleContext};
+use crate::plan::PlanDocument;
 use crate::rules::{Matcher, Rule, Severity};
 use crate::stage::approval::{self, Approval, Source};
+use crate::stage::StageModel;
 use crate::syntax::FileKind;
 
 const RULE_ID: &str = "spec/approved-without-architecture-review";
@@ -78,7 +80,33 @@ fn strip_struck(text: &str) -> String {
 
 pub use crate::stage::approval::compare_versions;
 
+/// True for a design document: its front matter `type` says design, its file name ends with
+/// "design" (`2026-03-20-search-design.md`, `…-redesign.md`), or its title does ("Search —
+/// Design", "… Design Spec", "… Design Document"). Approving such a document approves the design
+/// itself: it is the architecture review, not a spec that skipped one.
+pub fn is_design_document(doc: &PlanDocument) -> bool {
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    };
+    let design = |w: &str| w == "design" || w == "redesign";
+    if let Some(kind) = &doc.doc_type {
+        return words(kind).iter().any(|w| design(w));
+    }
+    let stem = words(crate::plan::stem(&doc.path));
+    if stem.last().is_some_and(|w| design(w)) {
+        return true;
+    }
+    let title = doc.title.as_ref().map(|t| words(&t.text)).unwrap_or_default();
+    let tail: Vec<&str> = title.iter().rev().take(2).map(String::as_str).collect();
+    match tail.as_slice() {
+        [last, ..] if design(last) => true,
+        ["spec" | "specification" | "doc" | "document", before] => design(before),
+        _ => false,
+    }
+}
+
 fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
+    let model = StageModel::from_config(ctx.config);
     for doc in ctx.plan.documents.iter().filter(|d| d.is_work_item()) {
         let Some(status) = &doc.status else { continue };
         if !is_approved_status(ctx.config, &status.text) {
@@ -87,6 +115,10 @@ fn check(ctx: &PlanRuleContext<'_>, out: &mut Vec<(String, Finding)>) {
         let section = doc.architecture_approval.as_ref();
         match approval::approval(doc, "architecture", ctx.evidence) {
             Approval::Given { .. } => {}
+            // An approved design document is its own architecture review, unless its status names
+            // a `[workflow]` stage: then `workflow/requirement-unmet` asks for the recorded
+            // approval too, and the two rules agree.
+            Approval::Missing if is_design_document(doc) && model.stage_of(&status.text).is_none() => {}
             Approval::Missing => {
                 let why = match section {
                     None => "there is no `## Architecture Approval` section",
@@ -147,6 +179,30 @@ mod tests {
             .unwrap();
         assert!(is_approved_status(&c, "Build it"));
         assert!(!is_approved_status(&c, "Shipped"), "release requires approval:qa, not architecture");
+    }
+
+    #[test]
+    fn design_documents() {
+        use crate::plan::Plan;
+        use crate::syntax::Document;
+        let files = [
+            ("docs/specs/2026-03-20-search-design.md", "# Search\n\n**Status:** Approved\n", true),
+            ("docs/specs/2026-03-21-profile-redesign.md", "# Profile\n\n**Status:** Approved\n", true),
+            ("docs/specs/billing.md", "# Billing Webhooks — Design Spec\n\n**Status:** Approved\n", true),
+            ("docs/specs/export.md", "# Export job: technical design document\n\n**Status:** Approved\n", true),
+            ("docs/specs/cache.md", "# Cache — Design\n\n**Status:** Approved\n", true),
+            ("docs/specs/tokens.md", "# Design tokens\n\n**Status:** Approved\n", false),
+            ("docs/specs/designer-onboarding-spec.md", "# Designer onboarding\n\n**Status:** Approved\n", false),
+            ("docs/specs/intake-design.md", "---\ntype: build-intake\nstatus: approved\n---\n# Intake\n", false),
+            ("docs/specs/arch.md", "---\ntype: technical-design\nstatus: approved\n---\n# Arch\n", true),
+        ];
+        let docs: Vec<Document> = files.iter().map(|(p, t, _)| Document::parse(*p, FileKind::Markdown, *t)).collect();
+        let refs: Vec<&Document> = docs.iter().collect();
+        let plan = Plan::build(&refs, &Config::default());
+        for (path, _, design) in files {
+            let doc = plan.documents.iter().find(|d| d.path == path).unwrap_or_else(|| panic!("{path} is a work item"));
+            assert_eq!(is_design_document(doc), design, "{path}");
+        }
     }
 
     #[test]

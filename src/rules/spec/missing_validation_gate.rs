@@ -28,13 +28,24 @@ pub fn rule() -> Rule {
     }
 }
 
-/// Words that name a well-known gate in a command or checklist line.
+/// Words that name a well-known gate in a command or checklist line, the activity as well as the
+/// command ("Pass all CI checks (tests, linting, type checking)" names three gates, as "All tests
+/// pass" names one).
 fn gate_words(name: &str) -> &'static [&'static str] {
     match name {
-        "lint" => &["lint", "eslint", "biome", "clippy", "ruff", "stylelint"],
-        "type-check" | "typecheck" | "types" => {
-            &["type-check", "typecheck", "type check", "tsc", "mypy", "pyright", "types"]
-        }
+        "lint" => &["lint", "linting", "eslint", "biome", "clippy", "ruff", "stylelint"],
+        "type-check" | "typecheck" | "types" => &[
+            "type-check",
+            "typecheck",
+            "type check",
+            "type-checking",
+            "typechecking",
+            "type checking",
+            "tsc",
+            "mypy",
+            "pyright",
+            "types",
+        ],
         "test" | "tests" => &["test", "tests", "vitest", "jest", "playwright", "pytest", "mocha", "cypress"],
         "build" => &["build"],
         _ => &[],
@@ -269,7 +280,11 @@ mod tests {
         let c = Config::default();
         assert!(names_gate(&c, "lint", "npm run lint -- --max-warnings=0"));
         assert!(names_gate(&c, "lint", "- [ ] `npx eslint .` passes"));
-        assert!(!names_gate(&c, "lint", "linting is nice"));
+        assert!(!names_gate(&c, "lint", "update the linter config"), "the tool's config, not a run of it");
+        assert!(!names_gate(&c, "lint", "a splint for the broken lintel"));
+        let done = "- [ ] Pass all CI checks (tests, linting, type checking)";
+        assert!(names_gate(&c, "lint", done) && names_gate(&c, "type-check", done) && names_gate(&c, "test", done));
+        assert!(names_gate(&c, "type-check", "Type-checking passes"));
         assert!(names_gate(&c, "type-check", "npx tsc --noEmit"));
         assert!(!names_gate(&c, "type-check", "update tsconfig.json"));
         assert!(names_gate(&c, "test", "npm run test:unit"));
