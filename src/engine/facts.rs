@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::handoff::{Handoffs, WorkspaceFiles};
 use crate::plan::Plan;
 use crate::rules::{self, Matcher};
+use crate::semantic::incremental::{self, ResolutionMemo};
 use crate::semantic::summary::{self, Callee, FileSummaries, ModuleSummaries, Resolved, ResolvedModules};
 use crate::semantic::{Manifest, ModuleGraph};
 use crate::sql::{migration_sequences, MigrationModel};
@@ -67,6 +68,9 @@ pub struct WorkspaceFacts {
     /// equal values, so an editor can reuse findings computed under them (what rules read of
     /// `async_exports` is recorded per match instead, see [`ecma::Dependency`]).
     pub code_epoch: u64,
+    /// How `summaries` were resolved, round by round, for the next
+    /// [`WorkspaceFacts::assemble_after`] to resolve from (taken by it: one successor each).
+    pub resolution: std::sync::Mutex<Option<Box<ResolutionMemo>>>,
 }
 
 /// An imported name: `(module specifier, exported name)`.
@@ -771,6 +775,27 @@ impl WorkspaceFacts {
 
     /// Combines per-document contributions (without SQL findings), following re-exports.
     pub fn assemble<'a>(parts: impl IntoIterator<Item = &'a DocumentFacts>) -> WorkspaceFacts {
+        WorkspaceFacts::assemble_with(parts, None)
+    }
+
+    /// [`WorkspaceFacts::assemble`] after `previous` (the editor's last facts): the same facts,
+    /// with the summaries resolved from how `previous`'s were
+    /// ([`incremental::resolve_workspace_incremental`]), so an edit re-resolves what depends on
+    /// it rather than the workspace. `previous` gives its memo up (a second call after the same
+    /// facts resolves from nothing).
+    pub fn assemble_after<'a>(
+        parts: impl IntoIterator<Item = &'a DocumentFacts>,
+        previous: &WorkspaceFacts,
+    ) -> WorkspaceFacts {
+        let memo = previous.resolution.lock().ok().and_then(|mut m| m.take());
+        let memo = memo.unwrap_or_default();
+        WorkspaceFacts::assemble_with(parts, Some((memo, &previous.summaries)))
+    }
+
+    fn assemble_with<'a>(
+        parts: impl IntoIterator<Item = &'a DocumentFacts>,
+        incremental: Option<(Box<ResolutionMemo>, &Arc<ResolvedModules>)>,
+    ) -> WorkspaceFacts {
         let mut facts = WorkspaceFacts {
             code_epoch: NEXT_CODE_EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             ..WorkspaceFacts::default()
@@ -803,11 +828,16 @@ impl WorkspaceFacts {
             facts.rls_wrappers_in_use.extend(part.rls_wrappers.iter().cloned());
             facts.rls_wrapper_aliases.extend(part.rls_wrapper_aliases.iter().cloned());
             if !part.async_exports.1.is_empty() {
-                facts
-                    .async_exports
-                    .entry(part.async_exports.0.clone())
-                    .or_default()
-                    .extend(part.async_exports.1.iter().cloned());
+                // A copy of the set, rather than one insertion per name, for the first part of a
+                // module.
+                match facts.async_exports.entry(part.async_exports.0.clone()) {
+                    std::collections::hash_map::Entry::Vacant(entry) => {
+                        entry.insert(part.async_exports.1.clone());
+                    }
+                    std::collections::hash_map::Entry::Occupied(mut entry) => {
+                        entry.get_mut().extend(part.async_exports.1.iter().cloned());
+                    }
+                }
             }
             reexports.extend(part.reexports.iter().map(|e| (part.path.as_str(), e)));
         }
@@ -817,10 +847,16 @@ impl WorkspaceFacts {
             .map(|p| ModuleSummaries { key: ecma::module_key(&p.path), path: &p.path, summaries: &p.summaries })
             .collect();
         let graph = facts.graph.clone();
-        facts.summaries =
-            Arc::new(summary::resolve_workspace(&modules, &|from, specifier| graph.resolve(from, specifier), &|_| {
-                false
-            }));
+        let resolve = |from: &str, specifier: &str| graph.resolve(from, specifier);
+        facts.summaries = match incremental {
+            Some((mut memo, previous)) => {
+                let resolved = incremental::resolve_workspace_incremental(&modules, &resolve, &mut memo, previous);
+                facts.resolution = std::sync::Mutex::new(Some(memo));
+                // Unchanged: the same `Arc`, so comparing them costs nothing.
+                resolved.map_or_else(|| previous.clone(), Arc::new)
+            }
+            None => Arc::new(summary::resolve_workspace(&modules, &resolve, &|_| false)),
+        };
         let mut guard_exports: Vec<(String, String)> = facts
             .summaries
             .iter()
@@ -869,13 +905,24 @@ impl WorkspaceFacts {
         }
         // Never-rejecting exports: conditions on other modules, then re-exports, to a fixpoint
         // (bounded: each round adds a name or stops).
+        // A condition that held once holds for good (names are only added): it is not evaluated
+        // again. Each (path, specifier) is resolved once.
+        let mut held = vec![false; conditional.len()];
+        let mut resolved: HashMap<(&str, &str), Vec<String>> = HashMap::new();
         for _ in 0..8 {
             let mut added = false;
-            for (path, name, conditions) in &conditional {
-                let holds = conditions
-                    .iter()
-                    .all(|(specifier, imported)| facts.never_rejects_unrecorded(path, specifier, imported));
+            for ((path, name, conditions), held) in conditional.iter().zip(held.iter_mut()) {
+                if *held {
+                    continue;
+                }
+                let holds = conditions.iter().all(|(specifier, imported)| {
+                    let keys = resolved
+                        .entry((path, specifier.as_str()))
+                        .or_insert_with(|| facts.resolve_module(path, specifier));
+                    keys.iter().any(|key| facts.never_reject_exports.get(key).is_some_and(|n| n.contains(imported)))
+                });
                 if holds {
+                    *held = true;
                     added |= facts
                         .never_reject_exports
                         .entry(ecma::module_key(path).to_string())
@@ -1092,5 +1139,133 @@ mod tests {
         // `g4` through it), then a static method and the cycle.
         assert!(guard("lib/index", "export:guard3") && guard("lib/b", "b"), "{skipping:#?}");
         assert!(guard("lib/b", "export:Api.check") && guard("app/api/route", "GET"), "{skipping:#?}");
+    }
+
+    /// The editor resolves the summaries from the last resolution
+    /// ([`WorkspaceFacts::assemble_after`]): over random sequences of edits to a workspace with
+    /// chains of guards across modules, local helpers, aliases, a barrel (named and `export *`),
+    /// a static method, a cycle, files added and removed, it must give exactly the summaries of
+    /// a resolution from nothing.
+    #[test]
+    fn resolving_after_the_last_resolution_equals_resolving_from_nothing() {
+        let mut variants: Vec<(String, Vec<Option<String>>)> = Vec::new();
+        variants.push((
+            "lib/g0.ts".into(),
+            vec![
+                Some("import { auth } from \"@clerk/nextjs/server\";\nexport async function g0() { const { userId } = await auth(); if (!userId) throw new Error(\"no\"); return userId; }\nexport async function open0() { return 1; }\n".into()),
+                Some("export async function g0() { return 1; }\nexport async function open0() { return 1; }\n".into()),
+                Some("import { auth } from \"@clerk/nextjs/server\";\nasync function g0() { const { userId } = await auth(); if (!userId) throw new Error(\"no\"); return userId; }\nexport { g0 as other };\n".into()),
+                None,
+            ],
+        ));
+        for i in 1..5 {
+            let p = i - 1;
+            variants.push((
+                format!("lib/g{i}.ts"),
+                vec![
+                    Some(format!("import {{ g{p} }} from \"./g{p}\";\nexport async function g{i}() {{ await g{p}(); }}\nexport async function open{i}() {{ return {i}; }}\n")),
+                    Some(format!("export async function g{i}() {{ return 1; }}\nexport async function open{i}() {{ return {i}; }}\n")),
+                    Some(format!("import {{ g{p} }} from \"./g{p}\";\nasync function h() {{ await g{p}(); }}\nexport async function g{i}() {{ await h(); }}\n")),
+                    Some(format!("import {{ g{p} }} from \"./g{p}\";\nexport const g{i} = g{p};\nexport async function open{i}() {{ await g{i}(); }}\n")),
+                    None,
+                ],
+            ));
+        }
+        variants.push((
+            "lib/index.ts".into(),
+            vec![
+                Some("export { g3 as guard3 } from \"./g3\";\nexport * from \"./g4\";\n".into()),
+                Some(
+                    "export * from \"./g3\";\nexport * from \"./g4\";\nexport { g0 as guard3 } from \"./g0\";\n".into(),
+                ),
+                Some("export { g3 as guard3, g4 } from \"./g3\";\n".into()),
+                None,
+            ],
+        ));
+        variants.push((
+            "lib/a.ts".into(),
+            vec![
+                Some("import { b } from \"./b\";\nimport { guard3 } from \"./index\";\nexport async function a() { await guard3(); await b(); }\n".into()),
+                Some("import { b } from \"./b\";\nexport async function a() { await b(); }\n".into()),
+                Some("import { c } from \"./c\";\nexport async function a() { await c(); }\n".into()),
+                None,
+            ],
+        ));
+        variants.push((
+            "lib/b.ts".into(),
+            vec![
+                Some("import { a } from \"./a\";\nimport { g4 } from \"./index\";\nexport async function b() { await g4(); await a(); }\nexport class Api { static async check() { await g4(); } }\n".into()),
+                Some("import { a } from \"./a\";\nexport async function b() { await a(); }\nexport class Api { static async check() { return 1; } }\n".into()),
+                Some("import { g2 } from \"./g2\";\nexport async function b() { await g2(); }\nclass Api { static async check() { await g2(); } }\nexport { Api as Client };\n".into()),
+            ],
+        ));
+        variants.push((
+            "lib/c.ts".into(),
+            vec![
+                None,
+                Some("import { g1 } from \"./g1\";\nexport async function c() { await g1(); }\n".into()),
+                Some("import { Api } from \"./b\";\nexport async function c() { await Api.check(); }\n".into()),
+            ],
+        ));
+        variants.push((
+            "app/api/route.ts".into(),
+            vec![
+                Some("import { Api } from \"../../lib/b\";\nimport { a } from \"../../lib/a\";\nexport async function GET() { await Api.check(); await a(); return Response.json({}); }\n".into()),
+                Some("import { a } from \"../../lib/a\";\nasync function helper() { await a(); }\nexport async function GET() { await helper(); return Response.json({}); }\n".into()),
+                Some("import { guard3 } from \"../../lib\";\nexport async function GET() { await guard3(); return Response.json({}); }\n".into()),
+            ],
+        ));
+        let config = Config::default();
+        // Each variant's facts once, so an unchanged file hands in the same summaries (as an
+        // editor's unchanged entries do).
+        let facts_of: Vec<Vec<Option<DocumentFacts>>> = variants
+            .iter()
+            .map(|(path, texts)| {
+                texts
+                    .iter()
+                    .map(|t| {
+                        t.as_ref().map(|t| {
+                            DocumentFacts::collect(
+                                &Document::parse(path.clone(), FileKind::TypeScript, t.as_str()),
+                                &config,
+                            )
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut chosen = vec![0usize; variants.len()];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let mut previous = WorkspaceFacts::default();
+        let mut guards_seen = std::collections::HashSet::new();
+        for step in 0..400 {
+            for _ in 0..1 + next(3) {
+                let file = next(variants.len());
+                chosen[file] = next(variants[file].1.len());
+            }
+            let parts: Vec<&DocumentFacts> =
+                chosen.iter().enumerate().filter_map(|(f, &v)| facts_of[f][v].as_ref()).collect();
+            let fresh = WorkspaceFacts::assemble(parts.iter().copied());
+            let after = WorkspaceFacts::assemble_after(parts.iter().copied(), &previous);
+            assert_eq!(after.summaries, fresh.summaries, "step {step}, variants {chosen:?}");
+            for (module, names) in fresh.summaries.iter() {
+                for (name, r) in names {
+                    if r.guard.is_some() {
+                        guards_seen.insert(format!("{module} {name}"));
+                    }
+                }
+            }
+            previous = after;
+        }
+        // The sequences reach guards through the chain, the barrel and the static method.
+        for expected in ["lib/g4 g4", "lib/index export:guard3", "lib/b export:Api.check", "app/api/route GET"] {
+            assert!(guards_seen.contains(expected), "{expected}: {guards_seen:?}");
+        }
     }
 }

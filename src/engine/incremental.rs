@@ -354,8 +354,18 @@ impl AnalysisCache {
         // Every statement's contribution: the unchanged ones' kept from the last version (their
         // summaries were read with the same scope), the others remembered by key (computed once
         // per statement text) or, for statements with errors, computed now.
+        // When the changed statements contribute the same statement facts and values as the ones
+        // they replace (their summaries aside), the last facts hold but for the summaries:
+        // everything else in them is read from the file facts and the values.
+        let mut only_summaries = None;
         let (scope, contributions): (Arc<Scope>, Vec<Contribution>) = match changed.filter(|_| same_scope) {
             Some(Changed { last, old, window }) => {
+                let replaced = &last.contributions[old.clone()];
+                if replaced.len() == window.len()
+                    && replaced.iter().zip(&window).all(|(a, b)| a.facts == b.facts && a.values == b.values)
+                {
+                    only_summaries = Some(last.facts.clone());
+                }
                 let mut all = Vec::with_capacity(last.contributions.len() + window.len() - old.len());
                 all.extend_from_slice(&last.contributions[..old.start]);
                 all.extend(window);
@@ -374,6 +384,10 @@ impl AnalysisCache {
             // from the tree.
             let mut memo = StatementMemo { statements: &mut self.statements, keys: keys.clone() };
             Arc::new(DocumentFacts::from_file_facts_with(doc, config, &file, &mut memo))
+        } else if let Some(last) = only_summaries {
+            let mut facts = (*last).clone();
+            facts.summaries.functions = contributions.iter().flat_map(|c| c.summaries.iter().cloned()).collect();
+            Arc::new(facts)
         } else {
             let functions: Summaries = contributions.iter().flat_map(|c| c.summaries.iter().cloned()).collect();
             let values: Vec<&TopLevelValue> = contributions.iter().flat_map(|c| c.values.iter()).collect();
@@ -467,10 +481,10 @@ impl AnalysisCache {
     /// Analyzes `doc` like [`super::analyze_document`], reusing what earlier versions of the
     /// document already established.
     pub fn analyze(&mut self, doc: &Document, config: &Config, facts: &WorkspaceFacts) -> Vec<Finding> {
-        let Some(tree) = doc.tree().filter(|_| doc.kind.is_ecmascript()) else {
+        if doc.tree().is_none() || !doc.kind.is_ecmascript() {
             self.last = CacheStats::default();
             return super::analyze_document(doc, config, facts);
-        };
+        }
         let file_facts = self.file_facts(doc);
         let context = Context {
             path: doc.path.clone(),
@@ -484,24 +498,20 @@ impl AnalysisCache {
         // Remembered dependencies are checked against the current file facts (`file_facts`).
         self.context = Some(context);
 
-        let root = tree.root_node();
-        let mut cursor = root.walk();
-        let statements: Vec<Node<'_>> = root.children(&mut cursor).collect();
-        let mut keys = Vec::with_capacity(statements.len());
-        let mut dirty = Vec::new();
+        // The top-level statements as the keys saw them (the same tree): no walk over the tree.
         let statement_keys = self.keys(doc);
-        for (index, node) in statements.iter().enumerate() {
-            let key = statement_keys.key(doc, *node);
-            let cached = !node.has_error()
+        let statements = &statement_keys.statements;
+        let mut dirty = Vec::new();
+        for (index, statement) in statements.iter().enumerate() {
+            let cached = !statement.has_error
                 && self
                     .statements
-                    .get(&key)
+                    .get(&statement.key)
                     .and_then(|m| m.findings.as_ref())
                     .is_some_and(|r| r.dependencies.iter().all(|d| d.holds(&file_facts, facts, &doc.path)));
             if !cached {
                 dirty.push(index);
             }
-            keys.push(key);
         }
 
         // Evaluate the dirty statements' matches, bucketed by statement.
@@ -509,9 +519,8 @@ impl AnalysisCache {
         let mut computed: HashMap<usize, (Vec<Finding>, Vec<Dependency>)> =
             dirty.iter().map(|&i| (i, (Vec::new(), Vec::new()))).collect();
         let mut straddles = false;
-        let starts: Vec<usize> = statements.iter().map(|n| n.start_byte()).collect();
         let mut bucket = |m: super::EvaluatedMatch<'_>, only: Option<usize>| {
-            let index = starts.partition_point(|&s| s <= m.node.start_byte()).saturating_sub(1);
+            let index = statements.partition_point(|s| s.start <= m.node.start_byte()).saturating_sub(1);
             let Some(statement) = statements.get(index) else {
                 straddles = true;
                 return;
@@ -519,7 +528,7 @@ impl AnalysisCache {
             if only.is_some_and(|o| o != index) {
                 return; // a neighbour's match, seen through the byte range; it has its own run
             }
-            if !contains(&statement.byte_range(), &m.extent) {
+            if !contains(&(statement.start..statement.end), &m.extent) {
                 straddles = true;
                 return;
             }
@@ -536,7 +545,7 @@ impl AnalysisCache {
             run_queries(doc, config, facts, &file_cell, None, &mut |m| bucket(m, None));
         } else {
             for &index in &dirty {
-                let range = statements[index].byte_range();
+                let range = statements[index].start..statements[index].end;
                 run_queries(doc, config, facts, &file_cell, Some(range), &mut |m| bucket(m, Some(index)));
             }
         }
@@ -552,9 +561,10 @@ impl AnalysisCache {
         let mut stats = CacheStats::default();
         self.generation += 1;
         let mut inconsistent = false;
-        for (index, node) in statements.iter().enumerate() {
+        for (index, statement) in statements.iter().enumerate() {
+            let range = statement.start..statement.end;
             // Statements with the same text share one memo.
-            let memo = self.statements.entry(keys[index]).or_default();
+            let memo = self.statements.entry(statement.key).or_default();
             memo.seen = self.generation;
             match computed.remove(&index) {
                 Some((found, dependencies)) => {
@@ -563,11 +573,11 @@ impl AnalysisCache {
                     // remembered; a statement with syntax errors keeps what its error-free twin
                     // established.
                     if !dependencies.contains(&Dependency::FileWide)
-                        && !node.has_error()
-                        && !has_boundary_edit(&found, &doc.path, &node.byte_range())
+                        && !statement.has_error
+                        && !has_boundary_edit(&found, &doc.path, &range)
                     {
                         memo.findings = Some(RememberedFindings {
-                            start: node.start_byte(),
+                            start: statement.start,
                             findings: Arc::new(found.clone()),
                             dependencies,
                         });
@@ -577,9 +587,9 @@ impl AnalysisCache {
                 None => match &memo.findings {
                     Some(remembered) => {
                         stats.statements_reused += 1;
-                        let old = remembered.start..remembered.start + node.byte_range().len();
+                        let old = remembered.start..remembered.start + range.len();
                         findings
-                            .extend(remembered.findings.iter().map(|f| shifted(f, &doc.path, &old, node.start_byte())));
+                            .extend(remembered.findings.iter().map(|f| shifted(f, &doc.path, &old, statement.start)));
                     }
                     None => inconsistent = true,
                 },
@@ -1201,12 +1211,17 @@ mod patch_tests {
                 assert_eq!(*cache.file_facts(doc), FileFacts::collect(doc), "stale file facts of {}", doc.path);
                 parts.push(remembered);
             }
-            let mut facts = WorkspaceFacts::assemble(parts.iter().map(|p| p.as_ref()));
+            // As the server does: the summaries resolved from the last resolution.
+            let mut facts = match &self.previous {
+                Some(previous) => WorkspaceFacts::assemble_after(parts.iter().map(|p| p.as_ref()), previous),
+                None => WorkspaceFacts::assemble(parts.iter().map(|p| p.as_ref())),
+            };
             if let Some(previous) = &self.previous {
                 facts.continue_epoch(previous);
             }
             let refs: Vec<&Document> = docs.iter().collect();
             let fresh = WorkspaceFacts::collect(&refs, &config);
+            assert_eq!(facts.summaries, fresh.summaries, "stale resolved summaries");
             let mut rules = Vec::new();
             for (cache, doc) in self.caches.iter_mut().zip(&docs) {
                 let found = cache.analyze(doc, &config, &facts);
@@ -1240,6 +1255,42 @@ mod patch_tests {
         assert!(editor.run(&[(path, &route("return null;"))])[0].contains(&"auth/route-missing-auth"));
         // Broken, then back.
         editor.run(&[(path, &route("const session = await auth(;"))]);
+        assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+    }
+
+    /// An edit that changes only a helper's summary (a guard call becomes a plain call of
+    /// another function), not its statement facts or its values (it may reject either way): the
+    /// document facts keep all but the summaries, which must follow — and the route that calls
+    /// it changes its finding.
+    #[test]
+    fn an_edit_that_changes_only_a_summary_patches_the_summaries() {
+        let route = |call: &str| {
+            format!("import {{ prisma }} from \"@/lib/db/client\";\nimport {{ auth, log }} from \"@/auth\";\n\n{OTHERS}\nasync function requireUser() {{\n  const session = await {call}();\n  if (!session) throw new Error(\"signed out\");\n}}\n\nexport async function GET() {{\n  await requireUser();\n  return Response.json(await prisma.user.findMany());\n}}\n")
+        };
+        let mut editor = Editor::new(1);
+        let path = "app/api/users/route.ts";
+        assert!(!editor.run(&[(path, &route("auth"))])[0].contains(&"auth/route-missing-auth"));
+        assert!(editor.run(&[(path, &route("log"))])[0].contains(&"auth/route-missing-auth"));
+        assert!(!editor.run(&[(path, &route("auth"))])[0].contains(&"auth/route-missing-auth"));
+    }
+
+    /// A chain of local helpers: `GET` calls `check`, which calls `requireUser`; only
+    /// `requireUser` is edited (its calls stay the same, so its module's specifiers do too). The
+    /// finding through the chain must follow, and the editor asserts the resolved summaries
+    /// equal fresh ones after every edit. (Which functions a changed resolution reaches is
+    /// tested by `resolving_after_the_last_resolution_equals_resolving_from_nothing`.)
+    #[test]
+    fn an_edit_reaches_a_local_caller_of_a_local_caller_through_the_resolution() {
+        let route = |guard: &str| {
+            format!("import {{ prisma }} from \"@/lib/db/client\";\nimport {{ auth }} from \"@/auth\";\n\n{OTHERS}\nasync function requireUser() {{\n  {guard}\n}}\n\nasync function check() {{\n  await requireUser();\n}}\n\nexport async function GET() {{\n  await check();\n  return Response.json(await prisma.user.findMany());\n}}\n")
+        };
+        let guarded = "const session = await auth();\n  if (!session) throw new Error(\"signed out\");";
+        let mut editor = Editor::new(1);
+        let path = "app/api/users/route.ts";
+        assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
+        // The same calls, but a failed check no longer stops the caller.
+        let unguarded = "const session = await auth();\n  if (!session) console.log(\"signed out\");";
+        assert!(editor.run(&[(path, &route(unguarded))])[0].contains(&"auth/route-missing-auth"));
         assert!(!editor.run(&[(path, &route(guarded))])[0].contains(&"auth/route-missing-auth"));
     }
 

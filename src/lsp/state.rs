@@ -422,8 +422,10 @@ impl Root {
             self.facts_revision = self.revision;
             return Some(changed_paths);
         }
-        let mut facts =
-            WorkspaceFacts::assemble(self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f.as_ref())));
+        let mut facts = WorkspaceFacts::assemble_after(
+            self.entries.values().filter_map(|e| e.facts.as_ref().map(|(_, f)| f.as_ref())),
+            &self.facts,
+        );
         if sql_changed || first_time {
             let docs = self.documents_of(|kind| kind == FileKind::Sql);
             let refs: Vec<&Document> = docs.iter().map(|d| d.as_ref()).collect();
@@ -807,6 +809,8 @@ impl PatchInputs {
             handoffs: f.handoffs.clone(),
             plan_findings: f.plan_findings.clone(),
             code_epoch: f.code_epoch,
+            // Facts for one document's analysis: no successor is assembled from them.
+            resolution: std::sync::Mutex::new(None),
         };
         if doc.kind == FileKind::Sql {
             (facts.sql_findings, facts.migrations_model) = WorkspaceFacts::sql_findings_and_base(&docs, &self.config);

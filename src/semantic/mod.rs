@@ -28,6 +28,7 @@
 //! when its `main` points at compiled output that a fresh clone does not have.
 
 pub mod graph;
+pub mod incremental;
 pub mod manifest;
 pub mod summary;
 

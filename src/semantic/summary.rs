@@ -1922,6 +1922,7 @@ pub(crate) fn resolve_workspace_skipping<'a>(
                 return None;
             }
             let read = std::cell::RefCell::new(Vec::new());
+            let value = |key: &str, name: &str| result.get(key).and_then(|f| f.get(name)).copied();
             let oracle = |callee: &Callee| -> (Resolved, bool) {
                 let value = match callee {
                     Callee::Builtin(kind) => Resolved { guard: Some(*kind), ..Resolved::default() },
@@ -1935,7 +1936,7 @@ pub(crate) fn resolve_workspace_skipping<'a>(
                         .cloned()
                         .flatten()
                         .and_then(|key| {
-                            lookup_export_reading(&result, &by_key, &specifiers, &key, name, 0, &mut |k| {
+                            lookup_export_reading(&value, &by_key, &specifiers, &key, name, 0, &mut |k| {
                                 read.borrow_mut().push(k)
                             })
                         })
@@ -1977,50 +1978,9 @@ pub(crate) fn resolve_workspace_skipping<'a>(
     }
     // Exports by exported name.
     let mut exported: ResolvedModules = HashMap::new();
+    let value = |key: &str, name: &str| result.get(key).and_then(|f| f.get(name)).copied();
     for m in modules {
-        let mut names = HashMap::new();
-        for (exported_name, local) in &m.summaries.exports {
-            if let Some(r) = result.get(m.key).and_then(|f| f.get(local)) {
-                names.insert(exported_name.clone(), *r);
-            }
-        }
-        // Static methods of exported classes: `Class.method` under the class's exported name.
-        for (name, _) in &m.summaries.functions {
-            let Some((class, method)) = name.split_once('.') else { continue };
-            for (exported_name, local) in &m.summaries.exports {
-                if local == class {
-                    if let Some(r) = result.get(m.key).and_then(|f| f.get(name)) {
-                        names.insert(format!("{exported_name}.{method}"), *r);
-                    }
-                }
-            }
-        }
-        for (exported_name, name, source) in &m.summaries.reexports {
-            if exported_name == "*" {
-                continue;
-            }
-            let target = specifiers.get(&(m.path, source.as_str())).cloned().flatten();
-            if let Some(r) = target.as_ref().and_then(|key| lookup_export(&result, &by_key, &specifiers, key, name, 0))
-            {
-                names.insert(exported_name.clone(), r);
-            }
-            // A re-exported class: its static methods (one level).
-            let Some(module) = target.as_deref().and_then(|key| by_key.get(key)) else { continue };
-            for (local_export, local) in &module.summaries.exports {
-                if local_export != name {
-                    continue;
-                }
-                for (function, _) in &module.summaries.functions {
-                    let Some(method) = function.strip_prefix(local.as_str()).and_then(|r| r.strip_prefix('.')) else {
-                        continue;
-                    };
-                    if let Some(r) = result.get(module.key).and_then(|f| f.get(function)) {
-                        names.insert(format!("{exported_name}.{method}"), *r);
-                    }
-                }
-            }
-        }
-        exported.insert(m.key.to_string(), names);
+        exported.insert(m.key.to_string(), exported_names(m, &value, &by_key, &specifiers));
     }
     for (key, names) in exported {
         let entry = result.entry(key).or_default();
@@ -2031,8 +1991,62 @@ pub(crate) fn resolve_workspace_skipping<'a>(
     result
 }
 
+/// The resolutions of `m`'s exports by exported name (local exports, static methods of exported
+/// classes, re-exports followed), given how each module's bindings resolve (`value`).
+pub(crate) fn exported_names<'a>(
+    m: &ModuleSummaries<'a>,
+    value: &dyn Fn(&str, &str) -> Option<Resolved>,
+    by_key: &HashMap<&'a str, &ModuleSummaries<'a>>,
+    specifiers: &HashMap<(&str, &str), Option<String>>,
+) -> HashMap<String, Resolved> {
+    let mut names = HashMap::new();
+    for (exported_name, local) in &m.summaries.exports {
+        if let Some(r) = value(m.key, local) {
+            names.insert(exported_name.clone(), r);
+        }
+    }
+    // Static methods of exported classes: `Class.method` under the class's exported name.
+    for (name, _) in &m.summaries.functions {
+        let Some((class, method)) = name.split_once('.') else { continue };
+        for (exported_name, local) in &m.summaries.exports {
+            if local == class {
+                if let Some(r) = value(m.key, name) {
+                    names.insert(format!("{exported_name}.{method}"), r);
+                }
+            }
+        }
+    }
+    for (exported_name, name, source) in &m.summaries.reexports {
+        if exported_name == "*" {
+            continue;
+        }
+        let target = specifiers.get(&(m.path, source.as_str())).cloned().flatten();
+        if let Some(r) =
+            target.as_ref().and_then(|key| lookup_export_reading(value, by_key, specifiers, key, name, 0, &mut |_| {}))
+        {
+            names.insert(exported_name.clone(), r);
+        }
+        // A re-exported class: its static methods (one level).
+        let Some(module) = target.as_deref().and_then(|key| by_key.get(key)) else { continue };
+        for (local_export, local) in &module.summaries.exports {
+            if local_export != name {
+                continue;
+            }
+            for (function, _) in &module.summaries.functions {
+                let Some(method) = function.strip_prefix(local.as_str()).and_then(|r| r.strip_prefix('.')) else {
+                    continue;
+                };
+                if let Some(r) = value(module.key, function) {
+                    names.insert(format!("{exported_name}.{method}"), r);
+                }
+            }
+        }
+    }
+    names
+}
+
 /// The import specifiers a module's summaries name (callees and re-exports), each resolved.
-fn module_specifiers<'m>(
+pub(crate) fn module_specifiers<'m>(
     m: &'m ModuleSummaries<'_>,
     resolve: &(dyn Fn(&str, &str) -> Option<String> + Sync),
 ) -> Vec<((&'m str, &'m str), Option<String>)> {
@@ -2051,21 +2065,11 @@ fn module_specifiers<'m>(
 }
 
 /// An export's resolution: a local export, a named re-export or an `export *`, followed a few
-/// levels deep.
-fn lookup_export(
-    result: &ResolvedModules,
-    by_key: &HashMap<&str, &ModuleSummaries<'_>>,
-    specifiers: &HashMap<(&str, &str), Option<String>>,
-    key: &str,
-    name: &str,
-    depth: u32,
-) -> Option<Resolved> {
-    lookup_export_reading(result, by_key, specifiers, key, name, depth, &mut |_| {})
-}
-
-/// [`lookup_export`], telling `read` the key of every module whose result it reads.
-fn lookup_export_reading<'a>(
-    result: &ResolvedModules,
+/// levels deep, given how each module's bindings resolve (`value`: none for a module not
+/// resolved yet or a name it does not bind); `read` is told the key of every module whose
+/// result it reads.
+pub(crate) fn lookup_export_reading<'a>(
+    value: &dyn Fn(&str, &str) -> Option<Resolved>,
     by_key: &HashMap<&'a str, &ModuleSummaries<'a>>,
     specifiers: &HashMap<(&str, &str), Option<String>>,
     key: &str,
@@ -2079,11 +2083,11 @@ fn lookup_export_reading<'a>(
     let (&module_key, module) = by_key.get_key_value(key)?;
     read(module_key);
     if let Some((_, local)) = module.summaries.exports.iter().find(|(e, _)| e == name) {
-        return result.get(key).and_then(|f| f.get(local)).copied();
+        return value(key, local);
     }
     if let Some((class, method)) = name.split_once('.') {
         if let Some((_, local)) = module.summaries.exports.iter().find(|(e, _)| e == class) {
-            return result.get(key).and_then(|f| f.get(&format!("{local}.{method}"))).copied();
+            return value(key, &format!("{local}.{method}"));
         }
     }
     let (head, member) = match name.split_once('.') {
@@ -2102,7 +2106,7 @@ fn lookup_export_reading<'a>(
                 (false, None) => original.as_str(),
             };
             let target = specifiers.get(&(module.path, source.as_str())).cloned().flatten()?;
-            if let Some(found) = lookup_export_reading(result, by_key, specifiers, &target, wanted, depth + 1, read) {
+            if let Some(found) = lookup_export_reading(value, by_key, specifiers, &target, wanted, depth + 1, read) {
                 return Some(found);
             }
         }
@@ -2110,7 +2114,7 @@ fn lookup_export_reading<'a>(
     None
 }
 
-fn for_each_callee<'s>(summary: &'s FnSummary, f: &mut dyn FnMut(&'s Callee)) {
+pub(crate) fn for_each_callee<'s>(summary: &'s FnSummary, f: &mut dyn FnMut(&'s Callee)) {
     fn steps<'s>(list: &'s [Step], f: &mut dyn FnMut(&'s Callee)) {
         for step in list {
             match step {

@@ -376,6 +376,8 @@ pub fn dependency_digest(
         migrations_model: _,
         // Identifies values already hashed here (the RLS wrapper sets).
         code_epoch: _,
+        // How `summaries` (hashed below) were computed, for the editor.
+        resolution: _,
     } = facts;
     let mut h = blake3::Hasher::new();
     hash_str(&mut h, path);

@@ -381,11 +381,14 @@ async fn cancelled_requests_answer_request_cancelled() {
 /// incremental tree misses a floating promise that the fresh tree has.)
 #[tokio::test]
 async fn a_provisional_parse_is_settled_and_republished_when_typing_pauses() {
-    const FILE: &str = "src/good_run.test.ts";
+    // Not a test file: `rls/prisma-outside-context` skips test files (the DTO assertion rule,
+    // which reports only outside them, is turned off instead).
+    const FILE: &str = "src/good_run.ts";
+    const CONFIG: &str = "[rls]\nenforce = true\n\n[rules]\n\"patterns/dto-type-assertion\" = \"off\"\n";
     let dir = tempfile::tempdir().unwrap();
     let root = std::fs::canonicalize(dir.path()).unwrap();
     std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(root.join("baton.toml"), "[rls]\nenforce = true\n").unwrap();
+    std::fs::write(root.join("baton.toml"), CONFIG).unwrap();
     let text = "import type { RunDTO } from \"./dto\";\n\nexport const sample = { id: \"1\" } as RunDTO;\n";
     std::fs::write(root.join(FILE), text).unwrap();
     let mut client = Client::start(root.clone(), Some(dir));
@@ -437,7 +440,7 @@ async fn a_provisional_parse_is_settled_and_republished_when_typing_pauses() {
         let range = json!({"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}});
         final_text = apply_lsp_edits(&final_text, &[json!({"range": range, "newText": new_text})]);
     }
-    let config = baton::config::Config::parse("[rls]\nenforce = true\n", None).unwrap();
+    let config = baton::config::Config::parse(CONFIG, None).unwrap();
     let doc = baton::syntax::Document::parse(FILE, baton::syntax::FileKind::TypeScript, final_text);
     let facts = baton::engine::WorkspaceFacts::collect(&[&doc], &config);
     let mut expected: Vec<(String, u64)> = baton::engine::analyze_document(&doc, &config, &facts)
