@@ -543,6 +543,14 @@ impl<'a, 'c> StepReader<'a, 'c> {
         }
         let consequence = node.child_by_field_name("consequence");
         let alternative = node.child_by_field_name("alternative");
+        // `if (secret) { …check… }` after `if (isProduction && !secret) return 500`: where the
+        // missing value already ended the request, the test always holds.
+        if let (Some(c), Some(body)) = (condition, consequence) {
+            let tested = strip(c);
+            if tested.kind() == "identifier" && env.present.contains(self.text(tested)) {
+                return self.statement(body, env, out);
+            }
+        }
         // `if (requireAuth) … else …` on an option of the wrapper factory: the path its default
         // selects (a caller that changes the option is checked at the call).
         if let Some((name, default, consequence_runs)) = condition.and_then(|c| self.option_condition(c)) {
@@ -599,6 +607,9 @@ impl<'a, 'c> StepReader<'a, 'c> {
         // failure branch (`if (ok) { … } else { return 401 }` is rare and stays unguarded).
         if consequence_exits {
             if let Some(c) = condition {
+                if let Some(name) = self.required_value(c) {
+                    env.present.insert(name.to_string());
+                }
                 self.condition_guards(c, env, out);
                 // Behaviour, not names: a check of something computed (a call's result) whose
                 // failing branch answers 401/403 is an authentication check.
@@ -616,6 +627,37 @@ impl<'a, 'c> StepReader<'a, 'c> {
             }
         }
         false
+    }
+
+    /// The variable an exiting condition proves present afterwards: `!x`, or `!x` beside checks
+    /// of the deployment only (`process.env.NODE_ENV === "production" && !x`: in production a
+    /// missing value fails closed, elsewhere it is a development run).
+    fn required_value(&self, condition: Node<'a>) -> Option<&'a str> {
+        let negated = |n: Node<'a>| {
+            let n = strip(n);
+            let operand = n.child_by_field_name("argument").map(strip)?;
+            (n.kind() == "unary_expression" && self.text(n).starts_with('!') && operand.kind() == "identifier")
+                .then(|| self.text(operand))
+        };
+        let condition = strip(condition);
+        if let Some(name) = negated(condition) {
+            return Some(name);
+        }
+        let is_and = condition.kind() == "binary_expression"
+            && condition.child_by_field_name("operator").is_some_and(|o| o.kind() == "&&");
+        let (left, right) = (condition.child_by_field_name("left")?, condition.child_by_field_name("right")?);
+        let deployment = |n: Node<'a>| {
+            let text = self.text(n);
+            text.contains("process.env.NODE_ENV") || text.contains("process.env.VERCEL_ENV")
+        };
+        if !is_and {
+            return None;
+        }
+        match (negated(left), negated(right)) {
+            (Some(name), None) if deployment(right) => Some(name),
+            (None, Some(name)) if deployment(left) => Some(name),
+            _ => None,
+        }
     }
 
     /// Guards a condition requires to hold when it is true: a guard call or a variable bound to
@@ -886,7 +928,10 @@ impl<'a, 'c> StepReader<'a, 'c> {
                 !matches!(var.as_str(), "NODE_ENV" | "VERCEL_ENV" | "NEXT_RUNTIME" | "CI")
                     && !var.starts_with("NEXT_PUBLIC_")
             });
-            reads_env || (n.kind() == "identifier" && env.env_vars.contains(text))
+            // `Bearer ${secret}` with `secret` read from `process.env` earlier.
+            let in_template = n.kind() == "template_string"
+                && any_outside_functions(n, |i| i.kind() == "identifier" && env.env_vars.contains(self.text(i)));
+            reads_env || in_template || (n.kind() == "identifier" && env.env_vars.contains(text))
         };
         let literal = |n: Node<'a>| matches!(n.kind(), "string" | "number" | "true" | "false" | "null" | "undefined");
         (secret(left) && !literal(right) && !secret(right)) || (secret(right) && !literal(left) && !secret(left))
@@ -1139,6 +1184,8 @@ struct Env {
     /// Variables bound to a call whose arguments are computed from data reads, with those
     /// reads ([`StepReader::guard_lookups`] once the variable is tested).
     bound_reads: HashMap<String, Vec<u32>>,
+    /// Variables an earlier exiting test proved present ([`StepReader::required_value`]).
+    present: HashSet<String>,
 }
 
 /// Query methods that only read: Prisma's reads, and `select` (Drizzle, Supabase, Kysely).
