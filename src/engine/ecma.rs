@@ -559,16 +559,20 @@ pub fn top_level_functions_unrecorded(doc: &Document) -> std::collections::HashM
     found
 }
 
-/// The top-level class declaration named `name` (exported or not). Not recorded as a
-/// dependency: a rule calling it reads beyond its match and marks itself file-wide.
-pub fn top_level_class<'t>(doc: &'t Document, name: &str) -> Option<Node<'t>> {
-    let root = doc.tree()?.root_node();
+/// The file's top-level class declarations by name (the first of each name, exported or not),
+/// in one pass over the top-level statements. Not recorded as a dependency: a rule calling it
+/// reads beyond its match and marks itself file-wide.
+pub fn top_level_classes(doc: &Document) -> std::collections::HashMap<&str, Node<'_>> {
+    let mut found = std::collections::HashMap::new();
+    let Some(tree) = doc.tree() else { return found };
+    let root = tree.root_node();
     let mut cursor = root.walk();
-    let found = root.named_children(&mut cursor).find_map(|statement| {
-        declaration_of(statement).filter(|d| {
-            is_class_declaration(*d) && d.child_by_field_name("name").is_some_and(|n| doc.slice(n.byte_range()) == name)
-        })
-    });
+    for statement in root.named_children(&mut cursor) {
+        let Some(class) = declaration_of(statement).filter(|d| is_class_declaration(*d)) else { continue };
+        if let Some(name) = class.child_by_field_name("name") {
+            found.entry(doc.slice(name.byte_range())).or_insert(class);
+        }
+    }
     found
 }
 
@@ -840,7 +844,8 @@ fn glob_segments(pattern: &[&str], path: &[&str]) -> bool {
     }
 }
 
-fn glob_segment(pattern: &str, text: &str) -> bool {
+/// One glob segment: `*` matches any run of characters (no `/` handling: `text` is one name).
+pub fn glob_segment(pattern: &str, text: &str) -> bool {
     match pattern.split_once('*') {
         None => pattern == text,
         Some((prefix, suffix)) => {

@@ -192,7 +192,7 @@ impl DocumentFacts {
         // Top-level classes by name, found in one pass when an export first asks.
         let classes = std::cell::OnceCell::new();
         let class_methods = |name: &str| {
-            let classes: &HashMap<&str, tree_sitter::Node<'_>> = classes.get_or_init(|| top_level_classes(doc));
+            let classes: &HashMap<&str, tree_sitter::Node<'_>> = classes.get_or_init(|| ecma::top_level_classes(doc));
             classes.get(name).map(|class| method_rejections(doc, *class))
         };
         let values = Values {
@@ -323,21 +323,6 @@ impl DocumentFacts {
             }
         }
     }
-}
-
-/// The file's top-level class declarations by name (the first of each name).
-fn top_level_classes(doc: &Document) -> HashMap<&str, tree_sitter::Node<'_>> {
-    let mut found = HashMap::new();
-    let Some(tree) = doc.tree() else { return found };
-    let root = tree.root_node();
-    let mut cursor = root.walk();
-    for statement in root.named_children(&mut cursor) {
-        let Some(class) = ecma::declaration_of(statement).filter(|d| ecma::is_class_declaration(*d)) else { continue };
-        if let Some(name) = class.child_by_field_name("name") {
-            found.entry(doc.slice(name.byte_range())).or_insert(class);
-        }
-    }
-    found
 }
 
 /// A class's instance methods with their [`rejects::summary`].

@@ -1274,7 +1274,7 @@ fn refuses(text: &str) -> bool {
 }
 
 /// Through `await`, parentheses, `!`, `as`, `satisfies`.
-fn strip(mut node: Node<'_>) -> Node<'_> {
+pub fn strip(mut node: Node<'_>) -> Node<'_> {
     for _ in 0..8 {
         match node.kind() {
             "await_expression"

@@ -20,16 +20,14 @@ use std::collections::HashSet;
 use tree_sitter::Node;
 
 use crate::engine::{ecma, QueryMatchContext};
+use crate::semantic::summary::strip;
 
-use super::route_missing_auth::{grants_access, record_flow, READS};
+use super::route_missing_auth::{any_named_descendant_within, grants_access, record_flow, HANDLER_WALK_LIMIT, READS};
 
 /// Words of a cookie or column name that name a principal: its value is an identity the caller
 /// can forge, not a secret the server handed out.
 const PRINCIPAL_WORDS: &[&str] =
     &["user", "uid", "account", "admin", "role", "member", "org", "team", "tenant", "owner", "email"];
-
-/// How many nodes a walk over one handler visits at most.
-const WALK_LIMIT: usize = 20_000;
 
 /// Indices (into `accesses`) of the accesses scoped without a session.
 pub fn scoped_accesses(
@@ -85,23 +83,7 @@ fn is_public_table(ctx: &QueryMatchContext<'_, '_>, table: &str) -> bool {
 
 /// A case-insensitive match of a name against a pattern whose `*` matches any run of characters.
 fn glob_matches(pattern: &str, name: &str) -> bool {
-    let (pattern, name) = (pattern.to_ascii_lowercase(), name.to_ascii_lowercase());
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(at) => rest = &rest[at + part.len()..],
-            None => return false,
-        }
-    }
-    true
+    ecma::glob_segment(&pattern.to_ascii_lowercase(), &name.to_ascii_lowercase())
 }
 
 /// The cookies a handler reads (their values' variables) and the cookie stores it holds.
@@ -119,30 +101,26 @@ impl CookieReads {
         if !text.contains("cookies") {
             return reads;
         }
-        let mut declarators = Vec::new();
-        walk(handler, |node| {
+        // `name = value` declarators of a plain name, in source order.
+        let mut bindings = Vec::new();
+        any_named_descendant_within(handler, HANDLER_WALK_LIMIT, |node| {
             if node.kind() == "variable_declarator" {
-                declarators.push(node);
+                let name = node.child_by_field_name("name").filter(|n| n.kind() == "identifier");
+                if let (Some(name), Some(value)) = (name, node.child_by_field_name("value")) {
+                    bindings.push((ctx.text(name).to_string(), value));
+                }
             }
+            false
         });
-        for declarator in &declarators {
-            let (Some(name), Some(value)) =
-                (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
-            else {
-                continue;
-            };
-            if name.kind() == "identifier" && is_cookie_store(ctx, value, &[]) {
-                reads.stores.push(ctx.text(name).to_string());
+        // Stores first: a value may be read from a store bound later in the walk.
+        for (name, value) in &bindings {
+            if is_cookie_store(ctx, *value, &[]) {
+                reads.stores.push(name.clone());
             }
         }
-        for declarator in &declarators {
-            let (Some(name), Some(value)) =
-                (declarator.child_by_field_name("name"), declarator.child_by_field_name("value"))
-            else {
-                continue;
-            };
-            if name.kind() == "identifier" && reads.reads_capability(ctx, value) {
-                reads.values.push(ctx.text(name).to_string());
+        for (name, value) in bindings {
+            if reads.reads_capability(ctx, value) {
+                reads.values.push(name);
             }
         }
         reads
@@ -150,34 +128,31 @@ impl CookieReads {
 
     /// True when `value` reads a cookie that names no principal (`store.get("cartId")?.value`).
     fn reads_capability(&self, ctx: &QueryMatchContext<'_, '_>, value: Node<'_>) -> bool {
-        let mut found = false;
-        walk(value, |node| {
-            if found || node.kind() != "call_expression" {
-                return;
-            }
-            let Some(function) = node.child_by_field_name("function").filter(|f| f.kind() == "member_expression")
-            else {
-                return;
-            };
-            let property = function.child_by_field_name("property").map(|p| ctx.text(p));
-            let object = function.child_by_field_name("object");
-            if property != Some("get") || !object.is_some_and(|o| is_cookie_store(ctx, o, &self.stores)) {
-                return;
-            }
-            let name = node
-                .child_by_field_name("arguments")
-                .and_then(|a| a.named_child(0))
+        any_named_descendant_within(value, HANDLER_WALK_LIMIT, |node| {
+            let name = self
+                .store_call(ctx, node, "get")
+                .and_then(|arguments| arguments.named_child(0))
                 .and_then(|a| ecma::literal_string(ctx.doc, a));
-            found = name.is_some_and(|n| !names_principal(&n.to_ascii_lowercase()));
-        });
-        found
+            name.is_some_and(|n| !names_principal(&n.to_ascii_lowercase()))
+        })
+    }
+
+    /// The arguments of `node` when it calls `method` on a cookie store (`store.get(…)`,
+    /// `cookies().set(…)`).
+    fn store_call<'t>(&self, ctx: &QueryMatchContext<'_, '_>, node: Node<'t>, method: &str) -> Option<Node<'t>> {
+        if node.kind() != "call_expression" {
+            return None;
+        }
+        let function = node.child_by_field_name("function").filter(|f| f.kind() == "member_expression")?;
+        let called = function.child_by_field_name("property").is_some_and(|p| ctx.text(p) == method);
+        let on_store = function.child_by_field_name("object").is_some_and(|o| is_cookie_store(ctx, o, &self.stores));
+        (called && on_store).then(|| node.child_by_field_name("arguments")).flatten()
     }
 
     /// True when `value` mentions a cookie value's variable or reads such a cookie itself.
     fn mentions(&self, ctx: &QueryMatchContext<'_, '_>, value: Node<'_>) -> bool {
-        let mut found = false;
-        walk(value, |node| {
-            found |= node.kind() == "identifier" && self.values.iter().any(|v| v == ctx.text(node));
+        let found = any_named_descendant_within(value, HANDLER_WALK_LIMIT, |node| {
+            node.kind() == "identifier" && self.values.iter().any(|v| v == ctx.text(node))
         });
         found || (!self.stores.is_empty() || ctx.text(value).contains("cookies")) && self.reads_capability(ctx, value)
     }
@@ -192,13 +167,7 @@ impl CookieReads {
         let mut cursor = arguments.walk();
         let arguments: Vec<Node<'_>> = arguments.named_children(&mut cursor).collect();
         let capability = |a: &Node<'_>| {
-            let mut inner = *a;
-            while matches!(inner.kind(), "non_null_expression" | "parenthesized_expression" | "as_expression") {
-                match inner.named_child(0) {
-                    Some(next) => inner = next,
-                    None => return false,
-                }
-            }
+            let inner = strip(*a);
             inner.kind() == "identifier" && self.values.iter().any(|v| v == ctx.text(inner))
         };
         arguments.iter().any(capability) && arguments.iter().all(|a| capability(a) || is_literal(*a))
@@ -207,38 +176,20 @@ impl CookieReads {
     /// True when the handler stores `var` (or a value computed from it) in a cookie:
     /// `store.set("cartId", String(cart[0].id))`.
     fn stores(&self, ctx: &QueryMatchContext<'_, '_>, handler: Node<'_>, var: &str) -> bool {
-        let mut found = false;
-        walk(handler, |node| {
-            if found || node.kind() != "call_expression" {
-                return;
-            }
-            let Some(function) = node.child_by_field_name("function").filter(|f| f.kind() == "member_expression")
-            else {
-                return;
-            };
-            let is_set = function.child_by_field_name("property").is_some_and(|p| ctx.text(p) == "set");
-            if !is_set || !function.child_by_field_name("object").is_some_and(|o| is_cookie_store(ctx, o, &self.stores))
-            {
-                return;
-            }
-            if let Some(arguments) = node.child_by_field_name("arguments") {
-                walk(arguments, |n| found |= n.kind() == "identifier" && ctx.text(n) == var);
-            }
-        });
-        found
+        any_named_descendant_within(handler, HANDLER_WALK_LIMIT, |node| {
+            self.store_call(ctx, node, "set").is_some_and(|arguments| {
+                any_named_descendant_within(arguments, HANDLER_WALK_LIMIT, |n| {
+                    n.kind() == "identifier" && ctx.text(n) == var
+                })
+            })
+        })
     }
 }
 
 /// True when `node` is a cookie store: `cookies()`, `await cookies()`, `req.cookies`, or one of
 /// the `stores` variables.
 fn is_cookie_store(ctx: &QueryMatchContext<'_, '_>, node: Node<'_>, stores: &[String]) -> bool {
-    let mut node = node;
-    while matches!(node.kind(), "await_expression" | "parenthesized_expression" | "non_null_expression") {
-        match node.named_child(0) {
-            Some(inner) => node = inner,
-            None => return false,
-        }
-    }
+    let node = strip(node);
     match node.kind() {
         "identifier" => stores.iter().any(|s| s == ctx.text(node)),
         "call_expression" => node.child_by_field_name("function").is_some_and(|f| ctx.text(f) == "cookies"),
@@ -425,21 +376,6 @@ fn pairs<'t>(ctx: &QueryMatchContext<'_, '_>, object: Node<'t>) -> Vec<(String, 
         }
     }
     out
-}
-
-/// Visits `node` and its named descendants (at most [`WALK_LIMIT`] nodes).
-fn walk<'t>(node: Node<'t>, mut visit: impl FnMut(Node<'t>)) {
-    let mut stack = vec![node];
-    let mut seen = 0;
-    while let Some(n) = stack.pop() {
-        seen += 1;
-        if seen > WALK_LIMIT {
-            return;
-        }
-        visit(n);
-        let mut cursor = n.walk();
-        stack.extend(n.named_children(&mut cursor));
-    }
 }
 
 #[cfg(test)]

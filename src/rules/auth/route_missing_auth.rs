@@ -411,7 +411,11 @@ fn any_named_descendant<'t>(node: Node<'t>, pred: impl FnMut(Node<'t>) -> bool) 
 
 /// [`any_named_descendant`] visiting at most `limit` nodes, false past them: what a walk over
 /// a whole handler costs stays bounded on generated or minified code.
-fn any_named_descendant_within<'t>(node: Node<'t>, limit: usize, mut pred: impl FnMut(Node<'t>) -> bool) -> bool {
+pub(super) fn any_named_descendant_within<'t>(
+    node: Node<'t>,
+    limit: usize,
+    mut pred: impl FnMut(Node<'t>) -> bool,
+) -> bool {
     let mut stack = vec![node];
     let mut seen = 0;
     while let Some(n) = stack.pop() {
@@ -429,7 +433,7 @@ fn any_named_descendant_within<'t>(node: Node<'t>, limit: usize, mut pred: impl 
 }
 
 /// How many nodes a walk over a whole handler visits at most.
-const HANDLER_WALK_LIMIT: usize = 20_000;
+pub(super) const HANDLER_WALK_LIMIT: usize = 20_000;
 
 /// The call (or `new`) whose arguments hold `node`, up to the statement it is in.
 fn enclosing_argument_call(node: Node<'_>) -> Option<Node<'_>> {

@@ -290,8 +290,8 @@ fn class_callee(ctx: &QueryMatchContext<'_, '_>, function: Node<'_>, callee: &st
                 return import.imported != "*" && ctx.facts.never_rejects(&ctx.doc.path, &import.source, &key);
             }
             ecma::mark_file_wide();
-            match ecma::top_level_class(ctx.doc, &type_name) {
-                Some(other) => (other, *method),
+            match ecma::top_level_classes(ctx.doc).get(type_name.as_str()) {
+                Some(other) => (*other, *method),
                 None => return false,
             }
         }
